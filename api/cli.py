@@ -1,0 +1,105 @@
+"""The ``callintel`` command line: a thin layer over the library.
+
+Every CallintelError becomes one line on stderr (``callintel: FILE: problem``)
+and a non-zero exit; usage errors exit 2; no traceback reaches the user.
+"""
+
+from __future__ import annotations
+
+import logging
+import sys
+from pathlib import Path
+from typing import Annotated
+
+import typer
+from typer.exceptions import TyperException
+
+from api import render
+from models.errors import CallintelError
+from models.settings import Settings, get_settings
+
+__all__ = ["app", "main"]
+
+app = typer.Typer(
+    name="callintel",
+    help="Conversation intelligence for sales teams, offline on your own machine.",
+    add_completion=False,
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    rich_markup_mode=None,
+)
+
+INTERNAL_ERROR = 70
+
+
+@app.callback()
+def _root(
+    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
+) -> None:
+    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+
+
+@app.command()
+def ingest(
+    paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
+    customer: Annotated[str | None, typer.Option(help="Customer id for every file (overrides the files).")] = None,
+    rep: Annotated[str | None, typer.Option(help="Rep name for every file (overrides the files).")] = None,
+    database_url: Annotated[str | None, typer.Option(help="Store URL (default: CALLINTEL_DATABASE_URL).")] = None,
+) -> None:
+    """Ingest call transcripts, tickets and usage events; bad files are reported and skipped."""
+    from api.commands import run_ingest
+
+    raise typer.Exit(run_ingest(paths, customer, rep, database_url or get_settings().database_url))
+
+
+@app.command()
+def demo(
+    keep: Annotated[Path | None, typer.Option(help="Write the demo database to this file instead of a temporary one.")] = None,
+) -> None:
+    """Analyse the bundled samples end to end, offline, into a throwaway database."""
+    from api.demo import run_demo
+
+    run_demo(keep)
+
+
+@app.command()
+def config() -> None:
+    """Show every setting, its environment variable, current value and help."""
+    render.settings_table(Settings.model_fields, get_settings())
+
+
+def _fail(message: str, code: int) -> int:
+    print(f"callintel: {message}", file=sys.stderr)
+    return code
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Console-script entry point; returns (and exits with) the process status."""
+    command = typer.main.get_command(app)
+    try:
+        result = command.main(args=argv, prog_name="callintel", standalone_mode=False)
+        code = result if isinstance(result, int) else 0
+    except typer.Exit as exc:
+        code = exc.exit_code
+    except TyperException as exc:  # usage errors: unknown option, missing argument, bad value
+        ctx = getattr(exc, "ctx", None)
+        where = ctx.command_path if ctx is not None else "callintel"
+        code = _fail(f"{exc.format_message()} (see '{where} --help')", getattr(exc, "exit_code", 2) or 2)
+    except typer.Abort:
+        code = _fail("aborted", 130)
+    except CallintelError as exc:
+        code = _fail(str(exc), exc.exit_code)
+    except KeyboardInterrupt:
+        code = _fail("interrupted", 130)
+    except BrokenPipeError:
+        code = 0
+    except Exception as exc:  # the last line of defence: one line, never a traceback
+        logging.getLogger("callintel").debug("internal error", exc_info=True)
+        code = _fail(f"internal error: {type(exc).__name__}: {exc}", INTERNAL_ERROR)
+    if __name__ == "__main__" or argv is None:
+        sys.exit(code)
+    return code
+
+
+if __name__ == "__main__":
+    main()

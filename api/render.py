@@ -1,0 +1,48 @@
+"""Rich tables and one-line messages for the terminal (stdout for results, stderr for problems)."""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from typing import Any
+
+from rich.console import Console
+from rich.table import Table
+
+from models.records import Interaction
+from models.settings import Settings
+from models.store import CustomerCounts
+
+stdout = Console(highlight=False, soft_wrap=False)
+stderr = Console(stderr=True, highlight=False)
+
+
+def problem(message: str) -> None:
+    """One line on stderr, the way every error is reported."""
+    stderr.print(f"callintel: {message}", markup=False, soft_wrap=True)
+
+
+def settings_table(fields: Mapping[str, Any], settings: Settings) -> None:
+    table = Table(title="Settings", title_justify="left")
+    for column in ("variable", "value", "help"):
+        table.add_column(column, overflow="fold")
+    for name, info in fields.items():
+        table.add_row(f"CALLINTEL_{name.upper()}", str(getattr(settings, name)), info.description or "")
+    stdout.print(table)
+
+
+def customers_table(rows: Sequence[CustomerCounts], title: str = "Customers") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column, justify in (("customer", "left"), ("name", "left"), ("calls", "right"), ("tickets", "right"), ("usage events", "right")):
+        table.add_column(column, justify=justify)
+    for row in rows:
+        table.add_row(row.customer_id, row.name or "", str(row.calls), str(row.tickets), str(row.usage_events))
+    return table
+
+
+def interactions_table(rows: Sequence[Interaction], title: str = "Interactions") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "date", "kind", "customer", "rep", "title"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.id, row.occurred_at.date().isoformat(), row.kind, row.customer_id, row.rep or "", row.title or "")
+    return table

@@ -1,0 +1,15 @@
+"""Reading and validating sources (transcripts, tickets, usage events) into records."""
+
+from ingest.readers import IngestDefaults, IngestItem, ParsedSource, read_source
+from ingest.runner import FileOutcome, IngestReport, ingest_file, ingest_paths
+
+__all__ = [
+    "FileOutcome",
+    "IngestDefaults",
+    "IngestItem",
+    "IngestReport",
+    "ParsedSource",
+    "ingest_file",
+    "ingest_paths",
+    "read_source",
+]

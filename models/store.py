@@ -1,0 +1,280 @@
+"""The store: one SQLAlchemy engine, Alembic-migrated schema, transactional writes.
+
+Every write method runs in a single transaction: it commits whole or not at
+all, so a crash mid-write leaves nothing half-written. Re-ingesting content
+whose sha256 is already stored is a no-op.
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Iterable, Iterator, Sequence
+from contextlib import contextmanager
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Protocol
+
+from alembic import command
+from alembic.config import Config
+from sqlalchemy import create_engine, event, func, select
+from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.exc import ArgumentError, SQLAlchemyError
+from sqlalchemy.orm import Session, selectinload
+
+from models.errors import StoreError
+from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent
+from models.tables import (
+    CustomerRow,
+    InteractionRow,
+    TagRow,
+    UsageEventRow,
+)
+from models import convert
+
+__all__ = ["BatchResult", "CustomerCounts", "NewInteraction", "Store", "StoredInteraction"]
+
+logger = logging.getLogger("callintel.store")
+MIGRATIONS = Path(__file__).parent / "migrations"
+
+
+@dataclass(frozen=True)
+class StoredInteraction:
+    interaction: Interaction
+    transcript: Transcript | None
+    tags: list[Tag]
+    sentiments: list[Sentiment | None]
+
+
+class NewInteraction(Protocol):
+    """What save_batch needs of each item (ingest.readers.IngestItem fits)."""
+
+    interaction: Interaction
+    transcript: Transcript | None
+    customer_name: str | None
+
+
+@dataclass(frozen=True)
+class BatchResult:
+    created: list[str]
+    skipped: int
+    usage_events: int
+
+
+@dataclass(frozen=True)
+class CustomerCounts:
+    customer_id: str
+    name: str | None
+    calls: int
+    tickets: int
+    usage_events: int
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.close()
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError("not a database URL (expected e.g. sqlite:///path/to.db)", url) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        try:
+            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
+        except OSError as exc:
+            raise StoreError(f"cannot create the database folder: {exc.strerror}", parsed.database) from None
+    try:
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(f"cannot use database URL: {exc}", parsed.render_as_string(hide_password=True)) from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Store:
+    """Typed records in, typed records out; SQLite or PostgreSQL behind one URL."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+        self.display_url = self.engine.url.render_as_string(hide_password=True)
+        if migrate:
+            self.migrate()
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Store:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def alembic_config(self) -> Config:
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` with Alembic (idempotent)."""
+        config = self.alembic_config()
+        try:
+            with self.engine.begin() as connection:
+                config.attributes["connection"] = connection
+                command.upgrade(config, revision)
+        except SQLAlchemyError as exc:
+            raise StoreError(f"cannot migrate the database: {exc.orig or exc}", self.display_url) from None
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {getattr(exc, 'orig', None) or exc}", self.display_url) from None
+
+    # -- writes -------------------------------------------------------------------------
+
+    def save_interaction(
+        self,
+        interaction: Interaction,
+        transcript: Transcript | None = None,
+        tags: Sequence[Tag] = (),
+        sentiments: Sequence[Sentiment | None] = (),
+        customer_name: str | None = None,
+    ) -> bool:
+        """Store an interaction with its transcript; False when its content is already stored."""
+        with self.transaction() as session:
+            return self._add_interaction(session, interaction, transcript, tags, sentiments, customer_name)
+
+    def save_batch(self, items: Sequence[NewInteraction], usage_events: Sequence[UsageEvent] = ()) -> BatchResult:
+        """Store interactions and usage events from one source in a single transaction."""
+        with self.transaction() as session:
+            created = [
+                item.interaction.id
+                for item in items
+                if self._add_interaction(session, item.interaction, item.transcript, (), (), item.customer_name)
+            ]
+            events = self._add_usage_events(session, usage_events)
+        return BatchResult(created=created, skipped=len(items) - len(created), usage_events=events)
+
+    def _add_interaction(
+        self,
+        session: Session,
+        interaction: Interaction,
+        transcript: Transcript | None,
+        tags: Sequence[Tag],
+        sentiments: Sequence[Sentiment | None],
+        customer_name: str | None,
+    ) -> bool:
+        if session.scalar(select(InteractionRow.id).where(InteractionRow.sha256 == interaction.sha256)):
+            return False
+        self._ensure_customer(session, interaction.customer_id, customer_name)
+        row = convert.interaction_row(interaction)
+        session.add(row)
+        if transcript is not None:
+            row.transcript = convert.transcript_row(transcript)
+            row.utterances = convert.utterance_rows(transcript, sentiments)
+        row.tags = [convert.tag_row(tag, interaction.id) for tag in tags]
+        session.flush()
+        return True
+
+    def replace_analysis(self, interaction_id: str, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None]) -> None:
+        """Replace an interaction's tags and utterance sentiments in one transaction (re-runnable)."""
+        with self.transaction() as session:
+            row = session.get(InteractionRow, interaction_id, options=[selectinload(InteractionRow.utterances)])
+            if row is None:
+                raise StoreError(f"no interaction {interaction_id}")
+            row.tags = [convert.tag_row(tag, interaction_id) for tag in tags]
+            for utterance, sentiment in zip(row.utterances, sentiments, strict=False):
+                utterance.sentiment_label = sentiment.label if sentiment else None
+                utterance.sentiment_score = sentiment.score if sentiment else None
+
+    def save_usage_events(self, events: Iterable[UsageEvent]) -> int:
+        """Store usage events, skipping ones already stored; returns how many were new."""
+        with self.transaction() as session:
+            return self._add_usage_events(session, events)
+
+    def _add_usage_events(self, session: Session, events: Iterable[UsageEvent]) -> int:
+        by_key = {event.dedup_key(): event for event in events}
+        if not by_key:
+            return 0
+        known = set(session.scalars(select(UsageEventRow.dedup_key).where(UsageEventRow.dedup_key.in_(by_key))))
+        fresh = {key: ev for key, ev in by_key.items() if key not in known}
+        for customer_id in sorted({ev.customer_id for ev in fresh.values()}):
+            self._ensure_customer(session, customer_id, None)
+        session.add_all(convert.usage_row(ev, key) for key, ev in fresh.items())
+        return len(fresh)
+
+    @staticmethod
+    def _ensure_customer(session: Session, customer_id: str, name: str | None) -> None:
+        row = session.get(CustomerRow, customer_id)
+        if row is None:
+            session.add(CustomerRow(id=customer_id, name=name))
+            session.flush()
+        elif name and not row.name:
+            row.name = name
+
+    # -- reads --------------------------------------------------------------------------
+
+    def get_interaction(self, interaction_id: str) -> StoredInteraction | None:
+        with self.transaction() as session:
+            row = session.get(
+                InteractionRow,
+                interaction_id,
+                options=[
+                    selectinload(InteractionRow.utterances),
+                    selectinload(InteractionRow.tags),
+                    selectinload(InteractionRow.transcript),
+                ],
+            )
+            return convert.stored_interaction(row) if row else None
+
+    def list_interactions(self, customer_id: str | None = None, kind: str | None = None) -> list[Interaction]:
+        query = select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)
+        if customer_id:
+            query = query.where(InteractionRow.customer_id == customer_id)
+        if kind:
+            query = query.where(InteractionRow.kind == kind)
+        with self.transaction() as session:
+            return [convert.interaction(row) for row in session.scalars(query)]
+
+    def list_tags(self, label: str | None = None, min_score: float = 0.0) -> list[Tag]:
+        query = select(TagRow).where(TagRow.score >= min_score).order_by(TagRow.interaction_id, TagRow.utterance_index)
+        if label:
+            query = query.where(TagRow.label == label)
+        with self.transaction() as session:
+            return [convert.tag(row) for row in session.scalars(query)]
+
+    def list_usage_events(self, customer_id: str | None = None) -> list[UsageEvent]:
+        query = select(UsageEventRow).order_by(UsageEventRow.occurred_at, UsageEventRow.id)
+        if customer_id:
+            query = query.where(UsageEventRow.customer_id == customer_id)
+        with self.transaction() as session:
+            return [convert.usage_event(row) for row in session.scalars(query)]
+
+    def customer_counts(self) -> list[CustomerCounts]:
+        """Per customer: calls, tickets and usage events stored, ordered by id."""
+        with self.transaction() as session:
+            kinds = session.execute(
+                select(InteractionRow.customer_id, InteractionRow.kind, func.count()).group_by(
+                    InteractionRow.customer_id, InteractionRow.kind
+                )
+            ).all()
+            usage = dict(
+                session.execute(
+                    select(UsageEventRow.customer_id, func.count()).group_by(UsageEventRow.customer_id)
+                ).all()
+            )
+            customers = session.execute(select(CustomerRow.id, CustomerRow.name).order_by(CustomerRow.id)).all()
+        per_kind = {(cid, kind): n for cid, kind, n in kinds}
+        return [
+            CustomerCounts(cid, name, per_kind.get((cid, "call"), 0), per_kind.get((cid, "ticket"), 0), usage.get(cid, 0))
+            for cid, name in customers
+        ]

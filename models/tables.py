@@ -1,0 +1,146 @@
+"""SQLAlchemy 2 table models. API schemas and stage records live in records.py."""
+
+from __future__ import annotations
+
+from datetime import datetime, timezone
+from typing import Any
+
+from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.types import TypeDecorator
+
+__all__ = [
+    "Base",
+    "CustomerRow",
+    "InteractionRow",
+    "RiskSignalRow",
+    "TagRow",
+    "TranscriptRow",
+    "UsageEventRow",
+    "UtcDateTime",
+    "UtteranceRow",
+]
+
+
+class UtcDateTime(TypeDecorator[datetime]):
+    """Timezone-aware datetimes stored as UTC, read back as UTC on every backend."""
+
+    impl = DateTime(timezone=True)
+    cache_ok = True
+
+    def process_bind_param(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        if value.tzinfo is None:
+            value = value.replace(tzinfo=timezone.utc)
+        return value.astimezone(timezone.utc)
+
+    def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
+        if value is None:
+            return None
+        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+
+
+class Base(DeclarativeBase):
+    type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
+
+
+class CustomerRow(Base):
+    __tablename__ = "customers"
+
+    id: Mapped[str] = mapped_column(String(128), primary_key=True)
+    name: Mapped[str | None] = mapped_column(String(256))
+
+
+class InteractionRow(Base):
+    __tablename__ = "interactions"
+
+    id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column(index=True)
+    source: Mapped[str] = mapped_column(Text)
+    sha256: Mapped[str] = mapped_column(String(64), unique=True)
+    rep: Mapped[str | None] = mapped_column(String(128), index=True)
+    title: Mapped[str | None] = mapped_column(String(512))
+    meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
+    ingested_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc))
+
+    transcript: Mapped[TranscriptRow | None] = relationship(back_populates="interaction", cascade="all, delete-orphan")
+    utterances: Mapped[list[UtteranceRow]] = relationship(
+        order_by="UtteranceRow.idx", cascade="all, delete-orphan", back_populates="interaction"
+    )
+    tags: Mapped[list[TagRow]] = relationship(cascade="all, delete-orphan", back_populates="interaction")
+
+
+class TranscriptRow(Base):
+    __tablename__ = "transcripts"
+
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    language: Mapped[str] = mapped_column(String(16))
+    duration_s: Mapped[float | None] = mapped_column(Float)
+    engine: Mapped[str] = mapped_column(String(64))
+    model: Mapped[str | None] = mapped_column(String(512))
+
+    interaction: Mapped[InteractionRow] = relationship(back_populates="transcript")
+
+
+class UtteranceRow(Base):
+    __tablename__ = "utterances"
+    __table_args__ = (UniqueConstraint("interaction_id", "idx", name="uq_utterance_position"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    idx: Mapped[int] = mapped_column(Integer)
+    speaker_role: Mapped[str] = mapped_column(String(16))
+    speaker_label: Mapped[str] = mapped_column(String(64))
+    start_s: Mapped[float | None] = mapped_column(Float)
+    end_s: Mapped[float | None] = mapped_column(Float)
+    text: Mapped[str] = mapped_column(Text)
+    words: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
+    sentiment_label: Mapped[str | None] = mapped_column(String(16))
+    sentiment_score: Mapped[float | None] = mapped_column(Float)
+
+    interaction: Mapped[InteractionRow] = relationship(back_populates="utterances")
+
+
+class TagRow(Base):
+    __tablename__ = "tags"
+    __table_args__ = (Index("ix_tags_label_score", "label", "score"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    utterance_index: Mapped[int] = mapped_column(Integer)
+    label: Mapped[str] = mapped_column(String(32))
+    score: Mapped[float] = mapped_column(Float)
+    start: Mapped[int] = mapped_column(Integer)
+    end: Mapped[int] = mapped_column(Integer)
+    evidence: Mapped[str] = mapped_column(Text)
+    entity: Mapped[str | None] = mapped_column(String(128))
+    speaker_role: Mapped[str] = mapped_column(String(16))
+
+    interaction: Mapped[InteractionRow] = relationship(back_populates="tags")
+
+
+class RiskSignalRow(Base):
+    __tablename__ = "risk_signals"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    kind: Mapped[str] = mapped_column(String(64))
+    weight: Mapped[float] = mapped_column(Float)
+    occurred_at: Mapped[datetime] = mapped_column()
+    explanation: Mapped[str] = mapped_column(Text)
+
+
+class UsageEventRow(Base):
+    __tablename__ = "usage_events"
+    __table_args__ = (Index("ix_usage_customer_time", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    kind: Mapped[str] = mapped_column(String(64))
+    occurred_at: Mapped[datetime] = mapped_column()
+    properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)

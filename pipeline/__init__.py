@@ -1,0 +1,1 @@
+"""Running interactions through the stages: jobs and workers."""

@@ -1,0 +1,1 @@
+"""Risk signals, customer timelines and health scores."""

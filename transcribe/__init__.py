@@ -1,0 +1,1 @@
+"""Audio to Transcript: faster-whisper transcription and speaker roles."""
