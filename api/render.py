@@ -41,7 +41,8 @@ def customers_table(rows: Sequence[CustomerCounts], title: str = "Customers") ->
 
 def interactions_table(rows: Sequence[Interaction], title: str = "Interactions") -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("id", "date", "kind", "customer", "rep", "title"):
+    table.add_column("id", no_wrap=True)
+    for column in ("date", "kind", "customer", "rep", "title"):
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(row.id, row.occurred_at.date().isoformat(), row.kind, row.customer_id, row.rep or "", row.title or "")

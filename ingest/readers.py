@@ -5,7 +5,7 @@ from __future__ import annotations
 import hashlib
 import json
 from dataclasses import dataclass, field
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -68,7 +68,7 @@ def _customer(path: Path, given: str | None, defaults: IngestDefaults, where: st
 
 def _transcript(path: Path, data: bytes, value: dict[str, Any], defaults: IngestDefaults) -> IngestItem:
     parsed = validated(path, lambda: TranscriptFile.model_validate(value))
-    occurred = parsed.occurred_at or datetime.fromtimestamp(path.stat().st_mtime, tz=timezone.utc)
+    occurred = parsed.occurred_at or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
     interaction = validated(
         path,
         lambda: Interaction.from_content(

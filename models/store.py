@@ -21,6 +21,7 @@ from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
+from models import convert
 from models.errors import StoreError
 from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent
 from models.tables import (
@@ -29,7 +30,6 @@ from models.tables import (
     TagRow,
     UsageEventRow,
 )
-from models import convert
 
 __all__ = ["BatchResult", "CustomerCounts", "NewInteraction", "Store", "StoredInteraction"]
 

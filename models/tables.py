@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from datetime import datetime, timezone
+from datetime import UTC, datetime
 from typing import Any
 
 from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
@@ -32,13 +32,13 @@ class UtcDateTime(TypeDecorator[datetime]):
         if value is None:
             return None
         if value.tzinfo is None:
-            value = value.replace(tzinfo=timezone.utc)
-        return value.astimezone(timezone.utc)
+            value = value.replace(tzinfo=UTC)
+        return value.astimezone(UTC)
 
     def process_result_value(self, value: datetime | None, dialect: Any) -> datetime | None:
         if value is None:
             return None
-        return value.replace(tzinfo=timezone.utc) if value.tzinfo is None else value.astimezone(timezone.utc)
+        return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
 class Base(DeclarativeBase):
@@ -64,7 +64,7 @@ class InteractionRow(Base):
     rep: Mapped[str | None] = mapped_column(String(128), index=True)
     title: Mapped[str | None] = mapped_column(String(512))
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
-    ingested_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(timezone.utc))
+    ingested_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
 
     transcript: Mapped[TranscriptRow | None] = relationship(back_populates="interaction", cascade="all, delete-orphan")
     utterances: Mapped[list[UtteranceRow]] = relationship(

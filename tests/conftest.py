@@ -1,0 +1,72 @@
+"""Shared fixtures: real SQLite stores in tmp dirs, real input files, the real console script."""
+
+from __future__ import annotations
+
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+os.environ["HF_HUB_OFFLINE"] = "1"
+os.environ["TRANSFORMERS_OFFLINE"] = "1"
+
+from models.settings import get_settings  # noqa: E402
+from models.store import Store  # noqa: E402
+from tests.helpers import Run  # noqa: E402
+
+CALLINTEL = Path(sys.executable).with_name("callintel")
+
+
+@pytest.fixture(autouse=True)
+def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """Each test gets its own default database and fresh settings."""
+    for key in list(os.environ):
+        if key.startswith("CALLINTEL_"):
+            monkeypatch.delenv(key)
+    monkeypatch.setenv("CALLINTEL_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
+    get_settings.cache_clear()
+    yield
+    get_settings.cache_clear()
+
+
+@pytest.fixture
+def db_url(tmp_path: Path) -> str:
+    return f"sqlite:///{tmp_path / 'store.db'}"
+
+
+@pytest.fixture
+def store(db_url: str):
+    with Store(db_url) as s:
+        yield s
+
+
+@pytest.fixture
+def write_json(tmp_path: Path):
+    def write(name: str, value) -> Path:
+        path = tmp_path / name
+        path.parent.mkdir(parents=True, exist_ok=True)
+        if name.endswith(".jsonl"):
+            path.write_text("".join(json.dumps(row) + "\n" for row in value))
+        else:
+            path.write_text(json.dumps(value))
+        return path
+
+    return write
+
+
+@pytest.fixture
+def cli(tmp_path: Path):
+    """Run the installed ``callintel`` console script in a subprocess."""
+
+    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
+        full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
+        proc = subprocess.run(
+            [str(CALLINTEL), *args], input=input, capture_output=True, text=True, env=full_env, timeout=timeout,
+            cwd=tmp_path,
+        )
+        return Run(proc.returncode, proc.stdout, proc.stderr)
+
+    return run

@@ -1,0 +1,43 @@
+from pathlib import Path
+
+import pytest
+
+from models.errors import ConfigError
+from models.settings import Settings, get_settings
+
+README = Path(__file__).resolve().parents[2] / "README.md"
+
+
+def test_settings_come_from_callintel_environment(monkeypatch):
+    monkeypatch.setenv("CALLINTEL_DATABASE_URL", "sqlite:////tmp/x.db")
+    monkeypatch.setenv("CALLINTEL_TAG_BATCH_SIZE", "8")
+    settings = get_settings()
+    assert settings.database_url == "sqlite:////tmp/x.db"
+    assert settings.tag_batch_size == 8
+
+
+def test_invalid_setting_is_one_config_error(monkeypatch):
+    monkeypatch.setenv("CALLINTEL_TAG_BATCH_SIZE", "lots")
+    with pytest.raises(ConfigError, match="CALLINTEL_TAG_BATCH_SIZE"):
+        get_settings()
+
+
+def test_production_refuses_in_memory_database(monkeypatch):
+    monkeypatch.setenv("CALLINTEL_ENVIRONMENT", "production")
+    monkeypatch.setenv("CALLINTEL_DATABASE_URL", "sqlite:///:memory:")
+    with pytest.raises(ConfigError, match="production"):
+        get_settings()
+
+
+def test_default_database_is_a_file_in_the_user_data_dir(monkeypatch):
+    monkeypatch.delenv("CALLINTEL_DATABASE_URL")
+    url = Settings().database_url
+    assert url.startswith("sqlite:///") and url.endswith("callintel.db")
+
+
+@pytest.mark.parametrize("name", sorted(Settings.model_fields))
+def test_every_setting_is_documented_in_the_readme(name):
+    field = Settings.model_fields[name]
+    text = README.read_text()
+    assert f"`CALLINTEL_{name.upper()}`" in text
+    assert field.description and field.description in text

@@ -1,0 +1,130 @@
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import func, inspect, select
+
+from models import convert
+from models.errors import StoreError
+from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, UsageEvent, Utterance
+from models.store import Store
+from models.tables import Base, CustomerRow, InteractionRow, UtteranceRow
+
+
+def make_call(content: bytes = b"call-1", customer: str = "acme") -> tuple[Interaction, Transcript]:
+    interaction = Interaction.from_content(
+        content, customer_id=customer, kind="call", occurred_at=datetime(2026, 9, 1, 10), source="x.json"
+    )
+    transcript = Transcript(
+        interaction_id=interaction.id,
+        engine="import",
+        utterances=[
+            Utterance(index=0, speaker=Speaker(role="rep", label="REP"), start_s=0, end_s=1, text="Hello."),
+            Utterance(index=1, speaker=Speaker(role="customer", label="CUSTOMER"), start_s=1, end_s=3, text="Too pricey."),
+        ],
+    )
+    return interaction, transcript
+
+
+def test_migrations_build_exactly_the_table_models(store: Store):
+    with store.engine.connect() as connection:
+        diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
+    assert diff == []
+    assert {"customers", "interactions", "utterances", "tags", "usage_events"} <= set(inspect(store.engine).get_table_names())
+
+
+def test_migrate_is_idempotent(db_url: str):
+    Store(db_url).close()
+    with Store(db_url) as again:
+        again.migrate()
+        assert again.list_interactions() == []
+
+
+def test_round_trip_keeps_every_field(store: Store):
+    interaction, transcript = make_call()
+    tag = Tag(label="price_objection", score=0.9, start=0, end=11, evidence="Too pricey.", utterance_index=1, speaker_role="customer")
+    sentiments = [Sentiment(label="neutral", score=0.8), Sentiment(label="negative", score=0.7)]
+    assert store.save_interaction(interaction, transcript, [tag], sentiments, customer_name="Acme")
+    stored = store.get_interaction(interaction.id)
+    assert stored.interaction == interaction
+    assert stored.transcript == transcript
+    assert stored.tags == [tag.model_copy(update={"interaction_id": interaction.id})]
+    assert stored.sentiments == sentiments
+    assert stored.interaction.occurred_at.tzinfo == UTC
+
+
+def test_same_content_twice_is_a_no_op(store: Store):
+    interaction, transcript = make_call()
+    assert store.save_interaction(interaction, transcript) is True
+    assert store.save_interaction(interaction, transcript) is False
+    with store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(InteractionRow)) == 1
+        assert session.scalar(select(func.count()).select_from(UtteranceRow)) == 2
+
+
+def test_crash_mid_write_leaves_nothing(store: Store, monkeypatch: pytest.MonkeyPatch):
+    interaction, transcript = make_call()
+
+    def explode(*args, **kwargs):
+        raise RuntimeError("power cut")
+
+    monkeypatch.setattr(convert, "utterance_rows", explode)
+    with pytest.raises(RuntimeError):
+        store.save_interaction(interaction, transcript)
+    with store.transaction() as session:
+        assert session.scalar(select(func.count()).select_from(InteractionRow)) == 0
+        assert session.scalar(select(func.count()).select_from(CustomerRow)) == 0
+    monkeypatch.undo()
+    assert store.save_interaction(interaction, transcript) is True
+
+
+@pytest.mark.filterwarnings("ignore:New instance")
+def test_batch_is_all_or_nothing(store: Store):
+    first, t1 = make_call(b"one")
+    second, t2 = make_call(b"two")
+    bad = second.model_copy(update={"id": first.id})  # primary-key clash inside the batch
+
+    class Item:
+        def __init__(self, i, t):
+            self.interaction, self.transcript, self.customer_name = i, t, None
+
+    with pytest.raises(StoreError):
+        store.save_batch([Item(first, t1), Item(bad, t2)])
+    assert store.list_interactions() == []
+
+
+def test_usage_events_are_stored_once(store: Store):
+    events = [
+        UsageEvent(customer_id="acme", kind="login", occurred_at=datetime(2026, 9, day, tzinfo=UTC))
+        for day in (1, 2, 2)
+    ]
+    assert store.save_usage_events(events) == 2
+    assert store.save_usage_events(events) == 0
+    assert [e.occurred_at.day for e in store.list_usage_events("acme")] == [1, 2]
+    assert store.customer_counts()[0].usage_events == 2
+
+
+def test_replace_analysis_is_rerunnable(store: Store):
+    interaction, transcript = make_call()
+    store.save_interaction(interaction, transcript)
+    tag = Tag(label="price_objection", score=0.9, start=0, end=3, evidence="Too", utterance_index=1)
+    for _ in range(2):
+        store.replace_analysis(interaction.id, [tag], [None, Sentiment(label="negative", score=0.6)])
+    stored = store.get_interaction(interaction.id)
+    assert len(stored.tags) == 1 and stored.sentiments[1].label == "negative"
+
+
+@pytest.mark.parametrize("url", ["not a url", "nosuchdialect://x"])
+def test_bad_database_url_is_a_store_error(url: str):
+    with pytest.raises(StoreError):
+        Store(url)
+
+
+def test_unwritable_database_location_is_a_store_error(tmp_path):
+    blocker = tmp_path / "file"
+    blocker.write_text("x")
+    with pytest.raises(StoreError, match="cannot create the database folder"):
+        Store(f"sqlite:///{blocker}/sub/db.sqlite")
