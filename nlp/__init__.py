@@ -1,0 +1,1 @@
+"""Tagging, sentiment, call metrics and summaries over transcripts and tickets."""

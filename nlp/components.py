@@ -1,0 +1,145 @@
+"""spaCy components, registered by name with ``Language.factory`` and a default config.
+
+    callintel_competitors  competitor names from the catalogue  -> doc.spans["competitors"]
+    callintel_cues         intent cue phrases (+ negation)      -> doc.spans["cues"], doc.spans["negated_cues"]
+                           and stance features (nlp/stance.py)  -> doc._.stance
+    callintel_encoder      batched sentence embedding           -> doc._.embedding
+    callintel_heads        trained intent + sentiment heads     -> doc._.intent_scores, doc._.sentiment
+
+The speaker role of an utterance is read from ``doc._.speaker_role``.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from pathlib import Path
+
+import numpy as np
+from spacy.language import Language
+from spacy.matcher import Matcher, PhraseMatcher
+from spacy.tokens import Doc, Span
+from spacy.util import filter_spans, minibatch
+
+from nlp.catalogue import load_catalogue
+from nlp.cues import INTENT_LABELS, cue_patterns, is_negated
+from nlp.encoder import load_encoder
+from nlp.stance import StanceMatcher
+from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads
+
+for _name, _default in (("speaker_role", "unknown"), ("embedding", None), ("stance", None), ("intent_scores", None),
+                        ("sentiment", None)):
+    if not Doc.has_extension(_name):
+        Doc.set_extension(_name, default=_default)
+
+# Words that, next to an ambiguous name, show it is the ordinary word ("cold outreach", "Outreach efforts").
+GENERIC_BEFORE = frozenset({"cold", "community", "customer", "email", "marketing", "social", "public", "donor", "a", "an"})
+GENERIC_AFTER = frozenset({"to", "efforts", "campaign", "campaigns", "program", "programme", "programs", "work", ":",
+                           "strategy", "sound", "of"})
+
+
+class CompetitorMatcher:
+    def __init__(self, nlp: Language, catalogue: str | None) -> None:
+        self.plain = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
+        for competitor in load_catalogue(catalogue).competitors:
+            for form in competitor.forms():
+                strict = competitor.ambiguous and "." not in form
+                (self.exact if strict else self.plain).add(competitor.name, [nlp.make_doc(form)])
+
+    def __call__(self, doc: Doc) -> Doc:
+        spans = [Span(doc, s, e, label=m) for m, s, e in self.plain(doc)]
+        spans += [Span(doc, s, e, label=m) for m, s, e in self.exact(doc) if self._names_product(doc, s, e)]
+        doc.spans["competitors"] = filter_spans(spans)
+        return doc
+
+    @staticmethod
+    def _names_product(doc: Doc, start: int, end: int) -> bool:
+        before = doc[start - 1].lower_ if start > 0 else ""
+        after = doc[end].lower_ if end < len(doc) else ""
+        if before in GENERIC_BEFORE:
+            return False
+        sentence_initial = start == 0 or doc[start - 1].is_punct or doc[start].is_sent_start
+        return not (sentence_initial and after in GENERIC_AFTER)
+
+
+@Language.factory("callintel_competitors", default_config={"catalogue": None})
+def make_competitors(nlp: Language, name: str, catalogue: str | None) -> CompetitorMatcher:
+    return CompetitorMatcher(nlp, catalogue)
+
+
+class CueMatcher:
+    def __init__(self, nlp: Language) -> None:
+        self.matcher = Matcher(nlp.vocab)
+        for label in INTENT_LABELS:
+            self.matcher.add(label, cue_patterns(label, nlp.make_doc))
+        self.stance = StanceMatcher(nlp.vocab, nlp.make_doc)
+
+    def __call__(self, doc: Doc) -> Doc:
+        found = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
+        doc.spans["cues"] = [span for span in found if not is_negated(doc, span)]
+        doc.spans["negated_cues"] = [span for span in found if is_negated(doc, span)]
+        doc._.stance = self.stance(doc)
+        return doc
+
+
+@Language.factory("callintel_cues")
+def make_cues(nlp: Language, name: str) -> CueMatcher:
+    return CueMatcher(nlp)
+
+
+class EncoderComponent:
+    """Embeds whole batches at once: ``nlp.pipe`` hands it ``batch_size`` docs per call."""
+
+    def __init__(self, model: str | None, threads: int, batch_size: int) -> None:
+        self.encoder = load_encoder(model, threads)
+        self.batch_size = batch_size
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size or self.batch_size):
+            vectors = self.encoder.encode([doc.text for doc in batch], batch_size=len(batch))
+            for doc, vector in zip(batch, vectors, strict=True):
+                doc._.embedding = vector
+                yield doc
+
+
+@Language.factory("callintel_encoder", default_config={"model": None, "threads": 0, "batch_size": 64})
+def make_encoder(nlp: Language, name: str, model: str | None, threads: int, batch_size: int) -> EncoderComponent:
+    return EncoderComponent(model, threads, batch_size)
+
+
+class HeadsComponent:
+    def __init__(self, path: str | None) -> None:
+        self.heads = load_heads(HEADS_FILE if path is None else Path(path))
+
+    def __call__(self, doc: Doc) -> Doc:
+        return next(self.pipe([doc]))
+
+    def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
+        for batch in minibatch(docs, size=batch_size):
+            embeddings = np.vstack([doc._.embedding for doc in batch])
+            hits = [cue_hits(doc) for doc in batch]
+            roles = [doc._.speaker_role for doc in batch]
+            stance = np.vstack([doc._.stance for doc in batch])
+            x = features(embeddings, roles, cue_features(hits), self.heads.similarities(embeddings), stance)
+            scores = self.heads.intent_scores(x)
+            sentiment = self.heads.sentiment_probabilities(embeddings)
+            for row, doc in enumerate(batch):
+                doc._.intent_scores = dict(zip(INTENT_LABELS, scores[row].tolist(), strict=True))
+                best = int(sentiment[row].argmax())
+                doc._.sentiment = (SENTIMENTS[best], float(sentiment[row, best]))
+                yield doc
+
+
+def cue_hits(doc: Doc) -> dict[str, bool]:
+    """For each intent with a cue in ``doc``: True when every one of its cues is negated."""
+    hits = {span.label_: True for span in doc.spans["negated_cues"]}
+    hits.update({span.label_: False for span in doc.spans["cues"]})
+    return hits
+
+
+@Language.factory("callintel_heads", default_config={"path": None})
+def make_heads(nlp: Language, name: str, path: str | None) -> HeadsComponent:
+    return HeadsComponent(path)

@@ -1,0 +1,104 @@
+"""The labelled utterance dataset: authored in nlp/data/source/*.tsv, split into train/dev/test JSONL.
+
+Source lines are ``labels<TAB>sentiment<TAB>speaker<TAB>text`` (labels comma-separated or
+``-``; speaker ``c``/``r``/``u``). ``python -m nlp.dataset`` rebuilds the split files
+deterministically: a seeded, label-stratified 60/20/20 split. Thresholds are tuned on dev
+only; test is held out for ``bench/tag_quality.py``.
+"""
+
+from __future__ import annotations
+
+import json
+import random
+import re
+from collections import defaultdict
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+from models.records import TAG_LABELS, Role, SentimentLabel
+
+DATA_DIR = Path(__file__).parent / "data"
+SOURCE_DIR = DATA_DIR / "source"
+SPLITS = ("train", "dev", "test")
+ROLES: dict[str, Role] = {"c": "customer", "r": "rep", "u": "unknown"}
+# Unlabelled lines that contain a word a keyword tagger would fire on count as hard negatives.
+TRIGGER = re.compile(
+    r"\b(price|pric|cost|budget|expensive|cheap|quote|discount|export|download|dump|migrat|cancel|terminat|renew|"
+    r"contract|leav|churn|invoice|bill|charg|pay|paid|refund|spend|procure|purchase|seat|licen|stop|switch|replac|"
+    r"retir|shut|lapse|drop|gong|chorus|outreach|otter|fathom|clari|vendor|competit)",
+    re.IGNORECASE,
+)
+
+
+@dataclass(frozen=True)
+class Example:
+    text: str
+    labels: tuple[str, ...]
+    sentiment: SentimentLabel
+    speaker: Role
+    hard_negative: bool
+    source: str
+
+
+def _parse_line(path: Path, number: int, line: str) -> Example:
+    fields = line.rstrip("\n").split("\t")
+    if len(fields) != 4:
+        raise ValueError(f"{path}:{number}: expected 4 tab-separated fields, got {len(fields)}")
+    raw_labels, sentiment, speaker, text = fields
+    labels = tuple(sorted(label for label in raw_labels.split(",") if label != "-"))
+    unknown = set(labels) - set(TAG_LABELS)
+    if unknown or sentiment not in ("positive", "neutral", "negative") or speaker not in ROLES:
+        raise ValueError(f"{path}:{number}: bad labels {sorted(unknown)}, sentiment {sentiment!r} or speaker {speaker!r}")
+    hard = not labels and (path.stem == "hard_negatives" or bool(TRIGGER.search(text)))
+    return Example(text, labels, sentiment, ROLES[speaker], hard, f"{path.name}:{number}")
+
+
+def read_sources(folder: Path = SOURCE_DIR) -> list[Example]:
+    examples = []
+    for path in sorted(folder.glob("*.tsv")):
+        for number, line in enumerate(path.read_text().splitlines(), start=1):
+            if line.strip() and not line.startswith("#"):
+                examples.append(_parse_line(path, number, line))
+    texts = [e.text for e in examples]
+    duplicates = {t for t in texts if texts.count(t) > 1}
+    if duplicates:
+        raise ValueError(f"duplicate utterances in the dataset: {sorted(duplicates)[:3]}")
+    return examples
+
+
+def split(examples: list[Example], seed: int = 20261122) -> dict[str, list[Example]]:
+    """Stratified by label set (hard negatives apart): 60% train, 20% dev, 20% test."""
+    strata: dict[tuple, list[Example]] = defaultdict(list)
+    for example in examples:
+        strata[(example.labels, example.hard_negative)].append(example)
+    rng = random.Random(seed)
+    out: dict[str, list[Example]] = {name: [] for name in SPLITS}
+    for key in sorted(strata):
+        group = sorted(strata[key], key=lambda e: e.text)
+        rng.shuffle(group)
+        n_dev = n_test = round(len(group) * 0.2)
+        out["test"].extend(group[:n_test])
+        out["dev"].extend(group[n_test : n_test + n_dev])
+        out["train"].extend(group[n_test + n_dev :])
+    return out
+
+
+def write_splits(splits: dict[str, list[Example]], folder: Path = DATA_DIR) -> None:
+    for name, rows in splits.items():
+        with open(folder / f"{name}.jsonl", "w") as fh:
+            for example in sorted(rows, key=lambda e: e.source):
+                fh.write(json.dumps({**asdict(example), "labels": list(example.labels)}) + "\n")
+
+
+def load_split(name: str, folder: Path = DATA_DIR) -> list[Example]:
+    rows = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+    return [Example(**{**row, "labels": tuple(row["labels"])}) for row in rows]
+
+
+if __name__ == "__main__":
+    built = split(read_sources())
+    write_splits(built)
+    total = sum(len(rows) for rows in built.values())
+    hard = sum(e.hard_negative for rows in built.values() for e in rows)
+    print(f"{total} utterances ({hard / total:.0%} hard negatives): "
+          + ", ".join(f"{name} {len(rows)}" for name, rows in built.items()))

@@ -1,0 +1,159 @@
+"""Trained linear heads over sentence embeddings: one logistic regression per intent, one for sentiment.
+
+Features per utterance: the L2-normalised embedding, the speaker role (one-hot),
+and for each intent label whether a cue phrase is present and whether it is
+negated. Weights are trained by ``python -m nlp.train`` and shipped as JSON.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+
+from models.errors import ModelUnavailable
+from nlp.cues import INTENT_LABELS
+
+__all__ = ["HEADS_FILE", "ROLE_ORDER", "SENTIMENTS", "Heads", "cue_features", "features", "load_heads", "similarity_features"]
+
+HEADS_FILE = Path(__file__).parent / "data" / "heads.json"
+EXEMPLARS_SUFFIX = ".exemplars.npz"
+ROLE_ORDER = ("rep", "customer", "unknown")
+SENTIMENTS = ("negative", "neutral", "positive")
+
+
+def cue_features(hits: Sequence[dict[str, bool]]) -> np.ndarray:
+    """(n, 2 * intents): for each intent, [any cue present, every present cue negated]."""
+    out = np.zeros((len(hits), 2 * len(INTENT_LABELS)), dtype=np.float32)
+    for row, per_label in enumerate(hits):
+        for col, label in enumerate(INTENT_LABELS):
+            if label in per_label:
+                out[row, 2 * col] = 1.0
+                out[row, 2 * col + 1] = 1.0 if per_label[label] else 0.0
+    return out
+
+
+def similarity_features(
+    embeddings: np.ndarray, exemplars: np.ndarray, exemplar_labels: np.ndarray, exclude: np.ndarray | None = None, k: int = 3
+) -> np.ndarray:
+    """(n, 2 * intents): per intent, mean cosine of the k nearest labelled exemplars with it and without it.
+
+    ``exclude`` (n, m) masks exemplars an example must not see (itself, when training).
+    """
+    sims = embeddings @ exemplars.T
+    if exclude is not None:
+        sims = np.where(exclude, -1.0, sims)
+    out = np.zeros((len(embeddings), 2 * exemplar_labels.shape[1]), dtype=np.float32)
+    for col in range(exemplar_labels.shape[1]):
+        for offset, members in enumerate((exemplar_labels[:, col], ~exemplar_labels[:, col])):
+            part = sims[:, members]
+            top = np.sort(part, axis=1)[:, -k:] if part.shape[1] >= k else part
+            out[:, 2 * col + offset] = top.mean(axis=1)
+    return out
+
+
+def features(
+    embeddings: np.ndarray, roles: Sequence[str], cues: np.ndarray, similarities: np.ndarray, stance: np.ndarray
+) -> np.ndarray:
+    role_cols = np.zeros((len(roles), len(ROLE_ORDER)), dtype=np.float32)
+    for row, role in enumerate(roles):
+        role_cols[row, ROLE_ORDER.index(role)] = 1.0
+    return np.hstack([embeddings, role_cols, cues, similarities, stance]).astype(np.float32, copy=False)
+
+
+def _sigmoid(x: np.ndarray) -> np.ndarray:
+    return 1.0 / (1.0 + np.exp(-x))
+
+
+def _softmax(x: np.ndarray) -> np.ndarray:
+    shifted = np.exp(x - x.max(axis=1, keepdims=True))
+    return shifted / shifted.sum(axis=1, keepdims=True)
+
+
+@dataclass(frozen=True)
+class Heads:
+    intent_weights: np.ndarray  # (intents, features)
+    intent_bias: np.ndarray  # (intents,)
+    thresholds: np.ndarray  # (intents,) tuned on dev
+    sentiment_weights: np.ndarray  # (3, embedding dim)
+    sentiment_bias: np.ndarray  # (3,)
+    exemplars: np.ndarray  # (m, embedding dim) train-split embeddings
+    exemplar_labels: np.ndarray  # (m, intents) bool
+    encoder: str
+    data_sha256: str
+    metadata: dict
+
+    @property
+    def dimension(self) -> int:
+        return int(self.sentiment_weights.shape[1])
+
+    def similarities(self, embeddings: np.ndarray) -> np.ndarray:
+        return similarity_features(embeddings, self.exemplars, self.exemplar_labels)
+
+    def intent_scores(self, x: np.ndarray) -> np.ndarray:
+        return _sigmoid(x @ self.intent_weights.T + self.intent_bias)
+
+    def sentiment_probabilities(self, embeddings: np.ndarray) -> np.ndarray:
+        return _softmax(embeddings @ self.sentiment_weights.T + self.sentiment_bias)
+
+    def save(self, path: Path) -> None:
+        path.write_text(self.to_json() + "\n")
+        np.savez_compressed(
+            path.with_suffix(EXEMPLARS_SUFFIX), embeddings=self.exemplars.astype(np.float16), labels=self.exemplar_labels
+        )
+
+    def to_json(self) -> str:
+        return json.dumps(
+            {
+                "intent_labels": list(INTENT_LABELS),
+                "sentiments": list(SENTIMENTS),
+                "roles": list(ROLE_ORDER),
+                "encoder": self.encoder,
+                "data_sha256": self.data_sha256,
+                "metadata": self.metadata,
+                "thresholds": [round(float(t), 4) for t in self.thresholds],
+                "intent_bias": self.intent_bias.round(6).tolist(),
+                "intent_weights": self.intent_weights.round(6).tolist(),
+                "sentiment_bias": self.sentiment_bias.round(6).tolist(),
+                "sentiment_weights": self.sentiment_weights.round(6).tolist(),
+            },
+            indent=1,
+        )
+
+
+def data_sha256(folder: Path) -> str:
+    """Fingerprint of the training data the heads were fitted on."""
+    digest = hashlib.sha256()
+    for name in ("train.jsonl", "dev.jsonl"):
+        digest.update((folder / name).read_bytes())
+    return digest.hexdigest()
+
+
+def load_heads(path: Path = HEADS_FILE) -> Heads:
+    try:
+        raw = json.loads(path.read_text())
+    except (OSError, json.JSONDecodeError) as exc:
+        raise ModelUnavailable(f"cannot read trained heads ({exc}); run python -m nlp.train", path) from None
+    if raw["intent_labels"] != list(INTENT_LABELS) or raw["roles"] != list(ROLE_ORDER):
+        raise ModelUnavailable("heads were trained for another label set; run python -m nlp.train", path)
+    try:
+        with np.load(path.with_suffix(EXEMPLARS_SUFFIX)) as stored:
+            exemplars, exemplar_labels = stored["embeddings"].astype(np.float32), stored["labels"].astype(bool)
+    except (OSError, KeyError, ValueError) as exc:
+        raise ModelUnavailable(f"cannot read the exemplars beside the heads ({exc}); run python -m nlp.train", path) from None
+    return Heads(
+        intent_weights=np.asarray(raw["intent_weights"], dtype=np.float32),
+        intent_bias=np.asarray(raw["intent_bias"], dtype=np.float32),
+        thresholds=np.asarray(raw["thresholds"], dtype=np.float32),
+        sentiment_weights=np.asarray(raw["sentiment_weights"], dtype=np.float32),
+        sentiment_bias=np.asarray(raw["sentiment_bias"], dtype=np.float32),
+        exemplars=exemplars,
+        exemplar_labels=exemplar_labels,
+        encoder=raw["encoder"],
+        data_sha256=raw["data_sha256"],
+        metadata=raw.get("metadata", {}),
+    )

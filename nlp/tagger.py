@@ -1,0 +1,116 @@
+"""The tagger: a spaCy pipeline (blank English + our components) that turns utterances into Tags and Sentiment."""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass, field
+from pathlib import Path
+
+import spacy
+from spacy.language import Language
+from spacy.tokens import Doc
+
+import nlp.components  # noqa: F401  (registers the factories)
+from models.records import Role, Sentiment, Tag, Transcript
+from models.settings import Settings
+from nlp.cues import INTENT_LABELS
+
+__all__ = ["TagInput", "TaggedUtterance", "Tagger", "build_pipeline"]
+
+COMPETITOR_SCORE = 0.99
+
+
+@dataclass(frozen=True)
+class TagInput:
+    text: str
+    role: Role = "unknown"
+
+
+@dataclass(frozen=True)
+class TaggedUtterance:
+    text: str
+    role: Role
+    sentiment: Sentiment
+    tags: list[Tag] = field(default_factory=list)
+
+
+def build_pipeline(
+    catalogue: str | Path | None = None,
+    model: str | None = None,
+    threads: int = 0,
+    batch_size: int = 64,
+    heads: str | Path | None = None,
+    with_heads: bool = True,
+) -> Language:
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    pipeline.add_pipe("callintel_competitors", config={"catalogue": str(catalogue) if catalogue else None})
+    pipeline.add_pipe("callintel_cues")
+    pipeline.add_pipe("callintel_encoder", config={"model": model, "threads": threads, "batch_size": batch_size})
+    if with_heads:
+        pipeline.add_pipe("callintel_heads", config={"path": str(heads) if heads else None})
+    return pipeline
+
+
+class Tagger:
+    """Tags utterances in batches; one embedding per utterance feeds every head."""
+
+    def __init__(self, catalogue: str | Path | None = None, model: str | None = None, threads: int = 0,
+                 batch_size: int = 64, heads: str | Path | None = None) -> None:
+        self.batch_size = batch_size
+        self.pipeline = build_pipeline(catalogue, model, threads, batch_size, heads)
+        head = self.pipeline.get_pipe("callintel_heads").heads
+        self.thresholds = dict(zip(INTENT_LABELS, head.thresholds.tolist(), strict=True))
+
+    @classmethod
+    def from_settings(cls, settings: Settings, catalogue: str | Path | None = None) -> Tagger:
+        return cls(catalogue or settings.competitors_file, settings.embedding_model, settings.threads,
+                   settings.tag_batch_size)
+
+    def docs(self, inputs: Iterable[TagInput]) -> Iterator[Doc]:
+        def prepared() -> Iterator[Doc]:
+            for item in inputs:
+                doc = self.pipeline.make_doc(item.text)
+                doc._.speaker_role = item.role
+                yield doc
+
+        return self.pipeline.pipe(prepared(), batch_size=self.batch_size)
+
+    def tag(self, inputs: Iterable[TagInput]) -> Iterator[TaggedUtterance]:
+        for doc in self.docs(inputs):
+            yield TaggedUtterance(doc.text, doc._.speaker_role, Sentiment(label=doc._.sentiment[0], score=round(doc._.sentiment[1], 3)),
+                                  self.tags_of(doc))
+
+    def tag_transcript(self, transcript: Transcript) -> tuple[list[Tag], list[Sentiment]]:
+        inputs = [TagInput(u.text, u.speaker.role) for u in transcript.utterances]
+        tags, sentiments = [], []
+        for utterance, result in zip(transcript.utterances, self.tag(inputs), strict=True):
+            sentiments.append(result.sentiment)
+            tags.extend(t.model_copy(update={"interaction_id": transcript.interaction_id, "utterance_index": utterance.index})
+                        for t in result.tags)
+        return tags, sentiments
+
+    def tags_of(self, doc: Doc) -> list[Tag]:
+        role = doc._.speaker_role
+        tags = [
+            Tag(label="competitor_mention", entity=span.label_, score=COMPETITOR_SCORE, start=span.start_char,
+                end=span.end_char, evidence=span.text, speaker_role=role)
+            for span in doc.spans["competitors"]
+        ]
+        for label, score in doc._.intent_scores.items():
+            if score < self.thresholds[label] or role == "rep":
+                continue  # intents are the customer's: a rep describing the export feature is not one
+            cues = [span for span in doc.spans["cues"] if span.label_ == label]
+            if cues:
+                best = max(cues, key=lambda s: (len(s.text), -s.start_char))
+                start, end = best.start_char, best.end_char
+            else:
+                start, end = _stripped_bounds(doc.text)
+            tags.append(Tag(label=label, score=round(score, 3), start=start, end=end, evidence=doc.text[start:end],
+                            speaker_role=role))
+        return sorted(tags, key=lambda t: (t.start, t.label))
+
+
+def _stripped_bounds(text: str) -> tuple[int, int]:
+    start = len(text) - len(text.lstrip())
+    return start, len(text.rstrip())

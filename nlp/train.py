@@ -1,0 +1,163 @@
+"""Train the intent and sentiment heads: ``python -m nlp.train``.
+
+The train and dev splits together form the fitting set. Regularisation and each
+label's threshold are chosen by 5-fold cross-validation on it (out-of-fold F1),
+then the heads are fitted on all of it and written to nlp/data/heads.json (+ the
+exemplar embeddings beside it). The test split is never read here.
+"""
+
+from __future__ import annotations
+
+import argparse
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.model_selection import StratifiedKFold
+
+from nlp.components import cue_hits
+from nlp.cues import INTENT_LABELS
+from nlp.dataset import DATA_DIR, Example, load_split
+from nlp.heads import HEADS_FILE, ROLE_ORDER, SENTIMENTS, Heads, cue_features, data_sha256, features, similarity_features
+from nlp.tagger import build_pipeline
+
+C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
+THRESHOLDS = np.round(np.arange(0.2, 0.91, 0.05), 2)
+FOLDS = 5
+SEED = 0
+
+
+@dataclass
+class Fitting:
+    """Everything about the fitting set that does not depend on the exemplars an example may see."""
+
+    examples: list[Example]
+    embeddings: np.ndarray
+    cues: np.ndarray
+    stance: np.ndarray
+    labels: np.ndarray  # (n, intents) bool
+    sentiment: np.ndarray  # (n,) index into SENTIMENTS
+
+
+def embed(examples: list[Example], pipeline) -> Fitting:
+    docs = list(pipeline.pipe(pipeline.make_doc(e.text) for e in examples))
+    return Fitting(
+        examples,
+        np.vstack([d._.embedding for d in docs]),
+        cue_features([cue_hits(d) for d in docs]),
+        np.vstack([d._.stance for d in docs]),
+        np.array([[label in e.labels for label in INTENT_LABELS] for e in examples], dtype=bool),
+        np.array([SENTIMENTS.index(e.sentiment) for e in examples]),
+    )
+
+
+def design(data: Fitting, rows: np.ndarray, visible: np.ndarray, augment: bool) -> tuple[np.ndarray, np.ndarray]:
+    """Features and labels for ``rows``, seeing only ``visible`` exemplars and never themselves.
+
+    With ``augment`` each row with a known speaker is repeated as speaker unknown.
+    """
+    exclude = np.ones((len(rows), len(data.examples)), dtype=bool)
+    exclude[:, visible] = False
+    exclude[np.arange(len(rows)), rows] = True
+    sims = similarity_features(data.embeddings[rows], data.embeddings, data.labels, exclude)
+    roles = [data.examples[i].speaker for i in rows]
+    x = features(data.embeddings[rows], roles, data.cues[rows], sims, data.stance[rows])
+    y = data.labels[rows]
+    if augment:
+        known = np.array([r != "unknown" for r in roles])
+        extra = features(data.embeddings[rows][known], ["unknown"] * int(known.sum()), data.cues[rows][known], sims[known],
+                         data.stance[rows][known])
+        x, y = np.vstack([x, extra]), np.vstack([y, y[known]])
+    return x, y
+
+
+def out_of_fold_scores(data: Fitting, c: float) -> np.ndarray:
+    """(n, intents) scores for every example from models that never saw it."""
+    n = len(data.examples)
+    scores = np.zeros((n, len(INTENT_LABELS)))
+    strata = [e.labels[0] if e.labels else ("hard" if e.hard_negative else "none") for e in data.examples]
+    for fit_rows, val_rows in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(np.zeros(n), strata):
+        x_fit, y_fit = design(data, fit_rows, fit_rows, augment=True)
+        x_val, _ = design(data, val_rows, fit_rows, augment=False)
+        for col in range(len(INTENT_LABELS)):
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x_fit, y_fit[:, col])
+            scores[val_rows, col] = model.predict_proba(x_val)[:, 1]
+    return scores
+
+
+def choose(data: Fitting) -> dict[str, dict]:
+    """Per intent: the C and threshold with the best out-of-fold F1."""
+    best: dict[str, tuple] = {}
+    for c in C_GRID:
+        scores = out_of_fold_scores(data, c)
+        for col, label in enumerate(INTENT_LABELS):
+            for threshold in THRESHOLDS:
+                f1 = f1_score(data.labels[:, col], scores[:, col] >= threshold, zero_division=0)
+                key = (round(float(f1), 4), -abs(float(threshold) - 0.5), -c)
+                if label not in best or key > best[label][0]:
+                    best[label] = (key, {"C": c, "threshold": float(threshold), "cv_f1": round(float(f1), 4)})
+    return {label: choice for label, (_, choice) in best.items()}
+
+
+def fit_sentiment(data: Fitting) -> tuple[LogisticRegression, dict]:
+    best = None
+    folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    for c in C_GRID:
+        correct = 0
+        for fit_rows, val_rows in folds.split(data.embeddings, data.sentiment):
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
+            model.fit(data.embeddings[fit_rows], data.sentiment[fit_rows])
+            correct += int((model.predict(data.embeddings[val_rows]) == data.sentiment[val_rows]).sum())
+        accuracy = correct / len(data.sentiment)
+        if best is None or (accuracy, -c) > best[0]:
+            best = ((accuracy, -c), c)
+    c = best[1]
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(data.embeddings, data.sentiment)
+    return model, {"C": c, "cv_accuracy": round(best[0][0], 4)}
+
+
+def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
+    pipeline = build_pipeline(model=model, with_heads=False)
+    data = embed(load_split("train", folder) + load_split("dev", folder), pipeline)
+    choices = choose(data)
+    everything = np.arange(len(data.examples))
+    x, y = design(data, everything, everything, augment=True)
+    weights, biases = [], []
+    for col, label in enumerate(INTENT_LABELS):
+        fitted = LogisticRegression(C=choices[label]["C"], class_weight="balanced", max_iter=5000).fit(x, y[:, col])
+        weights.append(fitted.coef_[0])
+        biases.append(fitted.intercept_[0])
+    sentiment, sentiment_info = fit_sentiment(data)
+    order = [list(sentiment.classes_).index(i) for i in range(len(SENTIMENTS))]
+    return Heads(
+        intent_weights=np.asarray(weights, dtype=np.float32),
+        intent_bias=np.asarray(biases, dtype=np.float32),
+        thresholds=np.asarray([choices[label]["threshold"] for label in INTENT_LABELS], dtype=np.float32),
+        sentiment_weights=sentiment.coef_[order].astype(np.float32),
+        sentiment_bias=sentiment.intercept_[order].astype(np.float32),
+        exemplars=data.embeddings,
+        exemplar_labels=data.labels,
+        encoder=pipeline.get_pipe("callintel_encoder").encoder.name,
+        data_sha256=data_sha256(folder),
+        metadata={"intents": choices, "sentiment": sentiment_info, "roles": list(ROLE_ORDER),
+                  "fitting_examples": len(data.examples), "folds": FOLDS},
+    )
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--out", type=Path, default=HEADS_FILE)
+    parser.add_argument("--model", help="embedding model (default: the bundled all-MiniLM-L6-v2)")
+    args = parser.parse_args()
+    heads = train(model=args.model)
+    heads.save(args.out)
+    for label, choice in heads.metadata["intents"].items():
+        print(f"{label:22s} C={choice['C']:<5} threshold={choice['threshold']:.2f} cross-validated F1={choice['cv_f1']:.3f}")
+    sentiment = heads.metadata["sentiment"]
+    print(f"{'sentiment':22s} C={sentiment['C']:<5} cross-validated accuracy={sentiment['cv_accuracy']:.3f}")
+
+
+if __name__ == "__main__":
+    main()
