@@ -24,7 +24,7 @@ from nlp.catalogue import load_catalogue
 from nlp.cues import INTENT_LABELS, cue_patterns, is_negated
 from nlp.encoder import load_encoder
 from nlp.stance import StanceMatcher
-from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads
+from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features, suppress_negated
 
 for _name, _default in (("speaker_role", "unknown"), ("embedding", None), ("stance", None), ("intent_scores", None),
                         ("sentiment", None)):
@@ -123,9 +123,10 @@ class HeadsComponent:
             hits = [cue_hits(doc) for doc in batch]
             roles = [doc._.speaker_role for doc in batch]
             stance = np.vstack([doc._.stance for doc in batch])
-            x = features(embeddings, roles, cue_features(hits), self.heads.similarities(embeddings), stance)
-            scores = self.heads.intent_scores(x)
-            sentiment = self.heads.sentiment_probabilities(embeddings)
+            cues = cue_features(hits)
+            x = features(embeddings, roles, cues, self.heads.similarities(embeddings), stance)
+            scores = suppress_negated(self.heads.intent_scores(x), cues)
+            sentiment = self.heads.sentiment_probabilities(sentiment_features(embeddings, stance, cues))
             for row, doc in enumerate(batch):
                 doc._.intent_scores = dict(zip(INTENT_LABELS, scores[row].tolist(), strict=True))
                 best = int(sentiment[row].argmax())

@@ -2,8 +2,9 @@
 
 Source lines are ``labels<TAB>sentiment<TAB>speaker<TAB>text`` (labels comma-separated or
 ``-``; speaker ``c``/``r``/``u``). ``python -m nlp.dataset`` rebuilds the split files
-deterministically: a seeded, label-stratified 60/20/20 split. Thresholds are tuned on dev
-only; test is held out for ``bench/tag_quality.py``.
+deterministically: ``source/`` is split 75/25 into train and dev (seeded, label-stratified);
+``holdout/`` is the test split, written after the model design was frozen and never used
+to fit or tune anything (``nlp/train.py`` reads train and dev only).
 """
 
 from __future__ import annotations
@@ -19,6 +20,7 @@ from models.records import TAG_LABELS, Role, SentimentLabel
 
 DATA_DIR = Path(__file__).parent / "data"
 SOURCE_DIR = DATA_DIR / "source"
+HOLDOUT_DIR = DATA_DIR / "holdout"
 SPLITS = ("train", "dev", "test")
 ROLES: dict[str, Role] = {"c": "customer", "r": "rep", "u": "unknown"}
 # Unlabelled lines that contain a word a keyword tagger would fire on count as hard negatives.
@@ -59,27 +61,30 @@ def read_sources(folder: Path = SOURCE_DIR) -> list[Example]:
         for number, line in enumerate(path.read_text().splitlines(), start=1):
             if line.strip() and not line.startswith("#"):
                 examples.append(_parse_line(path, number, line))
+    return examples
+
+
+def check_unique(examples: list[Example]) -> None:
     texts = [e.text for e in examples]
     duplicates = {t for t in texts if texts.count(t) > 1}
     if duplicates:
         raise ValueError(f"duplicate utterances in the dataset: {sorted(duplicates)[:3]}")
-    return examples
 
 
-def split(examples: list[Example], seed: int = 20261122) -> dict[str, list[Example]]:
-    """Stratified by label set (hard negatives apart): 60% train, 20% dev, 20% test."""
+def split(examples: list[Example], holdout: list[Example], seed: int = 20261122) -> dict[str, list[Example]]:
+    """``examples`` stratified by label set (hard negatives apart) into 75% train, 25% dev; ``holdout`` is test."""
+    check_unique(examples + holdout)
     strata: dict[tuple, list[Example]] = defaultdict(list)
     for example in examples:
         strata[(example.labels, example.hard_negative)].append(example)
     rng = random.Random(seed)
-    out: dict[str, list[Example]] = {name: [] for name in SPLITS}
+    out: dict[str, list[Example]] = {"train": [], "dev": [], "test": list(holdout)}
     for key in sorted(strata):
         group = sorted(strata[key], key=lambda e: e.text)
         rng.shuffle(group)
-        n_dev = n_test = round(len(group) * 0.2)
-        out["test"].extend(group[:n_test])
-        out["dev"].extend(group[n_test : n_test + n_dev])
-        out["train"].extend(group[n_test + n_dev :])
+        n_dev = round(len(group) * 0.25)
+        out["dev"].extend(group[:n_dev])
+        out["train"].extend(group[n_dev:])
     return out
 
 
@@ -96,7 +101,7 @@ def load_split(name: str, folder: Path = DATA_DIR) -> list[Example]:
 
 
 if __name__ == "__main__":
-    built = split(read_sources())
+    built = split(read_sources(), read_sources(HOLDOUT_DIR))
     write_splits(built)
     total = sum(len(rows) for rows in built.values())
     hard = sum(e.hard_negative for rows in built.values() for e in rows)

@@ -18,7 +18,7 @@ import numpy as np
 from models.errors import ModelUnavailable
 from nlp.cues import INTENT_LABELS
 
-__all__ = ["HEADS_FILE", "ROLE_ORDER", "SENTIMENTS", "Heads", "cue_features", "features", "load_heads", "similarity_features"]
+__all__ = ["HEADS_FILE", "ROLE_ORDER", "SENTIMENTS", "Heads", "cue_features", "features", "load_heads", "sentiment_features", "similarity_features", "suppress_negated"]
 
 HEADS_FILE = Path(__file__).parent / "data" / "heads.json"
 EXEMPLARS_SUFFIX = ".exemplars.npz"
@@ -26,15 +26,22 @@ ROLE_ORDER = ("rep", "customer", "unknown")
 SENTIMENTS = ("negative", "neutral", "positive")
 
 
+CUE_COLUMNS = 2  # per intent: a cue is present, every present cue is negated
+
+
 def cue_features(hits: Sequence[dict[str, bool]]) -> np.ndarray:
     """(n, 2 * intents): for each intent, [any cue present, every present cue negated]."""
-    out = np.zeros((len(hits), 2 * len(INTENT_LABELS)), dtype=np.float32)
+    out = np.zeros((len(hits), CUE_COLUMNS * len(INTENT_LABELS)), dtype=np.float32)
     for row, per_label in enumerate(hits):
         for col, label in enumerate(INTENT_LABELS):
             if label in per_label:
-                out[row, 2 * col] = 1.0
-                out[row, 2 * col + 1] = 1.0 if per_label[label] else 0.0
+                out[row, CUE_COLUMNS * col : CUE_COLUMNS * (col + 1)] = (1.0, float(per_label[label]))
     return out
+
+
+def suppress_negated(scores: np.ndarray, cues: np.ndarray) -> np.ndarray:
+    """Zero an intent's score where its only cues are negated ("we are not cancelling", "price is not a problem")."""
+    return np.where(cues[:, 1::CUE_COLUMNS] > 0, 0.0, scores)
 
 
 def similarity_features(
@@ -65,6 +72,10 @@ def features(
     return np.hstack([embeddings, role_cols, cues, similarities, stance]).astype(np.float32, copy=False)
 
 
+def sentiment_features(embeddings: np.ndarray, stance: np.ndarray, cues: np.ndarray) -> np.ndarray:
+    return np.hstack([embeddings, stance, cues]).astype(np.float32, copy=False)
+
+
 def _sigmoid(x: np.ndarray) -> np.ndarray:
     return 1.0 / (1.0 + np.exp(-x))
 
@@ -79,7 +90,7 @@ class Heads:
     intent_weights: np.ndarray  # (intents, features)
     intent_bias: np.ndarray  # (intents,)
     thresholds: np.ndarray  # (intents,) tuned on dev
-    sentiment_weights: np.ndarray  # (3, embedding dim)
+    sentiment_weights: np.ndarray  # (3, sentiment features)
     sentiment_bias: np.ndarray  # (3,)
     exemplars: np.ndarray  # (m, embedding dim) train-split embeddings
     exemplar_labels: np.ndarray  # (m, intents) bool
@@ -89,7 +100,7 @@ class Heads:
 
     @property
     def dimension(self) -> int:
-        return int(self.sentiment_weights.shape[1])
+        return int(self.exemplars.shape[1])
 
     def similarities(self, embeddings: np.ndarray) -> np.ndarray:
         return similarity_features(embeddings, self.exemplars, self.exemplar_labels)
@@ -97,8 +108,8 @@ class Heads:
     def intent_scores(self, x: np.ndarray) -> np.ndarray:
         return _sigmoid(x @ self.intent_weights.T + self.intent_bias)
 
-    def sentiment_probabilities(self, embeddings: np.ndarray) -> np.ndarray:
-        return _softmax(embeddings @ self.sentiment_weights.T + self.sentiment_bias)
+    def sentiment_probabilities(self, x: np.ndarray) -> np.ndarray:
+        return _softmax(x @ self.sentiment_weights.T + self.sentiment_bias)
 
     def save(self, path: Path) -> None:
         path.write_text(self.to_json() + "\n")

@@ -20,7 +20,18 @@ from sklearn.model_selection import StratifiedKFold
 from nlp.components import cue_hits
 from nlp.cues import INTENT_LABELS
 from nlp.dataset import DATA_DIR, Example, load_split
-from nlp.heads import HEADS_FILE, ROLE_ORDER, SENTIMENTS, Heads, cue_features, data_sha256, features, similarity_features
+from nlp.heads import (
+    HEADS_FILE,
+    ROLE_ORDER,
+    SENTIMENTS,
+    Heads,
+    cue_features,
+    data_sha256,
+    features,
+    sentiment_features,
+    similarity_features,
+    suppress_negated,
+)
 from nlp.tagger import build_pipeline
 
 C_GRID = (0.5, 1.0, 2.0, 4.0, 8.0, 16.0)
@@ -84,7 +95,7 @@ def out_of_fold_scores(data: Fitting, c: float) -> np.ndarray:
         for col in range(len(INTENT_LABELS)):
             model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x_fit, y_fit[:, col])
             scores[val_rows, col] = model.predict_proba(x_val)[:, 1]
-    return scores
+    return suppress_negated(scores, data.cues)
 
 
 def choose(data: Fitting) -> dict[str, dict]:
@@ -102,19 +113,19 @@ def choose(data: Fitting) -> dict[str, dict]:
 
 
 def fit_sentiment(data: Fitting) -> tuple[LogisticRegression, dict]:
+    x = sentiment_features(data.embeddings, data.stance, data.cues)
     best = None
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
     for c in C_GRID:
         correct = 0
-        for fit_rows, val_rows in folds.split(data.embeddings, data.sentiment):
-            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000)
-            model.fit(data.embeddings[fit_rows], data.sentiment[fit_rows])
-            correct += int((model.predict(data.embeddings[val_rows]) == data.sentiment[val_rows]).sum())
+        for fit_rows, val_rows in folds.split(x, data.sentiment):
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x[fit_rows], data.sentiment[fit_rows])
+            correct += int((model.predict(x[val_rows]) == data.sentiment[val_rows]).sum())
         accuracy = correct / len(data.sentiment)
         if best is None or (accuracy, -c) > best[0]:
             best = ((accuracy, -c), c)
     c = best[1]
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(data.embeddings, data.sentiment)
+    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, data.sentiment)
     return model, {"C": c, "cv_accuracy": round(best[0][0], 4)}
 
 
