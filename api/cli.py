@@ -53,6 +53,20 @@ def ingest(
 
 
 @app.command()
+def tag(
+    competitors: Annotated[Path | None, typer.Option(help="Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one).")] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, max=8192, help="Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE).")] = None,
+) -> None:
+    """Tag utterances from stdin (plain text or JSON lines with text and speaker); one JSON object per line out."""
+    from api.tag_stream import run_tag
+    from nlp.tagger import Tagger
+
+    settings = get_settings()
+    tagger = Tagger.from_settings(settings, catalogue=competitors)
+    run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size)
+
+
+@app.command()
 def demo(
     keep: Annotated[Path | None, typer.Option(help="Write the demo database to this file instead of a temporary one.")] = None,
 ) -> None:

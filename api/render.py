@@ -10,7 +10,7 @@ from rich.table import Table
 
 from models.records import Interaction
 from models.settings import Settings
-from models.store import CustomerCounts
+from models.store import CustomerCounts, FlaggedInteraction
 
 stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
@@ -46,4 +46,18 @@ def interactions_table(rows: Sequence[Interaction], title: str = "Interactions")
         table.add_column(column, overflow="fold")
     for row in rows:
         table.add_row(row.id, row.occurred_at.date().isoformat(), row.kind, row.customer_id, row.rep or "", row.title or "")
+    return table
+
+
+def flagged_table(rows: Sequence[FlaggedInteraction], title: str = "Flagged-call queue", noun: str = "call") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column(noun, no_wrap=True)
+    for column in ("date", "customer", "rep", "flags", "strongest evidence"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        flags = ", ".join(f"{label}×{count}" if count > 1 else label for label, count in row.label_counts.items())
+        top = row.top
+        evidence = f"{top.label} {top.score:.2f} ({top.speaker_role}): “{top.evidence}”"
+        table.add_row(row.interaction.id, row.interaction.occurred_at.date().isoformat(), row.interaction.customer_id,
+                      row.interaction.rep or "", flags, evidence)
     return table

@@ -48,8 +48,8 @@ class Settings(BaseSettings):
         description="faster-whisper model: a local CTranslate2 directory, or a name downloaded on first use where online.",
     )
     tag_batch_size: int = Field(
-        64, ge=1, le=4096,
-        description="utterances encoded per batch by the tagger; `callintel tag` flushes its output after each batch.",
+        512, ge=1, le=8192,
+        description="utterances the tagger takes per batch (sorted by length to save padding); `callintel tag` flushes its output after each batch.",
     )
     threads: int = Field(
         0, ge=0,

@@ -8,6 +8,7 @@ whose sha256 is already stored is a no-op.
 from __future__ import annotations
 
 import logging
+from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -31,7 +32,7 @@ from models.tables import (
     UsageEventRow,
 )
 
-__all__ = ["BatchResult", "CustomerCounts", "NewInteraction", "Store", "StoredInteraction"]
+__all__ = ["BatchResult", "CustomerCounts", "FlaggedInteraction", "NewInteraction", "Store", "StoredInteraction"]
 
 logger = logging.getLogger("callintel.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -58,6 +59,15 @@ class BatchResult:
     created: list[str]
     skipped: int
     usage_events: int
+
+
+@dataclass(frozen=True)
+class FlaggedInteraction:
+    """One row of the managers' queue: an interaction, how often each label fired, and its strongest tag."""
+
+    interaction: Interaction
+    label_counts: dict[str, int]
+    top: Tag
 
 
 @dataclass(frozen=True)
@@ -258,6 +268,30 @@ class Store:
             query = query.where(UsageEventRow.customer_id == customer_id)
         with self.transaction() as session:
             return [convert.usage_event(row) for row in session.scalars(query)]
+
+    def flagged_queue(self, kind: str | None = "call", min_score: float = 0.0, limit: int = 50) -> list[FlaggedInteraction]:
+        """Interactions with tags, strongest first: highest tag score, then most tags."""
+        query = (
+            select(TagRow, InteractionRow)
+            .join(InteractionRow, TagRow.interaction_id == InteractionRow.id)
+            .where(TagRow.score >= min_score)
+        )
+        if kind:
+            query = query.where(InteractionRow.kind == kind)
+        grouped: dict[str, tuple[InteractionRow, list[TagRow]]] = {}
+        with self.transaction() as session:
+            for tag_row, interaction_row in session.execute(query):
+                grouped.setdefault(interaction_row.id, (interaction_row, []))[1].append(tag_row)
+            rows = [
+                FlaggedInteraction(
+                    convert.interaction(row),
+                    dict(sorted(Counter(t.label for t in tags).items())),
+                    convert.tag(max(tags, key=lambda t: (t.score, -t.utterance_index))),
+                )
+                for row, tags in grouped.values()
+            ]
+        rows.sort(key=lambda f: (-f.top.score, -sum(f.label_counts.values()), f.interaction.occurred_at))
+        return rows[:limit]
 
     def customer_counts(self) -> list[CustomerCounts]:
         """Per customer: calls, tickets and usage events stored, ordered by id."""

@@ -21,7 +21,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import filter_spans, minibatch
 
 from nlp.catalogue import load_catalogue
-from nlp.cues import INTENT_LABELS, cue_patterns, is_negated
+from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
 from nlp.encoder import load_encoder
 from nlp.stance import StanceMatcher
 from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features, suppress_negated
@@ -69,15 +69,28 @@ def make_competitors(nlp: Language, name: str, catalogue: str | None) -> Competi
 
 class CueMatcher:
     def __init__(self, nlp: Language) -> None:
-        self.matcher = Matcher(nlp.vocab)
+        self.phrases = PhraseMatcher(nlp.vocab, attr="LOWER")
+        self.patterns = Matcher(nlp.vocab)
+        self.stem_labels: dict[str, list[str]] = {}
         for label in INTENT_LABELS:
-            self.matcher.add(label, cue_patterns(label, nlp.make_doc))
+            cues = cue_set(label, nlp.make_doc)
+            self.phrases.add(label, [nlp.make_doc(phrase) for phrase in cues.literals])
+            if cues.patterns:
+                self.patterns.add(label, [list(pattern) for pattern in cues.patterns])
+            for stem in cues.stems:
+                self.stem_labels.setdefault(stem, []).append(label)
+        self.stems = cue_stems()
         self.stance = StanceMatcher(nlp.vocab, nlp.make_doc)
 
     def __call__(self, doc: Doc) -> Doc:
-        found = [Span(doc, s, e, label=m) for m, s, e in self.matcher(doc)]
-        doc.spans["cues"] = [span for span in found if not is_negated(doc, span)]
-        doc.spans["negated_cues"] = [span for span in found if is_negated(doc, span)]
+        mark_stems(doc, self.stems)
+        found = [Span(doc, s, e, label=m) for m, s, e in self.phrases(doc)]
+        found += [Span(doc, s, e, label=m) for m, s, e in self.patterns(doc)]
+        found += [Span(doc, t.i, t.i + 1, label=label) for t in doc if t._.cue_stem
+                  for label in self.stem_labels.get(t._.cue_stem, ())]
+        negated = [is_negated(doc, span) for span in found]
+        doc.spans["cues"] = [span for span, neg in zip(found, negated, strict=True) if not neg]
+        doc.spans["negated_cues"] = [span for span, neg in zip(found, negated, strict=True) if neg]
         doc._.stance = self.stance(doc)
         return doc
 
@@ -88,26 +101,32 @@ def make_cues(nlp: Language, name: str) -> CueMatcher:
 
 
 class EncoderComponent:
-    """Embeds whole batches at once: ``nlp.pipe`` hands it ``batch_size`` docs per call."""
+    """Embeds a whole window of docs per call (``nlp.pipe``'s batch_size); the encoder sorts the
+    window by length into batches of ``encode_batch_size``, so little compute goes on padding."""
 
-    def __init__(self, model: str | None, threads: int, batch_size: int) -> None:
+    def __init__(self, model: str | None, threads: int, batch_size: int, encode_batch_size: int) -> None:
         self.encoder = load_encoder(model, threads)
         self.batch_size = batch_size
+        self.encode_batch_size = encode_batch_size
 
     def __call__(self, doc: Doc) -> Doc:
         return next(self.pipe([doc]))
 
     def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size or self.batch_size):
-            vectors = self.encoder.encode([doc.text for doc in batch], batch_size=len(batch))
+            vectors = self.encoder.encode([doc.text for doc in batch], batch_size=self.encode_batch_size)
             for doc, vector in zip(batch, vectors, strict=True):
                 doc._.embedding = vector
                 yield doc
 
 
-@Language.factory("callintel_encoder", default_config={"model": None, "threads": 0, "batch_size": 64})
-def make_encoder(nlp: Language, name: str, model: str | None, threads: int, batch_size: int) -> EncoderComponent:
-    return EncoderComponent(model, threads, batch_size)
+@Language.factory(
+    "callintel_encoder", default_config={"model": None, "threads": 0, "batch_size": 512, "encode_batch_size": 64}
+)
+def make_encoder(
+    nlp: Language, name: str, model: str | None, threads: int, batch_size: int, encode_batch_size: int
+) -> EncoderComponent:
+    return EncoderComponent(model, threads, batch_size, encode_batch_size)
 
 
 class HeadsComponent:

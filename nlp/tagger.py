@@ -11,6 +11,7 @@ from spacy.language import Language
 from spacy.tokens import Doc
 
 import nlp.components  # noqa: F401  (registers the factories)
+from models.errors import ModelUnavailable
 from models.records import Role, Sentiment, Tag, Transcript
 from models.settings import Settings
 from nlp.cues import INTENT_LABELS
@@ -38,7 +39,7 @@ def build_pipeline(
     catalogue: str | Path | None = None,
     model: str | None = None,
     threads: int = 0,
-    batch_size: int = 64,
+    batch_size: int = 512,
     heads: str | Path | None = None,
     with_heads: bool = True,
 ) -> Language:
@@ -56,10 +57,16 @@ class Tagger:
     """Tags utterances in batches; one embedding per utterance feeds every head."""
 
     def __init__(self, catalogue: str | Path | None = None, model: str | None = None, threads: int = 0,
-                 batch_size: int = 64, heads: str | Path | None = None) -> None:
+                 batch_size: int = 512, heads: str | Path | None = None) -> None:
         self.batch_size = batch_size
         self.pipeline = build_pipeline(catalogue, model, threads, batch_size, heads)
         head = self.pipeline.get_pipe("callintel_heads").heads
+        encoder = self.pipeline.get_pipe("callintel_encoder").encoder
+        if encoder.dimension != head.dimension:
+            raise ModelUnavailable(
+                f"the trained heads expect {head.dimension}-dimensional embeddings ({head.encoder}) but "
+                f"{encoder.name} gives {encoder.dimension}; retrain them with python -m nlp.train --model {encoder.name}"
+            )
         self.thresholds = dict(zip(INTENT_LABELS, head.thresholds.tolist(), strict=True))
 
     @classmethod

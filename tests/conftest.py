@@ -70,3 +70,11 @@ def cli(tmp_path: Path):
         return Run(proc.returncode, proc.stdout, proc.stderr)
 
     return run
+
+
+@pytest.fixture(scope="session")
+def tagger():
+    """The real tagger: bundled MiniLM (checksum verified), shipped heads, bundled catalogue."""
+    from nlp.tagger import Tagger
+
+    return Tagger()

@@ -128,3 +128,18 @@ def test_unwritable_database_location_is_a_store_error(tmp_path):
     blocker.write_text("x")
     with pytest.raises(StoreError, match="cannot create the database folder"):
         Store(f"sqlite:///{blocker}/sub/db.sqlite")
+
+
+def test_flagged_queue_puts_the_strongest_first(store: Store):
+    calm, t1 = make_call(b"calm")
+    hot, t2 = make_call(b"hot")
+    store.save_interaction(calm, t1, [Tag(label="billing_question", score=0.7, start=0, end=3, evidence="Too")])
+    store.save_interaction(hot, t2, [
+        Tag(label="price_objection", score=0.95, start=0, end=3, evidence="Too", utterance_index=1),
+        Tag(label="price_objection", score=0.9, start=4, end=10, evidence="pricey", utterance_index=1),
+    ])
+    queue = store.flagged_queue()
+    assert [row.interaction.id for row in queue] == [hot.id, calm.id]
+    assert queue[0].label_counts == {"price_objection": 2} and queue[0].top.score == 0.95
+    assert store.flagged_queue(min_score=0.8)[0].interaction.id == hot.id and len(store.flagged_queue(min_score=0.8)) == 1
+    assert store.flagged_queue(kind="ticket") == []

@@ -1,0 +1,34 @@
+import shutil
+
+import numpy as np
+import pytest
+
+from models.errors import ModelUnavailable
+from nlp.encoder import Encoder, bundled_model_dir, verify_bundled
+
+
+def test_bundled_weights_pass_their_checksum():
+    verify_bundled(bundled_model_dir())
+
+
+def test_tampered_weights_are_refused(tmp_path):
+    fake = tmp_path / "model"
+    fake.mkdir()
+    (fake / "model.safetensors").write_bytes(b"not the real weights")
+    with pytest.raises(ModelUnavailable, match="SHA-256"):
+        verify_bundled(fake)
+
+
+def test_configured_local_model_is_honoured(tmp_path):
+    copy = tmp_path / "minilm"
+    shutil.copytree(bundled_model_dir(), copy)
+    encoder = Encoder(str(copy))
+    assert encoder.name == str(copy)
+    vectors = encoder.encode(["hello there", "good morning"])
+    assert vectors.shape == (2, 384)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+
+
+def test_unknown_model_name_offline_is_a_clear_error():
+    with pytest.raises(ModelUnavailable, match="cannot load embedding model"):
+        Encoder("no-such-org/no-such-model")
