@@ -30,6 +30,8 @@ app = typer.Typer(
 )
 
 INTERNAL_ERROR = 70
+COMPETITORS_HELP = "Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one)."
+BATCH_HELP = "Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE)."
 
 
 @app.callback()
@@ -54,8 +56,8 @@ def ingest(
 
 @app.command()
 def tag(
-    competitors: Annotated[Path | None, typer.Option(help="Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one).")] = None,
-    batch_size: Annotated[int | None, typer.Option(min=1, max=8192, help="Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE).")] = None,
+    competitors: Annotated[Path | None, typer.Option(help=COMPETITORS_HELP)] = None,
+    batch_size: Annotated[int | None, typer.Option(min=1, max=8192, help=BATCH_HELP)] = None,
 ) -> None:
     """Tag utterances from stdin (plain text or JSON lines with text and speaker); one JSON object per line out."""
     from api.tag_stream import run_tag

@@ -32,8 +32,10 @@ def settings_table(fields: Mapping[str, Any], settings: Settings) -> None:
 
 def customers_table(rows: Sequence[CustomerCounts], title: str = "Customers") -> Table:
     table = Table(title=title, title_justify="left")
-    for column, justify in (("customer", "left"), ("name", "left"), ("calls", "right"), ("tickets", "right"), ("usage events", "right")):
-        table.add_column(column, justify=justify)
+    for column in ("customer", "name"):
+        table.add_column(column)
+    for column in ("calls", "tickets", "usage events"):
+        table.add_column(column, justify="right")
     for row in rows:
         table.add_row(row.customer_id, row.name or "", str(row.calls), str(row.tickets), str(row.usage_events))
     return table

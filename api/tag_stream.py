@@ -15,7 +15,7 @@ from typing import BinaryIO, TextIO
 
 from ingest.formats import speaker_from
 from models.errors import MalformedSource
-from nlp.tagger import TaggedUtterance, TagInput, Tagger
+from nlp.tagger import TaggedUtterance, Tagger, TagInput
 
 __all__ = ["line_batches", "parse_line", "render", "run_tag"]
 

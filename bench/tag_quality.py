@@ -19,7 +19,7 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from models.records import TAG_LABELS  # noqa: E402
 from nlp.dataset import Example, load_split  # noqa: E402
-from nlp.tagger import TaggedUtterance, TagInput, Tagger  # noqa: E402
+from nlp.tagger import TaggedUtterance, Tagger, TagInput  # noqa: E402
 
 
 @dataclass(frozen=True)

@@ -21,7 +21,7 @@ sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from nlp.dataset import SPLITS, load_split  # noqa: E402
-from nlp.tagger import TagInput, Tagger  # noqa: E402
+from nlp.tagger import Tagger, TagInput  # noqa: E402
 
 ENCODE_BATCH = 64  # the encoder's own batch, the same for both figures
 
@@ -58,7 +58,8 @@ def main() -> None:
 
     encode_s = best_of(args.runs, lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))
     tag_s = best_of(args.runs, lambda: list(tagger.tag(TagInput(text) for text in lines)))
-    print(f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} tagger_window={args.batch_size} torch_threads={torch.get_num_threads()} "
+    print(f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} tagger_window={args.batch_size} "
+          f"torch_threads={torch.get_num_threads()} "
           f"encoder={encoder.name} device=cpu dtype=float32")
     print(f"bare encoder      {len(lines) / encode_s:8.1f} utterances/s  ({encode_s:.2f} s)")
     print(f"callintel tagger  {len(lines) / tag_s:8.1f} utterances/s  ({tag_s:.2f} s)")

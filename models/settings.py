@@ -49,7 +49,10 @@ class Settings(BaseSettings):
     )
     tag_batch_size: int = Field(
         512, ge=1, le=8192,
-        description="utterances the tagger takes per batch (sorted by length to save padding); `callintel tag` flushes its output after each batch.",
+        description=(
+            "utterances the tagger takes per batch (sorted by length to save padding); "
+            "`callintel tag` flushes its output after each batch."
+        ),
     )
     threads: int = Field(
         0, ge=0,

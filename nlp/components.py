@@ -23,8 +23,8 @@ from spacy.util import filter_spans, minibatch
 from nlp.catalogue import load_catalogue
 from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
 from nlp.encoder import load_encoder
-from nlp.stance import StanceMatcher
 from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features, suppress_negated
+from nlp.stance import StanceMatcher
 
 for _name, _default in (("speaker_role", "unknown"), ("embedding", None), ("stance", None), ("intent_scores", None),
                         ("sentiment", None)):

@@ -18,7 +18,18 @@ import numpy as np
 from models.errors import ModelUnavailable
 from nlp.cues import INTENT_LABELS
 
-__all__ = ["HEADS_FILE", "ROLE_ORDER", "SENTIMENTS", "Heads", "cue_features", "features", "load_heads", "sentiment_features", "similarity_features", "suppress_negated"]
+__all__ = [
+    "HEADS_FILE",
+    "ROLE_ORDER",
+    "SENTIMENTS",
+    "Heads",
+    "cue_features",
+    "features",
+    "load_heads",
+    "sentiment_features",
+    "similarity_features",
+    "suppress_negated",
+]
 
 HEADS_FILE = Path(__file__).parent / "data" / "heads.json"
 EXEMPLARS_SUFFIX = ".exemplars.npz"

@@ -85,8 +85,8 @@ class Tagger:
 
     def tag(self, inputs: Iterable[TagInput]) -> Iterator[TaggedUtterance]:
         for doc in self.docs(inputs):
-            yield TaggedUtterance(doc.text, doc._.speaker_role, Sentiment(label=doc._.sentiment[0], score=round(doc._.sentiment[1], 3)),
-                                  self.tags_of(doc))
+            label, score = doc._.sentiment
+            yield TaggedUtterance(doc.text, doc._.speaker_role, Sentiment(label=label, score=round(score, 3)), self.tags_of(doc))
 
     def tag_transcript(self, transcript: Transcript) -> tuple[list[Tag], list[Sentiment]]:
         inputs = [TagInput(u.text, u.speaker.role) for u in transcript.utterances]

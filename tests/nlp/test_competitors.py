@@ -4,7 +4,7 @@ import pytest
 
 from models.errors import ConfigError, SourceNotFound
 from nlp.catalogue import load_catalogue
-from nlp.tagger import TagInput, Tagger
+from nlp.tagger import Tagger, TagInput
 
 
 def entities(tagger: Tagger, text: str) -> list[tuple[str, str]]:

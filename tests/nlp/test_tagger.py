@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from nlp.tagger import TagInput, Tagger
+from nlp.tagger import Tagger, TagInput
 
 
 def labels(tagger: Tagger, text: str, role: str = "unknown") -> set[str]:
