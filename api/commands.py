@@ -7,30 +7,25 @@ from pathlib import Path
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import render
-from ingest import IngestDefaults, ingest_file
-from ingest.runner import IngestReport, expand
+from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_paths
 from models.store import Store
 
 
 def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaults) -> IngestReport:
     """Ingest every file under ``paths``, one progress bar on a terminal, one stderr line per bad file."""
-    files, missing = expand(paths)
-    report = IngestReport(outcomes=list(missing))
-    for outcome in missing:
-        render.problem(str(outcome.error))
     progress = Progress(
         TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
         console=render.stderr, transient=True, disable=not render.stderr.is_terminal,
     )
+    task = progress.add_task("ingest", total=None)
+
+    def done(outcome: FileOutcome) -> None:
+        if outcome.error is not None:
+            progress.console.print(f"callintel: {outcome.error}", markup=False, highlight=False, soft_wrap=True)
+        progress.advance(task)
+
     with progress:
-        task = progress.add_task("ingest", total=len(files))
-        for path in files:
-            outcome = ingest_file(path, store, defaults)
-            report.outcomes.append(outcome)
-            if outcome.error is not None:
-                progress.console.print(f"callintel: {outcome.error}", markup=False, highlight=False, soft_wrap=True)
-            progress.advance(task)
-    return report
+        return ingest_paths(paths, store, defaults, on_file=done, on_total=lambda n: progress.update(task, total=n))
 
 
 def run_ingest(paths: list[Path], customer: str | None, rep: str | None, database_url: str) -> int:

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import itertools
 import logging
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
@@ -75,11 +76,14 @@ def ingest_paths(
     store: Store,
     defaults: IngestDefaults = IngestDefaults(),
     on_file: Callable[[FileOutcome], None] | None = None,
+    on_total: Callable[[int], None] | None = None,
 ) -> IngestReport:
+    """Ingest every file under ``paths``; ``on_total`` hears how many outcomes to expect, ``on_file`` each one."""
     files, missing = expand(list(paths))
-    report = IngestReport(outcomes=list(missing))
-    for path in files:
-        outcome = ingest_file(path, store, defaults)
+    if on_total is not None:
+        on_total(len(missing) + len(files))
+    report = IngestReport()
+    for outcome in itertools.chain(missing, (ingest_file(path, store, defaults) for path in files)):
         report.outcomes.append(outcome)
         if on_file is not None:
             on_file(outcome)

@@ -13,17 +13,7 @@ if TYPE_CHECKING:
 
 
 def interaction_row(record: Interaction) -> InteractionRow:
-    return InteractionRow(
-        id=record.id,
-        customer_id=record.customer_id,
-        kind=record.kind,
-        occurred_at=record.occurred_at,
-        source=record.source,
-        sha256=record.sha256,
-        rep=record.rep,
-        title=record.title,
-        meta=record.metadata,
-    )
+    return InteractionRow(**record.model_dump(exclude={"metadata"}), meta=record.metadata)
 
 
 def interaction(row: InteractionRow) -> Interaction:
@@ -84,45 +74,19 @@ def sentiment(row: UtteranceRow) -> Sentiment | None:
 
 
 def tag_row(record: Tag, interaction_id: str) -> TagRow:
-    return TagRow(
-        interaction_id=interaction_id,
-        utterance_index=record.utterance_index,
-        label=record.label,
-        score=record.score,
-        start=record.start,
-        end=record.end,
-        evidence=record.evidence,
-        entity=record.entity,
-        speaker_role=record.speaker_role,
-    )
+    return TagRow(**record.model_dump(exclude={"interaction_id"}), interaction_id=interaction_id)
 
 
 def tag(row: TagRow) -> Tag:
-    return Tag(
-        interaction_id=row.interaction_id,
-        utterance_index=row.utterance_index,
-        label=row.label,
-        score=row.score,
-        start=row.start,
-        end=row.end,
-        evidence=row.evidence,
-        entity=row.entity,
-        speaker_role=row.speaker_role,
-    )
+    return Tag.model_validate(row, from_attributes=True)
 
 
 def usage_row(record: UsageEvent, dedup_key: str) -> UsageEventRow:
-    return UsageEventRow(
-        customer_id=record.customer_id,
-        kind=record.kind,
-        occurred_at=record.occurred_at,
-        properties=record.properties,
-        dedup_key=dedup_key,
-    )
+    return UsageEventRow(**record.model_dump(), dedup_key=dedup_key)
 
 
 def usage_event(row: UsageEventRow) -> UsageEvent:
-    return UsageEvent(customer_id=row.customer_id, kind=row.kind, occurred_at=row.occurred_at, properties=row.properties)
+    return UsageEvent.model_validate(row, from_attributes=True)
 
 
 def stored_interaction(row: InteractionRow) -> StoredInteraction:
