@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import sys
+from enum import StrEnum
 from pathlib import Path
 from typing import Annotated
 
@@ -32,6 +33,8 @@ app = typer.Typer(
 INTERNAL_ERROR = 70
 COMPETITORS_HELP = "Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one)."
 BATCH_HELP = "Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE)."
+MODEL_HELP = "CTranslate2 model directory or name (default: CALLINTEL_WHISPER_MODEL)."
+TEMPERATURE_HELP = "Only this temperature (0: greedy, repeatable); default: fall back from 0.0 to 1.0."
 
 
 @app.callback()
@@ -66,6 +69,41 @@ def tag(
     settings = get_settings()
     tagger = Tagger.from_settings(settings, catalogue=competitors)
     run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size)
+
+
+class OutputFormat(StrEnum):
+    text = "text"
+    json = "json"
+    srt = "srt"
+    vtt = "vtt"
+
+
+@app.command()
+def transcribe(
+    audio: Annotated[Path, typer.Argument(help="wav, mp3, m4a, ogg or flac recording.")],
+    model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
+    json_output: Annotated[bool, typer.Option("--json", help="Print the Transcript record as JSON.")] = False,
+    output_format: Annotated[OutputFormat, typer.Option("--format", help="text, json, srt or vtt.")] = OutputFormat.text,
+    beam_size: Annotated[int, typer.Option(min=1, max=20, help="Beam size.")] = 5,
+    compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type: int8, float32, ...")] = "int8",
+    device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
+    threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (default: CALLINTEL_THREADS).")] = None,
+    language: Annotated[str | None, typer.Option(help="Language code; detected when not given.")] = None,
+    rep_channel: Annotated[str, typer.Option(help="Stereo: the rep's channel, left or right.")] = "left",
+    vad: Annotated[bool, typer.Option(help="Skip silence with the Silero VAD.")] = True,
+    temperature: Annotated[float | None, typer.Option(min=0, max=1, help=TEMPERATURE_HELP)] = None,
+) -> None:
+    """Transcribe a recording with faster-whisper; stereo channels become rep and customer."""
+    from api.commands import run_transcribe
+    from transcribe.engine import TranscribeOptions
+
+    if rep_channel not in ("left", "right"):
+        raise typer.BadParameter("must be left or right", param_hint="--rep-channel")
+    settings = get_settings()
+    options = TranscribeOptions(model=model or settings.whisper_model, device=device, compute_type=compute_type,
+                                threads=settings.threads if threads is None else threads, beam_size=beam_size,
+                                vad=vad, language=language, rep_channel=rep_channel, temperature=temperature)
+    run_transcribe(audio, options, "json" if json_output else output_format.value)
 
 
 @app.command()

@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import sys
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import render
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_paths
 from models.store import Store
+
+if TYPE_CHECKING:
+    from transcribe.engine import TranscribeOptions
 
 
 def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaults) -> IngestReport:
@@ -38,3 +43,16 @@ def run_ingest(paths: list[Path], customer: str | None, rep: str | None, databas
         markup=False,
     )
     return 1 if report.failed else 0
+
+
+def run_transcribe(audio: Path, options: TranscribeOptions, output_format: str) -> None:
+    from transcribe.engine import WhisperEngine
+    from transcribe.formats import to_srt, to_text, to_vtt
+
+    engine = WhisperEngine(options)
+    transcript = engine.transcribe(audio, interaction_id=audio.stem)
+    if output_format == "json":
+        print(transcript.model_dump_json(indent=2))
+    else:
+        render_as = {"text": to_text, "srt": to_srt, "vtt": to_vtt}[output_format]
+        sys.stdout.write(render_as(transcript))

@@ -1,0 +1,130 @@
+"""faster-whisper (CTranslate2) transcription into a Transcript, with speaker roles.
+
+Stereo recordings are transcribed channel by channel: the rep's channel
+(``rep_channel``, default left) gives role ``rep``, the other ``customer``, and
+the utterances are merged in time order. Mono recordings get turns from pauses:
+a new turn starts after a silence of at least ``turn_pause_s``; turns alternate
+between SPEAKER_0 and SPEAKER_1 with role ``unknown`` (a mono file cannot tell
+who speaks; roles can be overridden per ingest).
+"""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Literal
+
+import numpy as np
+
+from models.errors import ModelUnavailable
+from models.records import Role, Speaker, Transcript, Utterance, Word
+from transcribe.audio import SAMPLE_RATE, Audio, load_audio
+
+__all__ = ["ENGINE", "TranscribeOptions", "WhisperEngine"]
+
+logger = logging.getLogger("callintel.transcribe")
+ENGINE = "faster-whisper"
+
+
+@dataclass(frozen=True)
+class TranscribeOptions:
+    model: str | None = None
+    device: str = "cpu"
+    compute_type: str = "int8"
+    threads: int = 0
+    beam_size: int = 5
+    vad: bool = True
+    word_timestamps: bool = True
+    language: str | None = None
+    rep_channel: Literal["left", "right"] = "left"
+    turn_pause_s: float = 1.0
+    temperature: float | None = None  # None: faster-whisper's fallback schedule 0.0, 0.2 ... 1.0; a number: only it
+
+
+@dataclass(frozen=True)
+class _Piece:
+    start: float
+    end: float
+    text: str
+    words: list[Word]
+    speaker: Speaker
+
+
+class WhisperEngine:
+    def __init__(self, options: TranscribeOptions) -> None:
+        if not options.model:
+            raise ModelUnavailable(
+                "no Whisper model given: pass --model with a local CTranslate2 directory (or a model name on a machine "
+                "that is online), or set CALLINTEL_WHISPER_MODEL"
+            )
+        from faster_whisper import WhisperModel
+
+        self.options = options
+        try:
+            self.model = WhisperModel(options.model, device=options.device, compute_type=options.compute_type,
+                                      cpu_threads=options.threads)
+        except Exception as exc:  # faster-whisper raises many kinds for a missing or broken model
+            raise ModelUnavailable(
+                f"cannot load Whisper model {options.model!r} ({type(exc).__name__}: {str(exc).splitlines()[0][:200]}); "
+                "give a local CTranslate2 directory, or a model name on a machine that is online"
+            ) from None
+
+    def transcribe(self, path: Path, interaction_id: str) -> Transcript:
+        audio = load_audio(path)
+        language = self.options.language or "en"
+        pieces: list[_Piece] = []
+        if not audio.silent:
+            if len(audio.channels) == 2:
+                pieces, language = self._stereo(audio)
+            else:
+                pieces, language = self._channel(audio.channels[0], Speaker(role="unknown", label="SPEAKER_0"))
+                pieces = self._turns(pieces)
+        utterances = [
+            Utterance(index=i, speaker=p.speaker, start_s=p.start, end_s=p.end, text=p.text, words=p.words or None)
+            for i, p in enumerate(sorted(pieces, key=lambda p: (p.start, p.speaker.label)))
+        ]
+        return Transcript(interaction_id=interaction_id, language=language, duration_s=round(audio.duration_s, 3),
+                          engine=ENGINE, model=self.options.model, utterances=utterances)
+
+    def _stereo(self, audio: Audio) -> tuple[list[_Piece], str]:
+        rep_index = 0 if self.options.rep_channel == "left" else 1
+        pieces, language = [], "en"
+        for index, channel in enumerate(audio.channels):
+            role: Role = "rep" if index == rep_index else "customer"
+            found, detected = self._channel(channel, Speaker(role=role, label=role.upper()))
+            pieces += found
+            language = detected if index == rep_index or not pieces else language
+        return pieces, language
+
+    def _channel(self, samples: np.ndarray, speaker: Speaker) -> tuple[list[_Piece], str]:
+        """Segments of one channel, their times clipped to the audio (a decoder can overshoot its 30 s window)."""
+        o = self.options
+        duration = round(len(samples) / SAMPLE_RATE, 3)
+
+        def clip(value: float) -> float:
+            return round(min(max(value, 0.0), duration), 3)
+
+        schedule = {} if o.temperature is None else {"temperature": o.temperature}
+        segments, info = self.model.transcribe(samples, beam_size=o.beam_size, vad_filter=o.vad,
+                                               word_timestamps=o.word_timestamps, language=o.language, **schedule)
+        pieces = []
+        for segment in segments:
+            text = segment.text.strip()
+            if not text or segment.start >= duration:
+                continue
+            words = [Word(text=w.word.strip(), start_s=clip(w.start), end_s=clip(max(w.end, w.start)),
+                          probability=min(max(w.probability, 0.0), 1.0)) for w in segment.words or []]
+            pieces.append(_Piece(clip(segment.start), clip(max(segment.end, segment.start)), text, words, speaker))
+        return pieces, info.language
+
+    def _turns(self, pieces: list[_Piece]) -> list[_Piece]:
+        """Mono: a pause of at least turn_pause_s starts the other speaker's turn."""
+        out, label, previous_end = [], 0, None
+        for piece in pieces:
+            if previous_end is not None and piece.start - previous_end >= self.options.turn_pause_s:
+                label = 1 - label
+            out.append(_Piece(piece.start, piece.end, piece.text, piece.words,
+                              Speaker(role="unknown", label=f"SPEAKER_{label}")))
+            previous_end = piece.end
+        return out
