@@ -4,8 +4,8 @@ Stereo recordings are transcribed channel by channel: the rep's channel
 (``rep_channel``, default left) gives role ``rep``, the other ``customer``, and
 the utterances are merged in time order. Mono recordings get turns from pauses:
 a new turn starts after a silence of at least ``turn_pause_s``; turns alternate
-between SPEAKER_0 and SPEAKER_1 with role ``unknown`` (a mono file cannot tell
-who speaks; roles can be overridden per ingest).
+between SPEAKER_0 and SPEAKER_1, and roles.assign_roles names the rep from the
+opening (greeting, thanks, self-introduction), else roles stay ``unknown``.
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ import numpy as np
 from models.errors import ModelUnavailable
 from models.records import Role, Speaker, Transcript, Utterance, Word
 from transcribe.audio import SAMPLE_RATE, Audio, load_audio
+from transcribe.roles import assign_roles
 
 __all__ = ["ENGINE", "TranscribeOptions", "WhisperEngine"]
 
@@ -80,10 +81,10 @@ class WhisperEngine:
             else:
                 pieces, language = self._channel(audio.channels[0], Speaker(role="unknown", label="SPEAKER_0"))
                 pieces = self._turns(pieces)
-        utterances = [
+        utterances = assign_roles([
             Utterance(index=i, speaker=p.speaker, start_s=p.start, end_s=p.end, text=p.text, words=p.words or None)
             for i, p in enumerate(sorted(pieces, key=lambda p: (p.start, p.speaker.label)))
-        ]
+        ])
         return Transcript(interaction_id=interaction_id, language=language, duration_s=round(audio.duration_s, 3),
                           engine=ENGINE, model=self.options.model, utterances=utterances)
 

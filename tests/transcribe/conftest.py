@@ -32,3 +32,28 @@ def write_wav(path: Path, *channels: np.ndarray) -> Path:
         out.setframerate(SAMPLE_RATE)
         out.writeframes((np.clip(frames, -1, 1) * 32767).astype("<i2").tobytes())
     return path
+
+
+def encode(path: Path, codec: str, *channels: np.ndarray) -> Path:
+    """Write ``channels`` with PyAV's encoder ``codec`` (flac, libopus, libmp3lame, aac) into ``path``."""
+    import av
+
+    frames = np.stack(channels) if len(channels) > 1 else channels[0][None, :]
+    layout = "stereo" if len(channels) > 1 else "mono"
+    rate = 48_000 if codec == "libopus" else SAMPLE_RATE
+    if rate != SAMPLE_RATE:  # opus only takes 48 kHz: repeat each sample three times
+        frames = np.repeat(frames, rate // SAMPLE_RATE, axis=1)
+    with av.open(str(path), "w") as container:
+        stream = container.add_stream(codec, rate=rate, layout=layout)
+        fmt = stream.codec_context.codec.audio_formats[0].name
+        pcm = (np.clip(frames, -1, 1) * 32767).astype(np.int16)
+        frame = av.AudioFrame.from_ndarray(pcm.T.reshape(1, -1).copy() if layout == "stereo" else pcm, format="s16",
+                                           layout=layout)
+        frame.sample_rate = rate
+        resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
+        for converted in resampler.resample(frame):
+            for packet in stream.encode(converted):
+                container.mux(packet)
+        for packet in stream.encode(None):
+            container.mux(packet)
+    return path

@@ -1,0 +1,22 @@
+import pytest
+
+from tests.transcribe.conftest import encode, tone, write_wav
+from transcribe.audio import load_audio
+
+
+@pytest.mark.parametrize(
+    ("name", "codec"),
+    [("call.flac", "flac"), ("call.ogg", "libopus"), ("call.mp3", "libmp3lame"), ("call.m4a", "aac")],
+)
+def test_compressed_formats_decode_with_their_channels(tmp_path, name, codec):
+    mono = load_audio(encode(tmp_path / f"mono-{name}", codec, tone(3.0)))
+    assert len(mono.channels) == 1 and mono.duration_s == pytest.approx(3.0, abs=0.15)
+    stereo = load_audio(encode(tmp_path / f"stereo-{name}", codec, tone(3.0, 0, 1.0), tone(3.0, 2.0, 1.0)))
+    assert len(stereo.channels) == 2
+    left, right = stereo.channels
+    assert abs(left[:16000]).max() > 0.1 and abs(right[:16000]).max() < 0.05  # the left talks first
+
+
+def test_wav_round_trip(tmp_path):
+    audio = load_audio(write_wav(tmp_path / "x.wav", tone(2.0)))
+    assert audio.duration_s == 2.0 and not audio.silent
