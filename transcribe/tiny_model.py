@@ -40,11 +40,20 @@ def _tokenizer():
     return tokenizer, specials
 
 
-def build(out_dir: Path, seed: int = 0, d_model: int = 64) -> Path:
-    """Write the CTranslate2 model (with tokenizer.json) to ``out_dir`` and return it."""
+def build(out_dir: Path, seed: int = 0, d_model: int = 64, hf_dir: Path | None = None) -> Path:
+    """Write the CTranslate2 model (with tokenizer.json) to ``out_dir`` and return it.
+
+    ``hf_dir`` also keeps the transformers model it was converted from (for comparisons).
+    """
     import ctranslate2.converters
     import torch
-    from transformers import GenerationConfig, PreTrainedTokenizerFast, WhisperConfig, WhisperForConditionalGeneration
+    from transformers import (
+        GenerationConfig,
+        WhisperConfig,
+        WhisperFeatureExtractor,
+        WhisperForConditionalGeneration,
+        WhisperTokenizer,
+    )
 
     tokenizer, specials = _tokenizer()
     ids = {token: tokenizer.token_to_id(token) for token in specials}
@@ -64,14 +73,18 @@ def build(out_dir: Path, seed: int = 0, d_model: int = 64) -> Path:
         task_to_id={"transcribe": ids["<|transcribe|>"], "translate": ids["<|translate|>"]},
         alignment_heads=[[0, 0], [0, 1]],
     )
-    wrapped = PreTrainedTokenizerFast(
+    wrapped = WhisperTokenizer(
         tokenizer_object=tokenizer, bos_token="<|endoftext|>", eos_token="<|endoftext|>", unk_token="<|endoftext|>",
         pad_token="<|endoftext|>", additional_special_tokens=specials,
     )
     with tempfile.TemporaryDirectory() as tmp:
-        model.save_pretrained(tmp)
-        wrapped.save_pretrained(tmp)
-        converter = ctranslate2.converters.TransformersConverter(tmp, copy_files=["tokenizer.json"])
+        source = hf_dir or Path(tmp)
+        model.save_pretrained(source)
+        wrapped.save_pretrained(source)
+        WhisperFeatureExtractor(feature_size=80).save_pretrained(source)
+        converter = ctranslate2.converters.TransformersConverter(
+            str(source), copy_files=["tokenizer.json", "preprocessor_config.json"]
+        )
         converter.convert(str(out_dir), force=True)
     return out_dir
 
