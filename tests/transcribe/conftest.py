@@ -57,3 +57,31 @@ def encode(path: Path, codec: str, *channels: np.ndarray) -> Path:
         for packet in stream.encode(None):
             container.mux(packet)
     return path
+
+
+def speak(text: str, voice: str, tmp_path: Path) -> np.ndarray:
+    """Real synthesised speech from espeak-ng, as 16 kHz float32 samples (skips if espeak-ng is missing)."""
+    import shutil
+    import subprocess
+
+    from transcribe.audio import load_audio
+
+    if shutil.which("espeak-ng") is None:
+        pytest.skip("espeak-ng is not installed (.ci/run installs it)")
+    out = tmp_path / f"{voice}-{abs(hash(text))}.wav"
+    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, capture_output=True)
+    return load_audio(out).channels[0]
+
+
+def dialogue(tmp_path: Path, turns: list[tuple[str, str]], gap_s: float = 0.8) -> Path:
+    """A stereo call: each (side, text) turn spoken on its own channel (left: en-us, right: en-gb), one after another."""
+    left, right = [], []
+    for side, text in turns:
+        samples = speak(text, "en-us" if side == "left" else "en-gb", tmp_path)
+        silence = np.zeros_like(samples)
+        left.append(samples if side == "left" else silence)
+        right.append(samples if side == "right" else silence)
+        pad = np.zeros(int(gap_s * SAMPLE_RATE), dtype=np.float32)
+        left.append(pad)
+        right.append(pad)
+    return write_wav(tmp_path / "dialogue.wav", np.concatenate(left), np.concatenate(right))
