@@ -46,11 +46,19 @@ def run_ingest(paths: list[Path], customer: str | None, rep: str | None, databas
 
 
 def run_transcribe(audio: Path, options: TranscribeOptions, output_format: str) -> None:
+    from transcribe.audio import audio_duration
     from transcribe.engine import WhisperEngine
     from transcribe.formats import to_srt, to_text, to_vtt
 
     engine = WhisperEngine(options)
-    transcript = engine.transcribe(audio, interaction_id=audio.stem)
+    total = audio_duration(audio)
+    progress = Progress(
+        TextColumn("transcribing"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TimeElapsedColumn(), console=render.stderr, transient=True, disable=not render.stderr.is_terminal,
+    )
+    with progress:
+        task = progress.add_task("transcribe", total=total)
+        transcript = engine.transcribe(audio, audio.stem, on_progress=lambda done: progress.update(task, completed=done))
     if output_format == "json":
         print(transcript.model_dump_json(indent=2))
     else:

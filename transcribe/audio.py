@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import itertools
+from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -11,7 +13,7 @@ from faster_whisper import decode_audio
 
 from models.errors import MalformedSource, SourceNotFound, UnreadableSource, UnsupportedSource
 
-__all__ = ["AUDIO_SUFFIXES", "SAMPLE_RATE", "Audio", "load_audio"]
+__all__ = ["AUDIO_SUFFIXES", "SAMPLE_RATE", "Audio", "audio_duration", "iter_windows", "load_audio"]
 
 SAMPLE_RATE = 16_000
 AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".webm", ".mp4")
@@ -41,8 +43,8 @@ def _channel_count(path: Path) -> int:
         raise MalformedSource(f"cannot decode audio: {exc.strerror or exc}", path) from None
 
 
-def load_audio(path: Path) -> Audio:
-    """Mono files give one channel; stereo files give (left, right)."""
+def _check(path: Path) -> int:
+    """Validate the file and return its channel count."""
     if not path.exists():
         raise SourceNotFound(path)
     if path.is_dir():
@@ -51,7 +53,47 @@ def load_audio(path: Path) -> Audio:
         raise UnsupportedSource(f"unsupported audio type {path.suffix or '(none)'} (expected {', '.join(AUDIO_SUFFIXES)})", path)
     if path.stat().st_size == 0:
         raise MalformedSource("file is empty", path)
-    stereo = _channel_count(path) >= 2
+    return _channel_count(path)
+
+
+def iter_windows(path: Path, window_s: float) -> Iterator[tuple[float, Audio]]:
+    """(offset in seconds, audio) windows of at most ``window_s``, decoded as a stream: memory stays bounded
+    by the window, however long the recording."""
+    layout = "stereo" if _check(path) >= 2 else "mono"
+    size = int(window_s * SAMPLE_RATE)
+    resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
+    pending: list[np.ndarray] = []
+    held, offset = 0, 0.0
+    try:
+        with av.open(str(path)) as container:
+            stream = container.streams.audio[0]
+            frames = itertools.chain.from_iterable(resampler.resample(f) for f in container.decode(stream))
+            for frame in itertools.chain(frames, resampler.resample(None)):
+                pending.append(frame.to_ndarray())
+                held += pending[-1].shape[1]
+                while held >= size:
+                    block = np.concatenate(pending, axis=1)
+                    yield offset, Audio(tuple(block[:, :size]))
+                    offset += size / SAMPLE_RATE
+                    pending, held = [block[:, size:]], block.shape[1] - size
+    except av.FFmpegError as exc:
+        raise MalformedSource(f"cannot decode audio: {exc.strerror or exc}", path) from None
+    if held:
+        yield offset, Audio(tuple(np.concatenate(pending, axis=1)))
+
+
+def audio_duration(path: Path) -> float | None:
+    """The container's stated duration in seconds (None when it does not say); for progress bars."""
+    try:
+        with av.open(str(path)) as container:
+            return container.duration / av.time_base if container.duration else None
+    except (av.FFmpegError, OSError):
+        return None
+
+
+def load_audio(path: Path) -> Audio:
+    """The whole file at once. Mono files give one channel; stereo files give (left, right)."""
+    stereo = _check(path) >= 2
     try:
         decoded = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=stereo)
     except av.FFmpegError as exc:

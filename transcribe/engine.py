@@ -11,6 +11,7 @@ opening (greeting, thanks, self-introduction), else roles stay ``unknown``.
 from __future__ import annotations
 
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Literal
@@ -19,7 +20,7 @@ import numpy as np
 
 from models.errors import ModelUnavailable
 from models.records import Role, Speaker, Transcript, Utterance, Word
-from transcribe.audio import SAMPLE_RATE, Audio, load_audio
+from transcribe.audio import SAMPLE_RATE, Audio, iter_windows
 from transcribe.roles import assign_roles
 
 __all__ = ["ENGINE", "TranscribeOptions", "WhisperEngine"]
@@ -40,6 +41,7 @@ class TranscribeOptions:
     language: str | None = None
     rep_channel: Literal["left", "right"] = "left"
     turn_pause_s: float = 1.0
+    window_s: float = 600.0  # audio decoded and transcribed this many seconds at a time
     temperature: float | None = None  # None: faster-whisper's fallback schedule 0.0, 0.2 ... 1.0; a number: only it
 
 
@@ -50,6 +52,14 @@ class _Piece:
     text: str
     words: list[Word]
     speaker: Speaker
+
+
+def _shifted(piece: _Piece, offset: float) -> _Piece:
+    if not offset:
+        return piece
+    words = [w.model_copy(update={"start_s": round(w.start_s + offset, 3), "end_s": round(w.end_s + offset, 3)})
+             for w in piece.words]
+    return _Piece(round(piece.start + offset, 3), round(piece.end + offset, 3), piece.text, words, piece.speaker)
 
 
 class WhisperEngine:
@@ -71,32 +81,42 @@ class WhisperEngine:
                 "give a local CTranslate2 directory, or a model name on a machine that is online"
             ) from None
 
-    def transcribe(self, path: Path, interaction_id: str) -> Transcript:
-        audio = load_audio(path)
-        language = self.options.language or "en"
+    def transcribe(
+        self, path: Path, interaction_id: str, on_progress: Callable[[float], None] | None = None
+    ) -> Transcript:
+        """Transcribe ``path`` window by window (bounded memory); ``on_progress`` hears the seconds done."""
+        language = self.options.language
         pieces: list[_Piece] = []
-        if not audio.silent:
-            if len(audio.channels) == 2:
-                pieces, language = self._stereo(audio)
-            else:
-                pieces, language = self._channel(audio.channels[0], Speaker(role="unknown", label="SPEAKER_0"))
-                pieces = self._turns(pieces)
+        duration, mono = 0.0, True
+        for offset, window in iter_windows(path, self.options.window_s):
+            duration = offset + window.duration_s
+            mono = len(window.channels) == 1
+            if not window.silent:
+                found, detected = self._stereo(window) if not mono else self._channel(
+                    window.channels[0], Speaker(role="unknown", label="SPEAKER_0"))
+                pieces += [_shifted(piece, offset) for piece in found]
+                language = language or detected
+            if on_progress is not None:
+                on_progress(duration)
+        pieces.sort(key=lambda p: (p.start, p.speaker.label))
+        if mono:
+            pieces = self._turns(pieces)
         utterances = assign_roles([
             Utterance(index=i, speaker=p.speaker, start_s=p.start, end_s=p.end, text=p.text, words=p.words or None)
-            for i, p in enumerate(sorted(pieces, key=lambda p: (p.start, p.speaker.label)))
+            for i, p in enumerate(pieces)
         ])
-        return Transcript(interaction_id=interaction_id, language=language, duration_s=round(audio.duration_s, 3),
+        return Transcript(interaction_id=interaction_id, language=language or "en", duration_s=round(duration, 3),
                           engine=ENGINE, model=self.options.model, utterances=utterances)
 
     def _stereo(self, audio: Audio) -> tuple[list[_Piece], str]:
+        """Each channel on its own; the language is the one detected on the rep's channel."""
         rep_index = 0 if self.options.rep_channel == "left" else 1
-        pieces, language = [], "en"
+        pieces, languages = [], {}
         for index, channel in enumerate(audio.channels):
             role: Role = "rep" if index == rep_index else "customer"
-            found, detected = self._channel(channel, Speaker(role=role, label=role.upper()))
+            found, languages[index] = self._channel(channel, Speaker(role=role, label=role.upper()))
             pieces += found
-            language = detected if index == rep_index or not pieces else language
-        return pieces, language
+        return pieces, languages[rep_index]
 
     def _channel(self, samples: np.ndarray, speaker: Speaker) -> tuple[list[_Piece], str]:
         """Segments of one channel, their times clipped to the audio (a decoder can overshoot its 30 s window)."""

@@ -20,3 +20,25 @@ def test_compressed_formats_decode_with_their_channels(tmp_path, name, codec):
 def test_wav_round_trip(tmp_path):
     audio = load_audio(write_wav(tmp_path / "x.wav", tone(2.0)))
     assert audio.duration_s == 2.0 and not audio.silent
+
+
+def test_windows_keep_memory_bounded_and_lose_nothing(tmp_path):
+    import tracemalloc
+
+    import numpy as np
+
+    from transcribe.audio import iter_windows
+
+    path = write_wav(tmp_path / "long.wav", tone(120.0))  # 7.7 MB as float32 if decoded whole
+    tracemalloc.start()
+    total = 0
+    for offset, window in iter_windows(path, 10.0):
+        assert offset == total / 16000
+        total += len(window.channels[0])
+    _, peak = tracemalloc.get_traced_memory()
+    tracemalloc.stop()
+    assert total == 120 * 16000
+    assert peak < 3 * 1024 * 1024, f"peak {peak / 1e6:.1f} MB for 10 s windows"
+    whole = load_audio(path).channels[0]
+    again = np.concatenate([w.channels[0] for _, w in iter_windows(path, 10.0)])
+    assert np.array_equal(whole, again)

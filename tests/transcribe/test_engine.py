@@ -83,3 +83,15 @@ def test_broken_model_directory_is_a_clear_error(tmp_path):
     (tmp_path / "model.bin").write_bytes(b"nonsense")
     with pytest.raises(ModelUnavailable, match="cannot load Whisper model"):
         WhisperEngine(TranscribeOptions(model=str(tmp_path)))
+
+
+def test_long_audio_goes_window_by_window(tiny_whisper, tmp_path):
+    path = write_wav(tmp_path / "long.wav", tone(7.0), tone(7.0, hz=330.0))
+    seen = []
+    engine = WhisperEngine(TranscribeOptions(model=str(tiny_whisper), beam_size=1, vad=False, temperature=0.0,
+                                             window_s=2.5))
+    transcript = engine.transcribe(path, "int_7", on_progress=seen.append)
+    assert seen == [2.5, 5.0, 7.0]
+    assert transcript.duration_s == 7.0
+    assert max(u.start_s for u in transcript.utterances) >= 5.0  # the last window's times are shifted by its offset
+    assert all(u.end_s <= 7.0 for u in transcript.utterances)
