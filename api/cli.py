@@ -34,6 +34,7 @@ INTERNAL_ERROR = 70
 COMPETITORS_HELP = "Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one)."
 BATCH_HELP = "Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE)."
 MODEL_HELP = "CTranslate2 model directory or name (default: CALLINTEL_WHISPER_MODEL)."
+REP_SPEAKER_HELP = "Mono: the turn label that is the rep (SPEAKER_0 or SPEAKER_1), overriding the cues."
 TEMPERATURE_HELP = "Only this temperature (0: greedy, repeatable); default: fall back from 0.0 to 1.0."
 
 
@@ -90,6 +91,7 @@ def transcribe(
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (default: CALLINTEL_THREADS).")] = None,
     language: Annotated[str | None, typer.Option(help="Language code; detected when not given.")] = None,
     rep_channel: Annotated[str, typer.Option(help="Stereo: the rep's channel, left or right.")] = "left",
+    rep_speaker: Annotated[str | None, typer.Option(help=REP_SPEAKER_HELP)] = None,
     vad: Annotated[bool, typer.Option(help="Skip silence with the Silero VAD.")] = True,
     temperature: Annotated[float | None, typer.Option(min=0, max=1, help=TEMPERATURE_HELP)] = None,
 ) -> None:
@@ -99,10 +101,13 @@ def transcribe(
 
     if rep_channel not in ("left", "right"):
         raise typer.BadParameter("must be left or right", param_hint="--rep-channel")
+    if rep_speaker not in (None, "SPEAKER_0", "SPEAKER_1"):
+        raise typer.BadParameter("must be SPEAKER_0 or SPEAKER_1", param_hint="--rep-speaker")
     settings = get_settings()
     options = TranscribeOptions(model=model or settings.whisper_model, device=device, compute_type=compute_type,
                                 threads=settings.threads if threads is None else threads, beam_size=beam_size,
-                                vad=vad, language=language, rep_channel=rep_channel, temperature=temperature)
+                                vad=vad, language=language, rep_channel=rep_channel, temperature=temperature,
+                                rep_speaker=rep_speaker)
     run_transcribe(audio, options, "json" if json_output else output_format.value)
 
 

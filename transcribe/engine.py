@@ -41,6 +41,7 @@ class TranscribeOptions:
     language: str | None = None
     rep_channel: Literal["left", "right"] = "left"
     turn_pause_s: float = 1.0
+    rep_speaker: str | None = None  # mono: this turn label (SPEAKER_0 / SPEAKER_1) is the rep, overriding the cues
     window_s: float = 600.0  # audio decoded and transcribed this many seconds at a time
     temperature: float | None = None  # None: faster-whisper's fallback schedule 0.0, 0.2 ... 1.0; a number: only it
 
@@ -101,7 +102,7 @@ class WhisperEngine:
         pieces.sort(key=lambda p: (p.start, p.speaker.label))
         if mono:
             pieces = self._turns(pieces)
-        utterances = assign_roles([
+        utterances = assign_roles(rep_label=self.options.rep_speaker if mono else None, utterances=[
             Utterance(index=i, speaker=p.speaker, start_s=p.start, end_s=p.end, text=p.text, words=p.words or None)
             for i, p in enumerate(pieces)
         ])

@@ -26,10 +26,17 @@ REP_CUES = re.compile(
 OPENING_S = 60.0
 
 
-def assign_roles(utterances: Sequence[Utterance]) -> list[Utterance]:
-    """Return the utterances with roles set where the opening makes the rep clear."""
+def assign_roles(utterances: Sequence[Utterance], rep_label: str | None = None) -> list[Utterance]:
+    """Return the utterances with roles set where the opening makes the rep clear.
+
+    ``rep_label`` (e.g. "SPEAKER_1") overrides the cues: that label is the rep, every other the customer.
+    """
+    if any(u.speaker.role != "unknown" for u in utterances):
+        return list(utterances)
+    if rep_label is not None:
+        return _with_rep(utterances, rep_label)
     labels = {u.speaker.label for u in utterances}
-    if len(labels) != 2 or any(u.speaker.role != "unknown" for u in utterances):
+    if len(labels) != 2:
         return list(utterances)
     scores: Counter[str] = Counter()
     for utterance in utterances:
@@ -38,7 +45,10 @@ def assign_roles(utterances: Sequence[Utterance]) -> list[Utterance]:
     ranked = scores.most_common()
     if not ranked or ranked[0][1] == 0 or (len(ranked) > 1 and ranked[0][1] == ranked[1][1]):
         return list(utterances)
-    rep = ranked[0][0]
+    return _with_rep(utterances, ranked[0][0])
+
+
+def _with_rep(utterances: Sequence[Utterance], rep: str) -> list[Utterance]:
     return [
         u.model_copy(update={"speaker": Speaker(role="rep" if u.speaker.label == rep else "customer", label=u.speaker.label)})
         for u in utterances

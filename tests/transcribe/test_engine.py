@@ -95,3 +95,11 @@ def test_long_audio_goes_window_by_window(tiny_whisper, tmp_path):
     assert transcript.duration_s == 7.0
     assert max(u.start_s for u in transcript.utterances) >= 5.0  # the last window's times are shifted by its offset
     assert all(u.end_s <= 7.0 for u in transcript.utterances)
+
+
+def test_mono_rep_speaker_override(tiny_whisper, tmp_path):
+    engine = WhisperEngine(TranscribeOptions(model=str(tiny_whisper), beam_size=1, vad=False, temperature=0.0,
+                                             rep_speaker="SPEAKER_0"))
+    transcript = engine.transcribe(write_wav(tmp_path / "mono.wav", tone(6.0)), "int_8")
+    assert {u.speaker.label: u.speaker.role for u in transcript.utterances}.get("SPEAKER_0") == "rep"
+    assert {u.speaker.role for u in transcript.utterances} <= {"rep", "customer"}

@@ -25,3 +25,8 @@ def test_known_roles_are_kept():
     stereo = [Utterance(index=0, speaker=Speaker(role="rep", label="REP"), text="Welcome!"),
               Utterance(index=1, speaker=Speaker(role="customer", label="CUSTOMER"), text="Thanks.")]
     assert assign_roles(stereo) == stereo
+
+
+def test_an_override_beats_the_cues():
+    out = assign_roles(turns("Hello?", "Hi, thanks for taking the call."), rep_label="SPEAKER_0")
+    assert [u.speaker.role for u in out] == ["rep", "customer"]
