@@ -9,7 +9,6 @@ from pathlib import Path
 
 import av
 import numpy as np
-from faster_whisper import decode_audio
 
 from models.errors import MalformedSource, SourceNotFound, UnreadableSource, UnsupportedSource
 
@@ -92,13 +91,8 @@ def audio_duration(path: Path) -> float | None:
 
 
 def load_audio(path: Path) -> Audio:
-    """The whole file at once. Mono files give one channel; stereo files give (left, right)."""
-    stereo = _check(path) >= 2
-    try:
-        decoded = decode_audio(str(path), sampling_rate=SAMPLE_RATE, split_stereo=stereo)
-    except av.FFmpegError as exc:
-        raise MalformedSource(f"cannot decode audio: {exc.strerror or exc}", path) from None
-    except PermissionError:
-        raise UnreadableSource("permission denied", path) from None
-    channels = tuple(decoded) if stereo else (decoded,)
-    return Audio(tuple(np.asarray(c, dtype=np.float32) for c in channels))
+    """The whole file at once (the windows of iter_windows joined): one channel for mono, (left, right) for stereo."""
+    windows = [window.channels for _, window in iter_windows(path, 600.0)]
+    if not windows:
+        return Audio((np.zeros(0, dtype=np.float32),))
+    return Audio(tuple(np.concatenate(parts) for parts in zip(*windows, strict=True)))

@@ -10,7 +10,6 @@ opening (greeting, thanks, self-introduction), else roles stay ``unknown``.
 
 from __future__ import annotations
 
-import logging
 from collections.abc import Callable
 from dataclasses import dataclass
 from pathlib import Path
@@ -25,7 +24,6 @@ from transcribe.roles import assign_roles
 
 __all__ = ["ENGINE", "TranscribeOptions", "WhisperEngine"]
 
-logger = logging.getLogger("callintel.transcribe")
 ENGINE = "faster-whisper"
 
 
