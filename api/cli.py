@@ -128,7 +128,7 @@ def config() -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    print(f"callintel: {message}", file=sys.stderr)
+    render.problem(message)
     return code
 
 

@@ -26,7 +26,7 @@ def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaul
 
     def done(outcome: FileOutcome) -> None:
         if outcome.error is not None:
-            progress.console.print(f"callintel: {outcome.error}", markup=False, highlight=False, soft_wrap=True)
+            render.problem(outcome.error, progress.console)
         progress.advance(task)
 
     with progress:

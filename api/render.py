@@ -16,9 +16,9 @@ stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
 
 
-def problem(message: str) -> None:
+def problem(message: object, console: Console = stderr) -> None:
     """One line on stderr, the way every error is reported."""
-    stderr.print(f"callintel: {message}", markup=False, soft_wrap=True)
+    console.print(f"callintel: {message}", markup=False, highlight=False, soft_wrap=True)
 
 
 def settings_table(fields: Mapping[str, Any], settings: Settings) -> None:

@@ -255,13 +255,6 @@ class Store:
         with self.transaction() as session:
             return [convert.interaction(row) for row in session.scalars(query)]
 
-    def list_tags(self, label: str | None = None, min_score: float = 0.0) -> list[Tag]:
-        query = select(TagRow).where(TagRow.score >= min_score).order_by(TagRow.interaction_id, TagRow.utterance_index)
-        if label:
-            query = query.where(TagRow.label == label)
-        with self.transaction() as session:
-            return [convert.tag(row) for row in session.scalars(query)]
-
     def list_usage_events(self, customer_id: str | None = None) -> list[UsageEvent]:
         query = select(UsageEventRow).order_by(UsageEventRow.occurred_at, UsageEventRow.id)
         if customer_id:
