@@ -45,17 +45,97 @@ def _root(
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
 
 
+DATABASE_HELP = "Store URL (default: CALLINTEL_DATABASE_URL)."
+WORKERS_HELP = "Worker processes for the pipeline (default: CALLINTEL_WORKERS)."
+
+
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
     customer: Annotated[str | None, typer.Option(help="Customer id for every file (overrides the files).")] = None,
     rep: Annotated[str | None, typer.Option(help="Rep name for every file (overrides the files).")] = None,
-    database_url: Annotated[str | None, typer.Option(help="Store URL (default: CALLINTEL_DATABASE_URL).")] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help=WORKERS_HELP)] = None,
+    analyse: Annotated[bool, typer.Option(help="Run the pipeline on what was ingested (--no-analyse: queue only).")] = True,
 ) -> None:
-    """Ingest call transcripts, tickets and usage events; bad files are reported and skipped."""
+    """Ingest recordings, transcripts, tickets and usage events, then analyse them; bad files are reported and skipped."""
     from api.commands import run_ingest
+    from ingest import IngestDefaults
 
-    raise typer.Exit(run_ingest(paths, customer, rep, database_url or get_settings().database_url))
+    defaults = IngestDefaults(customer_id=customer, rep=rep)
+    raise typer.Exit(run_ingest(paths, defaults, database_url or get_settings().database_url, workers, analyse))
+
+
+class SummaryFormat(StrEnum):
+    markdown = "markdown"
+    json = "json"
+
+
+@app.command()
+def summary(
+    interaction: Annotated[str, typer.Argument(help="Interaction id (or an unambiguous prefix of one).")],
+    output_format: Annotated[SummaryFormat, typer.Option("--format", help="markdown or json.")] = SummaryFormat.markdown,
+    json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Print the post-call summary of an interaction: key moments, questions, next steps, overview, metrics."""
+    from api.commands import run_summary
+
+    fmt = "json" if json_output else output_format.value
+    run_summary(database_url or get_settings().database_url, interaction, fmt)
+
+
+jobs_app = typer.Typer(help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
+                       no_args_is_help=True)
+app.add_typer(jobs_app, name="jobs")
+
+
+class JobStatusOption(StrEnum):
+    queued = "queued"
+    running = "running"
+    done = "done"
+    failed = "failed"
+
+
+@jobs_app.command("list")
+def jobs_list(
+    status: Annotated[JobStatusOption | None, typer.Option(help="Only jobs with this status.")] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """One row per job: status, last stage done, attempts, error."""
+    from models.store import Store
+    from pipeline.queue import JobQueue
+
+    with Store(database_url or get_settings().database_url) as store:
+        render.stdout.print(render.jobs_table(JobQueue(store).jobs(status.value if status else None)))
+
+
+@jobs_app.command("run")
+def jobs_run(
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help=WORKERS_HELP)] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Run every pending job (queued, or left running by a worker that died) until none is left."""
+    from api.commands import process_with_progress, report_jobs
+
+    settings = get_settings()
+    report = process_with_progress(database_url or settings.database_url, settings, workers or settings.workers)
+    raise typer.Exit(report_jobs(report))
+
+
+@jobs_app.command("retry")
+def jobs_retry(
+    from_start: Annotated[bool, typer.Option(help="Redo every stage, not only the ones after the last done.")] = False,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Queue the failed jobs again with fresh attempts (then run them with 'callintel jobs run')."""
+    from models.store import Store
+    from pipeline.queue import JobQueue
+
+    settings = get_settings()
+    with Store(database_url or settings.database_url) as store:
+        count = JobQueue(store, settings.job_lease_s, settings.max_attempts).requeue("failed", stages_too=from_start)
+    render.stdout.print(f"queued {count} failed jobs again", markup=False)
 
 
 @app.command()
@@ -114,11 +194,12 @@ def transcribe(
 @app.command()
 def demo(
     keep: Annotated[Path | None, typer.Option(help="Write the demo database to this file instead of a temporary one.")] = None,
+    workers: Annotated[int | None, typer.Option(min=1, max=64, help=WORKERS_HELP)] = None,
 ) -> None:
     """Analyse the bundled samples end to end, offline, into a throwaway database."""
     from api.demo import run_demo
 
-    run_demo(keep)
+    raise typer.Exit(run_demo(keep, workers))
 
 
 @app.command()

@@ -10,9 +10,13 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 
 from api import render
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_paths
+from models.errors import InputError
+from models.settings import Settings, get_settings
 from models.store import Store
 
 if TYPE_CHECKING:
+    from pipeline.runner import PoolReport
+    from pipeline.stages import Engines
     from transcribe.engine import TranscribeOptions
 
 
@@ -33,16 +37,68 @@ def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaul
         return ingest_paths(paths, store, defaults, on_file=done, on_total=lambda n: progress.update(task, total=n))
 
 
-def run_ingest(paths: list[Path], customer: str | None, rep: str | None, database_url: str) -> int:
+def process_with_progress(database_url: str, settings: Settings, workers: int,
+                          engines: Engines | None = None) -> PoolReport:
+    """Run the pending pipeline jobs with a progress bar on a terminal."""
+    from pipeline.runner import run_jobs
+
+    progress = Progress(
+        TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=render.stderr, transient=True, disable=not render.stderr.is_terminal,
+    )
+    task = progress.add_task("analyse", total=None)
+    with progress:
+        return run_jobs(database_url, settings, workers, engines,
+                        on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+
+
+def report_jobs(report: PoolReport) -> int:
+    """One line on the pipeline's outcome; failed jobs are named on stderr. Returns the exit status."""
+    line = f"analysed: {report.done} done, {report.failed} failed, {report.queued} still queued ({report.seconds:.1f} s)"
+    render.stdout.print(line, markup=False)
+    if report.failed:
+        render.problem(f"{report.failed} jobs failed; see 'callintel jobs list --status failed'")
+    return 1 if report.failed else 0
+
+
+def run_ingest(paths: list[Path], defaults: IngestDefaults, database_url: str, workers: int | None,
+               analyse: bool) -> int:
+    settings = get_settings()
     with Store(database_url) as store:
-        report = ingest_with_progress(paths, store, IngestDefaults(customer_id=customer, rep=rep))
+        report = ingest_with_progress(paths, store, defaults)
     files = len(report.outcomes)
     render.stdout.print(
         f"ingested {len(report.created)} new interactions ({report.skipped} already stored) and "
         f"{report.usage_events} new usage events from {files - len(report.failed)} of {files} files",
         markup=False,
     )
-    return 1 if report.failed else 0
+    status = 1 if report.failed else 0
+    if analyse:
+        status = max(status, report_jobs(process_with_progress(database_url, settings, workers or settings.workers)))
+    return status
+
+
+def resolve_interaction(store: Store, given: str) -> str:
+    """The stored interaction id that ``given`` names (whole, or an unambiguous prefix)."""
+    matches = store.find_interaction_ids(given)
+    if given in matches:
+        return given
+    if len(matches) == 1:
+        return matches[0]
+    if not matches:
+        raise InputError(f"no interaction with id {given!r} (see 'callintel demo --keep FILE' or 'callintel ingest')")
+    raise InputError(f"{given!r} is ambiguous: {', '.join(matches[:5])}")
+
+
+def run_summary(database_url: str, given: str, output_format: str) -> None:
+    from nlp.summary_markdown import to_markdown
+
+    with Store(database_url) as store:
+        interaction_id = resolve_interaction(store, given)
+        summary = store.get_summary(interaction_id)
+    if summary is None:
+        raise InputError(f"{interaction_id} has no summary yet: its job has not finished (see 'callintel jobs list')")
+    sys.stdout.write(summary.model_dump_json(indent=2) + "\n" if output_format == "json" else to_markdown(summary))
 
 
 def run_transcribe(audio: Path, options: TranscribeOptions, output_format: str) -> None:

@@ -5,30 +5,40 @@ from __future__ import annotations
 import tempfile
 from pathlib import Path
 
+from rich.markdown import Markdown
+
 from api import render
-from api.commands import ingest_with_progress
+from api.commands import ingest_with_progress, process_with_progress
 from ingest import IngestDefaults
 from models.settings import get_settings
 from models.store import Store
-from nlp.tagger import Tagger
-from pipeline.analyse import analyse_interactions
+from nlp.summary_markdown import to_markdown
 from samples import SAMPLES_DIR
 
 
-def run_demo(keep: Path | None = None) -> None:
+def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
+    settings = get_settings()
     with tempfile.TemporaryDirectory(prefix="callintel-demo-") as tmp:
         db_path = keep if keep is not None else Path(tmp) / "demo.db"
-        with Store(f"sqlite:///{db_path}") as store:
+        url = f"sqlite:///{db_path}"
+        with Store(url) as store:
             report = ingest_with_progress([SAMPLES_DIR], store, IngestDefaults())
-            interactions = store.list_interactions()
-            analysed = analyse_interactions(store, Tagger.from_settings(get_settings()), [i.id for i in interactions])
+        jobs = process_with_progress(url, settings, workers or settings.workers)
+        with Store(url) as store:
             out = render.stdout
             out.rule("callintel demo")
             out.print(
                 f"Loaded {len(report.created) + report.skipped} interactions and {report.usage_events} usage events "
-                f"from {SAMPLES_DIR} into {db_path if keep else 'a throwaway database'}; tagged {analysed} of them.",
+                f"from {SAMPLES_DIR} into {db_path if keep else 'a throwaway database'}; analysed {jobs.done} "
+                f"({jobs.failed} failed) in {jobs.seconds:.1f} s.",
                 markup=False,
             )
             out.print(render.customers_table(store.customer_counts()))
-            out.print(render.flagged_table(store.flagged_queue(kind="call")))
+            calls = store.flagged_queue(kind="call")
+            out.print(render.flagged_table(calls))
             out.print(render.flagged_table(store.flagged_queue(kind="ticket"), title="Flagged tickets", noun="ticket"))
+            summary = store.get_summary(calls[0].interaction.id) if calls else None
+            if summary is not None:
+                out.rule(f"Post-call summary of the top flagged call ({summary.interaction_id})")
+                out.print(Markdown(to_markdown(summary)))
+    return 1 if jobs.failed else 0

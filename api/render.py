@@ -8,6 +8,7 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
+from models.analysis import Job
 from models.records import Interaction
 from models.settings import Settings
 from models.store import CustomerCounts, FlaggedInteraction
@@ -62,4 +63,15 @@ def flagged_table(rows: Sequence[FlaggedInteraction], title: str = "Flagged-call
         evidence = f"{top.label} {top.score:.2f} ({top.speaker_role}): “{top.evidence}”"
         table.add_row(row.interaction.id, row.interaction.occurred_at.date().isoformat(), row.interaction.customer_id,
                       row.interaction.rep or "", flags, evidence)
+    return table
+
+
+def jobs_table(rows: Sequence[Job], title: str = "Jobs") -> Table:
+    table = Table(title=title, title_justify="left")
+    table.add_column("interaction", no_wrap=True)
+    for column in ("status", "last stage", "attempts", "updated", "error"):
+        table.add_column(column, overflow="fold")
+    for row in rows:
+        table.add_row(row.interaction_id, row.status, row.stage or "", str(row.attempts),
+                      row.updated_at.strftime("%Y-%m-%d %H:%M:%S"), row.error or "")
     return table

@@ -30,18 +30,22 @@ def interaction(row: InteractionRow) -> Interaction:
     )
 
 
-def transcript_row(record: Transcript) -> TranscriptRow:
+def transcript_row(record: Transcript, interaction_id: str | None = None) -> TranscriptRow:
     return TranscriptRow(
-        language=record.language, duration_s=record.duration_s, engine=record.engine, model=record.model
+        interaction_id=interaction_id, language=record.language, duration_s=record.duration_s, engine=record.engine,
+        model=record.model,
     )
 
 
-def utterance_rows(record: Transcript, sentiments: Sequence[Sentiment | None]) -> list[UtteranceRow]:
+def utterance_rows(
+    record: Transcript, sentiments: Sequence[Sentiment | None], interaction_id: str | None = None
+) -> list[UtteranceRow]:
     rows = []
     for position, utt in enumerate(record.utterances):
         sentiment = sentiments[position] if position < len(sentiments) else None
         rows.append(
             UtteranceRow(
+                interaction_id=interaction_id,
                 idx=utt.index,
                 speaker_role=utt.speaker.role,
                 speaker_label=utt.speaker.label,

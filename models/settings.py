@@ -58,6 +58,18 @@ class Settings(BaseSettings):
         0, ge=0,
         description="CPU threads for model inference; 0 lets each library choose.",
     )
+    workers: int = Field(
+        1, ge=1, le=64,
+        description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",
+    )
+    max_attempts: int = Field(
+        3, ge=1, le=20,
+        description="attempts a job gets (a crash or a transient error counts one) before it is marked failed.",
+    )
+    job_lease_s: float = Field(
+        120.0, ge=5,
+        description="seconds a worker holds a job without a heartbeat; a dead worker's job is taken over after it.",
+    )
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

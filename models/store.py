@@ -17,19 +17,25 @@ from typing import Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, event, func, select
+from sqlalchemy import create_engine, delete, event, func, select
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from models import convert
+from models.analysis import CallMetrics, Summary
 from models.errors import StoreError
 from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent
 from models.tables import (
+    CallMetricsRow,
     CustomerRow,
     InteractionRow,
+    JobRow,
+    SummaryRow,
     TagRow,
+    TranscriptRow,
     UsageEventRow,
+    UtteranceRow,
 )
 
 __all__ = ["BatchResult", "CustomerCounts", "FlaggedInteraction", "NewInteraction", "Store", "StoredInteraction"]
@@ -83,6 +89,7 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer (worker processes share the file)
     cursor.close()
 
 
@@ -192,19 +199,48 @@ class Store:
             row.transcript = convert.transcript_row(transcript)
             row.utterances = convert.utterance_rows(transcript, sentiments)
         row.tags = [convert.tag_row(tag, interaction.id) for tag in tags]
+        session.add(JobRow(interaction_id=interaction.id, status="queued", attempts=0))  # analysed by the pipeline
         session.flush()
         return True
 
     def replace_analysis(self, interaction_id: str, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None]) -> None:
         """Replace an interaction's tags and utterance sentiments in one transaction (re-runnable)."""
         with self.transaction() as session:
-            row = session.get(InteractionRow, interaction_id, options=[selectinload(InteractionRow.utterances)])
-            if row is None:
-                raise StoreError(f"no interaction {interaction_id}")
-            row.tags = [convert.tag_row(tag, interaction_id) for tag in tags]
-            for utterance, sentiment in zip(row.utterances, sentiments, strict=False):
-                utterance.sentiment_label = sentiment.label if sentiment else None
-                utterance.sentiment_score = sentiment.score if sentiment else None
+            self.put_analysis(session, interaction_id, tags, sentiments)
+
+    # Writers inside a caller's transaction (the pipeline commits a stage's output with its job's progress).
+
+    @staticmethod
+    def put_transcript(session: Session, transcript: Transcript) -> None:
+        """Replace an interaction's transcript; its utterances and tags go with the old one."""
+        row = session.get(InteractionRow, transcript.interaction_id)
+        if row is None:
+            raise StoreError(f"no interaction {transcript.interaction_id}")
+        session.execute(delete(TagRow).where(TagRow.interaction_id == row.id))
+        session.execute(delete(UtteranceRow).where(UtteranceRow.interaction_id == row.id))
+        session.execute(delete(TranscriptRow).where(TranscriptRow.interaction_id == row.id))
+        session.add(convert.transcript_row(transcript, row.id))
+        session.add_all(convert.utterance_rows(transcript, (), row.id))
+        session.flush()
+        session.expire(row)
+
+    @staticmethod
+    def put_analysis(session: Session, interaction_id: str, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None]) -> None:
+        row = session.get(InteractionRow, interaction_id, options=[selectinload(InteractionRow.utterances)])
+        if row is None:
+            raise StoreError(f"no interaction {interaction_id}")
+        row.tags = [convert.tag_row(tag, interaction_id) for tag in tags]
+        for utterance, sentiment in zip(row.utterances, sentiments, strict=False):
+            utterance.sentiment_label = sentiment.label if sentiment else None
+            utterance.sentiment_score = sentiment.score if sentiment else None
+
+    @staticmethod
+    def put_metrics(session: Session, metrics: CallMetrics) -> None:
+        session.merge(CallMetricsRow(interaction_id=metrics.interaction_id, data=metrics.model_dump(mode="json")))
+
+    @staticmethod
+    def put_summary(session: Session, summary: Summary) -> None:
+        session.merge(SummaryRow(interaction_id=summary.interaction_id, data=summary.model_dump(mode="json")))
 
     def save_usage_events(self, events: Iterable[UsageEvent]) -> int:
         """Store usage events, skipping ones already stored; returns how many were new."""
@@ -245,6 +281,22 @@ class Store:
                 ],
             )
             return convert.stored_interaction(row) if row else None
+
+    def get_metrics(self, interaction_id: str) -> CallMetrics | None:
+        with self.transaction() as session:
+            row = session.get(CallMetricsRow, interaction_id)
+            return CallMetrics.model_validate(row.data) if row else None
+
+    def get_summary(self, interaction_id: str) -> Summary | None:
+        with self.transaction() as session:
+            row = session.get(SummaryRow, interaction_id)
+            return Summary.model_validate(row.data) if row else None
+
+    def find_interaction_ids(self, prefix: str) -> list[str]:
+        """Stored interaction ids starting with ``prefix`` (users type a few characters of an id)."""
+        with self.transaction() as session:
+            query = select(InteractionRow.id).where(InteractionRow.id.startswith(prefix, autoescape=True))
+            return list(session.scalars(query.order_by(InteractionRow.id).limit(10)))
 
     def list_interactions(self, customer_id: str | None = None, kind: str | None = None) -> list[Interaction]:
         query = select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)

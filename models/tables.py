@@ -11,9 +11,12 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "Base",
+    "CallMetricsRow",
     "CustomerRow",
     "InteractionRow",
+    "JobRow",
     "RiskSignalRow",
+    "SummaryRow",
     "TagRow",
     "TranscriptRow",
     "UsageEventRow",
@@ -144,3 +147,34 @@ class UsageEventRow(Base):
     occurred_at: Mapped[datetime] = mapped_column()
     properties: Mapped[dict[str, Any]] = mapped_column(JSON, default=dict)
     dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class JobRow(Base):
+    """One interaction's pipeline job: status, last completed stage, attempts, the worker holding its lease."""
+
+    __tablename__ = "jobs"
+    __table_args__ = (Index("ix_jobs_status", "status", "created_at"),)
+
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    status: Mapped[str] = mapped_column(String(16))
+    stage: Mapped[str | None] = mapped_column(String(32))
+    attempts: Mapped[int] = mapped_column(Integer, default=0)
+    error: Mapped[str | None] = mapped_column(Text)
+    worker: Mapped[str | None] = mapped_column(String(128))
+    lease_until: Mapped[datetime | None] = mapped_column()
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+
+
+class CallMetricsRow(Base):
+    __tablename__ = "call_metrics"
+
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class SummaryRow(Base):
+    __tablename__ = "summaries"
+
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    data: Mapped[dict[str, Any]] = mapped_column(JSON)

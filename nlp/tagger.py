@@ -74,6 +74,10 @@ class Tagger:
         return cls(catalogue or settings.competitors_file, settings.embedding_model, settings.threads,
                    settings.tag_batch_size)
 
+    def encode(self, texts: list[str]):
+        """Normalised sentence embeddings from the tagger's own encoder (numpy array, one row per text)."""
+        return self.pipeline.get_pipe("callintel_encoder").encoder.encode(texts)
+
     def docs(self, inputs: Iterable[TagInput]) -> Iterator[Doc]:
         def prepared() -> Iterator[Doc]:
             for item in inputs:

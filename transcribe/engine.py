@@ -80,6 +80,15 @@ class WhisperEngine:
                 "give a local CTranslate2 directory, or a model name on a machine that is online"
             ) from None
 
+    def with_options(self, options: TranscribeOptions) -> WhisperEngine:
+        """The same loaded model under other per-recording options (rep channel, rep speaker)."""
+        if (options.model, options.device, options.compute_type) != (self.options.model, self.options.device,
+                                                                      self.options.compute_type):
+            return WhisperEngine(options)
+        clone = object.__new__(WhisperEngine)
+        clone.options, clone.model = options, self.model
+        return clone
+
     def transcribe(
         self, path: Path, interaction_id: str, on_progress: Callable[[float], None] | None = None
     ) -> Transcript:

@@ -1,0 +1,62 @@
+"""Sentences, questions and filler words of an utterance, with spaCy's tokenizer, sentencizer and PhraseMatcher."""
+
+from __future__ import annotations
+
+from functools import lru_cache
+
+import spacy
+from spacy.language import Language
+from spacy.matcher import PhraseMatcher
+from spacy.tokens import Doc
+
+__all__ = ["FILLERS", "Discourse", "discourse"]
+
+FILLERS = ("um", "umm", "uh", "uhh", "erm", "er", "ah", "hmm", "mm", "you know", "i mean", "sort of", "kind of",
+           "basically", "literally")
+# A sentence without a question mark is still a question when it opens like one (transcripts without punctuation).
+QUESTION_OPENERS = frozenset(
+    "what when where which who whom whose why how is are was were do does did can could would will should shall "
+    "may might have has had isn't aren't don't doesn't didn't can't couldn't won't wouldn't shouldn't".split()
+)
+
+
+class Discourse:
+    def __init__(self) -> None:
+        self.nlp: Language = spacy.blank("en")
+        self.nlp.add_pipe("sentencizer")
+        self.fillers = PhraseMatcher(self.nlp.vocab, attr="LOWER")
+        self.fillers.add("FILLER", [self.nlp.make_doc(f) for f in FILLERS])
+
+    def doc(self, text: str) -> Doc:
+        return self.nlp(text)
+
+    @staticmethod
+    def words(doc: Doc) -> int:
+        return sum(1 for token in doc if not (token.is_punct or token.is_space))
+
+    def filler_count(self, doc: Doc) -> int:
+        return len(self.fillers(doc))
+
+    @staticmethod
+    def questions(doc: Doc) -> list[str]:
+        """The sentences of ``doc`` that ask something."""
+        found = []
+        for sentence in doc.sents:
+            text = sentence.text.strip()
+            if not text:
+                continue
+            last = text[-1]
+            opener = sentence[0].lower_
+            if last == "?" or (last not in ".!" and opener in QUESTION_OPENERS and len(sentence) > 2):
+                found.append(text)
+        return found
+
+    @staticmethod
+    def sentences(doc: Doc) -> list[tuple[int, int, str]]:
+        """(start char, end char, text) of each non-empty sentence."""
+        return [(s.start_char, s.end_char, s.text.strip()) for s in doc.sents if s.text.strip()]
+
+
+@lru_cache(maxsize=1)
+def discourse() -> Discourse:
+    return Discourse()

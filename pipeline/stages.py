@@ -1,0 +1,108 @@
+"""The pipeline stages, each a function of the stored interaction, and how each one's output is stored.
+
+    transcribe  audio -> Transcript (faster-whisper); nothing to do for imported transcripts and tickets
+    tag         Transcript -> Tags + per-utterance Sentiment
+    metrics     timed Transcript -> CallMetrics (none for tickets or untimed text)
+    summary     Transcript + Tags -> Summary
+"""
+
+from __future__ import annotations
+
+import logging
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy.orm import Session
+
+from models.analysis import CallMetrics, Summary
+from models.errors import MalformedSource
+from models.records import Transcript
+from models.settings import Settings
+from models.store import Store, StoredInteraction
+
+__all__ = ["STAGE_FUNCTIONS", "Engines", "persist"]
+
+logger = logging.getLogger("callintel.pipeline")
+
+
+@dataclass
+class Engines:
+    """The models a worker needs, loaded on first use and kept for the next job."""
+
+    settings: Settings
+    tagger_instance: Any = None
+    whisper_engines: dict[tuple, Any] = field(default_factory=dict)
+
+    def tagger(self):
+        if self.tagger_instance is None:
+            from nlp.tagger import Tagger
+
+            self.tagger_instance = Tagger.from_settings(self.settings)
+        return self.tagger_instance
+
+    def whisper(self, rep_channel: str, rep_speaker: str | None):
+        from transcribe.engine import TranscribeOptions, WhisperEngine
+
+        options = TranscribeOptions(model=self.settings.whisper_model, threads=self.settings.threads,
+                                    rep_channel=rep_channel, rep_speaker=rep_speaker)
+        key = (rep_channel, rep_speaker)
+        if key not in self.whisper_engines:
+            base = next(iter(self.whisper_engines.values()), None)
+            self.whisper_engines[key] = WhisperEngine(options) if base is None else base.with_options(options)
+        return self.whisper_engines[key]
+
+
+def transcribe(engines: Engines, stored: StoredInteraction) -> Transcript | None:
+    meta = stored.interaction.metadata
+    if meta.get("format") != "audio":
+        return None
+    audio = Path(meta["audio_path"])
+    if not audio.is_file():
+        raise MalformedSource("the recording is no longer there (moved or deleted since ingest)", audio)
+    engine = engines.whisper(meta.get("rep_channel") or "left", meta.get("rep_speaker"))
+    return engine.transcribe(audio, stored.interaction.id)
+
+
+def tag(engines: Engines, stored: StoredInteraction):
+    if stored.transcript is None:
+        return None
+    return engines.tagger().tag_transcript(stored.transcript)
+
+
+def metrics(engines: Engines, stored: StoredInteraction) -> CallMetrics | None:
+    from nlp.metrics import call_metrics
+
+    return call_metrics(stored.transcript) if stored.transcript is not None else None
+
+
+def summary(engines: Engines, stored: StoredInteraction) -> Summary | None:
+    from nlp.summary import summarise
+
+    if stored.transcript is None:
+        return None
+    return summarise(stored.interaction, stored.transcript, stored.tags, stored.sentiments, engines.tagger().encode)
+
+
+STAGE_FUNCTIONS: dict[str, Callable[[Engines, StoredInteraction], Any]] = {
+    "transcribe": transcribe,
+    "tag": tag,
+    "metrics": metrics,
+    "summary": summary,
+}
+
+
+def persist(session: Session, stage: str, interaction_id: str, output: Any) -> None:
+    """Write one stage's output inside the caller's transaction (nothing when the stage had nothing to do)."""
+    if output is None:
+        return
+    if stage == "transcribe":
+        Store.put_transcript(session, output)
+    elif stage == "tag":
+        tags, sentiments = output
+        Store.put_analysis(session, interaction_id, tags, sentiments)
+    elif stage == "metrics":
+        Store.put_metrics(session, output)
+    elif stage == "summary":
+        Store.put_summary(session, output)

@@ -1,0 +1,92 @@
+from datetime import UTC, date, datetime
+
+import numpy as np
+
+from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, Utterance
+from nlp.summary import SummaryOptions, customer_questions, key_moments, next_steps, overview, summarise
+from nlp.summary_markdown import clock, to_markdown
+
+LINES = [
+    ("rep", "Thanks for joining, how is the rollout going for the team?"),
+    ("customer", "Honestly the rollout is fine but the renewal price is far too high for our budget."),
+    ("rep", "I understand, the renewal price reflects the new analytics features you asked for."),
+    ("customer", "We also looked at Gong and they quoted us a much lower renewal price."),
+    ("rep", "Let me put together a revised proposal. I'll send it over by Friday."),
+    ("customer", "Great, that would really help us a lot, thank you so much!"),
+    ("customer", "Can you also include the onboarding costs in the proposal?"),
+]
+
+
+def make_call():
+    interaction = Interaction.from_content(b"summary-call", customer_id="acme", kind="call", title="Renewal",
+                                           occurred_at=datetime(2026, 11, 18, 15, tzinfo=UTC), source="x", rep="dana")
+    utterances = [Utterance(index=i, speaker=Speaker(role=role, label=role.upper()), start_s=10.0 * i,
+                            end_s=10.0 * i + 8, text=text) for i, (role, text) in enumerate(LINES)]
+    return interaction, Transcript(interaction_id=interaction.id, engine="import", utterances=utterances)
+
+
+def test_next_steps_carry_their_due_date():
+    _, transcript = make_call()
+    steps = next_steps(transcript, date(2026, 11, 18))
+    assert [(s.utterance_index, s.commitment, s.due) for s in steps] == [
+        (4, "Let me put together a revised proposal.", None),
+        (4, "I'll send it over by Friday.", date(2026, 11, 20)),
+    ]
+    assert steps[1].start_s == 40.0 and steps[1].due_text == "Friday"
+
+
+def test_customer_questions_exclude_the_reps():
+    _, transcript = make_call()
+    assert [q.text for q in customer_questions(transcript)] == ["Can you also include the onboarding costs in the proposal?"]
+
+
+def test_key_moments_from_tags_and_sentiment_swings():
+    _, transcript = make_call()
+    tags = [Tag(utterance_index=3, label="competitor_mention", entity="Gong", score=0.99, start=18, end=22,
+                evidence="Gong", speaker_role="customer")]
+    sentiments = [Sentiment(label=label, score=0.9) for label in
+                  ("positive", "negative", "neutral", "negative", "neutral", "positive", "neutral")]
+    moments = key_moments(transcript, tags, sentiments)
+    assert [(m.utterance_index, m.kind, m.detail) for m in moments] == [
+        (3, "competitor_mention", None),
+        (5, "sentiment_swing", "negative -> positive"),  # the rep's positive opening is not the customer's
+    ]
+    assert moments[0].entity == "Gong" and moments[0].start_s == 30.0
+
+
+def test_overview_picks_central_sentences_without_repeating(tagger):
+    _, transcript = make_call()
+    picked = overview(transcript, tagger.encode)
+    texts = [m.text for m in picked]
+    assert len(picked) == 4 and [m.utterance_index for m in picked] == sorted(m.utterance_index for m in picked)
+    assert any("renewal price" in t for t in texts)
+    assert sum("renewal price" in t for t in texts) < 3  # maximal marginal relevance keeps the picks apart
+
+
+def test_overview_ranks_by_centrality():
+    _, transcript = make_call()
+
+    def encode(texts):  # "price" sentences agree with each other; the others point every which way
+        others = [t for t in texts if "price" not in t]
+        angle = {t: 2 * np.pi * k / len(others) for k, t in enumerate(others)}
+        return np.array([[1.0, 0, 0] if "price" in t else [0, np.cos(angle[t]), np.sin(angle[t])] for t in texts])
+
+    (first,) = overview(transcript, encode, SummaryOptions(overview_sentences=1))
+    assert "price" in first.text
+
+
+def test_summary_json_and_markdown(tagger):
+    interaction, transcript = make_call()
+    tags, sentiments = tagger.tag_transcript(transcript)
+    summary = summarise(interaction, transcript, tags, sentiments, tagger.encode)
+    assert summary.metrics is not None and summary.metrics.duration_s == 68.0
+    assert "price_objection" in {m.kind for m in summary.key_moments}
+    text = to_markdown(summary)
+    assert text.startswith("# Renewal\n")
+    assert "- [ ] I'll send it over by Friday. (rep, due Fri 2026-11-20)" in text
+    assert "**Competitor (Gong)**" in text and "## Call metrics" in text
+    assert type(summary).model_validate_json(summary.model_dump_json()) == summary
+
+
+def test_clock():
+    assert (clock(None), clock(5.9), clock(75), clock(3725)) == ("--:--", "00:05", "01:15", "1:02:05")

@@ -1,0 +1,97 @@
+import os
+from pathlib import Path
+
+import pytest
+
+from models.records import Interaction
+from pipeline import stages
+from pipeline.queue import JobQueue
+from pipeline.runner import run_jobs
+from tests.models.test_store import make_call
+
+
+def _store_call(store, content=b"call-1", text="Honestly this is too expensive, Gong quoted us half."):
+    interaction, transcript = make_call(content)
+    transcript.utterances[1].text = text
+    store.save_interaction(interaction, transcript)
+    return interaction.id
+
+
+def test_every_stage_is_stored_and_a_rerun_changes_nothing(store, db_url, settings, engines):
+    interaction_id = _store_call(store)
+    report = run_jobs(db_url, settings, 1, engines)
+    assert (report.done, report.failed, report.queued) == (1, 0, 0)
+    stored = store.get_interaction(interaction_id)
+    assert sorted(t.label for t in stored.tags) == ["competitor_mention", "price_objection"]
+    assert all(s is not None for s in stored.sentiments)
+    assert store.get_metrics(interaction_id).talk_time_s == {"customer": 2.0, "rep": 1.0}
+    summary = store.get_summary(interaction_id)
+    assert {m.kind for m in summary.key_moments} >= {"competitor_mention", "price_objection"}
+    before = (stored, summary, store.get_metrics(interaction_id))
+    assert run_jobs(db_url, settings, 1, engines).done == 1  # nothing queued: nothing redone
+    JobQueue(store).enqueue([interaction_id])
+    assert run_jobs(db_url, settings, 1, engines).done == 1
+    assert (store.get_interaction(interaction_id), store.get_summary(interaction_id),
+            store.get_metrics(interaction_id)) == before
+
+
+def test_a_transient_error_is_retried_and_recorded(store, db_url, settings, engines, monkeypatch):
+    interaction_id = _store_call(store)
+    calls = []
+    real = stages.STAGE_FUNCTIONS["metrics"]
+
+    def flaky(engines, stored):
+        calls.append(stored.interaction.id)
+        if len(calls) == 1:
+            raise RuntimeError("disk hiccup")
+        return real(engines, stored)
+
+    monkeypatch.setitem(stages.STAGE_FUNCTIONS, "metrics", flaky)
+    report = run_jobs(db_url, settings, 1, engines)
+    assert (report.done, report.failed) == (1, 0)
+    (job,) = JobQueue(store).jobs()
+    assert (job.status, job.attempts, job.error) == ("done", 2, None)
+    assert calls == [interaction_id, interaction_id]
+
+
+def test_a_job_resumes_after_its_last_committed_stage(store, db_url, settings, engines, monkeypatch):
+    _store_call(store)
+    seen = []
+    for name in ("tag", "metrics", "summary"):
+        real = stages.STAGE_FUNCTIONS[name]
+
+        def spy(engines, stored, real=real, name=name):
+            seen.append(name)
+            if name == "summary" and seen.count("summary") == 1:
+                raise KeyboardInterrupt  # the worker stops here: the job goes back, its stages kept
+            return real(engines, stored)
+
+        monkeypatch.setitem(stages.STAGE_FUNCTIONS, name, spy)
+    with pytest.raises(KeyboardInterrupt):
+        run_jobs(db_url, settings, 1, engines)
+    (job,) = JobQueue(store).jobs()
+    assert (job.status, job.stage, job.attempts) == ("queued", "metrics", 0)
+    assert run_jobs(db_url, settings, 1, engines).done == 1
+    assert seen == ["tag", "metrics", "summary", "summary"]
+
+
+def test_a_missing_recording_fails_at_once_with_a_clear_error(store, db_url, settings, engines, tmp_path: Path):
+    interaction = Interaction.from_content(
+        b"audio-bytes", customer_id="acme", kind="call", occurred_at="2026-09-01T10:00:00Z", source="gone.wav",
+        metadata={"format": "audio", "audio_path": str(tmp_path / "gone.wav")})
+    store.save_interaction(interaction)
+    report = run_jobs(db_url, settings, 1, engines)
+    assert (report.done, report.failed) == (0, 1)
+    (job,) = JobQueue(store).jobs()
+    assert job.attempts == 1 and job.error == f"{tmp_path / 'gone.wav'}: the recording is no longer there (moved or deleted since ingest)"
+
+
+def test_two_worker_processes_share_the_queue(store, db_url, settings):
+    ids = [_store_call(store, f"call-{n}".encode(), text) for n, text in
+           enumerate(["We will cancel at renewal.", "How do I export all our notes?", "The invoice is wrong.",
+                      "Chorus is cheaper."])]
+    report = run_jobs(db_url, settings, 2)
+    assert (report.done, report.failed) == (4, 0)
+    workers = {job.worker for job in JobQueue(store).jobs()}
+    assert workers and all(w and not w.endswith(f":{os.getpid()}") for w in workers)  # done by the child processes
+    assert all(store.get_summary(i) is not None for i in ids)
