@@ -62,7 +62,8 @@ def ingest(
     from api.commands import run_ingest
     from ingest import IngestDefaults
 
-    defaults = IngestDefaults(customer_id=customer, rep=rep)
+    domains = tuple(d.strip().lower() for d in get_settings().rep_email_domains.split(",") if d.strip())
+    defaults = IngestDefaults(customer_id=customer, rep=rep, rep_email_domains=domains)
     raise typer.Exit(run_ingest(paths, defaults, database_url or get_settings().database_url, workers, analyse))
 
 

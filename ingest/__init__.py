@@ -1,6 +1,7 @@
 """Reading and validating sources (transcripts, tickets, usage events) into records."""
 
-from ingest.readers import IngestDefaults, IngestItem, ParsedSource, read_source
+from ingest.parsed import IngestItem, ParsedSource
+from ingest.readers import IngestDefaults, read_source
 from ingest.runner import FileOutcome, IngestReport, ingest_file, ingest_paths
 
 __all__ = [

@@ -9,9 +9,13 @@ from typing import Any
 
 from models.errors import MalformedSource, SourceNotFound, UnreadableSource
 
-__all__ = ["discover", "parse_json", "parse_jsonl", "read_bytes", "read_text"]
+__all__ = [
+    "MANIFEST_NAME", "SIDECAR_SUFFIX", "discover", "is_metadata_file", "parse_json", "parse_jsonl", "read_bytes", "read_text",
+]
 
 MAX_BYTES = 2 * 1024**3
+MANIFEST_NAME = "manifest.csv"
+SIDECAR_SUFFIX = ".meta.json"
 
 
 def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
@@ -23,10 +27,15 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith((".", "_")) for part in relative):
+                if child.is_file() and not any(part.startswith((".", "_")) for part in relative) and not is_metadata_file(child):
                     yield child
         else:
             yield path
+
+
+def is_metadata_file(path: Path) -> bool:
+    """Sidecars and manifests describe other files (ingest.metadata); they are not sources."""
+    return path.name == MANIFEST_NAME or path.name.endswith(SIDECAR_SUFFIX)
 
 
 def read_bytes(path: Path) -> bytes:

@@ -1,152 +1,148 @@
-"""Reading one source file into records: interactions with transcripts, or usage events."""
+"""Reading one source file into records, by its type: recordings, transcripts, tickets, usage events.
+
+| suffix | content |
+| --- | --- |
+| .wav .mp3 .m4a .ogg .oga .opus .flac .webm .mp4 | a call recording (transcribed by the pipeline) |
+| .json | our call transcript (``utterances``), or tickets (a list, or ``{"tickets": [...]}``) |
+| .jsonl .ndjson | tickets (``messages`` or ``body``) and/or usage events (``kind``, ``occurred_at``), one per line |
+| .csv | tickets (a ``body``/``text``/``message`` column, one row per message) or usage events (``kind``, ``occurred_at``) |
+| .vtt .srt | captions as a call transcript (speakers from ``<v Name>`` or "Name: text") |
+| .txt | a "Speaker: text" call transcript, optionally with times |
+| .eml | an email ticket, its quoted thread split into messages |
+"""
 
 from __future__ import annotations
 
+import csv
 import hashlib
-import json
-from dataclasses import dataclass, field
-from datetime import UTC, datetime
+import io
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.audio import AUDIO_SUFFIXES, probe
 from ingest.files import parse_json, parse_jsonl, read_bytes, read_text
-from ingest.formats import ROLE_ALIASES, TicketIn, TranscriptFile, UsageIn, speaker_from
+from ingest.formats import UsageIn
+from ingest.metadata import SourceMeta, resolve_meta
+from ingest.parsed import IngestItem, ParsedSource, customer_of, file_digest, new_item
+from ingest.tickets import TICKET_TEXT_COLUMNS, read_eml, ticket_from_value, tickets_from_csv
+from ingest.transcripts import read_json_transcript, read_subtitles, read_text_transcript
 from ingest.validation import validated
 from models.errors import MalformedSource, UnsupportedSource
-from models.records import Interaction, Speaker, Transcript, UsageEvent, Utterance
+from models.records import UsageEvent
 
-__all__ = ["IngestDefaults", "IngestItem", "ParsedSource", "read_source"]
+__all__ = ["IngestDefaults", "IngestItem", "ParsedSource", "SUFFIXES", "read_source"]
 
 
 @dataclass(frozen=True)
 class IngestDefaults:
-    """Values a user gives on the command line: they fill in what a file leaves out."""
+    """Values a user gives on the command line: they override sidecars, manifests and the files."""
 
     customer_id: str | None = None
     rep: str | None = None
+    rep_email_domains: tuple[str, ...] = ()
+
+    def meta(self) -> SourceMeta:
+        return SourceMeta(customer_id=self.customer_id, rep=self.rep)
 
 
-@dataclass(frozen=True)
-class IngestItem:
-    interaction: Interaction
-    transcript: Transcript
-    customer_name: str | None = None
+def _audio(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+    info = probe(path)
+    found = {"metadata": {"format": "audio", "audio_path": str(path.resolve()), "channels": info.channels,
+                          "duration_s": info.duration_s, "rep_channel": meta.rep_channel, "rep_speaker": meta.rep_speaker}}
+    return ParsedSource(path, items=[new_item(path, file_digest(path), "call", meta, found, None)])
 
 
-@dataclass
-class ParsedSource:
-    path: Path
-    items: list[IngestItem] = field(default_factory=list)
-    usage_events: list[UsageEvent] = field(default_factory=list)
-
-
-def read_source(path: Path, defaults: IngestDefaults = IngestDefaults()) -> ParsedSource:
-    """Parse ``path`` by its extension and content; raises an InputError naming the file."""
-    suffix = path.suffix.lower()
-    if suffix not in (".json", ".jsonl", ".ndjson"):
-        raise UnsupportedSource(f"unsupported file type {suffix or '(none)'} (expected .json or .jsonl)", path)
+def _text(path: Path) -> tuple[bytes, str]:
     data = read_bytes(path)
     text = read_text(path, data)
     if not text.strip():
         raise MalformedSource("file is empty", path)
-    if suffix == ".json":
-        value = parse_json(path, text)
-        if not isinstance(value, dict):
-            raise MalformedSource("expected a JSON object with 'utterances'", path)
-        if "utterances" not in value:
-            raise MalformedSource("not a transcript: no 'utterances' field", path)
-        return ParsedSource(path, items=[_transcript(path, data, value, defaults)])
-    return _json_lines(path, parse_jsonl(path, text), defaults)
+    return data, text
 
 
-def _customer(path: Path, given: str | None, defaults: IngestDefaults, where: str = "") -> str:
-    customer = defaults.customer_id or given
-    if not customer:
-        raise MalformedSource(f"{where}no customer_id (add it to the file or pass --customer)", path)
-    return customer
+def _json(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+    data, text = _text(path)
+    value = parse_json(path, text)
+    if isinstance(value, dict) and "utterances" in value:
+        return ParsedSource(path, items=[read_json_transcript(path, _digest(data), value, meta)])
+    tickets = value.get("tickets") if isinstance(value, dict) else value
+    if isinstance(value, dict) and tickets is None and ("messages" in value or "body" in value):
+        tickets = [value]
+    if not isinstance(tickets, list):
+        raise MalformedSource("expected a transcript (an object with 'utterances') or tickets (a list)", path)
+    if not all(isinstance(t, dict) for t in tickets):
+        raise MalformedSource("every ticket must be a JSON object", path)
+    return ParsedSource(path, items=[ticket_from_value(path, t, meta, f"tickets.{i}: ") for i, t in enumerate(tickets)])
 
 
-def _transcript(path: Path, data: bytes, value: dict[str, Any], defaults: IngestDefaults) -> IngestItem:
-    parsed = validated(path, lambda: TranscriptFile.model_validate(value))
-    occurred = parsed.occurred_at or datetime.fromtimestamp(path.stat().st_mtime, tz=UTC)
-    interaction = validated(
-        path,
-        lambda: Interaction.from_content(
-            data,
-            customer_id=_customer(path, parsed.customer_id, defaults),
-            kind="call",
-            occurred_at=occurred,
-            source=str(path),
-            rep=defaults.rep or parsed.rep,
-            title=parsed.title,
-            metadata={"format": "callintel-json"},
-        ),
-    )
-    utterances = [
-        validated(
-            path,
-            lambda i=i, u=u: Utterance(
-                index=i, speaker=speaker_from(u.speaker, i), start_s=u.start_s, end_s=u.end_s, text=u.text.strip()
-            ),
-            where=f"utterances.{i}",
-        )
-        for i, u in enumerate(parsed.utterances)
-    ]
-    duration = parsed.duration_s or max((u.end_s or 0.0 for u in utterances), default=None) or None
-    transcript = Transcript(
-        interaction_id=interaction.id,
-        language=parsed.language,
-        duration_s=duration,
-        engine="import",
-        model=None,
-        utterances=utterances,
-    )
-    return IngestItem(interaction, transcript, parsed.customer_name)
+def _digest(data: bytes) -> str:
+    return hashlib.sha256(data).hexdigest()
 
 
-def _json_lines(path: Path, rows: list[tuple[int, Any]], defaults: IngestDefaults) -> ParsedSource:
+def _usage(path: Path, value: dict[str, Any], meta: SourceMeta, where: str) -> UsageEvent:
+    event = validated(path, lambda: UsageIn.model_validate(value), where=where.rstrip(": "))
+    return UsageEvent(customer_id=customer_of(path, meta, event.customer_id, where), kind=event.kind,
+                      occurred_at=event.occurred_at, properties=event.properties)
+
+
+def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     result = ParsedSource(path)
-    for number, value in rows:
+    for number, value in parse_jsonl(path, _text(path)[1]):
         where = f"line {number}: "
         if not isinstance(value, dict):
             raise MalformedSource(f"{where}expected a JSON object", path)
         if "messages" in value or "body" in value:
-            result.items.append(_ticket(path, value, defaults, where))
+            result.items.append(ticket_from_value(path, value, meta, where))
         elif "kind" in value and "occurred_at" in value:
-            event = validated(path, lambda v=value: UsageIn.model_validate(v), where=f"line {number}")
-            customer = _customer(path, event.customer_id, defaults, where)
-            result.usage_events.append(
-                UsageEvent(customer_id=customer, kind=event.kind, occurred_at=event.occurred_at, properties=event.properties)
-            )
+            result.usage_events.append(_usage(path, value, meta, where))
         else:
             raise MalformedSource(f"{where}neither a ticket (messages/body) nor a usage event (kind, occurred_at)", path)
     return result
 
 
-def _ticket(path: Path, value: dict[str, Any], defaults: IngestDefaults, where: str) -> IngestItem:
-    parsed = validated(path, lambda: TicketIn.model_validate(value), where=where.rstrip(": "))
-    try:
-        thread = parsed.thread()
-    except ValueError as exc:
-        raise MalformedSource(f"{where}{exc}", path) from None
-    canonical = json.dumps(value, sort_keys=True, ensure_ascii=False).encode()
-    interaction = Interaction.from_content(
-        canonical,
-        customer_id=_customer(path, parsed.customer_id, defaults, where),
-        kind="ticket",
-        occurred_at=parsed.created_at,
-        source=f"{path}#{parsed.id or hashlib.sha256(canonical).hexdigest()[:8]}",
-        rep=defaults.rep or parsed.rep,
-        title=parsed.subject,
-        metadata={"format": "ticket-jsonl", "ticket_id": parsed.id},
-    )
-    utterances = [
-        Utterance(
-            index=i,
-            speaker=Speaker(role=ROLE_ALIASES[m.sender.strip().lower()], label=m.sender),
-            text=m.text.strip(),
-        )
-        for i, m in enumerate(thread)
-    ]
-    transcript = Transcript(interaction_id=interaction.id, engine="import", utterances=utterances)
-    return IngestItem(interaction, transcript, parsed.customer_name)
+def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+    reader = csv.DictReader(io.StringIO(_text(path)[1]))
+    columns = set(reader.fieldnames or ())
+    rows = [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+    if columns & set(TICKET_TEXT_COLUMNS):
+        return ParsedSource(path, items=tickets_from_csv(path, rows, meta))
+    if {"kind", "occurred_at"} <= columns:
+        known = {"customer_id", "kind", "occurred_at"}
+        events = [_usage(path, {**{k: v for k, v in row.items() if k in known and v},
+                                "properties": {k: v for k, v in row.items() if k not in known and v}}, meta, f"line {n}: ")
+                  for n, row in rows]
+        return ParsedSource(path, usage_events=events)
+    raise MalformedSource("a CSV needs a body/text/message column (tickets) or kind and occurred_at columns (usage)", path)
+
+
+def _subtitles(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+    data, text = _text(path)
+    return ParsedSource(path, items=[read_subtitles(path, _digest(data), text, meta)])
+
+
+def _plain(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+    data, text = _text(path)
+    return ParsedSource(path, items=[read_text_transcript(path, _digest(data), text, meta)])
+
+
+def _eml(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
+    data, _ = _text(path)
+    return ParsedSource(path, items=[read_eml(path, data, meta, defaults.rep_email_domains)])
+
+
+Reader = Callable[[Path, SourceMeta, IngestDefaults], ParsedSource]
+SUFFIXES: dict[str, Reader] = {
+    ".json": _json, ".jsonl": _jsonl, ".ndjson": _jsonl, ".csv": _csv, ".vtt": _subtitles, ".srt": _subtitles,
+    ".txt": _plain, ".eml": _eml, **dict.fromkeys(AUDIO_SUFFIXES, _audio),
+}
+
+
+def read_source(path: Path, defaults: IngestDefaults = IngestDefaults()) -> ParsedSource:
+    """Parse ``path`` by its type; raises an InputError naming the file."""
+    reader = SUFFIXES.get(path.suffix.lower())
+    if reader is None:
+        raise UnsupportedSource(f"unsupported file type {path.suffix or '(none)'} (expected one of "
+                                f"{', '.join(sorted(SUFFIXES))})", path)
+    return reader(path, resolve_meta(path, defaults.meta()), defaults)

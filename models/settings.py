@@ -58,6 +58,10 @@ class Settings(BaseSettings):
         0, ge=0,
         description="CPU threads for model inference; 0 lets each library choose.",
     )
+    rep_email_domains: str = Field(
+        "",
+        description="comma-separated email domains of your own company: senders there are reps in .eml tickets.",
+    )
     workers: int = Field(
         1, ge=1, le=64,
         description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",

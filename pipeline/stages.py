@@ -55,14 +55,26 @@ class Engines:
 
 
 def transcribe(engines: Engines, stored: StoredInteraction) -> Transcript | None:
+    """Recordings: faster-whisper. Imported transcripts whose roles are unknown: the rep named from the opening."""
     meta = stored.interaction.metadata
     if meta.get("format") != "audio":
-        return None
+        return _named_roles(stored.transcript)
     audio = Path(meta["audio_path"])
     if not audio.is_file():
         raise MalformedSource("the recording is no longer there (moved or deleted since ingest)", audio)
     engine = engines.whisper(meta.get("rep_channel") or "left", meta.get("rep_speaker"))
     return engine.transcribe(audio, stored.interaction.id)
+
+
+def _named_roles(transcript: Transcript | None) -> Transcript | None:
+    from transcribe.roles import assign_roles
+
+    if transcript is None or any(u.speaker.role != "unknown" for u in transcript.utterances):
+        return None
+    named = assign_roles(transcript.utterances)
+    if all(u.speaker.role == "unknown" for u in named):
+        return None
+    return transcript.model_copy(update={"utterances": named})
 
 
 def tag(engines: Engines, stored: StoredInteraction):

@@ -73,6 +73,14 @@ def cli(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
+def tiny_whisper(tmp_path_factory) -> Path:
+    """A tiny random-weight Whisper built locally (transformers -> CTranslate2), for the real decoding path."""
+    from transcribe.tiny_model import build
+
+    return build(tmp_path_factory.mktemp("whisper") / "tiny-ct2")
+
+
+@pytest.fixture(scope="session")
 def tagger():
     """The real tagger: bundled MiniLM (checksum verified), shipped heads, bundled catalogue."""
     from nlp.tagger import Tagger

@@ -10,12 +10,12 @@ from pathlib import Path
 import av
 import numpy as np
 
-from models.errors import MalformedSource, SourceNotFound, UnreadableSource, UnsupportedSource
+from ingest.audio import AUDIO_SUFFIXES, audio_duration, probe
+from models.errors import MalformedSource
 
 __all__ = ["AUDIO_SUFFIXES", "SAMPLE_RATE", "Audio", "audio_duration", "iter_windows", "load_audio"]
 
 SAMPLE_RATE = 16_000
-AUDIO_SUFFIXES = (".wav", ".mp3", ".m4a", ".ogg", ".oga", ".opus", ".flac", ".webm", ".mp4")
 SILENCE_PEAK = 1e-4
 
 
@@ -32,33 +32,10 @@ class Audio:
         return all(channel.size == 0 or float(np.abs(channel).max()) < SILENCE_PEAK for channel in self.channels)
 
 
-def _channel_count(path: Path) -> int:
-    try:
-        with av.open(str(path)) as container:
-            if not container.streams.audio:
-                raise MalformedSource("no audio stream in the file", path)
-            return int(container.streams.audio[0].codec_context.channels or 1)
-    except av.FFmpegError as exc:
-        raise MalformedSource(f"cannot decode audio: {exc.strerror or exc}", path) from None
-
-
-def _check(path: Path) -> int:
-    """Validate the file and return its channel count."""
-    if not path.exists():
-        raise SourceNotFound(path)
-    if path.is_dir():
-        raise UnreadableSource("is a directory, not an audio file", path)
-    if path.suffix.lower() not in AUDIO_SUFFIXES:
-        raise UnsupportedSource(f"unsupported audio type {path.suffix or '(none)'} (expected {', '.join(AUDIO_SUFFIXES)})", path)
-    if path.stat().st_size == 0:
-        raise MalformedSource("file is empty", path)
-    return _channel_count(path)
-
-
 def iter_windows(path: Path, window_s: float) -> Iterator[tuple[float, Audio]]:
     """(offset in seconds, audio) windows of at most ``window_s``, decoded as a stream: memory stays bounded
     by the window, however long the recording."""
-    layout = "stereo" if _check(path) >= 2 else "mono"
+    layout = "stereo" if probe(path).channels >= 2 else "mono"
     size = int(window_s * SAMPLE_RATE)
     resampler = av.AudioResampler(format="fltp", layout=layout, rate=SAMPLE_RATE)
     pending: list[np.ndarray] = []
@@ -79,15 +56,6 @@ def iter_windows(path: Path, window_s: float) -> Iterator[tuple[float, Audio]]:
         raise MalformedSource(f"cannot decode audio: {exc.strerror or exc}", path) from None
     if held:
         yield offset, Audio(tuple(np.concatenate(pending, axis=1)))
-
-
-def audio_duration(path: Path) -> float | None:
-    """The container's stated duration in seconds (None when it does not say); for progress bars."""
-    try:
-        with av.open(str(path)) as container:
-            return container.duration / av.time_base if container.duration else None
-    except (av.FFmpegError, OSError):
-        return None
 
 
 def load_audio(path: Path) -> Audio:

@@ -44,15 +44,16 @@ def test_tickets_and_usage_lines(write_json):
     [
         ("bad.json", '{"utterances": [', MalformedSource, "malformed JSON at line 1"),
         ("empty.json", "", MalformedSource, "file is empty"),
-        ("list.json", "[1, 2]", MalformedSource, "expected a JSON object"),
-        ("nouttr.json", '{"customer_id": "a"}', MalformedSource, "no 'utterances'"),
+        ("list.json", "[1, 2]", MalformedSource, "every ticket must be a JSON object"),
+        ("nouttr.json", '{"customer_id": "a"}', MalformedSource, "expected a transcript (an object with 'utterances')"),
         ("nocust.json", '{"utterances": [{"text": "hi"}]}', MalformedSource, "no customer_id"),
         ("times.json", '{"customer_id": "a", "utterances": [{"text": "hi", "start_s": 3, "end_s": 1}]}', MalformedSource, "utterances.0"),
         ("blank.json", '{"customer_id": "a", "utterances": [{"text": ""}]}', MalformedSource, "utterances.0.text"),
         ("lines.jsonl", '{"kind": "login", "occurred_at": "2026-01-01", "customer_id": "a"}\n{oops\n', MalformedSource, "line 2"),
         ("what.jsonl", '{"hello": 1}\n', MalformedSource, "line 1: neither a ticket"),
         ("sender.jsonl", '{"customer_id": "a", "created_at": "2026-01-01", "messages": [{"from": "robot", "text": "x"}]}\n', MalformedSource, "unknown sender"),
-        ("notes.txt", "hello", UnsupportedSource, "unsupported file type .txt"),
+        ("notes.txt", "hello", MalformedSource, "line 1: expected 'Speaker: text'"),
+        ("notes.docx", "hello", UnsupportedSource, "unsupported file type .docx"),
     ],
 )
 def test_bad_files_name_the_file_and_the_problem(tmp_path, name, content, error, message):

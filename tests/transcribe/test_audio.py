@@ -1,6 +1,6 @@
 import pytest
 
-from tests.transcribe.conftest import encode, tone, write_wav
+from tests.audio import encode, tone, write_wav
 from transcribe.audio import load_audio
 
 

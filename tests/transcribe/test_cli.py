@@ -1,7 +1,7 @@
 import json
 
+from tests.audio import tone, write_wav
 from tests.helpers import one_line_error
-from tests.transcribe.conftest import tone, write_wav
 
 
 def test_transcribe_json_and_vtt(cli, tiny_whisper, tmp_path):

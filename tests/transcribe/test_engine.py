@@ -5,7 +5,7 @@ import pytest
 
 from models.errors import MalformedSource, ModelUnavailable, SourceNotFound, UnsupportedSource
 from models.records import Transcript
-from tests.transcribe.conftest import tone, write_wav
+from tests.audio import tone, write_wav
 from transcribe.engine import TranscribeOptions, WhisperEngine
 
 

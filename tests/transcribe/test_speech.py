@@ -4,7 +4,7 @@ import wave
 
 import pytest
 
-from tests.transcribe.conftest import dialogue
+from tests.audio import dialogue
 from transcribe.engine import TranscribeOptions, WhisperEngine
 
 
