@@ -12,10 +12,10 @@ def test_ingest_then_reingest_is_a_no_op(cli, write_json, db_url):
         {"ticket_id": "T1", "customer_id": "acme", "created_at": "2026-09-01T00:00:00Z", "body": "Invoice is wrong"},
         {"customer_id": "acme", "kind": "login", "occurred_at": "2026-09-02T08:00:00Z"},
     ])
-    first = cli("ingest", str(path.parent), "--database-url", db_url)
+    first = cli("ingest", "--no-analyse", str(path.parent), "--database-url", db_url)
     assert first.returncode == 0, first.stderr
     assert "ingested 2 new interactions (0 already stored) and 1 new usage events from 2 of 2 files" in first.stdout
-    again = cli("ingest", str(path.parent), "--database-url", db_url)
+    again = cli("ingest", "--no-analyse", str(path.parent), "--database-url", db_url)
     assert again.returncode == 0
     assert "ingested 0 new interactions (2 already stored) and 0 new usage events" in again.stdout
     with Store(db_url) as store:
@@ -24,7 +24,7 @@ def test_ingest_then_reingest_is_a_no_op(cli, write_json, db_url):
 
 def test_database_url_comes_from_the_environment(cli, write_json, db_url):
     path = write_json("a.json", call_doc())
-    run = cli("ingest", str(path), "--customer", "globex", "--rep", "sam", env={"CALLINTEL_DATABASE_URL": db_url})
+    run = cli("ingest", "--no-analyse", str(path), "--customer", "globex", "--rep", "sam", env={"CALLINTEL_DATABASE_URL": db_url})
     assert run.returncode == 0, run.stderr
     with Store(db_url) as store:
         (only,) = store.list_interactions()
@@ -32,7 +32,7 @@ def test_database_url_comes_from_the_environment(cli, write_json, db_url):
 
 
 def test_missing_file(cli, tmp_path):
-    line = one_line_error(cli("ingest", str(tmp_path / "nope.json")))
+    line = one_line_error(cli("ingest", "--no-analyse", str(tmp_path / "nope.json")))
     assert line == f"callintel: {tmp_path / 'nope.json'}: no such file or directory"
 
 
@@ -40,7 +40,7 @@ def test_malformed_json_is_reported_and_the_good_files_still_land(cli, write_jso
     write_json("in/good.json", call_doc())
     bad = tmp_path / "in" / "bad.json"
     bad.write_text('{"customer_id": "acme", "utterances": [}')
-    run = cli("ingest", str(tmp_path / "in"), "--database-url", db_url)
+    run = cli("ingest", "--no-analyse", str(tmp_path / "in"), "--database-url", db_url)
     line = one_line_error(run)
     assert line.startswith(f"callintel: {bad}: malformed JSON at line 1 column")
     assert "from 1 of 2 files" in run.stdout
@@ -51,22 +51,22 @@ def test_malformed_json_is_reported_and_the_good_files_still_land(cli, write_jso
 def test_unreadable_file(cli, tmp_path):
     binary = tmp_path / "audio.json"
     binary.write_bytes(bytes(range(256)))
-    assert "not UTF-8" in one_line_error(cli("ingest", str(binary)))
+    assert "not UTF-8" in one_line_error(cli("ingest", "--no-analyse", str(binary)))
 
 
 def test_invalid_file_writes_nothing(cli, write_json, db_url):
     doc = call_doc()
     doc["utterances"].append({"speaker": "customer", "start_s": 9, "end_s": 1, "text": "backwards"})
     path = write_json("half.json", doc)
-    assert "utterances.2" in one_line_error(cli("ingest", str(path), "--database-url", db_url))
+    assert "utterances.2" in one_line_error(cli("ingest", "--no-analyse", str(path), "--database-url", db_url))
     with Store(db_url) as store:
         assert store.list_interactions() == [] and store.customer_counts() == []
 
 
 def test_unknown_option(cli):
-    line = one_line_error(cli("ingest", "--frobnicate", "x"))
+    line = one_line_error(cli("ingest", "--no-analyse", "--frobnicate", "x"))
     assert line == "callintel: No such option: --frobnicate (see 'callintel ingest --help')"
-    assert cli("ingest", "--frobnicate", "x").returncode == 2
+    assert cli("ingest", "--no-analyse", "--frobnicate", "x").returncode == 2
 
 
 def test_unknown_command(cli):
@@ -75,14 +75,14 @@ def test_unknown_command(cli):
 
 def test_bad_setting_is_one_line(cli, write_json):
     path = write_json("a.json", call_doc())
-    run = cli("ingest", str(path), env={"CALLINTEL_TAG_BATCH_SIZE": "many"})
+    run = cli("ingest", "--no-analyse", str(path), env={"CALLINTEL_TAG_BATCH_SIZE": "many"})
     assert "CALLINTEL_TAG_BATCH_SIZE" in one_line_error(run)
     assert run.returncode == 2
 
 
 def test_bad_database_url_is_one_line(cli, write_json):
     path = write_json("a.json", call_doc())
-    run = cli("ingest", str(path), "--database-url", "postgresql+nosuchdriver://x/y")
+    run = cli("ingest", "--no-analyse", str(path), "--database-url", "postgresql+nosuchdriver://x/y")
     assert "cannot use database URL" in one_line_error(run)
     assert run.returncode == 4
 

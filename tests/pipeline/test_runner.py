@@ -95,3 +95,46 @@ def test_two_worker_processes_share_the_queue(store, db_url, settings):
     workers = {job.worker for job in JobQueue(store).jobs()}
     assert workers and all(w and not w.endswith(f":{os.getpid()}") for w in workers)  # done by the child processes
     assert all(store.get_summary(i) is not None for i in ids)
+
+
+def test_a_recording_is_transcribed_by_the_pipeline_with_roles_from_its_channels(store, db_url, settings, tagger,
+                                                                                  tiny_whisper, tmp_path):
+    from ingest import ingest_paths
+    from pipeline.stages import Engines
+    from tests.audio import dialogue
+
+    audio = dialogue(tmp_path, [("right", "Thanks for joining, this is Dana from callintel."),
+                                ("left", "Hello, the price is too high for us.")])
+    (tmp_path / "dialogue.wav.meta.json").write_text('{"customer_id": "acme", "rep_channel": "right"}')
+    (interaction_id,) = ingest_paths([audio], store).created
+    engines = Engines(settings.model_copy(update={"whisper_model": str(tiny_whisper)}), tagger_instance=tagger)
+    assert run_jobs(db_url, settings, 1, engines).done == 1
+    stored = store.get_interaction(interaction_id)
+    assert stored.transcript.engine == "faster-whisper" and stored.transcript.model == str(tiny_whisper)
+    assert stored.transcript.duration_s > 3
+    roles = {u.speaker.role for u in stored.transcript.utterances}
+    assert roles <= {"rep", "customer"} and roles  # the random-weight model says something on each channel
+    assert store.get_summary(interaction_id) is not None
+
+
+def test_a_recording_without_a_whisper_model_fails_saying_how_to_give_one(store, db_url, settings, engines, tmp_path):
+    from ingest import IngestDefaults, ingest_paths
+    from tests.audio import tone, write_wav
+
+    ingest_paths([write_wav(tmp_path / "call.wav", tone(1.0))], store, IngestDefaults(customer_id="acme"))
+    assert run_jobs(db_url, settings, 1, engines).failed == 1
+    (job,) = JobQueue(store).jobs()
+    assert job.stage is None and "no Whisper model given" in job.error and "CALLINTEL_WHISPER_MODEL" in job.error
+
+
+def test_imported_text_gets_roles_from_the_opening(store, db_url, settings, engines, tmp_path):
+    from ingest import IngestDefaults, ingest_paths
+
+    path = tmp_path / "call.txt"
+    path.write_text("Dana: Hi Sam, thanks for joining, this is Dana from callintel.\n"
+                    "Sam: Hi. Honestly the renewal is too expensive for us.\n")
+    (interaction_id,) = ingest_paths([path], store, IngestDefaults(customer_id="globex")).created
+    assert run_jobs(db_url, settings, 1, engines).done == 1
+    stored = store.get_interaction(interaction_id)
+    assert [u.speaker.role for u in stored.transcript.utterances] == ["rep", "customer"]
+    assert [t.label for t in stored.tags] == ["price_objection"]
