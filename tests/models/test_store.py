@@ -143,3 +143,20 @@ def test_flagged_queue_puts_the_strongest_first(store: Store):
     assert queue[0].label_counts == {"price_objection": 2} and queue[0].top.score == 0.95
     assert store.flagged_queue(min_score=0.8)[0].interaction.id == hot.id and len(store.flagged_queue(min_score=0.8)) == 1
     assert store.flagged_queue(kind="ticket") == []
+
+
+def _open_store(url: str) -> None:
+    Store(url).close()
+
+
+def test_processes_opening_a_new_database_together_take_turns_migrating(tmp_path):
+    import multiprocessing
+
+    url = f"sqlite:///{tmp_path / 'shared.db'}"
+    context = multiprocessing.get_context("spawn")
+    processes = [context.Process(target=_open_store, args=(url,)) for _ in range(4)]
+    for process in processes:
+        process.start()
+    for process in processes:
+        process.join(60)
+    assert [p.exitcode for p in processes] == [0, 0, 0, 0]
