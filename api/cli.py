@@ -101,14 +101,18 @@ class JobStatusOption(StrEnum):
 @jobs_app.command("list")
 def jobs_list(
     status: Annotated[JobStatusOption | None, typer.Option(help="Only jobs with this status.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many (oldest first).")] = 100,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
-    """One row per job: status, last stage done, attempts, error."""
+    """One row per job: status, last stage done, attempts, error; then the count per status."""
     from models.store import Store
     from pipeline.queue import JobQueue
 
     with Store(database_url or get_settings().database_url) as store:
-        render.stdout.print(render.jobs_table(JobQueue(store).jobs(status.value if status else None)))
+        queue = JobQueue(store)
+        jobs, counts = queue.jobs(status.value if status else None), queue.counts()
+    render.stdout.print(render.jobs_table(jobs[:limit], title=f"Jobs ({min(limit, len(jobs))} of {len(jobs)} shown)"))
+    render.stdout.print(", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no jobs", markup=False)
 
 
 @jobs_app.command("run")

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import threading
 import time
 from collections.abc import Callable
@@ -21,7 +22,7 @@ from models.store import Store
 from pipeline.queue import JobQueue, LeaseLost, worker_name
 from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
 
-__all__ = ["PoolReport", "run_job", "run_jobs", "work"]
+__all__ = ["PoolReport", "per_worker", "run_job", "run_jobs", "work"]
 
 logger = logging.getLogger("callintel.pipeline")
 PERMANENT = (InputError, ModelUnavailable, ConfigError)  # retrying cannot help: a user must change something
@@ -140,8 +141,16 @@ def run_jobs(database_url: str, settings: Settings, workers: int = 1, engines: E
                       round(time.perf_counter() - started, 3))
 
 
+def per_worker(settings: Settings, workers: int) -> Settings:
+    """With ``threads`` unset, the cores are shared out among the workers instead of each taking them all."""
+    if settings.threads or workers == 1:
+        return settings
+    return settings.model_copy(update={"threads": max(1, (os.cpu_count() or 1) // workers)})
+
+
 def _pool(database_url: str, settings: Settings, workers: int, progress: Callable[[], None]) -> None:
     context = multiprocessing.get_context("spawn")
+    settings = per_worker(settings, workers)
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
     children = [context.Process(target=_child, args=(database_url, settings, verbose), name=f"callintel-worker-{i}")
                 for i in range(workers)]

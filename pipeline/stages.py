@@ -33,6 +33,7 @@ class Engines:
 
     settings: Settings
     tagger_instance: Any = None
+    whisper_overrides: dict[str, Any] = field(default_factory=dict)  # TranscribeOptions fields, e.g. temperature
     whisper_engines: dict[tuple, Any] = field(default_factory=dict)
 
     def tagger(self):
@@ -45,8 +46,8 @@ class Engines:
     def whisper(self, rep_channel: str, rep_speaker: str | None):
         from transcribe.engine import TranscribeOptions, WhisperEngine
 
-        options = TranscribeOptions(model=self.settings.whisper_model, threads=self.settings.threads,
-                                    rep_channel=rep_channel, rep_speaker=rep_speaker)
+        options = TranscribeOptions(**{"model": self.settings.whisper_model, "threads": self.settings.threads,
+                                       "rep_channel": rep_channel, "rep_speaker": rep_speaker, **self.whisper_overrides})
         key = (rep_channel, rep_speaker)
         if key not in self.whisper_engines:
             base = next(iter(self.whisper_engines.values()), None)

@@ -1,0 +1,90 @@
+"""A customer's history as the risk engine reads it: interactions with their customer-side tags and sentiment,
+and usage events. ``load_history`` reads it from the store; everything after that is pure."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import select
+from sqlalchemy.orm import selectinload
+
+from models.records import Role
+from models.store import Store
+from models.tables import CustomerRow, InteractionRow, UsageEventRow
+
+__all__ = ["CustomerHistory", "InteractionFacts", "TagFact", "load_histories", "load_history"]
+
+
+@dataclass(frozen=True)
+class TagFact:
+    label: str
+    score: float
+    evidence: str
+    entity: str | None
+    utterance_index: int
+    start_s: float | None
+    text: str
+    role: Role
+    sentiment: str | None
+
+
+@dataclass(frozen=True)
+class InteractionFacts:
+    id: str
+    kind: str
+    occurred_at: datetime
+    title: str | None
+    tags: tuple[TagFact, ...] = ()
+    customer_sentiments: tuple[str, ...] = ()  # the label of each customer (or unknown-role) utterance
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    customer_id: str
+    name: str | None = None
+    interactions: tuple[InteractionFacts, ...] = ()  # in time order
+    usage: tuple[tuple[str, datetime], ...] = ()  # (kind, time), in time order
+
+
+def _facts(row: InteractionRow) -> InteractionFacts:
+    by_index = {u.idx: u for u in row.utterances}
+    tags = tuple(
+        TagFact(t.label, t.score, t.evidence, t.entity, t.utterance_index, by_index[t.utterance_index].start_s,
+                by_index[t.utterance_index].text, t.speaker_role, by_index[t.utterance_index].sentiment_label)
+        for t in sorted(row.tags, key=lambda t: (t.utterance_index, t.start, t.label)) if t.utterance_index in by_index
+    )
+    sentiments = tuple(u.sentiment_label for u in row.utterances if u.speaker_role != "rep" and u.sentiment_label)
+    return InteractionFacts(row.id, row.kind, row.occurred_at, row.title, tags, sentiments)
+
+
+def load_history(store: Store, customer_id: str) -> CustomerHistory | None:
+    histories = load_histories(store, [customer_id])
+    return histories[0] if histories else None
+
+
+def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[CustomerHistory]:
+    """Every customer's history (or those named), in customer id order."""
+    with store.transaction() as session:
+        query = select(CustomerRow).order_by(CustomerRow.id)
+        if customer_ids is not None:
+            query = query.where(CustomerRow.id.in_(customer_ids))
+        customers = list(session.scalars(query))
+        ids = [c.id for c in customers]
+        rows = session.scalars(
+            select(InteractionRow).where(InteractionRow.customer_id.in_(ids))
+            .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
+            .order_by(InteractionRow.occurred_at, InteractionRow.id)
+        )
+        interactions: dict[str, list[InteractionFacts]] = {}
+        for row in rows:
+            interactions.setdefault(row.customer_id, []).append(_facts(row))
+        usage: dict[str, list[tuple[str, datetime]]] = {}
+        events = session.execute(
+            select(UsageEventRow.customer_id, UsageEventRow.kind, UsageEventRow.occurred_at)
+            .where(UsageEventRow.customer_id.in_(ids)).order_by(UsageEventRow.occurred_at)
+        )
+        for customer_id, kind, occurred_at in events:
+            usage.setdefault(customer_id, []).append((kind, occurred_at))
+    return [CustomerHistory(c.id, c.name, tuple(interactions.get(c.id, ())), tuple(usage.get(c.id, ())))
+            for c in customers]
