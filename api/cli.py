@@ -86,6 +86,59 @@ def summary(
     run_summary(database_url or get_settings().database_url, interaction, fmt)
 
 
+AS_OF_HELP = "Evaluate as of this date or date-time (default: CALLINTEL_RISK_AS_OF, else now)."
+
+
+@app.command()
+def customers(
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+    json_output: Annotated[bool, typer.Option("--json", help="Health, breakdown and signals as JSON.")] = False,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Customers by health score, riskiest first, with the biggest risks behind each score."""
+    from api.risk_commands import parse_moment, run_customers
+    from models.store import Store
+
+    settings = get_settings()
+    with Store(database_url or settings.database_url) as store:
+        run_customers(store, settings, parse_moment(as_of, settings), limit, json_output)
+
+
+@app.command()
+def timeline(
+    customer: Annotated[str, typer.Argument(help="Customer id.")],
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    days: Annotated[int, typer.Option(min=1, max=3650, help="How far back to show.")] = 90,
+    json_output: Annotated[bool, typer.Option("--json", help="Health, weekly replay and timeline as JSON.")] = False,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """A customer's health with its breakdown, how it moved, and calls, tickets, usage and signals in time order."""
+    from api.risk_commands import parse_moment, run_timeline
+    from models.store import Store
+
+    settings = get_settings()
+    with Store(database_url or settings.database_url) as store:
+        run_timeline(store, settings, customer, parse_moment(as_of, settings), days, json_output)
+
+
+@app.command()
+def alerts(
+    refresh: Annotated[bool, typer.Option(help="Evaluate every customer first (store health, signals, new alerts).")] = False,
+    as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
+    customer: Annotated[str | None, typer.Option(help="Only this customer.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Alerts: a customer falling into a worse band, or a high-weight risk signal; each raised once."""
+    from api.risk_commands import parse_moment, run_alerts
+    from models.store import Store
+
+    settings = get_settings()
+    with Store(database_url or settings.database_url) as store:
+        run_alerts(store, settings, refresh, parse_moment(as_of, settings), customer, limit)
+
+
 jobs_app = typer.Typer(help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import tempfile
+from datetime import datetime
 from pathlib import Path
 
 from rich.markdown import Markdown
@@ -10,10 +11,13 @@ from rich.markdown import Markdown
 from api import render
 from api.commands import ingest_with_progress, process_with_progress
 from ingest import IngestDefaults
-from models.settings import get_settings
+from models.settings import Settings, get_settings
 from models.store import Store
 from nlp.summary_markdown import to_markdown
 from pipeline.queue import JobQueue
+from risk.config import load_config
+from risk.health import health
+from risk.history import load_histories
 from samples import SAMPLES_DIR
 
 
@@ -25,6 +29,8 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
         url = f"sqlite:///{db_path}"
         with Store(url) as store:
             report = ingest_with_progress([SAMPLES_DIR], store, IngestDefaults())
+            as_of = settings.risk_as_of or store.latest_event_time()
+        settings = settings.model_copy(update={"risk_as_of": as_of})  # the samples end in the past: score as of then
         jobs = process_with_progress(url, settings, workers or settings.workers)
         with Store(url) as store:
             out = render.stdout
@@ -43,6 +49,7 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
             if summary is not None:
                 out.rule(f"Post-call summary of the top flagged call ({summary.interaction_id})")
                 out.print(Markdown(to_markdown(summary)))
+            _riskiest(store, settings, as_of)
             waiting = _recordings_without_model(store) if not settings.whisper_model else []
             if waiting:
                 out.print(f"{len(waiting)} recordings ({', '.join(waiting)}) wait for a Whisper model: set "
@@ -56,3 +63,20 @@ def _recordings_without_model(store: Store) -> list[str]:
     failed = {job.interaction_id for job in JobQueue(store).jobs("failed")}
     return [Path(i.source).name for i in store.list_interactions(kind="call")
             if i.id in failed and i.metadata.get("format") == "audio"]
+
+
+def _riskiest(store: Store, settings: Settings, as_of: datetime | None, timelines: int = 2) -> None:
+    """The customers at risk, and the timelines of the riskiest, as of the end of the samples."""
+    from api.risk_commands import run_customers, run_timeline
+    from risk.engine import list_alerts
+
+    if as_of is None:
+        return
+    render.stdout.rule(f"Customer risk as of {as_of:%Y-%m-%d}")
+    run_customers(store, settings, as_of, limit=10, as_json=False)
+    alerts = list_alerts(store, limit=5)
+    render.stdout.print(render.alerts_table(alerts, title="Latest alerts"))
+    config = load_config(settings.risk_config)
+    ranked = sorted((health(h, as_of, config).score, h.customer_id) for h in load_histories(store))
+    for _, customer_id in ranked[:timelines]:
+        run_timeline(store, settings, customer_id, as_of, days=60, as_json=False)

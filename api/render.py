@@ -8,10 +8,13 @@ from typing import Any
 from rich.console import Console
 from rich.table import Table
 
-from models.analysis import Job
+from models.analysis import Alert, Job
 from models.records import Interaction
 from models.settings import Settings
 from models.store import CustomerCounts, FlaggedInteraction
+from risk.health import Health
+from risk.history import CustomerHistory
+from risk.timeline import TimelineEntry
 
 stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
@@ -74,4 +77,70 @@ def jobs_table(rows: Sequence[Job], title: str = "Jobs") -> Table:
     for row in rows:
         table.add_row(row.interaction_id, row.status, row.stage or "", str(row.attempts),
                       row.updated_at.strftime("%Y-%m-%d %H:%M:%S"), row.error or "")
+    return table
+
+
+BAND_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
+
+
+def _band(band: str) -> str:
+    return f"[{BAND_STYLE.get(band, '')}]{band}[/]"
+
+
+def _esc(text: str) -> str:
+    from rich.markup import escape
+
+    return escape(text)
+
+
+def risk_table(rows: Sequence[tuple[Health, CustomerHistory]], title: str = "Customers at risk (riskiest first)") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("customer", "name", "health", "band", "biggest risks", "last contact"):
+        table.add_column(column, overflow="fold", justify="right" if column == "health" else "left")
+    for health, history in rows:
+        reasons = ", ".join(f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]) or "none"
+        last = history.interactions[-1].occurred_at.date().isoformat() if history.interactions else "never"
+        table.add_row(health.customer_id, _esc(history.name or ""), f"{health.score:.0f}", _band(health.band),
+                      _esc(reasons), last)
+    return table
+
+
+def breakdown_table(health: Health) -> Table:
+    table = Table(title=f"Health {health.score:.0f}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
+                  title_justify="left")
+    table.add_column("signal")
+    table.add_column("points", justify="right")
+    table.add_column("evidence", overflow="fold")
+    for signal, points in zip(health.signals, health.points, strict=True):
+        table.add_row(signal.kind, f"-{points:.1f}", _esc(signal.explanation))
+    return table
+
+
+def replay_table(points: Sequence[Health], title: str = "Health over time") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("date", "health", "band", ""):
+        table.add_column(column, justify="right" if column == "health" else "left")
+    for p in points:
+        table.add_row(p.as_of.date().isoformat(), f"{p.score:.0f}", _band(p.band), "█" * round(p.score / 5))
+    return table
+
+
+def timeline_table(entries: Sequence[TimelineEntry], title: str) -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("date", "what", "", "detail"):
+        table.add_column(column, overflow="fold", no_wrap=column == "date")
+    style = {"signal": "red", "usage": "dim"}
+    for e in entries:
+        kind = f"[{style[e.kind]}]{e.kind}[/]" if e.kind in style else e.kind
+        table.add_row(e.at.strftime("%Y-%m-%d"), kind, _esc(e.title), _esc(e.detail))
+    return table
+
+
+def alerts_table(alerts: Sequence[Alert], title: str = "Alerts (newest first)") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("date", "customer", "alert", "band", "reason"):
+        table.add_column(column, overflow="fold", no_wrap=column == "date")
+    for a in alerts:
+        table.add_row(a.occurred_at.strftime("%Y-%m-%d"), a.customer_id, a.kind, _band(a.band) if a.band else "",
+                      _esc(a.reason))
     return table

@@ -11,6 +11,7 @@ from models.records import Record, Role
 
 __all__ = [
     "STAGES",
+    "Alert",
     "CallMetrics",
     "Job",
     "JobStatus",
@@ -21,7 +22,7 @@ __all__ = [
     "Summary",
 ]
 
-Stage = Literal["transcribe", "tag", "metrics", "summary"]
+Stage = Literal["transcribe", "tag", "metrics", "summary", "risk"]
 STAGES: tuple[str, ...] = Stage.__args__  # type: ignore[attr-defined]
 JobStatus = Literal["queued", "running", "done", "failed"]
 
@@ -94,3 +95,16 @@ class Job(Record):
     error: str | None = None
     worker: str | None = None
     updated_at: datetime
+
+
+class Alert(Record):
+    """A customer crossing into a worse health band, or a high-weight risk signal arriving; ``key`` deduplicates."""
+
+    key: str
+    customer_id: str
+    kind: Literal["band_changed", "high_weight_signal"]
+    occurred_at: datetime
+    reason: str
+    band: str | None = None
+    score: float | None = None
+    interaction_id: str | None = None

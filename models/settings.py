@@ -6,6 +6,7 @@ prints them and the README's configuration table is checked against them.
 
 from __future__ import annotations
 
+from datetime import datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -61,6 +62,14 @@ class Settings(BaseSettings):
     rep_email_domains: str = Field(
         "",
         description="comma-separated email domains of your own company: senders there are reps in .eml tickets.",
+    )
+    risk_config: Path | None = Field(
+        None,
+        description="YAML of risk weights, thresholds and bands; the bundled risk/data/risk.yaml (the defaults) when unset.",
+    )
+    risk_as_of: datetime | None = Field(
+        None,
+        description="evaluate risk as of this moment instead of now (replaying history; the demo uses its data's end).",
     )
     workers: int = Field(
         1, ge=1, le=64,

@@ -13,6 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Protocol
 
@@ -308,6 +309,14 @@ class Store:
         with self.transaction() as session:
             row = session.get(SummaryRow, interaction_id)
             return Summary.model_validate(row.data) if row else None
+
+    def latest_event_time(self) -> datetime | None:
+        """When the newest interaction or usage event happened (None in an empty store)."""
+        with self.transaction() as session:
+            times = [session.scalar(select(func.max(InteractionRow.occurred_at))),
+                     session.scalar(select(func.max(UsageEventRow.occurred_at)))]
+        times = [t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in times if t is not None]
+        return max(times, default=None)
 
     def find_interaction_ids(self, prefix: str) -> list[str]:
         """Stored interaction ids starting with ``prefix`` (users type a few characters of an id)."""

@@ -10,9 +10,11 @@ from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
 __all__ = [
+    "AlertRow",
     "Base",
     "CallMetricsRow",
     "CustomerRow",
+    "HealthSnapshotRow",
     "InteractionRow",
     "JobRow",
     "RiskSignalRow",
@@ -135,6 +137,7 @@ class RiskSignalRow(Base):
     weight: Mapped[float] = mapped_column(Float)
     occurred_at: Mapped[datetime] = mapped_column()
     explanation: Mapped[str] = mapped_column(Text)
+    key: Mapped[str | None] = mapped_column(String(256))
 
 
 class UsageEventRow(Base):
@@ -178,3 +181,32 @@ class SummaryRow(Base):
 
     interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class HealthSnapshotRow(Base):
+    """A customer's health as evaluated at ``as_of`` (the last one is compared with the next for band changes)."""
+
+    __tablename__ = "health_snapshots"
+    __table_args__ = (UniqueConstraint("customer_id", "as_of", name="uq_snapshot_moment"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
+    as_of: Mapped[datetime] = mapped_column()
+    score: Mapped[float] = mapped_column(Float)
+    band: Mapped[str] = mapped_column(String(16))
+    breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+
+
+class AlertRow(Base):
+    __tablename__ = "alerts"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(256), unique=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
+    kind: Mapped[str] = mapped_column(String(32))
+    occurred_at: Mapped[datetime] = mapped_column()
+    reason: Mapped[str] = mapped_column(Text)
+    band: Mapped[str | None] = mapped_column(String(16))
+    score: Mapped[float | None] = mapped_column(Float)
+    interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))

@@ -99,6 +99,7 @@ def work(database_url: str, settings: Settings, engines: Engines | None = None,
     worker, finished = worker_name(), 0
     engines = engines or Engines(settings)
     with Store(database_url) as store:
+        engines.store = store
         queue = queue_for(store, settings)
         while (job := queue.claim(worker)) is not None:
             ok = _attempt(job, store, queue, engines, worker)

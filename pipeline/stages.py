@@ -4,6 +4,7 @@
     tag         Transcript -> Tags + per-utterance Sentiment
     metrics     timed Transcript -> CallMetrics (none for tickets or untimed text)
     summary     Transcript + Tags -> Summary
+    risk        the customer's history -> health, risk signals, alerts (risk.engine), as of CALLINTEL_RISK_AS_OF or now
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -33,6 +35,7 @@ class Engines:
 
     settings: Settings
     tagger_instance: Any = None
+    store: Store | None = None  # set by the worker: the risk stage reads the customer's whole history
     whisper_overrides: dict[str, Any] = field(default_factory=dict)  # TranscribeOptions fields, e.g. temperature
     whisper_engines: dict[tuple, Any] = field(default_factory=dict)
 
@@ -98,11 +101,28 @@ def summary(engines: Engines, stored: StoredInteraction) -> Summary | None:
     return summarise(stored.interaction, stored.transcript, stored.tags, stored.sentiments, engines.tagger().encode)
 
 
+def risk(engines: Engines, stored: StoredInteraction):
+    from risk.config import load_config
+    from risk.engine import assess, last_snapshot
+    from risk.history import load_history
+
+    settings, store = engines.settings, engines.store
+    if store is None:
+        raise RuntimeError("the risk stage needs the worker's store")
+    as_of = settings.risk_as_of or datetime.now(UTC)
+    customer_id = stored.interaction.customer_id
+    history = load_history(store, customer_id)
+    with store.transaction() as session:
+        previous = last_snapshot(session, customer_id, as_of)
+    return assess(history, as_of, load_config(settings.risk_config), previous) if history else None
+
+
 STAGE_FUNCTIONS: dict[str, Callable[[Engines, StoredInteraction], Any]] = {
     "transcribe": transcribe,
     "tag": tag,
     "metrics": metrics,
     "summary": summary,
+    "risk": risk,
 }
 
 
@@ -119,3 +139,7 @@ def persist(session: Session, stage: str, interaction_id: str, output: Any) -> N
         Store.put_metrics(session, output)
     elif stage == "summary":
         Store.put_summary(session, output)
+    elif stage == "risk":
+        from risk.engine import record
+
+        record(session, output)

@@ -6,7 +6,8 @@
     sentiment   negative_sentiment: the customer's recent interactions mostly negative
     contact     no_contact: no call or ticket for silence_days; contact_drop: the recent rate of interactions
                 against the customer's own baseline rate
-    tickets     ticket_rise: tickets in the recent window against the baseline rate
+    tickets     ticket_rise: complaint tickets (a negative customer message, or a risk tag) in the recent
+                window against their baseline rate
     usage       usage_drop:<kind>: a usage kind's recent daily rate against its trailing baseline
 
 Every explanation cites its evidence: the words and when they were said, or the numbers compared.
@@ -116,16 +117,20 @@ def _contact_signals(history: CustomerHistory, seen: Sequence[InteractionFacts],
     return signals
 
 
+def _complaint(facts: InteractionFacts, config: RiskConfig) -> bool:
+    return "negative" in facts.customer_sentiments or any(t.role != "rep" and t.label in config.tags for t in facts.tags)
+
+
 def _ticket_signal(history: CustomerHistory, seen: Sequence[InteractionFacts], as_of: datetime,
                    config: RiskConfig) -> RiskSignal | None:
     rule = config.tickets
-    recent, baseline = _rate_window([f.occurred_at for f in seen if f.kind == "ticket"], as_of, rule.recent_days,
-                                    rule.baseline_days)
+    complaints = [f.occurred_at for f in seen if f.kind == "ticket" and _complaint(f, config)]
+    recent, baseline = _rate_window(complaints, as_of, rule.recent_days, rule.baseline_days)
     if recent < rule.min_recent or recent / rule.recent_days < rule.rise_ratio * baseline / rule.baseline_days:
         return None
     before = f"{baseline or 'none'} in the {rule.baseline_days:.0f} days before"
     return RiskSignal(customer_id=history.customer_id, kind="ticket_rise", weight=rule.weight, occurred_at=as_of,
-                      explanation=f"{recent} tickets in the last {rule.recent_days:.0f} days against {before}")
+                      explanation=f"{recent} complaint tickets in the last {rule.recent_days:.0f} days against {before}")
 
 
 def _usage_signals(history: CustomerHistory, as_of: datetime, config: RiskConfig) -> list[RiskSignal]:

@@ -1,5 +1,6 @@
 from models.store import Store
 from pipeline.queue import JobQueue
+from tests.helpers import one_line_error
 
 
 def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
@@ -24,8 +25,36 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
         assert "acme" in flagged_customers and "stark" not in flagged_customers  # the happy onboarding calls
         jobs = JobQueue(store).counts()
         assert jobs == {"done": 53, "failed": 3}
+    assert "Customer risk as of 2026-10-30" in run.stdout and "Latest alerts" in run.stdout
+    assert "Timeline, last 60 days" in run.stdout and "Health over the last 60 days (weekly)" in run.stdout
+    _risk_commands_read_the_kept_database(cli, f"sqlite:///{keep}")
     # re-running over the kept database duplicates nothing
     again = cli("demo", "--keep", str(keep))
     assert again.returncode == 0 and "Loaded 56 interactions" in again.stdout
     with Store(f"sqlite:///{keep}") as store:
         assert len(store.list_interactions()) == 56
+
+
+def _risk_commands_read_the_kept_database(cli, url):
+    import json
+
+    ranked = json.loads(cli("customers", "--as-of", "2026-10-30", "--json", "--database-url", url).stdout)
+    scores = [row["score"] for row in ranked]
+    assert scores == sorted(scores) and len(ranked) == 8
+    assert {row["customer_id"] for row in ranked[:3]} == {"acme", "soylent", "hooli"}  # the churning ones
+    assert {row["customer_id"] for row in ranked[-2:]} <= {"globex", "stark", "initech", "umbrella"}
+    worst = ranked[0]
+    assert worst["band"] == "red" and worst["signals"][0]["explanation"]
+    table = cli("customers", "--as-of", "2026-10-30", "--database-url", url)
+    assert "Customers at risk as of 2026-10-30 (riskiest first)" in table.stdout
+    timeline = cli("timeline", "acme", "--as-of", "2026-10-30", "--days", "30", "--json", "--database-url", url)
+    data = json.loads(timeline.stdout)
+    kinds = {entry["kind"] for entry in data["timeline"]}
+    assert kinds == {"call", "ticket", "usage", "signal"}
+    times = [entry["at"] for entry in data["timeline"]]
+    assert times == sorted(times) and data["replay"][-1]["score"] == data["health"]["score"]
+    alerts = cli("alerts", "--refresh", "--as-of", "2026-10-30T23:00:00", "--database-url", url)
+    assert alerts.returncode == 0 and "evaluated 8 customers as of 2026-10-30 23:00 UTC: " in alerts.stdout
+    assert "band_changed" in alerts.stdout
+    assert "no customer 'nobody'" in one_line_error(cli("timeline", "nobody", "--database-url", url))
+    assert "--as-of 'soon' is not an ISO date" in one_line_error(cli("customers", "--as-of", "soon", "--database-url", url))

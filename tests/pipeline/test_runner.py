@@ -27,6 +27,9 @@ def test_every_stage_is_stored_and_a_rerun_changes_nothing(store, db_url, settin
     assert store.get_metrics(interaction_id).talk_time_s == {"customer": 2.0, "rep": 1.0}
     summary = store.get_summary(interaction_id)
     assert {m.kind for m in summary.key_moments} >= {"competitor_mention", "price_objection"}
+    from risk.engine import list_alerts
+
+    assert [a.kind for a in list_alerts(store)] == []  # one price objection and a competitor: still green
     before = (stored, summary, store.get_metrics(interaction_id))
     assert run_jobs(db_url, settings, 1, engines).done == 1  # nothing queued: nothing redone
     JobQueue(store).enqueue([interaction_id])

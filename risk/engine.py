@@ -1,0 +1,114 @@
+"""Evaluating customers: health now, the signals behind it, and alerts, stored in one transaction per customer.
+
+``assess`` is pure: a history, a moment, the last stored snapshot -> the health, its signals and the alerts to
+raise. An alert is raised when the band gets worse than at the last evaluation (a customer never evaluated
+before counts as green), and for every signal of at least ``alerts.high_weight``; each alert has a key, and a
+key already stored is not raised again. ``record`` writes an assessment; ``evaluate`` does both for customers.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from models.analysis import Alert
+from models.store import Store
+from models.tables import AlertRow, HealthSnapshotRow, RiskSignalRow
+from risk.config import RiskConfig
+from risk.health import BAND_ORDER, Health, health
+from risk.history import CustomerHistory, load_histories
+from risk.signals import signal_key
+
+__all__ = ["Assessment", "Snapshot", "assess", "evaluate", "last_snapshot", "list_alerts", "record"]
+
+
+@dataclass(frozen=True)
+class Snapshot:
+    as_of: datetime
+    score: float
+    band: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    health: Health
+    alerts: list[Alert]
+
+
+def _top_reasons(current: Health, count: int = 2) -> str:
+    top = sorted(current.signals, key=lambda s: -current.breakdown.get(s.kind, 0.0))
+    seen, reasons = set(), []
+    for signal in top:
+        if signal.kind not in seen and len(reasons) < count:
+            seen.add(signal.kind)
+            reasons.append(f"{signal.explanation} (-{current.breakdown[signal.kind]:.0f})")
+    return "; ".join(reasons)
+
+
+def assess(history: CustomerHistory, as_of: datetime, config: RiskConfig, previous: Snapshot | None) -> Assessment:
+    current = health(history, as_of, config)
+    alerts = []
+    before = previous.band if previous else "green"
+    if BAND_ORDER[current.band] > BAND_ORDER[before]:
+        was = f"{previous.score:.1f} ({previous.band}) on {previous.as_of:%Y-%m-%d}" if previous else "green (first evaluation)"
+        alerts.append(Alert(
+            key=f"{history.customer_id}:band:{before}->{current.band}:{as_of:%Y-%m-%d}", customer_id=history.customer_id,
+            kind="band_changed", occurred_at=as_of, band=current.band, score=current.score,
+            reason=f"Health fell to {current.score:.1f} ({current.band}) from {was}: {_top_reasons(current)}"))
+    for signal in current.signals:
+        if signal.weight >= config.alerts.high_weight:
+            alerts.append(Alert(
+                key=f"signal:{signal_key(signal)}", customer_id=history.customer_id, kind="high_weight_signal",
+                occurred_at=signal.occurred_at, band=current.band, score=current.score,
+                interaction_id=signal.interaction_id, reason=signal.explanation))
+    return Assessment(current, alerts)
+
+
+def last_snapshot(session: Session, customer_id: str, before: datetime) -> Snapshot | None:
+    """The latest evaluation at or before ``before`` (one at the same moment is the previous state of knowledge)."""
+    row = session.scalars(
+        select(HealthSnapshotRow).where(HealthSnapshotRow.customer_id == customer_id, HealthSnapshotRow.as_of <= before)
+        .order_by(HealthSnapshotRow.as_of.desc()).limit(1)
+    ).first()
+    return Snapshot(row.as_of, row.score, row.band) if row else None
+
+
+def record(session: Session, assessment: Assessment) -> list[Alert]:
+    """Store the signals (replacing the customer's), the snapshot (replacing one at the same moment) and the new
+    alerts; returns the alerts that were new."""
+    h = assessment.health
+    session.execute(delete(RiskSignalRow).where(RiskSignalRow.customer_id == h.customer_id))
+    session.add_all(RiskSignalRow(**s.model_dump(), key=signal_key(s)) for s in h.signals)
+    session.execute(delete(HealthSnapshotRow).where(HealthSnapshotRow.customer_id == h.customer_id,
+                                                    HealthSnapshotRow.as_of == h.as_of))
+    session.add(HealthSnapshotRow(customer_id=h.customer_id, as_of=h.as_of, score=h.score, band=h.band,
+                                  breakdown=h.breakdown))
+    keys = [a.key for a in assessment.alerts]
+    known = set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()
+    fresh = [a for a in assessment.alerts if a.key not in known]
+    session.add_all(AlertRow(**a.model_dump()) for a in fresh)
+    session.flush()
+    return fresh
+
+
+def evaluate(store: Store, config: RiskConfig, as_of: datetime, customer_ids: list[str] | None = None) -> list[Assessment]:
+    """Assess and record each customer (all when ``customer_ids`` is None); the new alerts are in each result."""
+    results = []
+    for history in load_histories(store, customer_ids):
+        with store.transaction() as session:
+            assessment = assess(history, as_of, config, last_snapshot(session, history.customer_id, as_of))
+            fresh = record(session, assessment)
+        results.append(Assessment(assessment.health, fresh))
+    return results
+
+
+def list_alerts(store: Store, customer_id: str | None = None, limit: int = 100) -> list[Alert]:
+    """Stored alerts, newest first."""
+    query = select(AlertRow).order_by(AlertRow.occurred_at.desc(), AlertRow.id.desc()).limit(limit)
+    if customer_id:
+        query = query.where(AlertRow.customer_id == customer_id)
+    with store.transaction() as session:
+        return [Alert.model_validate(row, from_attributes=True) for row in session.scalars(query)]
