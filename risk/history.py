@@ -37,6 +37,7 @@ class InteractionFacts:
     title: str | None
     tags: tuple[TagFact, ...] = ()
     customer_sentiments: tuple[str, ...] = ()  # the label of each customer (or unknown-role) utterance
+    transcribed: bool = True  # False for a recording the pipeline has not transcribed (yet)
 
 
 @dataclass(frozen=True)
@@ -55,7 +56,7 @@ def _facts(row: InteractionRow) -> InteractionFacts:
         for t in sorted(row.tags, key=lambda t: (t.utterance_index, t.start, t.label)) if t.utterance_index in by_index
     )
     sentiments = tuple(u.sentiment_label for u in row.utterances if u.speaker_role != "rep" and u.sentiment_label)
-    return InteractionFacts(row.id, row.kind, row.occurred_at, row.title, tags, sentiments)
+    return InteractionFacts(row.id, row.kind, row.occurred_at, row.title, tags, sentiments, bool(row.utterances))
 
 
 def load_history(store: Store, customer_id: str) -> CustomerHistory | None:

@@ -42,8 +42,8 @@ def timeline(history: CustomerHistory, as_of: datetime, config: RiskConfig, days
             customer_tags = [t for t in facts.tags if t.role != "rep"]
             labels = Counter(t.label for t in customer_tags)
             entities = [t.entity for t in customer_tags if t.entity]
-            entries.append(TimelineEntry(facts.occurred_at, facts.kind, facts.title or facts.kind,
-                                         _interaction_detail(labels, entities), facts.id))
+            detail = _interaction_detail(labels, entities) if facts.transcribed else "not transcribed (yet)"
+            entries.append(TimelineEntry(facts.occurred_at, facts.kind, facts.title or facts.kind, detail, facts.id))
     weeks: dict[datetime, Counter[str]] = {}
     for kind, at in history.usage:
         if start <= at <= as_of:
