@@ -139,6 +139,21 @@ def alerts(
         run_alerts(store, settings, refresh, parse_moment(as_of, settings), customer, limit)
 
 
+@app.command()
+def worker(
+    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Worker processes on this machine.")] = 1,
+    loglevel: Annotated[str, typer.Option(help="Celery log level: DEBUG, INFO, WARNING.")] = "INFO",
+) -> None:
+    """Run a Celery worker for the distributed pipeline (needs CALLINTEL_BROKER_URL; stop it with Ctrl-C)."""
+    from models.errors import ConfigError
+    from pipeline.distributed import run_worker
+
+    settings = get_settings()
+    if not settings.broker_url:
+        raise ConfigError("callintel worker needs a broker: set CALLINTEL_BROKER_URL (e.g. redis://localhost:6379/0)")
+    run_worker(settings, concurrency, loglevel.upper())
+
+
 jobs_app = typer.Typer(help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")

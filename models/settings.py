@@ -71,6 +71,13 @@ class Settings(BaseSettings):
         None,
         description="evaluate risk as of this moment instead of now (replaying history; the demo uses its data's end).",
     )
+    broker_url: str | None = Field(
+        None,
+        description=(
+            "Redis URL of the Celery broker (redis://host:6379/0): "
+            "jobs go to `callintel worker` processes instead of the embedded pool."
+        ),
+    )
     workers: int = Field(
         1, ge=1, le=64,
         description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",

@@ -72,6 +72,25 @@ class JobQueue:
                     return _job(session.get(JobRow, interaction_id))
         return None
 
+    def claim_job(self, interaction_id: str, worker: str) -> Job | None:
+        """Take this one job if it is claimable (a Celery task names its job); None otherwise."""
+        self.give_up_exhausted()
+        now = _now()
+        with self.store.transaction() as session:
+            taken = session.execute(
+                update(JobRow)
+                .where(JobRow.interaction_id == interaction_id, self._claimable(now))
+                .values(status="running", worker=worker, lease_until=now + self.lease, attempts=JobRow.attempts + 1,
+                        updated_at=now)
+            ).rowcount
+            return _job(session.get(JobRow, interaction_id)) if taken == 1 else None
+
+    def pending_ids(self) -> list[str]:
+        """Jobs waiting for a worker: queued, or running under an expired lease, oldest first."""
+        with self.store.transaction() as session:
+            query = select(JobRow.interaction_id).where(self._claimable(_now()))
+            return list(session.scalars(query.order_by(JobRow.created_at, JobRow.interaction_id)))
+
     def give_up_exhausted(self) -> int:
         """Jobs whose workers died on every attempt are failed, with a reason."""
         now = _now()

@@ -22,7 +22,7 @@ from models.store import Store
 from pipeline.queue import JobQueue, LeaseLost, worker_name
 from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
 
-__all__ = ["PoolReport", "per_worker", "run_job", "run_jobs", "work"]
+__all__ = ["PoolReport", "attempt", "per_worker", "queue_for", "run_job", "run_jobs", "work"]
 
 logger = logging.getLogger("callintel.pipeline")
 PERMANENT = (InputError, ModelUnavailable, ConfigError)  # retrying cannot help: a user must change something
@@ -75,7 +75,7 @@ def run_job(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: s
     queue.finish(job.interaction_id, worker)
 
 
-def _attempt(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: str) -> bool:
+def attempt(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: str) -> bool:
     try:
         run_job(job, store, queue, engines, worker)
         return True
@@ -102,7 +102,7 @@ def work(database_url: str, settings: Settings, engines: Engines | None = None,
         engines.store = store
         queue = queue_for(store, settings)
         while (job := queue.claim(worker)) is not None:
-            ok = _attempt(job, store, queue, engines, worker)
+            ok = attempt(job, store, queue, engines, worker)
             finished += ok
             if on_job is not None:
                 on_job(job, ok)
@@ -119,7 +119,13 @@ def _child(database_url: str, settings: Settings, verbose: bool) -> None:
 
 def run_jobs(database_url: str, settings: Settings, workers: int = 1, engines: Engines | None = None,
              on_progress: Callable[[int, int], None] | None = None) -> PoolReport:
-    """Run every pending job with ``workers`` workers; ``on_progress(finished, total)`` while they work."""
+    """Run every pending job with ``workers`` workers; ``on_progress(finished, total)`` while they work.
+
+    With CALLINTEL_BROKER_URL set the jobs go to the Celery workers instead (pipeline.distributed)."""
+    if settings.broker_url:
+        from pipeline.distributed import run_distributed
+
+        return run_distributed(database_url, settings, on_progress)
     started = time.perf_counter()
     with Store(database_url) as store:
         queue = queue_for(store, settings)

@@ -51,3 +51,10 @@ def test_summary_of_an_unknown_or_ambiguous_id(cli, write_json, db_url):
         cli("ingest", "--no-analyse", str(write_json(f"c{n}.json", _call(title=f"Call {n}"))), "--database-url", db_url)
     assert "no interaction with id 'int_zzz'" in one_line_error(cli("summary", "int_zzz", "--database-url", db_url))
     assert "'int_' is ambiguous" in one_line_error(cli("summary", "int_", "--database-url", db_url))
+
+
+def test_worker_without_a_broker_says_how_to_set_one(cli):
+    run = cli("worker")
+    assert run.returncode == 2
+    assert one_line_error(run) == ("callintel: callintel worker needs a broker: set CALLINTEL_BROKER_URL "
+                                   "(e.g. redis://localhost:6379/0)")

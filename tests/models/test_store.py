@@ -13,6 +13,8 @@ from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, Usa
 from models.store import Store
 from models.tables import Base, CustomerRow, InteractionRow, UtteranceRow
 
+pytestmark = pytest.mark.both_backends
+
 
 def make_call(content: bytes = b"call-1", customer: str = "acme") -> tuple[Interaction, Transcript]:
     interaction = Interaction.from_content(

@@ -8,6 +8,8 @@ from models.tables import JobRow
 from pipeline.queue import JobQueue, LeaseLost
 from tests.models.test_store import make_call
 
+pytestmark = pytest.mark.both_backends
+
 
 @pytest.fixture
 def queue(store) -> JobQueue:

@@ -9,6 +9,8 @@ from pipeline.queue import JobQueue
 from pipeline.runner import run_jobs
 from tests.models.test_store import make_call
 
+pytestmark = pytest.mark.both_backends
+
 
 def _store_call(store, content=b"call-1", text="Honestly this is too expensive, Gong quoted us half."):
     interaction, transcript = make_call(content)

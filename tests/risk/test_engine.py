@@ -1,11 +1,14 @@
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import func, select
 
 from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, Utterance
 from models.tables import HealthSnapshotRow, RiskSignalRow
 from risk.config import load_config
 from risk.engine import evaluate, list_alerts
+
+pytestmark = pytest.mark.both_backends
 
 CONFIG = load_config()
 AS_OF = datetime(2026, 10, 31, 12, tzinfo=UTC)

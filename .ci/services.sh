@@ -1,0 +1,26 @@
+# Installs (Debian packages, where missing) and starts the servers the test suite runs against:
+# PostgreSQL (the distribution's cluster, with a callintel role and test database) and redis-server (the tests
+# start their own instances of it on free ports). Sourced by .ci/run; exports CALLINTEL_TEST_POSTGRES_URL.
+set -euo pipefail
+
+missing=()
+command -v pg_lsclusters >/dev/null 2>&1 || missing+=(postgresql)
+command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+if [ ${#missing[@]} -gt 0 ]; then
+  apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
+fi
+
+cluster=$(pg_lsclusters --no-header | head -n 1)
+if [ -z "$cluster" ]; then
+  pg_createcluster "$(ls /usr/lib/postgresql | sort -n | tail -n 1)" main
+  cluster=$(pg_lsclusters --no-header | head -n 1)
+fi
+read -r version name port status _ <<<"$cluster"
+if [ "$status" != "online" ]; then
+  pg_ctlcluster "$version" "$name" start
+fi
+as_postgres() { runuser -u postgres -- "$@"; }
+as_postgres psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname='callintel'" | grep -q 1 \
+  || as_postgres psql -p "$port" -qc "CREATE ROLE callintel LOGIN CREATEDB PASSWORD 'callintel'"
+export CALLINTEL_TEST_POSTGRES_URL="postgresql+psycopg://callintel:callintel@127.0.0.1:${port}/postgres"
+echo "PostgreSQL $version/$name on port $port; redis-server $(redis-server --version | awk '{print $3}')"

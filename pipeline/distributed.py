@@ -1,0 +1,128 @@
+"""The distributed pipeline: Celery workers with a Redis broker running the same stages as the embedded pool.
+
+With CALLINTEL_BROKER_URL set, pending jobs are sent as ``callintel.run_job`` tasks (one per job) and
+``callintel worker`` processes run them: each task claims its job in the store exactly as an embedded worker
+does (compare-and-set under a lease) and runs the remaining stages, committing each with the job's progress.
+Tasks are acknowledged late and rejected when their worker process dies, so Redis hands a killed worker's
+task to another worker, which takes the job over from its last committed stage; a task for a job that is
+already done, or held by a live worker, does nothing. The store (PostgreSQL when workers run on several
+machines) stays the one record of what is done.
+"""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections.abc import Callable
+from functools import lru_cache
+
+from celery import Celery
+from celery.signals import worker_process_init
+
+from models.settings import Settings, get_settings
+from models.store import Store
+from pipeline.queue import worker_name
+from pipeline.runner import PoolReport, attempt, queue_for
+from pipeline.stages import Engines
+
+__all__ = ["TASK", "celery_app", "dispatch", "run_distributed", "run_worker"]
+
+logger = logging.getLogger("callintel.pipeline")
+TASK = "callintel.run_job"
+QUEUE = "callintel"
+
+
+@lru_cache(maxsize=4)
+def celery_app(broker_url: str, lease_s: float = 120.0) -> Celery:
+    app = Celery("callintel", broker=broker_url)
+    app.conf.update(
+        task_acks_late=True,  # a task is done when its job is, not when a worker takes it
+        task_reject_on_worker_lost=True,  # a worker process killed mid-task gives the task back
+        worker_prefetch_multiplier=1,
+        task_default_queue=QUEUE,
+        task_serializer="json",
+        accept_content=["json"],
+        broker_connection_retry_on_startup=True,
+        broker_transport_options={"visibility_timeout": max(60, int(lease_s * 2))},
+        worker_proc_alive_timeout=300,  # a worker process loads its models before it takes tasks
+        worker_hijack_root_logger=False,
+    )
+    app.task(name=TASK, ignore_result=True)(run_job_task)
+    return app
+
+
+# --- in the worker processes ---------------------------------------------------------------------------------
+
+
+@lru_cache(maxsize=1)
+def _process_state() -> tuple[Settings, Store, Engines]:
+    settings = get_settings()
+    store = Store(settings.database_url)
+    engines = Engines(settings)
+    engines.store = store
+    return settings, store, engines
+
+
+@worker_process_init.connect
+def _load_models(**_: object) -> None:
+    """Each worker process opens the store and loads the tagger before it takes a task."""
+    _, _, engines = _process_state()
+    engines.tagger()
+
+
+def run_job_task(interaction_id: str) -> str:
+    settings, store, engines = _process_state()
+    queue = queue_for(store, settings)
+    queue.reclaim_orphans()  # a worker process that died on this host: its job is free again at once
+    worker = worker_name()
+    job = queue.claim_job(interaction_id, worker)
+    if job is None:
+        return "not claimable (done, failed, or held by a live worker)"
+    done = attempt(job, store, queue, engines, worker)
+    if not done and (again := [j for j in queue.jobs("queued") if j.interaction_id == interaction_id]):
+        celery_app(settings.broker_url, settings.job_lease_s).send_task(TASK, args=[interaction_id],
+                                                                         countdown=2 ** again[0].attempts)
+    return "done" if done else "failed"
+
+
+# --- on the dispatching side ---------------------------------------------------------------------------------
+
+
+def dispatch(store: Store, settings: Settings) -> int:
+    """Send a task for every pending job (queued, or running under an expired lease); returns how many."""
+    app = celery_app(settings.broker_url, settings.job_lease_s)
+    queue = queue_for(store, settings)
+    pending = queue.pending_ids()
+    for interaction_id in pending:
+        app.send_task(TASK, args=[interaction_id])
+    return len(pending)
+
+
+def run_distributed(database_url: str, settings: Settings, on_progress: Callable[[int, int], None] | None = None,
+                    poll_s: float = 0.5, timeout_s: float | None = None) -> PoolReport:
+    """Dispatch the pending jobs to the Celery workers and wait until none is pending."""
+    started = time.perf_counter()
+    with Store(database_url) as store:
+        queue = queue_for(store, settings)
+        counts = queue.counts()
+        base, total = counts["done"] + counts["failed"], counts["queued"] + counts["running"]
+        dispatch(store, settings)
+        while True:
+            counts = queue.counts()
+            if on_progress is not None:
+                on_progress(counts["done"] + counts["failed"] - base, total)
+            if counts["queued"] + counts["running"] == 0:
+                break
+            if timeout_s is not None and time.perf_counter() - started > timeout_s:
+                break
+            time.sleep(poll_s)
+    return PoolReport(counts["done"], counts["failed"], counts["queued"] + counts["running"],
+                      round(time.perf_counter() - started, 3))
+
+
+def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> None:
+    """Run a Celery worker (prefork, ``concurrency`` processes) until it is stopped."""
+    app = celery_app(settings.broker_url, settings.job_lease_s)
+    app.worker_main(["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--queues", QUEUE,
+                     "--loglevel", loglevel, "--hostname", f"callintel-{worker_name().replace(':', '-')}@%h",
+                     "--without-gossip", "--without-mingle"])
