@@ -86,6 +86,18 @@ def timed_batch(workers: int, copies: int, broker: str, server_url: str | None, 
             os.killpg(proc.pid, signal.SIGTERM)
         for proc in procs:
             proc.wait(60)
+        drop_store(server_url, url)
+
+
+def drop_store(server_url: str | None, url: str) -> None:
+    """Drop the batch's PostgreSQL database (a SQLite file goes with the temporary folder)."""
+    if not server_url:
+        return
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.engine import make_url
+
+    with create_engine(server_url, isolation_level="AUTOCOMMIT").connect() as connection:
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{make_url(url).database}" WITH (FORCE)'))
 
 
 def main() -> None:
