@@ -154,6 +154,78 @@ def worker(
     run_worker(settings, concurrency, loglevel.upper())
 
 
+@app.command()
+def serve(
+    host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
+    port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Serve the HTTP API (OpenAPI docs at /docs); every route needs a token from 'callintel token create'."""
+    import uvicorn
+
+    from api.app import create_app
+
+    settings = get_settings()
+    if database_url:
+        settings = settings.model_copy(update={"database_url": database_url})
+    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+
+
+token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
+app.add_typer(token_app, name="token")
+
+
+class TokenRole(StrEnum):
+    admin = "admin"
+    manager = "manager"
+    rep = "rep"
+    crm = "crm"
+
+
+@token_app.command("create")
+def token_create(
+    role: Annotated[TokenRole, typer.Option(help="admin, manager, rep (sees only their calls) or crm.")],
+    rep: Annotated[str | None, typer.Option(help="For a rep token: the rep's name as in the interactions.")] = None,
+    name: Annotated[str | None, typer.Option(help="What the token is for (shown in 'token list').")] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Create a token and print it once (only its hash is stored)."""
+    from api.auth import create_token
+    from models.store import Store
+
+    with Store(database_url or get_settings().database_url) as store:
+        token, secret = create_token(store, role.value, name or f"{role.value} token", rep)
+    render.stdout.print(f"created token {token.id} ({token.role}{', rep ' + token.rep if token.rep else ''}); "
+                        "keep it now, it is not shown again:", markup=False)
+    print(secret)
+
+
+@token_app.command("list")
+def token_list(database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None) -> None:
+    """Every token: id, name, role, rep, prefix, created, last used, revoked."""
+    from api.auth import list_tokens
+    from models.store import Store
+
+    with Store(database_url or get_settings().database_url) as store:
+        render.stdout.print(render.tokens_table(list_tokens(store)))
+
+
+@token_app.command("revoke")
+def token_revoke(
+    token_id: Annotated[int, typer.Argument(help="The token's id (see 'callintel token list').")],
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Revoke a token: requests with it get 401 from now on."""
+    from api.auth import revoke_token
+    from models.errors import InputError
+    from models.store import Store
+
+    with Store(database_url or get_settings().database_url) as store:
+        if not revoke_token(store, token_id):
+            raise InputError(f"no live token with id {token_id} (see 'callintel token list')")
+    render.stdout.print(f"revoked token {token_id}", markup=False)
+
+
 jobs_app = typer.Typer(help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")

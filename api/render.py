@@ -144,3 +144,17 @@ def alerts_table(alerts: Sequence[Alert], title: str = "Alerts (newest first)") 
         table.add_row(a.occurred_at.strftime("%Y-%m-%d"), a.customer_id, a.kind, _band(a.band) if a.band else "",
                       _esc(a.reason))
     return table
+
+
+def tokens_table(tokens, title: str = "API tokens") -> Table:
+    table = Table(title=title, title_justify="left")
+    for column in ("id", "name", "role", "rep", "prefix", "created", "last used", "revoked"):
+        table.add_column(column, overflow="fold")
+
+    def when(moment) -> str:
+        return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
+
+    for t in tokens:
+        table.add_row(str(t.id), _esc(t.name), t.role, t.rep or "", t.prefix + "…", when(t.created_at),
+                      when(t.last_used_at), when(t.revoked_at))
+    return table

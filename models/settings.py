@@ -78,6 +78,14 @@ class Settings(BaseSettings):
             "jobs go to `callintel worker` processes instead of the embedded pool."
         ),
     )
+    upload_dir: Path = Field(
+        default_factory=lambda: Path(platformdirs.user_data_dir("callintel", appauthor=False)) / "uploads",
+        description="where files uploaded over the HTTP API are kept (recordings stay there for transcription).",
+    )
+    max_upload_mb: int = Field(
+        512, ge=1, le=4096,
+        description="the largest file the HTTP API accepts, in MiB (larger uploads get 413).",
+    )
     workers: int = Field(
         1, ge=1, le=64,
         description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",

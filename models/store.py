@@ -27,7 +27,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import convert
 from models.analysis import CallMetrics, Summary
 from models.errors import StoreError
-from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent
+from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent, Utterance
 from models.tables import (
     CallMetricsRow,
     CustomerRow,
@@ -317,6 +317,17 @@ class Store:
                      session.scalar(select(func.max(UsageEventRow.occurred_at)))]
         times = [t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in times if t is not None]
         return max(times, default=None)
+
+    def search_utterances(self, text: str, rep: str | None = None, limit: int = 50) -> list[tuple[str, Utterance]]:
+        """(interaction id, utterance) whose text contains ``text`` (case-insensitive), newest interaction first."""
+        query = (select(UtteranceRow.interaction_id, UtteranceRow)
+                 .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
+                 .where(func.lower(UtteranceRow.text).contains(text.lower(), autoescape=True))
+                 .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx).limit(limit))
+        if rep is not None:
+            query = query.where(InteractionRow.rep == rep)
+        with self.transaction() as session:
+            return [(interaction_id, convert.utterance(row)) for interaction_id, row in session.execute(query)]
 
     def find_interaction_ids(self, prefix: str) -> list[str]:
         """Stored interaction ids starting with ``prefix`` (users type a few characters of an id)."""

@@ -11,6 +11,7 @@ from sqlalchemy.types import TypeDecorator
 
 __all__ = [
     "AlertRow",
+    "ApiTokenRow",
     "Base",
     "CallMetricsRow",
     "CustomerRow",
@@ -210,3 +211,19 @@ class AlertRow(Base):
     score: Mapped[float | None] = mapped_column(Float)
     interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+
+
+class ApiTokenRow(Base):
+    """An API token: only its SHA-256 is stored; the secret is shown once, when it is created."""
+
+    __tablename__ = "api_tokens"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    name: Mapped[str] = mapped_column(String(128))
+    role: Mapped[str] = mapped_column(String(16))
+    rep: Mapped[str | None] = mapped_column(String(128))
+    prefix: Mapped[str] = mapped_column(String(16))
+    token_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    last_used_at: Mapped[datetime | None] = mapped_column()
+    revoked_at: Mapped[datetime | None] = mapped_column()

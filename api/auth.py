@@ -1,0 +1,88 @@
+"""API tokens and who may do what.
+
+A token is ``ci_`` + 43 random URL-safe characters; the store keeps only its SHA-256 (a token has 256 bits
+of entropy, so a fast hash is enough) and its first characters to tell tokens apart. Roles:
+
+    admin     everything, including webhooks
+    manager   every interaction, the flagged queue, customers, timelines, search; uploads
+    rep       only the interactions whose rep is the token's rep; uploads (as that rep)
+    crm       customers, health, timelines, risk signals and alerts; pushes usage events
+"""
+
+from __future__ import annotations
+
+import hashlib
+import secrets
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Literal
+
+from sqlalchemy import select, update
+
+from models.errors import InputError
+from models.store import Store
+from models.tables import ApiTokenRow
+
+__all__ = ["ROLES", "ApiToken", "Role", "create_token", "list_tokens", "revoke_token", "verify_token"]
+
+Role = Literal["admin", "manager", "rep", "crm"]
+ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+PREFIX = "ci_"
+
+
+@dataclass(frozen=True)
+class ApiToken:
+    id: int
+    name: str
+    role: Role
+    rep: str | None
+    prefix: str
+    created_at: datetime
+    last_used_at: datetime | None
+    revoked_at: datetime | None
+
+
+def _hash(secret: str) -> str:
+    return hashlib.sha256(secret.encode()).hexdigest()
+
+
+def _token(row: ApiTokenRow) -> ApiToken:
+    return ApiToken(row.id, row.name, row.role, row.rep, row.prefix, row.created_at, row.last_used_at, row.revoked_at)
+
+
+def create_token(store: Store, role: str, name: str, rep: str | None = None) -> tuple[ApiToken, str]:
+    """A new token and its secret (shown once; only its hash is stored)."""
+    if role not in ROLES:
+        raise InputError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
+    if role == "rep" and not rep:
+        raise InputError("a rep token needs --rep NAME: a rep sees only their own calls")
+    secret = PREFIX + secrets.token_urlsafe(32)
+    with store.transaction() as session:
+        row = ApiTokenRow(name=name, role=role, rep=rep if role == "rep" else None, prefix=secret[:10],
+                          token_hash=_hash(secret))
+        session.add(row)
+        session.flush()
+        return _token(row), secret
+
+
+def verify_token(store: Store, secret: str) -> ApiToken | None:
+    """The live token with this secret (its last use recorded), or None."""
+    if not secret.startswith(PREFIX):
+        return None
+    with store.transaction() as session:
+        row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(secret))).first()
+        if row is None or row.revoked_at is not None:
+            return None
+        row.last_used_at = datetime.now(UTC)
+        return _token(row)
+
+
+def list_tokens(store: Store) -> list[ApiToken]:
+    with store.transaction() as session:
+        return [_token(row) for row in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))]
+
+
+def revoke_token(store: Store, token_id: int) -> bool:
+    with store.transaction() as session:
+        return session.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+                               .values(revoked_at=datetime.now(UTC))).rowcount == 1

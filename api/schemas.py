@@ -1,0 +1,118 @@
+"""The HTTP API's request and response bodies (separate from the table models and the stage records)."""
+
+from __future__ import annotations
+
+from datetime import datetime
+from typing import Any
+
+from pydantic import BaseModel, Field
+
+from models.analysis import CallMetrics, Summary
+from models.records import Interaction, Sentiment, Tag, Transcript
+
+__all__ = [
+    "CustomerRisk",
+    "ErrorBody",
+    "FlaggedItem",
+    "InteractionDetail",
+    "Page",
+    "SearchHit",
+    "SignalOut",
+    "TimelineOut",
+    "UploadResult",
+    "UsageBatch",
+    "UsageEventIn",
+]
+
+
+class ErrorBody(BaseModel):
+    error: str = Field(description="the error's type, e.g. MalformedSource, Forbidden")
+    message: str
+    path: str | None = None
+
+
+class Page(BaseModel):
+    total: int
+    limit: int
+    offset: int
+    items: list[Any]
+
+
+class InteractionDetail(BaseModel):
+    interaction: Interaction
+    transcript: Transcript | None
+    sentiments: list[Sentiment | None]
+    tags: list[Tag]
+    metrics: CallMetrics | None
+    summary: Summary | None
+
+
+class FlaggedItem(BaseModel):
+    interaction: Interaction
+    label_counts: dict[str, int]
+    top: Tag
+
+
+class SignalOut(BaseModel):
+    kind: str
+    weight: float
+    points: float | None = None
+    occurred_at: datetime
+    interaction_id: str | None
+    explanation: str
+
+
+class CustomerRisk(BaseModel):
+    customer_id: str
+    name: str | None
+    as_of: datetime
+    score: float
+    band: str
+    breakdown: dict[str, float]
+    signals: list[SignalOut]
+
+
+class TimelineEntryOut(BaseModel):
+    at: datetime
+    kind: str
+    title: str
+    detail: str
+    ref: str | None = None
+
+
+class ReplayPoint(BaseModel):
+    as_of: datetime
+    score: float
+    band: str
+
+
+class TimelineOut(BaseModel):
+    health: CustomerRisk
+    replay: list[ReplayPoint]
+    timeline: list[TimelineEntryOut]
+
+
+class SearchHit(BaseModel):
+    interaction_id: str
+    utterance_index: int
+    start_s: float | None
+    speaker_role: str
+    text: str
+
+
+class UsageEventIn(BaseModel):
+    customer_id: str = Field(min_length=1, max_length=128)
+    kind: str = Field(min_length=1, max_length=64)
+    occurred_at: datetime
+    properties: dict[str, Any] = Field(default_factory=dict)
+
+
+class UsageBatch(BaseModel):
+    events: list[UsageEventIn] = Field(min_length=1, max_length=10_000)
+
+
+class UploadResult(BaseModel):
+    file: str
+    created: list[str]
+    already_stored: int
+    usage_events: int
