@@ -226,6 +226,54 @@ def token_revoke(
     render.stdout.print(f"revoked token {token_id}", markup=False)
 
 
+webhook_app = typer.Typer(help="Webhooks: subscribe a URL to events, see the delivery log, deliver what is due.",
+                          no_args_is_help=True)
+app.add_typer(webhook_app, name="webhook")
+
+
+@webhook_app.command("add")
+def webhook_add(
+    url: Annotated[str, typer.Argument(help="Where to POST the events (http or https).")],
+    event: Annotated[list[str], typer.Option(help="risk_signal.created, health.band_changed, interaction.analysed.")],
+    secret: Annotated[str | None, typer.Option(help="Signing secret (default: a new random one, printed).")] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Subscribe a URL to events; every request is signed with the subscription's secret."""
+    from models.store import Store
+    from pipeline.webhooks import add_subscription
+
+    with Store(database_url or get_settings().database_url) as store:
+        subscription_id, signing_secret = add_subscription(store, url, event, secret)
+    render.stdout.print(f"subscription {subscription_id}: {url} <- {', '.join(sorted(set(event)))}; signing secret:",
+                        markup=False)
+    print(signing_secret)
+
+
+@webhook_app.command("deliveries")
+def webhook_deliveries(
+    status: Annotated[str | None, typer.Option(help="pending, delivered or failed.")] = None,
+    limit: Annotated[int, typer.Option(min=1, help="Show at most this many, newest first.")] = 50,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """The delivery log: event, subscription, status, attempts, last HTTP status or error."""
+    from models.store import Store
+
+    with Store(database_url or get_settings().database_url) as store:
+        render.stdout.print(render.deliveries_table(store, status, limit))
+
+
+@webhook_app.command("deliver")
+def webhook_deliver(database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None) -> None:
+    """Send every delivery that is due (new ones, and retries whose time has come); for cron."""
+    from models.store import Store
+    from pipeline.webhooks import deliver_due
+
+    with Store(database_url or get_settings().database_url) as store:
+        outcome = deliver_due(store)
+    render.stdout.print(f"delivered {outcome.delivered}, retrying later {outcome.retrying}, failed {outcome.failed}",
+                        markup=False)
+
+
 jobs_app = typer.Typer(help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
                        no_args_is_help=True)
 app.add_typer(jobs_app, name="jobs")

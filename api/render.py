@@ -158,3 +158,22 @@ def tokens_table(tokens, title: str = "API tokens") -> Table:
         table.add_row(str(t.id), _esc(t.name), t.role, t.rep or "", t.prefix + "…", when(t.created_at),
                       when(t.last_used_at), when(t.revoked_at))
     return table
+
+
+def deliveries_table(store, status: str | None, limit: int) -> Table:
+    from sqlalchemy import select
+
+    from models.tables import WebhookDeliveryRow
+
+    query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
+    if status:
+        query = query.where(WebhookDeliveryRow.status == status)
+    table = Table(title="Webhook deliveries (newest first)", title_justify="left")
+    for column in ("id", "subscription", "event", "status", "attempts", "last", "next try"):
+        table.add_column(column, overflow="fold")
+    with store.transaction() as session:
+        for row in session.scalars(query):
+            last = str(row.last_status or "") + (f" {row.last_error}" if row.last_error else "")
+            table.add_row(str(row.id), str(row.subscription_id), _esc(row.event_id), row.status, str(row.attempts),
+                          _esc(last.strip()), row.next_attempt_at.strftime("%H:%M:%S") if row.status == "pending" else "")
+    return table

@@ -24,6 +24,7 @@ from models.store import Store
 from pipeline.queue import worker_name
 from pipeline.runner import PoolReport, attempt, queue_for
 from pipeline.stages import Engines
+from pipeline.webhooks import deliver_due
 
 __all__ = ["TASK", "celery_app", "dispatch", "run_distributed", "run_worker"]
 
@@ -79,6 +80,7 @@ def run_job_task(interaction_id: str) -> str:
     if job is None:
         return "not claimable (done, failed, or held by a live worker)"
     done = attempt(job, store, queue, engines, worker)
+    deliver_due(store)
     if not done and (again := [j for j in queue.jobs("queued") if j.interaction_id == interaction_id]):
         celery_app(settings.broker_url, settings.job_lease_s).send_task(TASK, args=[interaction_id],
                                                                          countdown=2 ** again[0].attempts)

@@ -20,8 +20,9 @@ from sqlalchemy.orm import Session
 
 from models.analysis import Job
 from models.errors import StoreError
+from models.outbox import emit
 from models.store import Store
-from models.tables import JobRow
+from models.tables import InteractionRow, JobRow
 
 __all__ = ["JobQueue", "LeaseLost", "worker_name"]
 
@@ -132,9 +133,16 @@ class JobQueue:
             )
 
     def finish(self, interaction_id: str, worker: str) -> None:
+        """Mark the job done and announce it (``interaction.analysed``) in the same transaction."""
         with self.store.transaction() as session:
             row = self.owned(session, interaction_id, worker)
             row.status, row.error, row.lease_until, row.updated_at = "done", None, None, _now()
+            interaction = session.get(InteractionRow, interaction_id)
+            labels = Counter(t.label for t in interaction.tags)
+            emit(session, "interaction.analysed", f"interaction.analysed:{interaction_id}", {
+                "interaction_id": interaction_id, "customer_id": interaction.customer_id, "kind": interaction.kind,
+                "rep": interaction.rep, "occurred_at": interaction.occurred_at.isoformat(), "title": interaction.title,
+                "tag_counts": dict(sorted(labels.items()))})
 
     def fail(self, interaction_id: str, worker: str, error: str, retry: bool) -> Job:
         """Record ``error``; the job is queued again while attempts remain and ``retry`` allows it."""

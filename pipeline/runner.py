@@ -21,6 +21,7 @@ from models.settings import Settings
 from models.store import Store
 from pipeline.queue import JobQueue, LeaseLost, worker_name
 from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
+from pipeline.webhooks import deliver_due
 
 __all__ = ["PoolReport", "attempt", "per_worker", "queue_for", "run_job", "run_jobs", "work"]
 
@@ -144,6 +145,7 @@ def run_jobs(database_url: str, settings: Settings, workers: int = 1, engines: E
         else:
             _pool(database_url, settings, workers, progress)
         final = queue.counts()
+        deliver_due(store)  # the webhooks the jobs raised (a failed delivery waits for its retry)
     return PoolReport(final["done"], final["failed"], final["queued"] + final["running"],
                       round(time.perf_counter() - started, 3))
 

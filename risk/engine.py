@@ -15,6 +15,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
 from models.analysis import Alert
+from models.outbox import emit
 from models.store import Store
 from models.tables import AlertRow, HealthSnapshotRow, RiskSignalRow
 from risk.config import RiskConfig
@@ -80,6 +81,13 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
     """Store the signals (replacing the customer's), the snapshot (replacing one at the same moment) and the new
     alerts; returns the alerts that were new."""
     h = assessment.health
+    before = {f"{kind}:{interaction_id or ''}" for kind, interaction_id in session.execute(
+        select(RiskSignalRow.kind, RiskSignalRow.interaction_id).where(RiskSignalRow.customer_id == h.customer_id))}
+    for signal in h.signals:
+        identity = f"{signal.kind}:{signal.interaction_id or ''}"
+        if identity not in before:  # a signal that was not there at the last evaluation
+            emit(session, "risk_signal.created", f"risk_signal.created:{signal_key(signal)}",
+                 {**signal.model_dump(mode="json"), "key": signal_key(signal), "health": h.score, "band": h.band})
     session.execute(delete(RiskSignalRow).where(RiskSignalRow.customer_id == h.customer_id))
     session.add_all(RiskSignalRow(**s.model_dump(), key=signal_key(s)) for s in h.signals)
     session.execute(delete(HealthSnapshotRow).where(HealthSnapshotRow.customer_id == h.customer_id,
@@ -90,6 +98,9 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
     known = set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()
     fresh = [a for a in assessment.alerts if a.key not in known]
     session.add_all(AlertRow(**a.model_dump()) for a in fresh)
+    for alert in fresh:
+        if alert.kind == "band_changed":
+            emit(session, "health.band_changed", f"health.band_changed:{alert.key}", alert.model_dump(mode="json"))
     session.flush()
     return fresh
 

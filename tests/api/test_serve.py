@@ -48,3 +48,15 @@ def test_serve_answers_over_http_and_keeps_out_strangers(cli, db_url, tmp_path):
     finally:
         server.terminate()
         server.wait(20)
+
+
+def test_webhook_commands(cli, db_url):
+    added = cli("webhook", "add", "http://127.0.0.1:9/hooks", "--event", "interaction.analysed", "--event",
+                "health.band_changed", "--database-url", db_url)
+    assert added.returncode == 0, added.stderr
+    assert added.stdout.startswith("subscription 1: http://127.0.0.1:9/hooks <- health.band_changed, interaction.analysed")
+    assert added.stdout.splitlines()[-1].startswith("whsec_")
+    bad = cli("webhook", "add", "http://x", "--event", "nope", "--database-url", db_url)
+    assert "unknown events ['nope']" in one_line_error(bad)
+    assert "Webhook deliveries" in cli("webhook", "deliveries", "--database-url", db_url).stdout
+    assert cli("webhook", "deliver", "--database-url", db_url).stdout.strip() == "delivered 0, retrying later 0, failed 0"

@@ -1,0 +1,125 @@
+"""Delivering webhooks: signed POSTs from the outbox (models/outbox.py), retried with backoff, logged.
+
+Each request carries the event as JSON and these headers:
+
+    X-Callintel-Event: health.band_changed
+    X-Callintel-Delivery: <the event id: the idempotency key; a receiver can drop one it has seen>
+    X-Callintel-Signature: t=<unix time>,v1=<hex HMAC-SHA256 of "<t>.<body>" with the subscription's secret>
+
+A receiver checks the signature with ``verify_signature`` (or the same three lines in its own language) and
+refuses a timestamp older than its tolerance (replay protection). A delivery that fails (no answer, a
+non-2xx status) is tried again after 2, 4, 8 ... seconds (at most an hour apart), up to ``MAX_ATTEMPTS``; then
+it is marked failed. The deliveries table is the log: status, attempts, last HTTP status or error.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import hmac
+import json
+import logging
+import secrets
+import time
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+import httpx
+from sqlalchemy import select
+
+from models.errors import InputError
+from models.outbox import EVENT_TYPES
+from models.store import Store
+from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
+
+__all__ = ["MAX_ATTEMPTS", "DeliveryOutcome", "add_subscription", "deliver_due", "sign", "verify_signature"]
+
+logger = logging.getLogger("callintel.webhooks")
+MAX_ATTEMPTS = 8
+TIMEOUT_S = 10.0
+
+
+def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
+    t = int(time.time()) if timestamp is None else timestamp
+    digest = hmac.new(secret.encode(), f"{t}.".encode() + body, hashlib.sha256).hexdigest()
+    return f"t={t},v1={digest}"
+
+
+def verify_signature(secret: str, header: str, body: bytes, tolerance_s: int = 300, now: float | None = None) -> bool:
+    """True when ``header`` signs ``body`` with ``secret`` and is no older than ``tolerance_s``."""
+    try:
+        parts = dict(item.split("=", 1) for item in header.split(","))
+        timestamp = int(parts["t"])
+    except (KeyError, ValueError):
+        return False
+    if abs((time.time() if now is None else now) - timestamp) > tolerance_s:
+        return False
+    expected = sign(secret, body, timestamp).split("v1=", 1)[1]
+    return hmac.compare_digest(expected, parts.get("v1", ""))
+
+
+def add_subscription(store: Store, url: str, events: list[str], secret: str | None = None) -> tuple[int, str]:
+    """Subscribe ``url`` to ``events``; returns its id and signing secret."""
+    if not url.startswith(("http://", "https://")):
+        raise InputError(f"not an http(s) URL: {url!r}")
+    unknown = sorted(set(events) - set(EVENT_TYPES))
+    if not events or unknown:
+        raise InputError(f"unknown events {unknown or events} (expected some of {', '.join(EVENT_TYPES)})")
+    secret = secret or "whsec_" + secrets.token_urlsafe(24)
+    with store.transaction() as session:
+        row = WebhookSubscriptionRow(url=url, events=sorted(set(events)), secret=secret, active=True)
+        session.add(row)
+        session.flush()
+        return row.id, secret
+
+
+@dataclass(frozen=True)
+class DeliveryOutcome:
+    delivered: int
+    retrying: int
+    failed: int
+
+
+def _attempt(client: httpx.Client, row: WebhookDeliveryRow, subscription: WebhookSubscriptionRow) -> str | None:
+    """POST one delivery; None on a 2xx answer, else what went wrong."""
+    body = json.dumps(row.payload, sort_keys=True).encode()
+    headers = {"Content-Type": "application/json", "X-Callintel-Event": row.event_type,
+               "X-Callintel-Delivery": row.event_id, "X-Callintel-Signature": sign(subscription.secret, body)}
+    try:
+        response = client.post(subscription.url, content=body, headers=headers)
+    except httpx.HTTPError as exc:
+        row.last_status = None
+        return f"{type(exc).__name__}: {exc}"
+    row.last_status = response.status_code
+    return None if response.is_success else f"HTTP {response.status_code}"
+
+
+def deliver_due(store: Store, client: httpx.Client | None = None, limit: int = 100) -> DeliveryOutcome:
+    """Send every delivery that is due; each one's result is committed on its own."""
+    own = client is None
+    client = client or httpx.Client(timeout=TIMEOUT_S)
+    counts = {"delivered": 0, "retrying": 0, "failed": 0}
+    try:
+        with store.transaction() as session:
+            due = list(session.scalars(select(WebhookDeliveryRow.id).where(
+                WebhookDeliveryRow.status == "pending", WebhookDeliveryRow.next_attempt_at <= datetime.now(UTC))
+                .order_by(WebhookDeliveryRow.id).limit(limit)))
+        for delivery_id in due:
+            with store.transaction() as session:
+                row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
+                if row is None or row.status != "pending":
+                    continue
+                error = _attempt(client, row, session.get(WebhookSubscriptionRow, row.subscription_id))
+                row.attempts += 1
+                if error is None:
+                    row.status, row.delivered_at, row.last_error = "delivered", datetime.now(UTC), None
+                elif row.attempts >= MAX_ATTEMPTS:
+                    row.status, row.last_error = "failed", error
+                else:
+                    row.last_error = error
+                    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=min(3600, 2 ** row.attempts))
+                counts["delivered" if error is None else "failed" if row.status == "failed" else "retrying"] += 1
+                logger.info("webhook %s to subscription %s: %s", row.event_id, row.subscription_id, error or "delivered")
+    finally:
+        if own:
+            client.close()
+    return DeliveryOutcome(**counts)
