@@ -14,7 +14,7 @@ from __future__ import annotations
 import hashlib
 import secrets
 from dataclasses import dataclass
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
@@ -28,6 +28,7 @@ __all__ = ["ROLES", "ApiToken", "Role", "create_token", "list_tokens", "revoke_t
 Role = Literal["admin", "manager", "rep", "crm"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 PREFIX = "ci_"
+LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 @dataclass(frozen=True)
@@ -73,7 +74,9 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
         row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(secret))).first()
         if row is None or row.revoked_at is not None:
             return None
-        row.last_used_at = datetime.now(UTC)
+        now = datetime.now(UTC)
+        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
+            row.last_used_at = now  # at most one write a minute per token, not one per request
         return _token(row)
 
 

@@ -1,0 +1,104 @@
+"""Load on the HTTP API's main read endpoints: requests per second and latency percentiles, loopback only.
+
+    python bench/api_load.py [--requests 300] [--concurrency 8] [--database-url sqlite:///demo.db]
+
+Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
+`callintel serve` on a free loopback port (one uvicorn worker), creates a manager token, then for each endpoint
+sends --requests GETs from --concurrency client threads (httpx, keep-alive) after 10 warm-up requests. Bounded:
+a fixed number of requests, to 127.0.0.1 only. Reports requests/s, p50 and p95 per endpoint.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import socket
+import statistics
+import subprocess
+import sys
+import tempfile
+import time
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+import httpx
+
+CALLINTEL = Path(sys.executable).with_name("callintel")
+ENDPOINTS = [
+    "/api/queue?limit=20",
+    "/api/interactions?limit=20",
+    "/api/interactions/{interaction}",
+    "/api/customers",
+    "/api/customers/acme/timeline?days=60",
+    "/api/search?q=price",
+]
+
+
+def free_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return s.getsockname()[1]
+
+
+def run(args: list[str], env: dict[str, str]) -> str:
+    return subprocess.run([str(CALLINTEL), *args], env=env, check=True, capture_output=True, text=True).stdout
+
+
+def measure(client: httpx.Client, path: str, requests: int, concurrency: int) -> tuple[float, float, float]:
+    for _ in range(10):
+        client.get(path).raise_for_status()
+
+    def one(_: int) -> float:
+        started = time.perf_counter()
+        client.get(path).raise_for_status()
+        return time.perf_counter() - started
+
+    began = time.perf_counter()
+    with ThreadPoolExecutor(concurrency) as pool:
+        latencies = sorted(pool.map(one, range(requests)))
+    elapsed = time.perf_counter() - began
+    p95 = latencies[max(0, int(0.95 * len(latencies)) - 1)]
+    return requests / elapsed, statistics.median(latencies) * 1000, p95 * 1000
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--requests", type=int, default=300)
+    parser.add_argument("--concurrency", type=int, default=8)
+    parser.add_argument("--database-url")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as tmp:
+        env = {**os.environ, "HF_HUB_OFFLINE": "1", "CALLINTEL_RISK_AS_OF": "2026-10-30T23:59:59Z"}
+        url = args.database_url
+        if url is None:
+            run(["demo", "--keep", f"{tmp}/demo.db"], env)
+            url = f"sqlite:///{tmp}/demo.db"
+        token = run(["token", "create", "--role", "manager", "--database-url", url], env).splitlines()[-1]
+        port = free_port()
+        server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", url], env=env,
+                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        try:
+            base = f"http://127.0.0.1:{port}"
+            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                              limits=httpx.Limits(max_connections=args.concurrency)) as client:
+                for _ in range(100):
+                    try:
+                        client.get("/api/health")
+                        break
+                    except httpx.TransportError:
+                        time.sleep(0.2)
+                interaction = client.get("/api/queue?limit=1").json()["items"][0]["interaction"]["id"]
+                print(f"{args.requests} requests per endpoint, {args.concurrency} client threads, 1 uvicorn worker, "
+                      f"SQLite, loopback; cpu cores: {os.cpu_count()}")
+                print(f"{'endpoint':<40}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
+                for path in ENDPOINTS:
+                    path = path.format(interaction=interaction)
+                    rate, p50, p95 = measure(client, path, args.requests, args.concurrency)
+                    print(f"{path:<40}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}", flush=True)
+        finally:
+            server.terminate()
+            server.wait(20)
+
+
+if __name__ == "__main__":
+    main()
