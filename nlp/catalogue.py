@@ -7,6 +7,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
+from ingest.validation import describe
 from models.errors import ConfigError, SourceNotFound
 
 __all__ = ["BUNDLED_CATALOGUE", "Catalogue", "Competitor", "load_catalogue"]
@@ -45,6 +46,4 @@ def load_catalogue(path: str | Path | None = None) -> Catalogue:
     try:
         return Catalogue.model_validate(value)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}: {first['msg']}", path) from None
+        raise ConfigError(describe(exc), path) from None

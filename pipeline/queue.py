@@ -62,21 +62,17 @@ class JobQueue:
             query = select(JobRow.interaction_id).where(self._claimable(now)).order_by(JobRow.created_at, JobRow.interaction_id)
             candidates = list(session.scalars(query.limit(16)))
         for interaction_id in candidates:
-            with self.store.transaction() as session:
-                taken = session.execute(
-                    update(JobRow)
-                    .where(JobRow.interaction_id == interaction_id, self._claimable(now))
-                    .values(status="running", worker=worker, lease_until=now + self.lease, attempts=JobRow.attempts + 1,
-                            updated_at=now)
-                ).rowcount
-                if taken == 1:
-                    return _job(session.get(JobRow, interaction_id))
+            if (job := self._take(interaction_id, worker, now)) is not None:
+                return job
         return None
 
     def claim_job(self, interaction_id: str, worker: str) -> Job | None:
         """Take this one job if it is claimable (a Celery task names its job); None otherwise."""
         self.give_up_exhausted()
-        now = _now()
+        return self._take(interaction_id, worker, _now())
+
+    def _take(self, interaction_id: str, worker: str, now: datetime) -> Job | None:
+        """The compare-and-set: the job becomes ``worker``'s only if it is still claimable."""
         with self.store.transaction() as session:
             taken = session.execute(
                 update(JobRow)

@@ -8,6 +8,7 @@ from pathlib import Path
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
+from ingest.validation import describe
 from models.errors import ConfigError
 
 __all__ = ["DEFAULT_CONFIG", "RiskConfig", "load_config"]
@@ -98,6 +99,4 @@ def load_config(path: str | Path | None = None) -> RiskConfig:
     try:
         return RiskConfig.model_validate(raw)
     except ValidationError as exc:
-        first = exc.errors()[0]
-        where = ".".join(str(p) for p in first["loc"])
-        raise ConfigError(f"{where}: {first['msg']}", source) from None
+        raise ConfigError(describe(exc), source) from None
