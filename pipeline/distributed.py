@@ -81,9 +81,9 @@ def run_job_task(interaction_id: str) -> str:
         return "not claimable (done, failed, or held by a live worker)"
     done = attempt(job, store, queue, engines, worker)
     deliver_due(store)
-    if not done and (again := [j for j in queue.jobs("queued") if j.interaction_id == interaction_id]):
+    if not done and (again := queue.job(interaction_id)) is not None and again.status == "queued":
         celery_app(settings.broker_url, settings.job_lease_s).send_task(TASK, args=[interaction_id],
-                                                                         countdown=2 ** again[0].attempts)
+                                                                         countdown=2 ** again.attempts)
     return "done" if done else "failed"
 
 

@@ -175,6 +175,11 @@ class JobQueue:
                 .values(status="queued", stage=None, attempts=0, error=None, updated_at=_now())
             ).rowcount
 
+    def job(self, interaction_id: str) -> Job | None:
+        with self.store.transaction() as session:
+            row = session.get(JobRow, interaction_id)
+            return _job(row) if row is not None else None
+
     def jobs(self, status: str | None = None) -> list[Job]:
         query = select(JobRow).order_by(JobRow.created_at, JobRow.interaction_id)
         if status:
