@@ -1,4 +1,4 @@
-# Installs (Debian packages, where missing) and starts the servers the test suite runs against:
+# Installs (Debian packages, where missing) chromium and the servers the test suite runs against:
 # PostgreSQL (the distribution's cluster, with a callintel role and test database) and redis-server (the tests
 # start their own instances of it on free ports). Sourced by .ci/run; exports CALLINTEL_TEST_POSTGRES_URL.
 set -euo pipefail
@@ -6,6 +6,8 @@ set -euo pipefail
 missing=()
 command -v pg_lsclusters >/dev/null 2>&1 || missing+=(postgresql)
 command -v redis-server >/dev/null 2>&1 || missing+=(redis-server)
+# Debian's chromium: the dashboard's browser tests drive it with Playwright (tests/api/test_dashboard_browser.py).
+[ -x /usr/bin/chromium ] || missing+=(chromium)
 if [ ${#missing[@]} -gt 0 ]; then
   apt-get update -q && DEBIAN_FRONTEND=noninteractive apt-get install -y -q "${missing[@]}"
 fi

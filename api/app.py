@@ -1,7 +1,8 @@
-"""The HTTP API (FastAPI), served by ``callintel serve``.
+"""The HTTP API (FastAPI) and the manager dashboard, served together by ``callintel serve``.
 
-Every error is a JSON body ``{"error", "message", "path"}`` with a 4xx status: our CallintelErrors by their
+Every API error is a JSON body ``{"error", "message", "path"}`` with a 4xx status: our CallintelErrors by their
 ``http_status``, request validation as 422, unknown routes as 404. Every route but /api/health needs a token.
+Under /dashboard the same errors are an HTML page with that status, and a missing login redirects to the form.
 """
 
 from __future__ import annotations
@@ -11,10 +12,11 @@ from contextlib import asynccontextmanager
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
-from fastapi.responses import JSONResponse
+from fastapi.responses import JSONResponse, RedirectResponse, Response
+from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import routes_customers, routes_ingest, routes_interactions
+from api import dashboard, routes_customers, routes_ingest, routes_interactions
 from api.schemas import ErrorBody
 from models.errors import CallintelError
 from models.settings import Settings, get_settings
@@ -25,8 +27,15 @@ __all__ = ["create_app"]
 ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422)}
 
 
-def _error(status: int, error: str, message: str, path: str | None = None) -> JSONResponse:
-    return JSONResponse(ErrorBody(error=error, message=message, path=path).model_dump(), status_code=status)
+def _error(request: Request, status: int, error: str, message: str, path: str | None = None) -> Response:
+    if not request.url.path.startswith("/dashboard"):
+        return JSONResponse(ErrorBody(error=error, message=message, path=path).model_dump(), status_code=status)
+    if status == 401:
+        target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
+        return RedirectResponse(request.url_for("login_form").include_query_params(next=target), status_code=303)
+    return dashboard.templates.TemplateResponse(
+        request, "error.html", {"token": None, "status": status, "error": error, "message": message, "path": path},
+        status_code=status)
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -51,22 +60,27 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
                   description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.")
 
     @app.exception_handler(CallintelError)
-    async def _callintel(_: Request, exc: CallintelError) -> JSONResponse:
-        return _error(exc.http_status, type(exc).__name__, exc.message, exc.path)
+    async def _callintel(request: Request, exc: CallintelError) -> Response:
+        return _error(request, exc.http_status, type(exc).__name__, exc.message, exc.path)
 
     @app.exception_handler(RequestValidationError)
-    async def _invalid(_: Request, exc: RequestValidationError) -> JSONResponse:
-        return _error(422, "ValidationError", _validation_message(exc))
+    async def _invalid(request: Request, exc: RequestValidationError) -> Response:
+        return _error(request, 422, "ValidationError", _validation_message(exc))
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_: Request, exc: StarletteHTTPException) -> JSONResponse:
-        return _error(exc.status_code, "HTTPError", str(exc.detail))
+    async def _http(request: Request, exc: StarletteHTTPException) -> Response:
+        return _error(request, exc.status_code, "HTTPError", str(exc.detail))
 
     @app.get("/api/health", tags=["meta"], summary="Liveness: the API is up and its store answers")
     def health_check() -> dict[str, str]:
         app.state.store.latest_event_time()
         return {"status": "ok"}
 
-    for module in (routes_interactions, routes_customers, routes_ingest):
+    @app.get("/", include_in_schema=False)
+    def home() -> RedirectResponse:
+        return RedirectResponse("/dashboard/", status_code=307)
+
+    for module in (routes_interactions, routes_customers, routes_ingest, dashboard):
         app.include_router(module.router)
+    app.mount("/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static")
     return app

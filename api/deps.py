@@ -1,4 +1,8 @@
-"""FastAPI dependencies: the store, the caller's token, role checks (as ``Annotated`` aliases)."""
+"""FastAPI dependencies: the store, the caller's token, role checks (as ``Annotated`` aliases).
+
+The JSON API reads the token from ``Authorization: Bearer``; the dashboard from the HttpOnly, SameSite=Strict
+cookie its login form sets (never both: a cookie alone cannot call the API, so no cross-site request can).
+"""
 
 from __future__ import annotations
 
@@ -13,7 +17,10 @@ from models.errors import CallintelError
 from models.settings import Settings
 from models.store import Store
 
-__all__ = ["Forbidden", "SettingsDep", "StoreDep", "TokenDep", "Unauthorized", "allow"]
+__all__ = ["COOKIE", "Forbidden", "LoginRequired", "SettingsDep", "StoreDep", "TokenDep", "Unauthorized", "allow",
+           "check_role", "viewer"]
+
+COOKIE = "callintel_token"
 
 
 class Unauthorized(CallintelError):
@@ -22,6 +29,10 @@ class Unauthorized(CallintelError):
 
 class Forbidden(CallintelError):
     http_status = 403
+
+
+class LoginRequired(Unauthorized):
+    """A dashboard page without a (live) login cookie: the browser is sent to the login form."""
 
 
 def _store(request: Request) -> Store:
@@ -49,12 +60,33 @@ def _token(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials 
 TokenDep = Annotated[ApiToken, Depends(_token)]
 
 
+def check_role(token: ApiToken, roles: tuple[str, ...]) -> ApiToken:
+    if token.role not in roles:
+        raise Forbidden(f"a {token.role} token cannot do this (allowed: {', '.join(roles)})")
+    return token
+
+
 def allow(*roles: str) -> Callable[[ApiToken], ApiToken]:
     """A dependency that lets only these roles through (403 otherwise)."""
 
     def check(token: TokenDep) -> ApiToken:
-        if token.role not in roles:
-            raise Forbidden(f"a {token.role} token cannot do this (allowed: {', '.join(roles)})")
-        return token
+        return check_role(token, roles)
+
+    return check
+
+
+def _cookie_token(request: Request, store: StoreDep) -> ApiToken:
+    secret = request.cookies.get(COOKIE)
+    token = verify_token(store, secret) if secret else None
+    if token is None:
+        raise LoginRequired("sign in with an API token" if not secret else "that token is no longer valid: sign in again")
+    return token
+
+
+def viewer(*roles: str) -> Callable[[ApiToken], ApiToken]:
+    """The dashboard's version of ``allow``: the token comes from the login cookie."""
+
+    def check(token: Annotated[ApiToken, Depends(_cookie_token)]) -> ApiToken:
+        return check_role(token, roles)
 
     return check

@@ -2,30 +2,23 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from api import queries
 from api.auth import ApiToken
 from api.deps import SettingsDep, StoreDep, allow
+from api.queries import customer_view, customers_by_risk
 from api.schemas import CustomerRisk, ReplayPoint, SignalOut, TimelineEntryOut, TimelineOut
 from models.analysis import Alert
-from models.errors import SourceNotFound
 from risk.config import load_config
 from risk.engine import list_alerts
-from risk.health import Health, health, replay
-from risk.history import load_histories, load_history
-from risk.timeline import timeline
+from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
 RiskReader = Annotated[ApiToken, Depends(allow("admin", "manager", "crm"))]
-
-
-def _as_of(value: datetime | None, settings) -> datetime:
-    if value is None:
-        return settings.risk_as_of or datetime.now(UTC)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def _risk(h: Health, name: str | None) -> CustomerRisk:
@@ -39,25 +32,19 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
 @router.get("/customers", response_model=list[CustomerRisk], summary="Customers by health score, riskiest first")
 def customers(store: StoreDep, settings: SettingsDep, _: RiskReader, as_of: datetime | None = None,
               band: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None) -> list[CustomerRisk]:
-    moment, config = _as_of(as_of, settings), load_config(settings.risk_config)
-    rows = [_risk(health(h, moment, config), h.name) for h in load_histories(store)]
-    return sorted((r for r in rows if band is None or r.band == band), key=lambda r: (r.score, r.customer_id))
+    rated = customers_by_risk(store, queries.as_of(as_of, settings), load_config(settings.risk_config))
+    rows = [_risk(h, history.name) for history, h in rated]
+    return [r for r in rows if band is None or r.band == band]
 
 
 @router.get("/customers/{customer_id}/timeline", response_model=TimelineOut,
             summary="A customer's health breakdown, weekly replay and timeline")
 def customer_timeline(customer_id: str, store: StoreDep, settings: SettingsDep, _: RiskReader,
                       as_of: datetime | None = None, days: Annotated[int, Query(ge=1, le=3650)] = 90) -> TimelineOut:
-    history = load_history(store, customer_id)
-    if history is None:
-        raise SourceNotFound(customer_id)
-    moment, config = _as_of(as_of, settings), load_config(settings.risk_config)
-    current = _risk(health(history, moment, config), history.name)
-    moves = [ReplayPoint(as_of=p.as_of, score=p.score, band=p.band)
-             for p in replay(history, moment - timedelta(days=days), moment, config)]
-    entries = [TimelineEntryOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, ref=e.ref)
-               for e in timeline(history, moment, config, days)]
-    return TimelineOut(health=current, replay=moves, timeline=entries)
+    view = customer_view(store, settings, customer_id, queries.as_of(as_of, settings), days)
+    moves = [ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown) for p in view.replay]
+    entries = [TimelineEntryOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, ref=e.ref) for e in view.timeline]
+    return TimelineOut(health=_risk(view.health, view.history.name), replay=moves, timeline=entries)
 
 
 @router.get("/alerts", response_model=list[Alert], summary="Stored alerts, newest first")

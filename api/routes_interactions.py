@@ -2,25 +2,22 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
 from api.deps import Forbidden, StoreDep, allow
+from api.queries import QueueFilter, flagged
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
-from models.errors import SourceNotFound
+from models.errors import NotFound
 from models.records import TAG_LABELS
 
 router = APIRouter(prefix="/api", tags=["interactions"])
 Reader = Annotated[ApiToken, Depends(allow("admin", "manager", "rep"))]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
-
-
-def _utc(moment: datetime | None) -> datetime | None:
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def _rep_scope(token: ApiToken, rep: str | None) -> str | None:
@@ -46,7 +43,7 @@ def list_interactions(store: StoreDep, token: Reader, customer: str | None = Non
 def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> InteractionDetail:
     stored = store.get_interaction(interaction_id)
     if stored is None:
-        raise SourceNotFound(interaction_id)
+        raise NotFound("interaction", interaction_id)
     if token.role == "rep" and stored.interaction.rep != token.rep:
         raise Forbidden(f"a rep token sees only {token.rep}'s calls")
     return InteractionDetail(interaction=stored.interaction, transcript=stored.transcript, sentiments=stored.sentiments,
@@ -61,13 +58,7 @@ def flagged_queue(store: StoreDep, token: Reader,
                   until: datetime | None = None, min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
                   kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
                   limit: Limit = 50, offset: Offset = 0) -> Page:
-    rep, since, until = _rep_scope(token, rep), _utc(since), _utc(until)
-    rows = [
-        f for f in store.flagged_queue(kind=kind, min_score=min_score, limit=100_000)
-        if (label is None or label in f.label_counts) and (rep is None or f.interaction.rep == rep)
-        and (customer is None or f.interaction.customer_id == customer)
-        and (since is None or f.interaction.occurred_at >= since) and (until is None or f.interaction.occurred_at <= until)
-    ]
+    rows = flagged(store, QueueFilter(label, _rep_scope(token, rep), customer, since, until, min_score, kind))
     items = [FlaggedItem(interaction=f.interaction, label_counts=f.label_counts, top=f.top) for f in rows]
     return Page(total=len(items), limit=limit, offset=offset, items=items[offset:offset + limit])
 

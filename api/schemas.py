@@ -84,6 +84,7 @@ class ReplayPoint(BaseModel):
     as_of: datetime
     score: float
     band: str
+    breakdown: dict[str, float] = Field(description="signal kind -> points taken off at that moment")
 
 
 class TimelineOut(BaseModel):

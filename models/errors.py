@@ -9,7 +9,8 @@ body with a 4xx status.
     │   ├── SourceNotFound      a named file or folder does not exist
     │   ├── UnreadableSource    it exists but cannot be read (permissions, a directory, binary)
     │   ├── MalformedSource     it was read but its content is invalid
-    │   └── UnsupportedSource   no reader knows this kind of file
+    │   ├── UnsupportedSource   no reader knows this kind of file
+    │   └── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
     ├── ConfigError             a setting or configuration file is invalid (exit 2)
     ├── ModelUnavailable        model weights are missing or fail their checksum (exit 3)
     └── StoreError              the database cannot be opened or written (exit 4)
@@ -25,6 +26,7 @@ __all__ = [
     "InputError",
     "MalformedSource",
     "ModelUnavailable",
+    "NotFound",
     "SourceNotFound",
     "StoreError",
     "UnreadableSource",
@@ -59,6 +61,13 @@ class SourceNotFound(InputError):
 
     def __init__(self, path: str | Path) -> None:
         super().__init__("no such file or directory", path)
+
+
+class NotFound(InputError):
+    http_status = 404
+
+    def __init__(self, what: str, key: str) -> None:
+        super().__init__(f"no {what} with id {key!r}")
 
 
 class UnreadableSource(InputError):

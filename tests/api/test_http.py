@@ -1,48 +1,17 @@
-"""The HTTP API through FastAPI's TestClient on a real SQLite store, analysed by the real pipeline."""
+"""The HTTP API through FastAPI's TestClient on a real SQLite store, analysed by the real pipeline (``world``)."""
 
 from __future__ import annotations
 
-import shutil
-
-import pytest
-from fastapi.testclient import TestClient
-
-from api.app import create_app
 from api.auth import create_token, revoke_token
-from ingest import ingest_paths
-from models.settings import Settings
-from models.store import Store
-from pipeline.runner import run_jobs
-from pipeline.stages import Engines
-from samples import SAMPLES_DIR
-
-
-@pytest.fixture(scope="module")
-def world(tmp_path_factory, tagger):
-    """A store with the bundled SRT and text calls and the JSONL tickets, analysed; one token per role."""
-    tmp = tmp_path_factory.mktemp("api")
-    url = f"sqlite:///{tmp / 'api.db'}"
-    for folder in ("srt", "text"):
-        shutil.copytree(SAMPLES_DIR / "calls" / folder, tmp / "in" / folder)
-    shutil.copy(SAMPLES_DIR / "tickets" / "tickets.jsonl", tmp / "in")
-    settings = Settings(database_url=url, upload_dir=tmp / "uploads", max_upload_mb=1,
-                        risk_as_of="2026-10-31T00:00:00Z")
-    with Store(url) as store:
-        ingest_paths([tmp / "in"], store)
-        run_jobs(url, settings, 1, Engines(settings, tagger_instance=tagger))
-        tokens = {role: create_token(store, role, role, rep="sam" if role == "rep" else None)[1]
-                  for role in ("admin", "manager", "rep", "crm")}
-        with TestClient(create_app(settings, store)) as client:
-            yield client, tokens, store
 
 
 def get(world, path, role="manager", **params):
-    client, tokens, _ = world
+    client, tokens = world.client, world.tokens
     return client.get(path, params=params, headers={"Authorization": f"Bearer {tokens[role]}"} if role else {})
 
 
 def test_no_token_is_401_and_a_wrong_one_too(world):
-    client, _, store = world
+    client, store = world.client, world.store
     missing = client.get("/api/interactions")
     assert missing.status_code == 401 and missing.json()["error"] == "Unauthorized"
     assert "Authorization: Bearer" in missing.json()["message"]
@@ -57,9 +26,9 @@ def test_no_token_is_401_and_a_wrong_one_too(world):
 def test_roles_are_enforced_with_403(world):
     assert get(world, "/api/interactions", role="crm").status_code == 403
     assert get(world, "/api/customers", role="rep").status_code == 403
-    forbidden = world[0].post("/api/usage-events", json={"events": [{"customer_id": "a", "kind": "login",
+    forbidden = world.client.post("/api/usage-events", json={"events": [{"customer_id": "a", "kind": "login",
                                                                      "occurred_at": "2026-10-01T00:00:00Z"}]},
-                              headers={"Authorization": f"Bearer {world[1]['manager']}"})
+                              headers={"Authorization": f"Bearer {world.tokens['manager']}"})
     assert forbidden.status_code == 403 and forbidden.json() == {
         "error": "Forbidden", "message": "a manager token cannot do this (allowed: admin, crm)", "path": None}
 
@@ -85,7 +54,7 @@ def test_an_interaction_comes_with_transcript_tags_metrics_and_summary(world):
     assert detail["transcript"]["utterances"] and detail["tags"] and detail["summary"]["key_moments"]
     assert detail["metrics"]["talk_ratio"] and len(detail["sentiments"]) == len(detail["transcript"]["utterances"])
     assert get(world, "/api/interactions/int_missing").json() == {
-        "error": "SourceNotFound", "message": "no such file or directory", "path": "int_missing"}
+        "error": "NotFound", "message": "no interaction with id 'int_missing'", "path": None}
 
 
 def test_queue_filters_and_pagination(world):
@@ -107,11 +76,11 @@ def test_customers_riskiest_first_and_a_timeline(world):
     timeline = get(world, "/api/customers/acme/timeline", role="crm", days=60).json()
     assert timeline["health"]["customer_id"] == "acme" and timeline["replay"] and timeline["timeline"]
     missing = get(world, "/api/customers/nobody/timeline", role="crm")
-    assert missing.status_code == 404 and missing.json()["error"] == "SourceNotFound"
+    assert missing.status_code == 404 and missing.json() == {"error": "NotFound", "message": "no customer with id 'nobody'", "path": None}
 
 
 def test_uploads_are_checked_stored_and_deduplicated(world):
-    client, tokens, store = world
+    client, tokens = world.client, world.tokens
     headers = {"Authorization": f"Bearer {tokens['manager']}"}
     vtt = b"WEBVTT\n\n00:00:01.000 --> 00:00:03.000\n<v Sam>We will cancel at renewal.\n"
     first = client.post("/api/uploads", files={"file": ("new-call.vtt", vtt)}, data={"customer_id": "acme"}, headers=headers)
@@ -128,7 +97,7 @@ def test_uploads_are_checked_stored_and_deduplicated(world):
 
 
 def test_usage_events_in_batches(world):
-    client, tokens, _ = world
+    client, tokens = world.client, world.tokens
     headers = {"Authorization": f"Bearer {tokens['crm']}"}
     batch = {"events": [{"customer_id": "acme", "kind": "login", "occurred_at": f"2026-11-0{d}T09:00:00Z"} for d in (1, 2)]}
     assert client.post("/api/usage-events", json=batch, headers=headers).json() == {"received": 2, "stored": 2, "duplicates": 0}
@@ -138,7 +107,7 @@ def test_usage_events_in_batches(world):
 
 
 def test_unknown_routes_and_the_openapi_document(world):
-    client = world[0]
+    client = world.client
     assert client.get("/api/nowhere").json() == {"error": "HTTPError", "message": "Not Found", "path": None}
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/interactions", "/api/queue", "/api/customers", "/api/uploads", "/api/usage-events", "/api/search"} <= set(paths)

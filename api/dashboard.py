@@ -1,0 +1,170 @@
+"""The manager dashboard: server-rendered pages over the same store and the same reads as the JSON API.
+
+    /dashboard/                 the flagged-call queue (filters: label, rep, customer, dates, score)
+    /dashboard/calls/{id}       transcript with highlighted evidence, metrics, summary, audio player
+    /dashboard/customers        customers at risk, riskiest first
+    /dashboard/customers/{id}   health chart over time with its breakdown, signals, alerts, timeline
+
+Sign-in is with an API token (its role decides what is shown), kept in an HttpOnly cookie. Pages use no
+JavaScript framework and load nothing from outside the server: it works offline.
+"""
+
+from __future__ import annotations
+
+import mimetypes
+from collections import defaultdict
+from datetime import UTC, date, datetime, time, timedelta
+from pathlib import Path
+from typing import Annotated, Any, Literal
+
+from fastapi import APIRouter, Depends, Form, Query, Request
+from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
+from fastapi.templating import Jinja2Templates
+from pydantic import BaseModel, Field, field_validator
+
+from api.auth import ApiToken, verify_token
+from api.dashboard_views import clock, health_chart, highlight, kind_colours
+from api.deps import COOKIE, Forbidden, SettingsDep, StoreDep, viewer
+from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged
+from models.errors import NotFound
+from models.records import TAG_LABELS
+from models.store import Store, StoredInteraction
+from risk.config import load_config
+from risk.engine import list_alerts
+
+__all__ = ["router", "templates"]
+
+router = APIRouter(prefix="/dashboard", include_in_schema=False)
+templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
+templates.env.filters["clock"] = clock
+templates.env.globals["TAG_LABELS"] = TAG_LABELS
+CallViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "rep"))]
+RiskViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
+PAGE_SIZE = 25
+
+
+def _page(request: Request, name: str, token: ApiToken | None, status: int = 200, **context: Any) -> HTMLResponse:
+    return templates.TemplateResponse(request, name, {"token": token, **context}, status_code=status)
+
+
+def _local(target: str | None) -> str:
+    """Only paths on this server are followed after sign-in (no open redirect)."""
+    return target if target and target.startswith("/") and not target.startswith("//") else "/dashboard/"
+
+
+@router.get("/login")
+def login_form(request: Request, next: str | None = None) -> HTMLResponse:
+    return _page(request, "login.html", None, next=_local(next), problem=None)
+
+
+@router.post("/login")
+def login(request: Request, store: StoreDep, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+    found = verify_token(store, token.strip())
+    if found is None:
+        return _page(request, "login.html", None, 401, next=_local(next), problem="That token is not valid or was revoked.")
+    target = _local(next) if found.role != "crm" or "/customers" in _local(next) else "/dashboard/customers"
+    response = RedirectResponse(target, status_code=303)
+    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=request.url.scheme == "https",
+                        max_age=8 * 3600, path="/dashboard")
+    return response
+
+
+@router.post("/logout")
+def logout() -> Response:
+    response = RedirectResponse("/dashboard/login", status_code=303)
+    response.delete_cookie(COOKIE, path="/dashboard")
+    return response
+
+
+class QueueForm(BaseModel):
+    """The queue's filter form; an empty field means no filter."""
+
+    label: Literal[TAG_LABELS] | None = None  # type: ignore[valid-type]
+    rep: str | None = Field(None, max_length=128)
+    customer: str | None = Field(None, max_length=128)
+    since: date | None = None
+    until: date | None = None
+    min_score: float | None = Field(None, ge=0, le=1)
+    page: int = Field(1, ge=1)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+    def queue_filter(self, rep: str | None) -> QueueFilter:
+        since = datetime.combine(self.since, time(), UTC) if self.since else None
+        until = datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
+        return QueueFilter(self.label, rep, self.customer, since, until, self.min_score or 0.0)
+
+
+@router.get("/")
+def queue(request: Request, store: StoreDep, token: CallViewer, form: Annotated[QueueForm, Query()]) -> HTMLResponse:
+    if token.role == "rep" and form.rep not in (None, token.rep):
+        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
+    rows = flagged(store, form.queue_filter(token.rep if token.role == "rep" else form.rep))
+    start = (form.page - 1) * PAGE_SIZE
+    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    return _page(request, "queue.html", token, form=form, rows=rows[start:start + PAGE_SIZE], total=len(rows),
+                 pages=pages, reps=sorted({i.rep for i in store.list_interactions(kind="call") if i.rep}))
+
+
+def _readable(store: Store, token: ApiToken, interaction_id: str) -> StoredInteraction:
+    stored = store.get_interaction(interaction_id)
+    if stored is None:
+        raise NotFound("interaction", interaction_id)
+    if token.role == "rep" and stored.interaction.rep != token.rep:
+        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
+    return stored
+
+
+def _audio(stored: StoredInteraction) -> Path | None:
+    meta = stored.interaction.metadata
+    path = Path(meta["audio_path"]) if meta.get("format") == "audio" and meta.get("audio_path") else None
+    return path if path is not None and path.is_file() else None
+
+
+@router.get("/calls/{interaction_id}")
+def call_page(interaction_id: str, request: Request, store: StoreDep, token: CallViewer) -> HTMLResponse:
+    stored = _readable(store, token, interaction_id)
+    by_utterance = defaultdict(list)
+    for tag in stored.tags:
+        by_utterance[tag.utterance_index].append(tag)
+    utterances = stored.transcript.utterances if stored.transcript else []
+    lines = [(u, stored.sentiments[u.index] if u.index < len(stored.sentiments) else None,
+              highlight(u.text, by_utterance[u.index])) for u in utterances]
+    starts = {u.index: u.start_s for u in utterances}
+    return _page(request, "call.html", token, stored=stored, i=stored.interaction, lines=lines, starts=starts,
+                 tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
+                 audio=_audio(stored) is not None,
+                 metrics=store.get_metrics(interaction_id), summary=store.get_summary(interaction_id))
+
+
+@router.get("/calls/{interaction_id}/audio")
+def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileResponse:
+    path = _audio(_readable(store, token, interaction_id))
+    if path is None:
+        raise NotFound("recording on this server for the interaction", interaction_id)
+    media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(path.suffix.lower())
+    return FileResponse(path, media_type=media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+
+@router.get("/customers")
+def at_risk(request: Request, store: StoreDep, settings: SettingsDep, token: RiskViewer,
+            band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "") -> HTMLResponse:
+    moment = as_of(None, settings)
+    rated = [(h, r) for h, r in customers_by_risk(store, moment, load_config(settings.risk_config))
+             if not band or r.band == band]
+    colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
+    return _page(request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours)
+
+
+@router.get("/customers/{customer_id}")
+def customer_page(customer_id: str, request: Request, store: StoreDep, settings: SettingsDep, token: RiskViewer,
+                  days: Annotated[int, Query(ge=14, le=730)] = 120) -> HTMLResponse:
+    view = customer_view(store, settings, customer_id, as_of(None, settings), days)
+    chart = health_chart(view.replay, load_config(settings.risk_config).bands)
+    return _page(request, "customer.html", token, view=view, chart=chart, days=days,
+                 signals=list(zip(view.health.signals, view.health.points, strict=True)),
+                 alerts=list_alerts(store, customer_id, 20), calls_visible=token.role != "crm")
+

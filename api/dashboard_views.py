@@ -1,0 +1,127 @@
+"""Pure helpers that turn records into what the dashboard's templates draw: highlighted text, the health chart.
+
+No I/O and no HTML here (the templates escape every string): only geometry and segmentation, tested directly.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable
+from dataclasses import dataclass, field
+
+from models.records import Tag
+from risk.config import Bands
+from risk.health import Health
+
+__all__ = ["Bar", "ChartPoint", "HealthChart", "Segment", "clock", "health_chart", "highlight", "kind_colours"]
+
+PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3d405b", "#8d96a3")
+
+
+def clock(seconds: float | None) -> str:
+    """0:07, 12:05, 1:02:03; an empty string when the time is unknown."""
+    if seconds is None:
+        return ""
+    whole = int(seconds)
+    hours, rest = divmod(whole, 3600)
+    minutes, secs = divmod(rest, 60)
+    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
+
+
+@dataclass(frozen=True)
+class Segment:
+    """A run of an utterance's text: plain, or the evidence span of a tag (``also``: tags overlapping it)."""
+
+    text: str
+    tag: Tag | None = None
+    also: tuple[str, ...] = ()
+
+
+def highlight(text: str, tags: Iterable[Tag]) -> list[Segment]:
+    """Split ``text`` into plain runs and tag evidence spans; an overlapping span is folded into the first one."""
+    spans: list[tuple[int, int, Tag, list[str]]] = []
+    for tag in sorted(tags, key=lambda t: (t.start, -t.end, -t.score)):
+        start, end = max(0, min(tag.start, len(text))), max(0, min(tag.end, len(text)))
+        if end <= start:
+            continue
+        if spans and start < spans[-1][1]:
+            spans[-1][3].append(tag.label)
+            continue
+        spans.append((start, end, tag, []))
+    segments, at = [], 0
+    for start, end, tag, also in spans:
+        if start > at:
+            segments.append(Segment(text[at:start]))
+        segments.append(Segment(text[start:end], tag, tuple(dict.fromkeys(label for label in also if label != tag.label))))
+        at = end
+    if at < len(text) or not segments:
+        segments.append(Segment(text[at:]))
+    return segments
+
+
+def kind_colours(kinds: Iterable[str]) -> dict[str, str]:
+    """A stable colour per signal kind (sorted, so a kind keeps its colour across pages)."""
+    return {kind: PALETTE[i % len(PALETTE)] for i, kind in enumerate(sorted(set(kinds)))}
+
+
+@dataclass(frozen=True)
+class Bar:
+    """One kind's share of the points lost at a moment: a rectangle stacked down from the 100 line."""
+
+    kind: str
+    points: float
+    y: float
+    height: float
+    colour: str
+
+
+@dataclass(frozen=True)
+class ChartPoint:
+    health: Health
+    x: float
+    y: float
+    bars: list[Bar] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class HealthChart:
+    width: int
+    height: int
+    left: int
+    top: int
+    plot_height: float
+    bar_width: float
+    points: list[ChartPoint]
+    bands: list[tuple[str, float, float]]  # (band, y, height) of the shaded zones
+    ticks: list[tuple[float, int]]  # (y, score) of the axis labels
+    colours: dict[str, str]
+
+    @property
+    def polyline(self) -> str:
+        return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
+
+
+def health_chart(moments: list[Health], bands: Bands, width: int = 760, height: int = 260) -> HealthChart:
+    """The score at each moment as a line over band zones, with the points lost stacked by kind above it."""
+    left, top, bottom, right = 40, 12, 28, 12
+    plot_w, plot_h = width - left - right, height - top - bottom
+
+    def y(score: float) -> float:
+        return top + (100.0 - score) / 100.0 * plot_h
+
+    step = plot_w / max(1, len(moments) - 1)
+    bar_w = max(2.0, min(28.0, step * 0.6))
+    colours = kind_colours(kind for m in moments for kind in m.breakdown)
+    points = []
+    for i, moment in enumerate(moments):
+        x = left + (i * step if len(moments) > 1 else plot_w / 2)
+        bars, level = [], 100.0
+        for kind, lost in moment.breakdown.items():
+            shown = min(lost, level)  # a score is never below 0: the stack stops at the axis
+            if shown > 0:
+                bars.append(Bar(kind, lost, y(level), y(level - shown) - y(level), colours[kind]))
+                level -= shown
+        points.append(ChartPoint(moment, x, y(moment.score), bars))
+    zones = [("green", y(100), y(bands.green) - y(100)), ("yellow", y(bands.green), y(bands.yellow) - y(bands.green)),
+             ("red", y(bands.yellow), y(0) - y(bands.yellow))]
+    ticks = [(y(score), score) for score in (0, 25, 50, 75, 100)]
+    return HealthChart(width, height, left, top, plot_h, bar_w, points, zones, ticks, colours)

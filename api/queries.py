@@ -1,0 +1,79 @@
+"""Reads shared by the JSON API and the dashboard: the filtered flagged queue, customers' health, one customer.
+
+Both front ends call these, so a filter or a health figure means the same thing on a page and in a response.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime, timedelta
+
+from models.errors import NotFound
+from models.settings import Settings
+from models.store import FlaggedInteraction, Store
+from risk.config import RiskConfig, load_config
+from risk.health import Health, health, replay
+from risk.history import CustomerHistory, load_histories, load_history
+from risk.timeline import TimelineEntry, timeline
+
+__all__ = ["CustomerView", "QueueFilter", "as_of", "customer_view", "customers_by_risk", "flagged", "utc"]
+
+
+def utc(moment: datetime | None) -> datetime | None:
+    """A naive datetime read as UTC (query strings often carry no offset)."""
+    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
+
+
+def as_of(value: datetime | None, settings: Settings) -> datetime:
+    """The moment to judge health at: the caller's, else CALLINTEL_RISK_AS_OF, else now."""
+    if value is None:
+        return settings.risk_as_of or datetime.now(UTC)
+    return utc(value)  # type: ignore[return-value]
+
+
+@dataclass(frozen=True)
+class QueueFilter:
+    label: str | None = None
+    rep: str | None = None
+    customer: str | None = None
+    since: datetime | None = None
+    until: datetime | None = None
+    min_score: float = 0.0
+    kind: str = "call"
+
+    def keeps(self, row: FlaggedInteraction) -> bool:
+        i, since, until = row.interaction, utc(self.since), utc(self.until)
+        return ((self.label is None or self.label in row.label_counts) and (self.rep is None or i.rep == self.rep)
+                and (self.customer is None or i.customer_id == self.customer)
+                and (since is None or i.occurred_at >= since) and (until is None or i.occurred_at <= until))
+
+
+def flagged(store: Store, wanted: QueueFilter) -> list[FlaggedInteraction]:
+    """The flagged queue (strongest evidence first) narrowed by the filter."""
+    rows = store.flagged_queue(kind=wanted.kind, min_score=wanted.min_score, limit=100_000)
+    return [row for row in rows if wanted.keeps(row)]
+
+
+def customers_by_risk(store: Store, moment: datetime, config: RiskConfig) -> list[tuple[CustomerHistory, Health]]:
+    """Every customer's health at ``moment``, riskiest (lowest score) first."""
+    rated = [(h, health(h, moment, config)) for h in load_histories(store)]
+    return sorted(rated, key=lambda pair: (pair[1].score, pair[0].customer_id))
+
+
+@dataclass(frozen=True)
+class CustomerView:
+    history: CustomerHistory
+    health: Health
+    replay: list[Health]
+    timeline: list[TimelineEntry]
+
+
+def customer_view(store: Store, settings: Settings, customer_id: str, moment: datetime, days: int) -> CustomerView:
+    """One customer's health now, weekly health over ``days`` and the timeline of those days."""
+    history = load_history(store, customer_id)
+    if history is None:
+        raise NotFound("customer", customer_id)
+    config = load_config(settings.risk_config)
+    return CustomerView(history, health(history, moment, config),
+                        replay(history, moment - timedelta(days=days), moment, config),
+                        timeline(history, moment, config, days))

@@ -1,0 +1,41 @@
+// callintel dashboard: jump the audio player (and the transcript) to a moment; follow playback in the transcript.
+(function () {
+  "use strict";
+
+  function utterance(index) {
+    return document.getElementById("u-" + index);
+  }
+
+  function focus(row) {
+    if (!row) return;
+    document.querySelectorAll(".utt.current").forEach(function (el) { el.classList.remove("current"); });
+    row.classList.add("current", "flash");
+    row.scrollIntoView({ block: "center" });
+    setTimeout(function () { row.classList.remove("flash"); }, 1300);
+  }
+
+  document.addEventListener("click", function (event) {
+    var button = event.target.closest("[data-jump]");
+    if (!button) return;
+    event.preventDefault();
+    var player = document.getElementById("player");
+    var seconds = parseFloat(button.dataset.t);
+    if (player && !isNaN(seconds)) {
+      player.currentTime = seconds;
+      var playing = player.play();
+      if (playing && playing.catch) playing.catch(function () {});
+    }
+    focus(utterance(button.dataset.u));
+  });
+
+  document.addEventListener("DOMContentLoaded", function () {
+    var player = document.getElementById("player");
+    if (!player) return;
+    var rows = Array.prototype.slice.call(document.querySelectorAll(".utt[data-start]"));
+    player.addEventListener("timeupdate", function () {
+      var now = player.currentTime, current = null;
+      rows.forEach(function (row) { if (parseFloat(row.dataset.start) <= now) current = row; });
+      rows.forEach(function (row) { row.classList.toggle("current", row === current); });
+    });
+  });
+})();

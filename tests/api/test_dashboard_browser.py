@@ -1,0 +1,142 @@
+"""The dashboard in a real headless Chromium (Debian's, driven by Playwright) against a real `callintel serve`.
+
+Screenshots of each page go to test-artifacts/dashboard/ (CALLINTEL_TEST_ARTIFACTS overrides the folder).
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import time
+from collections.abc import Iterator
+from pathlib import Path
+
+import httpx
+import pytest
+
+from tests.api.test_serve import _free_port
+from tests.conftest import CALLINTEL
+
+CHROMIUM = "/usr/bin/chromium"
+ARTIFACTS = Path(os.environ.get("CALLINTEL_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")) / "dashboard"
+pytestmark = pytest.mark.slow
+
+
+@pytest.fixture(scope="module")
+def server(world) -> Iterator[str]:
+    """`callintel serve` on a free loopback port over the analysed store; its base URL."""
+    port = _free_port()
+    env = {**os.environ, "CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"}
+    process = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", world.settings.database_url],
+                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:
+            try:
+                if httpx.get(f"{base}/api/health").status_code == 200:
+                    break
+            except httpx.TransportError:
+                time.sleep(0.2)
+        yield base
+    finally:
+        process.terminate()
+        process.wait(20)
+
+
+@pytest.fixture(scope="module")
+def chromium():
+    if not Path(CHROMIUM).exists():
+        if os.environ.get("CI"):
+            pytest.fail(f"{CHROMIUM} is missing: .ci/services.sh installs Debian's chromium")
+        pytest.skip(f"no {CHROMIUM} (apt-get install chromium)")
+    from playwright.sync_api import sync_playwright
+
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"])
+        yield browser
+        browser.close()
+
+
+@pytest.fixture
+def page(chromium):
+    context = chromium.new_context(viewport={"width": 1360, "height": 900})
+    yield context.new_page()
+    context.close()
+
+
+def sign_in(page, base: str, secret: str, start: str = "/") -> None:
+    page.goto(base + start)
+    assert page.url.startswith(f"{base}/dashboard/login")
+    page.fill("input[name=token]", secret)
+    page.click("form[action='/dashboard/login'] button[type=submit]")
+    page.wait_for_load_state()
+
+
+def shot(page, name: str) -> Path:
+    ARTIFACTS.mkdir(parents=True, exist_ok=True)
+    path = ARTIFACTS / f"{name}.png"
+    page.screenshot(path=str(path), full_page=True)
+    assert path.stat().st_size > 20_000  # a rendered page, not a blank one
+    return path
+
+
+def test_queue_sign_in_and_filter(page, server, world):
+    sign_in(page, server, world.tokens["manager"])
+    assert page.url == f"{server}/dashboard/" and page.locator("h1").inner_text().startswith("Flagged calls")
+    rows = page.locator("table.queue tbody tr")
+    assert rows.count() > 3 and page.locator("a.call-link").first.is_visible()
+    page.select_option("select[name=label]", "cancellation_intent")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*label=cancellation_intent.*"))
+    chips = [rows.nth(i).locator(".chip.label-cancellation_intent").count() for i in range(rows.count())]
+    assert chips and all(chips)
+    shot(page, "queue")
+
+
+def test_call_page_jumps_the_player_to_a_moment(page, server, world):
+    sign_in(page, server, world.tokens["manager"], f"/dashboard/calls/{world.recording_id}")
+    page.wait_for_function("document.getElementById('player').readyState >= 1", timeout=20_000)
+    duration = page.evaluate("document.getElementById('player').duration")
+    assert duration > 5
+    marks = page.locator("mark.evidence")
+    assert marks.count() >= 2 and all(marks.nth(i).is_visible() for i in range(marks.count()))
+    moment = page.locator(".moments button[data-jump]").filter(has_text=re.compile(r"\d:\d\d")).last
+    target, utterance = float(moment.get_attribute("data-t")), moment.get_attribute("data-u")
+    assert 0 < target < duration
+    moment.click()
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {target}) < 1.0", timeout=10_000)
+    assert "current" in page.locator(f"#u-{utterance}").get_attribute("class")
+    first_line = page.locator("#u-0 button[data-jump]")
+    first_line.click()
+    page.wait_for_function("document.getElementById('player').currentTime < 1.0", timeout=10_000)
+    page.evaluate("document.getElementById('player').pause()")
+    shot(page, "call")
+
+
+def test_customers_at_risk_and_a_customer_page(page, server, world):
+    sign_in(page, server, world.tokens["manager"], "/dashboard/customers")
+    scores = [float(s) for s in page.locator("td.score").all_inner_texts()]
+    assert len(scores) > 3 and scores == sorted(scores)
+    shot(page, "customers")
+    page.locator("a.customer-link").first.click()
+    page.wait_for_selector("#health-chart")
+    chart = page.locator("#health-chart")
+    assert chart.bounding_box()["width"] > 500 and page.locator("#health-chart circle.point").count() >= 10
+    assert page.locator("#health-chart rect.lost").count() > 0 and page.locator(".legend li").count() > 1
+    assert page.locator(".timeline li.entry").count() > 0 and page.locator(".breakdown tr").count() > 0
+    shot(page, "customer")
+
+
+def test_a_rep_is_kept_to_their_own_calls(page, server, world):
+    sign_in(page, server, world.tokens["rep"])
+    assert page.locator("nav a", has_text="Customers at risk").count() == 0
+    page.goto(f"{server}/dashboard/customers")
+    assert page.locator("h1").inner_text().startswith("403")
+    page.goto(f"{server}/dashboard/")
+    page.click("text=Sign out")
+    page.wait_for_url(re.compile(r".*/dashboard/login.*"))
+    page.goto(f"{server}/dashboard/")
+    assert "/dashboard/login" in page.url
+

@@ -1,0 +1,66 @@
+"""The dashboard's pure helpers: evidence highlighting, times, the health chart's geometry."""
+
+from datetime import UTC, datetime
+
+from api.dashboard_views import clock, health_chart, highlight, kind_colours
+from models.records import Tag
+from risk.config import Bands
+from risk.health import Health
+
+
+def _tag(label: str, start: int, end: int, score: float = 0.9) -> Tag:
+    return Tag(label=label, score=score, start=start, end=end, evidence="x")
+
+
+def test_highlight_marks_each_span_and_keeps_every_character():
+    text = "Honestly the price is too high, and Gong showed us a demo."
+    segments = highlight(text, [_tag("competitor_mention", 36, 40), _tag("price_objection", 13, 30)])
+    assert "".join(s.text for s in segments) == text
+    marked = [(s.text, s.tag.label) for s in segments if s.tag]
+    assert marked == [("price is too high", "price_objection"), ("Gong", "competitor_mention")]
+
+
+def test_overlapping_spans_fold_into_the_first_and_bad_spans_are_ignored():
+    text = "we will cancel and export everything"
+    segments = highlight(text, [_tag("cancellation_intent", 3, 14), _tag("export_data_intent", 8, 25),
+                                _tag("billing_question", 30, 30), _tag("price_objection", 50, 60)])
+    assert "".join(s.text for s in segments) == text
+    marked = [s for s in segments if s.tag]
+    assert len(marked) == 1 and marked[0].text == "will cancel" and marked[0].also == ("export_data_intent",)
+
+
+def test_highlight_without_tags_is_the_plain_text():
+    assert [(s.text, s.tag) for s in highlight("hello", [])] == [("hello", None)]
+    assert [(s.text, s.tag) for s in highlight("", [])] == [("", None)]
+
+
+def test_clock():
+    assert [clock(None), clock(0), clock(7.9), clock(725), clock(3723)] == ["", "0:00", "0:07", "12:05", "1:02:03"]
+
+
+def _health(score: float, breakdown: dict[str, float], day: int) -> Health:
+    band = "green" if score >= 75 else "yellow" if score >= 40 else "red"
+    return Health("acme", datetime(2026, 10, day, tzinfo=UTC), score, band, breakdown, [], [])
+
+
+def test_health_chart_stacks_the_points_lost_between_the_score_and_100():
+    moments = [_health(100, {}, 1), _health(70, {"price_objection": 20, "no_contact": 10}, 8),
+               _health(0, {"cancellation_intent": 90, "ticket_rise": 30}, 15)]
+    chart = health_chart(moments, Bands(green=75, yellow=40), width=340, height=140)
+    top, plot_h = chart.top, chart.plot_height
+    assert [p.x for p in chart.points] == [40, 184, 328]  # spread evenly across the plot
+    assert [round(p.y, 6) for p in chart.points] == [top, round(top + 0.3 * plot_h, 6), top + plot_h]
+    middle = chart.points[1]
+    assert [b.kind for b in middle.bars] == ["price_objection", "no_contact"]
+    assert round(sum(b.height for b in middle.bars), 6) == round(middle.y - top, 6)  # the bars reach the score
+    assert middle.bars[0].y == top and middle.bars[1].y == middle.bars[0].y + middle.bars[0].height
+    clipped = chart.points[2].bars  # 120 points lost, but a score stops at 0: the stack stops at the axis
+    assert round(sum(b.height for b in clipped), 6) == round(plot_h, 6) and clipped[1].points == 30
+    assert [zone[0] for zone in chart.bands] == ["green", "yellow", "red"]
+    assert round(sum(zone[2] for zone in chart.bands), 6) == round(plot_h, 6)
+    assert chart.polyline.startswith("40.0,12.0 184.0,")
+
+
+def test_kind_colours_are_stable_whatever_the_order():
+    assert kind_colours(["b", "a", "b"]) == kind_colours(["a", "b"]) and len(set(kind_colours("abc").values())) == 3
+    assert health_chart([_health(80, {}, 1)], Bands(green=75, yellow=40)).points[0].x > 40
