@@ -16,7 +16,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import dashboard, routes_customers, routes_ingest, routes_interactions
+from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks
 from api.schemas import ErrorBody
 from models.errors import CallintelError
 from models.settings import Settings, get_settings
@@ -80,7 +80,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard/", status_code=307)
 
-    for module in (routes_interactions, routes_customers, routes_ingest, dashboard):
+    for module in (routes_interactions, routes_customers, routes_ingest, routes_webhooks, dashboard):
         app.include_router(module.router)
     app.mount("/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static")
     return app

@@ -257,9 +257,34 @@ def webhook_deliveries(
 ) -> None:
     """The delivery log: event, subscription, status, attempts, last HTTP status or error."""
     from models.store import Store
+    from pipeline.webhooks import list_deliveries
 
     with Store(database_url or get_settings().database_url) as store:
-        render.stdout.print(render.deliveries_table(store, status, limit))
+        render.stdout.print(render.deliveries_table(list_deliveries(store, status, limit=limit)))
+
+
+@webhook_app.command("list")
+def webhook_list(database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None) -> None:
+    """The live subscriptions (their secrets are never shown again)."""
+    from models.store import Store
+    from pipeline.webhooks import list_subscriptions
+
+    with Store(database_url or get_settings().database_url) as store:
+        render.stdout.print(render.subscriptions_table(list_subscriptions(store)))
+
+
+@webhook_app.command("remove")
+def webhook_remove(
+    subscription_id: Annotated[int, typer.Argument(help="The subscription's id (see 'callintel webhook list').")],
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Stop sending to a subscription; its pending deliveries are dropped, its log is kept."""
+    from models.store import Store
+    from pipeline.webhooks import remove_subscription
+
+    with Store(database_url or get_settings().database_url) as store:
+        remove_subscription(store, subscription_id)
+    render.stdout.print(f"removed subscription {subscription_id}", markup=False)
 
 
 @webhook_app.command("deliver")

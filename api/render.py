@@ -160,20 +160,21 @@ def tokens_table(tokens, title: str = "API tokens") -> Table:
     return table
 
 
-def deliveries_table(store, status: str | None, limit: int) -> Table:
-    from sqlalchemy import select
-
-    from models.tables import WebhookDeliveryRow
-
-    query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
-    if status:
-        query = query.where(WebhookDeliveryRow.status == status)
+def deliveries_table(deliveries) -> Table:
     table = Table(title="Webhook deliveries (newest first)", title_justify="left")
     for column in ("id", "subscription", "event", "status", "attempts", "last", "next try"):
         table.add_column(column, overflow="fold")
-    with store.transaction() as session:
-        for row in session.scalars(query):
-            last = str(row.last_status or "") + (f" {row.last_error}" if row.last_error else "")
-            table.add_row(str(row.id), str(row.subscription_id), _esc(row.event_id), row.status, str(row.attempts),
-                          _esc(last.strip()), row.next_attempt_at.strftime("%H:%M:%S") if row.status == "pending" else "")
+    for d in deliveries:
+        last = str(d.last_status or "") + (f" {d.last_error}" if d.last_error else "")
+        table.add_row(str(d.id), str(d.subscription_id), _esc(d.event_id), d.status, str(d.attempts), _esc(last.strip()),
+                      d.next_attempt_at.strftime("%H:%M:%S") if d.next_attempt_at else "")
+    return table
+
+
+def subscriptions_table(subscriptions) -> Table:
+    table = Table(title="Webhook subscriptions", title_justify="left")
+    for column in ("id", "url", "events", "since"):
+        table.add_column(column, overflow="fold")
+    for s in subscriptions:
+        table.add_row(str(s.id), _esc(s.url), ", ".join(s.events), s.created_at.strftime("%Y-%m-%d %H:%M"))
     return table

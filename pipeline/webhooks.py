@@ -26,12 +26,13 @@ from datetime import UTC, datetime, timedelta
 import httpx
 from sqlalchemy import select
 
-from models.errors import InputError
+from models.errors import InputError, NotFound
 from models.outbox import EVENT_TYPES
 from models.store import Store
 from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 
-__all__ = ["MAX_ATTEMPTS", "DeliveryOutcome", "add_subscription", "deliver_due", "sign", "verify_signature"]
+__all__ = ["MAX_ATTEMPTS", "Delivery", "DeliveryOutcome", "Subscription", "add_subscription", "deliver_due",
+           "list_deliveries", "list_subscriptions", "remove_subscription", "retry_delivery", "sign", "verify_signature"]
 
 logger = logging.getLogger("callintel.webhooks")
 MAX_ATTEMPTS = 8
@@ -70,6 +71,87 @@ def add_subscription(store: Store, url: str, events: list[str], secret: str | No
         session.add(row)
         session.flush()
         return row.id, secret
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A subscribed URL (its signing secret is shown once, when it is added, and never listed)."""
+
+    id: int
+    url: str
+    events: list[str]
+    active: bool
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class Delivery:
+    """One event for one subscription: a row of the delivery log."""
+
+    id: int
+    subscription_id: int
+    event_id: str
+    event_type: str
+    status: str  # pending, delivered, failed
+    attempts: int
+    next_attempt_at: datetime | None  # when a pending one is tried (again)
+    last_status: int | None
+    last_error: str | None
+    delivered_at: datetime | None
+
+
+def _subscription(row: WebhookSubscriptionRow) -> Subscription:
+    return Subscription(row.id, row.url, list(row.events), row.active, row.created_at)
+
+
+def _delivery(row: WebhookDeliveryRow) -> Delivery:
+    return Delivery(row.id, row.subscription_id, row.event_id, row.event_type, row.status, row.attempts,
+                    row.next_attempt_at if row.status == "pending" else None, row.last_status, row.last_error,
+                    row.delivered_at)
+
+
+def list_subscriptions(store: Store, include_removed: bool = False) -> list[Subscription]:
+    query = select(WebhookSubscriptionRow).order_by(WebhookSubscriptionRow.id)
+    if not include_removed:
+        query = query.where(WebhookSubscriptionRow.active)
+    with store.transaction() as session:
+        return [_subscription(row) for row in session.scalars(query)]
+
+
+def remove_subscription(store: Store, subscription_id: int) -> None:
+    """Stop sending to a subscription: no new events are queued for it and its pending deliveries are dropped."""
+    with store.transaction() as session:
+        row = session.get(WebhookSubscriptionRow, subscription_id)
+        if row is None or not row.active:
+            raise NotFound("webhook subscription", str(subscription_id))
+        row.active = False
+        for delivery in session.scalars(select(WebhookDeliveryRow).where(
+                WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.status == "pending")):
+            delivery.status, delivery.last_error = "failed", "subscription removed"
+
+
+def list_deliveries(store: Store, status: str | None = None, subscription_id: int | None = None,
+                    limit: int = 50) -> list[Delivery]:
+    """The delivery log, newest first."""
+    query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
+    if status:
+        query = query.where(WebhookDeliveryRow.status == status)
+    if subscription_id is not None:
+        query = query.where(WebhookDeliveryRow.subscription_id == subscription_id)
+    with store.transaction() as session:
+        return [_delivery(row) for row in session.scalars(query)]
+
+
+def retry_delivery(store: Store, delivery_id: int) -> Delivery:
+    """Give a failed delivery (of a live subscription) a fresh set of attempts, due now."""
+    with store.transaction() as session:
+        row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
+        if row is None:
+            raise NotFound("webhook delivery", str(delivery_id))
+        if row.status != "failed" or not session.get(WebhookSubscriptionRow, row.subscription_id).active:
+            raise InputError(f"delivery {delivery_id} is {row.status}: only a failed delivery of a live subscription is retried")
+        row.status, row.attempts, row.next_attempt_at = "pending", 0, datetime.now(UTC)
+        return _delivery(row)
 
 
 @dataclass(frozen=True)

@@ -60,3 +60,8 @@ def test_webhook_commands(cli, db_url):
     assert "unknown events ['nope']" in one_line_error(bad)
     assert "Webhook deliveries" in cli("webhook", "deliveries", "--database-url", db_url).stdout
     assert cli("webhook", "deliver", "--database-url", db_url).stdout.strip() == "delivered 0, retrying later 0, failed 0"
+    listed = cli("webhook", "list", "--database-url", db_url).stdout
+    assert "http://127.0.0.1:9/hooks" in listed and "whsec_" not in listed
+    assert cli("webhook", "remove", "1", "--database-url", db_url).stdout.strip() == "removed subscription 1"
+    assert "http://127.0.0.1:9/hooks" not in cli("webhook", "list", "--database-url", db_url).stdout
+    assert "no webhook subscription with id '1'" in one_line_error(cli("webhook", "remove", "1", "--database-url", db_url))

@@ -1,0 +1,47 @@
+"""Webhook subscriptions and the delivery log over HTTP: admin only, validated, retried on request, removable."""
+
+from __future__ import annotations
+
+from sqlalchemy import update
+
+from models.tables import WebhookDeliveryRow
+from pipeline.runner import run_jobs
+from pipeline.stages import Engines
+from pipeline.webhooks import MAX_ATTEMPTS, deliver_due
+
+
+def test_subscriptions_and_deliveries_over_http(world, tagger):
+    client, store = world.client, world.store
+    admin = {"Authorization": f"Bearer {world.tokens['admin']}"}
+    assert client.get("/api/webhooks", headers={"Authorization": f"Bearer {world.tokens['manager']}"}).status_code == 403
+    bad_url = client.post("/api/webhooks", json={"url": "ftp://x", "events": ["interaction.analysed"]}, headers=admin)
+    bad_event = client.post("/api/webhooks", json={"url": "http://127.0.0.1:9/", "events": ["call.made"]}, headers=admin)
+    assert bad_url.status_code == 422 and bad_url.json()["message"].startswith("body.url")
+    assert bad_event.status_code == 422 and bad_event.json()["message"].startswith("body.events.0")
+    made = client.post("/api/webhooks", json={"url": "http://127.0.0.1:9/hooks", "events": ["interaction.analysed"]},
+                       headers=admin)
+    assert made.status_code == 201 and made.json()["secret"].startswith("whsec_")
+    sid = made.json()["id"]
+    listed = client.get("/api/webhooks", headers=admin).json()
+    assert [s["url"] for s in listed if s["id"] == sid] == ["http://127.0.0.1:9/hooks"] and "secret" not in listed[0]
+
+    upload = client.post("/api/uploads", files={"file": ("hook.txt", b"Rep: Hi.\nCustomer: We will cancel.\n")},
+                         data={"customer_id": "acme"}, headers=admin)
+    run_jobs(world.settings.database_url, world.settings, 1, Engines(world.settings, tagger_instance=tagger))
+    with store.transaction() as session:  # port 9 refuses: make this the last allowed attempt
+        session.execute(update(WebhookDeliveryRow).values(attempts=MAX_ATTEMPTS - 1, next_attempt_at=WebhookDeliveryRow.created_at))
+    assert deliver_due(store).failed == 1
+    failed = client.get("/api/webhooks/deliveries", params={"status": "failed", "subscription_id": sid}, headers=admin).json()
+    assert [d["event_id"] for d in failed] == [f"interaction.analysed:{upload.json()['created'][0]}"]
+    assert failed[0]["attempts"] == MAX_ATTEMPTS and failed[0]["last_error"].startswith("ConnectError")
+    again = client.post(f"/api/webhooks/deliveries/{failed[0]['id']}/retry", headers=admin)
+    assert again.status_code == 200 and again.json()["status"] == "pending" and again.json()["attempts"] == 0
+    twice = client.post(f"/api/webhooks/deliveries/{failed[0]['id']}/retry", headers=admin)
+    assert twice.status_code == 400 and "only a failed delivery" in twice.json()["message"]
+
+    assert client.delete(f"/api/webhooks/{sid}", headers=admin).status_code == 204
+    assert sid not in [s["id"] for s in client.get("/api/webhooks", headers=admin).json()]
+    dropped = client.get("/api/webhooks/deliveries", params={"subscription_id": sid}, headers=admin).json()
+    assert dropped[0]["status"] == "failed" and dropped[0]["last_error"] == "subscription removed"
+    gone = client.delete(f"/api/webhooks/{sid}", headers=admin)
+    assert gone.status_code == 404 and gone.json()["message"] == f"no webhook subscription with id '{sid}'"
