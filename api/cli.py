@@ -158,17 +158,23 @@ def worker(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
+    workers: Annotated[int | None, typer.Option(
+        min=0, max=64, help="Pipeline workers run beside the API (default: CALLINTEL_WORKERS; 0 with a broker, "
+                            "whose Celery workers run the jobs; 0: leave jobs to 'callintel jobs run').")] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs); every route needs a token from 'callintel token create'."""
+    """Serve the HTTP API (OpenAPI docs at /docs) and the dashboard (/dashboard), with workers that analyse uploads."""
     import uvicorn
 
     from api.app import create_app
+    from pipeline.background import background_workers
 
     settings = get_settings()
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
-    uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    count = workers if workers is not None else 0 if settings.broker_url else settings.workers
+    with background_workers(settings.database_url, settings, count):
+        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
 
 
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)

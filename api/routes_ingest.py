@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 import re
 import shutil
 import uuid
@@ -19,6 +20,7 @@ from ingest.readers import SUFFIXES
 from models.errors import CallintelError, UnsupportedSource
 from models.records import UsageEvent
 
+logger = logging.getLogger("callintel.api")
 router = APIRouter(prefix="/api", tags=["ingest"])
 Uploader = Annotated[ApiToken, Depends(allow("admin", "manager", "rep"))]
 UsagePusher = Annotated[ApiToken, Depends(allow("admin", "crm"))]
@@ -48,6 +50,16 @@ def _save(upload: UploadFile, folder: Path, limit_mb: int) -> Path:
     return path
 
 
+def _dispatch(store, settings, interaction_ids: list[str]) -> None:
+    """Hand new jobs to the Celery workers; without a broker, serve's own workers pick them up from the store."""
+    from pipeline.distributed import dispatch
+
+    try:
+        dispatch(store, settings, interaction_ids)
+    except Exception as exc:  # the upload is stored and its job queued: 'callintel jobs run' dispatches it later
+        logger.warning("could not send %s to the broker (%s); the jobs wait in the queue", interaction_ids, exc)
+
+
 @router.post("/uploads", response_model=UploadResult, status_code=201,
              summary="Upload a recording, transcript or ticket file; it is checked, stored and queued for analysis")
 def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annotated[UploadFile, File()],
@@ -69,6 +81,8 @@ def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annota
         raise
     if not outcome.created:
         shutil.rmtree(folder, ignore_errors=True)  # already stored: the earlier copy is the one kept
+    elif settings.broker_url:
+        _dispatch(store, settings, outcome.created)
     result = UploadResult(file=file.filename or path.name, created=outcome.created, already_stored=outcome.skipped,
                           usage_events=outcome.usage_events)
     return JSONResponse(result.model_dump(), status_code=201 if outcome.created or outcome.usage_events else 200)

@@ -90,11 +90,10 @@ def run_job_task(interaction_id: str) -> str:
 # --- on the dispatching side ---------------------------------------------------------------------------------
 
 
-def dispatch(store: Store, settings: Settings) -> int:
-    """Send a task for every pending job (queued, or running under an expired lease); returns how many."""
+def dispatch(store: Store, settings: Settings, interaction_ids: list[str] | None = None) -> int:
+    """Send a task for these jobs, or for every pending one (queued, or running under an expired lease)."""
     app = celery_app(settings.broker_url, settings.job_lease_s)
-    queue = queue_for(store, settings)
-    pending = queue.pending_ids()
+    pending = interaction_ids if interaction_ids is not None else queue_for(store, settings).pending_ids()
     for interaction_id in pending:
         app.send_task(TASK, args=[interaction_id])
     return len(pending)

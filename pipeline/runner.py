@@ -23,7 +23,7 @@ from pipeline.queue import JobQueue, LeaseLost, worker_name
 from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
 from pipeline.webhooks import deliver_due
 
-__all__ = ["PoolReport", "attempt", "per_worker", "queue_for", "run_job", "run_jobs", "work"]
+__all__ = ["PoolReport", "attempt", "drain", "per_worker", "queue_for", "run_job", "run_jobs", "work"]
 
 logger = logging.getLogger("callintel.pipeline")
 PERMANENT = (InputError, ModelUnavailable, ConfigError)  # retrying cannot help: a user must change something
@@ -94,20 +94,25 @@ def attempt(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: s
     return False
 
 
+def drain(store: Store, queue: JobQueue, engines: Engines, worker: str,
+          on_job: Callable[[Job, bool], None] | None = None, stop: Callable[[], bool] = lambda: False) -> int:
+    """Claim and run jobs until none is left (or ``stop()``); returns how many finished."""
+    finished = 0
+    while not stop() and (job := queue.claim(worker)) is not None:
+        ok = attempt(job, store, queue, engines, worker)
+        finished += ok
+        if on_job is not None:
+            on_job(job, ok)
+    return finished
+
+
 def work(database_url: str, settings: Settings, engines: Engines | None = None,
          on_job: Callable[[Job, bool], None] | None = None) -> int:
     """One worker: run jobs until none is left to claim; returns how many it finished."""
-    worker, finished = worker_name(), 0
     engines = engines or Engines(settings)
     with Store(database_url) as store:
         engines.store = store
-        queue = queue_for(store, settings)
-        while (job := queue.claim(worker)) is not None:
-            ok = attempt(job, store, queue, engines, worker)
-            finished += ok
-            if on_job is not None:
-                on_job(job, ok)
-    return finished
+        return drain(store, queue_for(store, settings), engines, worker_name(), on_job)
 
 
 def _child(database_url: str, settings: Settings, verbose: bool) -> None:

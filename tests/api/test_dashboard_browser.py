@@ -7,16 +7,12 @@ from __future__ import annotations
 
 import os
 import re
-import subprocess
-import time
 from collections.abc import Iterator
 from pathlib import Path
 
-import httpx
 import pytest
 
-from tests.api.test_serve import _free_port
-from tests.conftest import CALLINTEL
+from tests.helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"
 ARTIFACTS = Path(os.environ.get("CALLINTEL_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")) / "dashboard"
@@ -26,23 +22,9 @@ pytestmark = pytest.mark.slow
 @pytest.fixture(scope="module")
 def server(world) -> Iterator[str]:
     """`callintel serve` on a free loopback port over the analysed store; its base URL."""
-    port = _free_port()
-    env = {**os.environ, "CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"}
-    process = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", world.settings.database_url],
-                               env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-    base = f"http://127.0.0.1:{port}"
-    try:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serving("--database-url", world.settings.database_url, "--workers", "0",
+                 env={"CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"}) as base:
         yield base
-    finally:
-        process.terminate()
-        process.wait(20)
 
 
 @pytest.fixture(scope="module")

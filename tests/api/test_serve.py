@@ -1,19 +1,13 @@
 """`callintel token` and `callintel serve` as a user runs them: a real server on a loopback port."""
 
-import socket
-import subprocess
+import json
 import time
 
 import httpx
+import pytest
 
-from tests.conftest import CALLINTEL
-from tests.helpers import one_line_error
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return s.getsockname()[1]
+from pipeline.webhooks import verify_signature
+from tests.helpers import Receiver, one_line_error, serving
 
 
 def test_tokens_are_created_listed_and_revoked(cli, db_url):
@@ -28,26 +22,42 @@ def test_tokens_are_created_listed_and_revoked(cli, db_url):
     assert "a rep token needs --rep NAME" in one_line_error(cli("token", "create", "--role", "rep", "--database-url", db_url))
 
 
-def test_serve_answers_over_http_and_keeps_out_strangers(cli, db_url, tmp_path):
+def test_serve_answers_over_http_and_keeps_out_strangers(cli, db_url):
     secret = cli("token", "create", "--role", "manager", "--database-url", db_url).stdout.splitlines()[-1]
-    port = _free_port()
-    server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", db_url],
-                              stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
-    try:
-        base = f"http://127.0.0.1:{port}"
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline:
-            try:
-                if httpx.get(f"{base}/api/health").status_code == 200:
-                    break
-            except httpx.TransportError:
-                time.sleep(0.2)
+    with serving("--database-url", db_url, "--workers", "0") as base:
         assert httpx.get(f"{base}/api/queue").status_code == 401
         page = httpx.get(f"{base}/api/queue", headers={"Authorization": f"Bearer {secret}"})
         assert page.status_code == 200 and page.json() == {"total": 0, "limit": 50, "offset": 0, "items": []}
+
+
+@pytest.mark.slow
+def test_serve_analyses_uploads_and_sends_webhooks_on_its_own(cli, db_url):
+    """No `jobs run`, no cron: serve's worker analyses the upload and delivers the signed webhook."""
+    receiver = Receiver([500])  # the first delivery fails: the worker retries it after its backoff
+    try:
+        secret = cli("token", "create", "--role", "manager", "--database-url", db_url).stdout.splitlines()[-1]
+        signing = cli("webhook", "add", receiver.url, "--event", "interaction.analysed", "--database-url",
+                      db_url).stdout.splitlines()[-1]
+        headers = {"Authorization": f"Bearer {secret}"}
+        with serving("--database-url", db_url, "--workers", "1") as base:
+            text = b"Rep: Thanks for joining.\nCustomer: Honestly the price is too high, we will cancel in January.\n"
+            made = httpx.post(f"{base}/api/uploads", files={"file": ("call.txt", text)}, data={"customer_id": "acme"},
+                              headers=headers)
+            assert made.status_code == 201, made.text
+            interaction_id = made.json()["created"][0]
+            deadline = time.monotonic() + 240
+            while time.monotonic() < deadline and not (detail := httpx.get(
+                    f"{base}/api/interactions/{interaction_id}", headers=headers).json())["summary"]:
+                time.sleep(1)
+            assert {t["label"] for t in detail["tags"]} >= {"price_objection", "cancellation_intent"}
+            while time.monotonic() < deadline and len(receiver.requests) < 2:
+                time.sleep(0.5)
+        first, second = receiver.requests[:2]
+        assert first[0]["X-Callintel-Delivery"] == second[0]["X-Callintel-Delivery"] == f"interaction.analysed:{interaction_id}"
+        assert verify_signature(signing, second[0]["X-Callintel-Signature"], second[1])
+        assert json.loads(second[1])["data"]["tag_counts"]["price_objection"] >= 1
     finally:
-        server.terminate()
-        server.wait(20)
+        receiver.server.shutdown()
 
 
 def test_webhook_commands(cli, db_url):

@@ -3,10 +3,8 @@
 from __future__ import annotations
 
 import json
-import threading
 import time
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from sqlalchemy import select, update
@@ -15,29 +13,8 @@ from models.tables import WebhookDeliveryRow
 from pipeline.queue import JobQueue
 from pipeline.runner import run_jobs
 from pipeline.webhooks import add_subscription, deliver_due, sign, verify_signature
+from tests.helpers import Receiver
 from tests.models.test_store import make_call
-
-
-class Receiver:
-    """A loopback HTTP server that answers with the next status in ``statuses`` and records every request."""
-
-    def __init__(self, statuses):
-        self.statuses, self.requests = list(statuses), []
-        receiver = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def do_POST(self):  # noqa: N802 (http.server's name)
-                body = self.rfile.read(int(self.headers["Content-Length"]))
-                receiver.requests.append((dict(self.headers), body))
-                self.send_response(receiver.statuses.pop(0) if receiver.statuses else 200)
-                self.end_headers()
-
-            def log_message(self, *args):
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.url = f"http://127.0.0.1:{self.server.server_address[1]}/hooks"
-        threading.Thread(target=self.server.serve_forever, daemon=True).start()
 
 
 @pytest.fixture
