@@ -3,7 +3,8 @@
     python bench/api_load.py [--requests 300] [--concurrency 8] [--database-url sqlite:///demo.db]
 
 Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
-`callintel serve` on a free loopback port (one uvicorn worker), creates a manager token, then for each endpoint
+`callintel serve` on a free loopback port (one uvicorn worker, no pipeline workers), creates a manager token (sent
+as the bearer header to the API and as the sign-in cookie to the dashboard pages), then for each endpoint
 sends --requests GETs from --concurrency client threads (httpx, keep-alive) after 10 warm-up requests. Bounded:
 a fixed number of requests, to 127.0.0.1 only. Reports requests/s, p50 and p95 per endpoint.
 """
@@ -31,6 +32,10 @@ ENDPOINTS = [
     "/api/customers",
     "/api/customers/acme/timeline?days=60",
     "/api/search?q=price",
+    "/dashboard/",
+    "/dashboard/calls/{interaction}",
+    "/dashboard/customers",
+    "/dashboard/customers/acme",
 ]
 
 
@@ -75,11 +80,12 @@ def main() -> None:
             url = f"sqlite:///{tmp}/demo.db"
         token = run(["token", "create", "--role", "manager", "--database-url", url], env).splitlines()[-1]
         port = free_port()
-        server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", url], env=env,
-                                  stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", url, "--workers", "0"],
+                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30,
+                              cookies={"callintel_token": token},  # the dashboard's sign-in cookie
                               limits=httpx.Limits(max_connections=args.concurrency)) as client:
                 for _ in range(100):
                     try:
