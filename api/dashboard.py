@@ -24,11 +24,11 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken, verify_token
 from api.dashboard_views import clock, health_chart, highlight, kind_colours
-from api.deps import COOKIE, Forbidden, SettingsDep, StoreDep, viewer
-from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged
+from api.deps import COOKIE, SettingsDep, StoreDep, viewer
+from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged, readable_interaction, rep_scope
 from models.errors import NotFound
 from models.records import TAG_LABELS
-from models.store import Store, StoredInteraction
+from models.store import StoredInteraction
 from risk.config import load_config
 from risk.engine import list_alerts
 
@@ -100,22 +100,11 @@ class QueueForm(BaseModel):
 
 @router.get("/")
 def queue(request: Request, store: StoreDep, token: CallViewer, form: Annotated[QueueForm, Query()]) -> HTMLResponse:
-    if token.role == "rep" and form.rep not in (None, token.rep):
-        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
-    rows = flagged(store, form.queue_filter(token.rep if token.role == "rep" else form.rep))
+    rows = flagged(store, form.queue_filter(rep_scope(token, form.rep)))
     start = (form.page - 1) * PAGE_SIZE
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     return _page(request, "queue.html", token, form=form, rows=rows[start:start + PAGE_SIZE], total=len(rows),
                  pages=pages, reps=sorted({i.rep for i in store.list_interactions(kind="call") if i.rep}))
-
-
-def _readable(store: Store, token: ApiToken, interaction_id: str) -> StoredInteraction:
-    stored = store.get_interaction(interaction_id)
-    if stored is None:
-        raise NotFound("interaction", interaction_id)
-    if token.role == "rep" and stored.interaction.rep != token.rep:
-        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
-    return stored
 
 
 def _audio(stored: StoredInteraction) -> Path | None:
@@ -126,7 +115,7 @@ def _audio(stored: StoredInteraction) -> Path | None:
 
 @router.get("/calls/{interaction_id}")
 def call_page(interaction_id: str, request: Request, store: StoreDep, token: CallViewer) -> HTMLResponse:
-    stored = _readable(store, token, interaction_id)
+    stored = readable_interaction(store, token, interaction_id)
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -142,7 +131,7 @@ def call_page(interaction_id: str, request: Request, store: StoreDep, token: Cal
 
 @router.get("/calls/{interaction_id}/audio")
 def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileResponse:
-    path = _audio(_readable(store, token, interaction_id))
+    path = _audio(readable_interaction(store, token, interaction_id))
     if path is None:
         raise NotFound("recording on this server for the interaction", interaction_id)
     media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(path.suffix.lower())

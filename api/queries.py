@@ -8,15 +8,18 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 
+from api.auth import ApiToken
+from api.deps import Forbidden
 from models.errors import NotFound
 from models.settings import Settings
-from models.store import FlaggedInteraction, Store
+from models.store import FlaggedInteraction, Store, StoredInteraction
 from risk.config import RiskConfig, load_config
 from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
 
-__all__ = ["CustomerView", "QueueFilter", "as_of", "customer_view", "customers_by_risk", "flagged", "utc"]
+__all__ = ["CustomerView", "QueueFilter", "as_of", "customer_view", "customers_by_risk", "flagged", "readable_interaction",
+           "rep_scope", "utc"]
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -29,6 +32,24 @@ def as_of(value: datetime | None, settings: Settings) -> datetime:
     if value is None:
         return settings.risk_as_of or datetime.now(UTC)
     return utc(value)  # type: ignore[return-value]
+
+
+def rep_scope(token: ApiToken, rep: str | None) -> str | None:
+    """A rep token sees only its own rep's interactions, whatever filter it asks for (another rep's: 403)."""
+    if token.role != "rep":
+        return rep
+    if rep is not None and rep != token.rep:
+        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
+    return token.rep
+
+
+def readable_interaction(store: Store, token: ApiToken, interaction_id: str) -> StoredInteraction:
+    """The interaction if it exists (else 404) and the token may read it (else 403)."""
+    stored = store.get_interaction(interaction_id)
+    if stored is None:
+        raise NotFound("interaction", interaction_id)
+    rep_scope(token, stored.interaction.rep or "")
+    return stored
 
 
 @dataclass(frozen=True)

@@ -8,10 +8,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
-from api.deps import Forbidden, StoreDep, allow
-from api.queries import QueueFilter, flagged
+from api.deps import StoreDep, allow
+from api.queries import QueueFilter, flagged, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
-from models.errors import NotFound
 from models.records import TAG_LABELS
 
 router = APIRouter(prefix="/api", tags=["interactions"])
@@ -20,20 +19,11 @@ Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[int, Query(ge=0)]
 
 
-def _rep_scope(token: ApiToken, rep: str | None) -> str | None:
-    """A rep token sees only its own rep's interactions, whatever filter it asks for."""
-    if token.role != "rep":
-        return rep
-    if rep is not None and rep != token.rep:
-        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
-    return token.rep
-
-
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
 def list_interactions(store: StoreDep, token: Reader, customer: str | None = None, rep: str | None = None,
                       kind: Annotated[str | None, Query(pattern="^(call|ticket)$")] = None,
                       limit: Limit = 50, offset: Offset = 0) -> Page:
-    rep = _rep_scope(token, rep)
+    rep = rep_scope(token, rep)
     rows = [i for i in reversed(store.list_interactions(customer, kind)) if rep is None or i.rep == rep]
     return Page(total=len(rows), limit=limit, offset=offset, items=rows[offset:offset + limit])
 
@@ -41,11 +31,7 @@ def list_interactions(store: StoreDep, token: Reader, customer: str | None = Non
 @router.get("/interactions/{interaction_id}", response_model=InteractionDetail,
             summary="One interaction with its transcript, tags, metrics and summary")
 def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> InteractionDetail:
-    stored = store.get_interaction(interaction_id)
-    if stored is None:
-        raise NotFound("interaction", interaction_id)
-    if token.role == "rep" and stored.interaction.rep != token.rep:
-        raise Forbidden(f"a rep token sees only {token.rep}'s calls")
+    stored = readable_interaction(store, token, interaction_id)
     return InteractionDetail(interaction=stored.interaction, transcript=stored.transcript, sentiments=stored.sentiments,
                              tags=stored.tags, metrics=store.get_metrics(interaction_id),
                              summary=store.get_summary(interaction_id))
@@ -58,7 +44,7 @@ def flagged_queue(store: StoreDep, token: Reader,
                   until: datetime | None = None, min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
                   kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
                   limit: Limit = 50, offset: Offset = 0) -> Page:
-    rows = flagged(store, QueueFilter(label, _rep_scope(token, rep), customer, since, until, min_score, kind))
+    rows = flagged(store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind))
     items = [FlaggedItem(interaction=f.interaction, label_counts=f.label_counts, top=f.top) for f in rows]
     return Page(total=len(items), limit=limit, offset=offset, items=items[offset:offset + limit])
 
@@ -66,6 +52,6 @@ def flagged_queue(store: StoreDep, token: Reader,
 @router.get("/search", response_model=list[SearchHit], summary="Full-text search across transcripts")
 def search(store: StoreDep, token: Reader, q: Annotated[str, Query(min_length=2, max_length=200)],
            limit: Limit = 50) -> list[SearchHit]:
-    hits = store.search_utterances(q, rep=_rep_scope(token, None), limit=limit)
+    hits = store.search_utterances(q, rep=rep_scope(token, None), limit=limit)
     return [SearchHit(interaction_id=i, utterance_index=u.index, start_s=u.start_s, speaker_role=u.speaker.role,
                       text=u.text) for i, u in hits]
