@@ -1,6 +1,9 @@
 """Tagging quality on the held-out test split: per-label precision/recall/F1, macro F1, sentiment accuracy.
 
-    python bench/tag_quality.py [--split test|dev] [--json]
+    python bench/tag_quality.py [--split test|dev] [--source FILE] [--json] [--errors]
+
+The test split is every file in nlp/data/holdout/; --source keeps one of them (e.g. holdout2.tsv, the set written
+on 2026-11-23 and first scored after the model it measures was trained).
 
 Thresholds and regularisation were chosen on dev by nlp/train.py; test is read only here.
 """
@@ -65,11 +68,14 @@ def main() -> None:
     parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--errors", action="store_true", help="list the misclassified utterances")
+    parser.add_argument("--source", help="only the utterances from this source file (e.g. holdout2.tsv)")
     args = parser.parse_args()
-    examples = load_split(args.split)
+    examples = [e for e in load_split(args.split) if args.source is None or e.source.split(":")[0] == args.source]
+    if not examples:
+        parser.error(f"no utterances from {args.source} in the {args.split} split")
     tagger = Tagger()
     results = list(tagger.tag(TagInput(e.text, e.speaker) for e in examples))
-    quality = score(examples, results, args.split)
+    quality = score(examples, results, args.split + (f" ({args.source})" if args.source else ""))
     if args.json:
         print(json.dumps(asdict(quality), indent=2))
         return
