@@ -19,7 +19,7 @@ from functools import lru_cache
 import numpy as np
 from spacy.matcher import Matcher
 
-from models.analysis import KeyMoment, Moment, NextStep, Summary
+from models.analysis import CallMetrics, KeyMoment, Moment, NextStep, Summary
 from models.records import Interaction, Sentiment, Tag, Transcript, Utterance
 from nlp.dates import due_date
 from nlp.discourse import discourse
@@ -131,7 +131,8 @@ def overview(transcript: Transcript, encode: Encode, options: SummaryOptions = S
 
 def summarise(interaction: Interaction, transcript: Transcript, tags: Sequence[Tag],
               sentiments: Sequence[Sentiment | None], encode: Encode,
-              options: SummaryOptions = SummaryOptions()) -> Summary:
+              options: SummaryOptions = SummaryOptions(), metrics: CallMetrics | None = None) -> Summary:
+    """The post-call summary; ``metrics`` when already computed (the pipeline's metrics stage stored them)."""
     return Summary(
         interaction_id=interaction.id,
         kind=interaction.kind,
@@ -143,5 +144,5 @@ def summarise(interaction: Interaction, transcript: Transcript, tags: Sequence[T
         key_moments=key_moments(transcript, tags, sentiments, options),
         customer_questions=customer_questions(transcript),
         next_steps=next_steps(transcript, interaction.occurred_at.date()),
-        metrics=call_metrics(transcript),
+        metrics=metrics if metrics is not None else call_metrics(transcript),
     )

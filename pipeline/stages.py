@@ -98,7 +98,9 @@ def summary(engines: Engines, stored: StoredInteraction) -> Summary | None:
 
     if stored.transcript is None:
         return None
-    return summarise(stored.interaction, stored.transcript, stored.tags, stored.sentiments, engines.tagger().encode)
+    stored_metrics = engines.store.get_metrics(stored.interaction.id) if engines.store is not None else None
+    return summarise(stored.interaction, stored.transcript, stored.tags, stored.sentiments, engines.tagger().encode,
+                     metrics=stored_metrics)
 
 
 def risk(engines: Engines, stored: StoredInteraction):
