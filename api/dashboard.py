@@ -2,6 +2,7 @@
 
     /dashboard/                 the flagged-call queue (filters: label, rep, customer, dates, score)
     /dashboard/calls/{id}       transcript with highlighted evidence, metrics, summary, audio player
+    /dashboard/search?q=        full-text search across transcripts (a rep: their own calls)
     /dashboard/customers        customers at risk, riskiest first
     /dashboard/customers/{id}   health chart over time with its breakdown, signals, alerts, timeline
 
@@ -23,7 +24,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken, verify_token
-from api.dashboard_views import clock, health_chart, highlight, kind_colours
+from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches
 from api.deps import COOKIE, SettingsDep, StoreDep, viewer
 from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged, readable_interaction, rep_scope
 from models.errors import NotFound
@@ -136,6 +137,16 @@ def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileR
         raise NotFound("recording on this server for the interaction", interaction_id)
     media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(path.suffix.lower())
     return FileResponse(path, media_type=media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+
+
+@router.get("/search")
+def search(request: Request, store: StoreDep, token: CallViewer,
+           q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+    query = q.strip()
+    hits = store.search_utterances(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
+    interactions = {i.id: i for i in store.list_interactions()} if hits else {}
+    rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
+    return _page(request, "search.html", token, q=query, rows=rows)
 
 
 @router.get("/customers")

@@ -12,7 +12,8 @@ from models.records import Tag
 from risk.config import Bands
 from risk.health import Health
 
-__all__ = ["Bar", "ChartPoint", "HealthChart", "Segment", "clock", "health_chart", "highlight", "kind_colours"]
+__all__ = ["Bar", "ChartPoint", "HealthChart", "Segment", "clock", "health_chart", "highlight", "kind_colours",
+           "mark_matches"]
 
 PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3d405b", "#8d96a3")
 
@@ -29,11 +30,12 @@ def clock(seconds: float | None) -> str:
 
 @dataclass(frozen=True)
 class Segment:
-    """A run of an utterance's text: plain, or the evidence span of a tag (``also``: tags overlapping it)."""
+    """A run of an utterance's text: plain, the evidence span of a tag (``also``: tags overlapping it) or a match."""
 
     text: str
     tag: Tag | None = None
     also: tuple[str, ...] = ()
+    match: bool = False
 
 
 def highlight(text: str, tags: Iterable[Tag]) -> list[Segment]:
@@ -53,6 +55,19 @@ def highlight(text: str, tags: Iterable[Tag]) -> list[Segment]:
             segments.append(Segment(text[at:start]))
         segments.append(Segment(text[start:end], tag, tuple(dict.fromkeys(label for label in also if label != tag.label))))
         at = end
+    if at < len(text) or not segments:
+        segments.append(Segment(text[at:]))
+    return segments
+
+
+def mark_matches(text: str, query: str) -> list[Segment]:
+    """Split ``text`` around every case-insensitive occurrence of ``query`` (what search found)."""
+    segments, at, lower, needle = [], 0, text.lower(), query.lower()
+    while needle and (found := lower.find(needle, at)) >= 0:
+        if found > at:
+            segments.append(Segment(text[at:found]))
+        segments.append(Segment(text[found:found + len(needle)], match=True))
+        at = found + len(needle)
     if at < len(text) or not segments:
         segments.append(Segment(text[at:]))
     return segments

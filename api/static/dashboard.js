@@ -30,6 +30,11 @@
 
   document.addEventListener("DOMContentLoaded", function () {
     var player = document.getElementById("player");
+    var linked = /^#u-\d+$/.test(location.hash) ? document.querySelector(location.hash) : null;
+    if (linked) {  // a search hit or a shared link: show that line, and cue the recording to it
+      focus(linked);
+      if (player && linked.dataset.start) player.currentTime = parseFloat(linked.dataset.start);
+    }
     if (!player) return;
     var rows = Array.prototype.slice.call(document.querySelectorAll(".utt[data-start]"));
     player.addEventListener("timeupdate", function () {

@@ -126,3 +126,17 @@ def test_text_is_escaped(browser, world):
     sign_in(browser, world.tokens["manager"])
     page = browser.get(f"/dashboard/calls/{made.json()['created'][0]}").text
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
+
+
+def test_search_finds_lines_links_to_them_and_keeps_reps_to_their_calls(browser, world):
+    sign_in(browser, world.tokens["manager"])
+    page = browser.get("/dashboard/search", params={"q": "gong"}).text
+    links = re.findall(r'href="/dashboard/calls/(int_[0-9a-f]+)#u-(\d+)"', page)
+    assert (world.recording_id, "3") in links and '<mark class="match">Gong</mark>' in page
+    assert "Type at least two characters." in browser.get("/dashboard/search", params={"q": "g"}).text
+    assert "No line contains" in browser.get("/dashboard/search", params={"q": "zzzz-nothing"}).text
+    sign_in(browser, world.tokens["rep"])
+    headers = {"Authorization": f"Bearer {world.tokens['manager']}"}
+    theirs = re.findall(r'href="/dashboard/calls/(int_[0-9a-f]+)#', browser.get("/dashboard/search", params={"q": "price"}).text)
+    reps = {world.client.get(f"/api/interactions/{i}", headers=headers).json()["interaction"]["rep"] for i in theirs}
+    assert theirs and reps == {"sam"}

@@ -122,3 +122,18 @@ def test_a_rep_is_kept_to_their_own_calls(page, server, world):
     page.goto(f"{server}/dashboard/")
     assert "/dashboard/login" in page.url
 
+
+
+def test_a_search_hit_opens_the_call_at_that_line(page, server, world):
+    sign_in(page, server, world.tokens["manager"], "/dashboard/search")
+    page.fill("input[name=q]", "Gong")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_selector("table.hits")
+    assert page.locator("mark.match").first.inner_text() == "Gong"
+    shot(page, "search")
+    page.locator("a.hit-link", has_text="Recorded renewal").first.click()
+    page.wait_for_url(re.compile(r".*#u-3$"))
+    line = page.locator("#u-3")
+    assert "current" in line.get_attribute("class")
+    start = float(line.get_attribute("data-start"))
+    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.5", timeout=10_000)

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from api.dashboard_views import clock, health_chart, highlight, kind_colours
+from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches
 from models.records import Tag
 from risk.config import Bands
 from risk.health import Health
@@ -64,3 +64,10 @@ def test_health_chart_stacks_the_points_lost_between_the_score_and_100():
 def test_kind_colours_are_stable_whatever_the_order():
     assert kind_colours(["b", "a", "b"]) == kind_colours(["a", "b"]) and len(set(kind_colours("abc").values())) == 3
     assert health_chart([_health(80, {}, 1)], Bands(green=75, yellow=40)).points[0].x > 40
+
+
+def test_mark_matches_finds_every_occurrence_whatever_the_case():
+    segments = mark_matches("Gong, gong and GONG.", "gong")
+    assert "".join(s.text for s in segments) == "Gong, gong and GONG."
+    assert [s.text for s in segments if s.match] == ["Gong", "gong", "GONG"]
+    assert [(s.text, s.match) for s in mark_matches("nothing here", "gong")] == [("nothing here", False)]
