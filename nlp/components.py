@@ -23,7 +23,7 @@ from spacy.util import filter_spans, minibatch
 from nlp.catalogue import load_catalogue
 from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
 from nlp.encoder import load_encoder
-from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features, suppress_negated
+from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features
 from nlp.stance import StanceMatcher
 
 for _name, _default in (("speaker_role", "unknown"), ("embedding", None), ("stance", None), ("intent_scores", None),
@@ -144,7 +144,7 @@ class HeadsComponent:
             stance = np.vstack([doc._.stance for doc in batch])
             cues = cue_features(hits)
             x = features(embeddings, roles, cues, self.heads.similarities(embeddings), stance)
-            scores = suppress_negated(self.heads.intent_scores(x), cues)
+            scores = self.heads.intent_scores(x)
             sentiment = self.heads.sentiment_probabilities(sentiment_features(embeddings, stance, cues))
             for row, doc in enumerate(batch):
                 doc._.intent_scores = dict(zip(INTENT_LABELS, scores[row].tolist(), strict=True))

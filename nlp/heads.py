@@ -28,7 +28,6 @@ __all__ = [
     "load_heads",
     "sentiment_features",
     "similarity_features",
-    "suppress_negated",
 ]
 
 HEADS_FILE = Path(__file__).parent / "data" / "heads.json"
@@ -48,11 +47,6 @@ def cue_features(hits: Sequence[dict[str, bool]]) -> np.ndarray:
             if label in per_label:
                 out[row, CUE_COLUMNS * col : CUE_COLUMNS * (col + 1)] = (1.0, float(per_label[label]))
     return out
-
-
-def suppress_negated(scores: np.ndarray, cues: np.ndarray) -> np.ndarray:
-    """Zero an intent's score where its only cues are negated ("we are not cancelling", "price is not a problem")."""
-    return np.where(cues[:, 1::CUE_COLUMNS] > 0, 0.0, scores)
 
 
 def similarity_features(

@@ -35,6 +35,18 @@ STANCE_PHRASES: dict[str, tuple[str, ...]] = {
     "decision": ("decided", "decision", "going to", "plan to", "intend", "we will", "we'll", "after this",
                  "at the end of", "when the contract", "next year", "next month", "effective", "from now on", "anymore"),
     "comparison": ("than", "compared", "cheaper", "fraction", "under", "match", "versus", "vs"),
+    # what an ending is about: our service with them, some other thing or contract, or a person
+    "our_service": ("subscription", "licence", "licences", "license", "licenses", "seats", "with you", "your product",
+                    "your tool", "your platform", "your service", "the platform", "this tool", "the tool", "workspace",
+                    "auto-renew", "our plan", "the agreement", "our agreement", "our contract", "the contract"),
+    "other_thing": ("meeting", "session", "sessions", "flight", "webinar", "invite", "training", "trip", "stand-up",
+                    "check-in", "appointment", "conference", "trade show", "project", "office", "lease", "supplier",
+                    "provider", "other vendor", "old crm", "holidays", "order", "pilot", "promotion", "phone system"),
+    "person": ("colleague", "team lead", "head of", "intern", "director", "manager is", "reps are", "vp is", "he's",
+               "she's", "is leaving", "are leaving", "left the company", "new job", "another job", "retiring",
+               "paternity", "maternity", "parental leave"),
+    "staying": ("renewing", "renew for", "renewed", "sign the renewal", "staying", "not going anywhere", "extend",
+                "expanding", "another year", "another two years", "no one is talking about leaving"),
 }
 STANCE_FEATURES = ("question", *STANCE_PHRASES)
 

@@ -30,7 +30,6 @@ from nlp.heads import (
     features,
     sentiment_features,
     similarity_features,
-    suppress_negated,
 )
 from nlp.tagger import build_pipeline
 
@@ -95,7 +94,7 @@ def out_of_fold_scores(data: Fitting, c: float) -> np.ndarray:
         for col in range(len(INTENT_LABELS)):
             model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x_fit, y_fit[:, col])
             scores[val_rows, col] = model.predict_proba(x_val)[:, 1]
-    return suppress_negated(scores, data.cues)
+    return scores
 
 
 def choose(data: Fitting) -> dict[str, dict]:
