@@ -71,6 +71,11 @@ class Settings(BaseSettings):
         None,
         description="evaluate risk as of this moment instead of now (replaying history; the demo uses its data's end).",
     )
+    risk_refresh_s: float = Field(
+        3600.0, ge=0,
+        description=("how often `callintel serve`'s first worker re-evaluates every customer (silence and usage drops "
+                     "raise alerts without cron); 0: never."),
+    )
     broker_url: str | None = Field(
         None,
         description=(

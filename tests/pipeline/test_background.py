@@ -1,0 +1,44 @@
+"""serve's background worker: jobs run as they arrive, and risk is re-evaluated on its own (no cron)."""
+
+from __future__ import annotations
+
+import threading
+import time
+from datetime import UTC, datetime, timedelta
+
+import pytest
+from sqlalchemy import select
+
+from models.records import UsageEvent
+from models.tables import HealthSnapshotRow
+from pipeline.background import follow
+from pipeline.queue import JobQueue
+from tests.models.test_store import make_call
+
+
+@pytest.mark.both_backends
+def test_follow_runs_new_jobs_and_refreshes_every_customers_risk(store, db_url, settings, engines):
+    interaction, transcript = make_call()
+    store.save_interaction(interaction, transcript)
+    start = datetime(2026, 6, 1, tzinfo=UTC)  # a customer with no calls at all: logins, then silence
+    store.save_usage_events(UsageEvent(customer_id="quiet", kind="login", occurred_at=start + timedelta(days=d))
+                            for d in range(0, 60))
+    as_of = start + timedelta(days=100)
+    settings = engines.settings = settings.model_copy(update={"risk_as_of": as_of, "risk_refresh_s": 3600})
+    stop = threading.Event()
+    worker = threading.Thread(target=follow, args=(db_url, settings, stop),
+                              kwargs={"poll_s": 0.1, "refresh": True, "engines": engines})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 120
+        while time.monotonic() < deadline and JobQueue(store).counts()["done"] < 1:
+            time.sleep(0.2)
+        with store.transaction() as session:
+            snapshot = session.scalars(select(HealthSnapshotRow).where(HealthSnapshotRow.customer_id == "quiet")).one()
+        assert JobQueue(store).counts()["done"] == 1
+        assert snapshot.as_of.replace(tzinfo=UTC) == as_of and "usage_drop:login" in snapshot.breakdown
+        assert snapshot.score < 100
+    finally:
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive()
