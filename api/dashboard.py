@@ -1,6 +1,6 @@
 """The manager dashboard: server-rendered pages over the same store and the same reads as the JSON API.
 
-    /dashboard/                 the flagged-call queue (filters: label, rep, customer, dates, score)
+    /dashboard/                 the flagged-call (or ticket) queue (filters: label, rep, customer, dates, score)
     /dashboard/calls/{id}       transcript with highlighted evidence, metrics, summary, audio player
     /dashboard/search?q=        full-text search across transcripts (a rep: their own calls)
     /dashboard/customers        customers at risk, riskiest first
@@ -86,6 +86,7 @@ class QueueForm(BaseModel):
     since: date | None = None
     until: date | None = None
     min_score: float | None = Field(None, ge=0, le=1)
+    kind: Literal["call", "ticket"] = "call"
     page: int = Field(1, ge=1)
 
     @field_validator("*", mode="before")
@@ -96,7 +97,7 @@ class QueueForm(BaseModel):
     def queue_filter(self, rep: str | None) -> QueueFilter:
         since = datetime.combine(self.since, time(), UTC) if self.since else None
         until = datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
-        return QueueFilter(self.label, rep, self.customer, since, until, self.min_score or 0.0)
+        return QueueFilter(self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind)
 
 
 @router.get("/")
@@ -105,7 +106,7 @@ def queue(request: Request, store: StoreDep, token: CallViewer, form: Annotated[
     start = (form.page - 1) * PAGE_SIZE
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     return _page(request, "queue.html", token, form=form, rows=rows[start:start + PAGE_SIZE], total=len(rows),
-                 pages=pages, reps=sorted({i.rep for i in store.list_interactions(kind="call") if i.rep}))
+                 pages=pages, reps=sorted({i.rep for i in store.list_interactions(kind=form.kind) if i.rep}))
 
 
 def _audio(stored: StoredInteraction) -> Path | None:

@@ -54,6 +54,11 @@ def test_the_queue_lists_flagged_calls_and_filters_them(browser, world):
     late = browser.get("/dashboard/", params={"since": "2026-10-15", "until": "2026-10-31"}).text
     assert all(d >= "2026-10-15" for d in re.findall(r"<td>(2026-\d\d-\d\d)</td>", late))
     assert "No flagged calls match these filters." in browser.get("/dashboard/", params={"customer": "nobody"}).text
+    tickets = world.client.get("/api/queue", params={"kind": "ticket", "limit": 25},
+                               headers={"Authorization": f"Bearer {world.tokens['manager']}"}).json()
+    page = browser.get("/dashboard/", params={"kind": "ticket"}).text
+    assert tickets["total"] > 0 and f"Flagged tickets <small>{tickets['total']} tickets" in page
+    assert call_ids(page) == [f["interaction"]["id"] for f in tickets["items"]]
     bad = browser.get("/dashboard/", params={"since": "yesterday"})
     assert bad.status_code == 422 and "query.since" in bad.text and "<html" in bad.text
 
