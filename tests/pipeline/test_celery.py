@@ -87,6 +87,9 @@ def test_two_celery_workers_do_each_job_once_and_take_over_a_killed_workers_job(
                 return [j for j in queue.jobs("running") if j.interaction_id == marathon and j.stage == "transcribe"]
 
             _wait_for(running_marathon, 120, "a worker to be tagging the long call")
+            # the stage commits before its log line is written: wait for the line, so the kill cannot fall between
+            _wait_for(lambda: f"{marathon}: transcribe done" in "".join(log.read_text() for log in logs), 60,
+                      "the worker to log the long call's transcribe stage")
             victim = int(running_marathon()[0].worker.rsplit(":", 1)[1])
             os.kill(victim, signal.SIGKILL)  # the worker process running the task, mid-stage
             out, err = run.communicate(timeout=400)
