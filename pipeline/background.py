@@ -12,7 +12,9 @@ from __future__ import annotations
 
 import logging
 import multiprocessing
+import os
 import signal
+import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -61,9 +63,18 @@ def follow(database_url: str, settings: Settings, stop: Event, poll_s: float = P
             stop.wait(poll_s)
 
 
-def _child(database_url: str, settings: Settings, stop: Event, verbose: bool, refresh: bool) -> None:
+def _stop_when_orphaned(parent: int, stop: Event) -> None:
+    """A server killed outright (SIGKILL, OOM) cannot stop its workers: they notice and stop themselves."""
+    while not stop.wait(1.0):
+        if os.getppid() != parent:
+            logger.warning("the server (pid %d) is gone: stopping", parent)
+            stop.set()
+
+
+def _child(database_url: str, settings: Settings, stop: Event, verbose: bool, refresh: bool, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops its workers
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    threading.Thread(target=_stop_when_orphaned, args=(parent, stop), daemon=True).start()
     follow(database_url, settings, stop, refresh=refresh)
 
 
@@ -73,7 +84,7 @@ def background_workers(database_url: str, settings: Settings, workers: int) -> I
     context = multiprocessing.get_context("spawn")
     stop = context.Event()
     settings, verbose = per_worker(settings, max(1, workers)), logging.getLogger().isEnabledFor(logging.INFO)
-    children = [context.Process(target=_child, args=(database_url, settings, stop, verbose, i == 0),
+    children = [context.Process(target=_child, args=(database_url, settings, stop, verbose, i == 0, os.getpid()),
                                 name=f"callintel-serve-worker-{i}", daemon=True) for i in range(workers)]
     for child in children:
         child.start()

@@ -1,13 +1,17 @@
 """`callintel token` and `callintel serve` as a user runs them: a real server on a loopback port."""
 
 import json
+import signal
+import subprocess
 import time
+from pathlib import Path
 
 import httpx
 import pytest
 
 from pipeline.webhooks import verify_signature
-from tests.helpers import Receiver, one_line_error, serving
+from tests.conftest import CALLINTEL
+from tests.helpers import Receiver, free_port, one_line_error, serving
 
 
 def test_tokens_are_created_listed_and_revoked(cli, db_url):
@@ -75,3 +79,44 @@ def test_webhook_commands(cli, db_url):
     assert cli("webhook", "remove", "1", "--database-url", db_url).stdout.strip() == "removed subscription 1"
     assert "http://127.0.0.1:9/hooks" not in cli("webhook", "list", "--database-url", db_url).stdout
     assert "no webhook subscription with id '1'" in one_line_error(cli("webhook", "remove", "1", "--database-url", db_url))
+
+
+def _children(pid: int) -> set[int]:
+    """The live child processes of ``pid`` (from /proc: no extra package)."""
+    found = set()
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            fields = stat.read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        if int(fields[1]) == pid and fields[0] != "Z":
+            found.add(int(stat.parent.name))
+    return found
+
+
+@pytest.mark.slow
+def test_serve_workers_stop_when_the_server_is_killed_outright(db_url):
+    port = free_port()
+    server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--workers", "1", "--database-url", db_url],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not _children(server.pid):
+            time.sleep(0.2)
+        workers = _children(server.pid)
+        assert workers
+    finally:
+        server.send_signal(signal.SIGKILL)  # no chance to stop its workers itself
+        server.wait(10)
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in workers):
+        time.sleep(0.2)
+    assert not any(Path(f"/proc/{pid}").exists() and _alive(pid) for pid in workers)
+
+
+def _alive(pid: int) -> bool:
+    try:
+        state = Path(f"/proc/{pid}/stat").read_text().rsplit(")", 1)[1].split()[0]
+    except OSError:
+        return False
+    return state != "Z"
