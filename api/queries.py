@@ -30,7 +30,7 @@ def utc(moment: datetime | None) -> datetime | None:
 def as_of(value: datetime | None, settings: Settings) -> datetime:
     """The moment to judge health at: the caller's, else CALLINTEL_RISK_AS_OF, else now."""
     if value is None:
-        return settings.risk_as_of or datetime.now(UTC)
+        return settings.risk_moment()
     return utc(value)  # type: ignore[return-value]
 
 

@@ -22,7 +22,7 @@ __all__ = ["health_dict", "parse_moment", "run_alerts", "run_customers", "run_ti
 def parse_moment(value: str | None, settings: Settings) -> datetime:
     """``--as-of``: an ISO date (its end) or date-time (UTC unless it says); else CALLINTEL_RISK_AS_OF, else now."""
     if value is None:
-        return settings.risk_as_of or datetime.now(UTC)
+        return settings.risk_moment()
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:

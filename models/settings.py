@@ -6,7 +6,7 @@ prints them and the README's configuration table is checked against them.
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
@@ -103,6 +103,10 @@ class Settings(BaseSettings):
         120.0, ge=5,
         description="seconds a worker holds a job without a heartbeat; a dead worker's job is taken over after it.",
     )
+
+    def risk_moment(self) -> datetime:
+        """The moment risk is judged at when none is asked for: CALLINTEL_RISK_AS_OF, else now."""
+        return self.risk_as_of or datetime.now(UTC)
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

@@ -18,7 +18,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from datetime import UTC, datetime
 from multiprocessing.synchronize import Event
 
 from models.settings import Settings
@@ -40,7 +39,7 @@ def refresh_risk(store: Store, settings: Settings) -> int:
     from risk.config import load_config
     from risk.engine import evaluate
 
-    assessments = evaluate(store, load_config(settings.risk_config), settings.risk_as_of or datetime.now(UTC))
+    assessments = evaluate(store, load_config(settings.risk_config), settings.risk_moment())
     return sum(len(a.alerts) for a in assessments)
 
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
@@ -111,7 +110,7 @@ def risk(engines: Engines, stored: StoredInteraction):
     settings, store = engines.settings, engines.store
     if store is None:
         raise RuntimeError("the risk stage needs the worker's store")
-    as_of = settings.risk_as_of or datetime.now(UTC)
+    as_of = settings.risk_moment()
     customer_id = stored.interaction.customer_id
     history = load_history(store, customer_id)
     with store.transaction() as session:
