@@ -163,8 +163,9 @@ def at_risk(request: Request, store: StoreDep, settings: SettingsDep, token: Ris
 @router.get("/customers/{customer_id}")
 def customer_page(customer_id: str, request: Request, store: StoreDep, settings: SettingsDep, token: RiskViewer,
                   days: Annotated[int, Query(ge=14, le=730)] = 120) -> HTMLResponse:
-    view = customer_view(store, settings, customer_id, as_of(None, settings), days)
-    chart = health_chart(view.replay, load_config(settings.risk_config).bands)
+    config = load_config(settings.risk_config)
+    view = customer_view(store, config, customer_id, as_of(None, settings), days)
+    chart = health_chart(view.replay, config.bands)
     return _page(request, "customer.html", token, view=view, chart=chart, days=days,
                  signals=list(zip(view.health.signals, view.health.points, strict=True)),
                  alerts=list_alerts(store, customer_id, 20), calls_visible=token.role != "crm")

@@ -13,7 +13,7 @@ from api.deps import Forbidden
 from models.errors import NotFound
 from models.settings import Settings
 from models.store import FlaggedInteraction, Store, StoredInteraction
-from risk.config import RiskConfig, load_config
+from risk.config import RiskConfig
 from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
@@ -89,12 +89,11 @@ class CustomerView:
     timeline: list[TimelineEntry]
 
 
-def customer_view(store: Store, settings: Settings, customer_id: str, moment: datetime, days: int) -> CustomerView:
+def customer_view(store: Store, config: RiskConfig, customer_id: str, moment: datetime, days: int) -> CustomerView:
     """One customer's health now, weekly health over ``days`` and the timeline of those days."""
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
-    config = load_config(settings.risk_config)
     return CustomerView(history, health(history, moment, config),
                         replay(history, moment - timedelta(days=days), moment, config),
                         timeline(history, moment, config, days))

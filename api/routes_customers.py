@@ -41,7 +41,7 @@ def customers(store: StoreDep, settings: SettingsDep, _: RiskReader, as_of: date
             summary="A customer's health breakdown, weekly replay and timeline")
 def customer_timeline(customer_id: str, store: StoreDep, settings: SettingsDep, _: RiskReader,
                       as_of: datetime | None = None, days: Annotated[int, Query(ge=1, le=3650)] = 90) -> TimelineOut:
-    view = customer_view(store, settings, customer_id, queries.as_of(as_of, settings), days)
+    view = customer_view(store, load_config(settings.risk_config), customer_id, queries.as_of(as_of, settings), days)
     moves = [ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown) for p in view.replay]
     entries = [TimelineEntryOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, ref=e.ref) for e in view.timeline]
     return TimelineOut(health=_risk(view.health, view.history.name), replay=moves, timeline=entries)

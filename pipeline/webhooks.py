@@ -110,10 +110,9 @@ def _delivery(row: WebhookDeliveryRow) -> Delivery:
                     row.delivered_at)
 
 
-def list_subscriptions(store: Store, include_removed: bool = False) -> list[Subscription]:
-    query = select(WebhookSubscriptionRow).order_by(WebhookSubscriptionRow.id)
-    if not include_removed:
-        query = query.where(WebhookSubscriptionRow.active)
+def list_subscriptions(store: Store) -> list[Subscription]:
+    """The live subscriptions (removed ones keep only their delivery log)."""
+    query = select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active).order_by(WebhookSubscriptionRow.id)
     with store.transaction() as session:
         return [_subscription(row) for row in session.scalars(query)]
 
