@@ -106,7 +106,7 @@ def queue(request: Request, store: StoreDep, token: CallViewer, form: Annotated[
     start = (form.page - 1) * PAGE_SIZE
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     return _page(request, "queue.html", token, form=form, rows=rows[start:start + PAGE_SIZE], total=len(rows),
-                 pages=pages, reps=sorted({i.rep for i in store.list_interactions(kind=form.kind) if i.rep}))
+                 pages=pages, reps=store.list_reps(form.kind))
 
 
 def _audio(stored: StoredInteraction) -> Path | None:
@@ -145,7 +145,7 @@ def search(request: Request, store: StoreDep, token: CallViewer,
            q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
     query = q.strip()
     hits = store.search_utterances(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
-    interactions = {i.id: i for i in store.list_interactions()} if hits else {}
+    interactions = {i.id: i for i in store.list_interactions(ids={i for i, _ in hits})} if hits else {}
     rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
     return _page(request, "search.html", token, q=query, rows=rows)
 

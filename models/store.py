@@ -335,14 +335,26 @@ class Store:
             query = select(InteractionRow.id).where(InteractionRow.id.startswith(prefix, autoescape=True))
             return list(session.scalars(query.order_by(InteractionRow.id).limit(10)))
 
-    def list_interactions(self, customer_id: str | None = None, kind: str | None = None) -> list[Interaction]:
+    def list_interactions(self, customer_id: str | None = None, kind: str | None = None,
+                          ids: Iterable[str] | None = None) -> list[Interaction]:
+        """Interactions in time order, of one customer, one kind or with these ids (all when none is given)."""
         query = select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)
         if customer_id:
             query = query.where(InteractionRow.customer_id == customer_id)
         if kind:
             query = query.where(InteractionRow.kind == kind)
+        if ids is not None:
+            query = query.where(InteractionRow.id.in_(list(ids)))
         with self.transaction() as session:
             return [convert.interaction(row) for row in session.scalars(query)]
+
+    def list_reps(self, kind: str | None = None) -> list[str]:
+        """The reps named on interactions (of one kind), sorted."""
+        query = select(InteractionRow.rep).where(InteractionRow.rep.is_not(None)).distinct().order_by(InteractionRow.rep)
+        if kind:
+            query = query.where(InteractionRow.kind == kind)
+        with self.transaction() as session:
+            return list(session.scalars(query))
 
     def list_usage_events(self, customer_id: str | None = None) -> list[UsageEvent]:
         query = select(UsageEventRow).order_by(UsageEventRow.occurred_at, UsageEventRow.id)

@@ -162,3 +162,16 @@ def test_processes_opening_a_new_database_together_take_turns_migrating(tmp_path
     for process in processes:
         process.join(60)
     assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+
+
+def test_interactions_by_id_and_the_reps_named(store):
+    made = []
+    for n, rep in enumerate(("sam", "dana", None, "sam")):
+        interaction, transcript = make_call(f"call-{n}".encode())
+        interaction = interaction.model_copy(update={"rep": rep})
+        store.save_interaction(interaction, transcript)
+        made.append(interaction.id)
+    # same time: in id order
+    assert [i.id for i in store.list_interactions(ids={made[0], made[2]})] == sorted([made[0], made[2]])
+    assert store.list_interactions(ids=set()) == []
+    assert store.list_reps() == ["dana", "sam"] and store.list_reps("ticket") == []
