@@ -91,7 +91,7 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
                 if httpx.get(f"{base}/api/health").status_code == 200:
                     break
             except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read() if process.poll() else "no answer"
+                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read() if process.poll() is not None else "no answer"
                 time.sleep(0.2)
         yield base
     finally:
