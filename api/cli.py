@@ -33,8 +33,10 @@ app = typer.Typer(
 INTERNAL_ERROR = 70
 COMPETITORS_HELP = "Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one)."
 BATCH_HELP = "Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE)."
-MODEL_HELP = "CTranslate2 model directory or name (default: CALLINTEL_WHISPER_MODEL)."
-REP_SPEAKER_HELP = "Mono: the turn label that is the rep (SPEAKER_0 or SPEAKER_1), overriding the cues."
+MODEL_HELP = ("Whisper model: tiny.en or base (bundled), a CTranslate2 directory, or a name to download where online "
+              "(default: CALLINTEL_WHISPER_MODEL, else the bundled tiny.en).")
+REP_SPEAKER_HELP = ("Mono: the voice that is the rep (SPEAKER_0, the first heard, or SPEAKER_1), overriding the cues "
+                    "(default: the recording's sidecar).")
 TEMPERATURE_HELP = "Only this temperature (0: greedy, repeatable); default: fall back from 0.0 to 1.0."
 
 
@@ -394,24 +396,30 @@ def transcribe(
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
     threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (default: CALLINTEL_THREADS).")] = None,
     language: Annotated[str | None, typer.Option(help="Language code; detected when not given.")] = None,
-    rep_channel: Annotated[str, typer.Option(help="Stereo: the rep's channel, left or right.")] = "left",
+    rep_channel: Annotated[str | None, typer.Option(
+        help="Stereo: the rep's channel, left or right (default: the recording's sidecar, else left).")] = None,
     rep_speaker: Annotated[str | None, typer.Option(help=REP_SPEAKER_HELP)] = None,
     vad: Annotated[bool, typer.Option(help="Skip silence with the Silero VAD.")] = True,
+    batched: Annotated[bool, typer.Option(help="Decode the VAD's speech chunks in batches (faster on long calls).")] = True,
+    diarize: Annotated[bool, typer.Option(help="Mono: tell two voices apart by their speaker embeddings.")] = True,
     temperature: Annotated[float | None, typer.Option(min=0, max=1, help=TEMPERATURE_HELP)] = None,
 ) -> None:
-    """Transcribe a recording with faster-whisper; stereo channels become rep and customer."""
+    """Transcribe a recording with faster-whisper; stereo channels become rep and customer, mono voices are told apart."""
     from api.commands import run_transcribe
+    from ingest.metadata import SourceMeta, resolve_meta
     from transcribe.engine import TranscribeOptions
 
-    if rep_channel not in ("left", "right"):
+    if rep_channel not in (None, "left", "right"):
         raise typer.BadParameter("must be left or right", param_hint="--rep-channel")
     if rep_speaker not in (None, "SPEAKER_0", "SPEAKER_1"):
         raise typer.BadParameter("must be SPEAKER_0 or SPEAKER_1", param_hint="--rep-speaker")
+    meta = resolve_meta(audio, SourceMeta(rep_channel=rep_channel, rep_speaker=rep_speaker, language=language))
     settings = get_settings()
-    options = TranscribeOptions(model=model or settings.whisper_model, device=device, compute_type=compute_type,
-                                threads=settings.threads if threads is None else threads, beam_size=beam_size,
-                                vad=vad, language=language, rep_channel=rep_channel, temperature=temperature,
-                                rep_speaker=rep_speaker)
+    options = TranscribeOptions(model=model or settings.whisper_model, cache_dir=settings.model_cache, device=device,
+                                compute_type=compute_type, threads=settings.threads if threads is None else threads,
+                                beam_size=beam_size, vad=vad, batched=batched, diarize=diarize, language=meta.language,
+                                rep_channel=meta.rep_channel or "left", temperature=temperature,
+                                rep_speaker=meta.rep_speaker)
     run_transcribe(audio, options, "json" if json_output else output_format.value)
 
 

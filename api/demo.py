@@ -50,19 +50,7 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
                 out.rule(f"Post-call summary of the top flagged call ({summary.interaction_id})")
                 out.print(Markdown(to_markdown(summary)))
             _riskiest(store, settings, as_of)
-            waiting = _recordings_without_model(store) if not settings.whisper_model else []
-            if waiting:
-                out.print(f"{len(waiting)} recordings ({', '.join(waiting)}) wait for a Whisper model: set "
-                          "CALLINTEL_WHISPER_MODEL to a CTranslate2 directory (e.g. faster-whisper's small.en) and run "
-                          "the demo again to transcribe them too.", markup=False)
-    return 1 if jobs.failed > len(waiting) else 0
-
-
-def _recordings_without_model(store: Store) -> list[str]:
-    """Recordings whose jobs failed because no Whisper model is configured (the demo is offline; none is bundled)."""
-    failed = {job.interaction_id for job in JobQueue(store).jobs("failed")}
-    return [Path(i.source).name for i in store.list_interactions(kind="call")
-            if i.id in failed and i.metadata.get("format") == "audio"]
+    return 1 if jobs.failed else 0
 
 
 def _riskiest(store: Store, settings: Settings, as_of: datetime | None, timelines: int = 2) -> None:

@@ -17,12 +17,16 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.errors import ConfigError
 
-__all__ = ["Settings", "default_database_url", "get_settings"]
+__all__ = ["Settings", "default_database_url", "default_model_cache", "get_settings"]
 
 
 def default_database_url() -> str:
     data_dir = Path(platformdirs.user_data_dir("callintel", appauthor=False))
     return f"sqlite:///{data_dir / 'callintel.db'}"
+
+
+def default_model_cache() -> Path:
+    return Path(platformdirs.user_cache_dir("callintel", appauthor=False))
 
 
 class Settings(BaseSettings):
@@ -46,7 +50,14 @@ class Settings(BaseSettings):
     )
     whisper_model: str | None = Field(
         None,
-        description="faster-whisper model: a local CTranslate2 directory, or a name downloaded on first use where online.",
+        description=(
+            "faster-whisper model: unset for the bundled tiny.en; `base` for the bundled base (the `base` extra); "
+            "a local CTranslate2 directory; or a model name downloaded on first use where online."
+        ),
+    )
+    model_cache: Path = Field(
+        default_factory=default_model_cache,
+        description="where bundled models that ship in parts (Whisper base) are joined, once, and checked on each load.",
     )
     tag_batch_size: int = Field(
         512, ge=1, le=8192,

@@ -49,6 +49,7 @@ class Engines:
         from transcribe.engine import TranscribeOptions, WhisperEngine
 
         options = TranscribeOptions(**{"model": self.settings.whisper_model, "threads": self.settings.threads,
+                                       "cache_dir": self.settings.model_cache,
                                        "rep_channel": rep_channel, "rep_speaker": rep_speaker, **self.whisper_overrides})
         key = (rep_channel, rep_speaker)
         if key not in self.whisper_engines:

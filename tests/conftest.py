@@ -111,11 +111,11 @@ def cli(tmp_path: Path):
 
 
 @pytest.fixture(scope="session")
-def tiny_whisper(tmp_path_factory) -> Path:
-    """A tiny random-weight Whisper built locally (transformers -> CTranslate2), for the real decoding path."""
-    from transcribe.tiny_model import build
+def whisper():
+    """The real default transcriber: the bundled faster-whisper tiny.en (checksum verified), loaded once."""
+    from transcribe.engine import TranscribeOptions, WhisperEngine
 
-    return build(tmp_path_factory.mktemp("whisper") / "tiny-ct2")
+    return WhisperEngine(TranscribeOptions(threads=2))
 
 
 @pytest.fixture(scope="session")

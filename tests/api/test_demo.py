@@ -13,7 +13,7 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
     assert "Flagged-call queue" in run.stdout and "Flagged tickets" in run.stdout
     assert "never sign off" in run.stdout  # the Acme renewal call's price objection, with its evidence
     assert "Post-call summary of the top flagged call" in run.stdout and "Next steps" in run.stdout
-    assert "3 recordings (" in run.stdout and "wait for a Whisper model" in run.stdout
+    assert "analysed 56 (0 failed)" in run.stdout and "wait for a Whisper model" not in run.stdout
     with Store(f"sqlite:///{keep}") as store:
         counts = store.customer_counts()
         assert len(counts) >= 8 and sum(c.calls for c in counts) >= 25 and sum(c.tickets for c in counts) >= 30
@@ -25,7 +25,15 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
         flagged_customers = {row.interaction.customer_id for row in queue}
         assert "acme" in flagged_customers and "stark" not in flagged_customers  # the happy onboarding calls
         jobs = JobQueue(store).counts()
-        assert jobs == {"done": 53, "failed": 3}
+        assert jobs == {"done": 56}
+        # the three recordings are transcribed by the bundled Whisper, one side per channel
+        recordings = [store.get_interaction(i.id) for i in store.list_interactions(kind="call")
+                      if i.metadata["format"] == "audio"]
+        assert len(recordings) == 3 and all(r.transcript.model == "tiny.en" for r in recordings)
+        assert all({u.speaker.role for u in r.transcript.utterances} == {"rep", "customer"} for r in recordings)
+        hooli = next(r for r in recordings if r.interaction.customer_id == "hooli")
+        said = " ".join(u.text for u in hooli.transcript.utterances if u.speaker.role == "customer").lower()
+        assert "cancel" in said and "export" in said
     assert "Customer risk as of 2026-10-30" in run.stdout and "Latest alerts" in run.stdout
     assert "Timeline, last 60 days" in run.stdout and "Health over the last 60 days (weekly)" in run.stdout
     _risk_commands_read_the_kept_database(cli, f"sqlite:///{keep}")
