@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Query, Response
+from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import ApiToken
@@ -19,6 +19,9 @@ from pipeline.webhooks import (
     remove_subscription,
     retry_delivery,
 )
+
+ROW_ID_MAX = 2**63 - 1  # the largest id a database row can have (SQLite and PostgreSQL BIGINT)
+RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
 
 router = APIRouter(prefix="/api/webhooks", tags=["webhooks"])
 Admin = Annotated[ApiToken, Depends(allow("admin"))]
@@ -49,17 +52,17 @@ def subscribe(body: SubscriptionIn, store: StoreDep, _: Admin) -> SubscriptionCr
 
 
 @router.delete("/{subscription_id}", status_code=204, summary="Stop sending to a subscription (its log is kept)")
-def unsubscribe(subscription_id: int, store: StoreDep, _: Admin) -> Response:
+def unsubscribe(subscription_id: RowId, store: StoreDep, _: Admin) -> Response:
     remove_subscription(store, subscription_id)
     return Response(status_code=204)
 
 
 @router.get("/deliveries", response_model=list[Delivery], summary="The delivery log, newest first")
 def deliveries(store: StoreDep, _: Admin, status: Literal["pending", "delivered", "failed"] | None = None,
-               subscription_id: int | None = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[Delivery]:
+               subscription_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[Delivery]:
     return list_deliveries(store, status, subscription_id, limit)
 
 
 @router.post("/deliveries/{delivery_id}/retry", response_model=Delivery, summary="Try a failed delivery again")
-def retry(delivery_id: int, store: StoreDep, _: Admin) -> Delivery:
+def retry(delivery_id: RowId, store: StoreDep, _: Admin) -> Delivery:
     return retry_delivery(store, delivery_id)

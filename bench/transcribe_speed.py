@@ -1,21 +1,26 @@
-"""Transcription speed on the CPU: faster-whisper vs the transformers Whisper pipeline, same model, same audio.
+"""A long call end to end on the CPU, and Whisper's speed and accuracy per model and decoding mode.
 
-    python bench/transcribe_speed.py [--seconds 120] [--runs 3] [--model-dim 64] [--threads 2]
+    python bench/transcribe_speed.py [--minutes 60] [--rtf-minutes 10] [--threads 2] [--runs 1] [--skip-ingest]
 
-Offline there is no pretrained Whisper, so both run the tiny random-weight model
-that transcribe/tiny_model.py builds (the transformers weights and their
-CTranslate2 conversion): the figures compare the two engines' machinery on
-identical weights, greedy (beam 1, temperature 0), no VAD, and both decode
-exactly --tokens tokens per 30 s window (a random model would otherwise stop at
-different points in each engine). Each engine runs
-in its own subprocess so that its peak memory (max RSS) is its own; real-time
-factor = processing time / audio time, best of --runs.
+1. Builds a stereo call of --minutes from the real speech in tests/data/speech (public domain): the rep
+   (left) reads Austen, the customer (right) answers with Kennedy's line, with pauses of 0.3-1.5 s between
+   turns and a 6 s silence every 20 turns. Both channels carry silence while the other side talks.
+2. Runs ``callintel ingest CALL --workers 1`` on it in a fresh SQLite database, with nothing else set: the
+   bundled default model, all five stages (transcribe, tag, metrics, summary, risk). Reports the wall time,
+   the real-time factor and the peak RSS of the process (max RSS of the children).
+3. On the first --rtf-minutes of the same call, in this process, for tiny.en and base, batched and
+   sequential decoding (faster-whisper's BatchedInferencePipeline vs WhisperModel.transcribe, both with
+   Silero VAD skipping each channel's silence): seconds and RTF (processing time / audio time), best of
+   --runs, and the ratio of batched to sequential measured in the same run. Then WER on the six real
+   clips (jiwer; references lower-cased, punctuation dropped). Model loading is outside every clock.
+
+Settings, printed with the figures: int8 on the CPU, beam 5, batch 4, word timestamps on, --threads
+CTranslate2 threads.
 """
 
 from __future__ import annotations
 
 import argparse
-import json
 import os
 import resource
 import subprocess
@@ -23,6 +28,7 @@ import sys
 import tempfile
 import time
 import wave
+from dataclasses import replace
 from pathlib import Path
 
 import numpy as np
@@ -30,98 +36,113 @@ import numpy as np
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
-RATE = 16_000
+
+from tests.speech import AUSTEN, JFK, SPEECH_DIR, clip, jfk_pieces, reference, wer  # noqa: E402
+from transcribe.audio import SAMPLE_RATE  # noqa: E402
 
 
-def make_audio(path: Path, seconds: float) -> None:
-    t = np.arange(int(seconds * RATE)) / RATE
-    bursts = (np.sin(2 * np.pi * 0.25 * t) > 0).astype(np.float32)  # 2 s on, 2 s off
-    samples = 0.3 * np.sin(2 * np.pi * 220 * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)) * bursts
+def build_call(path: Path, minutes: float, seed: int = 0) -> float:
+    """Write the stereo call turn by turn (never whole in memory); returns its length in seconds."""
+    rng = np.random.default_rng(seed)
+    rep, customer = [clip(name) for name in AUSTEN], jfk_pieces()
+    total, turn = int(minutes * 60 * SAMPLE_RATE), 0
+    written = 0
     with wave.open(str(path), "wb") as out:
-        out.setnchannels(1)
-        out.setsampwidth(2)
-        out.setframerate(RATE)
-        out.writeframes((samples * 32767).astype("<i2").tobytes())
+        out.setnchannels(2), out.setsampwidth(2), out.setframerate(SAMPLE_RATE)
+        while written < total:
+            speech = rep[turn % len(rep)] if turn % 2 == 0 else customer[turn % len(customer)]
+            pause = 6.0 if turn % 20 == 19 else float(rng.uniform(0.3, 1.5))
+            voice = np.concatenate([speech, np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32)])
+            voice = voice[: total - written]
+            silent = np.zeros_like(voice)
+            left, right = (voice, silent) if turn % 2 == 0 else (silent, voice)
+            frames = (np.clip(np.stack([left, right], axis=1), -1, 1) * 32767).astype("<i2")
+            out.writeframes(frames.tobytes())
+            written += voice.size
+            turn += 1
+    return written / SAMPLE_RATE
 
 
-def run_engine(engine: str, model_dir: Path, audio: Path, runs: int, threads: int, tokens: int) -> dict:
-    """In this process: load, warm up, time ``runs`` transcriptions of the decoded samples; best time, peak RSS."""
-    from faster_whisper import decode_audio
+def cut(source: Path, target: Path, seconds: float) -> Path:
+    with wave.open(str(source)) as src, wave.open(str(target), "wb") as out:
+        out.setparams(src.getparams())
+        out.writeframes(src.readframes(int(seconds * SAMPLE_RATE)))
+    return target
 
-    samples = decode_audio(str(audio), sampling_rate=RATE)  # both engines get the same float32 array
-    if engine == "faster-whisper":
-        from faster_whisper import WhisperModel
 
-        model = WhisperModel(str(model_dir), device="cpu", compute_type="float32", cpu_threads=threads)
+def run_ingest(call: Path, tmp: Path, threads: int) -> None:
+    env = {**os.environ, "CALLINTEL_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "CALLINTEL_THREADS": str(threads),
+           "CALLINTEL_RISK_AS_OF": "2026-11-01T00:00:00+00:00"}
+    callintel = Path(sys.executable).with_name("callintel")
+    start = time.perf_counter()
+    done = subprocess.run([str(callintel), "ingest", str(call), "--customer", "bench", "--workers", "1"], env=env,
+                          capture_output=True, text=True)
+    wall = time.perf_counter() - start
+    if done.returncode != 0:
+        raise SystemExit(f"callintel ingest failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+    peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+    audio_s = _seconds(call)
+    print(f"callintel ingest, {audio_s / 60:.0f}-minute stereo call, bundled default model, all five stages, 1 worker:")
+    print(f"  wall {wall:.1f} s  RTF {wall / audio_s:.4f}  peak RSS {peak_mb:.0f} MB")
 
-        eot = model.hf_tokenizer.token_to_id("<|endoftext|>")
 
-        def work():
-            segments, _ = model.transcribe(samples, beam_size=1, temperature=0.0, vad_filter=False, language="en",
-                                           condition_on_previous_text=False, without_timestamps=True,
-                                           max_new_tokens=tokens, suppress_tokens=[eot])
-            return "".join(segment.text for segment in segments)
-    else:
-        import torch
-        from transformers import pipeline
+def _seconds(path: Path) -> float:
+    with wave.open(str(path)) as w:
+        return w.getnframes() / w.getframerate()
 
-        torch.set_num_threads(threads)
-        asr = pipeline("automatic-speech-recognition", model=str(model_dir), device="cpu", chunk_length_s=30)
 
-        kwargs = {"num_beams": 1, "do_sample": False, "min_new_tokens": tokens, "max_new_tokens": tokens,
-                  "language": "en", "task": "transcribe"}
-
-        def work():
-            return asr({"raw": samples, "sampling_rate": RATE}, generate_kwargs=kwargs)["text"]
-    text = work()
-    times = []
+def _best(engine, call: Path, runs: int) -> float:
+    best = float("inf")
     for _ in range(runs):
         start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    return {"best_s": min(times), "peak_rss_mb": peak, "chars": len(text)}
+        engine.transcribe(call, "bench")
+        best = min(best, time.perf_counter() - start)
+    return best
+
+
+def _wer(engine) -> float:
+    names = [*AUSTEN, JFK]
+    texts = [" ".join(u.text for u in engine.transcribe(SPEECH_DIR / f"{n}.wav", n).utterances) for n in names]
+    return wer([reference(n) for n in names], texts)
+
+
+def compare_models(call: Path, threads: int, runs: int, cache: Path) -> None:
+    from transcribe.engine import TranscribeOptions, WhisperEngine
+
+    audio_s = _seconds(call)
+    print(f"per model, first {audio_s / 60:.0f} minutes of the call, int8, beam 5, batch 4, {threads} threads, "
+          f"best of {runs}:")
+    for model in ("tiny.en", "base"):
+        try:
+            sequential = WhisperEngine(TranscribeOptions(model=model, threads=threads, batched=False, cache_dir=cache))
+        except Exception as exc:  # base needs the extra
+            print(f"  {model}: not available ({exc})")
+            continue
+        batched = sequential.with_options(replace(sequential.options, batched=True))
+        seconds = {"sequential": _best(sequential, call, runs), "batched": _best(batched, call, runs)}
+        errors = {"sequential": _wer(sequential), "batched": _wer(batched)}
+        for mode in ("sequential", "batched"):
+            print(f"  {model:8s} {mode:10s} {seconds[mode]:7.1f} s  RTF {seconds[mode] / audio_s:.4f}  "
+                  f"WER {errors[mode]:.3f} (6 real clips)")
+        print(f"  {model:8s} batched / sequential time: {seconds['batched'] / seconds['sequential']:.2f}")
 
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--seconds", type=float, default=120.0)
-    parser.add_argument("--runs", type=int, default=3)
-    parser.add_argument("--model-dim", type=int, default=64)
+    parser.add_argument("--minutes", type=float, default=60.0)
+    parser.add_argument("--rtf-minutes", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=64, help="tokens decoded per 30 s window by both engines")
-    parser.add_argument("--worker", nargs=3, metavar=("ENGINE", "MODEL", "AUDIO"), help=argparse.SUPPRESS)
+    parser.add_argument("--runs", type=int, default=1)
+    parser.add_argument("--skip-ingest", action="store_true", help="only the per-model comparison")
     args = parser.parse_args()
-    if args.worker:
-        engine, model, audio = args.worker
-        print(json.dumps(run_engine(engine, Path(model), Path(audio), args.runs, args.threads, args.tokens)))
-        return
-    from transcribe.tiny_model import build
-
-    with tempfile.TemporaryDirectory() as tmp:
-        tmp_path = Path(tmp)
-        build(tmp_path / "ct2", d_model=args.model_dim, hf_dir=tmp_path / "hf")
-        audio = tmp_path / "audio.wav"
-        make_audio(audio, args.seconds)
-        results = {}
-        for engine, model_dir in (("faster-whisper", tmp_path / "ct2"), ("transformers", tmp_path / "hf")):
-            out = subprocess.run(
-                [sys.executable, __file__, "--runs", str(args.runs), "--threads", str(args.threads), "--tokens", str(args.tokens),
-                 "--worker", engine, str(model_dir), str(audio)],
-                capture_output=True, text=True,
-            )
-            if out.returncode != 0:
-                sys.exit(f"{engine} failed:\n{out.stderr[-3000:]}")
-            results[engine] = json.loads(out.stdout.strip().splitlines()[-1])
-    print(f"audio={args.seconds:.0f}s model=tiny random Whisper (d_model={args.model_dim}) device=cpu "
-          f"compute=float32 beam=1 temperature=0 vad=off threads={args.threads} runs={args.runs} (best of) "
-          f"tokens per 30 s window={args.tokens} (end of text suppressed in both)")
-    for engine, figures in results.items():
-        rtf = figures["best_s"] / args.seconds
-        print(f"{engine:15s} RTF {rtf:.4f} ({figures['best_s']:.2f} s)  peak RSS {figures['peak_rss_mb']:.0f} MB  "
-              f"output {figures['chars']} characters")
-    ratio = results["transformers"]["best_s"] / results["faster-whisper"]["best_s"]
-    print(f"faster-whisper is {ratio:.2f}x the speed of the transformers pipeline on the same weights")
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        call = tmp / "long-call.wav"
+        build_call(call, args.minutes)
+        if not args.skip_ingest:
+            run_ingest(call, tmp, args.threads)
+        compare_models(cut(call, tmp / "part.wav", min(args.rtf_minutes, args.minutes) * 60), args.threads, args.runs,
+                       tmp / "cache")
 
 
 if __name__ == "__main__":

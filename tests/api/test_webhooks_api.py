@@ -47,3 +47,12 @@ def test_subscriptions_and_deliveries_over_http(world, tagger):
     assert dropped["status"] == "failed" and dropped["last_error"] == "subscription removed"
     gone = client.delete(f"/api/webhooks/{sid}", headers=admin)
     assert gone.status_code == 404 and gone.json()["message"] == f"no webhook subscription with id '{sid}'"
+
+
+def test_ids_beyond_64_bits_are_a_422_not_a_server_error(world):
+    admin = {"Authorization": f"Bearer {world.tokens['admin']}"}
+    huge = 2**63
+    for method, path in (("DELETE", f"/api/webhooks/{huge}"), ("POST", f"/api/webhooks/deliveries/{huge}/retry"),
+                         ("GET", f"/api/webhooks/deliveries?subscription_id={huge}"), ("DELETE", "/api/webhooks/0")):
+        response = world.client.request(method, path, headers=admin)
+        assert response.status_code == 422 and "error" in response.json(), (path, response.text)
