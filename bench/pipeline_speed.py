@@ -7,10 +7,9 @@ under distinct content, and the 3 bundled stereo recordings --audio-copies times
 fresh SQLite store; each worker is a separate process (as `callintel jobs run --workers N` starts them) that
 loads its models first, then all start together and the clock runs until the queue is empty: steady-state
 throughput, model loading excluded (it is reported on its own line). With CALLINTEL_THREADS unset each of N
-workers gets cores/N threads. Audio uses CALLINTEL_WHISPER_MODEL when set, else the tiny random-weight model
-of transcribe/tiny_model.py (its decoding cost is not a real model's: say so beside the figure); int8, beam 5,
-VAD on, as the pipeline runs it, but temperature 0 only (a random model would otherwise resample at random).
-Best of --runs; the ratio is 2 workers over 1, same process run.
+workers gets cores/N threads. Audio uses CALLINTEL_WHISPER_MODEL when set, else the bundled tiny.en; int8,
+beam 5, VAD on, batched, as the pipeline runs it, but temperature 0 only (repeatable). Best of --runs; the
+ratio is 2 workers over 1, same process run.
 """
 
 from __future__ import annotations
@@ -52,7 +51,7 @@ def populate(url: str, kind: str, copies: int) -> int:
 
 
 def _worker(url: str, settings: Settings, audio: bool, ready, go) -> None:
-    engines = Engines(settings, whisper_overrides={"temperature": 0.0})  # no random fallback: repeatable
+    engines = Engines(settings, whisper_overrides={"temperature": 0.0})  # no fallback resampling: repeatable
     engines.tagger().encode(["warm up"])
     if audio:
         engines.whisper("left", None)
@@ -110,11 +109,7 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         model = os.environ.get("CALLINTEL_WHISPER_MODEL")
-        if not model:
-            from transcribe.tiny_model import build
-
-            model = str(build(tmp / "tiny-whisper"))
-            print("audio: no CALLINTEL_WHISPER_MODEL, so the tiny random-weight Whisper (not a real model's cost)")
+        print(f"audio: Whisper {model or 'tiny.en (bundled)'}")
         settings = Settings(whisper_model=model, database_url=f"sqlite:///{tmp / 'unused.db'}")
         print(f"cpu cores: {os.cpu_count()}; best of {args.runs}; models loaded before the clock starts")
         print(f"{'input':<12}{'workers':>8}{'threads':>8}{'calls':>7}{'seconds':>9}{'calls/min':>11}{'vs 1':>7}{'load s':>8}")

@@ -80,8 +80,12 @@ def mix(path: Path, turns: list[tuple[str, np.ndarray]], gap_s: float = 0.3, ste
     return write_wav(path, *channels), truth
 
 
-def voice_at(truth: list[Turn], t: float) -> str | None:
-    """Who was speaking at ``t`` (the nearest turn within half a gap), from the mix's truth."""
-    nearest = min(truth, key=lambda turn: 0.0 if turn.start_s <= t <= turn.end_s else
-                  min(abs(t - turn.start_s), abs(t - turn.end_s)))
-    return nearest.voice
+def turn_at(truth: list[Turn], t: float) -> int:
+    """The index of the turn nearest to ``t`` (the one under it, else the closest edge), from the mix's truth."""
+    return min(range(len(truth)), key=lambda n: 0.0 if truth[n].start_s <= t <= truth[n].end_s else
+               min(abs(t - truth[n].start_s), abs(t - truth[n].end_s)))
+
+
+def voice_at(truth: list[Turn], t: float) -> str:
+    """Who was speaking at ``t``, from the mix's truth."""
+    return truth[turn_at(truth, t)].voice

@@ -52,16 +52,16 @@ class VoiceEncoder:
     """Resemblyzer's speaker encoder on the CPU, its bundled weights checked first."""
 
     def __init__(self) -> None:
-        weights = _weights()
-        actual = sha256_of(weights)
-        if actual != VOICE_SHA256:
-            raise ModelUnavailable(f"SHA-256 is {actual}, expected {VOICE_SHA256}; refusing to load", weights)
         import warnings
 
         with warnings.catch_warnings():  # webrtcvad, imported by resemblyzer, still imports pkg_resources
             warnings.simplefilter("ignore")
+            weights = _weights()  # imports the package
             from resemblyzer import VoiceEncoder as Encoder
             from resemblyzer.audio import normalize_volume
+        actual = sha256_of(weights)
+        if actual != VOICE_SHA256:
+            raise ModelUnavailable(f"SHA-256 is {actual}, expected {VOICE_SHA256}; refusing to load", weights)
         self._normalize = normalize_volume
         self._encoder = Encoder("cpu", verbose=False, weights_fpath=weights)
 

@@ -17,6 +17,7 @@ ends where the speaker changes or the words pause for ``pause_s``.
 
 from __future__ import annotations
 
+import bisect
 import logging
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
@@ -134,7 +135,7 @@ class WhisperEngine:
             if on_progress is not None:
                 on_progress(duration)
         pieces.sort(key=lambda p: (p.start, p.speaker.label))
-        pieces = self._voiced(pieces, voices) if mono else self._split(pieces, None)
+        pieces = self._voiced(pieces, voices) if mono else self._split(pieces, None, _other_side_starts(pieces))
         utterances = assign_roles(rep_label=self.options.rep_speaker if mono else None, utterances=[
             Utterance(index=i, speaker=p.speaker, start_s=p.start, end_s=p.end, text=p.text, words=p.words or None)
             for i, p in enumerate(sorted(pieces, key=lambda p: (p.start, p.speaker.label)))
@@ -200,15 +201,19 @@ class WhisperEngine:
             return self._split(pieces, [[next(labels) for _ in p.words] for p in pieces])
         return [_Piece(p.start, p.end, p.text, p.words, Speaker(label=f"SPEAKER_{next(labels)}")) for p in pieces]
 
-    def _split(self, pieces: list[_Piece], voices: list[list[int]] | None) -> list[_Piece]:
-        """Pieces cut where the words pause for pause_s or (mono) the voice changes."""
+    def _split(self, pieces: list[_Piece], voices: list[list[int]] | None,
+               others: dict[str, list[float]] | None = None) -> list[_Piece]:
+        """Pieces cut where the words pause for pause_s, (mono) the voice changes, or (stereo) the other side
+        starts to speak between two words (``others``: each speaker's label -> the other side's word starts)."""
         out = []
         for n, piece in enumerate(pieces):
             labels = voices[n] if voices is not None else [None] * len(piece.words)
+            heard = (others or {}).get(piece.speaker.label, [])
             runs: list[list[int]] = []
             for i, word in enumerate(piece.words):
                 if not runs or word.start_s - piece.words[i - 1].end_s >= self.options.pause_s \
-                        or labels[i] != labels[i - 1]:
+                        or labels[i] != labels[i - 1] \
+                        or bisect.bisect_left(heard, word.start_s) > bisect.bisect_right(heard, piece.words[i - 1].end_s):
                     runs.append([])
                 runs[-1].append(i)
             if len(runs) <= 1:
@@ -221,3 +226,11 @@ class WhisperEngine:
                 speaker = piece.speaker if labels[run[0]] is None else Speaker(label=f"SPEAKER_{labels[run[0]]}")
                 out.append(_Piece(words[0].start_s, words[-1].end_s, " ".join(w.text for w in words), words, speaker))
         return out
+
+
+def _other_side_starts(pieces: list[_Piece]) -> dict[str, list[float]]:
+    """Stereo: for each side's label, the sorted start times of the other side's words."""
+    starts: dict[str, list[float]] = {}
+    for piece in pieces:
+        starts.setdefault(piece.speaker.label, []).extend(w.start_s for w in piece.words)
+    return {label: sorted(t for other, times in starts.items() if other != label for t in times) for label in starts}

@@ -10,7 +10,7 @@ import pytest
 from models.errors import MalformedSource, SourceNotFound, UnsupportedSource
 from models.records import Transcript
 from tests.audio import tone, write_wav
-from tests.speech import AUSTEN, JFK, SPEECH_DIR, mix, reference, two_voice_turns, voice_at, wer
+from tests.speech import AUSTEN, JFK, SPEECH_DIR, mix, reference, turn_at, two_voice_turns, voice_at, wer
 from transcribe.audio import SAMPLE_RATE
 from transcribe.engine import WhisperEngine
 
@@ -64,6 +64,15 @@ def test_stereo_channels_become_rep_and_customer(whisper, tmp_path, rep_channel)
     assert starts == sorted(starts)
     austen_side = "rep" if rep_channel == "left" else "customer"
     assert wer([" ".join(reference(n) for n in AUSTEN)], [" ".join(said[austen_side])]) <= 0.15
+
+
+def test_stereo_turns_end_where_the_other_side_speaks(whisper, tmp_path):
+    """Pauses of 0.3 s: shorter than an utterance's pause, so the other channel's words must cut the turns."""
+    path, truth = mix(tmp_path / "quick.wav", two_voice_turns(), gap_s=0.3, stereo=True)
+    transcript = whisper.transcribe(path, "int_quick")
+    for u in transcript.utterances:
+        assert len({turn_at(truth, (w.start_s + w.end_s) / 2) for w in u.words}) == 1, u.text
+    assert [u.speaker.role for u in transcript.utterances][:4] == ["rep", "customer", "rep", "customer"]
 
 
 def test_mono_two_voices_are_told_apart(whisper, tmp_path):
