@@ -1,6 +1,7 @@
 """A long call end to end on the CPU, and Whisper's speed and accuracy per model and decoding mode.
 
-    python bench/transcribe_speed.py [--minutes 60] [--rtf-minutes 10] [--threads 2] [--runs 1] [--skip-ingest]
+    python bench/transcribe_speed.py [--minutes 60] [--rtf-minutes 10] [--threads 2] [--runs 1]
+                                     [--parts ingest models mono]
 
 1. Builds a stereo call of --minutes from the real speech in tests/data/speech (public domain): the rep
    (left) reads Austen, the customer (right) answers with Kennedy's line, with pauses of 0.3-1.5 s between
@@ -13,6 +14,8 @@
    Silero VAD skipping each channel's silence): seconds and RTF (processing time / audio time), best of
    --runs, and the ratio of batched to sequential measured in the same run. Then WER on the six real
    clips (jiwer; references lower-cased, punctuation dropped). Model loading is outside every clock.
+4. The same minutes mixed down to mono: with and without diarization (seconds, ratio), and the share of
+   words attributed to the right speaker (truth: the louder channel under each word in the stereo call).
 
 Settings, printed with the figures: int8 on the CPU, beam 5, batch 4, word timestamps on, --threads
 CTranslate2 threads.
@@ -127,22 +130,54 @@ def compare_models(call: Path, threads: int, runs: int, cache: Path) -> None:
         print(f"  {model:8s} batched / sequential time: {seconds['batched'] / seconds['sequential']:.2f}")
 
 
+def compare_diarization(call: Path, tmp: Path, threads: int, runs: int) -> None:
+    """The stereo cut mixed down to mono: tiny.en with and without diarization, and how many words land on the
+    right speaker (the truth: the channel that is louder under the word in the stereo original)."""
+    from transcribe.audio import load_audio
+    from transcribe.engine import TranscribeOptions, WhisperEngine
+    from tests.audio import write_wav
+
+    left, right = load_audio(call).channels
+    mono = write_wav(tmp / "mono.wav", (left + right).astype(np.float32))
+    plain = WhisperEngine(TranscribeOptions(threads=threads, diarize=False))
+    diarized = plain.with_options(replace(plain.options, diarize=True))
+    seconds = {"off": _best(plain, mono, runs), "on": _best(diarized, mono, runs)}
+    transcript = diarized.transcribe(mono, "bench")
+    right_words = total = 0
+    for u in transcript.utterances:
+        for w in u.words or []:
+            a, b = int(w.start_s * SAMPLE_RATE), max(int(w.end_s * SAMPLE_RATE), int(w.start_s * SAMPLE_RATE) + 1)
+            louder_left = float(np.abs(left[a:b]).sum()) >= float(np.abs(right[a:b]).sum())
+            right_words += louder_left == (u.speaker.label == "SPEAKER_0")
+            total += 1
+    audio_s = left.size / SAMPLE_RATE
+    print(f"mono diarization, the same {audio_s / 60:.0f} minutes mixed to one channel, tiny.en batched, "
+          f"best of {runs}:")
+    print(f"  without {seconds['off']:.1f} s (RTF {seconds['off'] / audio_s:.4f})  with {seconds['on']:.1f} s "
+          f"(RTF {seconds['on'] / audio_s:.4f})  ratio {seconds['on'] / seconds['off']:.2f}")
+    print(f"  words on the right speaker: {right_words}/{total} = {right_words / max(total, 1):.3f}")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--rtf-minutes", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--skip-ingest", action="store_true", help="only the per-model comparison")
+    parser.add_argument("--parts", nargs="+", choices=("ingest", "models", "mono"), default=["ingest", "models", "mono"],
+                        help="which measurements to run (default: all three)")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         call = tmp / "long-call.wav"
         build_call(call, args.minutes)
-        if not args.skip_ingest:
+        if "ingest" in args.parts:
             run_ingest(call, tmp, args.threads)
-        compare_models(cut(call, tmp / "part.wav", min(args.rtf_minutes, args.minutes) * 60), args.threads, args.runs,
-                       tmp / "cache")
+        part = cut(call, tmp / "part.wav", min(args.rtf_minutes, args.minutes) * 60)
+        if "models" in args.parts:
+            compare_models(part, args.threads, args.runs, tmp / "cache")
+        if "mono" in args.parts:
+            compare_diarization(part, tmp, args.threads, args.runs)
 
 
 if __name__ == "__main__":

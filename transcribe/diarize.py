@@ -26,7 +26,7 @@ __all__ = ["VOICE_SHA256", "Voices", "VoiceEncoder", "cluster_voices", "load_voi
 
 logger = logging.getLogger("callintel.transcribe")
 VOICE_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
-PARTIAL_RATE = 4  # embeddings per second of audio
+PARTIAL_RATE = 2  # embeddings per second of audio
 MAX_CLUSTERED = 1500
 MIN_SPEECH_PARTIALS = 6  # fewer speech vectors than this (about 1.5 s of speech): one voice
 SAME_SPEAKER_COS = 0.80

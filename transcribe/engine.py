@@ -3,9 +3,12 @@
 The model is the bundled tiny.en unless another is given (transcribe/bundled.py). Decoding is set for
 calls: Silero VAD skips silence, each 30 s chunk is decoded without the previous text as a prompt
 (with it, a model can repeat a whole block), and three guards drop what a model invents on silence and
-noise: faster-whisper's no-speech test (``no_speech_threshold`` with ``log_prob_threshold``), its
-``hallucination_silence_threshold`` (skips silent stretches around a doubtful segment), and ours,
-which drops a segment that still repeats itself (``compression_ratio_threshold``) after the fallbacks.
+noise: faster-whisper's no-speech test (``no_speech_threshold`` with ``log_prob_threshold``) and, in
+sequential decoding, its temperature fallback on repetitive output (``compression_ratio_threshold``)
+and ``hallucination_silence_threshold`` (skips silent stretches around a doubtful segment); and ours,
+which drops a segment caught in a loop: one to four words said LOOP_REPEATS times back to back
+("thank you thank you thank you ...", six times or more). The batched pipeline has no fallback, and its segments are
+whole VAD chunks, where a compression ratio says nothing about loops.
 
 Stereo recordings are transcribed channel by channel: the rep's channel (``rep_channel``, default
 left) gives role ``rep``, the other ``customer``; the utterances are merged in time order. Mono
@@ -36,6 +39,7 @@ from transcribe.roles import assign_roles
 __all__ = ["ENGINE", "TranscribeOptions", "WhisperEngine"]
 
 ENGINE = "faster-whisper"
+LOOP_REPEATS = 6
 logger = logging.getLogger("callintel.transcribe")
 
 
@@ -182,8 +186,8 @@ class WhisperEngine:
             text = segment.text.strip()
             if not text or segment.start >= duration:
                 continue
-            if segment.compression_ratio > self.options.compression_ratio_threshold:
-                logger.info("dropped a repeating segment at %.1f s: %.60s", segment.start, text)
+            if _looping(text.lower().split()):
+                logger.info("dropped a looping segment at %.1f s: %.60s", segment.start, text)
                 continue
             words = [Word(text=w.word.strip(), start_s=clip(w.start), end_s=clip(max(w.end, w.start)),
                           probability=min(max(w.probability, 0.0), 1.0)) for w in segment.words or [] if w.word.strip()]
@@ -234,3 +238,14 @@ def _other_side_starts(pieces: list[_Piece]) -> dict[str, list[float]]:
     for piece in pieces:
         starts.setdefault(piece.speaker.label, []).extend(w.start_s for w in piece.words)
     return {label: sorted(t for other, times in starts.items() if other != label for t in times) for label in starts}
+
+
+def _looping(words: list[str]) -> bool:
+    """The same one to four words repeated LOOP_REPEATS times back to back: a decoder's loop, not speech."""
+    words = [w.strip(".,!?;:") for w in words]
+    for n in range(1, 5):
+        for start in range(len(words) - n * LOOP_REPEATS + 1):
+            gram = words[start:start + n]
+            if all(words[start + k * n:start + (k + 1) * n] == gram for k in range(1, LOOP_REPEATS)):
+                return True
+    return False

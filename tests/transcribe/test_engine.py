@@ -190,3 +190,26 @@ def test_truncated_audio_gives_what_is_there_or_one_error(whisper, tmp_path):
 def test_missing_audio(whisper, tmp_path):
     with pytest.raises(SourceNotFound):
         whisper.transcribe(tmp_path / "nope.wav", "int_missing")
+
+
+def test_a_decoder_loop_is_dropped_and_repeated_speech_is_not():
+    from transcribe.engine import _looping
+
+    assert _looping("Thank you. Thank you. Thank you. Thank you. Thank you. Thank you.".lower().split())
+    assert _looping("so the so the so the so the so the so the so the".split())
+    assert not _looping("no no no no".split())  # people do say that
+    jfk = "ask not what your country can do for you and so my fellow americans ask what you can do for your country"
+    assert not _looping((jfk + " " + jfk).split())  # the same line said twice is speech, however repetitive
+
+
+def test_a_customer_who_repeats_themselves_is_still_heard(whisper, tmp_path):
+    """Kennedy's line said five times on the customer's channel, between the rep's turns: every time is kept."""
+    from tests.speech import clip, jfk_pieces
+
+    turns = []
+    for n in range(5):
+        turns += [("austen", clip(AUSTEN[n])), ("jfk", jfk_pieces()[1])]
+    path, truth = mix(tmp_path / "repeats.wav", turns, gap_s=1.0, stereo=True)
+    transcript = whisper.transcribe(path, "int_repeats")
+    heard = [u for u in transcript.utterances if u.speaker.role == "customer" and "country" in u.text.lower()]
+    assert len(heard) == 5, [u.text for u in transcript.utterances]
