@@ -1,6 +1,6 @@
 """Pipeline throughput: calls per minute through transcribe -> tag -> metrics -> summary, with 1 and 2 workers.
 
-    python bench/pipeline_speed.py [--copies 4] [--audio-copies 4] [--runs 2] [--workers 1 2]
+    python bench/pipeline_speed.py [--copies 4] [--audio-copies 4] [--runs 2] [--workers 1 2] [--kinds transcripts audio]
 
 Inputs: the bundled transcripts (samples/calls: JSON, WebVTT, SRT, text; 22 calls) stored --copies times
 under distinct content, and the 3 bundled stereo recordings --audio-copies times. Each configuration gets a
@@ -105,6 +105,7 @@ def main() -> None:
     parser.add_argument("--audio-copies", type=int, default=4)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
+    parser.add_argument("--kinds", nargs="+", choices=("transcripts", "audio"), default=["transcripts", "audio"])
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
@@ -114,6 +115,8 @@ def main() -> None:
         print(f"cpu cores: {os.cpu_count()}; best of {args.runs}; models loaded before the clock starts")
         print(f"{'input':<12}{'workers':>8}{'threads':>8}{'calls':>7}{'seconds':>9}{'calls/min':>11}{'vs 1':>7}{'load s':>8}")
         for kind, copies in (("transcripts", args.copies), ("audio", args.audio_copies)):
+            if kind not in args.kinds:
+                continue
             base = None
             for workers in args.workers:
                 row = measure(kind, copies, workers, args.runs, settings, tmp)

@@ -8,7 +8,8 @@
    turns and a 6 s silence every 20 turns. Both channels carry silence while the other side talks.
 2. Runs ``callintel ingest CALL --workers 1`` on it in a fresh SQLite database, with nothing else set: the
    bundled default model, all five stages (transcribe, tag, metrics, summary, risk). Reports the wall time,
-   the real-time factor and the peak RSS of the process (max RSS of the children).
+   the real-time factor and the peak RSS of the process (max RSS of the children), and the WER of each
+   side's whole transcript against the script the call was built from.
 3. On the first --rtf-minutes of the same call, in this process, for tiny.en and base, batched and
    sequential decoding (faster-whisper's BatchedInferencePipeline vs WhisperModel.transcribe, both with
    Silero VAD skipping each channel's silence): seconds and RTF (processing time / audio time), best of
@@ -40,20 +41,24 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
-from tests.speech import AUSTEN, JFK, SPEECH_DIR, clip, jfk_pieces, reference, wer  # noqa: E402
+from tests.speech import AUSTEN, JFK, JFK_PIECE_TEXTS, SPEECH_DIR, clip, jfk_pieces, reference, wer  # noqa: E402
 from transcribe.audio import SAMPLE_RATE  # noqa: E402
 
 
-def build_call(path: Path, minutes: float, seed: int = 0) -> float:
-    """Write the stereo call turn by turn (never whole in memory); returns its length in seconds."""
+def build_call(path: Path, minutes: float, seed: int = 0) -> dict[str, str]:
+    """Write the stereo call turn by turn (never whole in memory); returns what each side says, in order
+    (the last turn may be cut short)."""
     rng = np.random.default_rng(seed)
     rep, customer = [clip(name) for name in AUSTEN], jfk_pieces()
+    said: dict[str, list[str]] = {"rep": [], "customer": []}
     total, turn = int(minutes * 60 * SAMPLE_RATE), 0
     written = 0
     with wave.open(str(path), "wb") as out:
         out.setnchannels(2), out.setsampwidth(2), out.setframerate(SAMPLE_RATE)
         while written < total:
             speech = rep[turn % len(rep)] if turn % 2 == 0 else customer[turn % len(customer)]
+            said["rep" if turn % 2 == 0 else "customer"].append(
+                reference(AUSTEN[turn % len(rep)]) if turn % 2 == 0 else JFK_PIECE_TEXTS[turn % len(customer)])
             pause = 6.0 if turn % 20 == 19 else float(rng.uniform(0.3, 1.5))
             voice = np.concatenate([speech, np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32)])
             voice = voice[: total - written]
@@ -63,7 +68,7 @@ def build_call(path: Path, minutes: float, seed: int = 0) -> float:
             out.writeframes(frames.tobytes())
             written += voice.size
             turn += 1
-    return written / SAMPLE_RATE
+    return {role: " ".join(texts) for role, texts in said.items()}
 
 
 def cut(source: Path, target: Path, seconds: float) -> Path:
@@ -73,7 +78,7 @@ def cut(source: Path, target: Path, seconds: float) -> Path:
     return target
 
 
-def run_ingest(call: Path, tmp: Path, threads: int) -> None:
+def run_ingest(call: Path, tmp: Path, threads: int, said: dict[str, str]) -> None:
     env = {**os.environ, "CALLINTEL_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "CALLINTEL_THREADS": str(threads),
            "CALLINTEL_RISK_AS_OF": "2026-11-01T00:00:00+00:00"}
     callintel = Path(sys.executable).with_name("callintel")
@@ -87,6 +92,13 @@ def run_ingest(call: Path, tmp: Path, threads: int) -> None:
     audio_s = _seconds(call)
     print(f"callintel ingest, {audio_s / 60:.0f}-minute stereo call, bundled default model, all five stages, 1 worker:")
     print(f"  wall {wall:.1f} s  RTF {wall / audio_s:.4f}  peak RSS {peak_mb:.0f} MB")
+    from models.store import Store
+
+    with Store(env["CALLINTEL_DATABASE_URL"]) as store:
+        (stored,) = [store.get_interaction(i.id) for i in store.list_interactions(kind="call")]
+    heard = {role: [u.text for u in stored.transcript.utterances if u.speaker.role == role] for role in said}
+    print("  WER of the whole call against its script: " + ", ".join(
+        f"{role} {wer([said[role]], [' '.join(heard[role])]):.3f} ({len(heard[role])} utterances)" for role in said))
 
 
 def _seconds(path: Path) -> float:
@@ -170,9 +182,9 @@ def main() -> None:
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         call = tmp / "long-call.wav"
-        build_call(call, args.minutes)
+        said = build_call(call, args.minutes)
         if "ingest" in args.parts:
-            run_ingest(call, tmp, args.threads)
+            run_ingest(call, tmp, args.threads, said)
         part = cut(call, tmp / "part.wav", min(args.rtf_minutes, args.minutes) * 60)
         if "models" in args.parts:
             compare_models(part, args.threads, args.runs, tmp / "cache")

@@ -17,6 +17,8 @@ AUSTEN = tuple(f"sense_and_sensibility_01_austen_64kb-{n}" for n in ("0870", "08
 JFK = "jfk"
 # JFK's clip cut at its two pauses (seconds): "And so, my fellow Americans," / "ask not ... for you," / "ask ..."
 JFK_CUTS = ((0.0, 2.5), (2.6, 7.6), (7.6, 11.0))
+JFK_PIECE_TEXTS = ("And so, my fellow Americans,", "ask not what your country can do for you,",
+                   "ask what you can do for your country.")
 
 
 def clip(name: str) -> np.ndarray:

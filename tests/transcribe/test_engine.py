@@ -213,3 +213,29 @@ def test_a_customer_who_repeats_themselves_is_still_heard(whisper, tmp_path):
     transcript = whisper.transcribe(path, "int_repeats")
     heard = [u for u in transcript.utterances if u.speaker.role == "customer" and "country" in u.text.lower()]
     assert len(heard) == 5, [u.text for u in transcript.utterances]
+
+
+@pytest.mark.parametrize("batched", [True, False], ids=["batched", "sequential"])
+def test_decoding_uses_the_call_settings(whisper, batched, monkeypatch):
+    """What faster-whisper is asked for: VAD, no previous text as a prompt, the no-speech guard, and (sequential)
+    the hallucination-silence guard; the documented defaults of TranscribeOptions."""
+    engine = _engine(whisper, batched=batched)
+    seen = {}
+    target = engine.model if not batched else None
+
+    def spy(original):
+        def call(audio, **kwargs):
+            seen.update(kwargs)
+            return original(audio, **kwargs)
+        return call
+
+    if batched:
+        engine.transcribe(SPEECH_DIR / f"{JFK}.wav", "int_warm")  # builds the batched pipeline
+        monkeypatch.setattr(engine._batched, "transcribe", spy(engine._batched.transcribe))
+    else:
+        monkeypatch.setattr(target, "transcribe", spy(target.transcribe))
+    engine.transcribe(SPEECH_DIR / f"{JFK}.wav", "int_settings")
+    assert seen["vad_filter"] is True and seen["condition_on_previous_text"] is False
+    assert seen["no_speech_threshold"] == 0.6 and seen["log_prob_threshold"] == -1.0 and seen["word_timestamps"]
+    assert seen["beam_size"] == 5 and seen.get("hallucination_silence_threshold") == (None if batched else 2.0)
+    assert (seen.get("batch_size") == 4) == batched
