@@ -32,6 +32,9 @@ TICKET_TEXT_COLUMNS = ("body", "text", "message")
 ATTRIBUTION = re.compile(r"^On .{4,200}?wrote:\s*$")
 OUTLOOK_SEPARATOR = re.compile(r"^-{2,}\s*Original Message\s*-{2,}\s*$", re.IGNORECASE)
 HEADER_LINE = re.compile(r"^(From|Sent|Date|To|Cc|Subject):\s*(.*)$", re.IGNORECASE)
+MAX_SENDER_CHARS = 998
+MAX_HEADER_CHARS = 8192
+READ_HEADERS = ("from", "subject", "date")
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)+", re.IGNORECASE)
 
 
@@ -93,7 +96,10 @@ def _body(message: email.message.EmailMessage, path: Path) -> str:
 
 
 def _sender(text: str) -> str:
-    """The address in an attribution or From: line, else the name."""
+    """The address in an attribution or From: line, else the name. Only the first MAX_SENDER_CHARS are read
+    (RFC 5322's line limit): the address parser and the search are not linear, and a hostile email can send
+    a From: line of any length."""
+    text = text[:MAX_SENDER_CHARS]
     addresses = [addr or name for name, addr in getaddresses([text]) if addr or name]
     found = re.search(r"[\w.+-]+@[\w-]+(\.[\w-]+)+", text)
     return (found.group(0) if found else addresses[0] if addresses else text).strip().lower()
@@ -130,6 +136,10 @@ def split_thread(body: str, newest_sender: str) -> list[tuple[str, str]]:
 
 def read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...] = ()) -> IngestItem:
     message = email.message_from_bytes(data, policy=policy.default)
+    for name, raw in message.raw_items():  # before the header parser, which is not linear, reads them
+        if name.lower() in READ_HEADERS and len(raw) > MAX_HEADER_CHARS:
+            raise MalformedSource(f"the {name} header is {len(raw)} characters long (at most {MAX_HEADER_CHARS})",
+                                  path)
     if not message.get("From") and not message.get("Subject"):
         raise MalformedSource("not an email: no From or Subject header", path)
     try:

@@ -45,8 +45,12 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={t},v1={digest}"
 
 
-def verify_signature(secret: str, header: str, body: bytes, tolerance_s: int = 300, now: float | None = None) -> bool:
-    """True when ``header`` signs ``body`` with ``secret`` and is no older than ``tolerance_s``."""
+def verify_signature(secret: str, header: str | None, body: bytes, tolerance_s: int = 300,
+                     now: float | None = None) -> bool:
+    """True when ``header`` signs ``body`` with ``secret`` and is no older than ``tolerance_s``; False for anything
+    else, a missing or non-ASCII header included (what a receiver gets is untrusted)."""
+    if not isinstance(header, str) or not header.isascii():
+        return False
     try:
         parts = dict(item.split("=", 1) for item in header.split(","))
         timestamp = int(parts["t"])
@@ -62,6 +66,12 @@ def add_subscription(store: Store, url: str, events: list[str], secret: str | No
     """Subscribe ``url`` to ``events``; returns its id and signing secret."""
     if not url.startswith(("http://", "https://")):
         raise InputError(f"not an http(s) URL: {url!r}")
+    try:
+        parsed = httpx.URL(url)  # the parser the deliveries use
+    except (httpx.InvalidURL, ValueError, TypeError) as exc:
+        raise InputError(f"not a valid URL: {url!r} ({exc})") from None
+    if not parsed.host:
+        raise InputError(f"not a valid URL: {url!r} (no host)")
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if not events or unknown:
         raise InputError(f"unknown events {unknown or events} (expected some of {', '.join(EVENT_TYPES)})")
@@ -167,9 +177,9 @@ def _attempt(client: httpx.Client, row: WebhookDeliveryRow, subscription: Webhoo
                "X-Callintel-Delivery": row.event_id, "X-Callintel-Signature": sign(subscription.secret, body)}
     try:
         response = client.post(subscription.url, content=body, headers=headers)
-    except httpx.HTTPError as exc:
+    except Exception as exc:  # any failure is a failed attempt (a bad URL stored earlier too), never a dead worker
         row.last_status = None
-        return f"{type(exc).__name__}: {exc}"
+        return f"{type(exc).__name__}: {exc}"[:500]
     row.last_status = response.status_code
     return None if response.is_success else f"HTTP {response.status_code}"
 

@@ -144,6 +144,28 @@ def test_html_only_email(tmp_path):
     assert _one(path).transcript.utterances[0].text == "Please cancel our plan."
 
 
+@pytest.mark.parametrize("sender", ['"' + "a" * 120_000, "a." * 60_000, "a@" * 60_000])
+def test_a_hostile_from_header_is_refused_in_one_line_before_it_is_parsed(tmp_path, sender):
+    """The stdlib's address parser takes seconds on these (4.4 s for the dots): their length is checked first."""
+    path = tmp_path / "hostile.eml"
+    path.write_text(f"From: {sender}\nSubject: Hi\n\nPlease cancel our plan.\n")
+    with pytest.raises(MalformedSource, match=r"the From header is 1200\d\d characters long \(at most 8192\)"):
+        read_source(path)
+
+
+def test_a_long_from_line_inside_a_thread_is_read_only_as_far_as_a_line_goes(tmp_path):
+    from ingest.tickets import MAX_SENDER_CHARS, _sender
+
+    quoted = "x" * 100_000 + " <late@example.com>"
+    assert _sender(quoted) == "x" * MAX_SENDER_CHARS  # the address past the line limit is never searched for
+    assert _sender("Sam Jones <sam@globex.com>") == "sam@globex.com"
+    path = tmp_path / "thread.eml"
+    path.write_text("From: sam@globex.com\nSubject: Re: Export\n\nAny news?\n\n"
+                    "-----Original Message-----\nFrom: " + "a." * 60_000 + "\nSubject: Export\n\nHow do I export?\n")
+    utterances = _one(path, IngestDefaults(customer_id="globex")).transcript.utterances
+    assert [u.text for u in utterances] == ["How do I export?", "Any news?"]
+
+
 def test_csv_tickets_group_rows_into_threads(tmp_path):
     path = tmp_path / "tickets.csv"
     path.write_text("ticket_id,customer_id,created_at,subject,from,body\n"

@@ -74,6 +74,21 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(store,
     assert (row.status, row.attempts) == ("failed", 2) and row.last_error.startswith("ConnectError")
 
 
+def test_a_delivery_that_raises_anything_is_a_failed_attempt_not_a_dead_worker(store):
+    """A URL stored before URLs were parsed (http://[::1/ passed the old check): httpx raises InvalidURL."""
+    from models.outbox import emit
+    from models.tables import WebhookSubscriptionRow
+
+    add_subscription(store, "http://127.0.0.1:9/hooks", ["interaction.analysed"])
+    with store.transaction() as session:
+        session.execute(update(WebhookSubscriptionRow).values(url="http://[::1/"))
+        emit(session, "interaction.analysed", "interaction.analysed:y", {"interaction_id": "y"})
+    assert deliver_due(store).retrying == 1
+    with store.transaction() as session:
+        (row,) = session.scalars(select(WebhookDeliveryRow))
+    assert row.attempts == 1 and row.last_error.startswith("InvalidURL")
+
+
 def test_signatures_refuse_tampering_and_replays():
     body = b'{"id": "e1"}'
     header = sign("s3cret", body)
@@ -83,6 +98,11 @@ def test_signatures_refuse_tampering_and_replays():
     old = sign("s3cret", body, timestamp=int(time.time()) - 600)
     assert not verify_signature("s3cret", old, body)  # replayed ten minutes later
     assert not verify_signature("s3cret", "garbage", body)
+    # what a receiver is sent is untrusted: a missing header or one with non-ASCII text is False, never an exception
+    assert not verify_signature("s3cret", None, body)
+    assert not verify_signature("s3cret", header.replace("v1=", "v1=é"), body)
+    assert not verify_signature("s3cret", header[:-4] + "ñññ", body)
+    assert not verify_signature("s3cret", "t=١٢٣,v1=abc", body)
 
 
 def test_subscriptions_check_their_url_and_events(store):
@@ -92,3 +112,6 @@ def test_subscriptions_check_their_url_and_events(store):
         add_subscription(store, "ftp://x", ["interaction.analysed"])
     with pytest.raises(InputError, match="unknown events"):
         add_subscription(store, "http://x", ["interaction.deleted"])
+    for broken in ("http://[::1/", "http://", "http://:80/path"):
+        with pytest.raises(InputError, match="not a valid URL"):
+            add_subscription(store, broken, ["interaction.analysed"])
