@@ -9,6 +9,7 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
+from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -21,6 +22,9 @@ from api.schemas import ErrorBody
 from models.errors import CallintelError
 from models.settings import Settings, get_settings
 from models.store import Store
+
+if TYPE_CHECKING:
+    from pipeline.background import WorkerPool
 
 __all__ = ["create_app"]
 
@@ -45,7 +49,7 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{where}: {first.get('msg', 'invalid')}{more}"
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None) -> FastAPI:
+def create_app(settings: Settings | None = None, store: Store | None = None, workers: WorkerPool | None = None) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
@@ -71,10 +75,13 @@ def create_app(settings: Settings | None = None, store: Store | None = None) -> 
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, "HTTPError", str(exc.detail))
 
-    @app.get("/api/health", tags=["meta"], summary="Liveness: the API is up and its store answers")
-    def health_check() -> dict[str, str]:
+    @app.get("/api/health", tags=["meta"], summary="Liveness: the API is up, its store answers; serve's workers")
+    def health_check() -> dict[str, Any]:
         app.state.store.latest_event_time()
-        return {"status": "ok"}
+        if workers is None:
+            return {"status": "ok"}
+        status = workers.status()
+        return {"status": "ok" if status["running"] == status["expected"] else "degraded", "workers": status}
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:

@@ -175,8 +175,8 @@ def serve(
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
     count = workers if workers is not None else 0 if settings.broker_url else settings.workers
-    with background_workers(settings.database_url, settings, count):
-        uvicorn.run(create_app(settings), host=host, port=port, log_level="info")
+    with background_workers(settings.database_url, settings, count) as pool:
+        uvicorn.run(create_app(settings, workers=pool if count else None), host=host, port=port, log_level="info")
 
 
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)

@@ -14,7 +14,6 @@ from ingest import IngestDefaults
 from models.settings import Settings, get_settings
 from models.store import Store
 from nlp.summary_markdown import to_markdown
-from pipeline.queue import JobQueue
 from risk.config import load_config
 from risk.health import health
 from risk.history import load_histories
@@ -23,7 +22,6 @@ from samples import SAMPLES_DIR
 
 def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
     settings = get_settings()
-    waiting: list[str] = []
     with tempfile.TemporaryDirectory(prefix="callintel-demo-") as tmp:
         db_path = keep if keep is not None else Path(tmp) / "demo.db"
         url = f"sqlite:///{db_path}"

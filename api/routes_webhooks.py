@@ -59,7 +59,8 @@ def unsubscribe(subscription_id: RowId, store: StoreDep, _: Admin) -> Response:
 
 @router.get("/deliveries", response_model=list[Delivery], summary="The delivery log, newest first")
 def deliveries(store: StoreDep, _: Admin, status: Literal["pending", "delivered", "failed"] | None = None,
-               subscription_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None, limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[Delivery]:
+               subscription_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+               limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[Delivery]:
     return list_deliveries(store, status, subscription_id, limit)
 
 

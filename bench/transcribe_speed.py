@@ -145,9 +145,9 @@ def compare_models(call: Path, threads: int, runs: int, cache: Path) -> None:
 def compare_diarization(call: Path, tmp: Path, threads: int, runs: int) -> None:
     """The stereo cut mixed down to mono: tiny.en with and without diarization, and how many words land on the
     right speaker (the truth: the channel that is louder under the word in the stereo original)."""
+    from tests.audio import write_wav
     from transcribe.audio import load_audio
     from transcribe.engine import TranscribeOptions, WhisperEngine
-    from tests.audio import write_wav
 
     left, right = load_audio(call).channels
     mono = write_wav(tmp / "mono.wav", (left + right).astype(np.float32))

@@ -6,6 +6,10 @@ also re-evaluates every customer's risk every CALLINTEL_RISK_REFRESH_S, so that 
 contact for weeks, a usage drop) raises its alerts and webhooks without a cron job. A job it is
 running when the server stops is given back if it does not finish within ``STOP_GRACE_S``: the next worker
 reclaims it and goes on from its last committed stage.
+
+A failure inside one round (a database locked by another process, a bug) is logged and the round tried again
+after a backoff (``poll_s`` doubled per failure in a row, at most ``MAX_BACKOFF_S``); a worker process that
+dies all the same is started again by the server (``WorkerPool``), which reports its workers in /api/health.
 """
 
 from __future__ import annotations
@@ -27,11 +31,13 @@ from pipeline.runner import drain, per_worker, queue_for
 from pipeline.stages import Engines
 from pipeline.webhooks import deliver_due
 
-__all__ = ["POLL_S", "background_workers", "follow", "refresh_risk"]
+__all__ = ["POLL_S", "WorkerPool", "background_workers", "follow", "refresh_risk"]
 
 logger = logging.getLogger("callintel.pipeline")
 POLL_S = 2.0
 STOP_GRACE_S = 30.0
+MAX_BACKOFF_S = 60.0
+SUPERVISE_S = 1.0
 
 
 def refresh_risk(store: Store, settings: Settings) -> int:
@@ -47,19 +53,30 @@ def follow(database_url: str, settings: Settings, stop: Event, poll_s: float = P
            engines: Engines | None = None) -> None:
     """Run jobs as they arrive, send due webhooks and (``refresh``) re-evaluate risk, until ``stop`` is set."""
     worker, engines = worker_name(), engines or Engines(settings)
-    refresh_due = time.monotonic() if refresh and settings.risk_refresh_s > 0 else float("inf")
+    refresh_due = [time.monotonic() if refresh and settings.risk_refresh_s > 0 else float("inf")]
+    failures = 0
     with Store(database_url) as store:
         engines.store = store
         queue = queue_for(store, settings)
         while not stop.is_set():
-            queue.reclaim_orphans()
-            if drain(store, queue, engines, worker, stop=stop.is_set):
-                logger.info("%s: the queue is empty again", worker)
-            if time.monotonic() >= refresh_due:
-                logger.info("%s: risk refreshed, %d new alerts", worker, refresh_risk(store, settings))
-                refresh_due = time.monotonic() + settings.risk_refresh_s
-            deliver_due(store)
-            stop.wait(poll_s)
+            try:
+                _round(store, queue, engines, worker, settings, stop, refresh_due)
+                failures = 0
+            except Exception:  # one bad round is logged and retried: the worker never dies of it
+                failures += 1
+                logger.exception("%s: round failed (%d in a row); trying again", worker, failures)
+            stop.wait(min(MAX_BACKOFF_S, poll_s * 2 ** failures))
+
+
+def _round(store: Store, queue, engines: Engines, worker: str, settings: Settings, stop: Event,
+           refresh_due: list[float]) -> None:
+    queue.reclaim_orphans()
+    if drain(store, queue, engines, worker, stop=stop.is_set):
+        logger.info("%s: the queue is empty again", worker)
+    if time.monotonic() >= refresh_due[0]:
+        logger.info("%s: risk refreshed, %d new alerts", worker, refresh_risk(store, settings))
+        refresh_due[0] = time.monotonic() + settings.risk_refresh_s
+    deliver_due(store)
 
 
 def _stop_when_orphaned(parent: int, stop: Event) -> None:
@@ -77,22 +94,56 @@ def _child(database_url: str, settings: Settings, stop: Event, verbose: bool, re
     follow(database_url, settings, stop, refresh=refresh)
 
 
-@contextmanager
-def background_workers(database_url: str, settings: Settings, workers: int) -> Iterator[int]:
-    """``workers`` following processes for the duration of the block (none when 0)."""
-    context = multiprocessing.get_context("spawn")
-    stop = context.Event()
-    settings, verbose = per_worker(settings, max(1, workers)), logging.getLogger().isEnabledFor(logging.INFO)
-    children = [context.Process(target=_child, args=(database_url, settings, stop, verbose, i == 0, os.getpid()),
-                                name=f"callintel-serve-worker-{i}", daemon=True) for i in range(workers)]
-    for child in children:
+class WorkerPool:
+    """The server's worker processes, watched: one that dies is started again, and counted."""
+
+    def __init__(self, database_url: str, settings: Settings, workers: int) -> None:
+        self._context = multiprocessing.get_context("spawn")
+        self.stop = self._context.Event()
+        self._args = (database_url, per_worker(settings, max(1, workers)))
+        self._verbose = logging.getLogger().isEnabledFor(logging.INFO)
+        self.children = [self._start(i) for i in range(workers)]
+        self.restarts = 0
+        self._watch = threading.Thread(target=self._supervise, daemon=True, name="callintel-worker-supervisor")
+        self._watch.start()
+
+    def _start(self, index: int):
+        database_url, settings = self._args
+        child = self._context.Process(target=_child, args=(database_url, settings, self.stop, self._verbose,
+                                                           index == 0, os.getpid()),
+                                      name=f"callintel-serve-worker-{index}", daemon=True)
         child.start()
-    try:
-        yield len(children)
-    finally:
-        stop.set()
-        for child in children:
+        return child
+
+    def _supervise(self) -> None:
+        while not self.stop.wait(SUPERVISE_S):
+            for index, child in enumerate(self.children):
+                if child.exitcode is not None and not self.stop.is_set():
+                    logger.warning("worker %s (pid %s) exited with %s: starting it again", child.name, child.pid,
+                                   child.exitcode)
+                    self.restarts += 1
+                    self.children[index] = self._start(index)
+
+    def status(self) -> dict[str, int]:
+        """What /api/health reports: workers expected, running now, and restarted since the server started."""
+        return {"expected": len(self.children), "running": sum(c.is_alive() for c in self.children),
+                "restarts": self.restarts}
+
+    def close(self) -> None:
+        self.stop.set()
+        self._watch.join(SUPERVISE_S * 2)
+        for child in self.children:
             child.join(STOP_GRACE_S)
             if child.is_alive():
                 child.terminate()
                 child.join(5)
+
+
+@contextmanager
+def background_workers(database_url: str, settings: Settings, workers: int) -> Iterator[WorkerPool]:
+    """``workers`` following processes, restarted when they die, for the duration of the block (none when 0)."""
+    pool = WorkerPool(database_url, settings, workers)
+    try:
+        yield pool
+    finally:
+        pool.close()

@@ -91,10 +91,13 @@ class JobQueue:
     def give_up_exhausted(self) -> int:
         """Jobs whose workers died on every attempt are failed, with a reason."""
         now = _now()
+        exhausted = (JobRow.status == "running", JobRow.lease_until < now, JobRow.attempts >= self.max_attempts)
+        with self.store.transaction() as session:  # a read first: an idle poll takes no write lock
+            if session.scalars(select(JobRow.interaction_id).where(*exhausted).limit(1)).first() is None:
+                return 0
         with self.store.transaction() as session:
             return session.execute(
-                update(JobRow)
-                .where(JobRow.status == "running", JobRow.lease_until < now, JobRow.attempts >= self.max_attempts)
+                update(JobRow).where(*exhausted)
                 .values(status="failed", updated_at=now, lease_until=None,
                         error=f"gave up after {self.max_attempts} attempts: the worker stopped before finishing")
             ).rowcount

@@ -1,6 +1,7 @@
 """`callintel token` and `callintel serve` as a user runs them: a real server on a loopback port."""
 
 import json
+import os
 import signal
 import subprocess
 import time
@@ -120,3 +121,41 @@ def _alive(pid: int) -> bool:
     except OSError:
         return False
     return state != "Z"
+
+
+def _workers_of(pid: int) -> set[int]:
+    """serve's worker processes (spawned by multiprocessing), not its resource tracker."""
+    return {child for child in _children(pid)
+            if b"spawn_main" in Path(f"/proc/{child}/cmdline").read_bytes()}
+
+
+@pytest.mark.slow
+def test_serve_starts_a_dead_worker_again_and_says_so_in_health(db_url):
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--workers", "1", "--database-url", db_url],
+                              stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+
+    def health() -> dict | None:
+        try:
+            return httpx.get(f"{base}/api/health").json()
+        except httpx.TransportError:
+            return None
+
+    def wait_for(condition) -> None:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and not condition():
+            time.sleep(0.2)
+        assert condition()
+
+    try:
+        wait_for(lambda: (h := health()) is not None and h["workers"]["running"] == 1 and _workers_of(server.pid))
+        assert health() == {"status": "ok", "workers": {"expected": 1, "running": 1, "restarts": 0}}
+        (first,) = _workers_of(server.pid)
+        os.kill(first, signal.SIGKILL)
+        wait_for(lambda: (h := health()) is not None and h["workers"]["restarts"] == 1 and h["workers"]["running"] == 1)
+        assert health()["status"] == "ok"
+        wait_for(lambda: len(_workers_of(server.pid) - {first}) == 1)
+    finally:
+        server.terminate()
+        server.wait(60)

@@ -44,3 +44,52 @@ def test_follow_runs_new_jobs_and_refreshes_every_customers_risk(store, db_url, 
         stop.set()
         worker.join(30)
     assert not worker.is_alive()
+
+
+def test_a_failing_round_is_retried_and_the_worker_lives_on(store, db_url, settings, engines, monkeypatch, caplog):
+    """deliver_due raises twice (a locked database, a bug): the worker logs it, backs off, and still runs the job."""
+    import pipeline.background as background
+
+    real, failures = background.deliver_due, []
+
+    def flaky(store_):
+        if len(failures) < 2:
+            failures.append(1)
+            raise RuntimeError("database is locked")
+        return real(store_)
+
+    monkeypatch.setattr(background, "deliver_due", flaky)
+    stop = threading.Event()
+    worker = threading.Thread(target=follow, args=(db_url, settings, stop), kwargs={"poll_s": 0.05, "engines": engines})
+    worker.start()
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline and len(failures) < 2:
+            time.sleep(0.05)
+        interaction, transcript = make_call()
+        store.save_interaction(interaction, transcript)  # arrives after the failures
+        while time.monotonic() < deadline and JobQueue(store).counts().get("done", 0) < 1:
+            time.sleep(0.1)
+        assert JobQueue(store).counts() == {"done": 1} and worker.is_alive()
+        assert sum("round failed" in r.message for r in caplog.records) == 2
+    finally:
+        stop.set()
+        worker.join(30)
+
+
+def test_an_idle_poll_takes_no_write_lock(store, db_url, settings, tmp_path):
+    """Another process holds SQLite's write lock: looking for work and for exhausted jobs must not wait for it."""
+    import sqlite3
+
+    from pipeline.runner import queue_for
+
+    queue = queue_for(store, settings)
+    holder = sqlite3.connect(db_url.removeprefix("sqlite:///"), timeout=0.1)
+    holder.execute("BEGIN IMMEDIATE")
+    try:
+        assert queue.give_up_exhausted() == 0
+        assert queue.claim("test-worker") is None
+        assert queue.reclaim_orphans() == 0
+    finally:
+        holder.rollback()
+        holder.close()
