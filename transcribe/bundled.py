@@ -152,4 +152,6 @@ def resolve_model(ref: str | None, cache_dir: Path | None = None) -> ResolvedMod
             raise ModelUnavailable("a Whisper model is a CTranslate2 directory (model.bin, config.json, "
                                    "tokenizer.json), not a file", path)
         return ResolvedModel(str(path), ref)
+    if path.is_absolute() or ref.startswith(("./", "../", "~")):  # a path, not a name like Systran/faster-whisper-base
+        raise ModelUnavailable("no such Whisper model directory", path)
     return ResolvedModel(ref, ref)

@@ -80,6 +80,10 @@ def test_the_default_is_the_bundled_tiny_en_used_in_place(tmp_path):
 def test_other_references(tmp_path):
     assert resolve_model(str(tmp_path), tmp_path).ref == str(tmp_path)  # a directory, as is
     assert resolve_model("small.en", tmp_path).ref == "small.en"  # a name: faster-whisper's to fetch where online
+    assert resolve_model("Systran/faster-whisper-base", tmp_path).ref == "Systran/faster-whisper-base"
+    for missing in (str(tmp_path / "nowhere"), "./nowhere", "~/nowhere"):
+        with pytest.raises(ModelUnavailable, match="no such Whisper model directory"):
+            resolve_model(missing, tmp_path)
 
 
 @pytest.mark.slow
