@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test bench clean
+.PHONY: install demo test services bench clean
 
 install: $(STAMP)
 
@@ -20,8 +20,14 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/callintel demo
 
+# The PostgreSQL URL that `make services` wrote, when it has run: then those tests run too.
 test: $(STAMP)
-	HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+	set -a; if [ -f .services.env ]; then . ./.services.env; fi; set +a; HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# Installs (Debian packages) and starts what the skipped integration tests need: PostgreSQL, Redis, Chromium.
+services:
+	bash -c 'source .ci/services.sh'
+
 
 clean:
 	rm -rf $(VENV) .pytest_cache .hypothesis

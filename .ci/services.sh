@@ -1,6 +1,7 @@
 # Installs (Debian packages, where missing) chromium and the servers the test suite runs against:
 # PostgreSQL (the distribution's cluster, with a callintel role and test database) and redis-server (the tests
-# start their own instances of it on free ports). Sourced by .ci/run; exports CALLINTEL_TEST_POSTGRES_URL.
+# start their own instances of it on free ports). Sourced by .ci/run and run by `make services` (as root);
+# exports CALLINTEL_TEST_POSTGRES_URL and writes it to .services.env for `make test`.
 set -euo pipefail
 
 missing=()
@@ -25,4 +26,6 @@ as_postgres() { runuser -u postgres -- "$@"; }
 as_postgres psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname='callintel'" | grep -q 1 \
   || as_postgres psql -p "$port" -qc "CREATE ROLE callintel LOGIN CREATEDB PASSWORD 'callintel'"
 export CALLINTEL_TEST_POSTGRES_URL="postgresql+psycopg://callintel:callintel@127.0.0.1:${port}/postgres"
+# `make test` reads this file (git-ignored), so that after `make services` the PostgreSQL tests run too
+echo "CALLINTEL_TEST_POSTGRES_URL=$CALLINTEL_TEST_POSTGRES_URL" > .services.env
 echo "PostgreSQL $version/$name on port $port; redis-server $(redis-server --version | awk '{print $3}')"

