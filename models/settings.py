@@ -12,7 +12,7 @@ from pathlib import Path
 from typing import Literal
 
 import platformdirs
-from pydantic import Field, ValidationError, model_validator
+from pydantic import Field, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.errors import ConfigError
@@ -80,7 +80,10 @@ class Settings(BaseSettings):
     )
     risk_as_of: datetime | None = Field(
         None,
-        description="evaluate risk as of this moment instead of now (replaying history; the demo uses its data's end).",
+        description=(
+            "evaluate risk as of this moment instead of now (replaying history; the demo uses its data's end); "
+            "UTC unless it has an offset."
+        ),
     )
     risk_refresh_s: float = Field(
         3600.0, ge=0,
@@ -118,6 +121,12 @@ class Settings(BaseSettings):
     def risk_moment(self) -> datetime:
         """The moment risk is judged at when none is asked for: CALLINTEL_RISK_AS_OF, else now."""
         return self.risk_as_of or datetime.now(UTC)
+
+    @field_validator("risk_as_of")
+    @classmethod
+    def _aware(cls, value: datetime | None) -> datetime | None:
+        """A moment without a zone (2026-10-30, 2026-10-30T12:00) is read as UTC: risk compares it with stored times."""
+        return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:

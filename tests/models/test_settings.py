@@ -41,3 +41,13 @@ def test_every_setting_is_documented_in_the_readme(name):
     text = README.read_text()
     assert f"`CALLINTEL_{name.upper()}`" in text
     assert field.description and field.description in text
+
+
+@pytest.mark.parametrize("given", ["2026-10-30", "2026-10-30T12:00:00"])
+def test_a_risk_moment_without_a_zone_is_read_as_utc(monkeypatch, given):
+    from datetime import UTC, datetime
+
+    monkeypatch.setenv("CALLINTEL_RISK_AS_OF", given)
+    moment = Settings().risk_moment()
+    assert moment.tzinfo is not None and moment == datetime.fromisoformat(given).replace(tzinfo=UTC)
+    assert moment < datetime.now(UTC)  # comparable with stored, zoned times (a naive one raised TypeError)
