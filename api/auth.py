@@ -12,15 +12,17 @@ of entropy, so a fast hash is enough) and its first characters to tell tokens ap
 from __future__ import annotations
 
 import hashlib
+import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
 from sqlalchemy import select, update
+from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import InputError
-from models.store import Store
+from models.store import BUSY_TIMEOUT_MS, Store
 from models.tables import ApiTokenRow
 
 __all__ = ["ROLES", "ApiToken", "Role", "create_token", "list_tokens", "revoke_token", "verify_token"]
@@ -29,6 +31,7 @@ Role = Literal["admin", "manager", "rep", "crm"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
 PREFIX = "ci_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
+logger = logging.getLogger("callintel.api")
 
 
 @dataclass(frozen=True)
@@ -74,10 +77,28 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
         row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(secret))).first()
         if row is None or row.revoked_at is not None:
             return None
-        now = datetime.now(UTC)
-        if row.last_used_at is None or now - row.last_used_at > LAST_USED_RESOLUTION:
-            row.last_used_at = now  # at most one write a minute per token, not one per request
-        return _token(row)
+        token = _token(row)
+    now = datetime.now(UTC)
+    if token.last_used_at is None or now - token.last_used_at.replace(tzinfo=UTC) > LAST_USED_RESOLUTION:
+        _touch(store, token.id, now)  # at most one write a minute per token, not one per request
+    return token
+
+
+def _touch(store: Store, token_id: int, now: datetime) -> None:
+    """Record a token's last use if the database takes the write at once: a read never waits on it."""
+    sqlite = store.engine.dialect.name == "sqlite"
+    try:
+        with store.engine.connect() as connection:
+            connection.exec_driver_sql("PRAGMA busy_timeout=0" if sqlite else "SET lock_timeout = '100ms'")
+            try:
+                connection.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now))
+                connection.commit()
+            finally:
+                connection.rollback()
+                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}" if sqlite else "RESET lock_timeout")
+                connection.commit()
+    except SQLAlchemyError:
+        logger.debug("token %d: last use not recorded (the database is busy)", token_id)
 
 
 def list_tokens(store: Store) -> list[ApiToken]:

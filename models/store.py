@@ -87,10 +87,13 @@ class CustomerCounts:
     usage_events: int
 
 
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another process's write lock
+
+
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
-    cursor.execute("PRAGMA busy_timeout=30000")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
     cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer (worker processes share the file)
     cursor.close()
 
