@@ -18,6 +18,7 @@ from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks
+from api.limits import BodyLimits
 from api.schemas import ErrorBody
 from models.errors import CallintelError
 from models.settings import Settings, get_settings
@@ -62,6 +63,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
 
     app = FastAPI(title="callintel", version="0.1.0", lifespan=lifespan, responses=ERRORS,
                   description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.")
+    app.add_middleware(BodyLimits, settings=settings)  # the token and the size, before any body is read
 
     @app.exception_handler(CallintelError)
     async def _callintel(request: Request, exc: CallintelError) -> Response:

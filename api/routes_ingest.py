@@ -16,6 +16,7 @@ from api.auth import ApiToken
 from api.deps import SettingsDep, StoreDep, allow
 from api.schemas import UploadResult, UsageBatch
 from ingest import IngestDefaults, ingest_file
+from ingest.audio import AUDIO_SUFFIXES
 from ingest.readers import SUFFIXES
 from models.errors import CallintelError, UnsupportedSource
 from models.records import UsageEvent
@@ -36,7 +37,7 @@ def _safe_name(name: str | None) -> str:
     return cleaned[:120]
 
 
-def _save(upload: UploadFile, folder: Path, limit_mb: int) -> Path:
+def _save(upload: UploadFile, folder: Path, limit_mb: int, setting: str) -> Path:
     """Stream the upload to ``folder``; over the limit, nothing is kept."""
     folder.mkdir(parents=True)
     path = folder / _safe_name(upload.filename)
@@ -45,7 +46,7 @@ def _save(upload: UploadFile, folder: Path, limit_mb: int) -> Path:
         while chunk := upload.file.read(CHUNK):
             written += len(chunk)
             if written > limit_mb * CHUNK:
-                raise TooLarge(f"the file is larger than {limit_mb} MiB (CALLINTEL_MAX_UPLOAD_MB)", upload.filename)
+                raise TooLarge(f"the file is larger than {limit_mb} MiB ({setting})", upload.filename)
             out.write(chunk)
     return path
 
@@ -70,7 +71,9 @@ def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annota
                                 file.filename)
     folder = Path(settings.upload_dir) / uuid.uuid4().hex
     try:
-        path = _save(file, folder, settings.max_upload_mb)
+        audio = suffix in AUDIO_SUFFIXES  # text is parsed in memory: it gets the smaller limit
+        path = _save(file, folder, *((settings.max_upload_mb, "CALLINTEL_MAX_UPLOAD_MB") if audio else
+                                     (settings.max_text_mb, "CALLINTEL_MAX_TEXT_MB")))
         defaults = IngestDefaults(customer_id=customer_id, rep=token.rep if token.role == "rep" else rep)
         outcome = ingest_file(path, store, defaults)
         if outcome.error is not None:

@@ -105,6 +105,11 @@ class Settings(BaseSettings):
         512, ge=1, le=4096,
         description="the largest file the HTTP API accepts, in MiB (larger uploads get 413).",
     )
+    max_text_mb: int = Field(
+        10, ge=1, le=1024,
+        description=("the largest JSON request body, and the largest uploaded transcript, ticket or usage file, the "
+                     "HTTP API accepts, in MiB (larger: 413); text is parsed in memory, recordings are not."),
+    )
     workers: int = Field(
         1, ge=1, le=64,
         description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",

@@ -22,7 +22,6 @@ import threading
 import time
 from collections.abc import Iterator
 from contextlib import contextmanager
-from multiprocessing.synchronize import Event
 
 from models.settings import Settings
 from models.store import Store
@@ -49,7 +48,7 @@ def refresh_risk(store: Store, settings: Settings) -> int:
     return sum(len(a.alerts) for a in assessments)
 
 
-def follow(database_url: str, settings: Settings, stop: Event, poll_s: float = POLL_S, refresh: bool = False,
+def follow(database_url: str, settings: Settings, stop: threading.Event, poll_s: float = POLL_S, refresh: bool = False,
            engines: Engines | None = None) -> None:
     """Run jobs as they arrive, send due webhooks and (``refresh``) re-evaluate risk, until ``stop`` is set."""
     worker, engines = worker_name(), engines or Engines(settings)
@@ -68,7 +67,7 @@ def follow(database_url: str, settings: Settings, stop: Event, poll_s: float = P
             stop.wait(min(MAX_BACKOFF_S, poll_s * 2 ** failures))
 
 
-def _round(store: Store, queue, engines: Engines, worker: str, settings: Settings, stop: Event,
+def _round(store: Store, queue, engines: Engines, worker: str, settings: Settings, stop: threading.Event,
            refresh_due: list[float]) -> None:
     queue.reclaim_orphans()
     if drain(store, queue, engines, worker, stop=stop.is_set):
@@ -79,27 +78,36 @@ def _round(store: Store, queue, engines: Engines, worker: str, settings: Setting
     deliver_due(store)
 
 
-def _stop_when_orphaned(parent: int, stop: Event) -> None:
-    """A server killed outright (SIGKILL, OOM) cannot stop its workers: they notice and stop themselves."""
-    while not stop.wait(1.0):
-        if os.getppid() != parent:
+def _watch(parent: int, asked: list[bool], stop: threading.Event) -> None:
+    """Sets ``stop`` when the server asks (SIGTERM) or is gone (killed outright: SIGKILL, OOM).
+
+    No synchronisation object is shared with the server: a process killed while it waits on a shared
+    multiprocessing.Event leaves that Event's ``set()`` blocked for good in every other process."""
+    while not stop.wait(0.5):
+        if asked:
+            stop.set()
+        elif os.getppid() != parent:
             logger.warning("the server (pid %d) is gone: stopping", parent)
             stop.set()
 
 
-def _child(database_url: str, settings: Settings, stop: Event, verbose: bool, refresh: bool, parent: int) -> None:
+def _child(database_url: str, settings: Settings, verbose: bool, refresh: bool, parent: int) -> None:
     signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops its workers
+    asked: list[bool] = []
+    signal.signal(signal.SIGTERM, lambda *_: asked.append(True))  # no locks in a handler: the watcher acts on it
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
-    threading.Thread(target=_stop_when_orphaned, args=(parent, stop), daemon=True).start()
+    stop = threading.Event()
+    threading.Thread(target=_watch, args=(parent, asked, stop), daemon=True).start()
     follow(database_url, settings, stop, refresh=refresh)
 
 
 class WorkerPool:
-    """The server's worker processes, watched: one that dies is started again, and counted."""
+    """The server's worker processes, watched: one that dies is started again, and counted. They are stopped
+    with SIGTERM (a job still running after STOP_GRACE_S is given back), then killed."""
 
     def __init__(self, database_url: str, settings: Settings, workers: int) -> None:
         self._context = multiprocessing.get_context("spawn")
-        self.stop = self._context.Event()
+        self._closing = threading.Event()
         self._args = (database_url, per_worker(settings, max(1, workers)))
         self._verbose = logging.getLogger().isEnabledFor(logging.INFO)
         self.children = [self._start(i) for i in range(workers)]
@@ -109,16 +117,16 @@ class WorkerPool:
 
     def _start(self, index: int):
         database_url, settings = self._args
-        child = self._context.Process(target=_child, args=(database_url, settings, self.stop, self._verbose,
-                                                           index == 0, os.getpid()),
+        child = self._context.Process(target=_child, args=(database_url, settings, self._verbose, index == 0,
+                                                           os.getpid()),
                                       name=f"callintel-serve-worker-{index}", daemon=True)
         child.start()
         return child
 
     def _supervise(self) -> None:
-        while not self.stop.wait(SUPERVISE_S):
+        while not self._closing.wait(SUPERVISE_S):
             for index, child in enumerate(self.children):
-                if child.exitcode is not None and not self.stop.is_set():
+                if child.exitcode is not None and not self._closing.is_set():
                     logger.warning("worker %s (pid %s) exited with %s: starting it again", child.name, child.pid,
                                    child.exitcode)
                     self.restarts += 1
@@ -130,12 +138,15 @@ class WorkerPool:
                 "restarts": self.restarts}
 
     def close(self) -> None:
-        self.stop.set()
+        self._closing.set()
         self._watch.join(SUPERVISE_S * 2)
         for child in self.children:
-            child.join(STOP_GRACE_S)
+            child.terminate()  # SIGTERM: the worker finishes its round and stops
+        deadline = time.monotonic() + STOP_GRACE_S
+        for child in self.children:
+            child.join(max(0.0, deadline - time.monotonic()))
             if child.is_alive():
-                child.terminate()
+                child.kill()
                 child.join(5)
 
 

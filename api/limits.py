@@ -1,0 +1,106 @@
+"""Request bodies are checked before anything reads them: the token first, then their size.
+
+An ASGI middleware, outside the routes: a request with a body to ``/api/...`` (all but /api/health) and no
+valid bearer token is answered 401 before a byte of its body is read, so a stranger cannot fill the disk or
+the memory with a body the routes would parse first. Then the size: a ``Content-Length`` over the route's
+limit is a 413 at once, and a body sent without one (chunked) is counted as it streams and cut off with a
+413 where it passes the limit.
+
+    /api/uploads      CALLINTEL_MAX_UPLOAD_MB  (a recording; the route holds text files to CALLINTEL_MAX_TEXT_MB)
+    /api/... others   CALLINTEL_MAX_TEXT_MB    (JSON)
+    /dashboard/...    DASHBOARD_MAX_BYTES      (sign-in and sign-out forms)
+"""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+import anyio
+
+from api.auth import verify_token
+from models.settings import Settings
+
+__all__ = ["DASHBOARD_MAX_BYTES", "BodyLimits"]
+
+MIB = 1024 * 1024
+DASHBOARD_MAX_BYTES = 64 * 1024
+_BODY_METHODS = {"POST", "PUT", "PATCH"}
+
+
+class _TooLarge(Exception):
+    pass
+
+
+async def _answer(send: Any, status: int, error: str, message: str) -> None:
+    body = json.dumps({"error": error, "message": message, "path": None}).encode()
+    await send({"type": "http.response.start", "status": status,
+                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send({"type": "http.response.body", "body": body})
+
+
+class BodyLimits:
+    def __init__(self, app: Any, settings: Settings) -> None:
+        self.app, self.settings = app, settings
+
+    def limit(self, path: str) -> int:
+        if path.startswith("/dashboard"):
+            return DASHBOARD_MAX_BYTES
+        if path.rstrip("/") == "/api/uploads":
+            return self.settings.max_upload_mb * MIB
+        return self.settings.max_text_mb * MIB
+
+    async def _unauthorised(self, scope: dict, headers: dict[bytes, bytes]) -> str | None:
+        """Why the request may not send a body here, or None when its token is good (roles are the routes')."""
+        path = scope["path"]
+        if not path.startswith("/api/") or path.rstrip("/") == "/api/health":
+            return None
+        scheme, _, secret = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
+        if scheme.lower() != "bearer" or not secret.strip():
+            return "missing API token: send 'Authorization: Bearer <token>' (see callintel token create)"
+        store = scope["app"].state.store
+        token = await anyio.to_thread.run_sync(verify_token, store, secret.strip())
+        return None if token is not None else "invalid or revoked API token"
+
+    async def __call__(self, scope: dict, receive: Any, send: Any) -> None:
+        if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
+            return await self.app(scope, receive, send)
+        headers = dict(scope["headers"])
+        if (why := await self._unauthorised(scope, headers)) is not None:
+            return await _answer(send, 401, "Unauthorized", why)
+        limit = self.limit(scope["path"])
+        too_large = f"the request body is larger than {limit // MIB or limit} {'MiB' if limit >= MIB else 'bytes'}"
+        declared = headers.get(b"content-length")
+        if declared is not None and (not declared.isdigit() or int(declared) > limit):
+            return await _answer(send, 413 if declared.isdigit() else 400, "TooLarge" if declared.isdigit()
+                                 else "BadRequest", too_large if declared.isdigit() else "bad Content-Length")
+        return await self._counted(scope, receive, send, limit, too_large)
+
+    async def _counted(self, scope: dict, receive: Any, send: Any, limit: int, too_large: str) -> None:
+        """Count the body as it streams; past the limit, answer 413 ourselves and drop whatever the app then sends
+        (FastAPI turns any error while it reads a body into its own 400)."""
+        seen, started, answered = 0, False, False
+
+        async def counting_receive() -> dict:
+            nonlocal seen, started, answered
+            message = await receive()
+            if message["type"] == "http.request":
+                seen += len(message.get("body", b""))
+                if seen > limit:
+                    if not started:
+                        started = answered = True
+                        await _answer(send, 413, "TooLarge", too_large)
+                    raise _TooLarge
+            return message
+
+        async def watching_send(message: dict) -> None:
+            nonlocal started
+            if answered:
+                return
+            started = started or message["type"] == "http.response.start"
+            await send(message)
+
+        try:
+            await self.app(scope, counting_receive, watching_send)
+        except _TooLarge:
+            pass  # answered in counting_receive
