@@ -8,7 +8,7 @@ import yaml
 from pydantic import BaseModel, ConfigDict, Field, ValidationError
 
 from ingest.validation import describe
-from models.errors import ConfigError, SourceNotFound
+from models.errors import ConfigError, SourceNotFound, UnreadableSource
 
 __all__ = ["BUNDLED_CATALOGUE", "Catalogue", "Competitor", "load_catalogue"]
 
@@ -35,6 +35,8 @@ class Catalogue(BaseModel):
 def load_catalogue(path: str | Path | None = None) -> Catalogue:
     """Read and validate a catalogue; errors name the file and the problem."""
     path = Path(path) if path is not None else BUNDLED_CATALOGUE
+    if path.is_dir():
+        raise UnreadableSource("is a directory, not a YAML catalogue", path)
     if not path.is_file():
         raise SourceNotFound(path)
     try:

@@ -37,6 +37,8 @@ __all__ = ["MAX_ATTEMPTS", "Delivery", "DeliveryOutcome", "Subscription", "add_s
 logger = logging.getLogger("callintel.webhooks")
 MAX_ATTEMPTS = 8
 TIMEOUT_S = 10.0
+MIN_SECRET, MAX_SECRET = 16, 128  # the API's schema says the same
+DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
 
 def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
@@ -75,6 +77,8 @@ def add_subscription(store: Store, url: str, events: list[str], secret: str | No
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if not events or unknown:
         raise InputError(f"unknown events {unknown or events} (expected some of {', '.join(EVENT_TYPES)})")
+    if secret is not None and not MIN_SECRET <= len(secret) <= MAX_SECRET:
+        raise InputError(f"a signing secret has {MIN_SECRET} to {MAX_SECRET} characters (this one has {len(secret)})")
     secret = secret or "whsec_" + secrets.token_urlsafe(24)
     with store.transaction() as session:
         row = WebhookSubscriptionRow(url=url, events=sorted(set(events)), secret=secret, active=True)
@@ -142,6 +146,8 @@ def remove_subscription(store: Store, subscription_id: int) -> None:
 def list_deliveries(store: Store, status: str | None = None, subscription_id: int | None = None,
                     limit: int = 50) -> list[Delivery]:
     """The delivery log, newest first."""
+    if status is not None and status not in DELIVERY_STATUSES:
+        raise InputError(f"unknown delivery status {status!r} (expected one of {', '.join(DELIVERY_STATUSES)})")
     query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
     if status:
         query = query.where(WebhookDeliveryRow.status == status)

@@ -73,6 +73,11 @@ def test_webhook_commands(cli, db_url):
     assert added.stdout.splitlines()[-1].startswith("whsec_")
     bad = cli("webhook", "add", "http://x", "--event", "nope", "--database-url", db_url)
     assert "unknown events ['nope']" in one_line_error(bad)
+    short = cli("webhook", "add", "http://x", "--event", "interaction.analysed", "--secret", "x", "--database-url", db_url)
+    assert "a signing secret has 16 to 128 characters (this one has 1)" in one_line_error(short)
+    assert short.returncode == 1  # the API's rule too
+    bogus = cli("webhook", "deliveries", "--status", "bogus", "--database-url", db_url)
+    assert "unknown delivery status 'bogus'" in one_line_error(bogus) and bogus.returncode == 1
     assert "Webhook deliveries" in cli("webhook", "deliveries", "--database-url", db_url).stdout
     assert cli("webhook", "deliver", "--database-url", db_url).stdout.strip() == "delivered 0, retrying later 0, failed 0"
     listed = cli("webhook", "list", "--database-url", db_url).stdout

@@ -59,3 +59,10 @@ def test_bad_catalogue_names_the_file(tmp_path, content, message):
 def test_missing_catalogue(tmp_path):
     with pytest.raises(SourceNotFound):
         load_catalogue(tmp_path / "nope.yaml")
+
+
+def test_a_folder_given_as_the_catalogue_says_so(tmp_path):
+    from models.errors import UnreadableSource
+
+    with pytest.raises(UnreadableSource, match="is a directory, not a YAML catalogue"):
+        load_catalogue(tmp_path)
