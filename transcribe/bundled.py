@@ -12,17 +12,17 @@ faster-whisper, which downloads it where the machine is online.
 
 from __future__ import annotations
 
-import hashlib
 import os
 import shutil
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
 
+from models.checksums import check_sha256, sha256_of
 from models.errors import ModelUnavailable
 from models.settings import default_model_cache
 
-__all__ = ["BUNDLED", "DEFAULT_MODEL", "Bundle", "ResolvedModel", "prepare", "resolve_model", "sha256_of"]
+__all__ = ["BUNDLED", "DEFAULT_MODEL", "Bundle", "ResolvedModel", "prepare", "resolve_model"]
 
 DEFAULT_MODEL = "tiny.en"
 _READ = 1 << 20
@@ -76,14 +76,6 @@ class ResolvedModel:
     name: str  # what the transcript records as its model
 
 
-def sha256_of(path: Path) -> str:
-    digest = hashlib.sha256()
-    with open(path, "rb") as fh:
-        for block in iter(lambda: fh.read(_READ), b""):
-            digest.update(block)
-    return digest.hexdigest()
-
-
 def _package_file(bundle: Bundle, package: str, inner: str) -> Path:
     try:
         path = Path(str(resources.files(package) / inner))
@@ -94,12 +86,6 @@ def _package_file(bundle: Bundle, package: str, inner: str) -> Path:
     return path
 
 
-def _check(path: Path, expected: str) -> None:
-    actual = sha256_of(path)
-    if actual != expected:
-        raise ModelUnavailable(f"SHA-256 is {actual}, expected {expected}; refusing to load", path)
-
-
 def _join(parts: list[Path], target: Path, expected: str) -> None:
     """Concatenate the parts into ``target`` through a temporary name: a reader never sees half a file."""
     partial = target.with_name(f"{target.name}.{os.getpid()}.part")
@@ -108,7 +94,7 @@ def _join(parts: list[Path], target: Path, expected: str) -> None:
             for part in parts:
                 with open(part, "rb") as src:
                     shutil.copyfileobj(src, out, _READ)
-        _check(partial, expected)
+        check_sha256(partial, expected)
         os.replace(partial, target)
     finally:
         partial.unlink(missing_ok=True)
@@ -122,9 +108,9 @@ def prepare(bundle: Bundle, cache_dir: Path) -> Path:
     files = {name: _package_file(bundle, *where) for name, where in bundle.files.items()}
     parts = [_package_file(bundle, *where) for where in bundle.parts]
     for name, path in files.items():
-        _check(path, bundle.sha256[name])
+        check_sha256(path, bundle.sha256[name])
     if len(parts) == 1 and all(path.parent == parts[0].parent for path in files.values()):
-        _check(parts[0], bundle.sha256["model.bin"])
+        check_sha256(parts[0], bundle.sha256["model.bin"])
         return parts[0].parent
     target_dir = cache_dir / "whisper" / bundle.name
     try:

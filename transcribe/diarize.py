@@ -18,9 +18,9 @@ from pathlib import Path
 
 import numpy as np
 
+from models.checksums import check_sha256
 from models.errors import ModelUnavailable
 from transcribe.audio import SAMPLE_RATE
-from transcribe.bundled import sha256_of
 
 __all__ = ["VOICE_SHA256", "Voices", "VoiceEncoder", "cluster_voices", "load_voice_encoder", "speaker_of_spans"]
 
@@ -44,8 +44,11 @@ class Voices:
     def empty(cls) -> Voices:
         return cls(np.zeros(0), np.zeros((0, 256), dtype=np.float32))
 
-    def __add__(self, other: Voices) -> Voices:
-        return Voices(np.concatenate([self.centers, other.centers]), np.concatenate([self.vectors, other.vectors]))
+    @classmethod
+    def joined(cls, parts: list[Voices]) -> Voices:
+        """The parts in order, concatenated once (not pairwise: that copies everything so far each time)."""
+        parts = [cls.empty(), *parts]
+        return cls(np.concatenate([p.centers for p in parts]), np.concatenate([p.vectors for p in parts]))
 
 
 class VoiceEncoder:
@@ -59,9 +62,7 @@ class VoiceEncoder:
             weights = _weights()  # imports the package
             from resemblyzer import VoiceEncoder as Encoder
             from resemblyzer.audio import normalize_volume
-        actual = sha256_of(weights)
-        if actual != VOICE_SHA256:
-            raise ModelUnavailable(f"SHA-256 is {actual}, expected {VOICE_SHA256}; refusing to load", weights)
+        check_sha256(weights, VOICE_SHA256)
         self._normalize = normalize_volume
         self._encoder = Encoder("cpu", verbose=False, weights_fpath=weights)
 
@@ -78,11 +79,11 @@ class VoiceEncoder:
     def embed_speech(self, samples: np.ndarray, spans: list[tuple[float, float]], offset: float = 0.0) -> Voices:
         """Vectors of the stretches of ``samples`` around the ``spans`` of speech (seconds, in time order) only:
         silence costs nothing, and memory is bounded by the longest stretch, not the recording."""
-        voices = Voices.empty()
+        parts = []
         for start, end in _regions(spans, pad=NEAR_S, join=1.0):
             a, b = int(start * SAMPLE_RATE), min(int(end * SAMPLE_RATE), samples.size)
-            voices = voices + self.embed(samples[a:b], offset + a / SAMPLE_RATE)
-        return voices
+            parts.append(self.embed(samples[a:b], offset + a / SAMPLE_RATE))
+        return Voices.joined(parts)
 
 
 def _regions(spans: list[tuple[float, float]], pad: float, join: float) -> list[tuple[float, float]]:

@@ -123,7 +123,7 @@ class WhisperEngine:
         """Transcribe ``path`` window by window (bounded memory); ``on_progress`` hears the seconds done."""
         language = self.options.language
         pieces: list[_Piece] = []
-        voices = Voices.empty()
+        voices: list[Voices] = []
         duration, mono = 0.0, True
         for offset, window in iter_windows(path, self.options.window_s):
             duration = offset + window.duration_s
@@ -133,13 +133,13 @@ class WhisperEngine:
                     window.channels[0], Speaker(role="unknown", label="SPEAKER_0"))
                 if mono and found and self.options.diarize:
                     spans = [(p.start, p.end) for p in found]
-                    voices = voices + load_voice_encoder().embed_speech(window.channels[0], spans, offset)
+                    voices.append(load_voice_encoder().embed_speech(window.channels[0], spans, offset))
                 pieces += [_shifted(piece, offset) for piece in found]
                 language = language or detected
             if on_progress is not None:
                 on_progress(duration)
         pieces.sort(key=lambda p: (p.start, p.speaker.label))
-        pieces = self._voiced(pieces, voices) if mono else self._split(pieces, None, _other_side_starts(pieces))
+        pieces = self._voiced(pieces, Voices.joined(voices)) if mono else self._split(pieces, None, _other_side_starts(pieces))
         utterances = assign_roles(rep_label=self.options.rep_speaker if mono else None, utterances=[
             Utterance(index=i, speaker=p.speaker, start_s=p.start, end_s=p.end, text=p.text, words=p.words or None)
             for i, p in enumerate(sorted(pieces, key=lambda p: (p.start, p.speaker.label)))

@@ -8,8 +8,9 @@ from pathlib import Path
 
 import pytest
 
+from models.checksums import sha256_of
 from models.errors import ModelUnavailable
-from transcribe.bundled import BUNDLED, Bundle, prepare, resolve_model, sha256_of
+from transcribe.bundled import BUNDLED, Bundle, prepare, resolve_model
 
 
 def _package(root: Path, name: str, files: dict[str, bytes]) -> None:
