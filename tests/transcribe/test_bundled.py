@@ -101,3 +101,11 @@ def test_the_bundled_base_model_is_joined_and_transcribes(tmp_path):
     transcript = engine.transcribe(SPEECH_DIR / f"{JFK}.wav", "int_base")
     assert transcript.model == "base"
     assert wer([reference(JFK)], [" ".join(u.text for u in transcript.utterances)]) <= 0.1
+
+
+def test_a_cache_that_cannot_be_written_is_one_line(split_bundle, tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache folder should be")
+    with pytest.raises(ModelUnavailable, match="cannot write the joined Whisper fake") as caught:
+        prepare(split_bundle, blocked)
+    assert "\n" not in str(caught.value)
