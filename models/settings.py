@@ -10,9 +10,10 @@ from datetime import UTC, datetime
 from functools import lru_cache
 from pathlib import Path
 from typing import Literal
+from urllib.parse import urlsplit
 
 import platformdirs
-from pydantic import Field, ValidationError, field_validator, model_validator
+from pydantic import Field, SecretStr, ValidationError, field_validator, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 from models.errors import ConfigError
@@ -67,7 +68,7 @@ class Settings(BaseSettings):
         ),
     )
     threads: int = Field(
-        0, ge=0,
+        0, ge=0, le=256,
         description="CPU threads for model inference; 0 lets each library choose.",
     )
     rep_email_domains: str = Field(
@@ -86,7 +87,7 @@ class Settings(BaseSettings):
         ),
     )
     risk_refresh_s: float = Field(
-        3600.0, ge=0,
+        3600.0, ge=0, le=31_536_000,
         description=("how often `callintel serve`'s first worker re-evaluates every customer (silence and usage drops "
                      "raise alerts without cron); 0: never."),
     )
@@ -119,8 +120,42 @@ class Settings(BaseSettings):
         description="attempts a job gets (a crash or a transient error counts one) before it is marked failed.",
     )
     job_lease_s: float = Field(
-        120.0, ge=5,
+        120.0, ge=5, le=86400,
         description="seconds a worker holds a job without a heartbeat; a dead worker's job is taken over after it.",
+    )
+
+    max_line_chars: int = Field(
+        100_000, ge=1000, le=10_000_000,
+        description=("the longest line `callintel tag` reads, and the longest utterance or ticket message the readers "
+                     "accept, in characters (longer: one error naming the line)."),
+    )
+    secret_key: SecretStr | None = Field(
+        None,
+        description=("the key webhook secrets are encrypted with at rest (at least 32 characters, e.g. `openssl rand "
+                     "-base64 32`); required in production; in development one is made once in the data dir (0600)."),
+    )
+    trusted_hosts: str = Field(
+        "*",
+        description=("comma-separated host names the server answers to (the request's Host header; others get 400); "
+                     "`*`: any (development only)."),
+    )
+    webhook_allow_hosts: str = Field(
+        "",
+        description=("comma-separated host names, IP addresses or networks (CIDR) webhooks may go to although they are "
+                     "loopback, private or link-local (on-premises receivers); every other such address is refused."),
+    )
+    session_hours: float = Field(
+        12.0, gt=0, le=720,
+        description="a dashboard sign-in ends this many hours after it began.",
+    )
+    session_idle_minutes: float = Field(
+        60.0, gt=0, le=43_200,
+        description="a dashboard sign-in ends after this many minutes without a request.",
+    )
+    rate_limit: int = Field(
+        600, ge=0, le=1_000_000,
+        description=("requests per minute each API token may make (bursts up to that many, refilled evenly); "
+                     "more get 429 with Retry-After; 0: no limit."),
     )
 
     def risk_moment(self) -> datetime:
@@ -133,11 +168,46 @@ class Settings(BaseSettings):
         """A moment without a zone (2026-10-30, 2026-10-30T12:00) is read as UTC: risk compares it with stored times."""
         return value.replace(tzinfo=UTC) if value is not None and value.tzinfo is None else value
 
+    @field_validator("upload_dir", "model_cache", mode="before")
+    @classmethod
+    def _not_empty(cls, value: object) -> object:
+        """An empty folder setting would mean the current directory: refuse it."""
+        if isinstance(value, str) and not value.strip():
+            raise ValueError("must name a folder, not be empty")
+        return value
+
+    @field_validator("broker_url")
+    @classmethod
+    def _redis_url(cls, value: str | None) -> str | None:
+        if value is None:
+            return None
+        parsed = urlsplit(value)
+        if not (parsed.scheme in ("redis", "rediss") and parsed.hostname or parsed.scheme == "redis+socket" and parsed.path):
+            raise ValueError("must be a Redis URL such as redis://localhost:6379/0")
+        return value
+
+    @field_validator("secret_key")
+    @classmethod
+    def _long_key(cls, value: SecretStr | None) -> SecretStr | None:
+        if value is not None and len(value.get_secret_value()) < 32:
+            raise ValueError("must be at least 32 characters (e.g. openssl rand -base64 32)")
+        return value
+
     @model_validator(mode="after")
     def _refuse_unsafe_production(self) -> Settings:
-        if self.environment == "production" and self.database_url.startswith("sqlite:///:memory:"):
+        if self.environment != "production":
+            return self
+        if self.database_url.startswith("sqlite:///:memory:"):
             raise ValueError("an in-memory database cannot be used in production")
+        if self.secret_key is None:
+            raise ValueError("production needs CALLINTEL_SECRET_KEY (webhook secrets are encrypted with it)")
+        if "*" in self.host_list():
+            raise ValueError("production needs CALLINTEL_TRUSTED_HOSTS: the host names the server is reached by")
         return self
+
+    def host_list(self) -> list[str]:
+        """CALLINTEL_TRUSTED_HOSTS as a list."""
+        return [host.strip() for host in self.trusted_hosts.split(",") if host.strip()] or ["*"]
 
 
 @lru_cache(maxsize=1)
