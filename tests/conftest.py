@@ -29,6 +29,8 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         if key.startswith("CALLINTEL_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("CALLINTEL_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
+    monkeypatch.setenv("CALLINTEL_SECRET_KEY", "tests-only-key-" + "k" * 32)  # no key file made in the user's data dir
+    monkeypatch.setenv("CALLINTEL_RATE_LIMIT", "0")  # off in tests; the rate-limit tests turn it on
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
