@@ -19,7 +19,8 @@ from typing import Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, delete, event, func, select, text
+from sqlalchemy import create_engine, delete, event, func, select, text, update
+from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import Engine, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -117,6 +118,12 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+def _insert(session: Session, table: type) -> postgresql.Insert | sqlite.Insert:
+    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (SQLite and PostgreSQL both)."""
+    dialect = session.get_bind().dialect.name
+    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+
+
 class Store:
     """Typed records in, typed records out; SQLite or PostgreSQL behind one URL."""
 
@@ -189,17 +196,24 @@ class Store:
     ) -> bool:
         """Store an interaction with its transcript; False when its content is already stored."""
         with self.transaction() as session:
-            return self._add_interaction(session, interaction, transcript, tags, sentiments, customer_name)
+            self._ensure_customers(session, {interaction.customer_id: customer_name})
+            return self._add_interaction(session, interaction, transcript, tags, sentiments)
 
     def save_batch(self, items: Sequence[NewInteraction], usage_events: Sequence[UsageEvent] = ()) -> BatchResult:
-        """Store interactions and usage events from one source in a single transaction."""
+        """Store interactions and usage events from one source in a single transaction.
+
+        Safe under concurrency: processes storing the same content race on the database's unique sha256, and
+        exactly one creates it; the others find it already stored. Rows are written in a fixed order (customers
+        by id, interactions by sha256) so that two transactions never wait on each other in a cycle.
+        """
         with self.transaction() as session:
-            created = [
-                item.interaction.id
-                for item in items
-                if self._add_interaction(session, item.interaction, item.transcript, (), (), item.customer_name)
-            ]
+            names = {item.interaction.customer_id: item.customer_name for item in items}
+            self._ensure_customers(session, names, (event.customer_id for event in usage_events))
+            ordered = sorted(items, key=lambda item: item.interaction.sha256)
+            new = {item.interaction.id for item in ordered
+                   if self._add_interaction(session, item.interaction, item.transcript, (), ())}
             events = self._add_usage_events(session, usage_events)
+        created = [item.interaction.id for item in items if item.interaction.id in new]
         return BatchResult(created=created, skipped=len(items) - len(created), usage_events=events)
 
     def _add_interaction(
@@ -209,17 +223,16 @@ class Store:
         transcript: Transcript | None,
         tags: Sequence[Tag],
         sentiments: Sequence[Sentiment | None],
-        customer_name: str | None,
     ) -> bool:
-        if session.scalar(select(InteractionRow.id).where(InteractionRow.sha256 == interaction.sha256)):
+        """Insert the interaction unless its sha256 is stored (by this or a concurrent transaction), then its rows."""
+        values = {**interaction.model_dump(exclude={"metadata"}), "meta": interaction.metadata}
+        stored = _insert(session, InteractionRow).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+        if session.scalar(stored.returning(InteractionRow.id)) is None:
             return False
-        self._ensure_customer(session, interaction.customer_id, customer_name)
-        row = convert.interaction_row(interaction)
-        session.add(row)
         if transcript is not None:
-            row.transcript = convert.transcript_row(transcript)
-            row.utterances = convert.utterance_rows(transcript, sentiments)
-        row.tags = [convert.tag_row(tag, interaction.id) for tag in tags]
+            session.add(convert.transcript_row(transcript, interaction.id))
+            session.add_all(convert.utterance_rows(transcript, sentiments, interaction.id))
+        session.add_all(convert.tag_row(tag, interaction.id) for tag in tags)
         session.add(JobRow(interaction_id=interaction.id, status="queued", attempts=0))  # analysed by the pipeline
         session.flush()
         return True
@@ -265,28 +278,30 @@ class Store:
 
     def save_usage_events(self, events: Iterable[UsageEvent]) -> int:
         """Store usage events, skipping ones already stored; returns how many were new."""
+        events = list(events)
         with self.transaction() as session:
+            self._ensure_customers(session, {}, (event.customer_id for event in events))
             return self._add_usage_events(session, events)
 
-    def _add_usage_events(self, session: Session, events: Iterable[UsageEvent]) -> int:
+    @staticmethod
+    def _add_usage_events(session: Session, events: Iterable[UsageEvent]) -> int:
+        """Insert the events whose dedup key is not stored yet (here or by a concurrent transaction)."""
         by_key = {event.dedup_key(): event for event in events}
         if not by_key:
             return 0
-        known = set(session.scalars(select(UsageEventRow.dedup_key).where(UsageEventRow.dedup_key.in_(by_key))))
-        fresh = {key: ev for key, ev in by_key.items() if key not in known}
-        for customer_id in sorted({ev.customer_id for ev in fresh.values()}):
-            self._ensure_customer(session, customer_id, None)
-        session.add_all(convert.usage_row(ev, key) for key, ev in fresh.items())
-        return len(fresh)
+        rows = [{**by_key[key].model_dump(), "dedup_key": key} for key in sorted(by_key)]
+        statement = _insert(session, UsageEventRow).on_conflict_do_nothing(index_elements=["dedup_key"])
+        return len(session.scalars(statement.returning(UsageEventRow.id), rows).all())
 
     @staticmethod
-    def _ensure_customer(session: Session, customer_id: str, name: str | None) -> None:
-        row = session.get(CustomerRow, customer_id)
-        if row is None:
-            session.add(CustomerRow(id=customer_id, name=name))
-            session.flush()
-        elif name and not row.name:
-            row.name = name
+    def _ensure_customers(session: Session, names: dict[str, str | None], more: Iterable[str] = ()) -> None:
+        """Create each customer not stored yet (concurrent creators do not clash) and fill in a missing name."""
+        for customer_id in sorted({*names, *more}):
+            session.execute(_insert(session, CustomerRow).values(id=customer_id, name=names.get(customer_id))
+                            .on_conflict_do_nothing(index_elements=["id"]))
+            if names.get(customer_id):
+                session.execute(update(CustomerRow).where(CustomerRow.id == customer_id, CustomerRow.name.is_(None))
+                                .values(name=names[customer_id]))
 
     # -- reads --------------------------------------------------------------------------
 
