@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import fcntl
 import logging
+import os
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -28,6 +29,7 @@ from sqlalchemy.orm import Session, selectinload
 from models import convert
 from models.analysis import CallMetrics, Summary
 from models.errors import StoreError
+from models.private_files import FILE_MODE, create_private_file, make_private_dir
 from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent, Utterance
 from models.tables import (
     CallMetricsRow,
@@ -99,16 +101,40 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor.close()
 
 
+SQLITE_HINTS = {  # SQLite's terse messages, with what to check
+    "unable to open database file": "cannot open the database file: check that its folder exists and is writable",
+    "attempt to write a readonly database": "the database is read-only: check that the file and its folder are writable",
+}
+
+
+def describe_error(exc: SQLAlchemyError) -> str:
+    """One line on a database failure, with a hint where SQLite's own message is cryptic."""
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return SQLITE_HINTS.get(message, message)
+
+
+def _prepare_sqlite_file(database: str) -> None:
+    """The database's folder (0700 when created here) and file (0600 when created here: SQLite gives its -wal and
+    -shm files the same mode)."""
+    path = Path(database).expanduser()
+    try:
+        make_private_dir(path.parent)
+    except OSError as exc:
+        raise StoreError(f"cannot create the database folder: {exc.strerror or exc}", database) from None
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StoreError(f"cannot create the database file: {exc.strerror or exc} (is its folder writable?)",
+                         database) from None
+
+
 def _create_engine(url: str) -> Engine:
     try:
         parsed = make_url(url)
     except ArgumentError:
         raise StoreError("not a database URL (expected e.g. sqlite:///path/to.db)", url) from None
     if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
-        try:
-            Path(parsed.database).expanduser().parent.mkdir(parents=True, exist_ok=True)
-        except OSError as exc:
-            raise StoreError(f"cannot create the database folder: {exc.strerror}", parsed.database) from None
+        _prepare_sqlite_file(parsed.database)
     try:
         engine = create_engine(parsed, future=True)
     except (ArgumentError, ImportError) as exc:
@@ -159,7 +185,7 @@ class Store:
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate the database: {exc.orig or exc}", self.display_url) from None
+            raise StoreError(f"cannot migrate the database: {describe_error(exc)}", self.display_url) from None
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -168,7 +194,12 @@ class Store:
         if self.engine.dialect.name != "sqlite" or database in (None, "", ":memory:"):
             yield
             return
-        with open(f"{database}.lock", "a") as handle:
+        try:
+            descriptor = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise StoreError(f"cannot create the migration lock {database}.lock: {exc.strerror or exc} "
+                             "(is the database folder writable?)", self.display_url) from None
+        with os.fdopen(descriptor) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
                 yield
@@ -182,7 +213,7 @@ class Store:
             with Session(self.engine, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {getattr(exc, 'orig', None) or exc}", self.display_url) from None
+            raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
 
     # -- writes -------------------------------------------------------------------------
 

@@ -175,3 +175,20 @@ def test_interactions_by_id_and_the_reps_named(store):
     assert [i.id for i in store.list_interactions(ids={made[0], made[2]})] == sorted([made[0], made[2]])
     assert store.list_interactions(ids=set()) == []
     assert store.list_reps() == ["dana", "sam"] and store.list_reps("ticket") == []
+
+
+def test_a_new_database_and_its_folder_are_private(tmp_path):
+    url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'callintel.db'}"
+    interaction, transcript = make_call()
+    with Store(url) as store:
+        store.save_interaction(interaction, transcript)  # the -wal and -shm files exist while it is open
+        modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "new" / "folder").iterdir()}
+    assert (tmp_path / "new" / "folder").stat().st_mode & 0o777 == 0o700
+    assert {"callintel.db", "callintel.db-wal", "callintel.db-shm", "callintel.db.lock"} <= set(modes)
+    assert set(modes.values()) == {0o600}, modes
+
+
+def test_an_existing_folder_keeps_its_mode(tmp_path):
+    (tmp_path / "shared").mkdir(mode=0o755)
+    Store(f"sqlite:///{tmp_path / 'shared' / 'db.sqlite'}").close()
+    assert (tmp_path / "shared").stat().st_mode & 0o777 == 0o755
