@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import json
+import math
+import stat
 from collections.abc import Iterable, Iterator
 from pathlib import Path
 from typing import Any
@@ -10,7 +12,8 @@ from typing import Any
 from models.errors import MalformedSource, SourceNotFound, UnreadableSource
 
 __all__ = [
-    "MANIFEST_NAME", "SIDECAR_SUFFIX", "discover", "is_metadata_file", "parse_json", "parse_jsonl", "read_bytes", "read_text",
+    "MANIFEST_NAME", "SIDECAR_SUFFIX", "check_regular", "discover", "is_metadata_file", "parse_json", "parse_jsonl",
+    "read_bytes", "read_text",
 ]
 
 MAX_BYTES = 2 * 1024**3
@@ -27,10 +30,29 @@ def discover(paths: Iterable[str | Path]) -> Iterator[Path]:
         if path.is_dir():
             for child in sorted(path.rglob("*")):
                 relative = child.relative_to(path).parts
-                if child.is_file() and not any(part.startswith((".", "_")) for part in relative) and not is_metadata_file(child):
+                if _is_source(child) and not any(part.startswith((".", "_")) for part in relative):
                     yield child
         else:
             yield path
+
+
+def _is_source(path: Path) -> bool:
+    """A file to read; pipes, sockets and devices too, so that they are reported (never opened)."""
+    return path.exists() and not path.is_dir() and not is_metadata_file(path)
+
+
+def check_regular(path: Path) -> None:
+    """Refuse anything but a regular file before opening it: reading a named pipe would wait for a writer forever."""
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SourceNotFound(path) from None
+    except OSError as exc:
+        raise UnreadableSource(f"cannot read: {exc.strerror or exc}", path) from None
+    if stat.S_ISDIR(mode):
+        raise UnreadableSource("is a directory, not a file", path)
+    if not stat.S_ISREG(mode):
+        raise UnreadableSource("not a regular file (a named pipe, socket or device); refusing to read it", path)
 
 
 def is_metadata_file(path: Path) -> bool:
@@ -39,6 +61,7 @@ def is_metadata_file(path: Path) -> bool:
 
 
 def read_bytes(path: Path) -> bytes:
+    check_regular(path)
     try:
         if path.stat().st_size > MAX_BYTES:
             raise UnreadableSource(f"file is larger than {MAX_BYTES // 1024**3} GiB", path)
@@ -61,21 +84,57 @@ def read_text(path: Path, data: bytes | None = None) -> str:
         raise MalformedSource(f"not UTF-8 text (bad byte at offset {exc.start})", path) from None
 
 
-def parse_json(path: Path, text: str) -> Any:
+MAX_JSON_DEPTH = 64  # objects and lists nested deeper are refused (our formats need 5)
+
+
+def _loads(path: Path, line: str, where: str) -> Any:
+    """json.loads with every failure on hostile input (bad syntax, nesting past the recursion limit, a number
+    too long to convert) as MalformedSource; then the nesting and NUL checks."""
     try:
-        return json.loads(text)
+        value = json.loads(line, parse_float=_finite, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise MalformedSource(f"malformed JSON at line {exc.lineno} column {exc.colno}: {exc.msg}", path) from None
+        raise MalformedSource(f"malformed JSON {where or f'at line {exc.lineno} column {exc.colno}'}: {exc.msg}",
+                              path) from None
+    except RecursionError:
+        raise MalformedSource(f"JSON {where + ' ' if where else ''}nested too deeply (at most {MAX_JSON_DEPTH} "
+                              "levels)", path) from None
+    except ValueError as exc:  # e.g. an integer of more than 4300 digits
+        raise MalformedSource(f"malformed JSON {where + ': ' if where else ''}{exc}", path) from None
+    _check_json(path, value, where)
+    return value
+
+
+def _finite(text: str) -> float:
+    value = float(text)
+    if not math.isfinite(value):
+        raise ValueError(f"the number {text[:20]}{'...' if len(text) > 20 else ''} is out of range")
+    return value
+
+
+def _no_constant(text: str) -> float:
+    raise ValueError(f"{text} is not a number JSON allows")
+
+
+def _check_json(path: Path, value: Any, where: str) -> None:
+    """No nesting deeper than MAX_JSON_DEPTH and no NUL character in a string (the store cannot keep one)."""
+    prefix = f"{where}: " if where else ""
+    pending: list[tuple[Any, int]] = [(value, 0)]
+    while pending:
+        item, depth = pending.pop()
+        if isinstance(item, str) and "\x00" in item:
+            raise MalformedSource(f"{prefix}a JSON string contains a NUL character", path)
+        if isinstance(item, dict | list):
+            if depth >= MAX_JSON_DEPTH:
+                raise MalformedSource(f"{prefix}JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)", path)
+            children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
+            pending.extend((child, depth + 1) for child in children)
+
+
+def parse_json(path: Path, text: str) -> Any:
+    return _loads(path, text, "")
 
 
 def parse_jsonl(path: Path, text: str) -> list[tuple[int, Any]]:
     """(line number, value) for each non-blank line."""
-    rows = []
-    for number, line in enumerate(text.splitlines(), start=1):
-        if not line.strip():
-            continue
-        try:
-            rows.append((number, json.loads(line)))
-        except json.JSONDecodeError as exc:
-            raise MalformedSource(f"malformed JSON on line {number}: {exc.msg}", path) from None
-    return rows
+    return [(number, _loads(path, line, f"on line {number}"))
+            for number, line in enumerate(text.splitlines(), start=1) if line.strip()]

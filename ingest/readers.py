@@ -22,13 +22,13 @@ from pathlib import Path
 from typing import Any
 
 from ingest.audio import AUDIO_SUFFIXES, probe
-from ingest.files import parse_json, parse_jsonl, read_bytes, read_text
+from ingest.files import MANIFEST_NAME, check_regular, parse_json, parse_jsonl, read_bytes, read_text
 from ingest.formats import UsageIn
 from ingest.metadata import SourceMeta, resolve_meta
 from ingest.parsed import IngestItem, ParsedSource, customer_of, file_digest, new_item
 from ingest.tickets import TICKET_TEXT_COLUMNS, read_eml, ticket_from_value, tickets_from_csv
 from ingest.transcripts import read_json_transcript, read_subtitles, read_text_transcript
-from ingest.validation import validated
+from ingest.validation import check_parsed, validated
 from models.errors import MalformedSource, UnsupportedSource
 from models.records import UsageEvent
 
@@ -102,10 +102,19 @@ def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     return result
 
 
-def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+def _csv_rows(path: Path) -> tuple[set[str], list[tuple[int, dict[str, str]]]]:
+    """The header's columns and (line number, row) of each row; a field past csv's size limit is refused."""
     reader = csv.DictReader(io.StringIO(_text(path)[1]))
-    columns = set(reader.fieldnames or ())
-    rows = [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+    try:
+        columns = set(reader.fieldnames or ())
+        rows = [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+    except csv.Error as exc:
+        raise MalformedSource(f"line {reader.line_num}: unreadable CSV: {exc}", path) from None
+    return columns, rows
+
+
+def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+    columns, rows = _csv_rows(path)
     if columns & set(TICKET_TEXT_COLUMNS):
         return ParsedSource(path, items=tickets_from_csv(path, rows, meta))
     if {"kind", "occurred_at"} <= columns:
@@ -141,8 +150,15 @@ SUFFIXES: dict[str, Reader] = {
 
 def read_source(path: Path, defaults: IngestDefaults = IngestDefaults()) -> ParsedSource:
     """Parse ``path`` by its type; raises an InputError naming the file."""
+    check_regular(path)
     reader = SUFFIXES.get(path.suffix.lower())
     if reader is None:
         raise UnsupportedSource(f"unsupported file type {path.suffix or '(none)'} (expected one of "
                                 f"{', '.join(sorted(SUFFIXES))})", path)
-    return reader(path, resolve_meta(path, defaults.meta()), defaults)
+    try:
+        meta = resolve_meta(path, defaults.meta())
+    except csv.Error as exc:
+        raise MalformedSource(f"unreadable CSV: {exc}", path.parent / MANIFEST_NAME) from None
+    parsed = reader(path, meta, defaults)
+    check_parsed(path, parsed)
+    return parsed

@@ -22,7 +22,7 @@ from typing import Any
 from ingest.formats import ROLE_ALIASES, TicketIn
 from ingest.metadata import SourceMeta
 from ingest.parsed import IngestItem, new_item
-from ingest.validation import validated
+from ingest.validation import LABEL_LIMIT, check_text, validated
 from models.errors import MalformedSource
 from models.records import Speaker, Utterance
 
@@ -44,6 +44,8 @@ def ticket_from_value(path: Path, value: dict[str, Any], meta: SourceMeta, where
         thread = parsed.thread()
     except ValueError as exc:
         raise MalformedSource(f"{where}{exc}", path) from None
+    for number, message in enumerate(thread):
+        check_text(path, message.text, f"{where}messages.{number}")
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
     digest = hashlib.sha256(canonical).hexdigest()
     utterances = [Utterance(index=i, speaker=Speaker(role=ROLE_ALIASES[m.sender.strip().lower()], label=m.sender),
@@ -156,7 +158,8 @@ def read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, 
             return "rep"
         return "customer" if sender == opener else "rep"
 
-    utterances = [Utterance(index=i, speaker=Speaker(role=role(s), label=s), text=t) for i, (s, t) in enumerate(thread)]
+    utterances = [Utterance(index=i, speaker=Speaker(role=role(s), label=s[:LABEL_LIMIT]), text=t)  # the column's size
+                  for i, (s, t) in enumerate(thread)]
     domain = opener.rsplit("@", 1)[1] if "@" in opener and role(opener) == "customer" else None
     found = {"customer_id": domain, "occurred_at": sent, "title": SUBJECT_PREFIX.sub("", message.get("Subject", "")) or None,
              "metadata": {"format": "eml", "message_id": message.get("Message-ID")}}

@@ -19,7 +19,7 @@ from webvtt.errors import MalformedCaptionError, MalformedFileError
 from ingest.formats import ROLE_ALIASES, TranscriptFile, speaker_from
 from ingest.metadata import SourceMeta
 from ingest.parsed import IngestItem, new_item
-from ingest.validation import validated
+from ingest.validation import check_text, validated
 from models.errors import MalformedSource
 from models.records import Speaker, Utterance
 
@@ -38,6 +38,7 @@ class _Turn:
     text: str
     start_s: float | None = None
     end_s: float | None = None
+    line: int | None = None  # where it starts, in a text transcript
 
 
 def _seconds(stamp: str) -> float:
@@ -58,7 +59,9 @@ def speakers_for(labels: list[str], meta: SourceMeta) -> dict[str, Speaker]:
     return speakers
 
 
-def _utterances(turns: list[_Turn], meta: SourceMeta) -> list[Utterance]:
+def _utterances(path: Path, turns: list[_Turn], meta: SourceMeta) -> list[Utterance]:
+    for number, turn in enumerate(turns):
+        check_text(path, turn.text, f"utterance {number}" + (f" (line {turn.line})" if turn.line else ""))
     speakers = speakers_for(list(dict.fromkeys(t.label for t in turns)), meta)
     return [Utterance(index=i, speaker=speakers[t.label], start_s=t.start_s, end_s=t.end_s, text=t.text.strip())
             for i, t in enumerate(turns)]
@@ -66,6 +69,8 @@ def _utterances(turns: list[_Turn], meta: SourceMeta) -> list[Utterance]:
 
 def read_json_transcript(path: Path, digest: str, value: dict[str, Any], meta: SourceMeta) -> IngestItem:
     parsed = validated(path, lambda: TranscriptFile.model_validate(value))
+    for number, utterance in enumerate(parsed.utterances):
+        check_text(path, utterance.text, f"utterances.{number}")
     utterances = [
         validated(path, lambda i=i, u=u: Utterance(index=i, speaker=speaker_from(u.speaker, i), start_s=u.start_s,
                                                    end_s=u.end_s, text=u.text.strip()), where=f"utterances.{i}")
@@ -104,7 +109,7 @@ def read_subtitles(path: Path, digest: str, text: str, meta: SourceMeta) -> Inge
     if not turns:
         raise MalformedSource("no captions with text", path)
     fmt = "webvtt" if path.suffix.lower() == ".vtt" else "srt"
-    return new_item(path, digest, "call", meta, {"metadata": {"format": fmt}}, _utterances(turns, meta))
+    return new_item(path, digest, "call", meta, {"metadata": {"format": fmt}}, _utterances(path, turns, meta))
 
 
 def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -> IngestItem:
@@ -117,7 +122,7 @@ def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -
         if not line.strip():
             continue
         if m := TEXT_LINE.match(line):
-            turns.append(_Turn(m["label"], m["text"], _seconds(m["ts"]) if m["ts"] else None))
+            turns.append(_Turn(m["label"], m["text"], _seconds(m["ts"]) if m["ts"] else None, line=number))
         elif turns:
             turns[-1].text += " " + line.strip()
         else:
@@ -129,4 +134,4 @@ def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -
             turn.end_s = max(turn.start_s, following.start_s) if following else fallback  # type: ignore[type-var]
         else:
             turn.start_s = None
-    return new_item(path, digest, "call", meta, {"metadata": {"format": "text"}}, _utterances(turns, meta))
+    return new_item(path, digest, "call", meta, {"metadata": {"format": "text"}}, _utterances(path, turns, meta))

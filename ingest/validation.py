@@ -4,11 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Callable
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
 
 from models.errors import MalformedSource
+from models.settings import get_settings
+from models.tables import CustomerRow, InteractionRow, TranscriptRow, UtteranceRow
+
+if TYPE_CHECKING:
+    from ingest.parsed import ParsedSource
 
 T = TypeVar("T")
 
@@ -28,3 +33,49 @@ def validated(path: Path, build: Callable[[], T], where: str = "") -> T:
     except ValidationError as exc:
         prefix = f"{where}: " if where else ""
         raise MalformedSource(f"{prefix}{describe(exc)}", path) from None
+
+
+def check_text(path: Path, text: str, where: str) -> None:
+    """Refuse a text (an utterance, a ticket message, a field) over CALLINTEL_MAX_LINE_CHARS or with a NUL."""
+    limit = get_settings().max_line_chars
+    if len(text) > limit:
+        raise MalformedSource(f"{where}: {len(text)} characters long (at most {limit}: CALLINTEL_MAX_LINE_CHARS)", path)
+    if "\x00" in text:
+        raise MalformedSource(f"{where}: contains a NUL character", path)
+
+
+def _column_limits(table: type, **fields: str) -> dict[str, int]:
+    return {field: table.__table__.c[column].type.length for field, column in fields.items()}
+
+
+INTERACTION_LIMITS = _column_limits(InteractionRow, rep="rep", title="title", kind="kind")
+LABEL_LIMIT = UtteranceRow.__table__.c["speaker_label"].type.length
+NAME_LIMIT = CustomerRow.__table__.c["name"].type.length
+LANGUAGE_LIMIT = TranscriptRow.__table__.c["language"].type.length
+
+
+def _check_field(path: Path, value: str | None, where: str, limit: int | None = None) -> None:
+    if value is None:
+        return
+    check_text(path, value, where)
+    if limit is not None and len(value) > limit:
+        raise MalformedSource(f"{where}: {len(value)} characters long (at most {limit})", path)
+
+
+def check_parsed(path: Path, parsed: ParsedSource) -> None:
+    """What every reader's output must be before it is stored (the store's column sizes, no NUL, bounded texts)."""
+    for number, item in enumerate(parsed.items):
+        where = f"{item.interaction.kind} {number}" if len(parsed.items) > 1 else item.interaction.kind
+        for field, limit in INTERACTION_LIMITS.items():
+            _check_field(path, getattr(item.interaction, field), f"{where}: {field}", limit)
+        _check_field(path, item.interaction.customer_id, f"{where}: customer_id")
+        _check_field(path, item.interaction.source, f"{where}: source")
+        _check_field(path, item.customer_name, f"{where}: customer_name", NAME_LIMIT)
+        if item.transcript is not None:
+            _check_field(path, item.transcript.language, f"{where}: language", LANGUAGE_LIMIT)
+        for utterance in item.transcript.utterances if item.transcript else ():
+            _check_field(path, utterance.text, f"{where}: utterance {utterance.index}")
+            _check_field(path, utterance.speaker.label, f"{where}: utterance {utterance.index} speaker", LABEL_LIMIT)
+    for number, event in enumerate(parsed.usage_events):
+        _check_field(path, event.customer_id, f"usage event {number}: customer_id")
+        _check_field(path, event.kind, f"usage event {number}: kind")
