@@ -115,14 +115,23 @@ def _no_constant(text: str) -> float:
     raise ValueError(f"{text} is not a number JSON allows")
 
 
+def _check_string(path: Path, text: str, prefix: str) -> None:
+    if "\x00" in text:
+        raise MalformedSource(f"{prefix}a JSON string contains a NUL character", path)
+    try:
+        text.encode("utf-8")
+    except UnicodeEncodeError:
+        raise MalformedSource(f"{prefix}a JSON string contains a lone surrogate (\\ud800-\\udfff)", path) from None
+
+
 def _check_json(path: Path, value: Any, where: str) -> None:
     """No nesting deeper than MAX_JSON_DEPTH and no NUL character in a string (the store cannot keep one)."""
     prefix = f"{where}: " if where else ""
     pending: list[tuple[Any, int]] = [(value, 0)]
     while pending:
         item, depth = pending.pop()
-        if isinstance(item, str) and "\x00" in item:
-            raise MalformedSource(f"{prefix}a JSON string contains a NUL character", path)
+        if isinstance(item, str):
+            _check_string(path, item, prefix)
         if isinstance(item, dict | list):
             if depth >= MAX_JSON_DEPTH:
                 raise MalformedSource(f"{prefix}JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)", path)

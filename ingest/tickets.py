@@ -19,10 +19,12 @@ from html.parser import HTMLParser
 from pathlib import Path
 from typing import Any
 
+from pydantic import ValidationError
+
 from ingest.formats import ROLE_ALIASES, TicketIn
 from ingest.metadata import SourceMeta
 from ingest.parsed import IngestItem, new_item
-from ingest.validation import LABEL_LIMIT, check_text, validated
+from ingest.validation import LABEL_LIMIT, check_text, describe, validated
 from models.errors import MalformedSource
 from models.records import Speaker, Utterance
 
@@ -42,6 +44,8 @@ def ticket_from_value(path: Path, value: dict[str, Any], meta: SourceMeta, where
     parsed = validated(path, lambda: TicketIn.model_validate(value), where=where.rstrip(": "))
     try:
         thread = parsed.thread()
+    except ValidationError as exc:
+        raise MalformedSource(f"{where}body: {describe(exc)}", path) from None
     except ValueError as exc:
         raise MalformedSource(f"{where}{exc}", path) from None
     for number, message in enumerate(thread):
@@ -137,6 +141,17 @@ def split_thread(body: str, newest_sender: str) -> list[tuple[str, str]]:
 
 
 def read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...] = ()) -> IngestItem:
+    """An email ticket; what the email library fails on (MIME parts nested past the recursion limit, an unknown
+    charset) is a MalformedSource like any other bad email."""
+    try:
+        return _read_eml(path, data, meta, rep_domains)
+    except RecursionError:
+        raise MalformedSource("the email's parts are nested too deeply", path) from None
+    except (LookupError, UnicodeError) as exc:
+        raise MalformedSource(f"cannot decode the email: {exc}", path) from None
+
+
+def _read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...]) -> IngestItem:
     message = email.message_from_bytes(data, policy=policy.default)
     for name, raw in message.raw_items():  # before the header parser, which is not linear, reads them
         if name.lower() in READ_HEADERS and len(raw) > MAX_HEADER_CHARS:

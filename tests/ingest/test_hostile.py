@@ -47,6 +47,11 @@ HOSTILE = [
     ("long_title.json", json.dumps(call_doc(title="t" * 600)), "title: 600 characters long (at most 512)"),
     ("long_label.json", json.dumps(call_doc(utterances=[{"speaker": "s" * 100, "text": "hi"}])), "speaker"),
     ("bad_utf8.txt", b"Dana: caf\xe9\n", "not UTF-8"),
+    ("lone_surrogate.json", '{"customer_id": "a", "x": "\\ud800", "utterances": [{"text": "hi"}]}', "lone surrogate"),
+    ("lone_body.jsonl", '{"customer_id": "a", "created_at": "2026-01-01", "body": "\\udfff"}\n', "lone surrogate"),
+    ("nested.eml", "From: a@b.c\nSubject: x\n" + "".join(
+        f'Content-Type: multipart/mixed; boundary="b{n}"\n\n--b{n}\n' for n in range(3000)) + "\nhi\n", "nested"),
+    ("charset.eml", "From: a@b.c\nSubject: x\nContent-Type: text/plain; charset=x-bogus\n\nhi\n", "cannot decode"),
 ]
 
 
