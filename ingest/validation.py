@@ -42,6 +42,11 @@ def check_text(path: Path, text: str, where: str) -> None:
         raise MalformedSource(f"{where}: {len(text)} characters long (at most {limit}: CALLINTEL_MAX_LINE_CHARS)", path)
     if "\x00" in text:
         raise MalformedSource(f"{where}: contains a NUL character", path)
+    if not text.isascii():
+        try:
+            text.encode("utf-8")
+        except UnicodeEncodeError:
+            raise MalformedSource(f"{where}: contains a lone surrogate (not text)", path) from None
 
 
 def _column_limits(table: type, **fields: str) -> dict[str, int]:

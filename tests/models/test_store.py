@@ -147,21 +147,24 @@ def test_flagged_queue_puts_the_strongest_first(store: Store):
     assert store.flagged_queue(kind="ticket") == []
 
 
-def _open_store(url: str) -> None:
+def _open_store(url: str, barrier) -> None:
+    barrier.wait(60)  # all at once on the database nobody has migrated yet
     Store(url).close()
 
 
-def test_processes_opening_a_new_database_together_take_turns_migrating(tmp_path):
+def test_processes_opening_a_new_database_together_take_turns_migrating(db_url: str):
     import multiprocessing
 
-    url = f"sqlite:///{tmp_path / 'shared.db'}"
     context = multiprocessing.get_context("spawn")
-    processes = [context.Process(target=_open_store, args=(url,)) for _ in range(4)]
+    barrier = context.Barrier(4)
+    processes = [context.Process(target=_open_store, args=(db_url, barrier)) for _ in range(4)]
     for process in processes:
         process.start()
     for process in processes:
         process.join(60)
     assert [p.exitcode for p in processes] == [0, 0, 0, 0]
+    with Store(db_url, migrate=False) as store, store.engine.connect() as connection:
+        assert compare_metadata(MigrationContext.configure(connection), Base.metadata) == []
 
 
 def test_interactions_by_id_and_the_reps_named(store):
