@@ -150,6 +150,15 @@ def _insert(session: Session, table: type) -> postgresql.Insert | sqlite.Insert:
     return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
 
 
+def _customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
+    """Each item's customer with the first name any item gives it."""
+    names: dict[str, str | None] = {}
+    for item in items:
+        customer_id = item.interaction.customer_id
+        names[customer_id] = names.get(customer_id) or item.customer_name
+    return names
+
+
 class Store:
     """Typed records in, typed records out; SQLite or PostgreSQL behind one URL."""
 
@@ -238,8 +247,7 @@ class Store:
         by id, interactions by sha256) so that two transactions never wait on each other in a cycle.
         """
         with self.transaction() as session:
-            names = {item.interaction.customer_id: item.customer_name for item in items}
-            self._ensure_customers(session, names, (event.customer_id for event in usage_events))
+            self._ensure_customers(session, _customer_names(items), (event.customer_id for event in usage_events))
             ordered = sorted(items, key=lambda item: item.interaction.sha256)
             new = {item.interaction.id for item in ordered
                    if self._add_interaction(session, item.interaction, item.transcript, (), ())}

@@ -195,3 +195,14 @@ def test_an_existing_folder_keeps_its_mode(tmp_path):
     (tmp_path / "shared").mkdir(mode=0o755)
     Store(f"sqlite:///{tmp_path / 'shared' / 'db.sqlite'}").close()
     assert (tmp_path / "shared").stat().st_mode & 0o777 == 0o755
+
+
+def test_a_batch_names_a_new_customer_from_any_item(store: Store):
+    class Item:
+        def __init__(self, content: bytes, name: str | None):
+            self.interaction, self.transcript = make_call(content, customer="newco")
+            self.customer_name = name
+
+    store.save_batch([Item(b"one", "NewCo Ltd"), Item(b"two", None)])
+    store.save_batch([Item(b"three", "Renamed")])  # a name, once given, stays
+    assert [(c.customer_id, c.name, c.calls) for c in store.customer_counts()] == [("newco", "NewCo Ltd", 3)]
