@@ -9,7 +9,6 @@ from __future__ import annotations
 
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
-from pathlib import Path
 from typing import TYPE_CHECKING, Any
 
 from fastapi import FastAPI, Request
@@ -59,7 +58,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or Store(settings.database_url)
         app.state.settings = settings
-        sweep_orphans(Path(settings.upload_dir), app.state.store)  # what uploads cut short by a killed server left
+        sweep_orphans(settings.upload_dir, app.state.store)  # what uploads cut short by a killed server left
         yield
         if store is None:
             app.state.store.close()

@@ -17,7 +17,7 @@ from api.uploads import receive
 from ingest import FileOutcome, IngestDefaults, ParsedSource, ingest_file
 from ingest.audio import AUDIO_SUFFIXES
 from ingest.readers import SUFFIXES
-from models.errors import UnsupportedSource
+from models.errors import CallintelError, UnsupportedSource
 from models.records import UsageEvent
 from models.store import Store
 
@@ -44,6 +44,13 @@ def _already_stored(store: Store, token: ApiToken, outcome: FileOutcome, stored_
     return sum(1 for i in store.list_interactions(ids=existing) if i.rep == token.rep)
 
 
+def _for_the_caller(error: CallintelError, where: Path, filename: str | None) -> CallintelError:
+    """The error naming the user's file, never where the server put it."""
+    error.path = filename
+    error.message = error.message.replace(str(where.resolve()), where.name).replace(str(where), where.name)
+    return error
+
+
 @router.post("/uploads", response_model=UploadResult, status_code=201,
              summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis")
 def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annotated[UploadFile, File()],
@@ -64,8 +71,7 @@ def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annota
     with receive(file.file, file.filename, Path(settings.upload_dir), *limit) as received:
         outcome = ingest_file(received.path, store, defaults, check=allowed)
         if outcome.error is not None:
-            outcome.error.path = file.filename  # name the user's file, not where the server put it
-            raise outcome.error
+            raise _for_the_caller(outcome.error, received.path, file.filename)
         received.keep = bool(outcome.created)  # already stored: the earlier copy is the one kept
     if outcome.created and settings.broker_url:
         _dispatch(store, settings, outcome.created)

@@ -218,3 +218,27 @@ def test_a_rep_learns_nothing_of_another_reps_files(api_):
     assert other.json() == {"error": "NotFound", "message": f"no interaction with id {their_id!r}", "path": None}
     assert unknown.json()["message"] == "no interaction with id 'int_0000000000000000'"
     assert api_.client.get(f"/api/interactions/{their_id}", headers=api_.auth("manager")).status_code == 200
+
+
+def test_a_reader_error_names_the_users_file_never_the_server_path(api_, monkeypatch):
+    import ingest.runner
+    from models.errors import MalformedSource
+
+    def quoting_the_path(path, defaults):
+        raise MalformedSource(f"cannot decode audio: invalid data in '{path}'", path)
+
+    monkeypatch.setattr(ingest.runner, "read_source", quoting_the_path)
+    response = api_.post("manager", "call.wav", b"RIFF....", customer_id="acme")
+    assert response.json() == {"error": "MalformedSource", "message": "cannot decode audio: invalid data in 'call.wav'",
+                               "path": "call.wav"}
+    monkeypatch.setattr(ingest.runner, "read_source", lambda path, defaults: [][1])
+    broken = api_.post("manager", "deep.json", b"[]")
+    assert broken.status_code == 422 and broken.json() == {
+        "error": "UnexpectedFileError", "message": "could not be read: unexpected IndexError; the file was skipped",
+        "path": "deep.json"}
+    assert api_.leftovers() == []
+
+
+def test_json_nested_too_deep_is_a_422_not_a_500(api_):
+    deep = api_.post("manager", "deep.json", b"[" * 100_000 + b"]" * 100_000)
+    assert deep.status_code == 422 and deep.json()["path"] == "deep.json" and api_.leftovers() == []
