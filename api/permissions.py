@@ -11,7 +11,7 @@ from typing import Annotated, Literal
 
 from fastapi import Depends
 
-from api.auth import ApiToken
+from api.auth import ROLES, ApiToken
 from api.deps import Forbidden, TokenDep
 from ingest.parsed import ParsedSource
 
@@ -27,7 +27,7 @@ NAMES: dict[RecordType, str] = {"interaction": "calls or tickets", "usage_event"
 
 def writers_of(types: Iterable[RecordType] = WRITERS) -> tuple[str, ...]:
     """The roles that may write at least one of ``types``."""
-    return tuple(role for role in ("admin", "manager", "rep", "crm") if any(role in WRITERS[t] for t in types))
+    return tuple(role for role in ROLES if any(role in WRITERS[t] for t in types))
 
 
 def check_write(token: ApiToken, types: Iterable[RecordType]) -> None:

@@ -12,7 +12,7 @@ from fastapi.responses import JSONResponse
 from api.auth import ApiToken
 from api.deps import SettingsDep, StoreDep, allow
 from api.permissions import UsageWriter, check_write, record_types, writers_of
-from api.schemas import UploadResult, UsageBatch
+from api.schemas import ErrorBody, UploadResult, UsageBatch
 from api.uploads import receive
 from ingest import FileOutcome, IngestDefaults, ParsedSource, ingest_file
 from ingest.audio import AUDIO_SUFFIXES
@@ -52,6 +52,7 @@ def _for_the_caller(error: CallintelError, where: Path, filename: str | None) ->
 
 
 @router.post("/uploads", response_model=UploadResult, status_code=201,
+             responses={status: {"model": ErrorBody} for status in (500, 503, 507)},
              summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis")
 def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annotated[UploadFile, File()],
            customer_id: Annotated[str | None, Form()] = None, rep: Annotated[str | None, Form()] = None):
