@@ -242,3 +242,21 @@ def test_a_reader_error_names_the_users_file_never_the_server_path(api_, monkeyp
 def test_json_nested_too_deep_is_a_422_not_a_500(api_):
     deep = api_.post("manager", "deep.json", b"[" * 100_000 + b"]" * 100_000)
     assert deep.status_code == 422 and deep.json()["path"] == "deep.json" and api_.leftovers() == []
+
+
+def test_callintel_serve_sweeps_a_killed_servers_leftovers_when_it_starts(cli, db_url, tmp_path):
+    from tests.helpers import serving
+
+    root = tmp_path / "uploads"
+    stored = root / ("12" * 16) / "call.txt"  # an earlier upload whose interaction was stored
+    stored.parent.mkdir(parents=True)
+    stored.write_text("Rep: Thanks for joining.\nCustomer: The price is too high.\n")
+    assert cli("ingest", "--no-analyse", str(stored), "--customer", "acme", "--database-url", db_url).returncode == 0
+    part = root / ".part-34343434343434343434343434343434"
+    part.write_bytes(b"\0" * 4 * 1024 * 1024)  # a recording cut off by kill -9
+    renamed = root / ("56" * 16) / "call.wav"  # complete, but the server died before storing it
+    renamed.parent.mkdir()
+    renamed.write_bytes(b"RIFF" + b"\0" * 1024)
+    with serving("--database-url", db_url, "--workers", "0", env={"CALLINTEL_UPLOAD_DIR": str(root)}):
+        assert sorted(p.name for p in root.iterdir()) == [stored.parent.name]
+    assert stored.is_file()
