@@ -115,7 +115,15 @@ def receive(source: BinaryIO, filename: str | None, root: Path, limit_mb: int, s
             part.unlink(missing_ok=True)
             shutil.rmtree(folder, ignore_errors=True)
         if out is not None:
-            out.close()
+            _close(out)
+
+
+def _close(out: BinaryIO) -> None:
+    """Close (and unlock) the upload's file; after a failed write its unflushed bytes are dropped, not raised again."""
+    try:
+        out.close()
+    except OSError as exc:
+        logger.debug("upload file not flushed on close: %s", exc)
 
 
 def _in_use(entry: Path) -> bool:

@@ -125,6 +125,10 @@ def test_a_full_disk_is_507_leaves_nothing_and_the_next_upload_works(api_, monke
             self.out.flush()
             raise OSError(errno.ENOSPC, "No space left on device")
 
+        def close(self) -> None:  # the buffered rest cannot be written either
+            self.out.close()
+            raise OSError(errno.ENOSPC, "No space left on device")
+
         def __getattr__(self, name):
             return getattr(self.out, name)
 
@@ -156,6 +160,7 @@ def test_uploads_are_private_and_failures_leave_nothing(api_):
     (folder,) = [p for p in Path(api_.settings.upload_dir).iterdir()]
     (kept,) = list(folder.iterdir())
     assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    assert stat.S_IMODE(Path(api_.settings.upload_dir).stat().st_mode) == 0o700  # made by the first upload
     assert kept.name == "call.vtt"
     assert api_.post("manager", "again.vtt", vtt("Hello."), customer_id="acme").status_code == 200
     assert api_.post("manager", "bad.vtt", b"not captions", customer_id="acme").status_code == 422
