@@ -20,6 +20,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks
 from api.limits import BodyLimits
 from api.schemas import ErrorBody
+from api.uploads import sweep_orphans
 from models.errors import CallintelError
 from models.settings import Settings, get_settings
 from models.store import Store
@@ -57,6 +58,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or Store(settings.database_url)
         app.state.settings = settings
+        sweep_orphans(settings.upload_dir, app.state.store)  # what uploads cut short by a killed server left
         yield
         if store is None:
             app.state.store.close()

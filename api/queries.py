@@ -7,10 +7,12 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from pathlib import PurePath
 
 from api.auth import ApiToken
 from api.deps import Forbidden
 from models.errors import NotFound
+from models.records import Interaction
 from models.settings import Settings
 from models.store import FlaggedInteraction, Store, StoredInteraction
 from risk.config import RiskConfig
@@ -18,8 +20,8 @@ from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
 
-__all__ = ["CustomerView", "QueueFilter", "as_of", "customer_view", "customers_by_risk", "flagged", "readable_interaction",
-           "rep_scope", "utc"]
+__all__ = ["CustomerView", "QueueFilter", "as_of", "customer_view", "customers_by_risk", "flagged", "public_interaction",
+           "readable_interaction", "rep_scope", "utc"]
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -44,12 +46,20 @@ def rep_scope(token: ApiToken, rep: str | None) -> str | None:
 
 
 def readable_interaction(store: Store, token: ApiToken, interaction_id: str) -> StoredInteraction:
-    """The interaction if it exists (else 404) and the token may read it (else 403)."""
+    """The interaction if it exists and the token may read it; else 404, the same either way (a rep does not
+    learn that another rep's interaction exists)."""
     stored = store.get_interaction(interaction_id)
-    if stored is None:
+    if stored is None or (token.role == "rep" and stored.interaction.rep != token.rep):
         raise NotFound("interaction", interaction_id)
-    rep_scope(token, stored.interaction.rep or "")
     return stored
+
+
+def public_interaction(interaction: Interaction) -> Interaction:
+    """The interaction as the HTTP API shows it: its file's name, never where the file lies on the server."""
+    meta = dict(interaction.metadata)
+    if isinstance(meta.get("audio_path"), str):
+        meta["audio_path"] = PurePath(meta["audio_path"]).name
+    return interaction.model_copy(update={"source": PurePath(interaction.source).name, "metadata": meta})
 
 
 @dataclass(frozen=True)

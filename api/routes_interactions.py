@@ -9,7 +9,7 @@ from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
 from api.deps import StoreDep, allow
-from api.queries import QueueFilter, flagged, readable_interaction, rep_scope
+from api.queries import QueueFilter, flagged, public_interaction, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
 from models.records import TAG_LABELS
 
@@ -25,15 +25,15 @@ def list_interactions(store: StoreDep, token: Reader, customer: str | None = Non
                       limit: Limit = 50, offset: Offset = 0) -> Page:
     rep = rep_scope(token, rep)
     rows = [i for i in reversed(store.list_interactions(customer, kind)) if rep is None or i.rep == rep]
-    return Page(total=len(rows), limit=limit, offset=offset, items=rows[offset:offset + limit])
+    return Page(total=len(rows), limit=limit, offset=offset, items=[public_interaction(i) for i in rows[offset:offset + limit]])
 
 
 @router.get("/interactions/{interaction_id}", response_model=InteractionDetail,
             summary="One interaction with its transcript, tags, metrics and summary")
 def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> InteractionDetail:
     stored = readable_interaction(store, token, interaction_id)
-    return InteractionDetail(interaction=stored.interaction, transcript=stored.transcript, sentiments=stored.sentiments,
-                             tags=stored.tags, metrics=store.get_metrics(interaction_id),
+    return InteractionDetail(interaction=public_interaction(stored.interaction), transcript=stored.transcript,
+                             sentiments=stored.sentiments, tags=stored.tags, metrics=store.get_metrics(interaction_id),
                              summary=store.get_summary(interaction_id))
 
 
@@ -45,7 +45,7 @@ def flagged_queue(store: StoreDep, token: Reader,
                   kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
                   limit: Limit = 50, offset: Offset = 0) -> Page:
     rows = flagged(store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind))
-    items = [FlaggedItem(interaction=f.interaction, label_counts=f.label_counts, top=f.top) for f in rows]
+    items = [FlaggedItem(interaction=public_interaction(f.interaction), label_counts=f.label_counts, top=f.top) for f in rows]
     return Page(total=len(items), limit=limit, offset=offset, items=items[offset:offset + limit])
 
 

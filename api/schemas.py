@@ -113,7 +113,8 @@ class UsageBatch(BaseModel):
 
 
 class UploadResult(BaseModel):
-    file: str
-    created: list[str]
-    already_stored: int
-    usage_events: int
+    file: str = Field(description="the uploaded file's name, as sent")
+    created: list[str] = Field(description="ids of the interactions this upload stored (each queued for analysis)")
+    already_stored: int = Field(description="interactions in the file that were already stored and that the caller may "
+                                            "read (a rep never hears of another rep's)")
+    usage_events: int = Field(description="new usage events stored (duplicates skipped)")

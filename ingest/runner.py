@@ -8,14 +8,24 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from sqlalchemy.exc import DataError, IntegrityError
+
 from ingest.files import discover
+from ingest.parsed import ParsedSource
 from ingest.readers import IngestDefaults, read_source
-from models.errors import CallintelError, InputError
+from models.errors import CallintelError, InputError, StoreError, UnreadableSource
 from models.store import Store
 
-__all__ = ["FileOutcome", "IngestReport", "ingest_paths"]
+__all__ = ["FileOutcome", "IngestReport", "UnexpectedFileError", "ingest_file", "ingest_paths"]
 
 logger = logging.getLogger("callintel.ingest")
+Check = Callable[[ParsedSource], None]
+
+
+class UnexpectedFileError(InputError):
+    """Reading or storing one file failed in a way no reader foresaw (a bug, or input beyond a library's limits)."""
+
+    http_status = 422
 
 
 @dataclass(frozen=True)
@@ -57,18 +67,43 @@ def expand(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileOutcome]]:
             files.extend(discover([path]))
         except InputError as exc:
             missing.append(FileOutcome(Path(path), error=exc))
+        except OSError as exc:  # a folder that cannot be listed
+            missing.append(FileOutcome(Path(path), error=UnreadableSource(f"cannot list: {exc.strerror or exc}", path)))
     return files, missing
 
 
-def ingest_file(path: Path, store: Store, defaults: IngestDefaults) -> FileOutcome:
-    """Parse and store one file; an input error is reported, never half-written."""
+def database_unusable(exc: StoreError) -> bool:
+    """True unless the database refused this file's data only (a constraint, a value it cannot hold)."""
+    return not isinstance(exc.__context__, DataError | IntegrityError)
+
+
+def ingest_file(path: Path, store: Store, defaults: IngestDefaults, check: Check | None = None) -> FileOutcome:
+    """Parse, ``check`` and store one file in one transaction; any failure is this file's outcome, never half-written.
+
+    Only a StoreError that leaves the database unusable (it cannot be reached or written) is raised: no later file
+    could be stored either.
+    """
     try:
         parsed = read_source(path, defaults)
+        if check is not None:
+            check(parsed)
         result = store.save_batch(parsed.items, parsed.usage_events)
-    except InputError as exc:
-        logger.info("skipped %s: %s", path, exc.message)
-        return FileOutcome(path, error=exc)
+    except StoreError as exc:
+        if database_unusable(exc):
+            raise
+        return _failed(path, exc)
+    except CallintelError as exc:
+        return _failed(path, exc)
+    except Exception as exc:  # a bug or a library's limit (e.g. RecursionError): this file fails, the rest go on
+        logger.debug("unexpected error ingesting %s", path, exc_info=True)
+        error = UnexpectedFileError(f"could not be read: unexpected {type(exc).__name__}; the file was skipped", path)
+        return FileOutcome(path, error=error)
     return FileOutcome(path, result.created, result.skipped, result.usage_events)
+
+
+def _failed(path: Path, exc: CallintelError) -> FileOutcome:
+    logger.info("skipped %s: %s", path, exc.message)
+    return FileOutcome(path, error=exc)
 
 
 def ingest_paths(

@@ -99,3 +99,15 @@ def test_help_lists_the_commands(cli):
     assert run.returncode == 0
     for command in ("demo", "ingest", "config"):
         assert command in run.stdout
+
+
+def test_a_file_that_breaks_the_reader_is_reported_and_the_next_one_lands(cli, write_json, tmp_path, db_url):
+    deep = tmp_path / "deep.json"
+    deep.write_text("[" * 100_000 + "]" * 100_000)
+    ok = write_json("ok.json", call_doc())
+    run = cli("ingest", "--no-analyse", str(deep), str(ok), "--database-url", db_url)
+    line = one_line_error(run)
+    assert line.startswith(f"callintel: {deep}: ") and run.returncode == 1
+    assert "ingested 1 new interactions (0 already stored) and 0 new usage events from 1 of 2 files" in run.stdout
+    with Store(db_url) as store:
+        assert [i.customer_id for i in store.list_interactions()] == ["acme"]

@@ -30,7 +30,7 @@ def test_roles_are_enforced_with_403(world):
                                                                      "occurred_at": "2026-10-01T00:00:00Z"}]},
                               headers={"Authorization": f"Bearer {world.tokens['manager']}"})
     assert forbidden.status_code == 403 and forbidden.json() == {
-        "error": "Forbidden", "message": "a manager token cannot do this (allowed: admin, crm)", "path": None}
+        "error": "Forbidden", "message": "a manager token cannot write usage events (allowed: admin, crm)", "path": None}
 
 
 def test_a_rep_sees_only_their_own_calls(world):
@@ -39,7 +39,9 @@ def test_a_rep_sees_only_their_own_calls(world):
     everyone = get(world, "/api/interactions", kind="call").json()
     assert everyone["total"] > mine["total"]
     other = next(i for i in everyone["items"] if i["rep"] != "sam")
-    assert get(world, f"/api/interactions/{other['id']}", role="rep").status_code == 403
+    hidden = get(world, f"/api/interactions/{other['id']}", role="rep")  # as if it did not exist
+    assert hidden.status_code == 404 and hidden.json() == {
+        "error": "NotFound", "message": f"no interaction with id {other['id']!r}", "path": None}
     assert get(world, "/api/queue", role="rep", rep="dana").status_code == 403
     assert {f["interaction"]["rep"] for f in get(world, "/api/queue", role="rep").json()["items"]} <= {"sam"}
     hits = get(world, "/api/search", role="rep", q="price").json()
@@ -112,3 +114,12 @@ def test_unknown_routes_and_the_openapi_document(world):
     paths = client.get("/openapi.json").json()["paths"]
     assert {"/api/interactions", "/api/queue", "/api/customers", "/api/uploads", "/api/usage-events", "/api/search"} <= set(paths)
     assert client.get("/api/health").json() == {"status": "ok"}
+
+
+def test_the_api_shows_file_names_never_server_paths(world):
+    everything = get(world, "/api/interactions", role="admin", limit=500).json()["items"]
+    everything += [f["interaction"] for f in get(world, "/api/queue", role="admin", limit=500, kind="ticket").json()["items"]]
+    assert everything and all("/" not in i["source"] and "\\" not in i["source"] for i in everything)
+    recording = get(world, f"/api/interactions/{world.recording_id}").json()["interaction"]
+    assert recording["source"] == recording["metadata"]["audio_path"] == "hooli-2026-10-28-renewal.wav"
+    assert str(world.settings.upload_dir.parent) not in get(world, "/api/queue", limit=500).text

@@ -1,0 +1,55 @@
+"""Who may write which kind of record: one table, applied by every route that stores records.
+
+An interaction (a call or a ticket) and a usage event are written through ``POST /api/uploads`` (a file may hold
+either, or both) and usage events also through ``POST /api/usage-events``; the same rule holds on both.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from typing import Annotated, Literal
+
+from fastapi import Depends
+
+from api.auth import ROLES, ApiToken
+from api.deps import Forbidden, TokenDep
+from ingest.parsed import ParsedSource
+
+__all__ = ["WRITERS", "RecordType", "check_write", "record_types", "writer", "writers_of"]
+
+RecordType = Literal["interaction", "usage_event"]
+WRITERS: dict[RecordType, tuple[str, ...]] = {
+    "interaction": ("admin", "manager", "rep"),  # calls and tickets; a rep's are stored as that rep's
+    "usage_event": ("admin", "crm"),  # usage moves every customer's health score
+}
+NAMES: dict[RecordType, str] = {"interaction": "calls or tickets", "usage_event": "usage events"}
+
+
+def writers_of(types: Iterable[RecordType] = WRITERS) -> tuple[str, ...]:
+    """The roles that may write at least one of ``types``."""
+    return tuple(role for role in ROLES if any(role in WRITERS[t] for t in types))
+
+
+def check_write(token: ApiToken, types: Iterable[RecordType]) -> None:
+    """403 unless the token's role may write every one of ``types``."""
+    for kind in sorted(set(types)):
+        if token.role not in WRITERS[kind]:
+            raise Forbidden(f"a {token.role} token cannot write {NAMES[kind]} (allowed: {', '.join(WRITERS[kind])})")
+
+
+def record_types(parsed: ParsedSource) -> set[RecordType]:
+    """The kinds of record a parsed file would store."""
+    return ({"interaction"} if parsed.items else set()) | ({"usage_event"} if parsed.usage_events else set())
+
+
+def writer(*types: RecordType) -> Callable[[ApiToken], ApiToken]:
+    """A route dependency: the caller's token, if its role may write every one of ``types`` (else 403)."""
+
+    def check(token: TokenDep) -> ApiToken:
+        check_write(token, types)
+        return token
+
+    return check
+
+
+UsageWriter = Annotated[ApiToken, Depends(writer("usage_event"))]
