@@ -208,7 +208,8 @@ class _Backend(httpcore.NetworkBackend):
                 error = exc
         raise error or httpcore.ConnectError(f"no address for {host!r}")
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None, socket_options: Any = None):
+    def connect_unix_socket(self, path: str, timeout: float | None = None,
+                            socket_options: Any = None) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("webhooks go over TCP only")
 
     def sleep(self, seconds: float) -> None:

@@ -77,19 +77,20 @@ def verify_signature(secret: str, header: str | None, body: bytes, tolerance_s: 
 def _check_url(url: str, settings: Settings) -> None:
     if not url.startswith(("http://", "https://")):
         raise InputError(f"not an http(s) URL: {url!r}")
+    allow = egress.AllowList.parse(settings.webhook_allow_hosts)
     try:
         host = urlsplit(url).hostname  # inet_aton's forms (0177.0.0.1) first: httpx refuses some as invalid
     except ValueError:
         host = None
     if host:
-        egress.check_host(host, egress.AllowList.parse(settings.webhook_allow_hosts))
+        egress.check_host(host, allow)
     try:
         parsed = httpx.URL(url)  # the parser the deliveries use
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise InputError(f"not a valid URL: {url!r} ({exc})") from None
     if not parsed.host:
         raise InputError(f"not a valid URL: {url!r} (no host)")
-    egress.check_host(parsed.host, egress.AllowList.parse(settings.webhook_allow_hosts))
+    egress.check_host(parsed.host, allow)  # the host the deliveries will use, where the two parsers differ
 
 
 def add_subscription(store: Store, url: str, events: list[str], secret: str | None = None,
