@@ -9,8 +9,8 @@ second time), so a name that resolves to 127.0.0.1, or is re-pointed there later
 CALLINTEL_WEBHOOK_ALLOW_HOSTS lists host names, addresses and networks (CIDR) that are let through all the same
 (on-premises receivers).
 
-A delivery has one deadline for everything (resolving aside: connect, TLS, sending, the answer), not a timeout
-per read, and reads at most ``READ_CAP`` bytes of the answer: the status is all it needs.
+A delivery has one deadline for everything (resolving, connect, TLS, sending, the answer), not a timeout per
+read, and reads at most ``READ_CAP`` bytes of the answer: the status is all it needs.
 """
 
 from __future__ import annotations
@@ -19,6 +19,7 @@ import ipaddress
 import re
 import socket
 import ssl
+import threading
 import time
 from dataclasses import dataclass
 from functools import cache
@@ -138,23 +139,6 @@ def check_host(host: str, allow: AllowList) -> None:
         raise _refusal(host)
 
 
-def resolve(host: str, port: int, allow: AllowList) -> list[IPAddress]:
-    """At delivery: the addresses ``host`` resolves to, every one of them checked (Refused if any is not allowed)."""
-    address = literal_address(host)
-    if address is not None:
-        found = [address]
-    else:
-        try:
-            infos = socket.getaddrinfo(_name(host), port, type=socket.SOCK_STREAM)
-        except (OSError, UnicodeError) as exc:
-            raise httpcore.ConnectError(f"cannot resolve {host!r}: {exc}") from None
-        found = list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in infos))
-    refused = [a for a in found if not is_public(a) and not allow.allows(host, a)]
-    if refused or not found:
-        raise Refused(f"{host!r} resolves to {', '.join(map(str, refused))}: not a public address")
-    return found
-
-
 @dataclass(frozen=True)
 class Deadline:
     at: float
@@ -165,6 +149,36 @@ class Deadline:
         if left <= 0:
             raise httpcore.ReadTimeout("the delivery's deadline passed")
         return left if timeout is None else min(timeout, left)
+
+
+def _lookup(host: str, port: int, deadline: Deadline) -> list[IPAddress]:
+    """The addresses ``host`` resolves to, by the deadline (a resolver that hangs is left to finish on its own)."""
+    answer: list[Any] = []
+
+    def lookup() -> None:
+        try:
+            answer.append(socket.getaddrinfo(_name(host), port, type=socket.SOCK_STREAM))
+        except (OSError, UnicodeError) as exc:
+            answer.append(exc)
+
+    thread = threading.Thread(target=lookup, name="callintel-resolve", daemon=True)
+    thread.start()
+    thread.join(deadline.cap(None))
+    if not answer:
+        raise httpcore.ConnectTimeout(f"resolving {host!r} took past the delivery's deadline")
+    if isinstance(answer[0], Exception):
+        raise httpcore.ConnectError(f"cannot resolve {host!r}: {answer[0]}")
+    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in answer[0]))
+
+
+def resolve(host: str, port: int, allow: AllowList, deadline: Deadline) -> list[IPAddress]:
+    """At delivery: the addresses ``host`` resolves to, every one of them checked (Refused if any is not allowed)."""
+    address = literal_address(host)
+    found = [address] if address is not None else _lookup(host, port, deadline)
+    refused = [a for a in found if not is_public(a) and not allow.allows(host, a)]
+    if refused or not found:
+        raise Refused(f"{host!r} resolves to {', '.join(map(str, refused))}: not a public address")
+    return found
 
 
 class _Stream(httpcore.NetworkStream):
@@ -199,7 +213,7 @@ class _Backend(httpcore.NetworkBackend):
     def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
                     socket_options: Any = None) -> httpcore.NetworkStream:
         error: Exception | None = None
-        for address in resolve(host, port, self._allow):
+        for address in resolve(host, port, self._allow, self._deadline):
             try:
                 stream = self._sync.connect_tcp(str(address), port, self._deadline.cap(timeout), local_address,
                                                 socket_options)

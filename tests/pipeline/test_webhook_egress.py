@@ -153,3 +153,24 @@ def test_a_huge_answer_is_not_read(store):
         assert receiver.finished.wait(30) and receiver.sent < receiver.size  # we hung up on it
     finally:
         receiver.close()
+
+
+def test_a_resolver_that_hangs_is_within_the_deadline_too(store, monkeypatch):
+    """The name server never answers (stood in for by a getaddrinfo that waits): the delivery ends at its deadline."""
+    answered, real = threading.Event(), socket.getaddrinfo
+
+    def hanging(host, *args, **kwargs):
+        if host != "crm.example.com":
+            return real(host, *args, **kwargs)
+        answered.wait(30)
+        raise socket.gaierror(socket.EAI_AGAIN, "Temporary failure in name resolution")
+
+    monkeypatch.setattr(socket, "getaddrinfo", hanging)
+    monkeypatch.setattr(egress, "DEADLINE_S", 0.5)
+    _queue_one(store, "https://crm.example.com/hooks")
+    started = time.monotonic()
+    try:
+        assert deliver_due(store, _settings()).retrying == 1
+        assert time.monotonic() - started < 3.0 and _rows(store)[0].last_error == NO_ANSWER
+    finally:
+        answered.set()
