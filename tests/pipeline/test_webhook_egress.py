@@ -174,3 +174,25 @@ def test_a_resolver_that_hangs_is_within_the_deadline_too(store, monkeypatch):
         assert time.monotonic() - started < 3.0 and _rows(store)[0].last_error == NO_ANSWER
     finally:
         answered.set()
+
+
+def test_the_connection_goes_to_the_address_that_was_checked(store, monkeypatch):
+    """DNS rebinding: the name answers a public address when checked, then 127.0.0.1. It is resolved once and
+    the connection made to the checked address, so the loopback receiver never hears of it."""
+    receiver, real, calls = Receiver([]), socket.getaddrinfo, []
+
+    def rebinding(host, port, *args, **kwargs):
+        if host != "rebind.example.com":
+            return real(host, port, *args, **kwargs)
+        calls.append(host)
+        address = "192.0.0.9" if len(calls) == 1 else "127.0.0.1"  # 192.0.0.9/32 is global (RFC 7723)
+        return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
+
+    monkeypatch.setattr(socket, "getaddrinfo", rebinding)
+    monkeypatch.setattr(egress, "DEADLINE_S", 1.0)
+    try:
+        _queue_one(store, f"http://rebind.example.com:{receiver.server.server_address[1]}/hooks")
+        assert deliver_due(store, _settings()).retrying == 1
+        assert calls == ["rebind.example.com"] and receiver.requests == []
+    finally:
+        receiver.server.shutdown()
