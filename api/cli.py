@@ -251,7 +251,7 @@ def webhook_add(
     from pipeline.webhooks import add_subscription
 
     with Store(database_url or get_settings().database_url) as store:
-        subscription_id, signing_secret = add_subscription(store, url, event, secret)
+        subscription_id, signing_secret = add_subscription(store, url, event, secret, get_settings())
     render.stdout.print(f"subscription {subscription_id}: {url} <- {', '.join(sorted(set(event)))}; signing secret:",
                         markup=False)
     print(signing_secret)
@@ -302,7 +302,7 @@ def webhook_deliver(database_url: Annotated[str | None, typer.Option(help=DATABA
     from pipeline.webhooks import deliver_due
 
     with Store(database_url or get_settings().database_url) as store:
-        outcome = deliver_due(store)
+        outcome = deliver_due(store, get_settings())
     render.stdout.print(f"delivered {outcome.delivered}, retrying later {outcome.retrying}, failed {outcome.failed}",
                         markup=False)
 

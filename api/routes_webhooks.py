@@ -8,7 +8,7 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import ApiToken
-from api.deps import StoreDep, allow
+from api.deps import SettingsDep, StoreDep, allow
 from models.outbox import EventType
 from pipeline.webhooks import (
     Delivery,
@@ -46,8 +46,8 @@ def subscriptions(store: StoreDep, _: Admin) -> list[Subscription]:
 
 
 @router.post("", response_model=SubscriptionCreated, status_code=201, summary="Subscribe a URL to events")
-def subscribe(body: SubscriptionIn, store: StoreDep, _: Admin) -> SubscriptionCreated:
-    subscription_id, secret = add_subscription(store, body.url, list(body.events), body.secret)
+def subscribe(body: SubscriptionIn, store: StoreDep, settings: SettingsDep, _: Admin) -> SubscriptionCreated:
+    subscription_id, secret = add_subscription(store, body.url, list(body.events), body.secret, settings)
     return SubscriptionCreated(id=subscription_id, url=body.url, events=sorted(set(body.events)), secret=secret)
 
 

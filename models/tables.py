@@ -231,13 +231,18 @@ class ApiTokenRow(Base):
     revoked_at: Mapped[datetime | None] = mapped_column()
 
 
+SECRET_CHARS = 512  # a Fernet token of a 128-character secret has 268
+
+
 class WebhookSubscriptionRow(Base):
     __tablename__ = "webhook_subscriptions"
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     url: Mapped[str] = mapped_column(Text)
     events: Mapped[list[str]] = mapped_column(JSON)
-    secret: Mapped[str] = mapped_column(String(128))
+    # Fernet-encrypted (models/crypto.py). SQLite keeps VARCHAR(128) from 0005: it enforces no length, and widening
+    # it there means rebuilding a table whose deliveries cascade (migration 0006).
+    secret: Mapped[str] = mapped_column(String(SECRET_CHARS).with_variant(String(128), "sqlite"))
     active: Mapped[bool] = mapped_column(default=True)
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
 

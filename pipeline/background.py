@@ -1,9 +1,10 @@
 """The workers `callintel serve` runs beside the API: uploads are analysed and webhooks sent without a cron job.
 
-Each is a spawned process (it loads its own models, on its first job) that runs the pending jobs, sends the
-webhook deliveries that are due, then waits ``POLL_S`` and looks again, until the server stops. The first one
-also re-evaluates every customer's risk every CALLINTEL_RISK_REFRESH_S, so that what time alone brings (no
-contact for weeks, a usage drop) raises its alerts and webhooks without a cron job. A job it is
+Each is a spawned process (it loads its own models, on its first job) that runs the pending jobs, then waits
+``POLL_S`` and looks again, until the server stops. The first one also re-evaluates every customer's risk every
+CALLINTEL_RISK_REFRESH_S, so that what time alone brings (no contact for weeks, a usage drop) raises its alerts
+and webhooks without a cron job, and sends the webhook deliveries that are due from a thread of its own
+(``deliver_forever``): a slow or dead receiver holds up only other deliveries, never analysis. A job it is
 running when the server stops is given back if it does not finish within ``STOP_GRACE_S``: the next worker
 reclaims it and goes on from its last committed stage.
 
@@ -23,6 +24,7 @@ import time
 from collections.abc import Iterator
 from contextlib import contextmanager
 
+from models.errors import CallintelError
 from models.settings import Settings
 from models.store import Store
 from pipeline.queue import worker_name
@@ -30,7 +32,7 @@ from pipeline.runner import drain, per_worker, queue_for
 from pipeline.stages import Engines
 from pipeline.webhooks import deliver_due
 
-__all__ = ["POLL_S", "WorkerPool", "background_workers", "follow", "refresh_risk"]
+__all__ = ["POLL_S", "WorkerPool", "background_workers", "deliver_forever", "follow", "refresh_risk"]
 
 logger = logging.getLogger("callintel.pipeline")
 POLL_S = 2.0
@@ -48,13 +50,32 @@ def refresh_risk(store: Store, settings: Settings) -> int:
     return sum(len(a.alerts) for a in assessments)
 
 
+def deliver_forever(database_url: str, settings: Settings, stop: threading.Event, poll_s: float = POLL_S) -> None:
+    """Send the webhook deliveries that are due, every ``poll_s``, until ``stop`` is set (a failing round is
+    logged, one line for a CallintelError such as a wrong CALLINTEL_SECRET_KEY, and retried after a backoff)."""
+    failures = 0
+    with Store(database_url, migrate=False) as store:
+        while not stop.is_set():
+            try:
+                deliver_due(store, settings, stop=stop.is_set)
+                failures = 0
+            except CallintelError as exc:
+                failures += 1
+                logger.error("webhook deliveries failed (%d in a row): %s", failures, exc)
+            except Exception:
+                failures += 1
+                logger.exception("webhook deliveries failed (%d in a row); trying again", failures)
+            stop.wait(min(MAX_BACKOFF_S, poll_s * 2 ** failures))
+
+
 def follow(database_url: str, settings: Settings, stop: threading.Event, poll_s: float = POLL_S, refresh: bool = False,
-           engines: Engines | None = None) -> None:
-    """Run jobs as they arrive, send due webhooks and (``refresh``) re-evaluate risk, until ``stop`` is set."""
+           engines: Engines | None = None, deliver: bool = False) -> None:
+    """Run jobs as they arrive and (``refresh``) re-evaluate risk, until ``stop`` is set; with ``deliver``, a
+    thread beside it sends the due webhooks."""
     worker, engines = worker_name(), engines or Engines(settings)
     refresh_due = [time.monotonic() if refresh and settings.risk_refresh_s > 0 else float("inf")]
     failures = 0
-    with Store(database_url) as store:
+    with Store(database_url) as store, _delivering(database_url, settings, stop, poll_s, deliver):
         engines.store = store
         queue = queue_for(store, settings)
         while not stop.is_set():
@@ -67,6 +88,23 @@ def follow(database_url: str, settings: Settings, stop: threading.Event, poll_s:
             stop.wait(min(MAX_BACKOFF_S, poll_s * 2 ** failures))
 
 
+@contextmanager
+def _delivering(database_url: str, settings: Settings, stop: threading.Event, poll_s: float,
+                deliver: bool) -> Iterator[None]:
+    """The delivery thread for the block (none unless ``deliver``); it ends with ``stop``."""
+    if not deliver:
+        yield
+        return
+    thread = threading.Thread(target=deliver_forever, args=(database_url, settings, stop, poll_s),
+                              name="callintel-webhooks", daemon=True)
+    thread.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        thread.join(STOP_GRACE_S)
+
+
 def _round(store: Store, queue, engines: Engines, worker: str, settings: Settings, stop: threading.Event,
            refresh_due: list[float]) -> None:
     queue.reclaim_orphans()
@@ -75,7 +113,6 @@ def _round(store: Store, queue, engines: Engines, worker: str, settings: Setting
     if time.monotonic() >= refresh_due[0]:
         logger.info("%s: risk refreshed, %d new alerts", worker, refresh_risk(store, settings))
         refresh_due[0] = time.monotonic() + settings.risk_refresh_s
-    deliver_due(store)
 
 
 def _watch(parent: int, asked: list[bool], stop: threading.Event) -> None:
@@ -98,7 +135,7 @@ def _child(database_url: str, settings: Settings, verbose: bool, refresh: bool, 
     logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
     stop = threading.Event()
     threading.Thread(target=_watch, args=(parent, asked, stop), daemon=True).start()
-    follow(database_url, settings, stop, refresh=refresh)
+    follow(database_url, settings, stop, refresh=refresh, deliver=refresh)  # the first worker delivers
 
 
 class WorkerPool:

@@ -80,7 +80,7 @@ def run_job_task(interaction_id: str) -> str:
     if job is None:
         return "not claimable (done, failed, or held by a live worker)"
     done = attempt(job, store, queue, engines, worker)
-    deliver_due(store)
+    deliver_due(store, settings)
     if not done and (again := queue.job(interaction_id)) is not None and again.status == "queued":
         celery_app(settings.broker_url, settings.job_lease_s).send_task(TASK, args=[interaction_id],
                                                                          countdown=2 ** again.attempts)

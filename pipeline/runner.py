@@ -150,7 +150,7 @@ def run_jobs(database_url: str, settings: Settings, workers: int = 1, engines: E
         else:
             _pool(database_url, settings, workers, progress)
         final = queue.counts()
-        deliver_due(store)  # the webhooks the jobs raised (a failed delivery waits for its retry)
+        deliver_due(store, settings)  # the webhooks the jobs raised (a failed delivery waits for its retry)
     return PoolReport(final["done"], final["failed"], final["queued"] + final["running"],
                       round(time.perf_counter() - started, 3))
 

@@ -9,7 +9,12 @@ Each request carries the event as JSON and these headers:
 A receiver checks the signature with ``verify_signature`` (or the same three lines in its own language) and
 refuses a timestamp older than its tolerance (replay protection). A delivery that fails (no answer, a
 non-2xx status) is tried again after 2, 4, 8 ... seconds (at most an hour apart), up to ``MAX_ATTEMPTS``; then
-it is marked failed. The deliveries table is the log: status, attempts, last HTTP status or error.
+it is marked failed. The deliveries table is the log: status, attempts, last HTTP status, or ``NO_ANSWER`` for
+any failure short of an HTTP answer (refused, unreachable, timed out, an address webhooks may not go to: one
+reason for all, so that the log tells nothing about what listens where; the detail goes to the worker's log).
+
+Where a delivery may go, its deadline and its capped read are pipeline/egress.py's; signing secrets are stored
+encrypted (models/crypto.py).
 """
 
 from __future__ import annotations
@@ -20,23 +25,28 @@ import json
 import logging
 import secrets
 import time
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
+from urllib.parse import urlsplit
 
 import httpx
 from sqlalchemy import select
 
+from models import crypto
 from models.errors import InputError, NotFound
 from models.outbox import EVENT_TYPES
+from models.settings import Settings, get_settings
 from models.store import Store
 from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
+from pipeline import egress
 
-__all__ = ["MAX_ATTEMPTS", "Delivery", "DeliveryOutcome", "Subscription", "add_subscription", "deliver_due",
+__all__ = ["MAX_ATTEMPTS", "NO_ANSWER", "Delivery", "DeliveryOutcome", "Subscription", "add_subscription", "deliver_due",
            "list_deliveries", "list_subscriptions", "remove_subscription", "retry_delivery", "sign", "verify_signature"]
 
 logger = logging.getLogger("callintel.webhooks")
 MAX_ATTEMPTS = 8
-TIMEOUT_S = 10.0
+NO_ANSWER = "no HTTP answer (refused, unreachable, timed out, or an address webhooks may not go to)"
 MIN_SECRET, MAX_SECRET = 16, 128  # the API's schema says the same
 DELIVERY_STATUSES = ("pending", "delivered", "failed")
 
@@ -64,16 +74,30 @@ def verify_signature(secret: str, header: str | None, body: bytes, tolerance_s: 
     return hmac.compare_digest(expected, parts.get("v1", ""))
 
 
-def add_subscription(store: Store, url: str, events: list[str], secret: str | None = None) -> tuple[int, str]:
-    """Subscribe ``url`` to ``events``; returns its id and signing secret."""
+def _check_url(url: str, settings: Settings) -> None:
     if not url.startswith(("http://", "https://")):
         raise InputError(f"not an http(s) URL: {url!r}")
+    allow = egress.AllowList.parse(settings.webhook_allow_hosts)
+    try:
+        host = urlsplit(url).hostname  # inet_aton's forms (0177.0.0.1) first: httpx refuses some as invalid
+    except ValueError:
+        host = None
+    if host:
+        egress.check_host(host, allow)
     try:
         parsed = httpx.URL(url)  # the parser the deliveries use
     except (httpx.InvalidURL, ValueError, TypeError) as exc:
         raise InputError(f"not a valid URL: {url!r} ({exc})") from None
     if not parsed.host:
         raise InputError(f"not a valid URL: {url!r} (no host)")
+    egress.check_host(parsed.host, allow)  # the host the deliveries will use, where the two parsers differ
+
+
+def add_subscription(store: Store, url: str, events: list[str], secret: str | None = None,
+                     settings: Settings | None = None) -> tuple[int, str]:
+    """Subscribe ``url`` to ``events``; returns its id and signing secret (stored encrypted)."""
+    settings = settings or get_settings()
+    _check_url(url, settings)
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if not events or unknown:
         raise InputError(f"unknown events {unknown or events} (expected some of {', '.join(EVENT_TYPES)})")
@@ -81,7 +105,8 @@ def add_subscription(store: Store, url: str, events: list[str], secret: str | No
         raise InputError(f"a signing secret has {MIN_SECRET} to {MAX_SECRET} characters (this one has {len(secret)})")
     secret = secret or "whsec_" + secrets.token_urlsafe(24)
     with store.transaction() as session:
-        row = WebhookSubscriptionRow(url=url, events=sorted(set(events)), secret=secret, active=True)
+        row = WebhookSubscriptionRow(url=url, events=sorted(set(events)), secret=crypto.encrypt(settings, secret),
+                                     active=True)
         session.add(row)
         session.flush()
         return row.id, secret
@@ -176,47 +201,60 @@ class DeliveryOutcome:
     failed: int
 
 
-def _attempt(client: httpx.Client, row: WebhookDeliveryRow, subscription: WebhookSubscriptionRow) -> str | None:
-    """POST one delivery; None on a 2xx answer, else what went wrong."""
+def _attempt(row: WebhookDeliveryRow, url: str, secret: str, allow: egress.AllowList) -> str | None:
+    """POST one delivery; None on a 2xx answer, else what went wrong (NO_ANSWER short of an HTTP answer)."""
     body = json.dumps(row.payload, sort_keys=True).encode()
     headers = {"Content-Type": "application/json", "X-Callintel-Event": row.event_type,
-               "X-Callintel-Delivery": row.event_id, "X-Callintel-Signature": sign(subscription.secret, body)}
+               "X-Callintel-Delivery": row.event_id, "X-Callintel-Signature": sign(secret, body)}
     try:
-        response = client.post(subscription.url, content=body, headers=headers)
+        status = egress.post(url, body, headers, allow)
     except Exception as exc:  # any failure is a failed attempt (a bad URL stored earlier too), never a dead worker
+        logger.warning("webhook %s to subscription %s: %s: %s", row.event_id, row.subscription_id,
+                       type(exc).__name__, exc)
         row.last_status = None
-        return f"{type(exc).__name__}: {exc}"[:500]
-    row.last_status = response.status_code
-    return None if response.is_success else f"HTTP {response.status_code}"
+        return NO_ANSWER
+    row.last_status = status
+    return None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def deliver_due(store: Store, client: httpx.Client | None = None, limit: int = 100) -> DeliveryOutcome:
-    """Send every delivery that is due; each one's result is committed on its own."""
-    own = client is None
-    client = client or httpx.Client(timeout=TIMEOUT_S)
+def _record(row: WebhookDeliveryRow, error: str | None) -> str:
+    """Count the attempt on the row: delivered, failed for good, or due again after a backoff."""
+    row.attempts += 1
+    if error is None:
+        row.status, row.delivered_at, row.last_error = "delivered", datetime.now(UTC), None
+        return "delivered"
+    row.last_error = error
+    if row.attempts >= MAX_ATTEMPTS:
+        row.status = "failed"
+        return "failed"
+    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=min(3600, 2 ** row.attempts))
+    return "retrying"
+
+
+def _due(store: Store, limit: int) -> list[int]:
+    with store.transaction() as session:
+        return list(session.scalars(select(WebhookDeliveryRow.id).where(
+            WebhookDeliveryRow.status == "pending", WebhookDeliveryRow.next_attempt_at <= datetime.now(UTC))
+            .order_by(WebhookDeliveryRow.id).limit(limit)))
+
+
+def deliver_due(store: Store, settings: Settings | None = None, limit: int = 100,
+                stop: Callable[[], bool] = lambda: False) -> DeliveryOutcome:
+    """Send every delivery that is due (until ``stop()``); each one's result is committed on its own.
+
+    Raises SecretKeyError, before anything is sent or counted, when the secrets do not decrypt."""
+    settings = settings or get_settings()
+    allow = egress.AllowList.parse(settings.webhook_allow_hosts)
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
-    try:
+    for delivery_id in _due(store, limit):
+        if stop():
+            break
         with store.transaction() as session:
-            due = list(session.scalars(select(WebhookDeliveryRow.id).where(
-                WebhookDeliveryRow.status == "pending", WebhookDeliveryRow.next_attempt_at <= datetime.now(UTC))
-                .order_by(WebhookDeliveryRow.id).limit(limit)))
-        for delivery_id in due:
-            with store.transaction() as session:
-                row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
-                if row is None or row.status != "pending":
-                    continue
-                error = _attempt(client, row, session.get(WebhookSubscriptionRow, row.subscription_id))
-                row.attempts += 1
-                if error is None:
-                    row.status, row.delivered_at, row.last_error = "delivered", datetime.now(UTC), None
-                elif row.attempts >= MAX_ATTEMPTS:
-                    row.status, row.last_error = "failed", error
-                else:
-                    row.last_error = error
-                    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=min(3600, 2 ** row.attempts))
-                counts["delivered" if error is None else "failed" if row.status == "failed" else "retrying"] += 1
-                logger.info("webhook %s to subscription %s: %s", row.event_id, row.subscription_id, error or "delivered")
-    finally:
-        if own:
-            client.close()
+            row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
+            if row is None or row.status != "pending":
+                continue
+            subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
+            error = _attempt(row, subscription.url, crypto.decrypt(settings, subscription.secret), allow)
+            counts[_record(row, error)] += 1
+            logger.info("webhook %s to subscription %s: %s", row.event_id, row.subscription_id, error or "delivered")
     return DeliveryOutcome(**counts)

@@ -23,7 +23,9 @@ def fuzz_target(tmp_path_factory):
     store = Store(url)
     ingest_paths([SAMPLES_DIR / "tickets" / "tickets.jsonl", SAMPLES_DIR / "calls" / "srt"], store)
     _, secret = create_token(store, "admin", "fuzz")
-    app = create_app(Settings(database_url=url, upload_dir=tmp / "uploads", max_upload_mb=1), store)
+    # a key of its own: this module's fixture is made before the per-test settings (no key file in the data dir)
+    app = create_app(Settings(database_url=url, upload_dir=tmp / "uploads", max_upload_mb=1,
+                              secret_key="fuzz-only-key-" + "f" * 32), store)
     yield app, secret
     store.close()
 

@@ -36,8 +36,9 @@ def test_serve_answers_over_http_and_keeps_out_strangers(cli, db_url):
 
 
 @pytest.mark.slow
-def test_serve_analyses_uploads_and_sends_webhooks_on_its_own(cli, db_url):
+def test_serve_analyses_uploads_and_sends_webhooks_on_its_own(cli, db_url, monkeypatch):
     """No `jobs run`, no cron: serve's worker analyses the upload and delivers the signed webhook."""
+    monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")  # the receiver is on loopback
     receiver = Receiver([500])  # the first delivery fails: the worker retries it after its backoff
     try:
         secret = cli("token", "create", "--role", "manager", "--database-url", db_url).stdout.splitlines()[-1]
@@ -65,7 +66,8 @@ def test_serve_analyses_uploads_and_sends_webhooks_on_its_own(cli, db_url):
         receiver.server.shutdown()
 
 
-def test_webhook_commands(cli, db_url):
+def test_webhook_commands(cli, db_url, monkeypatch):
+    monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
     added = cli("webhook", "add", "http://127.0.0.1:9/hooks", "--event", "interaction.analysed", "--event",
                 "health.band_changed", "--database-url", db_url)
     assert added.returncode == 0, added.stderr
@@ -76,6 +78,12 @@ def test_webhook_commands(cli, db_url):
     short = cli("webhook", "add", "http://x", "--event", "interaction.analysed", "--secret", "x", "--database-url", db_url)
     assert "a signing secret has 16 to 128 characters (this one has 1)" in one_line_error(short)
     assert short.returncode == 1  # the API's rule too
+    for internal in ("http://169.254.169.254/latest/meta-data/", "http://0xA9FEA9FE/", "http://[::1]:6379/"):
+        refused = cli("webhook", "add", internal, "--event", "interaction.analysed", "--database-url", db_url)
+        assert "webhooks may not go to" in one_line_error(refused) and refused.returncode == 1
+    loopback = cli("webhook", "add", "http://127.0.0.1:9/x", "--event", "interaction.analysed", "--database-url", db_url,
+                   env={"CALLINTEL_WEBHOOK_ALLOW_HOSTS": ""})
+    assert "CALLINTEL_WEBHOOK_ALLOW_HOSTS" in one_line_error(loopback)
     bogus = cli("webhook", "deliveries", "--status", "bogus", "--database-url", db_url)
     assert "unknown delivery status 'bogus'" in one_line_error(bogus) and bogus.returncode == 1
     assert "Webhook deliveries" in cli("webhook", "deliveries", "--database-url", db_url).stdout

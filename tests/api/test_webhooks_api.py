@@ -2,16 +2,31 @@
 
 from __future__ import annotations
 
+import pytest
+from fastapi.testclient import TestClient
 from sqlalchemy import update
 
+from api.app import create_app
+from models.settings import get_settings
 from models.tables import WebhookDeliveryRow
 from pipeline.runner import run_jobs
 from pipeline.stages import Engines
-from pipeline.webhooks import MAX_ATTEMPTS, deliver_due
+from pipeline.webhooks import MAX_ATTEMPTS, NO_ANSWER, deliver_due
 
 
-def test_subscriptions_and_deliveries_over_http(world, tagger):
-    client, store = world.client, world.store
+@pytest.fixture
+def loopback_allowed(world, monkeypatch):
+    """Settings (and an app over the shared store) that let webhooks go to 127.0.0.1, with this test's key."""
+    monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    settings = world.settings.model_copy(update={"webhook_allow_hosts": "127.0.0.1",
+                                                 "secret_key": get_settings().secret_key})
+    with TestClient(create_app(settings, world.store)) as client:
+        yield client, settings
+
+
+def test_subscriptions_and_deliveries_over_http(world, tagger, loopback_allowed):
+    (client, settings), store = loopback_allowed, world.store
     admin = {"Authorization": f"Bearer {world.tokens['admin']}"}
     assert client.get("/api/webhooks", headers={"Authorization": f"Bearer {world.tokens['manager']}"}).status_code == 403
     bad_url = client.post("/api/webhooks", json={"url": "ftp://x", "events": ["interaction.analysed"]}, headers=admin)
@@ -27,14 +42,14 @@ def test_subscriptions_and_deliveries_over_http(world, tagger):
 
     upload = client.post("/api/uploads", files={"file": ("hook.txt", b"Rep: Hi.\nCustomer: We will cancel.\n")},
                          data={"customer_id": "acme"}, headers=admin)
-    run_jobs(world.settings.database_url, world.settings, 1, Engines(world.settings, tagger_instance=tagger))
+    run_jobs(settings.database_url, settings, 1, Engines(settings, tagger_instance=tagger))
     with store.transaction() as session:  # port 9 refuses: make this the last allowed attempt
         session.execute(update(WebhookDeliveryRow).values(attempts=MAX_ATTEMPTS - 1, next_attempt_at=WebhookDeliveryRow.created_at))
     outcome = deliver_due(store)  # every job the other tests' uploads left queued finished too: one event each
     failed = client.get("/api/webhooks/deliveries", params={"status": "failed", "subscription_id": sid}, headers=admin).json()
     assert outcome.failed == len(failed) >= 1 and outcome.delivered == 0
     mine = next(d for d in failed if d["event_id"] == f"interaction.analysed:{upload.json()['created'][0]}")
-    assert mine["attempts"] == MAX_ATTEMPTS and mine["last_error"].startswith("ConnectError")
+    assert mine["attempts"] == MAX_ATTEMPTS and mine["last_error"] == NO_ANSWER
     again = client.post(f"/api/webhooks/deliveries/{mine['id']}/retry", headers=admin)
     assert again.status_code == 200 and again.json()["status"] == "pending" and again.json()["attempts"] == 0
     twice = client.post(f"/api/webhooks/deliveries/{mine['id']}/retry", headers=admin)
@@ -56,3 +71,20 @@ def test_ids_beyond_64_bits_are_a_422_not_a_server_error(world):
                          ("GET", f"/api/webhooks/deliveries?subscription_id={huge}"), ("DELETE", "/api/webhooks/0")):
         response = world.client.request(method, path, headers=admin)
         assert response.status_code == 422 and "error" in response.json(), (path, response.text)
+
+
+INTERNAL = ("http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://0xA9FEA9FE/",
+            "http://2852039166/", "http://127.0.0.1:22/", "http://[::1]:6379/", "http://0177.0.0.1/", "http://127.1/",
+            "http://localhost:8000/", "http://[::ffff:169.254.169.254]/", "http://10.0.0.5/hooks", "http://0/",
+            "http://224.0.0.1/", "https://192.168.1.1/")
+
+
+def test_internal_and_metadata_addresses_are_refused_with_a_422(world):
+    admin = {"Authorization": f"Bearer {world.tokens['admin']}"}
+    before = world.client.get("/api/webhooks", headers=admin).json()
+    for url in INTERNAL:
+        response = world.client.post("/api/webhooks", json={"url": url, "events": ["interaction.analysed"]},
+                                     headers=admin)
+        assert response.status_code == 422, (url, response.text)
+        assert response.json()["error"] == "AddressRefused" and "CALLINTEL_WEBHOOK_ALLOW_HOSTS" in response.json()["message"]
+    assert world.client.get("/api/webhooks", headers=admin).json() == before

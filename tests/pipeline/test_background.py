@@ -47,18 +47,18 @@ def test_follow_runs_new_jobs_and_refreshes_every_customers_risk(store, db_url, 
 
 
 def test_a_failing_round_is_retried_and_the_worker_lives_on(store, db_url, settings, engines, monkeypatch, caplog):
-    """deliver_due raises twice (a locked database, a bug): the worker logs it, backs off, and still runs the job."""
+    """A round raises twice (a locked database, a bug): the worker logs it, backs off, and still runs the job."""
     import pipeline.background as background
 
-    real, failures = background.deliver_due, []
+    real, failures = background.drain, []
 
-    def flaky(store_):
+    def flaky(*args, **kwargs):
         if len(failures) < 2:
             failures.append(1)
             raise RuntimeError("database is locked")
-        return real(store_)
+        return real(*args, **kwargs)
 
-    monkeypatch.setattr(background, "deliver_due", flaky)
+    monkeypatch.setattr(background, "drain", flaky)
     stop = threading.Event()
     worker = threading.Thread(target=follow, args=(db_url, settings, stop), kwargs={"poll_s": 0.05, "engines": engines})
     worker.start()
@@ -93,3 +93,40 @@ def test_an_idle_poll_takes_no_write_lock(store, db_url, settings, tmp_path):
     finally:
         holder.rollback()
         holder.close()
+
+
+def test_a_slow_receiver_never_holds_up_analysis(store, db_url, settings, engines, monkeypatch):
+    """A receiver holds its answer: the jobs that come meanwhile are analysed; the delivery goes out on its own."""
+    from models.tables import WebhookDeliveryRow
+    from pipeline.webhooks import add_subscription
+    from tests.pipeline.receivers import Holding, wait_until
+
+    settings = engines.settings = settings.model_copy(update={"webhook_allow_hosts": "127.0.0.1"})
+    monkeypatch.setattr("pipeline.egress.DEADLINE_S", 120.0)  # the held delivery stays in flight for the whole test
+    receiver = Holding()
+    add_subscription(store, receiver.url, ["interaction.analysed"], settings=settings)
+    first, second = make_call(b"held-1"), make_call(b"held-2")
+    store.save_interaction(*first)
+    stop = threading.Event()
+    worker = threading.Thread(target=follow, args=(db_url, settings, stop),
+                              kwargs={"poll_s": 0.05, "engines": engines, "deliver": True})
+    worker.start()
+    try:
+        assert receiver.arrived.wait(60)  # the first job is done and its delivery is held by the receiver
+        store.save_interaction(*second)
+        assert wait_until(lambda: JobQueue(store).counts().get("done", 0) == 2)
+        with store.transaction() as session:
+            held = session.scalars(select(WebhookDeliveryRow).where(
+                WebhookDeliveryRow.event_id == f"interaction.analysed:{first[0].id}")).one()
+        assert (held.status, held.attempts, receiver.answered) == ("pending", 0, 0)  # still in flight meanwhile
+        receiver.release.set()
+
+        def delivered() -> bool:
+            with store.transaction() as session:
+                return [r.status for r in session.scalars(select(WebhookDeliveryRow))] == ["delivered"] * 2
+        assert wait_until(delivered)
+    finally:
+        receiver.close()
+        stop.set()
+        worker.join(30)
+    assert not worker.is_alive()
