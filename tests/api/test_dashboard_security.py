@@ -5,6 +5,8 @@ from __future__ import annotations
 import hashlib
 import re
 import sqlite3
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -91,24 +93,34 @@ def test_a_session_ends_when_idle_when_old_when_its_token_is_revoked_and_on_sign
     assert not signed_in(client)
 
 
-def test_recording_a_sessions_last_request_never_holds_a_read_up(tmp_path):
-    path = tmp_path / "sessions.db"
-    url = f"sqlite:///{path}"
-    settings = Settings(database_url=url)
-    with Store(url) as store, TestClient(create_app(settings, store)) as client:
-        token, secret = create_token(store, "manager", "laptop")
-        sign_in(client, secret)
-        old = datetime.now(UTC) - timedelta(minutes=5)
-        age_sessions(store, last_seen_at=old)
-        holder = sqlite3.connect(path, timeout=0.1)
-        holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
+@contextmanager
+def write_locked(store: Store, backend: str) -> Iterator[None]:
+    """Another connection holds the lock the last-request write needs: SQLite's write lock, PostgreSQL's row lock."""
+    if backend == "sqlite":
+        holder = sqlite3.connect(store.engine.url.database, timeout=0.1)
+        holder.execute("BEGIN IMMEDIATE")
         try:
-            assert session_token(store, client.cookies[COOKIE], settings).id == token.id  # at once, not after 30 s
-            assert session_rows(store)[0].last_seen_at == old  # busy: not recorded this time
+            yield
         finally:
             holder.rollback()
             holder.close()
-        assert signed_in(client) and datetime.now(UTC) - session_rows(store)[0].last_seen_at < timedelta(minutes=1)
+        return
+    with store.engine.connect() as connection, connection.begin():
+        connection.execute(select(DashboardSessionRow.id).with_for_update())
+        yield
+
+
+@pytest.mark.both_backends
+def test_recording_a_sessions_last_request_never_holds_a_read_up(dashboard, backend):
+    client, store, token, secret = dashboard
+    settings = client.app.state.settings
+    sign_in(client, secret)
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    age_sessions(store, last_seen_at=old)
+    with write_locked(store, backend):
+        assert session_token(store, client.cookies[COOKIE], settings).id == token.id  # at once, not after a lock wait
+    assert session_rows(store)[0].last_seen_at == old  # the database was busy: not recorded this time
+    assert signed_in(client) and datetime.now(UTC) - session_rows(store)[0].last_seen_at < timedelta(minutes=1)
 
 
 @pytest.mark.parametrize("origin", ["https://evil.example", "null", "http://testserver.evil.example", ""])
