@@ -67,6 +67,8 @@ def login(request: Request, store: StoreDep, settings: SettingsDep, token: Annot
     found = verify_token(store, token.strip())
     if found is None:
         return _page(request, "login.html", None, 401, next=_local(next), problem="That token is not valid or was revoked.")
+    if previous := request.cookies.get(COOKIE):
+        end_session(store, previous)  # signing in again replaces the session, never keeps a second one open
     target = _local(next) if found.role != "crm" or "/customers" in _local(next) else "/dashboard/customers"
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(COOKIE, start_session(store, found, settings), httponly=True, samesite="strict",

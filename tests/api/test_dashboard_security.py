@@ -66,6 +66,8 @@ def test_the_cookie_holds_a_session_stored_only_hashed_and_tied_to_the_token(das
     assert row.session_hash == hashlib.sha256(cookie.encode()).hexdigest() and row.token_id == token.id
     assert row.expires_at - row.created_at == timedelta(hours=12)
     assert signed_in(client)
+    sign_in(client, secret)  # again, in the same browser: the new session replaces the old one
+    assert [row.session_hash for row in session_rows(store)] == [hashlib.sha256(client.cookies[COOKIE].encode()).hexdigest()]
 
 
 @pytest.mark.both_backends
