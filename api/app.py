@@ -10,6 +10,7 @@ from __future__ import annotations
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
+from urllib.parse import urlencode
 
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
@@ -17,7 +18,7 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks
+from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks, security
 from api.limits import BodyLimits
 from api.schemas import ErrorBody
 from api.uploads import sweep_orphans
@@ -38,7 +39,7 @@ def _error(request: Request, status: int, error: str, message: str, path: str | 
         return JSONResponse(ErrorBody(error=error, message=message, path=path).model_dump(), status_code=status)
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(request.url_for("login_form").include_query_params(next=target), status_code=303)
+        return RedirectResponse(f"{request.app.url_path_for('login_form')}?{urlencode({'next': target})}", status_code=303)
     return dashboard.templates.TemplateResponse(
         request, "error.html", {"token": None, "status": status, "error": error, "message": message, "path": path},
         status_code=status)
@@ -63,9 +64,11 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
         if store is None:
             app.state.store.close()
 
-    app = FastAPI(title="callintel", version="0.1.0", lifespan=lifespan, responses=ERRORS,
+    app = FastAPI(title="callintel", version="0.1.0", lifespan=lifespan, responses=ERRORS, openapi_url=None, docs_url=None,
+                  redoc_url=None,  # api/security.py serves /openapi.json to token holders; no docs pages (CDN assets)
                   description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.")
     app.add_middleware(BodyLimits, settings=settings)  # the token and the size, before any body is read
+    security.protect(app, settings)  # trusted hosts, security headers (outermost), /openapi.json for token holders
 
     @app.exception_handler(CallintelError)
     async def _callintel(request: Request, exc: CallintelError) -> Response:

@@ -18,14 +18,15 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Literal
 
-from sqlalchemy import select, update
+from sqlalchemy import Update, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import InputError
 from models.store import BUSY_TIMEOUT_MS, Store
 from models.tables import ApiTokenRow
 
-__all__ = ["ROLES", "ApiToken", "Role", "create_token", "list_tokens", "revoke_token", "verify_token"]
+__all__ = ["ROLES", "ApiToken", "Role", "create_token", "list_tokens", "record_quietly", "revoke_token", "token_record",
+           "verify_token"]
 
 Role = Literal["admin", "manager", "rep", "crm"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
@@ -50,7 +51,7 @@ def _hash(secret: str) -> str:
     return hashlib.sha256(secret.encode()).hexdigest()
 
 
-def _token(row: ApiTokenRow) -> ApiToken:
+def token_record(row: ApiTokenRow) -> ApiToken:
     return ApiToken(row.id, row.name, row.role, row.rep, row.prefix, row.created_at, row.last_used_at, row.revoked_at)
 
 
@@ -66,7 +67,7 @@ def create_token(store: Store, role: str, name: str, rep: str | None = None) -> 
                           token_hash=_hash(secret))
         session.add(row)
         session.flush()
-        return _token(row), secret
+        return token_record(row), secret
 
 
 def verify_token(store: Store, secret: str) -> ApiToken | None:
@@ -77,7 +78,7 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
         row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(secret))).first()
         if row is None or row.revoked_at is not None:
             return None
-        token = _token(row)
+        token = token_record(row)
     now = datetime.now(UTC)
     if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
         _touch(store, token.id, now)  # at most one write a minute per token, not one per request
@@ -85,25 +86,30 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
 
 
 def _touch(store: Store, token_id: int, now: datetime) -> None:
-    """Record a token's last use if the database takes the write at once: a read never waits on it."""
+    record_quietly(store, update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now),
+                   f"token {token_id}: last use")
+
+
+def record_quietly(store: Store, statement: Update, what: str) -> None:
+    """Run a bookkeeping write (a last use) if the database takes it at once: a read never waits on it."""
     sqlite = store.engine.dialect.name == "sqlite"
     try:
         with store.engine.connect() as connection:
             connection.exec_driver_sql("PRAGMA busy_timeout=0" if sqlite else "SET lock_timeout = '100ms'")
             try:
-                connection.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now))
+                connection.execute(statement)
                 connection.commit()
             finally:
                 connection.rollback()
                 connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}" if sqlite else "RESET lock_timeout")
                 connection.commit()
     except SQLAlchemyError:
-        logger.debug("token %d: last use not recorded (the database is busy)", token_id)
+        logger.debug("%s not recorded (the database is busy)", what)
 
 
 def list_tokens(store: Store) -> list[ApiToken]:
     with store.transaction() as session:
-        return [_token(row) for row in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))]
+        return [token_record(row) for row in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))]
 
 
 def revoke_token(store: Store, token_id: int) -> bool:

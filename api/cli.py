@@ -165,7 +165,7 @@ def serve(
                             "whose Celery workers run the jobs; 0: leave jobs to 'callintel jobs run').")] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
-    """Serve the HTTP API (OpenAPI docs at /docs) and the dashboard (/dashboard), with workers that analyse uploads."""
+    """Serve the HTTP API (OpenAPI at /openapi.json, with a token), the dashboard (/dashboard) and workers for uploads."""
     import uvicorn
 
     from api.app import create_app

@@ -6,8 +6,9 @@
     /dashboard/customers        customers at risk, riskiest first
     /dashboard/customers/{id}   health chart over time with its breakdown, signals, alerts, timeline
 
-Sign-in is with an API token (its role decides what is shown), kept in an HttpOnly cookie. Pages use no
-JavaScript framework and load nothing from outside the server: it works offline.
+Sign-in is with an API token (its role decides what is shown); it starts a server-side session whose id is kept in
+an HttpOnly cookie (api/sessions.py). Pages use no JavaScript framework, no inline script or style (the CSP of
+api/security.py forbids them) and load nothing from outside the server: it works offline.
 """
 
 from __future__ import annotations
@@ -24,9 +25,10 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken, verify_token
-from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches
-from api.deps import COOKIE, SettingsDep, StoreDep, viewer
+from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
+from api.deps import COOKIE, SettingsDep, StoreDep, same_origin, viewer
 from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged, readable_interaction, rep_scope
+from api.sessions import end_session, start_session
 from models.errors import NotFound
 from models.records import TAG_LABELS
 from models.store import StoredInteraction
@@ -38,6 +40,7 @@ __all__ = ["router", "templates"]
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters["clock"] = clock
+templates.env.filters["relative"] = relative
 templates.env.globals["TAG_LABELS"] = TAG_LABELS
 CallViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "rep"))]
 RiskViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
@@ -58,22 +61,28 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
     return _page(request, "login.html", None, next=_local(next), problem=None)
 
 
-@router.post("/login")
-def login(request: Request, store: StoreDep, token: Annotated[str, Form()] = "", next: Annotated[str, Form()] = "") -> Response:
+@router.post("/login", dependencies=[Depends(same_origin)])
+def login(request: Request, store: StoreDep, settings: SettingsDep, token: Annotated[str, Form()] = "",
+          next: Annotated[str, Form()] = "") -> Response:
     found = verify_token(store, token.strip())
     if found is None:
         return _page(request, "login.html", None, 401, next=_local(next), problem="That token is not valid or was revoked.")
+    if previous := request.cookies.get(COOKIE):
+        end_session(store, previous)  # signing in again replaces the session, never keeps a second one open
     target = _local(next) if found.role != "crm" or "/customers" in _local(next) else "/dashboard/customers"
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, token.strip(), httponly=True, samesite="strict", secure=request.url.scheme == "https",
-                        max_age=8 * 3600, path="/dashboard")
+    response.set_cookie(COOKIE, start_session(store, found, settings), httponly=True, samesite="strict",
+                        secure=request.url.scheme == "https", max_age=round(settings.session_hours * 3600),
+                        path="/dashboard")
     return response
 
 
-@router.post("/logout")
-def logout() -> Response:
+@router.post("/logout", dependencies=[Depends(same_origin)])
+def logout(request: Request, store: StoreDep) -> Response:
+    if secret := request.cookies.get(COOKIE):
+        end_session(store, secret)
     response = RedirectResponse("/dashboard/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/dashboard")
+    response.delete_cookie(COOKIE, path="/dashboard", httponly=True, samesite="strict", secure=request.url.scheme == "https")
     return response
 
 

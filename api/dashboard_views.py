@@ -8,14 +8,21 @@ from __future__ import annotations
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
+from starlette.datastructures import URL
+
 from models.records import Tag
 from risk.config import Bands
 from risk.health import Health
 
 __all__ = ["Bar", "ChartPoint", "HealthChart", "Segment", "clock", "health_chart", "highlight", "kind_colours",
-           "mark_matches"]
+           "mark_matches", "relative"]
 
 PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3d405b", "#8d96a3")
+
+
+def relative(url: URL) -> str:
+    """A URL as a root-relative path and query: links never carry the request's Host (which a client chooses)."""
+    return url.path + (f"?{url.query}" if url.query else "")
 
 
 def clock(seconds: float | None) -> str:

@@ -1,7 +1,8 @@
 """FastAPI dependencies: the store, the caller's token, role checks (as ``Annotated`` aliases).
 
-The JSON API reads the token from ``Authorization: Bearer``; the dashboard from the HttpOnly, SameSite=Strict
-cookie its login form sets (never both: a cookie alone cannot call the API, so no cross-site request can).
+The JSON API reads the token from ``Authorization: Bearer``; the dashboard from its session (api/sessions.py), whose
+id is in the HttpOnly, SameSite=Strict cookie its login form sets (never both: a cookie alone cannot call the API,
+so no cross-site request can). The dashboard's forms that change state are refused from any other origin.
 """
 
 from __future__ import annotations
@@ -13,14 +14,15 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiToken, verify_token
+from api.sessions import session_token
 from models.errors import CallintelError
 from models.settings import Settings
 from models.store import Store
 
 __all__ = ["COOKIE", "Forbidden", "LoginRequired", "SettingsDep", "StoreDep", "TokenDep", "Unauthorized", "allow",
-           "check_role", "viewer"]
+           "check_role", "same_origin", "viewer"]
 
-COOKIE = "callintel_token"
+COOKIE = "callintel_session"
 
 
 class Unauthorized(CallintelError):
@@ -75,12 +77,19 @@ def allow(*roles: str) -> Callable[[ApiToken], ApiToken]:
     return check
 
 
-def _cookie_token(request: Request, store: StoreDep) -> ApiToken:
+def _cookie_token(request: Request, store: StoreDep, settings: SettingsDep) -> ApiToken:
     secret = request.cookies.get(COOKIE)
-    token = verify_token(store, secret) if secret else None
+    token = session_token(store, secret, settings) if secret else None
     if token is None:
-        raise LoginRequired("sign in with an API token" if not secret else "that token is no longer valid: sign in again")
+        raise LoginRequired("sign in with an API token" if not secret else "your session has ended: sign in again")
     return token
+
+
+def same_origin(request: Request) -> None:
+    """A form that changes state (sign-in, sign-out) must come from a page of this server: its Origin is ours."""
+    origin = request.headers.get("origin")
+    if origin != f"{request.url.scheme}://{request.url.netloc}":
+        raise Forbidden(f"a form from another site ({origin or 'no Origin header'}) cannot sign in or out here")
 
 
 def viewer(*roles: str) -> Callable[[ApiToken], ApiToken]:

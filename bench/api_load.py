@@ -4,7 +4,7 @@
 
 Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
 `callintel serve` on a free loopback port (one uvicorn worker, no pipeline workers), creates a manager token (sent
-as the bearer header to the API and as the sign-in cookie to the dashboard pages), then for each endpoint
+as the bearer header to the API, and signed in with on the dashboard's form for its session cookie), then for each endpoint
 sends --requests GETs from --concurrency client threads (httpx, keep-alive) after 10 warm-up requests. Bounded:
 a fixed number of requests, to 127.0.0.1 only. Reports requests/s, p50 and p95 per endpoint.
 """
@@ -25,6 +25,7 @@ from pathlib import Path
 import httpx
 
 CALLINTEL = Path(sys.executable).with_name("callintel")
+COOKIE = "callintel_session"  # the dashboard's session cookie (api/deps.py)
 ENDPOINTS = [
     "/api/queue?limit=20",
     "/api/interactions?limit=20",
@@ -85,7 +86,6 @@ def main() -> None:
         try:
             base = f"http://127.0.0.1:{port}"
             with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                              cookies={"callintel_token": token},  # the dashboard's sign-in cookie
                               limits=httpx.Limits(max_connections=args.concurrency)) as client:
                 for _ in range(100):
                     try:
@@ -93,6 +93,8 @@ def main() -> None:
                         break
                     except httpx.TransportError:
                         time.sleep(0.2)
+                signed = client.post("/dashboard/login", data={"token": token}, headers={"Origin": base})
+                client.cookies.set(COOKIE, signed.cookies[COOKIE])  # the dashboard's session, from its sign-in form
                 interaction = client.get("/api/queue?limit=1").json()["items"][0]["interaction"]["id"]
                 print(f"{args.requests} requests per endpoint, {args.concurrency} client threads, 1 uvicorn worker, "
                       f"SQLite, loopback; cpu cores: {os.cpu_count()}")

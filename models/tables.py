@@ -15,6 +15,7 @@ __all__ = [
     "Base",
     "CallMetricsRow",
     "CustomerRow",
+    "DashboardSessionRow",
     "HealthSnapshotRow",
     "InteractionRow",
     "JobRow",
@@ -229,6 +230,20 @@ class ApiTokenRow(Base):
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     last_used_at: Mapped[datetime | None] = mapped_column()
     revoked_at: Mapped[datetime | None] = mapped_column()
+
+
+class DashboardSessionRow(Base):
+    """A dashboard sign-in: only the SHA-256 of its cookie is stored; it lives while its token does, at most
+    CALLINTEL_SESSION_HOURS from ``created_at`` and CALLINTEL_SESSION_IDLE_MINUTES from ``last_seen_at``."""
+
+    __tablename__ = "dashboard_sessions"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    session_hash: Mapped[str] = mapped_column(String(64), unique=True)
+    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    last_seen_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    expires_at: Mapped[datetime] = mapped_column(index=True)
 
 
 SECRET_CHARS = 512  # a Fernet token of a 128-character secret has 268

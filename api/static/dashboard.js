@@ -28,7 +28,14 @@
     focus(utterance(button.dataset.u));
   });
 
+  // Bar widths and colours come as data attributes: the CSP allows no inline style, but styles set from a script.
+  function paint() {
+    document.querySelectorAll("[data-width]").forEach(function (el) { el.style.width = el.dataset.width + "%"; });
+    document.querySelectorAll("[data-colour]").forEach(function (el) { el.style.background = el.dataset.colour; });
+  }
+
   document.addEventListener("DOMContentLoaded", function () {
+    paint();
     var player = document.getElementById("player");
     var linked = /^#u-\d+$/.test(location.hash) ? document.querySelector(location.hash) : null;
     if (linked) {  // a search hit or a shared link: show that line, and cue the recording to it

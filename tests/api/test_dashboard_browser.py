@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterator
 from pathlib import Path
 
+import httpx
 import pytest
 
 from tests.helpers import serving
@@ -43,9 +44,17 @@ def chromium():
 
 @pytest.fixture
 def page(chromium):
+    """A page whose console is watched: after the test, no Content Security Policy violation was reported."""
     context = chromium.new_context(viewport={"width": 1360, "height": 900})
-    yield context.new_page()
+    page = context.new_page()
+    console: list[str] = []
+    page.on("console", lambda message: console.append(message.text))
+    page.add_init_script("document.addEventListener('securitypolicyviolation', e => console.error("
+                         "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))")
+    yield page
     context.close()
+    violations = [text for text in console if "Content Security Policy" in text or "CSP violation" in text]
+    assert violations == []
 
 
 def sign_in(page, base: str, secret: str, start: str = "/") -> None:
@@ -94,6 +103,10 @@ def test_call_page_jumps_the_player_to_a_moment(page, server, world):
     first_line.click()
     page.wait_for_function("document.getElementById('player').currentTime < 1.0", timeout=10_000)
     page.evaluate("document.getElementById('player').pause()")
+    shares = page.locator(".talk-ratio span")  # widths set by the script from data-width (the CSP allows no style="")
+    widths = [shares.nth(i).bounding_box()["width"] for i in range(shares.count())]
+    assert len(widths) == 2 and all(w > 20 for w in widths)
+    assert abs(sum(widths) - page.locator(".talk-ratio").bounding_box()["width"]) < 2
     shot(page, "call")
 
 
@@ -101,6 +114,8 @@ def test_customers_at_risk_and_a_customer_page(page, server, world):
     sign_in(page, server, world.tokens["manager"], "/dashboard/customers")
     scores = [float(s) for s in page.locator("td.score").all_inner_texts()]
     assert len(scores) > 3 and scores == sorted(scores)
+    bar = page.locator(".stack span").first
+    assert bar.bounding_box()["width"] > 0 and bar.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
     shot(page, "customers")
     page.locator("a.customer-link").first.click()
     page.wait_for_selector("#health-chart")
@@ -108,6 +123,7 @@ def test_customers_at_risk_and_a_customer_page(page, server, world):
     assert chart.bounding_box()["width"] > 500 and page.locator("#health-chart circle.point").count() >= 10
     assert page.locator("#health-chart rect.lost").count() > 0 and page.locator(".legend li").count() > 1
     assert page.locator(".timeline li.entry").count() > 0 and page.locator(".breakdown tr").count() > 0
+    assert page.locator(".breakdown td.bar span").first.bounding_box()["width"] > 0
     shot(page, "customer")
 
 
@@ -137,3 +153,15 @@ def test_a_search_hit_opens_the_call_at_that_line(page, server, world):
     assert "current" in line.get_attribute("class")
     start = float(line.get_attribute("data-start"))
     page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.5", timeout=10_000)
+
+
+def test_behind_a_tls_proxy_the_cookie_is_secure_and_other_origins_are_refused(server, world):
+    """`callintel serve` trusts X-Forwarded-Proto from a proxy on 127.0.0.1 (uvicorn's proxy headers)."""
+    https_origin = server.replace("http://", "https://")
+    form = {"token": world.tokens["manager"], "next": "/dashboard/"}
+    proxied = httpx.post(f"{server}/dashboard/login", data=form, headers={"X-Forwarded-Proto": "https", "Origin": https_origin})
+    assert proxied.status_code == 303 and "; secure" in proxied.headers["set-cookie"].lower()
+    assert proxied.headers["location"] == "/dashboard/" and proxied.headers["x-frame-options"] == "DENY"
+    forged = httpx.post(f"{server}/dashboard/login", data=form, headers={"Origin": "https://evil.example"})
+    assert forged.status_code == 403 and "set-cookie" not in forged.headers
+    assert httpx.get(f"{server}/openapi.json").status_code == 401 and httpx.get(f"{server}/docs").status_code == 404
