@@ -25,6 +25,7 @@ from typing import BinaryIO
 from sqlalchemy import select
 
 from models.errors import CallintelError, StoreError
+from models.private_files import make_private_dir
 from models.store import Store
 from models.tables import InteractionRow
 
@@ -102,7 +103,7 @@ def receive(source: BinaryIO, filename: str | None, root: Path, limit_mb: int, s
     out: BinaryIO | None = None
     try:
         try:
-            root.mkdir(mode=0o700, parents=True, exist_ok=True)
+            make_private_dir(root)
             out = _open_part(part)
             _copy(source, out, limit_mb, setting, filename)
             folder.mkdir(mode=0o700)
