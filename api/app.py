@@ -19,6 +19,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks
 from api.limits import BodyLimits
+from api.ratelimit import RateLimit
 from api.schemas import ErrorBody
 from models.errors import CallintelError
 from models.settings import Settings, get_settings
@@ -29,7 +30,7 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
-ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422)}
+ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)}
 
 
 def _error(request: Request, status: int, error: str, message: str, path: str | None = None) -> Response:
@@ -64,6 +65,7 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
     app = FastAPI(title="callintel", version="0.1.0", lifespan=lifespan, responses=ERRORS,
                   description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.")
     app.add_middleware(BodyLimits, settings=settings)  # the token and the size, before any body is read
+    app.add_middleware(RateLimit, settings=settings)  # outermost: requests over CALLINTEL_RATE_LIMIT go no further
 
     @app.exception_handler(CallintelError)
     async def _callintel(request: Request, exc: CallintelError) -> Response:
