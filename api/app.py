@@ -7,6 +7,7 @@ Under /dashboard the same errors are an HTML page with that status, and a missin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -21,7 +22,7 @@ from api import dashboard, routes_customers, routes_ingest, routes_interactions,
 from api.limits import BodyLimits
 from api.ratelimit import RateLimit
 from api.schemas import ErrorBody
-from models.errors import CallintelError
+from models.errors import CallintelError, StoreError
 from models.settings import Settings, get_settings
 from models.store import Store
 
@@ -29,6 +30,8 @@ if TYPE_CHECKING:
     from pipeline.background import WorkerPool
 
 __all__ = ["create_app"]
+
+logger = logging.getLogger("callintel.api")
 
 ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)}
 
@@ -69,7 +72,9 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
 
     @app.exception_handler(CallintelError)
     async def _callintel(request: Request, exc: CallintelError) -> Response:
-        return _error(request, exc.http_status, type(exc).__name__, exc.message, exc.path)
+        if isinstance(exc, StoreError):
+            logger.error("%s %s: %s", request.method, request.url.path, exc)  # the body says less (no URL)
+        return _error(request, exc.http_status, type(exc).__name__, *exc.public())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

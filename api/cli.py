@@ -441,7 +441,8 @@ def config() -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    render.problem(message)
+    """One line on stderr, even where a driver's message has several (psycopg's hint on a second line)."""
+    render.problem("; ".join(part.strip() for part in message.splitlines() if part.strip()))
     return code
 
 

@@ -24,6 +24,7 @@ from typing import Any
 import anyio
 
 from api.auth import verify_token
+from models.errors import StoreError
 from models.settings import Settings
 
 __all__ = ["DASHBOARD_MAX_BYTES", "MAX_JSON_DEPTH", "BodyLimits", "JsonDepth"]
@@ -100,7 +101,11 @@ class BodyLimits:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        if (why := await self._unauthorised(scope, headers)) is not None:
+        try:
+            why = await self._unauthorised(scope, headers)
+        except StoreError as exc:  # outside the app's exception handlers: answered here, as they would
+            return await _answer(send, exc.http_status, "StoreError", exc.public()[0])
+        if why is not None:
             return await _answer(send, 401, "Unauthorized", why)
         limit = self.limit(scope["path"])
         too_large = f"the request body is larger than {limit // MIB or limit} {'MiB' if limit >= MIB else 'bytes'}"

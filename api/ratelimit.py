@@ -27,6 +27,7 @@ import anyio
 
 from api.auth import verify_token
 from api.deps import COOKIE
+from models.errors import StoreError
 from models.settings import Settings
 
 __all__ = ["Bucket", "RateLimit", "RateLimiter"]
@@ -86,7 +87,10 @@ class RateLimit:
         if secret:
             digest = hashlib.sha256(secret.encode()).hexdigest()
             if digest not in self.known:
-                token = await anyio.to_thread.run_sync(verify_token, scope["app"].state.store, secret)
+                try:
+                    token = await anyio.to_thread.run_sync(verify_token, scope["app"].state.store, secret)
+                except StoreError:
+                    token = None  # keyed by address; the route answers 503
                 if token is not None:
                     self.known[digest] = token.id
                     while len(self.known) > MAX_KEYS:

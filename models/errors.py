@@ -51,6 +51,10 @@ class CallintelError(Exception):
     def as_dict(self) -> dict[str, str | None]:
         return {"error": type(self).__name__, "message": self.message, "path": self.path}
 
+    def public(self) -> tuple[str, str | None]:
+        """(message, path) as a remote caller (an HTTP client) may see them."""
+        return self.message, self.path
+
 
 class InputError(CallintelError):
     """The input a user gave is wrong."""
@@ -92,5 +96,11 @@ class ModelUnavailable(CallintelError):
 
 
 class StoreError(CallintelError):
+    """The CLI's line names the database (its password hidden); an HTTP body never does, nor the driver's words
+    (host, port, user): the server logs them."""
+
     exit_code = 4
     http_status = 503
+
+    def public(self) -> tuple[str, str | None]:
+        return "the database is unavailable; the server's log says why", None

@@ -93,3 +93,26 @@ def test_cli_as_of_out_of_range_is_one_line_exit_1(cli, command, when):
     run = cli(*command.split(), "--as-of", when)
     line = one_line_error(run)
     assert run.returncode == 1 and "--as-of" in line and "between 1970-01-01 and 2999-12-31" in line
+
+
+UNREACHABLE = "postgresql+psycopg://callintel:s3cret-pw@127.0.0.1:1/callintel"
+
+
+@pytest.mark.parametrize("rate_limit", [0, 100])
+def test_a_store_that_cannot_be_reached_is_503_without_the_database_url(tmp_path, rate_limit):
+    store = Store(UNREACHABLE, migrate=False)
+    settings = Settings(database_url=UNREACHABLE, upload_dir=tmp_path / "u", rate_limit=rate_limit)
+    with TestClient(create_app(settings, store)) as client:
+        bearer = {"Authorization": "Bearer ci_" + "x" * 43}
+        answers = [client.get("/api/health"), client.get("/api/customers", headers=bearer),
+                   client.post("/api/usage-events", json={"events": []}, headers=bearer)]
+    for response in answers:
+        assert response.status_code == 503, response.text
+        assert response.json() == {"error": "StoreError", "path": None,
+                                   "message": "the database is unavailable; the server's log says why"}
+        assert "s3cret" not in response.text and "127.0.0.1" not in response.text
+
+
+def test_the_cli_names_the_unreachable_database_without_its_password(cli):
+    line = one_line_error(cli("customers", "--database-url", UNREACHABLE))
+    assert "127.0.0.1" in line and "s3cret" not in line
