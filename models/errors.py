@@ -13,7 +13,8 @@ body with a 4xx status.
     │   └── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
     ├── ConfigError             a setting or configuration file is invalid (exit 2)
     ├── ModelUnavailable        model weights are missing or fail their checksum (exit 3)
-    └── StoreError              the database cannot be opened or written (exit 4)
+    └── StoreError              the database cannot be opened or written (exit 4, HTTP 503)
+        └── BrokerUnavailable   the Celery broker (CALLINTEL_BROKER_URL) cannot be reached (exit 4, HTTP 503)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BrokerUnavailable",
     "CallintelError",
     "ConfigError",
     "InputError",
@@ -104,3 +106,13 @@ class StoreError(CallintelError):
 
     def public(self) -> tuple[str, str | None]:
         return "the database is unavailable; the server's log says why", None
+
+
+class BrokerUnavailable(StoreError):
+    """The broker cannot be reached: like the store, a service the pipeline cannot work without (exit 4)."""
+
+    def __init__(self, url: str, reason: object) -> None:
+        super().__init__(f"cannot reach the broker at {url}: {reason}")
+
+    def public(self) -> tuple[str, str | None]:
+        return "the job broker is unavailable; the server's log says why", None
