@@ -375,7 +375,7 @@ def tag(
 
     settings = get_settings()
     tagger = Tagger.from_settings(settings, catalogue=competitors)
-    run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size)
+    run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size, settings.max_line_chars)
 
 
 class OutputFormat(StrEnum):
