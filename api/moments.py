@@ -13,9 +13,11 @@ from typing import Annotated
 
 from pydantic import AfterValidator
 
-from models.errors import InputError
+from models.errors import ConfigError, InputError
+from models.settings import Settings
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "Day", "Moment", "bounded_day", "bounded_moment", "parse_moment"]
+__all__ = ["FIRST_YEAR", "LAST_YEAR", "Day", "Moment", "bounded_day", "bounded_moment", "configured_moment",
+           "parse_moment"]
 
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 RANGE = f"dates must be between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
@@ -50,3 +52,11 @@ def parse_moment(value: str, option: str = "--as-of", end_of_day: bool = True) -
         return bounded_moment(moment)
     except ValueError as exc:
         raise InputError(f"{option} {exc}") from None
+
+
+def configured_moment(settings: Settings) -> datetime:
+    """CALLINTEL_RISK_AS_OF (bounded like ``Moment``, else ConfigError naming it), else now."""
+    try:
+        return bounded_moment(settings.risk_moment())
+    except ValueError as exc:
+        raise ConfigError(f"invalid setting CALLINTEL_RISK_AS_OF: {exc}") from None

@@ -23,7 +23,7 @@ def parse_moment(value: str | None, settings: Settings) -> datetime:
     """``--as-of``: an ISO date (its end) or date-time (UTC unless it says), years 1970-2999 (api/moments.py);
     else CALLINTEL_RISK_AS_OF, else now."""
     if value is None:
-        return settings.risk_moment()
+        return moments.configured_moment(settings)
     return moments.parse_moment(value, "--as-of")
 
 

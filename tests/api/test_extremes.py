@@ -116,3 +116,10 @@ def test_a_store_that_cannot_be_reached_is_503_without_the_database_url(tmp_path
 def test_the_cli_names_the_unreachable_database_without_its_password(cli):
     line = one_line_error(cli("customers", "--database-url", UNREACHABLE))
     assert "127.0.0.1" in line and "s3cret" not in line
+
+
+@pytest.mark.parametrize("when", ["0001-01-01", "9999-12-31"])
+def test_a_risk_as_of_setting_out_of_range_is_one_line_exit_2(cli, when):
+    run = cli("customers", env={"CALLINTEL_RISK_AS_OF": when})
+    line = one_line_error(run)
+    assert run.returncode == 2 and "invalid setting CALLINTEL_RISK_AS_OF" in line and "between 1970-01-01" in line
