@@ -185,15 +185,10 @@ def _listen(host: str, port: int) -> socket.socket:
     """A listening socket on HOST:PORT, or ConfigError (exit 2) in one line: busy, not this machine's, refused."""
     import errno
 
-    try:
-        family, kind, proto, _, address = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM,
-                                                             flags=socket.AI_PASSIVE)[0]
-        listening = socket.socket(family, kind, proto)
-    except OSError as exc:
-        raise ConfigError(f"cannot listen on {host}: {exc.strerror or exc}") from None
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)  # as uvicorn would
     try:
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-        listening.bind(address)
+        listening.bind((host, port))
         listening.listen(2048)
     except OSError as exc:
         listening.close()

@@ -180,3 +180,8 @@ def test_serve_on_a_busy_port_is_one_line(cli, db_url):
 def test_serve_on_an_address_not_of_this_machine_is_one_line(cli, db_url):
     run = cli("serve", "--host", "192.0.2.1", "--workers", "0", "--database-url", db_url, timeout=60)
     assert run.returncode == 2 and "cannot listen on port 8000 on 192.0.2.1" in one_line_error(run)
+
+
+def test_serve_on_a_host_name_that_does_not_resolve_is_one_line(cli, db_url):
+    run = cli("serve", "--host", "no-such-host.invalid", "--workers", "0", "--database-url", db_url, timeout=60)
+    assert run.returncode == 2 and "cannot listen on port 8000 on no-such-host.invalid" in one_line_error(run)
