@@ -123,3 +123,11 @@ def test_a_risk_as_of_setting_out_of_range_is_one_line_exit_2(cli, when):
     run = cli("customers", env={"CALLINTEL_RISK_AS_OF": when})
     line = one_line_error(run)
     assert run.returncode == 2 and "invalid setting CALLINTEL_RISK_AS_OF" in line and "between 1970-01-01" in line
+
+
+@pytest.mark.parametrize("when", ["0001-01-01T00:00:00Z", "9999-12-31T23:59:59Z"])
+def test_usage_events_out_of_range_are_422(served, when):
+    client, admin, _ = served
+    response = client.post("/api/usage-events", headers=admin,
+                           json={"events": [{"customer_id": "acme", "kind": "login", "occurred_at": when}]})
+    assert response.status_code == 422 and "between 1970-01-01 and 2999-12-31" in response.json()["message"]
