@@ -7,6 +7,7 @@ Under /dashboard the same errors are an HTML page with that status, and a missin
 
 from __future__ import annotations
 
+import logging
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from typing import TYPE_CHECKING, Any
@@ -20,9 +21,10 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks, security
 from api.limits import BodyLimits
+from api.ratelimit import RateLimit
 from api.schemas import ErrorBody
 from api.uploads import sweep_orphans
-from models.errors import CallintelError
+from models.errors import CallintelError, StoreError
 from models.settings import Settings, get_settings
 from models.store import Store
 
@@ -31,7 +33,9 @@ if TYPE_CHECKING:
 
 __all__ = ["create_app"]
 
-ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422)}
+logger = logging.getLogger("callintel.api")
+
+ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)}
 
 
 def _error(request: Request, status: int, error: str, message: str, path: str | None = None) -> Response:
@@ -68,11 +72,14 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
                   redoc_url=None,  # api/security.py serves /openapi.json to token holders; no docs pages (CDN assets)
                   description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.")
     app.add_middleware(BodyLimits, settings=settings)  # the token and the size, before any body is read
+    app.add_middleware(RateLimit, settings=settings)  # requests over CALLINTEL_RATE_LIMIT go no further
     security.protect(app, settings)  # trusted hosts, security headers (outermost), /openapi.json for token holders
 
     @app.exception_handler(CallintelError)
     async def _callintel(request: Request, exc: CallintelError) -> Response:
-        return _error(request, exc.http_status, type(exc).__name__, exc.message, exc.path)
+        if isinstance(exc, StoreError):
+            logger.error("%s %s: %s", request.method, request.url.path, exc)  # the body says less (no URL)
+        return _error(request, exc.http_status, type(exc).__name__, *exc.public())
 
     @app.exception_handler(RequestValidationError)
     async def _invalid(request: Request, exc: RequestValidationError) -> Response:

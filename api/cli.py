@@ -7,6 +7,7 @@ and a non-zero exit; usage errors exit 2; no traceback reaches the user.
 from __future__ import annotations
 
 import logging
+import socket
 import sys
 from enum import StrEnum
 from pathlib import Path
@@ -16,7 +17,7 @@ import typer
 from typer.exceptions import TyperException
 
 from api import render
-from models.errors import CallintelError
+from models.errors import CallintelError, ConfigError
 from models.settings import Settings, get_settings
 
 __all__ = ["app", "main"]
@@ -147,7 +148,6 @@ def worker(
     loglevel: Annotated[str, typer.Option(help="Celery log level: DEBUG, INFO, WARNING.")] = "INFO",
 ) -> None:
     """Run a Celery worker for the distributed pipeline (needs CALLINTEL_BROKER_URL; stop it with Ctrl-C)."""
-    from models.errors import ConfigError
     from pipeline.distributed import run_worker
 
     settings = get_settings()
@@ -175,8 +175,27 @@ def serve(
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
     count = workers if workers is not None else 0 if settings.broker_url else settings.workers
-    with background_workers(settings.database_url, settings, count) as pool:
-        uvicorn.run(create_app(settings, workers=pool if count else None), host=host, port=port, log_level="info")
+    listening = _listen(host, port)  # before any worker starts: a busy port is one line, not uvicorn's log
+    with listening, background_workers(settings.database_url, settings, count) as pool:
+        app_ = create_app(settings, workers=pool if count else None)
+        uvicorn.Server(uvicorn.Config(app_, host=host, port=port, log_level="info")).run(sockets=[listening])
+
+
+def _listen(host: str, port: int) -> socket.socket:
+    """A listening socket on HOST:PORT, or ConfigError (exit 2) in one line: busy, not this machine's, refused."""
+    import errno
+
+    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)  # as uvicorn would
+    try:
+        listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        listening.bind((host, port))
+        listening.listen(2048)
+    except OSError as exc:
+        listening.close()
+        if exc.errno == errno.EADDRINUSE:
+            raise ConfigError(f"port {port} on {host} is already in use") from None
+        raise ConfigError(f"cannot listen on port {port} on {host}: {exc.strerror or exc}") from None
+    return listening
 
 
 token_app = typer.Typer(help="API tokens: create (shown once), list, revoke.", no_args_is_help=True)
@@ -375,7 +394,7 @@ def tag(
 
     settings = get_settings()
     tagger = Tagger.from_settings(settings, catalogue=competitors)
-    run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size)
+    run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size, settings.max_line_chars)
 
 
 class OutputFormat(StrEnum):
@@ -441,7 +460,8 @@ def config() -> None:
 
 
 def _fail(message: str, code: int) -> int:
-    render.problem(message)
+    """One line on stderr, even where a driver's message has several (psycopg's hint on a second line)."""
+    render.problem("; ".join(part.strip() for part in message.splitlines() if part.strip()))
     return code
 
 

@@ -15,7 +15,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections import defaultdict
-from datetime import UTC, date, datetime, time, timedelta
+from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
 
@@ -27,6 +27,7 @@ from pydantic import BaseModel, Field, field_validator
 from api.auth import ApiToken, verify_token
 from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
 from api.deps import COOKIE, SettingsDep, StoreDep, same_origin, viewer
+from api.moments import Day
 from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged, readable_interaction, rep_scope
 from api.sessions import end_session, start_session
 from models.errors import NotFound
@@ -92,8 +93,8 @@ class QueueForm(BaseModel):
     label: Literal[TAG_LABELS] | None = None  # type: ignore[valid-type]
     rep: str | None = Field(None, max_length=128)
     customer: str | None = Field(None, max_length=128)
-    since: date | None = None
-    until: date | None = None
+    since: Day | None = None  # years 1970-2999 (api/moments.py): until + 1 day cannot overflow
+    until: Day | None = None
     min_score: float | None = Field(None, ge=0, le=1)
     kind: Literal["call", "ticket"] = "call"
     page: int = Field(1, ge=1)

@@ -9,27 +9,62 @@ limit is a 413 at once, and a body sent without one (chunked) is counted as it s
     /api/uploads      CALLINTEL_MAX_UPLOAD_MB  (a recording; the route holds text files to CALLINTEL_MAX_TEXT_MB)
     /api/... others   CALLINTEL_MAX_TEXT_MB    (JSON)
     /dashboard/...    DASHBOARD_MAX_BYTES      (sign-in and sign-out forms)
+
+A JSON body (every ``/api/...`` body but uploads) is also watched as it streams for its nesting: one deeper
+than MAX_JSON_DEPTH arrays or objects is a 400 before anything parses it (deep nesting would otherwise end in
+a RecursionError, a 500, somewhere between the parser, the validation and the store).
 """
 
 from __future__ import annotations
 
 import json
+import re
 from typing import Any
 
 import anyio
 
 from api.auth import verify_token
+from models.errors import StoreError
 from models.settings import Settings
 
-__all__ = ["DASHBOARD_MAX_BYTES", "BodyLimits"]
+__all__ = ["DASHBOARD_MAX_BYTES", "MAX_JSON_DEPTH", "BodyLimits", "JsonDepth"]
 
 MIB = 1024 * 1024
 DASHBOARD_MAX_BYTES = 64 * 1024
 _BODY_METHODS = {"POST", "PUT", "PATCH"}
+MAX_JSON_DEPTH = 64
+_JSON_TOKENS = re.compile(rb'[\[\]{}"\\]')
 
 
-class _TooLarge(Exception):
+class _Refused(Exception):
     pass
+
+
+class JsonDepth:
+    """How deep a JSON text nests, fed in chunks (strings and their escapes skipped): ``feed`` is False once it
+    goes deeper than ``limit``. Only the structural bytes are looked at, so a long body costs little."""
+
+    def __init__(self, limit: int = MAX_JSON_DEPTH) -> None:
+        self.limit, self.depth, self.in_string, self.offset, self.escaped_at = limit, 0, False, 0, -1
+
+    def feed(self, chunk: bytes) -> bool:
+        for match in _JSON_TOKENS.finditer(chunk):
+            at, token = self.offset + match.start(), match.group()
+            if self.in_string:
+                if token == b"\\" and at != self.escaped_at:
+                    self.escaped_at = at + 1
+                elif token == b'"' and at != self.escaped_at:
+                    self.in_string = False
+            elif token == b'"':
+                self.in_string = True
+            elif token in (b"[", b"{"):
+                self.depth += 1
+                if self.depth > self.limit:
+                    return False
+            elif token in (b"]", b"}"):
+                self.depth -= 1
+        self.offset += len(chunk)
+        return True
 
 
 async def _answer(send: Any, status: int, error: str, message: str) -> None:
@@ -66,7 +101,11 @@ class BodyLimits:
         if scope["type"] != "http" or scope["method"] not in _BODY_METHODS:
             return await self.app(scope, receive, send)
         headers = dict(scope["headers"])
-        if (why := await self._unauthorised(scope, headers)) is not None:
+        try:
+            why = await self._unauthorised(scope, headers)
+        except StoreError as exc:  # outside the app's exception handlers: answered here, as they would
+            return await _answer(send, exc.http_status, "StoreError", exc.public()[0])
+        if why is not None:
             return await _answer(send, 401, "Unauthorized", why)
         limit = self.limit(scope["path"])
         too_large = f"the request body is larger than {limit // MIB or limit} {'MiB' if limit >= MIB else 'bytes'}"
@@ -77,21 +116,33 @@ class BodyLimits:
             return await _answer(send, 413, "TooLarge", too_large)
         return await self._counted(scope, receive, send, limit, too_large)
 
+    def _depth(self, path: str) -> JsonDepth | None:
+        is_json = path.startswith("/api/") and path.rstrip("/") != "/api/uploads"
+        return JsonDepth() if is_json else None
+
     async def _counted(self, scope: dict, receive: Any, send: Any, limit: int, too_large: str) -> None:
-        """Count the body as it streams; past the limit, answer 413 ourselves and drop whatever the app then sends
-        (FastAPI turns any error while it reads a body into its own 400)."""
-        seen, started, answered = 0, False, False
+        """Count the body as it streams (and watch a JSON body's depth); past the limit, answer 413 (too deep:
+        400) ourselves and drop whatever the app then sends (FastAPI turns any error while it reads a body into
+        its own 400)."""
+        seen, started, answered, depth = 0, False, False, self._depth(scope["path"])
+
+        async def refuse(status: int, error: str, message: str) -> None:
+            nonlocal started, answered
+            if not started:
+                started = answered = True
+                await _answer(send, status, error, message)
+            raise _Refused
 
         async def counting_receive() -> dict:
-            nonlocal seen, started, answered
+            nonlocal seen
             message = await receive()
             if message["type"] == "http.request":
-                seen += len(message.get("body", b""))
+                body = message.get("body", b"")
+                seen += len(body)
                 if seen > limit:
-                    if not started:
-                        started = answered = True
-                        await _answer(send, 413, "TooLarge", too_large)
-                    raise _TooLarge
+                    await refuse(413, "TooLarge", too_large)
+                if depth is not None and not depth.feed(body):
+                    await refuse(400, "BadRequest", f"the JSON body nests deeper than {depth.limit} levels")
             return message
 
         async def watching_send(message: dict) -> None:
@@ -103,5 +154,5 @@ class BodyLimits:
 
         try:
             await self.app(scope, counting_receive, watching_send)
-        except _TooLarge:
+        except _Refused:
             pass  # answered in counting_receive

@@ -11,6 +11,7 @@ from pathlib import PurePath
 
 from api.auth import ApiToken
 from api.deps import Forbidden
+from api.moments import configured_moment
 from models.errors import NotFound
 from models.records import Interaction
 from models.settings import Settings
@@ -32,7 +33,7 @@ def utc(moment: datetime | None) -> datetime | None:
 def as_of(value: datetime | None, settings: Settings) -> datetime:
     """The moment to judge health at: the caller's, else CALLINTEL_RISK_AS_OF, else now."""
     if value is None:
-        return settings.risk_moment()
+        return configured_moment(settings)  # CALLINTEL_RISK_AS_OF out of 1970-2999: ConfigError, not an overflow
     return utc(value)  # type: ignore[return-value]
 
 

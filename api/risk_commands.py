@@ -4,9 +4,9 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import UTC, datetime, time, timedelta
+from datetime import datetime, timedelta
 
-from api import render
+from api import moments, render
 from models.errors import InputError
 from models.settings import Settings
 from models.store import Store
@@ -20,16 +20,11 @@ __all__ = ["health_dict", "parse_moment", "run_alerts", "run_customers", "run_ti
 
 
 def parse_moment(value: str | None, settings: Settings) -> datetime:
-    """``--as-of``: an ISO date (its end) or date-time (UTC unless it says); else CALLINTEL_RISK_AS_OF, else now."""
+    """``--as-of``: an ISO date (its end) or date-time (UTC unless it says), years 1970-2999 (api/moments.py);
+    else CALLINTEL_RISK_AS_OF, else now."""
     if value is None:
-        return settings.risk_moment()
-    try:
-        moment = datetime.fromisoformat(value)
-    except ValueError:
-        raise InputError(f"--as-of {value!r} is not an ISO date or date-time (e.g. 2026-10-31)") from None
-    if len(value) == 10:
-        moment = datetime.combine(moment.date(), time(23, 59, 59))
-    return moment if moment.tzinfo else moment.replace(tzinfo=UTC)
+        return moments.configured_moment(settings)
+    return moments.parse_moment(value, "--as-of")
 
 
 def _json(value) -> None:

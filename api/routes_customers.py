@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -10,6 +9,7 @@ from fastapi import APIRouter, Depends, Query
 from api import queries
 from api.auth import ApiToken
 from api.deps import SettingsDep, StoreDep, allow
+from api.moments import Moment
 from api.queries import customer_view, customers_by_risk
 from api.schemas import CustomerRisk, ReplayPoint, SignalOut, TimelineEntryOut, TimelineOut
 from models.analysis import Alert
@@ -30,7 +30,7 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
 
 
 @router.get("/customers", response_model=list[CustomerRisk], summary="Customers by health score, riskiest first")
-def customers(store: StoreDep, settings: SettingsDep, _: RiskReader, as_of: datetime | None = None,
+def customers(store: StoreDep, settings: SettingsDep, _: RiskReader, as_of: Moment | None = None,
               band: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None) -> list[CustomerRisk]:
     rated = customers_by_risk(store, queries.as_of(as_of, settings), load_config(settings.risk_config))
     rows = [_risk(h, history.name) for history, h in rated]
@@ -40,7 +40,7 @@ def customers(store: StoreDep, settings: SettingsDep, _: RiskReader, as_of: date
 @router.get("/customers/{customer_id}/timeline", response_model=TimelineOut,
             summary="A customer's health breakdown, weekly replay and timeline")
 def customer_timeline(customer_id: str, store: StoreDep, settings: SettingsDep, _: RiskReader,
-                      as_of: datetime | None = None, days: Annotated[int, Query(ge=1, le=3650)] = 90) -> TimelineOut:
+                      as_of: Moment | None = None, days: Annotated[int, Query(ge=1, le=3650)] = 90) -> TimelineOut:
     view = customer_view(store, load_config(settings.risk_config), customer_id, queries.as_of(as_of, settings), days)
     moves = [ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown) for p in view.replay]
     entries = [TimelineEntryOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, ref=e.ref) for e in view.timeline]

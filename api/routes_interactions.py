@@ -2,13 +2,13 @@
 
 from __future__ import annotations
 
-from datetime import datetime
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
 from api.deps import StoreDep, allow
+from api.moments import Moment
 from api.queries import QueueFilter, flagged, public_interaction, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
 from models.records import TAG_LABELS
@@ -40,8 +40,8 @@ def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> Inte
 @router.get("/queue", response_model=Page, summary="The flagged-call queue, strongest evidence first")
 def flagged_queue(store: StoreDep, token: Reader,
                   label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
-                  rep: str | None = None, customer: str | None = None, since: datetime | None = None,
-                  until: datetime | None = None, min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+                  rep: str | None = None, customer: str | None = None, since: Moment | None = None,
+                  until: Moment | None = None, min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
                   kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
                   limit: Limit = 50, offset: Offset = 0) -> Page:
     rows = flagged(store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind))

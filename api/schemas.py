@@ -7,6 +7,7 @@ from typing import Any
 
 from pydantic import BaseModel, Field
 
+from api.moments import Moment
 from models.analysis import CallMetrics, Summary
 from models.records import Interaction, Sentiment, Tag, Transcript
 
@@ -104,7 +105,7 @@ class SearchHit(BaseModel):
 class UsageEventIn(BaseModel):
     customer_id: str = Field(min_length=1, max_length=128)
     kind: str = Field(min_length=1, max_length=64)
-    occurred_at: datetime
+    occurred_at: Moment  # years 1970-2999, like every date the API takes
     properties: dict[str, Any] = Field(default_factory=dict)
 
 

@@ -3,6 +3,10 @@
 Lines are gathered into batches of up to ``batch_size``; a batch is tagged as
 soon as it is full or as soon as the input pauses, and its output is flushed, so
 an endless pipe gets answers as it goes.
+
+A line longer than ``max_chars`` (CALLINTEL_MAX_LINE_CHARS) stops the run with one error naming it, after the
+lines before it are answered. Reading stops as soon as the line cannot fit any more (its bytes pass four times
+the limit, the most UTF-8 can take), so an endless line is never held in memory whole.
 """
 
 from __future__ import annotations
@@ -20,17 +24,29 @@ from nlp.tagger import TaggedUtterance, Tagger, TagInput
 __all__ = ["line_batches", "parse_line", "render", "run_tag"]
 
 STDIN = "<stdin>"
+DEFAULT_MAX_CHARS = 100_000
+Line = tuple[int, bytes | None]  # (line number, raw line); None: a line too long to read
 
 
-def line_batches(stream: BinaryIO, size: int, pause_s: float = 0.05) -> Iterator[list[tuple[int, bytes]]]:
-    """(line number, raw line) batches: full ones, or what has arrived when the input pauses."""
+def _too_long(number: int, max_chars: int) -> MalformedSource:
+    return MalformedSource(f"line {number}: longer than {max_chars} characters (CALLINTEL_MAX_LINE_CHARS)", STDIN)
+
+
+def line_batches(stream: BinaryIO, size: int, pause_s: float = 0.05,
+                 max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[list[Line]]:
+    """(line number, raw line) batches: full ones, or what has arrived when the input pauses. A line that cannot
+    fit ``max_chars`` comes as (number, None), last: nothing after it is read."""
     try:
         fd = stream.fileno()
     except (AttributeError, OSError, ValueError):
         fd = None
     if fd is None:
-        yield from _simple_batches(stream, size)
+        yield from _simple_batches(stream, size, max_chars)
         return
+    yield from _fd_batches(fd, size, pause_s, max_chars * 4)
+
+
+def _fd_batches(fd: int, size: int, pause_s: float, max_bytes: int) -> Iterator[list[Line]]:
     pending, batch, number = b"", [], 0
     while True:
         ready, _, _ = select.select([fd], [], [], None if not batch else pause_s)
@@ -49,29 +65,44 @@ def line_batches(stream: BinaryIO, size: int, pause_s: float = 0.05) -> Iterator
         *lines, pending = (pending + chunk).split(b"\n")
         for line in lines:
             number += 1
-            batch.append((number, line))
+            batch.append((number, line if len(line) <= max_bytes else None))
+            if batch[-1][1] is None:
+                yield batch
+                return
             if len(batch) >= size:
                 yield batch
                 batch = []
+        if len(pending) > max_bytes:
+            yield [*batch, (number + 1, None)]
+            return
 
 
-def _simple_batches(stream: BinaryIO, size: int) -> Iterator[list[tuple[int, bytes]]]:
-    batch = []
-    for number, line in enumerate(stream, start=1):
-        batch.append((number, line.rstrip(b"\n")))
-        if len(batch) >= size:
+def _simple_batches(stream: BinaryIO, size: int, max_chars: int) -> Iterator[list[Line]]:
+    batch: list[Line] = []
+    number = 0
+    while line := stream.readline(max_chars * 4 + 1):
+        number += 1
+        overlong = len(line) > max_chars * 4
+        batch.append((number, None if overlong else line.rstrip(b"\n")))
+        if len(batch) >= size or overlong:
             yield batch
             batch = []
+        if overlong:
+            return
     if batch:
         yield batch
 
 
-def parse_line(number: int, raw: bytes) -> tuple[TagInput, bool]:
+def parse_line(number: int, raw: bytes | None, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[TagInput, bool]:
     """A plain-text line or a JSON object with ``text`` (and optional ``speaker``); True when a speaker was given."""
+    if raw is None:
+        raise _too_long(number, max_chars)
     try:
         text = raw.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError as exc:
         raise MalformedSource(f"line {number}: not UTF-8 (bad byte at offset {exc.start})", STDIN) from None
+    if len(text) > max_chars:
+        raise _too_long(number, max_chars)
     if not text.lstrip().startswith("{"):
         return TagInput(text), False
     try:
@@ -103,11 +134,11 @@ def render(result: TaggedUtterance, with_speaker: bool) -> str:
     return json.dumps(out, ensure_ascii=False)
 
 
-def _tag_batch(tagger: Tagger, batch: list[tuple[int, bytes]], out: TextIO) -> None:
+def _tag_batch(tagger: Tagger, batch: list[Line], out: TextIO, max_chars: int) -> None:
     parsed, failure = [], None
     for number, raw in batch:
         try:
-            parsed.append(parse_line(number, raw))
+            parsed.append(parse_line(number, raw, max_chars))
         except MalformedSource as exc:
             failure = exc
             break
@@ -119,10 +150,12 @@ def _tag_batch(tagger: Tagger, batch: list[tuple[int, bytes]], out: TextIO) -> N
         raise failure
 
 
-def run_tag(tagger: Tagger, stdin: BinaryIO, stdout: TextIO, batch_size: int) -> int:
-    """Tag every line of ``stdin``; returns how many lines were tagged."""
+def run_tag(tagger: Tagger, stdin: BinaryIO, stdout: TextIO, batch_size: int,
+            max_chars: int = DEFAULT_MAX_CHARS) -> int:
+    """Tag every line of ``stdin``; returns how many lines were tagged. MalformedSource at the first bad line
+    (or one longer than ``max_chars``), after the lines before it are written."""
     count = 0
-    for batch in line_batches(stdin, batch_size):
-        _tag_batch(tagger, batch, stdout)
+    for batch in line_batches(stdin, batch_size, max_chars=max_chars):
+        _tag_batch(tagger, batch, stdout, max_chars)
         count += len(batch)
     return count

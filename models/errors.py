@@ -13,7 +13,8 @@ body with a 4xx status.
     │   └── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
     ├── ConfigError             a setting or configuration file is invalid (exit 2)
     ├── ModelUnavailable        model weights are missing or fail their checksum (exit 3)
-    └── StoreError              the database cannot be opened or written (exit 4)
+    └── StoreError              the database cannot be opened or written (exit 4, HTTP 503)
+        └── BrokerUnavailable   the Celery broker (CALLINTEL_BROKER_URL) cannot be reached (exit 4, HTTP 503)
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "BrokerUnavailable",
     "CallintelError",
     "ConfigError",
     "InputError",
@@ -50,6 +52,10 @@ class CallintelError(Exception):
 
     def as_dict(self) -> dict[str, str | None]:
         return {"error": type(self).__name__, "message": self.message, "path": self.path}
+
+    def public(self) -> tuple[str, str | None]:
+        """(message, path) as a remote caller (an HTTP client) may see them."""
+        return self.message, self.path
 
 
 class InputError(CallintelError):
@@ -92,5 +98,21 @@ class ModelUnavailable(CallintelError):
 
 
 class StoreError(CallintelError):
+    """The CLI's line names the database (its password hidden); an HTTP body never does, nor the driver's words
+    (host, port, user): the server logs them."""
+
     exit_code = 4
     http_status = 503
+
+    def public(self) -> tuple[str, str | None]:
+        return "the database is unavailable; the server's log says why", None
+
+
+class BrokerUnavailable(StoreError):
+    """The broker cannot be reached: like the store, a service the pipeline cannot work without (exit 4)."""
+
+    def __init__(self, url: str, reason: object) -> None:
+        super().__init__(f"cannot reach the broker at {url}: {reason}")
+
+    def public(self) -> tuple[str, str | None]:
+        return "the job broker is unavailable; the server's log says why", None

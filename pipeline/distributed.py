@@ -18,7 +18,10 @@ from functools import lru_cache
 
 from celery import Celery
 from celery.signals import worker_process_init
+from kombu.exceptions import OperationalError
+from kombu.utils.url import maybe_sanitize_url
 
+from models.errors import BrokerUnavailable
 from models.settings import Settings, get_settings
 from models.store import Store
 from pipeline.queue import worker_name
@@ -26,11 +29,12 @@ from pipeline.runner import PoolReport, attempt, queue_for
 from pipeline.stages import Engines
 from pipeline.webhooks import deliver_due
 
-__all__ = ["TASK", "celery_app", "dispatch", "run_distributed", "run_worker"]
+__all__ = ["TASK", "celery_app", "check_broker", "dispatch", "run_distributed", "run_worker"]
 
 logger = logging.getLogger("callintel.pipeline")
 TASK = "callintel.run_job"
 QUEUE = "callintel"
+CONNECT_TIMEOUT_S = 3.0  # a broker that does not answer in this long is reported, not waited on
 
 
 @lru_cache(maxsize=4)
@@ -44,7 +48,10 @@ def celery_app(broker_url: str, lease_s: float = 120.0) -> Celery:
         task_serializer="json",
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
-        broker_transport_options={"visibility_timeout": max(60, int(lease_s * 2))},
+        broker_connection_timeout=CONNECT_TIMEOUT_S,
+        broker_transport_options={"visibility_timeout": max(60, int(lease_s * 2)),
+                                  "socket_connect_timeout": CONNECT_TIMEOUT_S},
+        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
         worker_proc_alive_timeout=300,  # a worker process loads its models before it takes tasks
         worker_hijack_root_logger=False,
     )
@@ -90,12 +97,25 @@ def run_job_task(interaction_id: str) -> str:
 # --- on the dispatching side ---------------------------------------------------------------------------------
 
 
+def check_broker(broker_url: str) -> None:
+    """BrokerUnavailable (one line, the URL without its password) unless the broker answers within seconds."""
+    try:
+        with celery_app(broker_url).connection_for_write() as connection:
+            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=CONNECT_TIMEOUT_S)
+    except (OperationalError, OSError) as exc:
+        raise BrokerUnavailable(maybe_sanitize_url(broker_url), exc) from None
+
+
 def dispatch(store: Store, settings: Settings, interaction_ids: list[str] | None = None) -> int:
-    """Send a task for these jobs, or for every pending one (queued, or running under an expired lease)."""
+    """Send a task for these jobs, or for every pending one (queued, or running under an expired lease);
+    BrokerUnavailable when the broker cannot be reached."""
     app = celery_app(settings.broker_url, settings.job_lease_s)
     pending = interaction_ids if interaction_ids is not None else queue_for(store, settings).pending_ids()
-    for interaction_id in pending:
-        app.send_task(TASK, args=[interaction_id])
+    try:
+        for interaction_id in pending:
+            app.send_task(TASK, args=[interaction_id])
+    except (OperationalError, OSError) as exc:
+        raise BrokerUnavailable(maybe_sanitize_url(settings.broker_url), exc) from None
     return len(pending)
 
 
@@ -122,7 +142,9 @@ def run_distributed(database_url: str, settings: Settings, on_progress: Callable
 
 
 def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> None:
-    """Run a Celery worker (prefork, ``concurrency`` processes) until it is stopped."""
+    """Run a Celery worker (prefork, ``concurrency`` processes) until it is stopped; BrokerUnavailable at once
+    when the broker cannot be reached at the start (a worker already running waits for it to come back)."""
+    check_broker(settings.broker_url)
     app = celery_app(settings.broker_url, settings.job_lease_s)
     app.worker_main(["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--queues", QUEUE,
                      "--loglevel", loglevel, "--hostname", f"callintel-{worker_name().replace(':', '-')}@%h",

@@ -69,3 +69,24 @@ def test_streams_on_an_open_pipe(tmp_path):
     finally:
         proc.stdin.close()
         assert proc.wait(timeout=60) == 0
+
+
+def test_a_catalogue_that_is_a_folder_says_so(cli, tmp_path):
+    run = cli("tag", "--competitors", str(tmp_path), input="hello\n")
+    assert one_line_error(run) == f"callintel: {tmp_path}: is a directory, not a YAML catalogue"
+    assert run.returncode == 1
+
+
+def test_a_line_over_the_limit_stops_the_run_naming_it(cli):
+    huge = "price " * 200_000  # 1.2 million characters, over the default CALLINTEL_MAX_LINE_CHARS
+    run = cli("tag", input=f"We need to cancel.\n{huge}\nnever reached\n")
+    line = one_line_error(run)
+    assert run.returncode == 1
+    assert line == "callintel: <stdin>: line 2: longer than 100000 characters (CALLINTEL_MAX_LINE_CHARS)"
+    assert [json.loads(out)["text"] for out in run.stdout.splitlines()] == ["We need to cancel."]
+
+
+def test_the_line_limit_is_a_setting(cli):
+    run = cli("tag", input="a" * 1000 + "\n" + "b" * 1001 + "\n", env={"CALLINTEL_MAX_LINE_CHARS": "1000"})
+    assert "line 2: longer than 1000 characters" in one_line_error(run)
+    assert len(run.stdout.splitlines()) == 1

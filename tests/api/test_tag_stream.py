@@ -65,3 +65,40 @@ def test_bad_lines(raw, message):
     with pytest.raises(MalformedSource, match=message) as caught:
         parse_line(7, raw)
     assert str(caught.value).startswith("<stdin>: ")
+
+
+def test_a_line_past_the_limit_is_not_read_whole_from_a_file_like_object():
+    stream = io.BytesIO(b"ok\n" + b"x" * 10_000_000 + b"\nnever\n")
+    assert list(line_batches(stream, 100, max_chars=1000)) == [[(1, b"ok"), (2, None)]]
+    assert stream.tell() <= 3 + 4 * 1000 + 1  # the rest of the 10 MB line stays unread
+
+
+def test_a_line_past_the_limit_is_not_read_whole_from_a_pipe():
+    read_fd, write_fd = os.pipe()
+    reader = os.fdopen(read_fd, "rb", buffering=0)
+    written = [0]
+
+    def produce():  # an endless line: writes until the reader closes the pipe
+        try:
+            with os.fdopen(write_fd, "wb", buffering=0) as writer:
+                writer.write(b"ok\n")
+                while written[0] < 100_000_000:
+                    written[0] += writer.write(b"x" * 65536)
+        except BrokenPipeError:
+            pass
+
+    thread = threading.Thread(target=produce)
+    thread.start()
+    batches = list(line_batches(reader, 100, max_chars=1000))
+    reader.close()
+    thread.join(timeout=30)
+    assert batches[-1][-1] == (2, None) and (1, b"ok") in [line for batch in batches for line in batch]
+    assert written[0] < 2_000_000  # stopped after a few chunks, not at the producer's 100 MB
+
+
+def test_parse_line_counts_characters_not_bytes():
+    assert parse_line(3, "é".encode() * 1000, max_chars=1000)[0].text == "é" * 1000
+    with pytest.raises(MalformedSource, match=r"line 3: longer than 1000 characters \(CALLINTEL_MAX_LINE_CHARS\)"):
+        parse_line(3, "é".encode() * 1001, max_chars=1000)
+    with pytest.raises(MalformedSource, match="line 9: longer than 1000 characters"):
+        parse_line(9, None, max_chars=1000)
