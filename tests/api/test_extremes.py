@@ -51,7 +51,8 @@ def test_dates_at_the_ends_of_the_range_work(served, query):
 @pytest.mark.parametrize("query", ["until=9999-12-31", "since=0001-01-01", "kind=ticket&until=9999-12-31"])
 def test_the_dashboard_queue_refuses_dates_out_of_range(served, query):
     client, _, secret = served
-    client.post("/dashboard/login", data={"token": secret, "next": "/dashboard/"}, follow_redirects=False)
+    client.post("/dashboard/login", data={"token": secret, "next": "/dashboard/"}, headers={"Origin": "http://testserver"},
+                follow_redirects=False)
     page = client.get(f"/dashboard/?{query}")
     assert page.status_code == 422 and "between 1970-01-01 and 2999-12-31" in page.text
     assert client.get("/dashboard/?until=2999-12-31&since=1970-01-01").status_code == 200
