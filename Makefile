@@ -20,8 +20,10 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/callintel demo
 
-# The PostgreSQL URL that `make services` wrote, when it has run: then those tests run too.
+# Lint (ruff, the rules in pyproject.toml), then the tests; the PostgreSQL URL that `make services` wrote, when it
+# has run: then those tests run too.
 test: $(STAMP)
+	$(BIN)/ruff check .
 	set -a; if [ -f .services.env ]; then . ./.services.env; fi; set +a; HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
 
 # Installs (Debian packages) and starts what the skipped integration tests need: PostgreSQL, Redis, Chromium.

@@ -1,7 +1,8 @@
 """Requests per minute per API token (CALLINTEL_RATE_LIMIT): a token bucket each, in this process's memory.
 
-An ASGI middleware (inside the host and header layer of api/security.py): each request to ``/api/...`` (but /api/health) or ``/dashboard/...`` (but its
-static files) takes one token from its caller's bucket. A bucket holds CALLINTEL_RATE_LIMIT tokens (the burst)
+An ASGI middleware (inside the host and header layer of api/security.py): each request to ``/api/...``
+(but /api/health) or ``/dashboard/...`` (but its static files) takes one token from its caller's bucket.
+A bucket holds CALLINTEL_RATE_LIMIT tokens (the burst)
 and refills evenly at that many a minute; an empty one answers 429 with ``Retry-After`` (whole seconds until a
 token is back) before the request reaches the store or a route.
 
