@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test services bench clean
+.PHONY: install demo test lint fmt services bench clean
 
 install: $(STAMP)
 
@@ -20,11 +20,18 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/callintel demo
 
-# Lint (ruff, the rules in pyproject.toml), then the tests; the PostgreSQL URL that `make services` wrote, when it
-# has run: then those tests run too.
-test: $(STAMP)
-	$(BIN)/ruff check .
+# Lint, then the tests; the PostgreSQL URL that `make services` wrote, when it has run: then those tests run too.
+test: lint
 	set -a; if [ -f .services.env ]; then . ./.services.env; fi; set +a; HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# ruff: the code as `make fmt` writes it, and the rules in pyproject.toml.
+lint: $(STAMP)
+	$(BIN)/ruff format --check .
+	$(BIN)/ruff check .
+
+fmt: $(STAMP)
+	$(BIN)/ruff format .
+	$(BIN)/ruff check --fix .
 
 # Installs (Debian packages) and starts what the skipped integration tests need: PostgreSQL, Redis, Chromium.
 services:

@@ -19,7 +19,14 @@ from fastapi.responses import JSONResponse, RedirectResponse, Response
 from fastapi.staticfiles import StaticFiles
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
-from api import dashboard, routes_customers, routes_ingest, routes_interactions, routes_webhooks, security
+from api import (
+    dashboard,
+    routes_customers,
+    routes_ingest,
+    routes_interactions,
+    routes_webhooks,
+    security,
+)
 from api.limits import BodyLimits
 from api.ratelimit import RateLimit
 from api.schemas import ErrorBody
@@ -38,15 +45,25 @@ logger = logging.getLogger("callintel.api")
 ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)}
 
 
-def _error(request: Request, status: int, error: str, message: str, path: str | None = None) -> Response:
+def _error(
+    request: Request, status: int, error: str, message: str, path: str | None = None
+) -> Response:
     if not request.url.path.startswith("/dashboard"):
-        return JSONResponse(ErrorBody(error=error, message=message, path=path).model_dump(), status_code=status)
+        return JSONResponse(
+            ErrorBody(error=error, message=message, path=path).model_dump(), status_code=status
+        )
     if status == 401:
         target = request.url.path + (f"?{request.url.query}" if request.url.query else "")
-        return RedirectResponse(f"{request.app.url_path_for('login_form')}?{urlencode({'next': target})}", status_code=303)
+        return RedirectResponse(
+            f"{request.app.url_path_for('login_form')}?{urlencode({'next': target})}",
+            status_code=303,
+        )
     return dashboard.templates.TemplateResponse(
-        request, "error.html", {"token": None, "status": status, "error": error, "message": message, "path": path},
-        status_code=status)
+        request,
+        "error.html",
+        {"token": None, "status": status, "error": error, "message": message, "path": path},
+        status_code=status,
+    )
 
 
 def _validation_message(exc: RequestValidationError) -> str:
@@ -56,29 +73,48 @@ def _validation_message(exc: RequestValidationError) -> str:
     return f"{where}: {first.get('msg', 'invalid')}{more}"
 
 
-def create_app(settings: Settings | None = None, store: Store | None = None, workers: WorkerPool | None = None) -> FastAPI:
+def create_app(
+    settings: Settings | None = None, store: Store | None = None, workers: WorkerPool | None = None
+) -> FastAPI:
     settings = settings or get_settings()
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         app.state.store = store or Store(settings.database_url)
         app.state.settings = settings
-        sweep_orphans(settings.upload_dir, app.state.store)  # what uploads cut short by a killed server left
+        sweep_orphans(
+            settings.upload_dir, app.state.store
+        )  # what uploads cut short by a killed server left
         yield
         if store is None:
             app.state.store.close()
 
-    app = FastAPI(title="callintel", version="0.1.0", lifespan=lifespan, responses=ERRORS, openapi_url=None, docs_url=None,
-                  redoc_url=None,  # api/security.py serves /openapi.json to token holders; no docs pages (CDN assets)
-                  description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.")
-    app.add_middleware(BodyLimits, settings=settings)  # the token and the size, before any body is read
-    app.add_middleware(RateLimit, settings=settings)  # requests over CALLINTEL_RATE_LIMIT go no further
-    security.protect(app, settings)  # trusted hosts, security headers (outermost), /openapi.json for token holders
+    app = FastAPI(
+        title="callintel",
+        version="0.1.0",
+        lifespan=lifespan,
+        responses=ERRORS,
+        openapi_url=None,
+        docs_url=None,
+        redoc_url=None,  # api/security.py serves /openapi.json to token holders; no docs pages (CDN assets)
+        description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.",
+    )
+    app.add_middleware(
+        BodyLimits, settings=settings
+    )  # the token and the size, before any body is read
+    app.add_middleware(
+        RateLimit, settings=settings
+    )  # requests over CALLINTEL_RATE_LIMIT go no further
+    security.protect(
+        app, settings
+    )  # trusted hosts, security headers (outermost), /openapi.json for token holders
 
     @app.exception_handler(CallintelError)
     async def _callintel(request: Request, exc: CallintelError) -> Response:
         if isinstance(exc, StoreError):
-            logger.error("%s %s: %s", request.method, request.url.path, exc)  # the body says less (no URL)
+            logger.error(
+                "%s %s: %s", request.method, request.url.path, exc
+            )  # the body says less (no URL)
         return _error(request, exc.http_status, type(exc).__name__, *exc.public())
 
     @app.exception_handler(RequestValidationError)
@@ -89,19 +125,34 @@ def create_app(settings: Settings | None = None, store: Store | None = None, wor
     async def _http(request: Request, exc: StarletteHTTPException) -> Response:
         return _error(request, exc.status_code, "HTTPError", str(exc.detail))
 
-    @app.get("/api/health", tags=["meta"], summary="Liveness: the API is up, its store answers; serve's workers")
+    @app.get(
+        "/api/health",
+        tags=["meta"],
+        summary="Liveness: the API is up, its store answers; serve's workers",
+    )
     def health_check() -> dict[str, Any]:
         app.state.store.latest_event_time()
         if workers is None:
             return {"status": "ok"}
         status = workers.status()
-        return {"status": "ok" if status["running"] == status["expected"] else "degraded", "workers": status}
+        return {
+            "status": "ok" if status["running"] == status["expected"] else "degraded",
+            "workers": status,
+        }
 
     @app.get("/", include_in_schema=False)
     def home() -> RedirectResponse:
         return RedirectResponse("/dashboard/", status_code=307)
 
-    for module in (routes_interactions, routes_customers, routes_ingest, routes_webhooks, dashboard):
+    for module in (
+        routes_interactions,
+        routes_customers,
+        routes_ingest,
+        routes_webhooks,
+        dashboard,
+    ):
         app.include_router(module.router)
-    app.mount("/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static")
+    app.mount(
+        "/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static"
+    )
     return app

@@ -25,8 +25,17 @@ from models.errors import InputError
 from models.store import BUSY_TIMEOUT_MS, Store
 from models.tables import ApiTokenRow
 
-__all__ = ["ROLES", "ApiToken", "Role", "create_token", "list_tokens", "record_quietly", "revoke_token", "token_record",
-           "verify_token"]
+__all__ = [
+    "ROLES",
+    "ApiToken",
+    "Role",
+    "create_token",
+    "list_tokens",
+    "record_quietly",
+    "revoke_token",
+    "token_record",
+    "verify_token",
+]
 
 Role = Literal["admin", "manager", "rep", "crm"]
 ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
@@ -52,10 +61,21 @@ def _hash(secret: str) -> str:
 
 
 def token_record(row: ApiTokenRow) -> ApiToken:
-    return ApiToken(row.id, row.name, row.role, row.rep, row.prefix, row.created_at, row.last_used_at, row.revoked_at)
+    return ApiToken(
+        row.id,
+        row.name,
+        row.role,
+        row.rep,
+        row.prefix,
+        row.created_at,
+        row.last_used_at,
+        row.revoked_at,
+    )
 
 
-def create_token(store: Store, role: str, name: str, rep: str | None = None) -> tuple[ApiToken, str]:
+def create_token(
+    store: Store, role: str, name: str, rep: str | None = None
+) -> tuple[ApiToken, str]:
     """A new token and its secret (shown once; only its hash is stored)."""
     if role not in ROLES:
         raise InputError(f"unknown role {role!r} (expected one of {', '.join(ROLES)})")
@@ -63,8 +83,13 @@ def create_token(store: Store, role: str, name: str, rep: str | None = None) -> 
         raise InputError("a rep token needs --rep NAME: a rep sees only their own calls")
     secret = PREFIX + secrets.token_urlsafe(32)
     with store.transaction() as session:
-        row = ApiTokenRow(name=name, role=role, rep=rep if role == "rep" else None, prefix=secret[:10],
-                          token_hash=_hash(secret))
+        row = ApiTokenRow(
+            name=name,
+            role=role,
+            rep=rep if role == "rep" else None,
+            prefix=secret[:10],
+            token_hash=_hash(secret),
+        )
         session.add(row)
         session.flush()
         return token_record(row), secret
@@ -75,7 +100,9 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
     if not secret.startswith(PREFIX):
         return None
     with store.transaction() as session:
-        row = session.scalars(select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(secret))).first()
+        row = session.scalars(
+            select(ApiTokenRow).where(ApiTokenRow.token_hash == _hash(secret))
+        ).first()
         if row is None or row.revoked_at is not None:
             return None
         token = token_record(row)
@@ -86,8 +113,11 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
 
 
 def _touch(store: Store, token_id: int, now: datetime) -> None:
-    record_quietly(store, update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now),
-                   f"token {token_id}: last use")
+    record_quietly(
+        store,
+        update(ApiTokenRow).where(ApiTokenRow.id == token_id).values(last_used_at=now),
+        f"token {token_id}: last use",
+    )
 
 
 def record_quietly(store: Store, statement: Update, what: str) -> None:
@@ -95,13 +125,17 @@ def record_quietly(store: Store, statement: Update, what: str) -> None:
     sqlite = store.engine.dialect.name == "sqlite"
     try:
         with store.engine.connect() as connection:
-            connection.exec_driver_sql("PRAGMA busy_timeout=0" if sqlite else "SET lock_timeout = '100ms'")
+            connection.exec_driver_sql(
+                "PRAGMA busy_timeout=0" if sqlite else "SET lock_timeout = '100ms'"
+            )
             try:
                 connection.execute(statement)
                 connection.commit()
             finally:
                 connection.rollback()
-                connection.exec_driver_sql(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}" if sqlite else "RESET lock_timeout")
+                connection.exec_driver_sql(
+                    f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}" if sqlite else "RESET lock_timeout"
+                )
                 connection.commit()
     except SQLAlchemyError:
         logger.debug("%s not recorded (the database is busy)", what)
@@ -109,10 +143,19 @@ def record_quietly(store: Store, statement: Update, what: str) -> None:
 
 def list_tokens(store: Store) -> list[ApiToken]:
     with store.transaction() as session:
-        return [token_record(row) for row in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))]
+        return [
+            token_record(row)
+            for row in session.scalars(select(ApiTokenRow).order_by(ApiTokenRow.id))
+        ]
 
 
 def revoke_token(store: Store, token_id: int) -> bool:
     with store.transaction() as session:
-        return session.execute(update(ApiTokenRow).where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
-                               .values(revoked_at=datetime.now(UTC))).rowcount == 1
+        return (
+            session.execute(
+                update(ApiTokenRow)
+                .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+                .values(revoked_at=datetime.now(UTC))
+            ).rowcount
+            == 1
+        )

@@ -32,20 +32,32 @@ app = typer.Typer(
 )
 
 INTERNAL_ERROR = 70
-COMPETITORS_HELP = "Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one)."
+COMPETITORS_HELP = (
+    "Competitor catalogue YAML (default: CALLINTEL_COMPETITORS_FILE or the bundled one)."
+)
 BATCH_HELP = "Utterances per batch (default: CALLINTEL_TAG_BATCH_SIZE)."
-MODEL_HELP = ("Whisper model: tiny.en or base (bundled), a CTranslate2 directory, or a name to download where online "
-              "(default: CALLINTEL_WHISPER_MODEL, else the bundled tiny.en).")
-REP_SPEAKER_HELP = ("Mono: the voice that is the rep (SPEAKER_0, the first heard, or SPEAKER_1), overriding the cues "
-                    "(default: the recording's sidecar).")
-TEMPERATURE_HELP = "Only this temperature (0: greedy, repeatable); default: fall back from 0.0 to 1.0."
+MODEL_HELP = (
+    "Whisper model: tiny.en or base (bundled), a CTranslate2 directory, or a name to download where online "
+    "(default: CALLINTEL_WHISPER_MODEL, else the bundled tiny.en)."
+)
+REP_SPEAKER_HELP = (
+    "Mono: the voice that is the rep (SPEAKER_0, the first heard, or SPEAKER_1), overriding the cues "
+    "(default: the recording's sidecar)."
+)
+TEMPERATURE_HELP = (
+    "Only this temperature (0: greedy, repeatable); default: fall back from 0.0 to 1.0."
+)
 
 
 @app.callback()
 def _root(
-    verbose: Annotated[bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")] = False,
+    verbose: Annotated[
+        bool, typer.Option("--verbose", "-v", help="Log progress details to stderr.")
+    ] = False,
 ) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
+    )
 
 
 DATABASE_HELP = "Store URL (default: CALLINTEL_DATABASE_URL)."
@@ -55,19 +67,29 @@ WORKERS_HELP = "Worker processes for the pipeline (default: CALLINTEL_WORKERS)."
 @app.command()
 def ingest(
     paths: Annotated[list[Path], typer.Argument(help="Files or folders (searched recursively).")],
-    customer: Annotated[str | None, typer.Option(help="Customer id for every file (overrides the files).")] = None,
-    rep: Annotated[str | None, typer.Option(help="Rep name for every file (overrides the files).")] = None,
+    customer: Annotated[
+        str | None, typer.Option(help="Customer id for every file (overrides the files).")
+    ] = None,
+    rep: Annotated[
+        str | None, typer.Option(help="Rep name for every file (overrides the files).")
+    ] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=64, help=WORKERS_HELP)] = None,
-    analyse: Annotated[bool, typer.Option(help="Run the pipeline on what was ingested (--no-analyse: queue only).")] = True,
+    analyse: Annotated[
+        bool, typer.Option(help="Run the pipeline on what was ingested (--no-analyse: queue only).")
+    ] = True,
 ) -> None:
     """Ingest recordings, transcripts, tickets and usage events, then analyse them; bad files are reported and skipped."""
     from api.commands import run_ingest
     from ingest import IngestDefaults
 
-    domains = tuple(d.strip().lower() for d in get_settings().rep_email_domains.split(",") if d.strip())
+    domains = tuple(
+        d.strip().lower() for d in get_settings().rep_email_domains.split(",") if d.strip()
+    )
     defaults = IngestDefaults(customer_id=customer, rep=rep, rep_email_domains=domains)
-    raise typer.Exit(run_ingest(paths, defaults, database_url or get_settings().database_url, workers, analyse))
+    raise typer.Exit(
+        run_ingest(paths, defaults, database_url or get_settings().database_url, workers, analyse)
+    )
 
 
 class SummaryFormat(StrEnum):
@@ -77,8 +99,12 @@ class SummaryFormat(StrEnum):
 
 @app.command()
 def summary(
-    interaction: Annotated[str, typer.Argument(help="Interaction id (or an unambiguous prefix of one).")],
-    output_format: Annotated[SummaryFormat, typer.Option("--format", help="markdown or json.")] = SummaryFormat.markdown,
+    interaction: Annotated[
+        str, typer.Argument(help="Interaction id (or an unambiguous prefix of one).")
+    ],
+    output_format: Annotated[
+        SummaryFormat, typer.Option("--format", help="markdown or json.")
+    ] = SummaryFormat.markdown,
     json_output: Annotated[bool, typer.Option("--json", help="Same as --format json.")] = False,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
@@ -96,7 +122,9 @@ AS_OF_HELP = "Evaluate as of this date or date-time (default: CALLINTEL_RISK_AS_
 def customers(
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
-    json_output: Annotated[bool, typer.Option("--json", help="Health, breakdown and signals as JSON.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Health, breakdown and signals as JSON.")
+    ] = False,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Customers by health score, riskiest first, with the biggest risks behind each score."""
@@ -113,7 +141,9 @@ def timeline(
     customer: Annotated[str, typer.Argument(help="Customer id.")],
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     days: Annotated[int, typer.Option(min=1, max=3650, help="How far back to show.")] = 90,
-    json_output: Annotated[bool, typer.Option("--json", help="Health, weekly replay and timeline as JSON.")] = False,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Health, weekly replay and timeline as JSON.")
+    ] = False,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """A customer's health with its breakdown, how it moved, and calls, tickets, usage and signals in time order."""
@@ -127,7 +157,10 @@ def timeline(
 
 @app.command()
 def alerts(
-    refresh: Annotated[bool, typer.Option(help="Evaluate every customer first (store health, signals, new alerts).")] = False,
+    refresh: Annotated[
+        bool,
+        typer.Option(help="Evaluate every customer first (store health, signals, new alerts)."),
+    ] = False,
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     customer: Annotated[str | None, typer.Option(help="Only this customer.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
@@ -144,7 +177,9 @@ def alerts(
 
 @app.command()
 def worker(
-    concurrency: Annotated[int, typer.Option(min=1, max=64, help="Worker processes on this machine.")] = 1,
+    concurrency: Annotated[
+        int, typer.Option(min=1, max=64, help="Worker processes on this machine.")
+    ] = 1,
     loglevel: Annotated[str, typer.Option(help="Celery log level: DEBUG, INFO, WARNING.")] = "INFO",
 ) -> None:
     """Run a Celery worker for the distributed pipeline (needs CALLINTEL_BROKER_URL; stop it with Ctrl-C)."""
@@ -152,7 +187,9 @@ def worker(
 
     settings = get_settings()
     if not settings.broker_url:
-        raise ConfigError("callintel worker needs a broker: set CALLINTEL_BROKER_URL (e.g. redis://localhost:6379/0)")
+        raise ConfigError(
+            "callintel worker needs a broker: set CALLINTEL_BROKER_URL (e.g. redis://localhost:6379/0)"
+        )
     run_worker(settings, concurrency, loglevel.upper())
 
 
@@ -160,9 +197,15 @@ def worker(
 def serve(
     host: Annotated[str, typer.Option(help="Interface to listen on.")] = "127.0.0.1",
     port: Annotated[int, typer.Option(min=1, max=65535, help="Port to listen on.")] = 8000,
-    workers: Annotated[int | None, typer.Option(
-        min=0, max=64, help="Pipeline workers run beside the API (default: CALLINTEL_WORKERS; 0 with a broker, "
-                            "whose Celery workers run the jobs; 0: leave jobs to 'callintel jobs run').")] = None,
+    workers: Annotated[
+        int | None,
+        typer.Option(
+            min=0,
+            max=64,
+            help="Pipeline workers run beside the API (default: CALLINTEL_WORKERS; 0 with a broker, "
+            "whose Celery workers run the jobs; 0: leave jobs to 'callintel jobs run').",
+        ),
+    ] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, with a token), the dashboard (/dashboard) and workers for uploads."""
@@ -175,17 +218,23 @@ def serve(
     if database_url:
         settings = settings.model_copy(update={"database_url": database_url})
     count = workers if workers is not None else 0 if settings.broker_url else settings.workers
-    listening = _listen(host, port)  # before any worker starts: a busy port is one line, not uvicorn's log
+    listening = _listen(
+        host, port
+    )  # before any worker starts: a busy port is one line, not uvicorn's log
     with listening, background_workers(settings.database_url, settings, count) as pool:
         app_ = create_app(settings, workers=pool if count else None)
-        uvicorn.Server(uvicorn.Config(app_, host=host, port=port, log_level="info")).run(sockets=[listening])
+        uvicorn.Server(uvicorn.Config(app_, host=host, port=port, log_level="info")).run(
+            sockets=[listening]
+        )
 
 
 def _listen(host: str, port: int) -> socket.socket:
     """A listening socket on HOST:PORT, or ConfigError (exit 2) in one line: busy, not this machine's, refused."""
     import errno
 
-    listening = socket.socket(socket.AF_INET6 if ":" in host else socket.AF_INET)  # as uvicorn would
+    listening = socket.socket(
+        socket.AF_INET6 if ":" in host else socket.AF_INET
+    )  # as uvicorn would
     try:
         listening.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
         listening.bind((host, port))
@@ -194,7 +243,9 @@ def _listen(host: str, port: int) -> socket.socket:
         listening.close()
         if exc.errno == errno.EADDRINUSE:
             raise ConfigError(f"port {port} on {host} is already in use") from None
-        raise ConfigError(f"cannot listen on port {port} on {host}: {exc.strerror or exc}") from None
+        raise ConfigError(
+            f"cannot listen on port {port} on {host}: {exc.strerror or exc}"
+        ) from None
     return listening
 
 
@@ -211,9 +262,15 @@ class TokenRole(StrEnum):
 
 @token_app.command("create")
 def token_create(
-    role: Annotated[TokenRole, typer.Option(help="admin, manager, rep (sees only their calls) or crm.")],
-    rep: Annotated[str | None, typer.Option(help="For a rep token: the rep's name as in the interactions.")] = None,
-    name: Annotated[str | None, typer.Option(help="What the token is for (shown in 'token list').")] = None,
+    role: Annotated[
+        TokenRole, typer.Option(help="admin, manager, rep (sees only their calls) or crm.")
+    ],
+    rep: Annotated[
+        str | None, typer.Option(help="For a rep token: the rep's name as in the interactions.")
+    ] = None,
+    name: Annotated[
+        str | None, typer.Option(help="What the token is for (shown in 'token list').")
+    ] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Create a token and print it once (only its hash is stored)."""
@@ -222,13 +279,18 @@ def token_create(
 
     with Store(database_url or get_settings().database_url) as store:
         token, secret = create_token(store, role.value, name or f"{role.value} token", rep)
-    render.stdout.print(f"created token {token.id} ({token.role}{', rep ' + token.rep if token.rep else ''}); "
-                        "keep it now, it is not shown again:", markup=False)
+    render.stdout.print(
+        f"created token {token.id} ({token.role}{', rep ' + token.rep if token.rep else ''}); "
+        "keep it now, it is not shown again:",
+        markup=False,
+    )
     print(secret)
 
 
 @token_app.command("list")
-def token_list(database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None) -> None:
+def token_list(
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
     """Every token: id, name, role, rep, prefix, created, last used, revoked."""
     from api.auth import list_tokens
     from models.store import Store
@@ -253,16 +315,23 @@ def token_revoke(
     render.stdout.print(f"revoked token {token_id}", markup=False)
 
 
-webhook_app = typer.Typer(help="Webhooks: subscribe a URL to events, see the delivery log, deliver what is due.",
-                          no_args_is_help=True)
+webhook_app = typer.Typer(
+    help="Webhooks: subscribe a URL to events, see the delivery log, deliver what is due.",
+    no_args_is_help=True,
+)
 app.add_typer(webhook_app, name="webhook")
 
 
 @webhook_app.command("add")
 def webhook_add(
     url: Annotated[str, typer.Argument(help="Where to POST the events (http or https).")],
-    event: Annotated[list[str], typer.Option(help="risk_signal.created, health.band_changed, interaction.analysed.")],
-    secret: Annotated[str | None, typer.Option(help="Signing secret (default: a new random one, printed).")] = None,
+    event: Annotated[
+        list[str],
+        typer.Option(help="risk_signal.created, health.band_changed, interaction.analysed."),
+    ],
+    secret: Annotated[
+        str | None, typer.Option(help="Signing secret (default: a new random one, printed).")
+    ] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Subscribe a URL to events; every request is signed with the subscription's secret."""
@@ -270,9 +339,13 @@ def webhook_add(
     from pipeline.webhooks import add_subscription
 
     with Store(database_url or get_settings().database_url) as store:
-        subscription_id, signing_secret = add_subscription(store, url, event, secret, get_settings())
-    render.stdout.print(f"subscription {subscription_id}: {url} <- {', '.join(sorted(set(event)))}; signing secret:",
-                        markup=False)
+        subscription_id, signing_secret = add_subscription(
+            store, url, event, secret, get_settings()
+        )
+    render.stdout.print(
+        f"subscription {subscription_id}: {url} <- {', '.join(sorted(set(event)))}; signing secret:",
+        markup=False,
+    )
     print(signing_secret)
 
 
@@ -291,7 +364,9 @@ def webhook_deliveries(
 
 
 @webhook_app.command("list")
-def webhook_list(database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None) -> None:
+def webhook_list(
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
     """The live subscriptions (their secrets are never shown again)."""
     from models.store import Store
     from pipeline.webhooks import list_subscriptions
@@ -302,7 +377,9 @@ def webhook_list(database_url: Annotated[str | None, typer.Option(help=DATABASE_
 
 @webhook_app.command("remove")
 def webhook_remove(
-    subscription_id: Annotated[int, typer.Argument(help="The subscription's id (see 'callintel webhook list').")],
+    subscription_id: Annotated[
+        int, typer.Argument(help="The subscription's id (see 'callintel webhook list').")
+    ],
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Stop sending to a subscription; its pending deliveries are dropped, its log is kept."""
@@ -315,19 +392,25 @@ def webhook_remove(
 
 
 @webhook_app.command("deliver")
-def webhook_deliver(database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None) -> None:
+def webhook_deliver(
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
     """Send every delivery that is due (new ones, and retries whose time has come); for cron."""
     from models.store import Store
     from pipeline.webhooks import deliver_due
 
     with Store(database_url or get_settings().database_url) as store:
         outcome = deliver_due(store, get_settings())
-    render.stdout.print(f"delivered {outcome.delivered}, retrying later {outcome.retrying}, failed {outcome.failed}",
-                        markup=False)
+    render.stdout.print(
+        f"delivered {outcome.delivered}, retrying later {outcome.retrying}, failed {outcome.failed}",
+        markup=False,
+    )
 
 
-jobs_app = typer.Typer(help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
-                       no_args_is_help=True)
+jobs_app = typer.Typer(
+    help="The pipeline's jobs: list them, run the pending ones, retry the failed ones.",
+    no_args_is_help=True,
+)
 app.add_typer(jobs_app, name="jobs")
 
 
@@ -340,7 +423,9 @@ class JobStatusOption(StrEnum):
 
 @jobs_app.command("list")
 def jobs_list(
-    status: Annotated[JobStatusOption | None, typer.Option(help="Only jobs with this status.")] = None,
+    status: Annotated[
+        JobStatusOption | None, typer.Option(help="Only jobs with this status.")
+    ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many (oldest first).")] = 100,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
@@ -351,8 +436,14 @@ def jobs_list(
     with Store(database_url or get_settings().database_url) as store:
         queue = JobQueue(store)
         jobs, counts = queue.jobs(status.value if status else None), queue.counts()
-    render.stdout.print(render.jobs_table(jobs[:limit], title=f"Jobs ({min(limit, len(jobs))} of {len(jobs)} shown)"))
-    render.stdout.print(", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no jobs", markup=False)
+    render.stdout.print(
+        render.jobs_table(
+            jobs[:limit], title=f"Jobs ({min(limit, len(jobs))} of {len(jobs)} shown)"
+        )
+    )
+    render.stdout.print(
+        ", ".join(f"{n} {name}" for name, n in sorted(counts.items())) or "no jobs", markup=False
+    )
 
 
 @jobs_app.command("run")
@@ -364,13 +455,17 @@ def jobs_run(
     from api.commands import process_with_progress, report_jobs
 
     settings = get_settings()
-    report = process_with_progress(database_url or settings.database_url, settings, workers or settings.workers)
+    report = process_with_progress(
+        database_url or settings.database_url, settings, workers or settings.workers
+    )
     raise typer.Exit(report_jobs(report))
 
 
 @jobs_app.command("retry")
 def jobs_retry(
-    from_start: Annotated[bool, typer.Option(help="Redo every stage, not only the ones after the last done.")] = False,
+    from_start: Annotated[
+        bool, typer.Option(help="Redo every stage, not only the ones after the last done.")
+    ] = False,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Queue the failed jobs again with fresh attempts (then run them with 'callintel jobs run')."""
@@ -379,7 +474,9 @@ def jobs_retry(
 
     settings = get_settings()
     with Store(database_url or settings.database_url) as store:
-        count = JobQueue(store, settings.job_lease_s, settings.max_attempts).requeue("failed", stages_too=from_start)
+        count = JobQueue(store, settings.job_lease_s, settings.max_attempts).requeue(
+            "failed", stages_too=from_start
+        )
     render.stdout.print(f"queued {count} failed jobs again", markup=False)
 
 
@@ -394,7 +491,13 @@ def tag(
 
     settings = get_settings()
     tagger = Tagger.from_settings(settings, catalogue=competitors)
-    run_tag(tagger, sys.stdin.buffer, sys.stdout, batch_size or settings.tag_batch_size, settings.max_line_chars)
+    run_tag(
+        tagger,
+        sys.stdin.buffer,
+        sys.stdout,
+        batch_size or settings.tag_batch_size,
+        settings.max_line_chars,
+    )
 
 
 class OutputFormat(StrEnum):
@@ -408,19 +511,37 @@ class OutputFormat(StrEnum):
 def transcribe(
     audio: Annotated[Path, typer.Argument(help="wav, mp3, m4a, ogg or flac recording.")],
     model: Annotated[str | None, typer.Option(help=MODEL_HELP)] = None,
-    json_output: Annotated[bool, typer.Option("--json", help="Print the Transcript record as JSON.")] = False,
-    output_format: Annotated[OutputFormat, typer.Option("--format", help="text, json, srt or vtt.")] = OutputFormat.text,
+    json_output: Annotated[
+        bool, typer.Option("--json", help="Print the Transcript record as JSON.")
+    ] = False,
+    output_format: Annotated[
+        OutputFormat, typer.Option("--format", help="text, json, srt or vtt.")
+    ] = OutputFormat.text,
     beam_size: Annotated[int, typer.Option(min=1, max=20, help="Beam size.")] = 5,
-    compute_type: Annotated[str, typer.Option(help="CTranslate2 compute type: int8, float32, ...")] = "int8",
+    compute_type: Annotated[
+        str, typer.Option(help="CTranslate2 compute type: int8, float32, ...")
+    ] = "int8",
     device: Annotated[str, typer.Option(help="cpu, cuda or auto.")] = "cpu",
-    threads: Annotated[int | None, typer.Option(min=0, help="CPU threads (default: CALLINTEL_THREADS).")] = None,
-    language: Annotated[str | None, typer.Option(help="Language code; detected when not given.")] = None,
-    rep_channel: Annotated[str | None, typer.Option(
-        help="Stereo: the rep's channel, left or right (default: the recording's sidecar, else left).")] = None,
+    threads: Annotated[
+        int | None, typer.Option(min=0, help="CPU threads (default: CALLINTEL_THREADS).")
+    ] = None,
+    language: Annotated[
+        str | None, typer.Option(help="Language code; detected when not given.")
+    ] = None,
+    rep_channel: Annotated[
+        str | None,
+        typer.Option(
+            help="Stereo: the rep's channel, left or right (default: the recording's sidecar, else left)."
+        ),
+    ] = None,
     rep_speaker: Annotated[str | None, typer.Option(help=REP_SPEAKER_HELP)] = None,
     vad: Annotated[bool, typer.Option(help="Skip silence with the Silero VAD.")] = True,
-    batched: Annotated[bool, typer.Option(help="Decode the VAD's speech chunks in batches (faster on long calls).")] = True,
-    diarize: Annotated[bool, typer.Option(help="Mono: tell two voices apart by their speaker embeddings.")] = True,
+    batched: Annotated[
+        bool, typer.Option(help="Decode the VAD's speech chunks in batches (faster on long calls).")
+    ] = True,
+    diarize: Annotated[
+        bool, typer.Option(help="Mono: tell two voices apart by their speaker embeddings.")
+    ] = True,
     temperature: Annotated[float | None, typer.Option(min=0, max=1, help=TEMPERATURE_HELP)] = None,
 ) -> None:
     """Transcribe a recording with faster-whisper; stereo channels become rep and customer, mono voices are told apart."""
@@ -432,19 +553,34 @@ def transcribe(
         raise typer.BadParameter("must be left or right", param_hint="--rep-channel")
     if rep_speaker not in (None, "SPEAKER_0", "SPEAKER_1"):
         raise typer.BadParameter("must be SPEAKER_0 or SPEAKER_1", param_hint="--rep-speaker")
-    meta = resolve_meta(audio, SourceMeta(rep_channel=rep_channel, rep_speaker=rep_speaker, language=language))
+    meta = resolve_meta(
+        audio, SourceMeta(rep_channel=rep_channel, rep_speaker=rep_speaker, language=language)
+    )
     settings = get_settings()
-    options = TranscribeOptions(model=model or settings.whisper_model, cache_dir=settings.model_cache, device=device,
-                                compute_type=compute_type, threads=settings.threads if threads is None else threads,
-                                beam_size=beam_size, vad=vad, batched=batched, diarize=diarize, language=meta.language,
-                                rep_channel=meta.rep_channel or "left", temperature=temperature,
-                                rep_speaker=meta.rep_speaker)
+    options = TranscribeOptions(
+        model=model or settings.whisper_model,
+        cache_dir=settings.model_cache,
+        device=device,
+        compute_type=compute_type,
+        threads=settings.threads if threads is None else threads,
+        beam_size=beam_size,
+        vad=vad,
+        batched=batched,
+        diarize=diarize,
+        language=meta.language,
+        rep_channel=meta.rep_channel or "left",
+        temperature=temperature,
+        rep_speaker=meta.rep_speaker,
+    )
     run_transcribe(audio, options, "json" if json_output else output_format.value)
 
 
 @app.command()
 def demo(
-    keep: Annotated[Path | None, typer.Option(help="Write the demo database to this file instead of a temporary one.")] = None,
+    keep: Annotated[
+        Path | None,
+        typer.Option(help="Write the demo database to this file instead of a temporary one."),
+    ] = None,
     workers: Annotated[int | None, typer.Option(min=1, max=64, help=WORKERS_HELP)] = None,
 ) -> None:
     """Analyse the bundled samples end to end, offline, into a throwaway database."""
@@ -476,7 +612,9 @@ def main(argv: list[str] | None = None) -> int:
     except TyperException as exc:  # usage errors: unknown option, missing argument, bad value
         ctx = getattr(exc, "ctx", None)
         where = ctx.command_path if ctx is not None else "callintel"
-        code = _fail(f"{exc.format_message()} (see '{where} --help')", getattr(exc, "exit_code", 2) or 2)
+        code = _fail(
+            f"{exc.format_message()} (see '{where} --help')", getattr(exc, "exit_code", 2) or 2
+        )
     except typer.Abort:
         code = _fail("aborted", 130)
     except CallintelError as exc:

@@ -23,8 +23,13 @@ if TYPE_CHECKING:
 def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaults) -> IngestReport:
     """Ingest every file under ``paths``, one progress bar on a terminal, one stderr line per bad file."""
     progress = Progress(
-        TextColumn("ingesting"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=render.stderr, transient=True, disable=not render.stderr.is_terminal,
+        TextColumn("ingesting"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=render.stderr,
+        transient=True,
+        disable=not render.stderr.is_terminal,
     )
     task = progress.add_task("ingest", total=None)
 
@@ -34,22 +39,35 @@ def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaul
         progress.advance(task)
 
     with progress:
-        return ingest_paths(paths, store, defaults, on_file=done, on_total=lambda n: progress.update(task, total=n))
+        return ingest_paths(
+            paths, store, defaults, on_file=done, on_total=lambda n: progress.update(task, total=n)
+        )
 
 
-def process_with_progress(database_url: str, settings: Settings, workers: int,
-                          engines: Engines | None = None) -> PoolReport:
+def process_with_progress(
+    database_url: str, settings: Settings, workers: int, engines: Engines | None = None
+) -> PoolReport:
     """Run the pending pipeline jobs with a progress bar on a terminal."""
     from pipeline.runner import run_jobs
 
     progress = Progress(
-        TextColumn("analysing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
-        console=render.stderr, transient=True, disable=not render.stderr.is_terminal,
+        TextColumn("analysing"),
+        BarColumn(),
+        MofNCompleteColumn(),
+        TimeElapsedColumn(),
+        console=render.stderr,
+        transient=True,
+        disable=not render.stderr.is_terminal,
     )
     task = progress.add_task("analyse", total=None)
     with progress:
-        return run_jobs(database_url, settings, workers, engines,
-                        on_progress=lambda done, total: progress.update(task, completed=done, total=total))
+        return run_jobs(
+            database_url,
+            settings,
+            workers,
+            engines,
+            on_progress=lambda done, total: progress.update(task, completed=done, total=total),
+        )
 
 
 def report_jobs(report: PoolReport) -> int:
@@ -61,8 +79,13 @@ def report_jobs(report: PoolReport) -> int:
     return 1 if report.failed else 0
 
 
-def run_ingest(paths: list[Path], defaults: IngestDefaults, database_url: str, workers: int | None,
-               analyse: bool) -> int:
+def run_ingest(
+    paths: list[Path],
+    defaults: IngestDefaults,
+    database_url: str,
+    workers: int | None,
+    analyse: bool,
+) -> int:
     settings = get_settings()
     with Store(database_url) as store:
         report = ingest_with_progress(paths, store, defaults)
@@ -74,7 +97,10 @@ def run_ingest(paths: list[Path], defaults: IngestDefaults, database_url: str, w
     )
     status = 1 if report.failed else 0
     if analyse:
-        status = max(status, report_jobs(process_with_progress(database_url, settings, workers or settings.workers)))
+        status = max(
+            status,
+            report_jobs(process_with_progress(database_url, settings, workers or settings.workers)),
+        )
     return status
 
 
@@ -86,7 +112,9 @@ def resolve_interaction(store: Store, given: str) -> str:
     if len(matches) == 1:
         return matches[0]
     if not matches:
-        raise InputError(f"no interaction with id {given!r} (see 'callintel demo --keep FILE' or 'callintel ingest')")
+        raise InputError(
+            f"no interaction with id {given!r} (see 'callintel demo --keep FILE' or 'callintel ingest')"
+        )
     raise InputError(f"{given!r} is ambiguous: {', '.join(matches[:5])}")
 
 
@@ -97,8 +125,14 @@ def run_summary(database_url: str, given: str, output_format: str) -> None:
         interaction_id = resolve_interaction(store, given)
         summary = store.get_summary(interaction_id)
     if summary is None:
-        raise InputError(f"{interaction_id} has no summary yet: its job has not finished (see 'callintel jobs list')")
-    sys.stdout.write(summary.model_dump_json(indent=2) + "\n" if output_format == "json" else to_markdown(summary))
+        raise InputError(
+            f"{interaction_id} has no summary yet: its job has not finished (see 'callintel jobs list')"
+        )
+    sys.stdout.write(
+        summary.model_dump_json(indent=2) + "\n"
+        if output_format == "json"
+        else to_markdown(summary)
+    )
 
 
 def run_transcribe(audio: Path, options: TranscribeOptions, output_format: str) -> None:
@@ -109,12 +143,19 @@ def run_transcribe(audio: Path, options: TranscribeOptions, output_format: str) 
     engine = WhisperEngine(options)
     total = audio_duration(audio)
     progress = Progress(
-        TextColumn("transcribing"), BarColumn(), TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
-        TimeElapsedColumn(), console=render.stderr, transient=True, disable=not render.stderr.is_terminal,
+        TextColumn("transcribing"),
+        BarColumn(),
+        TextColumn("{task.completed:.0f}/{task.total:.0f} s"),
+        TimeElapsedColumn(),
+        console=render.stderr,
+        transient=True,
+        disable=not render.stderr.is_terminal,
     )
     with progress:
         task = progress.add_task("transcribe", total=total)
-        transcript = engine.transcribe(audio, audio.stem, on_progress=lambda done: progress.update(task, completed=done))
+        transcript = engine.transcribe(
+            audio, audio.stem, on_progress=lambda done: progress.update(task, completed=done)
+        )
     if output_format == "json":
         print(transcript.model_dump_json(indent=2))
     else:

@@ -28,7 +28,15 @@ from api.auth import ApiToken, verify_token
 from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
 from api.deps import COOKIE, SettingsDep, StoreDep, same_origin, viewer
 from api.moments import Day
-from api.queries import QueueFilter, as_of, customer_view, customers_by_risk, flagged, readable_interaction, rep_scope
+from api.queries import (
+    QueueFilter,
+    as_of,
+    customer_view,
+    customers_by_risk,
+    flagged,
+    readable_interaction,
+    rep_scope,
+)
 from api.sessions import end_session, start_session
 from models.errors import NotFound
 from models.records import TAG_LABELS
@@ -48,13 +56,21 @@ RiskViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
 PAGE_SIZE = 25
 
 
-def _page(request: Request, name: str, token: ApiToken | None, status: int = 200, **context: Any) -> HTMLResponse:
-    return templates.TemplateResponse(request, name, {"token": token, **context}, status_code=status)
+def _page(
+    request: Request, name: str, token: ApiToken | None, status: int = 200, **context: Any
+) -> HTMLResponse:
+    return templates.TemplateResponse(
+        request, name, {"token": token, **context}, status_code=status
+    )
 
 
 def _local(target: str | None) -> str:
     """Only paths on this server are followed after sign-in (no open redirect)."""
-    return target if target and target.startswith("/") and not target.startswith("//") else "/dashboard/"
+    return (
+        target
+        if target and target.startswith("/") and not target.startswith("//")
+        else "/dashboard/"
+    )
 
 
 @router.get("/login")
@@ -63,18 +79,42 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 
 
 @router.post("/login", dependencies=[Depends(same_origin)])
-def login(request: Request, store: StoreDep, settings: SettingsDep, token: Annotated[str, Form()] = "",
-          next: Annotated[str, Form()] = "") -> Response:
+def login(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    token: Annotated[str, Form()] = "",
+    next: Annotated[str, Form()] = "",
+) -> Response:
     found = verify_token(store, token.strip())
     if found is None:
-        return _page(request, "login.html", None, 401, next=_local(next), problem="That token is not valid or was revoked.")
+        return _page(
+            request,
+            "login.html",
+            None,
+            401,
+            next=_local(next),
+            problem="That token is not valid or was revoked.",
+        )
     if previous := request.cookies.get(COOKIE):
-        end_session(store, previous)  # signing in again replaces the session, never keeps a second one open
-    target = _local(next) if found.role != "crm" or "/customers" in _local(next) else "/dashboard/customers"
+        end_session(
+            store, previous
+        )  # signing in again replaces the session, never keeps a second one open
+    target = (
+        _local(next)
+        if found.role != "crm" or "/customers" in _local(next)
+        else "/dashboard/customers"
+    )
     response = RedirectResponse(target, status_code=303)
-    response.set_cookie(COOKIE, start_session(store, found, settings), httponly=True, samesite="strict",
-                        secure=request.url.scheme == "https", max_age=round(settings.session_hours * 3600),
-                        path="/dashboard")
+    response.set_cookie(
+        COOKIE,
+        start_session(store, found, settings),
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+        max_age=round(settings.session_hours * 3600),
+        path="/dashboard",
+    )
     return response
 
 
@@ -83,7 +123,13 @@ def logout(request: Request, store: StoreDep) -> Response:
     if secret := request.cookies.get(COOKIE):
         end_session(store, secret)
     response = RedirectResponse("/dashboard/login", status_code=303)
-    response.delete_cookie(COOKIE, path="/dashboard", httponly=True, samesite="strict", secure=request.url.scheme == "https")
+    response.delete_cookie(
+        COOKIE,
+        path="/dashboard",
+        httponly=True,
+        samesite="strict",
+        secure=request.url.scheme == "https",
+    )
     return response
 
 
@@ -106,39 +152,74 @@ class QueueForm(BaseModel):
 
     def queue_filter(self, rep: str | None) -> QueueFilter:
         since = datetime.combine(self.since, time(), UTC) if self.since else None
-        until = datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
-        return QueueFilter(self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind)
+        until = (
+            datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
+        )
+        return QueueFilter(
+            self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind
+        )
 
 
 @router.get("/")
-def queue(request: Request, store: StoreDep, token: CallViewer, form: Annotated[QueueForm, Query()]) -> HTMLResponse:
+def queue(
+    request: Request, store: StoreDep, token: CallViewer, form: Annotated[QueueForm, Query()]
+) -> HTMLResponse:
     rows = flagged(store, form.queue_filter(rep_scope(token, form.rep)))
     start = (form.page - 1) * PAGE_SIZE
     pages = max(1, -(-len(rows) // PAGE_SIZE))
-    return _page(request, "queue.html", token, form=form, rows=rows[start:start + PAGE_SIZE], total=len(rows),
-                 pages=pages, reps=store.list_reps(form.kind))
+    return _page(
+        request,
+        "queue.html",
+        token,
+        form=form,
+        rows=rows[start : start + PAGE_SIZE],
+        total=len(rows),
+        pages=pages,
+        reps=store.list_reps(form.kind),
+    )
 
 
 def _audio(stored: StoredInteraction) -> Path | None:
     meta = stored.interaction.metadata
-    path = Path(meta["audio_path"]) if meta.get("format") == "audio" and meta.get("audio_path") else None
+    path = (
+        Path(meta["audio_path"])
+        if meta.get("format") == "audio" and meta.get("audio_path")
+        else None
+    )
     return path if path is not None and path.is_file() else None
 
 
 @router.get("/calls/{interaction_id}")
-def call_page(interaction_id: str, request: Request, store: StoreDep, token: CallViewer) -> HTMLResponse:
+def call_page(
+    interaction_id: str, request: Request, store: StoreDep, token: CallViewer
+) -> HTMLResponse:
     stored = readable_interaction(store, token, interaction_id)
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
     utterances = stored.transcript.utterances if stored.transcript else []
-    lines = [(u, stored.sentiments[u.index] if u.index < len(stored.sentiments) else None,
-              highlight(u.text, by_utterance[u.index])) for u in utterances]
+    lines = [
+        (
+            u,
+            stored.sentiments[u.index] if u.index < len(stored.sentiments) else None,
+            highlight(u.text, by_utterance[u.index]),
+        )
+        for u in utterances
+    ]
     starts = {u.index: u.start_s for u in utterances}
-    return _page(request, "call.html", token, stored=stored, i=stored.interaction, lines=lines, starts=starts,
-                 tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
-                 audio=_audio(stored) is not None,
-                 metrics=store.get_metrics(interaction_id), summary=store.get_summary(interaction_id))
+    return _page(
+        request,
+        "call.html",
+        token,
+        stored=stored,
+        i=stored.interaction,
+        lines=lines,
+        starts=starts,
+        tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
+        audio=_audio(stored) is not None,
+        metrics=store.get_metrics(interaction_id),
+        summary=store.get_summary(interaction_id),
+    )
 
 
 @router.get("/calls/{interaction_id}/audio")
@@ -146,37 +227,75 @@ def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileR
     path = _audio(readable_interaction(store, token, interaction_id))
     if path is None:
         raise NotFound("recording on this server for the interaction", interaction_id)
-    media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(path.suffix.lower())
-    return FileResponse(path, media_type=media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream")
+    media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(
+        path.suffix.lower()
+    )
+    return FileResponse(
+        path,
+        media_type=media_type or mimetypes.guess_type(path.name)[0] or "application/octet-stream",
+    )
 
 
 @router.get("/search")
-def search(request: Request, store: StoreDep, token: CallViewer,
-           q: Annotated[str, Query(max_length=200)] = "") -> HTMLResponse:
+def search(
+    request: Request,
+    store: StoreDep,
+    token: CallViewer,
+    q: Annotated[str, Query(max_length=200)] = "",
+) -> HTMLResponse:
     query = q.strip()
-    hits = store.search_utterances(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
-    interactions = {i.id: i for i in store.list_interactions(ids={i for i, _ in hits})} if hits else {}
+    hits = (
+        store.search_utterances(query, rep=rep_scope(token, None), limit=100)
+        if len(query) >= 2
+        else []
+    )
+    interactions = (
+        {i.id: i for i in store.list_interactions(ids={i for i, _ in hits})} if hits else {}
+    )
     rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
     return _page(request, "search.html", token, q=query, rows=rows)
 
 
 @router.get("/customers")
-def at_risk(request: Request, store: StoreDep, settings: SettingsDep, token: RiskViewer,
-            band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "") -> HTMLResponse:
+def at_risk(
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    token: RiskViewer,
+    band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "",
+) -> HTMLResponse:
     moment = as_of(None, settings)
-    rated = [(h, r) for h, r in customers_by_risk(store, moment, load_config(settings.risk_config))
-             if not band or r.band == band]
+    rated = [
+        (h, r)
+        for h, r in customers_by_risk(store, moment, load_config(settings.risk_config))
+        if not band or r.band == band
+    ]
     colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
-    return _page(request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours)
+    return _page(
+        request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours
+    )
 
 
 @router.get("/customers/{customer_id}")
-def customer_page(customer_id: str, request: Request, store: StoreDep, settings: SettingsDep, token: RiskViewer,
-                  days: Annotated[int, Query(ge=14, le=730)] = 120) -> HTMLResponse:
+def customer_page(
+    customer_id: str,
+    request: Request,
+    store: StoreDep,
+    settings: SettingsDep,
+    token: RiskViewer,
+    days: Annotated[int, Query(ge=14, le=730)] = 120,
+) -> HTMLResponse:
     config = load_config(settings.risk_config)
     view = customer_view(store, config, customer_id, as_of(None, settings), days)
     chart = health_chart(view.replay, config.bands)
-    return _page(request, "customer.html", token, view=view, chart=chart, days=days,
-                 signals=list(zip(view.health.signals, view.health.points, strict=True)),
-                 alerts=list_alerts(store, customer_id, 20), calls_visible=token.role != "crm")
-
+    return _page(
+        request,
+        "customer.html",
+        token,
+        view=view,
+        chart=chart,
+        days=days,
+        signals=list(zip(view.health.signals, view.health.points, strict=True)),
+        alerts=list_alerts(store, customer_id, 20),
+        calls_visible=token.role != "crm",
+    )

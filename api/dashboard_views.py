@@ -14,8 +14,18 @@ from models.records import Tag
 from risk.config import Bands
 from risk.health import Health
 
-__all__ = ["Bar", "ChartPoint", "HealthChart", "Segment", "clock", "health_chart", "highlight", "kind_colours",
-           "mark_matches", "relative"]
+__all__ = [
+    "Bar",
+    "ChartPoint",
+    "HealthChart",
+    "Segment",
+    "clock",
+    "health_chart",
+    "highlight",
+    "kind_colours",
+    "mark_matches",
+    "relative",
+]
 
 PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3d405b", "#8d96a3")
 
@@ -60,7 +70,13 @@ def highlight(text: str, tags: Iterable[Tag]) -> list[Segment]:
     for start, end, tag, also in spans:
         if start > at:
             segments.append(Segment(text[at:start]))
-        segments.append(Segment(text[start:end], tag, tuple(dict.fromkeys(label for label in also if label != tag.label))))
+        segments.append(
+            Segment(
+                text[start:end],
+                tag,
+                tuple(dict.fromkeys(label for label in also if label != tag.label)),
+            )
+        )
         at = end
     if at < len(text) or not segments:
         segments.append(Segment(text[at:]))
@@ -73,7 +89,7 @@ def mark_matches(text: str, query: str) -> list[Segment]:
     while needle and (found := lower.find(needle, at)) >= 0:
         if found > at:
             segments.append(Segment(text[at:found]))
-        segments.append(Segment(text[found:found + len(needle)], match=True))
+        segments.append(Segment(text[found : found + len(needle)], match=True))
         at = found + len(needle)
     if at < len(text) or not segments:
         segments.append(Segment(text[at:]))
@@ -122,7 +138,9 @@ class HealthChart:
         return " ".join(f"{p.x:.1f},{p.y:.1f}" for p in self.points)
 
 
-def health_chart(moments: list[Health], bands: Bands, width: int = 760, height: int = 260) -> HealthChart:
+def health_chart(
+    moments: list[Health], bands: Bands, width: int = 760, height: int = 260
+) -> HealthChart:
     """The score at each moment as a line over band zones, with the points lost stacked by kind above it."""
     left, top, bottom, right = 40, 12, 28, 12
     plot_w, plot_h = width - left - right, height - top - bottom
@@ -143,7 +161,10 @@ def health_chart(moments: list[Health], bands: Bands, width: int = 760, height: 
                 bars.append(Bar(kind, lost, y(level), y(level - shown) - y(level), colours[kind]))
                 level -= shown
         points.append(ChartPoint(moment, x, y(moment.score), bars))
-    zones = [("green", y(100), y(bands.green) - y(100)), ("yellow", y(bands.green), y(bands.yellow) - y(bands.green)),
-             ("red", y(bands.yellow), y(0) - y(bands.yellow))]
+    zones = [
+        ("green", y(100), y(bands.green) - y(100)),
+        ("yellow", y(bands.green), y(bands.yellow) - y(bands.green)),
+        ("red", y(bands.yellow), y(0) - y(bands.yellow)),
+    ]
     ticks = [(y(score), score) for score in (0, 25, 50, 75, 100)]
     return HealthChart(width, height, left, top, plot_h, bar_w, points, zones, ticks, colours)

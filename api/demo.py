@@ -28,7 +28,9 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
         with Store(url) as store:
             report = ingest_with_progress([SAMPLES_DIR], store, IngestDefaults())
             as_of = settings.risk_as_of or store.latest_event_time()
-        settings = settings.model_copy(update={"risk_as_of": as_of})  # the samples end in the past: score as of then
+        settings = settings.model_copy(
+            update={"risk_as_of": as_of}
+        )  # the samples end in the past: score as of then
         jobs = process_with_progress(url, settings, workers or settings.workers)
         with Store(url) as store:
             out = render.stdout
@@ -42,7 +44,11 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
             out.print(render.customers_table(store.customer_counts()))
             calls = store.flagged_queue(kind="call")
             out.print(render.flagged_table(calls))
-            out.print(render.flagged_table(store.flagged_queue(kind="ticket"), title="Flagged tickets", noun="ticket"))
+            out.print(
+                render.flagged_table(
+                    store.flagged_queue(kind="ticket"), title="Flagged tickets", noun="ticket"
+                )
+            )
             summary = store.get_summary(calls[0].interaction.id) if calls else None
             if summary is not None:
                 out.rule(f"Post-call summary of the top flagged call ({summary.interaction_id})")

@@ -19,8 +19,19 @@ from models.errors import CallintelError
 from models.settings import Settings
 from models.store import Store
 
-__all__ = ["COOKIE", "Forbidden", "LoginRequired", "SettingsDep", "StoreDep", "TokenDep", "Unauthorized", "allow",
-           "check_role", "same_origin", "viewer"]
+__all__ = [
+    "COOKIE",
+    "Forbidden",
+    "LoginRequired",
+    "SettingsDep",
+    "StoreDep",
+    "TokenDep",
+    "Unauthorized",
+    "allow",
+    "check_role",
+    "same_origin",
+    "viewer",
+]
 
 COOKIE = "callintel_session"
 
@@ -50,9 +61,13 @@ SettingsDep = Annotated[Settings, Depends(_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `callintel token create`.")
 
 
-def _token(store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]) -> ApiToken:
+def _token(
+    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+) -> ApiToken:
     if credentials is None:
-        raise Unauthorized("missing API token: send 'Authorization: Bearer <token>' (see callintel token create)")
+        raise Unauthorized(
+            "missing API token: send 'Authorization: Bearer <token>' (see callintel token create)"
+        )
     token = verify_token(store, credentials.credentials)
     if token is None:
         raise Unauthorized("invalid or revoked API token")
@@ -81,7 +96,9 @@ def _cookie_token(request: Request, store: StoreDep, settings: SettingsDep) -> A
     secret = request.cookies.get(COOKIE)
     token = session_token(store, secret, settings) if secret else None
     if token is None:
-        raise LoginRequired("sign in with an API token" if not secret else "your session has ended: sign in again")
+        raise LoginRequired(
+            "sign in with an API token" if not secret else "your session has ended: sign in again"
+        )
     return token
 
 
@@ -89,7 +106,9 @@ def same_origin(request: Request) -> None:
     """A form that changes state (sign-in, sign-out) must come from a page of this server: its Origin is ours."""
     origin = request.headers.get("origin")
     if origin != f"{request.url.scheme}://{request.url.netloc}":
-        raise Forbidden(f"a form from another site ({origin or 'no Origin header'}) cannot sign in or out here")
+        raise Forbidden(
+            f"a form from another site ({origin or 'no Origin header'}) cannot sign in or out here"
+        )
 
 
 def viewer(*roles: str) -> Callable[[ApiToken], ApiToken]:

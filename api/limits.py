@@ -45,7 +45,13 @@ class JsonDepth:
     goes deeper than ``limit``. Only the structural bytes are looked at, so a long body costs little."""
 
     def __init__(self, limit: int = MAX_JSON_DEPTH) -> None:
-        self.limit, self.depth, self.in_string, self.offset, self.escaped_at = limit, 0, False, 0, -1
+        self.limit, self.depth, self.in_string, self.offset, self.escaped_at = (
+            limit,
+            0,
+            False,
+            0,
+            -1,
+        )
 
     def feed(self, chunk: bytes) -> bool:
         for match in _JSON_TOKENS.finditer(chunk):
@@ -69,8 +75,16 @@ class JsonDepth:
 
 async def _answer(send: Any, status: int, error: str, message: str) -> None:
     body = json.dumps({"error": error, "message": message, "path": None}).encode()
-    await send({"type": "http.response.start", "status": status,
-                "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode())]})
+    await send(
+        {
+            "type": "http.response.start",
+            "status": status,
+            "headers": [
+                (b"content-type", b"application/json"),
+                (b"content-length", str(len(body)).encode()),
+            ],
+        }
+    )
     await send({"type": "http.response.body", "body": body})
 
 
@@ -103,7 +117,9 @@ class BodyLimits:
         headers = dict(scope["headers"])
         try:
             why = await self._unauthorised(scope, headers)
-        except StoreError as exc:  # outside the app's exception handlers: answered here, as they would
+        except (
+            StoreError
+        ) as exc:  # outside the app's exception handlers: answered here, as they would
             return await _answer(send, exc.http_status, "StoreError", exc.public()[0])
         if why is not None:
             return await _answer(send, 401, "Unauthorized", why)
@@ -120,7 +136,9 @@ class BodyLimits:
         is_json = path.startswith("/api/") and path.rstrip("/") != "/api/uploads"
         return JsonDepth() if is_json else None
 
-    async def _counted(self, scope: dict, receive: Any, send: Any, limit: int, too_large: str) -> None:
+    async def _counted(
+        self, scope: dict, receive: Any, send: Any, limit: int, too_large: str
+    ) -> None:
         """Count the body as it streams (and watch a JSON body's depth); past the limit, answer 413 (too deep:
         400) ourselves and drop whatever the app then sends (FastAPI turns any error while it reads a body into
         its own 400)."""
@@ -142,7 +160,9 @@ class BodyLimits:
                 if seen > limit:
                     await refuse(413, "TooLarge", too_large)
                 if depth is not None and not depth.feed(body):
-                    await refuse(400, "BadRequest", f"the JSON body nests deeper than {depth.limit} levels")
+                    await refuse(
+                        400, "BadRequest", f"the JSON body nests deeper than {depth.limit} levels"
+                    )
             return message
 
         async def watching_send(message: dict) -> None:

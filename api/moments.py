@@ -16,8 +16,16 @@ from pydantic import AfterValidator
 from models.errors import ConfigError, InputError
 from models.settings import Settings
 
-__all__ = ["FIRST_YEAR", "LAST_YEAR", "Day", "Moment", "bounded_day", "bounded_moment", "configured_moment",
-           "parse_moment"]
+__all__ = [
+    "FIRST_YEAR",
+    "LAST_YEAR",
+    "Day",
+    "Moment",
+    "bounded_day",
+    "bounded_moment",
+    "configured_moment",
+    "parse_moment",
+]
 
 FIRST_YEAR, LAST_YEAR = 1970, 2999
 RANGE = f"dates must be between {FIRST_YEAR}-01-01 and {LAST_YEAR}-12-31"
@@ -32,7 +40,9 @@ def bounded_day(day: date) -> date:
 
 def bounded_moment(moment: datetime) -> datetime:
     """The moment in UTC (naive ones read as UTC) when its year is in range, else ValueError (pydantic's 422)."""
-    bounded_day(moment.date())  # checked before any offset arithmetic, which could overflow near the limits
+    bounded_day(
+        moment.date()
+    )  # checked before any offset arithmetic, which could overflow near the limits
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
@@ -45,7 +55,9 @@ def parse_moment(value: str, option: str = "--as-of", end_of_day: bool = True) -
     try:
         moment = datetime.fromisoformat(value)
     except ValueError:
-        raise InputError(f"{option} {value!r} is not an ISO date or date-time (e.g. 2026-10-31)") from None
+        raise InputError(
+            f"{option} {value!r} is not an ISO date or date-time (e.g. 2026-10-31)"
+        ) from None
     if len(value) == 10:
         moment = datetime.combine(moment.date(), time(23, 59, 59) if end_of_day else time())
     try:

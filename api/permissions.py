@@ -19,7 +19,11 @@ __all__ = ["WRITERS", "RecordType", "check_write", "record_types", "writer", "wr
 
 RecordType = Literal["interaction", "usage_event"]
 WRITERS: dict[RecordType, tuple[str, ...]] = {
-    "interaction": ("admin", "manager", "rep"),  # calls and tickets; a rep's are stored as that rep's
+    "interaction": (
+        "admin",
+        "manager",
+        "rep",
+    ),  # calls and tickets; a rep's are stored as that rep's
     "usage_event": ("admin", "crm"),  # usage moves every customer's health score
 }
 NAMES: dict[RecordType, str] = {"interaction": "calls or tickets", "usage_event": "usage events"}
@@ -34,12 +38,16 @@ def check_write(token: ApiToken, types: Iterable[RecordType]) -> None:
     """403 unless the token's role may write every one of ``types``."""
     for kind in sorted(set(types)):
         if token.role not in WRITERS[kind]:
-            raise Forbidden(f"a {token.role} token cannot write {NAMES[kind]} (allowed: {', '.join(WRITERS[kind])})")
+            raise Forbidden(
+                f"a {token.role} token cannot write {NAMES[kind]} (allowed: {', '.join(WRITERS[kind])})"
+            )
 
 
 def record_types(parsed: ParsedSource) -> set[RecordType]:
     """The kinds of record a parsed file would store."""
-    return ({"interaction"} if parsed.items else set()) | ({"usage_event"} if parsed.usage_events else set())
+    return ({"interaction"} if parsed.items else set()) | (
+        {"usage_event"} if parsed.usage_events else set()
+    )
 
 
 def writer(*types: RecordType) -> Callable[[ApiToken], ApiToken]:

@@ -21,8 +21,18 @@ from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
 
-__all__ = ["CustomerView", "QueueFilter", "as_of", "customer_view", "customers_by_risk", "flagged", "public_interaction",
-           "readable_interaction", "rep_scope", "utc"]
+__all__ = [
+    "CustomerView",
+    "QueueFilter",
+    "as_of",
+    "customer_view",
+    "customers_by_risk",
+    "flagged",
+    "public_interaction",
+    "readable_interaction",
+    "rep_scope",
+    "utc",
+]
 
 
 def utc(moment: datetime | None) -> datetime | None:
@@ -33,7 +43,9 @@ def utc(moment: datetime | None) -> datetime | None:
 def as_of(value: datetime | None, settings: Settings) -> datetime:
     """The moment to judge health at: the caller's, else CALLINTEL_RISK_AS_OF, else now."""
     if value is None:
-        return configured_moment(settings)  # CALLINTEL_RISK_AS_OF out of 1970-2999: ConfigError, not an overflow
+        return configured_moment(
+            settings
+        )  # CALLINTEL_RISK_AS_OF out of 1970-2999: ConfigError, not an overflow
     return utc(value)  # type: ignore[return-value]
 
 
@@ -60,7 +72,9 @@ def public_interaction(interaction: Interaction) -> Interaction:
     meta = dict(interaction.metadata)
     if isinstance(meta.get("audio_path"), str):
         meta["audio_path"] = PurePath(meta["audio_path"]).name
-    return interaction.model_copy(update={"source": PurePath(interaction.source).name, "metadata": meta})
+    return interaction.model_copy(
+        update={"source": PurePath(interaction.source).name, "metadata": meta}
+    )
 
 
 @dataclass(frozen=True)
@@ -75,9 +89,13 @@ class QueueFilter:
 
     def keeps(self, row: FlaggedInteraction) -> bool:
         i, since, until = row.interaction, utc(self.since), utc(self.until)
-        return ((self.label is None or self.label in row.label_counts) and (self.rep is None or i.rep == self.rep)
-                and (self.customer is None or i.customer_id == self.customer)
-                and (since is None or i.occurred_at >= since) and (until is None or i.occurred_at <= until))
+        return (
+            (self.label is None or self.label in row.label_counts)
+            and (self.rep is None or i.rep == self.rep)
+            and (self.customer is None or i.customer_id == self.customer)
+            and (since is None or i.occurred_at >= since)
+            and (until is None or i.occurred_at <= until)
+        )
 
 
 def flagged(store: Store, wanted: QueueFilter) -> list[FlaggedInteraction]:
@@ -86,7 +104,9 @@ def flagged(store: Store, wanted: QueueFilter) -> list[FlaggedInteraction]:
     return [row for row in rows if wanted.keeps(row)]
 
 
-def customers_by_risk(store: Store, moment: datetime, config: RiskConfig) -> list[tuple[CustomerHistory, Health]]:
+def customers_by_risk(
+    store: Store, moment: datetime, config: RiskConfig
+) -> list[tuple[CustomerHistory, Health]]:
     """Every customer's health at ``moment``, riskiest (lowest score) first."""
     rated = [(h, health(h, moment, config)) for h in load_histories(store)]
     return sorted(rated, key=lambda pair: (pair[1].score, pair[0].customer_id))
@@ -100,11 +120,16 @@ class CustomerView:
     timeline: list[TimelineEntry]
 
 
-def customer_view(store: Store, config: RiskConfig, customer_id: str, moment: datetime, days: int) -> CustomerView:
+def customer_view(
+    store: Store, config: RiskConfig, customer_id: str, moment: datetime, days: int
+) -> CustomerView:
     """One customer's health now, weekly health over ``days`` and the timeline of those days."""
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
-    return CustomerView(history, health(history, moment, config),
-                        replay(history, moment - timedelta(days=days), moment, config),
-                        timeline(history, moment, config, days))
+    return CustomerView(
+        history,
+        health(history, moment, config),
+        replay(history, moment - timedelta(days=days), moment, config),
+        timeline(history, moment, config, days),
+    )

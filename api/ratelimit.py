@@ -73,13 +73,19 @@ class RateLimit:
         self.app = app
         self.settings = settings
         self.limiter = RateLimiter(settings.rate_limit) if settings.rate_limit > 0 else None
-        self.known: OrderedDict[str, int] = OrderedDict()  # SHA-256 of a valid secret -> its token's id
+        self.known: OrderedDict[str, int] = (
+            OrderedDict()
+        )  # SHA-256 of a valid secret -> its token's id
 
     def _secret(self, scope: dict) -> str | None:
         headers = dict(scope["headers"])
         if scope["path"].startswith("/dashboard"):
             cookies = headers.get(b"cookie", b"").decode("latin-1")
-            found = [v for k, _, v in (c.strip().partition("=") for c in cookies.split(";")) if k == COOKIE]
+            found = [
+                v
+                for k, _, v in (c.strip().partition("=") for c in cookies.split(";"))
+                if k == COOKIE
+            ]
             return found[0].strip('"') if found else None
         scheme, _, secret = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         return secret.strip() if scheme.lower() == "bearer" and secret.strip() else None
@@ -119,10 +125,23 @@ class RateLimit:
         if wait <= 0:
             return await self.app(scope, receive, send)
         retry = max(1, math.ceil(wait))
-        body = json.dumps({"error": "TooManyRequests", "path": None,
-                           "message": f"more than {int(self.limiter.capacity)} requests a minute with this token "
-                                      f"(CALLINTEL_RATE_LIMIT): try again in {retry} s"}).encode()
-        await send({"type": "http.response.start", "status": 429,
-                    "headers": [(b"content-type", b"application/json"), (b"content-length", str(len(body)).encode()),
-                                (b"retry-after", str(retry).encode())]})
+        body = json.dumps(
+            {
+                "error": "TooManyRequests",
+                "path": None,
+                "message": f"more than {int(self.limiter.capacity)} requests a minute with this token "
+                f"(CALLINTEL_RATE_LIMIT): try again in {retry} s",
+            }
+        ).encode()
+        await send(
+            {
+                "type": "http.response.start",
+                "status": 429,
+                "headers": [
+                    (b"content-type", b"application/json"),
+                    (b"content-length", str(len(body)).encode()),
+                    (b"retry-after", str(retry).encode()),
+                ],
+            }
+        )
         await send({"type": "http.response.body", "body": body})

@@ -30,7 +30,9 @@ def settings_table(fields: Mapping[str, Any], settings: Settings) -> None:
     for column in ("variable", "value", "help"):
         table.add_column(column, overflow="fold")
     for name, info in fields.items():
-        table.add_row(f"CALLINTEL_{name.upper()}", str(getattr(settings, name)), info.description or "")
+        table.add_row(
+            f"CALLINTEL_{name.upper()}", str(getattr(settings, name)), info.description or ""
+        )
     stdout.print(table)
 
 
@@ -41,7 +43,9 @@ def customers_table(rows: Sequence[CustomerCounts], title: str = "Customers") ->
     for column in ("calls", "tickets", "usage events"):
         table.add_column(column, justify="right")
     for row in rows:
-        table.add_row(row.customer_id, row.name or "", str(row.calls), str(row.tickets), str(row.usage_events))
+        table.add_row(
+            row.customer_id, row.name or "", str(row.calls), str(row.tickets), str(row.usage_events)
+        )
     return table
 
 
@@ -51,21 +55,38 @@ def interactions_table(rows: Sequence[Interaction], title: str = "Interactions")
     for column in ("date", "kind", "customer", "rep", "title"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row.id, row.occurred_at.date().isoformat(), row.kind, row.customer_id, row.rep or "", row.title or "")
+        table.add_row(
+            row.id,
+            row.occurred_at.date().isoformat(),
+            row.kind,
+            row.customer_id,
+            row.rep or "",
+            row.title or "",
+        )
     return table
 
 
-def flagged_table(rows: Sequence[FlaggedInteraction], title: str = "Flagged-call queue", noun: str = "call") -> Table:
+def flagged_table(
+    rows: Sequence[FlaggedInteraction], title: str = "Flagged-call queue", noun: str = "call"
+) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(noun, no_wrap=True)
     for column in ("date", "customer", "rep", "flags", "strongest evidence"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        flags = ", ".join(f"{label}×{count}" if count > 1 else label for label, count in row.label_counts.items())
+        flags = ", ".join(
+            f"{label}×{count}" if count > 1 else label for label, count in row.label_counts.items()
+        )
         top = row.top
         evidence = f"{top.label} {top.score:.2f} ({top.speaker_role}): “{top.evidence}”"
-        table.add_row(row.interaction.id, row.interaction.occurred_at.date().isoformat(), row.interaction.customer_id,
-                      row.interaction.rep or "", flags, evidence)
+        table.add_row(
+            row.interaction.id,
+            row.interaction.occurred_at.date().isoformat(),
+            row.interaction.customer_id,
+            row.interaction.rep or "",
+            flags,
+            evidence,
+        )
     return table
 
 
@@ -75,8 +96,14 @@ def jobs_table(rows: Sequence[Job], title: str = "Jobs") -> Table:
     for column in ("status", "last stage", "attempts", "updated", "error"):
         table.add_column(column, overflow="fold")
     for row in rows:
-        table.add_row(row.interaction_id, row.status, row.stage or "", str(row.attempts),
-                      row.updated_at.strftime("%Y-%m-%d %H:%M:%S"), row.error or "")
+        table.add_row(
+            row.interaction_id,
+            row.status,
+            row.stage or "",
+            str(row.attempts),
+            row.updated_at.strftime("%Y-%m-%d %H:%M:%S"),
+            row.error or "",
+        )
     return table
 
 
@@ -93,21 +120,41 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
-def risk_table(rows: Sequence[tuple[Health, CustomerHistory]], title: str = "Customers at risk (riskiest first)") -> Table:
+def risk_table(
+    rows: Sequence[tuple[Health, CustomerHistory]],
+    title: str = "Customers at risk (riskiest first)",
+) -> Table:
     table = Table(title=title, title_justify="left")
     for column in ("customer", "name", "health", "band", "biggest risks", "last contact"):
         table.add_column(column, overflow="fold", justify="right" if column == "health" else "left")
     for health, history in rows:
-        reasons = ", ".join(f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]) or "none"
-        last = history.interactions[-1].occurred_at.date().isoformat() if history.interactions else "never"
-        table.add_row(health.customer_id, _esc(history.name or ""), f"{health.score:.0f}", _band(health.band),
-                      _esc(reasons), last)
+        reasons = (
+            ", ".join(
+                f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
+            )
+            or "none"
+        )
+        last = (
+            history.interactions[-1].occurred_at.date().isoformat()
+            if history.interactions
+            else "never"
+        )
+        table.add_row(
+            health.customer_id,
+            _esc(history.name or ""),
+            f"{health.score:.0f}",
+            _band(health.band),
+            _esc(reasons),
+            last,
+        )
     return table
 
 
 def breakdown_table(health: Health) -> Table:
-    table = Table(title=f"Health {health.score:.0f}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
-                  title_justify="left")
+    table = Table(
+        title=f"Health {health.score:.0f}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
+        title_justify="left",
+    )
     table.add_column("signal")
     table.add_column("points", justify="right")
     table.add_column("evidence", overflow="fold")
@@ -121,7 +168,9 @@ def replay_table(points: Sequence[Health], title: str = "Health over time") -> T
     for column in ("date", "health", "band", ""):
         table.add_column(column, justify="right" if column == "health" else "left")
     for p in points:
-        table.add_row(p.as_of.date().isoformat(), f"{p.score:.0f}", _band(p.band), "█" * round(p.score / 5))
+        table.add_row(
+            p.as_of.date().isoformat(), f"{p.score:.0f}", _band(p.band), "█" * round(p.score / 5)
+        )
     return table
 
 
@@ -141,8 +190,13 @@ def alerts_table(alerts: Sequence[Alert], title: str = "Alerts (newest first)") 
     for column in ("date", "customer", "alert", "band", "reason"):
         table.add_column(column, overflow="fold", no_wrap=column == "date")
     for a in alerts:
-        table.add_row(a.occurred_at.strftime("%Y-%m-%d"), a.customer_id, a.kind, _band(a.band) if a.band else "",
-                      _esc(a.reason))
+        table.add_row(
+            a.occurred_at.strftime("%Y-%m-%d"),
+            a.customer_id,
+            a.kind,
+            _band(a.band) if a.band else "",
+            _esc(a.reason),
+        )
     return table
 
 
@@ -155,8 +209,16 @@ def tokens_table(tokens, title: str = "API tokens") -> Table:
         return moment.strftime("%Y-%m-%d %H:%M") if moment else ""
 
     for t in tokens:
-        table.add_row(str(t.id), _esc(t.name), t.role, t.rep or "", t.prefix + "…", when(t.created_at),
-                      when(t.last_used_at), when(t.revoked_at))
+        table.add_row(
+            str(t.id),
+            _esc(t.name),
+            t.role,
+            t.rep or "",
+            t.prefix + "…",
+            when(t.created_at),
+            when(t.last_used_at),
+            when(t.revoked_at),
+        )
     return table
 
 
@@ -166,8 +228,15 @@ def deliveries_table(deliveries) -> Table:
         table.add_column(column, overflow="fold")
     for d in deliveries:
         last = str(d.last_status or "") + (f" {d.last_error}" if d.last_error else "")
-        table.add_row(str(d.id), str(d.subscription_id), _esc(d.event_id), d.status, str(d.attempts), _esc(last.strip()),
-                      d.next_attempt_at.strftime("%H:%M:%S") if d.next_attempt_at else "")
+        table.add_row(
+            str(d.id),
+            str(d.subscription_id),
+            _esc(d.event_id),
+            d.status,
+            str(d.attempts),
+            _esc(last.strip()),
+            d.next_attempt_at.strftime("%H:%M:%S") if d.next_attempt_at else "",
+        )
     return table
 
 
@@ -176,5 +245,7 @@ def subscriptions_table(subscriptions) -> Table:
     for column in ("id", "url", "events", "since"):
         table.add_column(column, overflow="fold")
     for s in subscriptions:
-        table.add_row(str(s.id), _esc(s.url), ", ".join(s.events), s.created_at.strftime("%Y-%m-%d %H:%M"))
+        table.add_row(
+            str(s.id), _esc(s.url), ", ".join(s.events), s.created_at.strftime("%Y-%m-%d %H:%M")
+        )
     return table

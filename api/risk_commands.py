@@ -33,22 +33,38 @@ def _json(value) -> None:
 
 def health_dict(h: Health) -> dict:
     """A Health as JSON-ready data: each signal with the points it takes off now."""
-    return {"customer_id": h.customer_id, "as_of": h.as_of.isoformat(), "score": h.score, "band": h.band,
-            "breakdown": h.breakdown,
-            "signals": [{**s.model_dump(mode="json"), "points": p} for s, p in zip(h.signals, h.points, strict=True)]}
+    return {
+        "customer_id": h.customer_id,
+        "as_of": h.as_of.isoformat(),
+        "score": h.score,
+        "band": h.band,
+        "breakdown": h.breakdown,
+        "signals": [
+            {**s.model_dump(mode="json"), "points": p}
+            for s, p in zip(h.signals, h.points, strict=True)
+        ],
+    }
 
 
-def run_customers(store: Store, settings: Settings, as_of: datetime, limit: int, as_json: bool) -> None:
+def run_customers(
+    store: Store, settings: Settings, as_of: datetime, limit: int, as_json: bool
+) -> None:
     config = load_config(settings.risk_config)
     rows = [(health(h, as_of, config), h) for h in load_histories(store)]
     rows.sort(key=lambda r: (r[0].score, r[0].customer_id))
     if as_json:
         _json([{**health_dict(h), "name": history.name} for h, history in rows[:limit]])
         return
-    render.stdout.print(render.risk_table(rows[:limit], title=f"Customers at risk as of {as_of:%Y-%m-%d} (riskiest first)"))
+    render.stdout.print(
+        render.risk_table(
+            rows[:limit], title=f"Customers at risk as of {as_of:%Y-%m-%d} (riskiest first)"
+        )
+    )
 
 
-def run_timeline(store: Store, settings: Settings, customer_id: str, as_of: datetime, days: int, as_json: bool) -> None:
+def run_timeline(
+    store: Store, settings: Settings, customer_id: str, as_of: datetime, days: int, as_json: bool
+) -> None:
     history = load_history(store, customer_id)
     if history is None:
         raise InputError(f"no customer {customer_id!r} (see 'callintel customers')")
@@ -57,8 +73,13 @@ def run_timeline(store: Store, settings: Settings, customer_id: str, as_of: date
     entries = timeline(history, as_of, config, days)
     moves = replay(history, as_of - timedelta(days=days), as_of, config)
     if as_json:
-        _json({"health": health_dict(current), "replay": [{"as_of": p.as_of, "score": p.score, "band": p.band} for p in moves],
-               "timeline": [asdict(e) for e in entries]})
+        _json(
+            {
+                "health": health_dict(current),
+                "replay": [{"as_of": p.as_of, "score": p.score, "band": p.band} for p in moves],
+                "timeline": [asdict(e) for e in entries],
+            }
+        )
         return
     out = render.stdout
     out.rule(f"{customer_id}" + (f" ({history.name})" if history.name else ""))
@@ -67,13 +88,23 @@ def run_timeline(store: Store, settings: Settings, customer_id: str, as_of: date
     out.print(render.timeline_table(entries, title=f"Timeline, last {days} days"))
 
 
-def run_alerts(store: Store, settings: Settings, refresh: bool, as_of: datetime, customer_id: str | None,
-               limit: int) -> int:
+def run_alerts(
+    store: Store,
+    settings: Settings,
+    refresh: bool,
+    as_of: datetime,
+    customer_id: str | None,
+    limit: int,
+) -> int:
     new = 0
     if refresh:
-        results = evaluate(store, load_config(settings.risk_config), as_of, [customer_id] if customer_id else None)
+        results = evaluate(
+            store, load_config(settings.risk_config), as_of, [customer_id] if customer_id else None
+        )
         new = sum(len(r.alerts) for r in results)
-        render.stdout.print(f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
-                            markup=False)
+        render.stdout.print(
+            f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
+            markup=False,
+        )
     render.stdout.print(render.alerts_table(list_alerts(store, customer_id, limit)))
     return new

@@ -22,32 +22,79 @@ RiskReader = Annotated[ApiToken, Depends(allow("admin", "manager", "crm"))]
 
 
 def _risk(h: Health, name: str | None) -> CustomerRisk:
-    signals = [SignalOut(kind=s.kind, weight=s.weight, points=p, occurred_at=s.occurred_at,
-                         interaction_id=s.interaction_id, explanation=s.explanation)
-               for s, p in zip(h.signals, h.points, strict=True)]
-    return CustomerRisk(customer_id=h.customer_id, name=name, as_of=h.as_of, score=h.score, band=h.band,
-                        breakdown=h.breakdown, signals=signals)
+    signals = [
+        SignalOut(
+            kind=s.kind,
+            weight=s.weight,
+            points=p,
+            occurred_at=s.occurred_at,
+            interaction_id=s.interaction_id,
+            explanation=s.explanation,
+        )
+        for s, p in zip(h.signals, h.points, strict=True)
+    ]
+    return CustomerRisk(
+        customer_id=h.customer_id,
+        name=name,
+        as_of=h.as_of,
+        score=h.score,
+        band=h.band,
+        breakdown=h.breakdown,
+        signals=signals,
+    )
 
 
-@router.get("/customers", response_model=list[CustomerRisk], summary="Customers by health score, riskiest first")
-def customers(store: StoreDep, settings: SettingsDep, _: RiskReader, as_of: Moment | None = None,
-              band: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None) -> list[CustomerRisk]:
-    rated = customers_by_risk(store, queries.as_of(as_of, settings), load_config(settings.risk_config))
+@router.get(
+    "/customers",
+    response_model=list[CustomerRisk],
+    summary="Customers by health score, riskiest first",
+)
+def customers(
+    store: StoreDep,
+    settings: SettingsDep,
+    _: RiskReader,
+    as_of: Moment | None = None,
+    band: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None,
+) -> list[CustomerRisk]:
+    rated = customers_by_risk(
+        store, queries.as_of(as_of, settings), load_config(settings.risk_config)
+    )
     rows = [_risk(h, history.name) for history, h in rated]
     return [r for r in rows if band is None or r.band == band]
 
 
-@router.get("/customers/{customer_id}/timeline", response_model=TimelineOut,
-            summary="A customer's health breakdown, weekly replay and timeline")
-def customer_timeline(customer_id: str, store: StoreDep, settings: SettingsDep, _: RiskReader,
-                      as_of: Moment | None = None, days: Annotated[int, Query(ge=1, le=3650)] = 90) -> TimelineOut:
-    view = customer_view(store, load_config(settings.risk_config), customer_id, queries.as_of(as_of, settings), days)
-    moves = [ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown) for p in view.replay]
-    entries = [TimelineEntryOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, ref=e.ref) for e in view.timeline]
+@router.get(
+    "/customers/{customer_id}/timeline",
+    response_model=TimelineOut,
+    summary="A customer's health breakdown, weekly replay and timeline",
+)
+def customer_timeline(
+    customer_id: str,
+    store: StoreDep,
+    settings: SettingsDep,
+    _: RiskReader,
+    as_of: Moment | None = None,
+    days: Annotated[int, Query(ge=1, le=3650)] = 90,
+) -> TimelineOut:
+    view = customer_view(
+        store, load_config(settings.risk_config), customer_id, queries.as_of(as_of, settings), days
+    )
+    moves = [
+        ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown)
+        for p in view.replay
+    ]
+    entries = [
+        TimelineEntryOut(at=e.at, kind=e.kind, title=e.title, detail=e.detail, ref=e.ref)
+        for e in view.timeline
+    ]
     return TimelineOut(health=_risk(view.health, view.history.name), replay=moves, timeline=entries)
 
 
 @router.get("/alerts", response_model=list[Alert], summary="Stored alerts, newest first")
-def alerts(store: StoreDep, _: RiskReader, customer: str | None = None,
-           limit: Annotated[int, Query(ge=1, le=1000)] = 100) -> list[Alert]:
+def alerts(
+    store: StoreDep,
+    _: RiskReader,
+    customer: str | None = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
+) -> list[Alert]:
     return list_alerts(store, customer, limit)

@@ -23,7 +23,9 @@ from models.store import Store
 
 logger = logging.getLogger("callintel.api")
 router = APIRouter(prefix="/api", tags=["ingest"])
-Uploader = Annotated[ApiToken, Depends(allow(*writers_of()))]  # what a file may hold is checked once it is read
+Uploader = Annotated[
+    ApiToken, Depends(allow(*writers_of()))
+]  # what a file may hold is checked once it is read
 
 
 def _dispatch(store, settings, interaction_ids: list[str]) -> None:
@@ -32,11 +34,17 @@ def _dispatch(store, settings, interaction_ids: list[str]) -> None:
 
     try:
         dispatch(store, settings, interaction_ids)
-    except Exception as exc:  # the upload is stored and its job queued: 'callintel jobs run' dispatches it later
-        logger.warning("could not send %s to the broker (%s); the jobs wait in the queue", interaction_ids, exc)
+    except (
+        Exception
+    ) as exc:  # the upload is stored and its job queued: 'callintel jobs run' dispatches it later
+        logger.warning(
+            "could not send %s to the broker (%s); the jobs wait in the queue", interaction_ids, exc
+        )
 
 
-def _already_stored(store: Store, token: ApiToken, outcome: FileOutcome, stored_ids: list[str]) -> int:
+def _already_stored(
+    store: Store, token: ApiToken, outcome: FileOutcome, stored_ids: list[str]
+) -> int:
     """Duplicates the caller may know of: a rep hears only of their own interactions, never that another's exists."""
     if token.role != "rep" or not outcome.skipped:
         return outcome.skipped
@@ -47,22 +55,42 @@ def _already_stored(store: Store, token: ApiToken, outcome: FileOutcome, stored_
 def _for_the_caller(error: CallintelError, where: Path, filename: str | None) -> CallintelError:
     """The error naming the user's file, never where the server put it."""
     error.path = filename
-    error.message = error.message.replace(str(where.resolve()), where.name).replace(str(where), where.name)
+    error.message = error.message.replace(str(where.resolve()), where.name).replace(
+        str(where), where.name
+    )
     return error
 
 
-@router.post("/uploads", response_model=UploadResult, status_code=201,
-             responses={status: {"model": ErrorBody} for status in (500, 503, 507)},
-             summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis")
-def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annotated[UploadFile, File()],
-           customer_id: Annotated[str | None, Form()] = None, rep: Annotated[str | None, Form()] = None):
+@router.post(
+    "/uploads",
+    response_model=UploadResult,
+    status_code=201,
+    responses={status: {"model": ErrorBody} for status in (500, 503, 507)},
+    summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis",
+)
+def upload(
+    store: StoreDep,
+    settings: SettingsDep,
+    token: Uploader,
+    file: Annotated[UploadFile, File()],
+    customer_id: Annotated[str | None, Form()] = None,
+    rep: Annotated[str | None, Form()] = None,
+):
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in SUFFIXES:
-        raise UnsupportedSource(f"unsupported file type {suffix or '(none)'} (expected one of {', '.join(sorted(SUFFIXES))})",
-                                file.filename)
-    limit = ((settings.max_upload_mb, "CALLINTEL_MAX_UPLOAD_MB") if suffix in AUDIO_SUFFIXES else  # text is parsed
-             (settings.max_text_mb, "CALLINTEL_MAX_TEXT_MB"))  # in memory: it gets the smaller limit
-    defaults = IngestDefaults(customer_id=customer_id, rep=token.rep if token.role == "rep" else rep)
+        raise UnsupportedSource(
+            f"unsupported file type {suffix or '(none)'} (expected one of {', '.join(sorted(SUFFIXES))})",
+            file.filename,
+        )
+    limit = (
+        (settings.max_upload_mb, "CALLINTEL_MAX_UPLOAD_MB")
+        if suffix in AUDIO_SUFFIXES
+        # text is parsed
+        else (settings.max_text_mb, "CALLINTEL_MAX_TEXT_MB")
+    )  # in memory: it gets the smaller limit
+    defaults = IngestDefaults(
+        customer_id=customer_id, rep=token.rep if token.role == "rep" else rep
+    )
     ids: list[str] = []
 
     def allowed(parsed: ParsedSource) -> None:
@@ -76,12 +104,22 @@ def upload(store: StoreDep, settings: SettingsDep, token: Uploader, file: Annota
         received.keep = bool(outcome.created)  # already stored: the earlier copy is the one kept
     if outcome.created and settings.broker_url:
         _dispatch(store, settings, outcome.created)
-    result = UploadResult(file=file.filename or received.path.name, created=outcome.created,
-                          already_stored=_already_stored(store, token, outcome, ids), usage_events=outcome.usage_events)
-    return JSONResponse(result.model_dump(), status_code=201 if outcome.created or outcome.usage_events else 200)
+    result = UploadResult(
+        file=file.filename or received.path.name,
+        created=outcome.created,
+        already_stored=_already_stored(store, token, outcome, ids),
+        usage_events=outcome.usage_events,
+    )
+    return JSONResponse(
+        result.model_dump(), status_code=201 if outcome.created or outcome.usage_events else 200
+    )
 
 
-@router.post("/usage-events", status_code=201, summary="Push a batch of usage events (duplicates are skipped)")
+@router.post(
+    "/usage-events",
+    status_code=201,
+    summary="Push a batch of usage events (duplicates are skipped)",
+)
 def push_usage(batch: UsageBatch, store: StoreDep, _: UsageWriter) -> dict[str, int]:
     events = [UsageEvent(**event.model_dump()) for event in batch.events]
     stored = store.save_usage_events(events)

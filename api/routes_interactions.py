@@ -20,38 +20,89 @@ Offset = Annotated[int, Query(ge=0)]
 
 
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
-def list_interactions(store: StoreDep, token: Reader, customer: str | None = None, rep: str | None = None,
-                      kind: Annotated[str | None, Query(pattern="^(call|ticket)$")] = None,
-                      limit: Limit = 50, offset: Offset = 0) -> Page:
+def list_interactions(
+    store: StoreDep,
+    token: Reader,
+    customer: str | None = None,
+    rep: str | None = None,
+    kind: Annotated[str | None, Query(pattern="^(call|ticket)$")] = None,
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page:
     rep = rep_scope(token, rep)
-    rows = [i for i in reversed(store.list_interactions(customer, kind)) if rep is None or i.rep == rep]
-    return Page(total=len(rows), limit=limit, offset=offset, items=[public_interaction(i) for i in rows[offset:offset + limit]])
+    rows = [
+        i for i in reversed(store.list_interactions(customer, kind)) if rep is None or i.rep == rep
+    ]
+    return Page(
+        total=len(rows),
+        limit=limit,
+        offset=offset,
+        items=[public_interaction(i) for i in rows[offset : offset + limit]],
+    )
 
 
-@router.get("/interactions/{interaction_id}", response_model=InteractionDetail,
-            summary="One interaction with its transcript, tags, metrics and summary")
+@router.get(
+    "/interactions/{interaction_id}",
+    response_model=InteractionDetail,
+    summary="One interaction with its transcript, tags, metrics and summary",
+)
 def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> InteractionDetail:
     stored = readable_interaction(store, token, interaction_id)
-    return InteractionDetail(interaction=public_interaction(stored.interaction), transcript=stored.transcript,
-                             sentiments=stored.sentiments, tags=stored.tags, metrics=store.get_metrics(interaction_id),
-                             summary=store.get_summary(interaction_id))
+    return InteractionDetail(
+        interaction=public_interaction(stored.interaction),
+        transcript=stored.transcript,
+        sentiments=stored.sentiments,
+        tags=stored.tags,
+        metrics=store.get_metrics(interaction_id),
+        summary=store.get_summary(interaction_id),
+    )
 
 
-@router.get("/queue", response_model=Page, summary="The flagged-call queue, strongest evidence first")
-def flagged_queue(store: StoreDep, token: Reader,
-                  label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
-                  rep: str | None = None, customer: str | None = None, since: Moment | None = None,
-                  until: Moment | None = None, min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
-                  kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
-                  limit: Limit = 50, offset: Offset = 0) -> Page:
-    rows = flagged(store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind))
-    items = [FlaggedItem(interaction=public_interaction(f.interaction), label_counts=f.label_counts, top=f.top) for f in rows]
-    return Page(total=len(items), limit=limit, offset=offset, items=items[offset:offset + limit])
+@router.get(
+    "/queue", response_model=Page, summary="The flagged-call queue, strongest evidence first"
+)
+def flagged_queue(
+    store: StoreDep,
+    token: Reader,
+    label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
+    rep: str | None = None,
+    customer: str | None = None,
+    since: Moment | None = None,
+    until: Moment | None = None,
+    min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
+    kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
+    limit: Limit = 50,
+    offset: Offset = 0,
+) -> Page:
+    rows = flagged(
+        store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
+    )
+    items = [
+        FlaggedItem(
+            interaction=public_interaction(f.interaction), label_counts=f.label_counts, top=f.top
+        )
+        for f in rows
+    ]
+    return Page(total=len(items), limit=limit, offset=offset, items=items[offset : offset + limit])
 
 
-@router.get("/search", response_model=list[SearchHit], summary="Full-text search across transcripts")
-def search(store: StoreDep, token: Reader, q: Annotated[str, Query(min_length=2, max_length=200)],
-           limit: Limit = 50) -> list[SearchHit]:
+@router.get(
+    "/search", response_model=list[SearchHit], summary="Full-text search across transcripts"
+)
+def search(
+    store: StoreDep,
+    token: Reader,
+    q: Annotated[str, Query(min_length=2, max_length=200)],
+    limit: Limit = 50,
+) -> list[SearchHit]:
     hits = store.search_utterances(q, rep=rep_scope(token, None), limit=limit)
-    return [SearchHit(interaction_id=i, utterance_index=u.index, start_s=u.start_s, speaker_role=u.speaker.role,
-                      text=u.text) for i, u in hits]
+    return [
+        SearchHit(
+            interaction_id=i,
+            utterance_index=u.index,
+            start_s=u.start_s,
+            speaker_role=u.speaker.role,
+            text=u.text,
+        )
+        for i, u in hits
+    ]

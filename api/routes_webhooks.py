@@ -28,9 +28,13 @@ Admin = Annotated[ApiToken, Depends(allow("admin"))]
 
 
 class SubscriptionIn(BaseModel):
-    url: str = Field(pattern=r"^https?://\S+$", max_length=2000, description="where events are POSTed")
+    url: str = Field(
+        pattern=r"^https?://\S+$", max_length=2000, description="where events are POSTed"
+    )
     events: list[EventType] = Field(min_length=1)
-    secret: str | None = Field(None, min_length=16, max_length=128, description="signing secret (default: a new one)")
+    secret: str | None = Field(
+        None, min_length=16, max_length=128, description="signing secret (default: a new one)"
+    )
 
 
 class SubscriptionCreated(BaseModel):
@@ -45,25 +49,45 @@ def subscriptions(store: StoreDep, _: Admin) -> list[Subscription]:
     return list_subscriptions(store)
 
 
-@router.post("", response_model=SubscriptionCreated, status_code=201, summary="Subscribe a URL to events")
-def subscribe(body: SubscriptionIn, store: StoreDep, settings: SettingsDep, _: Admin) -> SubscriptionCreated:
-    subscription_id, secret = add_subscription(store, body.url, list(body.events), body.secret, settings)
-    return SubscriptionCreated(id=subscription_id, url=body.url, events=sorted(set(body.events)), secret=secret)
+@router.post(
+    "", response_model=SubscriptionCreated, status_code=201, summary="Subscribe a URL to events"
+)
+def subscribe(
+    body: SubscriptionIn, store: StoreDep, settings: SettingsDep, _: Admin
+) -> SubscriptionCreated:
+    subscription_id, secret = add_subscription(
+        store, body.url, list(body.events), body.secret, settings
+    )
+    return SubscriptionCreated(
+        id=subscription_id, url=body.url, events=sorted(set(body.events)), secret=secret
+    )
 
 
-@router.delete("/{subscription_id}", status_code=204, summary="Stop sending to a subscription (its log is kept)")
+@router.delete(
+    "/{subscription_id}",
+    status_code=204,
+    summary="Stop sending to a subscription (its log is kept)",
+)
 def unsubscribe(subscription_id: RowId, store: StoreDep, _: Admin) -> Response:
     remove_subscription(store, subscription_id)
     return Response(status_code=204)
 
 
 @router.get("/deliveries", response_model=list[Delivery], summary="The delivery log, newest first")
-def deliveries(store: StoreDep, _: Admin, status: Literal["pending", "delivered", "failed"] | None = None,
-               subscription_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
-               limit: Annotated[int, Query(ge=1, le=1000)] = 50) -> list[Delivery]:
+def deliveries(
+    store: StoreDep,
+    _: Admin,
+    status: Literal["pending", "delivered", "failed"] | None = None,
+    subscription_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
+    limit: Annotated[int, Query(ge=1, le=1000)] = 50,
+) -> list[Delivery]:
     return list_deliveries(store, status, subscription_id, limit)
 
 
-@router.post("/deliveries/{delivery_id}/retry", response_model=Delivery, summary="Try a failed delivery again")
+@router.post(
+    "/deliveries/{delivery_id}/retry",
+    response_model=Delivery,
+    summary="Try a failed delivery again",
+)
 def retry(delivery_id: RowId, store: StoreDep, _: Admin) -> Delivery:
     return retry_delivery(store, delivery_id)

@@ -85,7 +85,9 @@ class ReplayPoint(BaseModel):
     as_of: datetime
     score: float
     band: str
-    breakdown: dict[str, float] = Field(description="signal kind -> points taken off at that moment")
+    breakdown: dict[str, float] = Field(
+        description="signal kind -> points taken off at that moment"
+    )
 
 
 class TimelineOut(BaseModel):
@@ -115,7 +117,11 @@ class UsageBatch(BaseModel):
 
 class UploadResult(BaseModel):
     file: str = Field(description="the uploaded file's name, as sent")
-    created: list[str] = Field(description="ids of the interactions this upload stored (each queued for analysis)")
-    already_stored: int = Field(description="interactions in the file that were already stored and that the caller may "
-                                            "read (a rep never hears of another rep's)")
+    created: list[str] = Field(
+        description="ids of the interactions this upload stored (each queued for analysis)"
+    )
+    already_stored: int = Field(
+        description="interactions in the file that were already stored and that the caller may "
+        "read (a rep never hears of another rep's)"
+    )
     usage_events: int = Field(description="new usage events stored (duplicates skipped)")

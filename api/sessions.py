@@ -35,10 +35,23 @@ def start_session(store: Store, token: ApiToken, settings: Settings) -> str:
     secret = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
     with store.transaction() as session:
-        session.execute(delete(DashboardSessionRow).where(or_(
-            DashboardSessionRow.expires_at <= now, DashboardSessionRow.last_seen_at <= now - _idle(settings))))
-        session.add(DashboardSessionRow(session_hash=_hash(secret), token_id=token.id, created_at=now, last_seen_at=now,
-                                        expires_at=now + timedelta(hours=settings.session_hours)))
+        session.execute(
+            delete(DashboardSessionRow).where(
+                or_(
+                    DashboardSessionRow.expires_at <= now,
+                    DashboardSessionRow.last_seen_at <= now - _idle(settings),
+                )
+            )
+        )
+        session.add(
+            DashboardSessionRow(
+                session_hash=_hash(secret),
+                token_id=token.id,
+                created_at=now,
+                last_seen_at=now,
+                expires_at=now + timedelta(hours=settings.session_hours),
+            )
+        )
     return secret
 
 
@@ -49,20 +62,33 @@ def session_token(store: Store, secret: str, settings: Settings) -> ApiToken | N
         found = session.execute(
             select(DashboardSessionRow.id, DashboardSessionRow.last_seen_at, ApiTokenRow)
             .join(ApiTokenRow, ApiTokenRow.id == DashboardSessionRow.token_id)
-            .where(DashboardSessionRow.session_hash == _hash(secret), DashboardSessionRow.expires_at > now,
-                   DashboardSessionRow.last_seen_at > now - _idle(settings), ApiTokenRow.revoked_at.is_(None))
+            .where(
+                DashboardSessionRow.session_hash == _hash(secret),
+                DashboardSessionRow.expires_at > now,
+                DashboardSessionRow.last_seen_at > now - _idle(settings),
+                ApiTokenRow.revoked_at.is_(None),
+            )
         ).first()
         if found is None:
             return None
         session_id, last_seen, row = found
         token = token_record(row)
-    if now - last_seen > min(LAST_USED_RESOLUTION, _idle(settings) / 10):  # at most one write a minute or so
-        record_quietly(store, update(DashboardSessionRow).where(DashboardSessionRow.id == session_id)
-                       .values(last_seen_at=now), f"session {session_id}: last request")
+    if now - last_seen > min(
+        LAST_USED_RESOLUTION, _idle(settings) / 10
+    ):  # at most one write a minute or so
+        record_quietly(
+            store,
+            update(DashboardSessionRow)
+            .where(DashboardSessionRow.id == session_id)
+            .values(last_seen_at=now),
+            f"session {session_id}: last request",
+        )
     return token
 
 
 def end_session(store: Store, secret: str) -> None:
     """Sign out: the session is deleted (its cookie opens nothing from now on)."""
     with store.transaction() as session:
-        session.execute(delete(DashboardSessionRow).where(DashboardSessionRow.session_hash == _hash(secret)))
+        session.execute(
+            delete(DashboardSessionRow).where(DashboardSessionRow.session_hash == _hash(secret))
+        )

@@ -29,11 +29,14 @@ Line = tuple[int, bytes | None]  # (line number, raw line); None: a line too lon
 
 
 def _too_long(number: int, max_chars: int) -> MalformedSource:
-    return MalformedSource(f"line {number}: longer than {max_chars} characters (CALLINTEL_MAX_LINE_CHARS)", STDIN)
+    return MalformedSource(
+        f"line {number}: longer than {max_chars} characters (CALLINTEL_MAX_LINE_CHARS)", STDIN
+    )
 
 
-def line_batches(stream: BinaryIO, size: int, pause_s: float = 0.05,
-                 max_chars: int = DEFAULT_MAX_CHARS) -> Iterator[list[Line]]:
+def line_batches(
+    stream: BinaryIO, size: int, pause_s: float = 0.05, max_chars: int = DEFAULT_MAX_CHARS
+) -> Iterator[list[Line]]:
     """(line number, raw line) batches: full ones, or what has arrived when the input pauses. A line that cannot
     fit ``max_chars`` comes as (number, None), last: nothing after it is read."""
     try:
@@ -93,14 +96,18 @@ def _simple_batches(stream: BinaryIO, size: int, max_chars: int) -> Iterator[lis
         yield batch
 
 
-def parse_line(number: int, raw: bytes | None, max_chars: int = DEFAULT_MAX_CHARS) -> tuple[TagInput, bool]:
+def parse_line(
+    number: int, raw: bytes | None, max_chars: int = DEFAULT_MAX_CHARS
+) -> tuple[TagInput, bool]:
     """A plain-text line or a JSON object with ``text`` (and optional ``speaker``); True when a speaker was given."""
     if raw is None:
         raise _too_long(number, max_chars)
     try:
         text = raw.decode("utf-8").rstrip("\r")
     except UnicodeDecodeError as exc:
-        raise MalformedSource(f"line {number}: not UTF-8 (bad byte at offset {exc.start})", STDIN) from None
+        raise MalformedSource(
+            f"line {number}: not UTF-8 (bad byte at offset {exc.start})", STDIN
+        ) from None
     if len(text) > max_chars:
         raise _too_long(number, max_chars)
     if not text.lstrip().startswith("{"):
@@ -108,12 +115,16 @@ def parse_line(number: int, raw: bytes | None, max_chars: int = DEFAULT_MAX_CHAR
     try:
         value = json.loads(text)
     except json.JSONDecodeError as exc:
-        raise MalformedSource(f"line {number}: malformed JSON: {exc.msg} (column {exc.colno})", STDIN) from None
+        raise MalformedSource(
+            f"line {number}: malformed JSON: {exc.msg} (column {exc.colno})", STDIN
+        ) from None
     if not isinstance(value.get("text"), str):
         raise MalformedSource(f"line {number}: a JSON line needs a string 'text' field", STDIN)
     speaker = value.get("speaker")
     if speaker is not None and not isinstance(speaker, str | dict):
-        raise MalformedSource(f"line {number}: 'speaker' must be a string such as \"customer\"", STDIN)
+        raise MalformedSource(
+            f"line {number}: 'speaker' must be a string such as \"customer\"", STDIN
+        )
     try:
         role = speaker_from(speaker, 0).role if speaker is not None else "unknown"
     except ValueError as exc:
@@ -127,8 +138,14 @@ def render(result: TaggedUtterance, with_speaker: bool) -> str:
         out["speaker"] = result.role
     out["sentiment"] = {"label": result.sentiment.label, "score": result.sentiment.score}
     out["tags"] = [
-        {"label": t.label, **({"entity": t.entity} if t.entity else {}), "score": t.score, "start": t.start,
-         "end": t.end, "evidence": t.evidence}
+        {
+            "label": t.label,
+            **({"entity": t.entity} if t.entity else {}),
+            "score": t.score,
+            "start": t.start,
+            "end": t.end,
+            "evidence": t.evidence,
+        }
         for t in result.tags
     ]
     return json.dumps(out, ensure_ascii=False)
@@ -150,8 +167,13 @@ def _tag_batch(tagger: Tagger, batch: list[Line], out: TextIO, max_chars: int) -
         raise failure
 
 
-def run_tag(tagger: Tagger, stdin: BinaryIO, stdout: TextIO, batch_size: int,
-            max_chars: int = DEFAULT_MAX_CHARS) -> int:
+def run_tag(
+    tagger: Tagger,
+    stdin: BinaryIO,
+    stdout: TextIO,
+    batch_size: int,
+    max_chars: int = DEFAULT_MAX_CHARS,
+) -> int:
     """Tag every line of ``stdin``; returns how many lines were tagged. MalformedSource at the first bad line
     (or one longer than ``max_chars``), after the lines before it are written."""
     count = 0

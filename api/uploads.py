@@ -29,7 +29,15 @@ from models.private_files import make_private_dir
 from models.store import Store
 from models.tables import InteractionRow
 
-__all__ = ["InsufficientStorage", "Received", "TooLarge", "UploadFolderError", "receive", "safe_name", "sweep_orphans"]
+__all__ = [
+    "InsufficientStorage",
+    "Received",
+    "TooLarge",
+    "UploadFolderError",
+    "receive",
+    "safe_name",
+    "sweep_orphans",
+]
 
 logger = logging.getLogger("callintel.api")
 CHUNK = 1024 * 1024
@@ -63,9 +71,13 @@ def safe_name(name: str | None) -> str:
 def storage_error(exc: OSError, filename: str | None) -> CallintelError:
     """An OSError writing an upload as our error: never the server's paths, never a traceback."""
     if exc.errno in FULL:
-        return InsufficientStorage("insufficient storage: the upload folder is full (CALLINTEL_UPLOAD_DIR)", filename)
+        return InsufficientStorage(
+            "insufficient storage: the upload folder is full (CALLINTEL_UPLOAD_DIR)", filename
+        )
     reason = exc.strerror or type(exc).__name__
-    return UploadFolderError(f"the server cannot store uploads: {reason} (CALLINTEL_UPLOAD_DIR)", filename)
+    return UploadFolderError(
+        f"the server cannot store uploads: {reason} (CALLINTEL_UPLOAD_DIR)", filename
+    )
 
 
 @dataclass
@@ -76,7 +88,9 @@ class Received:
     keep: bool = field(default=False)
 
 
-def _copy(source: BinaryIO, out: BinaryIO, limit_mb: int, setting: str, filename: str | None) -> None:
+def _copy(
+    source: BinaryIO, out: BinaryIO, limit_mb: int, setting: str, filename: str | None
+) -> None:
     written = 0
     while chunk := source.read(CHUNK):
         written += len(chunk)
@@ -95,7 +109,9 @@ def _open_part(part: Path) -> BinaryIO:
 
 
 @contextmanager
-def receive(source: BinaryIO, filename: str | None, root: Path, limit_mb: int, setting: str) -> Iterator[Received]:
+def receive(
+    source: BinaryIO, filename: str | None, root: Path, limit_mb: int, setting: str
+) -> Iterator[Received]:
     """Stream ``source`` into the upload folder and yield where it lies; removed afterwards unless kept."""
     key = uuid.uuid4().hex
     part, folder = root / f"{PART_PREFIX}{key}", root / key
@@ -107,7 +123,9 @@ def receive(source: BinaryIO, filename: str | None, root: Path, limit_mb: int, s
             out = _open_part(part)
             _copy(source, out, limit_mb, setting, filename)
             folder.mkdir(mode=0o700)
-            part.rename(received.path)  # the lock goes with the file: still held while it is read and stored
+            part.rename(
+                received.path
+            )  # the lock goes with the file: still held while it is read and stored
         except OSError as exc:
             raise storage_error(exc, filename) from None
         yield received
@@ -159,7 +177,12 @@ def _orphans(root: Path, store: Store) -> Iterator[Path]:
     for entry in sorted(root.iterdir()):
         if entry.name.startswith(PART_PREFIX) and entry.is_file() and not entry.is_symlink():
             yield entry
-        elif FOLDER_NAME.match(entry.name) and entry.is_dir() and not entry.is_symlink() and entry.name not in referenced:
+        elif (
+            FOLDER_NAME.match(entry.name)
+            and entry.is_dir()
+            and not entry.is_symlink()
+            and entry.name not in referenced
+        ):
             yield entry
 
 
@@ -177,5 +200,7 @@ def sweep_orphans(root: Path, store: Store) -> list[Path]:
     except (OSError, StoreError) as exc:
         logger.warning("upload folder %s: orphans not swept (%s)", root, exc)
     if removed:
-        logger.info("upload folder %s: removed %d files left by interrupted uploads", root, len(removed))
+        logger.info(
+            "upload folder %s: removed %d files left by interrupted uploads", root, len(removed)
+        )
     return removed

@@ -47,10 +47,14 @@ def free_port() -> int:
 
 
 def run(args: list[str], env: dict[str, str]) -> str:
-    return subprocess.run([str(CALLINTEL), *args], env=env, check=True, capture_output=True, text=True).stdout
+    return subprocess.run(
+        [str(CALLINTEL), *args], env=env, check=True, capture_output=True, text=True
+    ).stdout
 
 
-def measure(client: httpx.Client, path: str, requests: int, concurrency: int) -> tuple[float, float, float]:
+def measure(
+    client: httpx.Client, path: str, requests: int, concurrency: int
+) -> tuple[float, float, float]:
     for _ in range(10):
         client.get(path).raise_for_status()
 
@@ -74,31 +78,53 @@ def main() -> None:
     parser.add_argument("--database-url")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp:
-        env = {**os.environ, "HF_HUB_OFFLINE": "1", "CALLINTEL_RISK_AS_OF": "2026-10-30T23:59:59Z",
-               "CALLINTEL_RATE_LIMIT": "0"}  # measure the server, not the limiter
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "CALLINTEL_RISK_AS_OF": "2026-10-30T23:59:59Z",
+            "CALLINTEL_RATE_LIMIT": "0",
+        }  # measure the server, not the limiter
         url = args.database_url
         if url is None:
             run(["demo", "--keep", f"{tmp}/demo.db"], env)
             url = f"sqlite:///{tmp}/demo.db"
-        token = run(["token", "create", "--role", "manager", "--database-url", url], env).splitlines()[-1]
+        token = run(
+            ["token", "create", "--role", "manager", "--database-url", url], env
+        ).splitlines()[-1]
         port = free_port()
-        server = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), "--database-url", url, "--workers", "0"],
-                                  env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        server = subprocess.Popen(
+            [str(CALLINTEL), "serve", "--port", str(port), "--database-url", url, "--workers", "0"],
+            env=env,
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
+        )
         try:
             base = f"http://127.0.0.1:{port}"
-            with httpx.Client(base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=30,
-                              limits=httpx.Limits(max_connections=args.concurrency)) as client:
+            with httpx.Client(
+                base_url=base,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=30,
+                limits=httpx.Limits(max_connections=args.concurrency),
+            ) as client:
                 for _ in range(100):
                     try:
                         client.get("/api/health")
                         break
                     except httpx.TransportError:
                         time.sleep(0.2)
-                signed = client.post("/dashboard/login", data={"token": token}, headers={"Origin": base})
-                client.cookies.set(COOKIE, signed.cookies[COOKIE])  # the dashboard's session, from its sign-in form
-                interaction = client.get("/api/queue?limit=1").json()["items"][0]["interaction"]["id"]
-                print(f"{args.requests} requests per endpoint, {args.concurrency} client threads, 1 uvicorn worker, "
-                      f"SQLite, loopback; cpu cores: {os.cpu_count()}")
+                signed = client.post(
+                    "/dashboard/login", data={"token": token}, headers={"Origin": base}
+                )
+                client.cookies.set(
+                    COOKIE, signed.cookies[COOKIE]
+                )  # the dashboard's session, from its sign-in form
+                interaction = client.get("/api/queue?limit=1").json()["items"][0]["interaction"][
+                    "id"
+                ]
+                print(
+                    f"{args.requests} requests per endpoint, {args.concurrency} client threads, 1 uvicorn worker, "
+                    f"SQLite, loopback; cpu cores: {os.cpu_count()}"
+                )
                 print(f"{'endpoint':<40}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
                 for path in ENDPOINTS:
                     path = path.format(interaction=interaction)

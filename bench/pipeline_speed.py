@@ -38,20 +38,32 @@ from samples import SAMPLES_DIR  # noqa: E402
 
 def populate(url: str, kind: str, copies: int) -> int:
     """Store the sample calls of ``kind`` (transcripts or audio) ``copies`` times, each copy distinct content."""
-    items = [item for path in discover([SAMPLES_DIR / "calls"]) for item in read_source(path).items
-             if (item.transcript is None) == (kind == "audio")]
+    items = [
+        item
+        for path in discover([SAMPLES_DIR / "calls"])
+        for item in read_source(path).items
+        if (item.transcript is None) == (kind == "audio")
+    ]
     with Store(url) as store:
         for copy in range(copies):
             for item in items:
-                clone = Interaction.from_content(f"{item.interaction.sha256}:{copy}".encode(),
-                                                 **item.interaction.model_dump(exclude={"id", "sha256"}))
-                transcript = item.transcript.model_copy(update={"interaction_id": clone.id}) if item.transcript else None
+                clone = Interaction.from_content(
+                    f"{item.interaction.sha256}:{copy}".encode(),
+                    **item.interaction.model_dump(exclude={"id", "sha256"}),
+                )
+                transcript = (
+                    item.transcript.model_copy(update={"interaction_id": clone.id})
+                    if item.transcript
+                    else None
+                )
                 store.save_interaction(clone, transcript, customer_name=item.customer_name)
     return len(items) * copies
 
 
 def _worker(url: str, settings: Settings, audio: bool, ready, go) -> None:
-    engines = Engines(settings, whisper_overrides={"temperature": 0.0})  # no fallback resampling: repeatable
+    engines = Engines(
+        settings, whisper_overrides={"temperature": 0.0}
+    )  # no fallback resampling: repeatable
     engines.tagger().encode(["warm up"])
     if audio:
         engines.whisper("left", None)
@@ -66,7 +78,10 @@ def timed_pool(url: str, settings: Settings, workers: int, audio: bool) -> tuple
     ready, go = context.Queue(), context.Event()
     settings = per_worker(settings, workers)
     started = time.perf_counter()
-    children = [context.Process(target=_worker, args=(url, settings, audio, ready, go)) for _ in range(workers)]
+    children = [
+        context.Process(target=_worker, args=(url, settings, audio, ready, go))
+        for _ in range(workers)
+    ]
     for child in children:
         child.start()
     for _ in children:
@@ -95,8 +110,15 @@ def measure(kind: str, copies: int, workers: int, runs: int, settings: Settings,
             raise SystemExit(f"not every job finished: {dict(counts)}")
         best = min(best, seconds)
     threads = per_worker(settings, workers).threads or os.cpu_count()
-    return {"kind": kind, "workers": workers, "threads": threads, "calls": calls, "seconds": round(best, 2),
-            "calls_per_min": round(calls / best * 60, 1), "load_s": round(load, 1)}
+    return {
+        "kind": kind,
+        "workers": workers,
+        "threads": threads,
+        "calls": calls,
+        "seconds": round(best, 2),
+        "calls_per_min": round(calls / best * 60, 1),
+        "load_s": round(load, 1),
+    }
 
 
 def main() -> None:
@@ -105,15 +127,21 @@ def main() -> None:
     parser.add_argument("--audio-copies", type=int, default=4)
     parser.add_argument("--runs", type=int, default=2)
     parser.add_argument("--workers", type=int, nargs="+", default=[1, 2])
-    parser.add_argument("--kinds", nargs="+", choices=("transcripts", "audio"), default=["transcripts", "audio"])
+    parser.add_argument(
+        "--kinds", nargs="+", choices=("transcripts", "audio"), default=["transcripts", "audio"]
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_dir:
         tmp = Path(tmp_dir)
         model = os.environ.get("CALLINTEL_WHISPER_MODEL")
         print(f"audio: Whisper {model or 'tiny.en (bundled)'}")
         settings = Settings(whisper_model=model, database_url=f"sqlite:///{tmp / 'unused.db'}")
-        print(f"cpu cores: {os.cpu_count()}; best of {args.runs}; models loaded before the clock starts")
-        print(f"{'input':<12}{'workers':>8}{'threads':>8}{'calls':>7}{'seconds':>9}{'calls/min':>11}{'vs 1':>7}{'load s':>8}")
+        print(
+            f"cpu cores: {os.cpu_count()}; best of {args.runs}; models loaded before the clock starts"
+        )
+        print(
+            f"{'input':<12}{'workers':>8}{'threads':>8}{'calls':>7}{'seconds':>9}{'calls/min':>11}{'vs 1':>7}{'load s':>8}"
+        )
         for kind, copies in (("transcripts", args.copies), ("audio", args.audio_copies)):
             if kind not in args.kinds:
                 continue
@@ -121,8 +149,11 @@ def main() -> None:
             for workers in args.workers:
                 row = measure(kind, copies, workers, args.runs, settings, tmp)
                 base = base or row["calls_per_min"]
-                print(f"{kind:<12}{workers:>8}{row['threads']:>8}{row['calls']:>7}{row['seconds']:>9}"
-                      f"{row['calls_per_min']:>11}{row['calls_per_min'] / base:>7.2f}{row['load_s']:>8}", flush=True)
+                print(
+                    f"{kind:<12}{workers:>8}{row['threads']:>8}{row['calls']:>7}{row['seconds']:>9}"
+                    f"{row['calls_per_min']:>11}{row['calls_per_min'] / base:>7.2f}{row['load_s']:>8}",
+                    flush=True,
+                )
 
 
 if __name__ == "__main__":

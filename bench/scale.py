@@ -45,8 +45,20 @@ def start_redis(tmp: Path) -> tuple[subprocess.Popen, str]:
     if shutil.which("redis-server") is None:
         raise SystemExit("redis-server is not installed (apt-get install redis-server)")
     port = free_port()
-    server = subprocess.Popen(["redis-server", "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--dir", str(tmp)],
-                              stdout=subprocess.DEVNULL)
+    server = subprocess.Popen(
+        [
+            "redis-server",
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--dir",
+            str(tmp),
+        ],
+        stdout=subprocess.DEVNULL,
+    )
     time.sleep(0.5)
     return server, f"redis://127.0.0.1:{port}/0"
 
@@ -63,14 +75,29 @@ def fresh_store(server_url: str | None, tmp: Path) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
-def timed_batch(workers: int, copies: int, broker: str, server_url: str | None, tmp: Path) -> tuple[int, float]:
+def timed_batch(
+    workers: int, copies: int, broker: str, server_url: str | None, tmp: Path
+) -> tuple[int, float]:
     url = fresh_store(server_url, tmp)
     calls = populate(url, "transcripts", copies)
     threads = max(1, (os.cpu_count() or 1) // workers)
-    env = {**os.environ, "CALLINTEL_DATABASE_URL": url, "CALLINTEL_BROKER_URL": broker, "CALLINTEL_THREADS": str(threads)}
+    env = {
+        **os.environ,
+        "CALLINTEL_DATABASE_URL": url,
+        "CALLINTEL_BROKER_URL": broker,
+        "CALLINTEL_THREADS": str(threads),
+    }
     logs = [tmp / f"w{workers}-{n}-{uuid.uuid4().hex[:6]}.log" for n in range(workers)]
-    procs = [subprocess.Popen([str(CALLINTEL), "worker", "--concurrency", "1"], env=env, stdout=log.open("w"),
-                              stderr=subprocess.STDOUT, start_new_session=True) for log in logs]
+    procs = [
+        subprocess.Popen(
+            [str(CALLINTEL), "worker", "--concurrency", "1"],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for log in logs
+    ]
     try:
         deadline = time.monotonic() + 300
         while not all(" ready." in log.read_text() for log in logs):
@@ -111,16 +138,28 @@ def main() -> None:
         redis, broker = start_redis(tmp)
         try:
             store = "PostgreSQL" if args.database_url else "SQLite"
-            print(f"cpu cores: {os.cpu_count()}; store: {store}; broker: redis; best of {args.runs}; models loaded first")
-            print(f"{'workers':>8}{'threads':>8}{'calls':>7}{'seconds':>9}{'calls/min':>11}{'vs 1':>7}")
+            print(
+                f"cpu cores: {os.cpu_count()}; store: {store}; broker: redis; best of {args.runs}; models loaded first"
+            )
+            print(
+                f"{'workers':>8}{'threads':>8}{'calls':>7}{'seconds':>9}{'calls/min':>11}{'vs 1':>7}"
+            )
             base = None
             for workers in (1, 2):
-                best = min((timed_batch(workers, args.copies, broker, args.database_url, tmp) for _ in range(args.runs)),
-                           key=lambda r: r[1])
+                best = min(
+                    (
+                        timed_batch(workers, args.copies, broker, args.database_url, tmp)
+                        for _ in range(args.runs)
+                    ),
+                    key=lambda r: r[1],
+                )
                 rate = best[0] / best[1] * 60
                 base = base or rate
                 threads = max(1, (os.cpu_count() or 1) // workers)
-                print(f"{workers:>8}{threads:>8}{best[0]:>7}{best[1]:>9.2f}{rate:>11.1f}{rate / base:>7.2f}", flush=True)
+                print(
+                    f"{workers:>8}{threads:>8}{best[0]:>7}{best[1]:>9.2f}{rate:>11.1f}{rate / base:>7.2f}",
+                    flush=True,
+                )
         finally:
             redis.terminate()
 

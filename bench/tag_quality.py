@@ -49,28 +49,46 @@ def score(examples: list[Example], results: list[TaggedUtterance], split: str) -
     predicted = [{t.label for t in r.tags} for r in results]
     for label in TAG_LABELS:
         tp = sum(label in p and label in e.labels for e, p in zip(examples, predicted, strict=True))
-        fp = sum(label in p and label not in e.labels for e, p in zip(examples, predicted, strict=True))
-        fn = sum(label not in p and label in e.labels for e, p in zip(examples, predicted, strict=True))
+        fp = sum(
+            label in p and label not in e.labels for e, p in zip(examples, predicted, strict=True)
+        )
+        fn = sum(
+            label not in p and label in e.labels for e, p in zip(examples, predicted, strict=True)
+        )
         precision = tp / (tp + fp) if tp + fp else 1.0
         recall = tp / (tp + fn) if tp + fn else 1.0
         f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
-        per_label.append(LabelScore(label, tp + fn, round(precision, 3), round(recall, 3), round(f1, 3)))
+        per_label.append(
+            LabelScore(label, tp + fn, round(precision, 3), round(recall, 3), round(f1, 3))
+        )
     for example, labels in zip(examples, predicted, strict=True):
         if labels != set(example.labels):
-            errors.append(f"gold={sorted(example.labels)} predicted={sorted(labels)} [{example.speaker}] {example.text}")
-    sentiment = sum(r.sentiment.label == e.sentiment for e, r in zip(examples, results, strict=True)) / len(examples)
+            errors.append(
+                f"gold={sorted(example.labels)} predicted={sorted(labels)} [{example.speaker}] {example.text}"
+            )
+    sentiment = sum(
+        r.sentiment.label == e.sentiment for e, r in zip(examples, results, strict=True)
+    ) / len(examples)
     macro = sum(s.f1 for s in per_label) / len(per_label)
     return Quality(split, len(examples), per_label, round(macro, 3), round(sentiment, 3), errors)
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--split", default="test", choices=("train", "dev", "test"))
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     parser.add_argument("--errors", action="store_true", help="list the misclassified utterances")
-    parser.add_argument("--source", help="only the utterances from this source file (e.g. holdout2.tsv)")
+    parser.add_argument(
+        "--source", help="only the utterances from this source file (e.g. holdout2.tsv)"
+    )
     args = parser.parse_args()
-    examples = [e for e in load_split(args.split) if args.source is None or e.source.split(":")[0] == args.source]
+    examples = [
+        e
+        for e in load_split(args.split)
+        if args.source is None or e.source.split(":")[0] == args.source
+    ]
     if not examples:
         parser.error(f"no utterances from {args.source} in the {args.split} split")
     tagger = Tagger()

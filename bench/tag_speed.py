@@ -44,11 +44,15 @@ def best_of(runs: int, work) -> float:
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--lines", type=int, default=10_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: library default)")
-    parser.add_argument("--batch-size", type=int, default=512, help="tagger window (CALLINTEL_TAG_BATCH_SIZE)")
+    parser.add_argument(
+        "--batch-size", type=int, default=512, help="tagger window (CALLINTEL_TAG_BATCH_SIZE)"
+    )
     parser.add_argument("--cli", action="store_true", help="also time `callintel tag` end to end")
     args = parser.parse_args()
     lines = make_lines(args.lines)
@@ -58,9 +62,11 @@ def main() -> None:
 
     encode_s = best_of(args.runs, lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))
     tag_s = best_of(args.runs, lambda: list(tagger.tag(TagInput(text) for text in lines)))
-    print(f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} tagger_window={args.batch_size} "
-          f"torch_threads={torch.get_num_threads()} "
-          f"encoder={encoder.name} device=cpu dtype=float32")
+    print(
+        f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} tagger_window={args.batch_size} "
+        f"torch_threads={torch.get_num_threads()} "
+        f"encoder={encoder.name} device=cpu dtype=float32"
+    )
     print(f"bare encoder      {len(lines) / encode_s:8.1f} utterances/s  ({encode_s:.2f} s)")
     print(f"callintel tagger  {len(lines) / tag_s:8.1f} utterances/s  ({tag_s:.2f} s)")
     print(f"ratio tagger/encoder {encode_s / tag_s:.3f}")
@@ -68,10 +74,17 @@ def main() -> None:
         payload = "\n".join(lines) + "\n"
         cli = Path(sys.executable).with_name("callintel")
         start = time.perf_counter()
-        subprocess.run([str(cli), "tag", "--batch-size", str(args.batch_size)], input=payload, text=True,
-                       stdout=subprocess.DEVNULL, check=True)
+        subprocess.run(
+            [str(cli), "tag", "--batch-size", str(args.batch_size)],
+            input=payload,
+            text=True,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
         wall = time.perf_counter() - start
-        print(f"`callintel tag`   {len(lines) / wall:8.1f} utterances/s  ({wall:.2f} s wall, start-up included, one run)")
+        print(
+            f"`callintel tag`   {len(lines) / wall:8.1f} utterances/s  ({wall:.2f} s wall, start-up included, one run)"
+        )
 
 
 if __name__ == "__main__":

@@ -58,7 +58,10 @@ def build_call(path: Path, minutes: float, seed: int = 0) -> dict[str, str]:
         while written < total:
             speech = rep[turn % len(rep)] if turn % 2 == 0 else customer[turn % len(customer)]
             said["rep" if turn % 2 == 0 else "customer"].append(
-                reference(AUSTEN[turn % len(rep)]) if turn % 2 == 0 else JFK_PIECE_TEXTS[turn % len(customer)])
+                reference(AUSTEN[turn % len(rep)])
+                if turn % 2 == 0
+                else JFK_PIECE_TEXTS[turn % len(customer)]
+            )
             pause = 6.0 if turn % 20 == 19 else float(rng.uniform(0.3, 1.5))
             voice = np.concatenate([speech, np.zeros(int(pause * SAMPLE_RATE), dtype=np.float32)])
             voice = voice[: total - written]
@@ -79,26 +82,46 @@ def cut(source: Path, target: Path, seconds: float) -> Path:
 
 
 def run_ingest(call: Path, tmp: Path, threads: int, said: dict[str, str]) -> None:
-    env = {**os.environ, "CALLINTEL_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}", "CALLINTEL_THREADS": str(threads),
-           "CALLINTEL_RISK_AS_OF": "2026-11-01T00:00:00+00:00"}
+    env = {
+        **os.environ,
+        "CALLINTEL_DATABASE_URL": f"sqlite:///{tmp / 'bench.db'}",
+        "CALLINTEL_THREADS": str(threads),
+        "CALLINTEL_RISK_AS_OF": "2026-11-01T00:00:00+00:00",
+    }
     callintel = Path(sys.executable).with_name("callintel")
     start = time.perf_counter()
-    done = subprocess.run([str(callintel), "ingest", str(call), "--customer", "bench", "--workers", "1"], env=env,
-                          capture_output=True, text=True)
+    done = subprocess.run(
+        [str(callintel), "ingest", str(call), "--customer", "bench", "--workers", "1"],
+        env=env,
+        capture_output=True,
+        text=True,
+    )
     wall = time.perf_counter() - start
     if done.returncode != 0:
-        raise SystemExit(f"callintel ingest failed ({done.returncode}): {done.stderr.strip()[-500:]}")
+        raise SystemExit(
+            f"callintel ingest failed ({done.returncode}): {done.stderr.strip()[-500:]}"
+        )
     peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
     audio_s = _seconds(call)
-    print(f"callintel ingest, {audio_s / 60:.0f}-minute stereo call, bundled default model, all five stages, 1 worker:")
+    print(
+        f"callintel ingest, {audio_s / 60:.0f}-minute stereo call, bundled default model, all five stages, 1 worker:"
+    )
     print(f"  wall {wall:.1f} s  RTF {wall / audio_s:.4f}  peak RSS {peak_mb:.0f} MB")
     from models.store import Store
 
     with Store(env["CALLINTEL_DATABASE_URL"]) as store:
         (stored,) = [store.get_interaction(i.id) for i in store.list_interactions(kind="call")]
-    heard = {role: [u.text for u in stored.transcript.utterances if u.speaker.role == role] for role in said}
-    print("  WER of the whole call against its script: " + ", ".join(
-        f"{role} {wer([said[role]], [' '.join(heard[role])]):.3f} ({len(heard[role])} utterances)" for role in said))
+    heard = {
+        role: [u.text for u in stored.transcript.utterances if u.speaker.role == role]
+        for role in said
+    }
+    print(
+        "  WER of the whole call against its script: "
+        + ", ".join(
+            f"{role} {wer([said[role]], [' '.join(heard[role])]):.3f} ({len(heard[role])} utterances)"
+            for role in said
+        )
+    )
 
 
 def _seconds(path: Path) -> float:
@@ -117,7 +140,10 @@ def _best(engine, call: Path, runs: int) -> float:
 
 def _wer(engine) -> float:
     names = [*AUSTEN, JFK]
-    texts = [" ".join(u.text for u in engine.transcribe(SPEECH_DIR / f"{n}.wav", n).utterances) for n in names]
+    texts = [
+        " ".join(u.text for u in engine.transcribe(SPEECH_DIR / f"{n}.wav", n).utterances)
+        for n in names
+    ]
     return wer([reference(n) for n in names], texts)
 
 
@@ -125,21 +151,32 @@ def compare_models(call: Path, threads: int, runs: int, cache: Path) -> None:
     from transcribe.engine import TranscribeOptions, WhisperEngine
 
     audio_s = _seconds(call)
-    print(f"per model, first {audio_s / 60:.0f} minutes of the call, int8, beam 5, batch 4, {threads} threads, "
-          f"best of {runs}:")
+    print(
+        f"per model, first {audio_s / 60:.0f} minutes of the call, int8, beam 5, batch 4, {threads} threads, "
+        f"best of {runs}:"
+    )
     for model in ("tiny.en", "base"):
         try:
-            sequential = WhisperEngine(TranscribeOptions(model=model, threads=threads, batched=False, cache_dir=cache))
+            sequential = WhisperEngine(
+                TranscribeOptions(model=model, threads=threads, batched=False, cache_dir=cache)
+            )
         except Exception as exc:  # base needs the extra
             print(f"  {model}: not available ({exc})")
             continue
         batched = sequential.with_options(replace(sequential.options, batched=True))
-        seconds = {"sequential": _best(sequential, call, runs), "batched": _best(batched, call, runs)}
+        seconds = {
+            "sequential": _best(sequential, call, runs),
+            "batched": _best(batched, call, runs),
+        }
         errors = {"sequential": _wer(sequential), "batched": _wer(batched)}
         for mode in ("sequential", "batched"):
-            print(f"  {model:8s} {mode:10s} {seconds[mode]:7.1f} s  RTF {seconds[mode] / audio_s:.4f}  "
-                  f"WER {errors[mode]:.3f} (6 real clips)")
-        print(f"  {model:8s} batched / sequential time: {seconds['batched'] / seconds['sequential']:.2f}")
+            print(
+                f"  {model:8s} {mode:10s} {seconds[mode]:7.1f} s  RTF {seconds[mode] / audio_s:.4f}  "
+                f"WER {errors[mode]:.3f} (6 real clips)"
+            )
+        print(
+            f"  {model:8s} batched / sequential time: {seconds['batched'] / seconds['sequential']:.2f}"
+        )
 
 
 def compare_diarization(call: Path, tmp: Path, threads: int, runs: int) -> None:
@@ -158,26 +195,42 @@ def compare_diarization(call: Path, tmp: Path, threads: int, runs: int) -> None:
     right_words = total = 0
     for u in transcript.utterances:
         for w in u.words or []:
-            a, b = int(w.start_s * SAMPLE_RATE), max(int(w.end_s * SAMPLE_RATE), int(w.start_s * SAMPLE_RATE) + 1)
+            a, b = (
+                int(w.start_s * SAMPLE_RATE),
+                max(int(w.end_s * SAMPLE_RATE), int(w.start_s * SAMPLE_RATE) + 1),
+            )
             louder_left = float(np.abs(left[a:b]).sum()) >= float(np.abs(right[a:b]).sum())
             right_words += louder_left == (u.speaker.label == "SPEAKER_0")
             total += 1
     audio_s = left.size / SAMPLE_RATE
-    print(f"mono diarization, the same {audio_s / 60:.0f} minutes mixed to one channel, tiny.en batched, "
-          f"best of {runs}:")
-    print(f"  without {seconds['off']:.1f} s (RTF {seconds['off'] / audio_s:.4f})  with {seconds['on']:.1f} s "
-          f"(RTF {seconds['on'] / audio_s:.4f})  ratio {seconds['on'] / seconds['off']:.2f}")
-    print(f"  words on the right speaker: {right_words}/{total} = {right_words / max(total, 1):.3f}")
+    print(
+        f"mono diarization, the same {audio_s / 60:.0f} minutes mixed to one channel, tiny.en batched, "
+        f"best of {runs}:"
+    )
+    print(
+        f"  without {seconds['off']:.1f} s (RTF {seconds['off'] / audio_s:.4f})  with {seconds['on']:.1f} s "
+        f"(RTF {seconds['on'] / audio_s:.4f})  ratio {seconds['on'] / seconds['off']:.2f}"
+    )
+    print(
+        f"  words on the right speaker: {right_words}/{total} = {right_words / max(total, 1):.3f}"
+    )
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--minutes", type=float, default=60.0)
     parser.add_argument("--rtf-minutes", type=float, default=10.0)
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--runs", type=int, default=1)
-    parser.add_argument("--parts", nargs="+", choices=("ingest", "models", "mono"), default=["ingest", "models", "mono"],
-                        help="which measurements to run (default: all three)")
+    parser.add_argument(
+        "--parts",
+        nargs="+",
+        choices=("ingest", "models", "mono"),
+        default=["ingest", "models", "mono"],
+        help="which measurements to run (default: all three)",
+    )
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)

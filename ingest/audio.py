@@ -27,7 +27,10 @@ def probe(path: Path) -> AudioInfo:
     if path.is_dir():
         raise UnreadableSource("is a directory, not an audio file", path)
     if path.suffix.lower() not in AUDIO_SUFFIXES:
-        raise UnsupportedSource(f"unsupported audio type {path.suffix or '(none)'} (expected {', '.join(AUDIO_SUFFIXES)})", path)
+        raise UnsupportedSource(
+            f"unsupported audio type {path.suffix or '(none)'} (expected {', '.join(AUDIO_SUFFIXES)})",
+            path,
+        )
     if path.stat().st_size == 0:
         raise MalformedSource("file is empty", path)
     try:

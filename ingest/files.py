@@ -12,8 +12,15 @@ from typing import Any
 from models.errors import MalformedSource, SourceNotFound, UnreadableSource
 
 __all__ = [
-    "MANIFEST_NAME", "SIDECAR_SUFFIX", "check_regular", "discover", "is_metadata_file", "parse_json", "parse_jsonl",
-    "read_bytes", "read_text",
+    "MANIFEST_NAME",
+    "SIDECAR_SUFFIX",
+    "check_regular",
+    "discover",
+    "is_metadata_file",
+    "parse_json",
+    "parse_jsonl",
+    "read_bytes",
+    "read_text",
 ]
 
 MAX_BYTES = 2 * 1024**3
@@ -52,7 +59,9 @@ def check_regular(path: Path) -> None:
     if stat.S_ISDIR(mode):
         raise UnreadableSource("is a directory, not a file", path)
     if not stat.S_ISREG(mode):
-        raise UnreadableSource("not a regular file (a named pipe, socket or device); refusing to read it", path)
+        raise UnreadableSource(
+            "not a regular file (a named pipe, socket or device); refusing to read it", path
+        )
 
 
 def is_metadata_file(path: Path) -> bool:
@@ -93,13 +102,19 @@ def _loads(path: Path, line: str, where: str) -> Any:
     try:
         value = json.loads(line, parse_float=_finite, parse_constant=_no_constant)
     except json.JSONDecodeError as exc:
-        raise MalformedSource(f"malformed JSON {where or f'at line {exc.lineno} column {exc.colno}'}: {exc.msg}",
-                              path) from None
+        raise MalformedSource(
+            f"malformed JSON {where or f'at line {exc.lineno} column {exc.colno}'}: {exc.msg}", path
+        ) from None
     except RecursionError:
-        raise MalformedSource(f"JSON {where + ' ' if where else ''}nested too deeply (at most {MAX_JSON_DEPTH} "
-                              "levels)", path) from None
+        raise MalformedSource(
+            f"JSON {where + ' ' if where else ''}nested too deeply (at most {MAX_JSON_DEPTH} "
+            "levels)",
+            path,
+        ) from None
     except ValueError as exc:  # e.g. an integer of more than 4300 digits
-        raise MalformedSource(f"malformed JSON {where + ': ' if where else ''}{exc}", path) from None
+        raise MalformedSource(
+            f"malformed JSON {where + ': ' if where else ''}{exc}", path
+        ) from None
     _check_json(path, value, where)
     return value
 
@@ -121,7 +136,9 @@ def _check_string(path: Path, text: str, prefix: str) -> None:
     try:
         text.encode("utf-8")
     except UnicodeEncodeError:
-        raise MalformedSource(f"{prefix}a JSON string contains a lone surrogate (\\ud800-\\udfff)", path) from None
+        raise MalformedSource(
+            f"{prefix}a JSON string contains a lone surrogate (\\ud800-\\udfff)", path
+        ) from None
 
 
 def _check_json(path: Path, value: Any, where: str) -> None:
@@ -134,7 +151,9 @@ def _check_json(path: Path, value: Any, where: str) -> None:
             _check_string(path, item, prefix)
         if isinstance(item, dict | list):
             if depth >= MAX_JSON_DEPTH:
-                raise MalformedSource(f"{prefix}JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)", path)
+                raise MalformedSource(
+                    f"{prefix}JSON nested too deeply (at most {MAX_JSON_DEPTH} levels)", path
+                )
             children = [*item.keys(), *item.values()] if isinstance(item, dict) else item
             pending.extend((child, depth + 1) for child in children)
 
@@ -145,5 +164,8 @@ def parse_json(path: Path, text: str) -> Any:
 
 def parse_jsonl(path: Path, text: str) -> list[tuple[int, Any]]:
     """(line number, value) for each non-blank line."""
-    return [(number, _loads(path, line, f"on line {number}"))
-            for number, line in enumerate(text.splitlines(), start=1) if line.strip()]
+    return [
+        (number, _loads(path, line, f"on line {number}"))
+        for number, line in enumerate(text.splitlines(), start=1)
+        if line.strip()
+    ]

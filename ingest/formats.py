@@ -28,7 +28,7 @@ ROLE_ALIASES: dict[str, Role] = {
 
 
 def speaker_from(value: str | dict[str, Any] | None, position: int) -> Speaker:
-    """"rep" / "customer" (or an alias), a label such as "SPEAKER_1", or {"role", "label"}."""
+    """ "rep" / "customer" (or an alias), a label such as "SPEAKER_1", or {"role", "label"}."""
     if value is None:
         return Speaker(role="unknown", label=f"SPEAKER_{position}")
     if isinstance(value, dict):
@@ -69,7 +69,9 @@ class MessageIn(_In):
     @classmethod
     def _known_sender(cls, value: str) -> str:
         if value.strip().lower() not in ROLE_ALIASES:
-            raise ValueError(f"unknown sender {value!r} (expected one of {', '.join(sorted(ROLE_ALIASES))})")
+            raise ValueError(
+                f"unknown sender {value!r} (expected one of {', '.join(sorted(ROLE_ALIASES))})"
+            )
         return value
 
 

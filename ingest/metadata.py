@@ -44,7 +44,10 @@ class SourceMeta(BaseModel):
 
 
 def _sidecar(path: Path) -> SourceMeta | None:
-    for candidate in (path.with_name(path.name + SIDECAR_SUFFIX), path.with_name(path.stem + SIDECAR_SUFFIX)):
+    for candidate in (
+        path.with_name(path.name + SIDECAR_SUFFIX),
+        path.with_name(path.stem + SIDECAR_SUFFIX),
+    ):
         if candidate.is_file():
             value = parse_json(candidate, read_text(candidate))
             if not isinstance(value, dict):
@@ -62,8 +65,14 @@ def _manifest(path: Path) -> SourceMeta | None:
         raise MalformedSource("a manifest needs a header row with a 'file' column", manifest)
     for number, row in enumerate(rows, start=2):
         if (row.get("file") or "").strip() == path.name:
-            values = {k: v.strip() for k, v in row.items() if k != "file" and k is not None and v and v.strip()}
-            return validated(manifest, lambda v=values: SourceMeta.model_validate(v), where=f"line {number}")
+            values = {
+                k: v.strip()
+                for k, v in row.items()
+                if k != "file" and k is not None and v and v.strip()
+            }
+            return validated(
+                manifest, lambda v=values: SourceMeta.model_validate(v), where=f"line {number}"
+            )
     return None
 
 

@@ -22,7 +22,14 @@ from pathlib import Path
 from typing import Any
 
 from ingest.audio import AUDIO_SUFFIXES, probe
-from ingest.files import MANIFEST_NAME, check_regular, parse_json, parse_jsonl, read_bytes, read_text
+from ingest.files import (
+    MANIFEST_NAME,
+    check_regular,
+    parse_json,
+    parse_jsonl,
+    read_bytes,
+    read_text,
+)
 from ingest.formats import UsageIn
 from ingest.metadata import SourceMeta, resolve_meta
 from ingest.parsed import IngestItem, ParsedSource, customer_of, file_digest, new_item
@@ -49,8 +56,16 @@ class IngestDefaults:
 
 def _audio(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     info = probe(path)
-    found = {"metadata": {"format": "audio", "audio_path": str(path.resolve()), "channels": info.channels,
-                          "duration_s": info.duration_s, "rep_channel": meta.rep_channel, "rep_speaker": meta.rep_speaker}}
+    found = {
+        "metadata": {
+            "format": "audio",
+            "audio_path": str(path.resolve()),
+            "channels": info.channels,
+            "duration_s": info.duration_s,
+            "rep_channel": meta.rep_channel,
+            "rep_speaker": meta.rep_speaker,
+        }
+    }
     return ParsedSource(path, items=[new_item(path, file_digest(path), "call", meta, found, None)])
 
 
@@ -71,10 +86,15 @@ def _json(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     if isinstance(value, dict) and tickets is None and ("messages" in value or "body" in value):
         tickets = [value]
     if not isinstance(tickets, list):
-        raise MalformedSource("expected a transcript (an object with 'utterances') or tickets (a list)", path)
+        raise MalformedSource(
+            "expected a transcript (an object with 'utterances') or tickets (a list)", path
+        )
     if not all(isinstance(t, dict) for t in tickets):
         raise MalformedSource("every ticket must be a JSON object", path)
-    return ParsedSource(path, items=[ticket_from_value(path, t, meta, f"tickets.{i}: ") for i, t in enumerate(tickets)])
+    return ParsedSource(
+        path,
+        items=[ticket_from_value(path, t, meta, f"tickets.{i}: ") for i, t in enumerate(tickets)],
+    )
 
 
 def _digest(data: bytes) -> str:
@@ -83,8 +103,12 @@ def _digest(data: bytes) -> str:
 
 def _usage(path: Path, value: dict[str, Any], meta: SourceMeta, where: str) -> UsageEvent:
     event = validated(path, lambda: UsageIn.model_validate(value), where=where.rstrip(": "))
-    return UsageEvent(customer_id=customer_of(path, meta, event.customer_id, where), kind=event.kind,
-                      occurred_at=event.occurred_at, properties=event.properties)
+    return UsageEvent(
+        customer_id=customer_of(path, meta, event.customer_id, where),
+        kind=event.kind,
+        occurred_at=event.occurred_at,
+        properties=event.properties,
+    )
 
 
 def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
@@ -98,7 +122,10 @@ def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
         elif "kind" in value and "occurred_at" in value:
             result.usage_events.append(_usage(path, value, meta, where))
         else:
-            raise MalformedSource(f"{where}neither a ticket (messages/body) nor a usage event (kind, occurred_at)", path)
+            raise MalformedSource(
+                f"{where}neither a ticket (messages/body) nor a usage event (kind, occurred_at)",
+                path,
+            )
     return result
 
 
@@ -107,7 +134,10 @@ def _csv_rows(path: Path) -> tuple[set[str], list[tuple[int, dict[str, str]]]]:
     reader = csv.DictReader(io.StringIO(_text(path)[1]))
     try:
         columns = set(reader.fieldnames or ())
-        rows = [(n, {k: (v or "").strip() for k, v in row.items() if k}) for n, row in enumerate(reader, start=2)]
+        rows = [
+            (n, {k: (v or "").strip() for k, v in row.items() if k})
+            for n, row in enumerate(reader, start=2)
+        ]
     except csv.Error as exc:
         raise MalformedSource(f"line {reader.line_num}: unreadable CSV: {exc}", path) from None
     return columns, rows
@@ -119,11 +149,23 @@ def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
         return ParsedSource(path, items=tickets_from_csv(path, rows, meta))
     if {"kind", "occurred_at"} <= columns:
         known = {"customer_id", "kind", "occurred_at"}
-        events = [_usage(path, {**{k: v for k, v in row.items() if k in known and v},
-                                "properties": {k: v for k, v in row.items() if k not in known and v}}, meta, f"line {n}: ")
-                  for n, row in rows]
+        events = [
+            _usage(
+                path,
+                {
+                    **{k: v for k, v in row.items() if k in known and v},
+                    "properties": {k: v for k, v in row.items() if k not in known and v},
+                },
+                meta,
+                f"line {n}: ",
+            )
+            for n, row in rows
+        ]
         return ParsedSource(path, usage_events=events)
-    raise MalformedSource("a CSV needs a body/text/message column (tickets) or kind and occurred_at columns (usage)", path)
+    raise MalformedSource(
+        "a CSV needs a body/text/message column (tickets) or kind and occurred_at columns (usage)",
+        path,
+    )
 
 
 def _subtitles(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
@@ -143,8 +185,15 @@ def _eml(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource
 
 Reader = Callable[[Path, SourceMeta, IngestDefaults], ParsedSource]
 SUFFIXES: dict[str, Reader] = {
-    ".json": _json, ".jsonl": _jsonl, ".ndjson": _jsonl, ".csv": _csv, ".vtt": _subtitles, ".srt": _subtitles,
-    ".txt": _plain, ".eml": _eml, **dict.fromkeys(AUDIO_SUFFIXES, _audio),
+    ".json": _json,
+    ".jsonl": _jsonl,
+    ".ndjson": _jsonl,
+    ".csv": _csv,
+    ".vtt": _subtitles,
+    ".srt": _subtitles,
+    ".txt": _plain,
+    ".eml": _eml,
+    **dict.fromkeys(AUDIO_SUFFIXES, _audio),
 }
 
 
@@ -153,8 +202,11 @@ def read_source(path: Path, defaults: IngestDefaults = IngestDefaults()) -> Pars
     check_regular(path)
     reader = SUFFIXES.get(path.suffix.lower())
     if reader is None:
-        raise UnsupportedSource(f"unsupported file type {path.suffix or '(none)'} (expected one of "
-                                f"{', '.join(sorted(SUFFIXES))})", path)
+        raise UnsupportedSource(
+            f"unsupported file type {path.suffix or '(none)'} (expected one of "
+            f"{', '.join(sorted(SUFFIXES))})",
+            path,
+        )
     try:
         meta = resolve_meta(path, defaults.meta())
     except csv.Error as exc:

@@ -68,7 +68,11 @@ def expand(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileOutcome]]:
         except InputError as exc:
             missing.append(FileOutcome(Path(path), error=exc))
         except OSError as exc:  # a folder that cannot be listed
-            missing.append(FileOutcome(Path(path), error=UnreadableSource(f"cannot list: {exc.strerror or exc}", path)))
+            missing.append(
+                FileOutcome(
+                    Path(path), error=UnreadableSource(f"cannot list: {exc.strerror or exc}", path)
+                )
+            )
     return files, missing
 
 
@@ -77,7 +81,9 @@ def database_unusable(exc: StoreError) -> bool:
     return not isinstance(exc.__context__, DataError | IntegrityError)
 
 
-def ingest_file(path: Path, store: Store, defaults: IngestDefaults, check: Check | None = None) -> FileOutcome:
+def ingest_file(
+    path: Path, store: Store, defaults: IngestDefaults, check: Check | None = None
+) -> FileOutcome:
     """Parse, ``check`` and store one file in one transaction; any failure is this file's outcome, never half-written.
 
     Only a StoreError that leaves the database unusable (it cannot be reached or written) is raised: no later file
@@ -94,9 +100,13 @@ def ingest_file(path: Path, store: Store, defaults: IngestDefaults, check: Check
         return _failed(path, exc)
     except CallintelError as exc:
         return _failed(path, exc)
-    except Exception as exc:  # a bug or a library's limit (e.g. RecursionError): this file fails, the rest go on
+    except (
+        Exception
+    ) as exc:  # a bug or a library's limit (e.g. RecursionError): this file fails, the rest go on
         logger.debug("unexpected error ingesting %s", path, exc_info=True)
-        error = UnexpectedFileError(f"could not be read: unexpected {type(exc).__name__}; the file was skipped", path)
+        error = UnexpectedFileError(
+            f"could not be read: unexpected {type(exc).__name__}; the file was skipped", path
+        )
         return FileOutcome(path, error=error)
     return FileOutcome(path, result.created, result.skipped, result.usage_events)
 

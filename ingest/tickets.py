@@ -40,7 +40,9 @@ READ_HEADERS = ("from", "subject", "date")
 SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)+", re.IGNORECASE)
 
 
-def ticket_from_value(path: Path, value: dict[str, Any], meta: SourceMeta, where: str = "") -> IngestItem:
+def ticket_from_value(
+    path: Path, value: dict[str, Any], meta: SourceMeta, where: str = ""
+) -> IngestItem:
     parsed = validated(path, lambda: TicketIn.model_validate(value), where=where.rstrip(": "))
     try:
         thread = parsed.thread()
@@ -52,28 +54,55 @@ def ticket_from_value(path: Path, value: dict[str, Any], meta: SourceMeta, where
         check_text(path, message.text, f"{where}messages.{number}")
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
     digest = hashlib.sha256(canonical).hexdigest()
-    utterances = [Utterance(index=i, speaker=Speaker(role=ROLE_ALIASES[m.sender.strip().lower()], label=m.sender),
-                            text=m.text.strip()) for i, m in enumerate(thread)]
-    found = {"customer_id": parsed.customer_id, "customer_name": parsed.customer_name, "occurred_at": parsed.created_at,
-             "rep": parsed.rep, "title": parsed.subject, "source": f"{path}#{parsed.id or digest[:8]}",
-             "metadata": {"format": "ticket", "ticket_id": parsed.id}}
+    utterances = [
+        Utterance(
+            index=i,
+            speaker=Speaker(role=ROLE_ALIASES[m.sender.strip().lower()], label=m.sender),
+            text=m.text.strip(),
+        )
+        for i, m in enumerate(thread)
+    ]
+    found = {
+        "customer_id": parsed.customer_id,
+        "customer_name": parsed.customer_name,
+        "occurred_at": parsed.created_at,
+        "rep": parsed.rep,
+        "title": parsed.subject,
+        "source": f"{path}#{parsed.id or digest[:8]}",
+        "metadata": {"format": "ticket", "ticket_id": parsed.id},
+    }
     return new_item(path, digest, "ticket", meta, found, utterances, where)
 
 
-def tickets_from_csv(path: Path, rows: list[tuple[int, dict[str, str]]], meta: SourceMeta) -> list[IngestItem]:
+def tickets_from_csv(
+    path: Path, rows: list[tuple[int, dict[str, str]]], meta: SourceMeta
+) -> list[IngestItem]:
     """One row per message; rows sharing a ticket_id are one thread, in file order."""
     grouped: dict[str, tuple[int, dict[str, Any]]] = {}
     for number, row in rows:
         text = next((row[c] for c in TICKET_TEXT_COLUMNS if row.get(c)), None)
         key = row.get("ticket_id") or row.get("id") or f"row-{number}"
         if text is None:
-            raise MalformedSource(f"line {number}: no message text (columns {', '.join(TICKET_TEXT_COLUMNS)})", path)
+            raise MalformedSource(
+                f"line {number}: no message text (columns {', '.join(TICKET_TEXT_COLUMNS)})", path
+            )
         if key not in grouped:
-            fields = {k: v for k, v in row.items() if k in ("customer_id", "customer_name", "subject", "rep") and v}
-            fields["occurred_at"] = row.get("created_at") or row.get("occurred_at") or row.get("date")
+            fields = {
+                k: v
+                for k, v in row.items()
+                if k in ("customer_id", "customer_name", "subject", "rep") and v
+            }
+            fields["occurred_at"] = (
+                row.get("created_at") or row.get("occurred_at") or row.get("date")
+            )
             grouped[key] = (number, {"ticket_id": key, **fields, "messages": []})
-        grouped[key][1]["messages"].append({"from": row.get("from") or row.get("sender") or "customer", "text": text})
-    return [ticket_from_value(path, value, meta, f"line {number}: ") for number, value in grouped.values()]
+        grouped[key][1]["messages"].append(
+            {"from": row.get("from") or row.get("sender") or "customer", "text": text}
+        )
+    return [
+        ticket_from_value(path, value, meta, f"line {number}: ")
+        for number, value in grouped.values()
+    ]
 
 
 class _Text(HTMLParser):
@@ -140,7 +169,9 @@ def split_thread(body: str, newest_sender: str) -> list[tuple[str, str]]:
     return out
 
 
-def read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...] = ()) -> IngestItem:
+def read_eml(
+    path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...] = ()
+) -> IngestItem:
     """An email ticket; what the email library fails on (MIME parts nested past the recursion limit, an unknown
     charset) is a MalformedSource like any other bad email."""
     try:
@@ -151,12 +182,19 @@ def read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, 
         raise MalformedSource(f"cannot decode the email: {exc}", path) from None
 
 
-def _read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...]) -> IngestItem:
+def _read_eml(
+    path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str, ...]
+) -> IngestItem:
     message = email.message_from_bytes(data, policy=policy.default)
-    for name, raw in message.raw_items():  # before the header parser, which is not linear, reads them
+    for (
+        name,
+        raw,
+    ) in message.raw_items():  # before the header parser, which is not linear, reads them
         if name.lower() in READ_HEADERS and len(raw) > MAX_HEADER_CHARS:
-            raise MalformedSource(f"the {name} header is {len(raw)} characters long (at most {MAX_HEADER_CHARS})",
-                                  path)
+            raise MalformedSource(
+                f"the {name} header is {len(raw)} characters long (at most {MAX_HEADER_CHARS})",
+                path,
+            )
     if not message.get("From") and not message.get("Subject"):
         raise MalformedSource("not an email: no From or Subject header", path)
     try:
@@ -173,9 +211,17 @@ def _read_eml(path: Path, data: bytes, meta: SourceMeta, rep_domains: tuple[str,
             return "rep"
         return "customer" if sender == opener else "rep"
 
-    utterances = [Utterance(index=i, speaker=Speaker(role=role(s), label=s[:LABEL_LIMIT]), text=t)  # the column's size
-                  for i, (s, t) in enumerate(thread)]
+    utterances = [
+        Utterance(
+            index=i, speaker=Speaker(role=role(s), label=s[:LABEL_LIMIT]), text=t
+        )  # the column's size
+        for i, (s, t) in enumerate(thread)
+    ]
     domain = opener.rsplit("@", 1)[1] if "@" in opener and role(opener) == "customer" else None
-    found = {"customer_id": domain, "occurred_at": sent, "title": SUBJECT_PREFIX.sub("", message.get("Subject", "")) or None,
-             "metadata": {"format": "eml", "message_id": message.get("Message-ID")}}
+    found = {
+        "customer_id": domain,
+        "occurred_at": sent,
+        "title": SUBJECT_PREFIX.sub("", message.get("Subject", "")) or None,
+        "metadata": {"format": "eml", "message_id": message.get("Message-ID")},
+    }
     return new_item(path, hashlib.sha256(data).hexdigest(), "ticket", meta, found, utterances)

@@ -25,10 +25,14 @@ from models.records import Speaker, Utterance
 
 __all__ = ["read_json_transcript", "read_subtitles", "read_text_transcript", "speakers_for"]
 
-SPEAKER_PREFIX = re.compile(r"^\s*(?P<label>[A-Za-z][\w.'-]*(?: [\w.'-]+){0,3})\s*:\s+(?P<text>\S.*)$")
+SPEAKER_PREFIX = re.compile(
+    r"^\s*(?P<label>[A-Za-z][\w.'-]*(?: [\w.'-]+){0,3})\s*:\s+(?P<text>\S.*)$"
+)
 TIMESTAMP = r"(?P<ts>\d{1,2}:\d{2}(?::\d{2})?(?:[.,]\d+)?)"
-TEXT_LINE = re.compile(rf"^\s*(?:[\[(]?{TIMESTAMP}[\])]?\s*[-–]?\s*)?(?P<label>[A-Za-z][\w.'-]*(?: [\w.'-]+){{0,3}})\s*:\s+"
-                       r"(?P<text>\S.*)$")
+TEXT_LINE = re.compile(
+    rf"^\s*(?:[\[(]?{TIMESTAMP}[\])]?\s*[-–]?\s*)?(?P<label>[A-Za-z][\w.'-]*(?: [\w.'-]+){{0,3}})\s*:\s+"
+    r"(?P<text>\S.*)$"
+)
 MERGE_GAP_S = 1.5  # consecutive captions of one speaker closer than this are one utterance
 
 
@@ -43,16 +47,23 @@ class _Turn:
 
 def _seconds(stamp: str) -> float:
     parts = [float(p.replace(",", ".")) for p in stamp.split(":")]
-    return sum(value * 60 ** power for power, value in enumerate(reversed(parts)))
+    return sum(value * 60**power for power, value in enumerate(reversed(parts)))
 
 
 def speakers_for(labels: list[str], meta: SourceMeta) -> dict[str, Speaker]:
     rep_name = (meta.rep_speaker or meta.rep or "").strip().lower()
-    speakers = {label: Speaker(role=ROLE_ALIASES[label.lower()], label=label)
-                for label in labels if label.lower() in ROLE_ALIASES}
+    speakers = {
+        label: Speaker(role=ROLE_ALIASES[label.lower()], label=label)
+        for label in labels
+        if label.lower() in ROLE_ALIASES
+    }
     named = [label for label in labels if label not in speakers]
     first = rep_name.split()[0] if rep_name else None
-    reps = [label for label in named if first and (label.lower() == rep_name or label.lower().split()[0] == first)]
+    reps = [
+        label
+        for label in named
+        if first and (label.lower() == rep_name or label.lower().split()[0] == first)
+    ]
     for label in named:
         role = ("rep" if label in reps else "customer") if reps else "unknown"
         speakers[label] = Speaker(role=role, label=label)
@@ -61,30 +72,65 @@ def speakers_for(labels: list[str], meta: SourceMeta) -> dict[str, Speaker]:
 
 def _utterances(path: Path, turns: list[_Turn], meta: SourceMeta) -> list[Utterance]:
     for number, turn in enumerate(turns):
-        check_text(path, turn.text, f"utterance {number}" + (f" (line {turn.line})" if turn.line else ""))
+        check_text(
+            path, turn.text, f"utterance {number}" + (f" (line {turn.line})" if turn.line else "")
+        )
     speakers = speakers_for(list(dict.fromkeys(t.label for t in turns)), meta)
-    return [Utterance(index=i, speaker=speakers[t.label], start_s=t.start_s, end_s=t.end_s, text=t.text.strip())
-            for i, t in enumerate(turns)]
+    return [
+        Utterance(
+            index=i,
+            speaker=speakers[t.label],
+            start_s=t.start_s,
+            end_s=t.end_s,
+            text=t.text.strip(),
+        )
+        for i, t in enumerate(turns)
+    ]
 
 
-def read_json_transcript(path: Path, digest: str, value: dict[str, Any], meta: SourceMeta) -> IngestItem:
+def read_json_transcript(
+    path: Path, digest: str, value: dict[str, Any], meta: SourceMeta
+) -> IngestItem:
     parsed = validated(path, lambda: TranscriptFile.model_validate(value))
     for number, utterance in enumerate(parsed.utterances):
         check_text(path, utterance.text, f"utterances.{number}")
     utterances = [
-        validated(path, lambda i=i, u=u: Utterance(index=i, speaker=speaker_from(u.speaker, i), start_s=u.start_s,
-                                                   end_s=u.end_s, text=u.text.strip()), where=f"utterances.{i}")
+        validated(
+            path,
+            lambda i=i, u=u: Utterance(
+                index=i,
+                speaker=speaker_from(u.speaker, i),
+                start_s=u.start_s,
+                end_s=u.end_s,
+                text=u.text.strip(),
+            ),
+            where=f"utterances.{i}",
+        )
         for i, u in enumerate(parsed.utterances)
     ]
-    found = parsed.model_dump(include={"customer_id", "customer_name", "occurred_at", "rep", "title"})
+    found = parsed.model_dump(
+        include={"customer_id", "customer_name", "occurred_at", "rep", "title"}
+    )
     found["metadata"] = {"format": "callintel-json"}
-    return new_item(path, digest, "call", meta, found, utterances, language=parsed.language, duration_s=parsed.duration_s)
+    return new_item(
+        path,
+        digest,
+        "call",
+        meta,
+        found,
+        utterances,
+        language=parsed.language,
+        duration_s=parsed.duration_s,
+    )
 
 
 def _caption_turns(captions) -> list[_Turn]:
     turns: list[_Turn] = []
     for caption in captions:
-        text, label = " ".join(caption.text.split()), caption.voice if hasattr(caption, "voice") else None
+        text, label = (
+            " ".join(caption.text.split()),
+            caption.voice if hasattr(caption, "voice") else None,
+        )
         if not text:
             continue
         if not label and (m := SPEAKER_PREFIX.match(text)):
@@ -102,14 +148,22 @@ def _caption_turns(captions) -> list[_Turn]:
 def read_subtitles(path: Path, digest: str, text: str, meta: SourceMeta) -> IngestItem:
     """WebVTT (voices ``<v Name>`` or "Name: text" cues) or SRT ("Name: text" cues)."""
     try:
-        captions = webvtt.from_string(text) if path.suffix.lower() == ".vtt" else webvtt.from_srt(str(path))
+        captions = (
+            webvtt.from_string(text)
+            if path.suffix.lower() == ".vtt"
+            else webvtt.from_srt(str(path))
+        )
     except (MalformedFileError, MalformedCaptionError, ValueError) as exc:
-        raise MalformedSource(f"not a valid {path.suffix.lstrip('.').upper()} file: {exc}", path) from None
+        raise MalformedSource(
+            f"not a valid {path.suffix.lstrip('.').upper()} file: {exc}", path
+        ) from None
     turns = _caption_turns(captions)
     if not turns:
         raise MalformedSource("no captions with text", path)
     fmt = "webvtt" if path.suffix.lower() == ".vtt" else "srt"
-    return new_item(path, digest, "call", meta, {"metadata": {"format": fmt}}, _utterances(path, turns, meta))
+    return new_item(
+        path, digest, "call", meta, {"metadata": {"format": fmt}}, _utterances(path, turns, meta)
+    )
 
 
 def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -> IngestItem:
@@ -122,11 +176,16 @@ def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -
         if not line.strip():
             continue
         if m := TEXT_LINE.match(line):
-            turns.append(_Turn(m["label"], m["text"], _seconds(m["ts"]) if m["ts"] else None, line=number))
+            turns.append(
+                _Turn(m["label"], m["text"], _seconds(m["ts"]) if m["ts"] else None, line=number)
+            )
         elif turns:
             turns[-1].text += " " + line.strip()
         else:
-            raise MalformedSource(f"line {number}: expected 'Speaker: text' (optionally after a time like [00:01:23])", path)
+            raise MalformedSource(
+                f"line {number}: expected 'Speaker: text' (optionally after a time like [00:01:23])",
+                path,
+            )
     timed = all(t.start_s is not None for t in turns)
     for turn, following in zip(turns, turns[1:] + [None], strict=True):
         if timed:
@@ -134,4 +193,6 @@ def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -
             turn.end_s = max(turn.start_s, following.start_s) if following else fallback  # type: ignore[type-var]
         else:
             turn.start_s = None
-    return new_item(path, digest, "call", meta, {"metadata": {"format": "text"}}, _utterances(path, turns, meta))
+    return new_item(
+        path, digest, "call", meta, {"metadata": {"format": "text"}}, _utterances(path, turns, meta)
+    )

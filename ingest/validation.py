@@ -39,7 +39,10 @@ def check_text(path: Path, text: str, where: str) -> None:
     """Refuse a text (an utterance, a ticket message, a field) over CALLINTEL_MAX_LINE_CHARS or with a NUL."""
     limit = get_settings().max_line_chars
     if len(text) > limit:
-        raise MalformedSource(f"{where}: {len(text)} characters long (at most {limit}: CALLINTEL_MAX_LINE_CHARS)", path)
+        raise MalformedSource(
+            f"{where}: {len(text)} characters long (at most {limit}: CALLINTEL_MAX_LINE_CHARS)",
+            path,
+        )
     if "\x00" in text:
         raise MalformedSource(f"{where}: contains a NUL character", path)
     if not text.isascii():
@@ -70,7 +73,9 @@ def _check_field(path: Path, value: str | None, where: str, limit: int | None = 
 def check_parsed(path: Path, parsed: ParsedSource) -> None:
     """What every reader's output must be before it is stored (the store's column sizes, no NUL, bounded texts)."""
     for number, item in enumerate(parsed.items):
-        where = f"{item.interaction.kind} {number}" if len(parsed.items) > 1 else item.interaction.kind
+        where = (
+            f"{item.interaction.kind} {number}" if len(parsed.items) > 1 else item.interaction.kind
+        )
         for field, limit in INTERACTION_LIMITS.items():
             _check_field(path, getattr(item.interaction, field), f"{where}: {field}", limit)
         _check_field(path, item.interaction.customer_id, f"{where}: customer_id")
@@ -80,7 +85,12 @@ def check_parsed(path: Path, parsed: ParsedSource) -> None:
             _check_field(path, item.transcript.language, f"{where}: language", LANGUAGE_LIMIT)
         for utterance in item.transcript.utterances if item.transcript else ():
             _check_field(path, utterance.text, f"{where}: utterance {utterance.index}")
-            _check_field(path, utterance.speaker.label, f"{where}: utterance {utterance.index} speaker", LABEL_LIMIT)
+            _check_field(
+                path,
+                utterance.speaker.label,
+                f"{where}: utterance {utterance.index} speaker",
+                LABEL_LIMIT,
+            )
     for number, event in enumerate(parsed.usage_events):
         _check_field(path, event.customer_id, f"usage event {number}: customer_id")
         _check_field(path, event.kind, f"usage event {number}: kind")

@@ -41,11 +41,15 @@ class CallMetrics(Record):
     longest_monologue_s: float = Field(ge=0)
     longest_monologue_role: Role | None = None
     interactivity: float = Field(ge=0, description="speaker switches per minute")
-    patience_s: float | None = Field(None, description="mean pause before the rep answers the customer")
+    patience_s: float | None = Field(
+        None, description="mean pause before the rep answers the customer"
+    )
     questions: dict[Role, int]
     question_rate: dict[Role, float] = Field(description="questions per minute of the call")
     filler_rate: dict[Role, float] = Field(description="filler words per 100 words")
-    words_per_minute: dict[Role, float] = Field(description="words per minute of the speaker's own talk time")
+    words_per_minute: dict[Role, float] = Field(
+        description="words per minute of the speaker's own talk time"
+    )
 
 
 class Moment(Record):

@@ -5,7 +5,16 @@ from __future__ import annotations
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
-from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, UsageEvent, Utterance, Word
+from models.records import (
+    Interaction,
+    Sentiment,
+    Speaker,
+    Tag,
+    Transcript,
+    UsageEvent,
+    Utterance,
+    Word,
+)
 from models.tables import InteractionRow, TagRow, TranscriptRow, UsageEventRow, UtteranceRow
 
 if TYPE_CHECKING:
@@ -32,7 +41,10 @@ def interaction(row: InteractionRow) -> Interaction:
 
 def transcript_row(record: Transcript, interaction_id: str | None = None) -> TranscriptRow:
     return TranscriptRow(
-        interaction_id=interaction_id, language=record.language, duration_s=record.duration_s, engine=record.engine,
+        interaction_id=interaction_id,
+        language=record.language,
+        duration_s=record.duration_s,
+        engine=record.engine,
         model=record.model,
     )
 
@@ -107,4 +119,6 @@ def stored_interaction(row: InteractionRow) -> StoredInteraction:
             utterances=[utterance(u) for u in row.utterances],
         )
     tags = sorted((tag(t) for t in row.tags), key=lambda t: (t.utterance_index, t.start, t.label))
-    return StoredInteraction(interaction(row), transcript, tags, [sentiment(u) for u in row.utterances])
+    return StoredInteraction(
+        interaction(row), transcript, tags, [sentiment(u) for u in row.utterances]
+    )

@@ -44,7 +44,9 @@ def _make_key_file(path: Path) -> None:
             handle.write(secrets.token_urlsafe(48) + "\n")
             handle.flush()
             os.fsync(handle.fileno())
-        os.link(temporary, path)  # atomic; fails if another process made the key first (theirs is used)
+        os.link(
+            temporary, path
+        )  # atomic; fails if another process made the key first (theirs is used)
     except FileExistsError:
         pass
     finally:
@@ -57,10 +59,15 @@ def _development_key(path: Path) -> str:
             _make_key_file(path)
         key = path.read_text().strip()
     except OSError as exc:
-        raise ConfigError(f"cannot make or read the development key ({exc.strerror}); set CALLINTEL_SECRET_KEY",
-                          path) from None
+        raise ConfigError(
+            f"cannot make or read the development key ({exc.strerror}); set CALLINTEL_SECRET_KEY",
+            path,
+        ) from None
     if len(key) < MIN_KEY:
-        raise ConfigError(f"the development key is shorter than {MIN_KEY} characters; set CALLINTEL_SECRET_KEY", path)
+        raise ConfigError(
+            f"the development key is shorter than {MIN_KEY} characters; set CALLINTEL_SECRET_KEY",
+            path,
+        )
     return key
 
 
@@ -69,12 +76,16 @@ def secret_key(settings: Settings) -> str:
     if settings.secret_key is not None:
         return settings.secret_key.get_secret_value()
     if settings.environment == "production":
-        raise ConfigError("production needs CALLINTEL_SECRET_KEY (webhook secrets are encrypted with it)")
+        raise ConfigError(
+            "production needs CALLINTEL_SECRET_KEY (webhook secrets are encrypted with it)"
+        )
     return _development_key(development_key_file())
 
 
 def _fernet(settings: Settings) -> Fernet:
-    return Fernet(base64.urlsafe_b64encode(hashlib.sha256(LABEL + secret_key(settings).encode()).digest()))
+    return Fernet(
+        base64.urlsafe_b64encode(hashlib.sha256(LABEL + secret_key(settings).encode()).digest())
+    )
 
 
 def encrypt(settings: Settings, plaintext: str) -> str:
@@ -85,5 +96,7 @@ def decrypt(settings: Settings, token: str) -> str:
     try:
         return _fernet(settings).decrypt(token.encode("ascii", "replace")).decode()
     except InvalidToken:
-        raise SecretKeyError("stored webhook secrets do not decrypt with this CALLINTEL_SECRET_KEY: set the key they "
-                             "were encrypted with") from None
+        raise SecretKeyError(
+            "stored webhook secrets do not decrypt with this CALLINTEL_SECRET_KEY: set the key they "
+            "were encrypted with"
+        ) from None

@@ -24,14 +24,35 @@ EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
 def emit(session: Session, event_type: EventType, event_id: str, data: dict[str, Any]) -> int:
     """Queue the event for every subscriber; returns how many deliveries were added."""
     now = datetime.now(UTC)
-    subscriptions = [s for s in session.scalars(select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active))
-                     if event_type in s.events]
+    subscriptions = [
+        s
+        for s in session.scalars(
+            select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active)
+        )
+        if event_type in s.events
+    ]
     if not subscriptions:
         return 0
-    known = set(session.scalars(select(WebhookDeliveryRow.subscription_id).where(
-        WebhookDeliveryRow.event_id == event_id, WebhookDeliveryRow.subscription_id.in_([s.id for s in subscriptions]))))
+    known = set(
+        session.scalars(
+            select(WebhookDeliveryRow.subscription_id).where(
+                WebhookDeliveryRow.event_id == event_id,
+                WebhookDeliveryRow.subscription_id.in_([s.id for s in subscriptions]),
+            )
+        )
+    )
     envelope = {"id": event_id, "type": event_type, "created_at": now.isoformat(), "data": data}
     fresh = [s for s in subscriptions if s.id not in known]
-    session.add_all(WebhookDeliveryRow(subscription_id=s.id, event_id=event_id, event_type=event_type, payload=envelope,
-                                       status="pending", attempts=0, next_attempt_at=now) for s in fresh)
+    session.add_all(
+        WebhookDeliveryRow(
+            subscription_id=s.id,
+            event_id=event_id,
+            event_type=event_type,
+            payload=envelope,
+            status="pending",
+            attempts=0,
+            next_attempt_at=now,
+        )
+        for s in fresh
+    )
     return len(fresh)

@@ -54,7 +54,9 @@ def create_private_file(path: str | Path) -> bool:
 def private_writer(path: str | Path) -> Iterator[BinaryIO]:
     """A binary file to write ``path``'s content into; ``path`` appears (0600, whole) only on success."""
     path = Path(path)
-    descriptor, temporary = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".part")  # 0600
+    descriptor, temporary = tempfile.mkstemp(
+        dir=path.parent, prefix=f".{path.name}.", suffix=".part"
+    )  # 0600
     try:
         with os.fdopen(descriptor, "wb") as handle:
             yield handle

@@ -81,7 +81,9 @@ class Utterance(Record):
     @model_validator(mode="after")
     def _ordered_times(self) -> Utterance:
         if self.start_s is not None and self.end_s is not None and self.end_s < self.start_s:
-            raise ValueError(f"utterance {self.index} ends ({self.end_s}) before it starts ({self.start_s})")
+            raise ValueError(
+                f"utterance {self.index} ends ({self.end_s}) before it starts ({self.start_s})"
+            )
         return self
 
 
@@ -97,7 +99,9 @@ class Transcript(Record):
     def _indexed_in_order(self) -> Transcript:
         for position, utterance in enumerate(self.utterances):
             if utterance.index != position:
-                raise ValueError(f"utterance indexes must run 0..n-1 in order; found {utterance.index} at {position}")
+                raise ValueError(
+                    f"utterance indexes must run 0..n-1 in order; found {utterance.index} at {position}"
+                )
         return self
 
 

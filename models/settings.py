@@ -61,14 +61,18 @@ class Settings(BaseSettings):
         description="where bundled models that ship in parts (Whisper base) are joined, once, and checked on each load.",
     )
     tag_batch_size: int = Field(
-        512, ge=1, le=8192,
+        512,
+        ge=1,
+        le=8192,
         description=(
             "utterances the tagger takes per batch (sorted by length to save padding); "
             "`callintel tag` flushes its output after each batch."
         ),
     )
     threads: int = Field(
-        0, ge=0, le=256,
+        0,
+        ge=0,
+        le=256,
         description="CPU threads for model inference; 0 lets each library choose.",
     )
     rep_email_domains: str = Field(
@@ -87,9 +91,13 @@ class Settings(BaseSettings):
         ),
     )
     risk_refresh_s: float = Field(
-        3600.0, ge=0, le=31_536_000,
-        description=("how often `callintel serve`'s first worker re-evaluates every customer (silence and usage drops "
-                     "raise alerts without cron); 0: never."),
+        3600.0,
+        ge=0,
+        le=31_536_000,
+        description=(
+            "how often `callintel serve`'s first worker re-evaluates every customer (silence and usage drops "
+            "raise alerts without cron); 0: never."
+        ),
     )
     broker_url: str | None = Field(
         None,
@@ -99,63 +107,95 @@ class Settings(BaseSettings):
         ),
     )
     upload_dir: Path = Field(
-        default_factory=lambda: Path(platformdirs.user_data_dir("callintel", appauthor=False)) / "uploads",
+        default_factory=lambda: (
+            Path(platformdirs.user_data_dir("callintel", appauthor=False)) / "uploads"
+        ),
         description="where files uploaded over the HTTP API are kept (recordings stay there for transcription).",
     )
     max_upload_mb: int = Field(
-        512, ge=1, le=4096,
+        512,
+        ge=1,
+        le=4096,
         description="the largest file the HTTP API accepts, in MiB (larger uploads get 413).",
     )
     max_text_mb: int = Field(
-        10, ge=1, le=1024,
-        description=("the largest JSON request body, and the largest uploaded transcript, ticket or usage file, the "
-                     "HTTP API accepts, in MiB (larger: 413); text is parsed in memory, recordings are not."),
+        10,
+        ge=1,
+        le=1024,
+        description=(
+            "the largest JSON request body, and the largest uploaded transcript, ticket or usage file, the "
+            "HTTP API accepts, in MiB (larger: 413); text is parsed in memory, recordings are not."
+        ),
     )
     workers: int = Field(
-        1, ge=1, le=64,
+        1,
+        ge=1,
+        le=64,
         description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",
     )
     max_attempts: int = Field(
-        3, ge=1, le=20,
+        3,
+        ge=1,
+        le=20,
         description="attempts a job gets (a crash or a transient error counts one) before it is marked failed.",
     )
     job_lease_s: float = Field(
-        120.0, ge=5, le=86400,
+        120.0,
+        ge=5,
+        le=86400,
         description="seconds a worker holds a job without a heartbeat; a dead worker's job is taken over after it.",
     )
 
     max_line_chars: int = Field(
-        100_000, ge=1000, le=10_000_000,
-        description=("the longest line `callintel tag` reads, and the longest utterance or ticket message the readers "
-                     "accept, in characters (longer: one error naming the line)."),
+        100_000,
+        ge=1000,
+        le=10_000_000,
+        description=(
+            "the longest line `callintel tag` reads, and the longest utterance or ticket message the readers "
+            "accept, in characters (longer: one error naming the line)."
+        ),
     )
     secret_key: SecretStr | None = Field(
         None,
-        description=("the key webhook secrets are encrypted with at rest (at least 32 characters, e.g. `openssl rand "
-                     "-base64 32`); required in production; in development one is made once in the data dir (0600)."),
+        description=(
+            "the key webhook secrets are encrypted with at rest (at least 32 characters, e.g. `openssl rand "
+            "-base64 32`); required in production; in development one is made once in the data dir (0600)."
+        ),
     )
     trusted_hosts: str = Field(
         "*",
-        description=("comma-separated host names the server answers to (the request's Host header; others get 400); "
-                     "`*`: any (development only)."),
+        description=(
+            "comma-separated host names the server answers to (the request's Host header; others get 400); "
+            "`*`: any (development only)."
+        ),
     )
     webhook_allow_hosts: str = Field(
         "",
-        description=("comma-separated host names, IP addresses or networks (CIDR) webhooks may go to although they are "
-                     "loopback, private or link-local (on-premises receivers); every other such address is refused."),
+        description=(
+            "comma-separated host names, IP addresses or networks (CIDR) webhooks may go to although they are "
+            "loopback, private or link-local (on-premises receivers); every other such address is refused."
+        ),
     )
     session_hours: float = Field(
-        12.0, gt=0, le=720,
+        12.0,
+        gt=0,
+        le=720,
         description="a dashboard sign-in ends this many hours after it began.",
     )
     session_idle_minutes: float = Field(
-        60.0, gt=0, le=43_200,
+        60.0,
+        gt=0,
+        le=43_200,
         description="a dashboard sign-in ends after this many minutes without a request.",
     )
     rate_limit: int = Field(
-        600, ge=0, le=1_000_000,
-        description=("requests per minute each API token may make (bursts up to that many, refilled evenly); "
-                     "more get 429 with Retry-After; 0: no limit."),
+        600,
+        ge=0,
+        le=1_000_000,
+        description=(
+            "requests per minute each API token may make (bursts up to that many, refilled evenly); "
+            "more get 429 with Retry-After; 0: no limit."
+        ),
     )
 
     def risk_moment(self) -> datetime:
@@ -182,7 +222,12 @@ class Settings(BaseSettings):
         if value is None:
             return None
         parsed = urlsplit(value)
-        if not (parsed.scheme in ("redis", "rediss") and parsed.hostname or parsed.scheme == "redis+socket" and parsed.path):
+        if not (
+            parsed.scheme in ("redis", "rediss")
+            and parsed.hostname
+            or parsed.scheme == "redis+socket"
+            and parsed.path
+        ):
             raise ValueError("must be a Redis URL such as redis://localhost:6379/0")
         return value
 
@@ -200,9 +245,13 @@ class Settings(BaseSettings):
         if self.database_url.startswith("sqlite:///:memory:"):
             raise ValueError("an in-memory database cannot be used in production")
         if self.secret_key is None:
-            raise ValueError("production needs CALLINTEL_SECRET_KEY (webhook secrets are encrypted with it)")
+            raise ValueError(
+                "production needs CALLINTEL_SECRET_KEY (webhook secrets are encrypted with it)"
+            )
         if "*" in self.host_list():
-            raise ValueError("production needs CALLINTEL_TRUSTED_HOSTS: the host names the server is reached by")
+            raise ValueError(
+                "production needs CALLINTEL_TRUSTED_HOSTS: the host names the server is reached by"
+            )
         return self
 
     def host_list(self) -> list[str]:

@@ -43,7 +43,14 @@ from models.tables import (
     UtteranceRow,
 )
 
-__all__ = ["BatchResult", "CustomerCounts", "FlaggedInteraction", "NewInteraction", "Store", "StoredInteraction"]
+__all__ = [
+    "BatchResult",
+    "CustomerCounts",
+    "FlaggedInteraction",
+    "NewInteraction",
+    "Store",
+    "StoredInteraction",
+]
 
 logger = logging.getLogger("callintel.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
@@ -97,7 +104,9 @@ def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
-    cursor.execute("PRAGMA journal_mode=WAL")  # readers do not wait for the writer (worker processes share the file)
+    cursor.execute(
+        "PRAGMA journal_mode=WAL"
+    )  # readers do not wait for the writer (worker processes share the file)
     cursor.close()
 
 
@@ -120,12 +129,16 @@ def _prepare_sqlite_file(database: str) -> None:
     try:
         make_private_dir(path.parent)
     except OSError as exc:
-        raise StoreError(f"cannot create the database folder: {exc.strerror or exc}", database) from None
+        raise StoreError(
+            f"cannot create the database folder: {exc.strerror or exc}", database
+        ) from None
     try:
         create_private_file(path)
     except OSError as exc:
-        raise StoreError(f"cannot create the database file: {exc.strerror or exc} (is its folder writable?)",
-                         database) from None
+        raise StoreError(
+            f"cannot create the database file: {exc.strerror or exc} (is its folder writable?)",
+            database,
+        ) from None
 
 
 def _create_engine(url: str) -> Engine:
@@ -138,7 +151,9 @@ def _create_engine(url: str) -> Engine:
     try:
         engine = create_engine(parsed, future=True)
     except (ArgumentError, ImportError) as exc:
-        raise StoreError(f"cannot use database URL: {exc}", parsed.render_as_string(hide_password=True)) from None
+        raise StoreError(
+            f"cannot use database URL: {exc}", parsed.render_as_string(hide_password=True)
+        ) from None
     if parsed.get_backend_name() == "sqlite":
         event.listen(engine, "connect", _sqlite_pragmas)
     return engine
@@ -190,11 +205,15 @@ class Store:
         try:
             with self._migration_lock(), self.engine.begin() as connection:
                 if connection.dialect.name == "postgresql":
-                    connection.execute(text("SELECT pg_advisory_xact_lock(7241)"))  # one migrator at a time
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(7241)")
+                    )  # one migrator at a time
                 config.attributes["connection"] = connection
                 command.upgrade(config, revision)
         except SQLAlchemyError as exc:
-            raise StoreError(f"cannot migrate the database: {describe_error(exc)}", self.display_url) from None
+            raise StoreError(
+                f"cannot migrate the database: {describe_error(exc)}", self.display_url
+            ) from None
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:
@@ -206,8 +225,11 @@ class Store:
         try:
             descriptor = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
         except OSError as exc:
-            raise StoreError(f"cannot create the migration lock {database}.lock: {exc.strerror or exc} "
-                             "(is the database folder writable?)", self.display_url) from None
+            raise StoreError(
+                f"cannot create the migration lock {database}.lock: {exc.strerror or exc} "
+                "(is the database folder writable?)",
+                self.display_url,
+            ) from None
         with os.fdopen(descriptor) as handle:
             fcntl.flock(handle, fcntl.LOCK_EX)
             try:
@@ -239,7 +261,9 @@ class Store:
             self._ensure_customers(session, {interaction.customer_id: customer_name})
             return self._add_interaction(session, interaction, transcript, tags, sentiments)
 
-    def save_batch(self, items: Sequence[NewInteraction], usage_events: Sequence[UsageEvent] = ()) -> BatchResult:
+    def save_batch(
+        self, items: Sequence[NewInteraction], usage_events: Sequence[UsageEvent] = ()
+    ) -> BatchResult:
         """Store interactions and usage events from one source in a single transaction.
 
         Safe under concurrency: processes storing the same content race on the database's unique sha256, and
@@ -247,10 +271,15 @@ class Store:
         by id, interactions by sha256) so that two transactions never wait on each other in a cycle.
         """
         with self.transaction() as session:
-            self._ensure_customers(session, _customer_names(items), (event.customer_id for event in usage_events))
+            self._ensure_customers(
+                session, _customer_names(items), (event.customer_id for event in usage_events)
+            )
             ordered = sorted(items, key=lambda item: item.interaction.sha256)
-            new = {item.interaction.id for item in ordered
-                   if self._add_interaction(session, item.interaction, item.transcript, (), ())}
+            new = {
+                item.interaction.id
+                for item in ordered
+                if self._add_interaction(session, item.interaction, item.transcript, (), ())
+            }
             events = self._add_usage_events(session, usage_events)
         created = [item.interaction.id for item in items if item.interaction.id in new]
         return BatchResult(created=created, skipped=len(items) - len(created), usage_events=events)
@@ -265,18 +294,26 @@ class Store:
     ) -> bool:
         """Insert the interaction unless its sha256 is stored (by this or a concurrent transaction), then its rows."""
         values = {**interaction.model_dump(exclude={"metadata"}), "meta": interaction.metadata}
-        stored = _insert(session, InteractionRow).values(**values).on_conflict_do_nothing(index_elements=["sha256"])
+        stored = (
+            _insert(session, InteractionRow)
+            .values(**values)
+            .on_conflict_do_nothing(index_elements=["sha256"])
+        )
         if session.scalar(stored.returning(InteractionRow.id)) is None:
             return False
         if transcript is not None:
             session.add(convert.transcript_row(transcript, interaction.id))
             session.add_all(convert.utterance_rows(transcript, sentiments, interaction.id))
         session.add_all(convert.tag_row(tag, interaction.id) for tag in tags)
-        session.add(JobRow(interaction_id=interaction.id, status="queued", attempts=0))  # analysed by the pipeline
+        session.add(
+            JobRow(interaction_id=interaction.id, status="queued", attempts=0)
+        )  # analysed by the pipeline
         session.flush()
         return True
 
-    def replace_analysis(self, interaction_id: str, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None]) -> None:
+    def replace_analysis(
+        self, interaction_id: str, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None]
+    ) -> None:
         """Replace an interaction's tags and utterance sentiments in one transaction (re-runnable)."""
         with self.transaction() as session:
             self.put_analysis(session, interaction_id, tags, sentiments)
@@ -298,8 +335,15 @@ class Store:
         session.expire(row)
 
     @staticmethod
-    def put_analysis(session: Session, interaction_id: str, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None]) -> None:
-        row = session.get(InteractionRow, interaction_id, options=[selectinload(InteractionRow.utterances)])
+    def put_analysis(
+        session: Session,
+        interaction_id: str,
+        tags: Sequence[Tag],
+        sentiments: Sequence[Sentiment | None],
+    ) -> None:
+        row = session.get(
+            InteractionRow, interaction_id, options=[selectinload(InteractionRow.utterances)]
+        )
         if row is None:
             raise StoreError(f"no interaction {interaction_id}")
         row.tags = [convert.tag_row(tag, interaction_id) for tag in tags]
@@ -309,11 +353,17 @@ class Store:
 
     @staticmethod
     def put_metrics(session: Session, metrics: CallMetrics) -> None:
-        session.merge(CallMetricsRow(interaction_id=metrics.interaction_id, data=metrics.model_dump(mode="json")))
+        session.merge(
+            CallMetricsRow(
+                interaction_id=metrics.interaction_id, data=metrics.model_dump(mode="json")
+            )
+        )
 
     @staticmethod
     def put_summary(session: Session, summary: Summary) -> None:
-        session.merge(SummaryRow(interaction_id=summary.interaction_id, data=summary.model_dump(mode="json")))
+        session.merge(
+            SummaryRow(interaction_id=summary.interaction_id, data=summary.model_dump(mode="json"))
+        )
 
     def save_usage_events(self, events: Iterable[UsageEvent]) -> int:
         """Store usage events, skipping ones already stored; returns how many were new."""
@@ -329,18 +379,28 @@ class Store:
         if not by_key:
             return 0
         rows = [{**by_key[key].model_dump(), "dedup_key": key} for key in sorted(by_key)]
-        statement = _insert(session, UsageEventRow).on_conflict_do_nothing(index_elements=["dedup_key"])
+        statement = _insert(session, UsageEventRow).on_conflict_do_nothing(
+            index_elements=["dedup_key"]
+        )
         return len(session.scalars(statement.returning(UsageEventRow.id), rows).all())
 
     @staticmethod
-    def _ensure_customers(session: Session, names: dict[str, str | None], more: Iterable[str] = ()) -> None:
+    def _ensure_customers(
+        session: Session, names: dict[str, str | None], more: Iterable[str] = ()
+    ) -> None:
         """Create each customer not stored yet (concurrent creators do not clash) and fill in a missing name."""
         for customer_id in sorted({*names, *more}):
-            session.execute(_insert(session, CustomerRow).values(id=customer_id, name=names.get(customer_id))
-                            .on_conflict_do_nothing(index_elements=["id"]))
+            session.execute(
+                _insert(session, CustomerRow)
+                .values(id=customer_id, name=names.get(customer_id))
+                .on_conflict_do_nothing(index_elements=["id"])
+            )
             if names.get(customer_id):
-                session.execute(update(CustomerRow).where(CustomerRow.id == customer_id, CustomerRow.name.is_(None))
-                                .values(name=names[customer_id]))
+                session.execute(
+                    update(CustomerRow)
+                    .where(CustomerRow.id == customer_id, CustomerRow.name.is_(None))
+                    .values(name=names[customer_id])
+                )
 
     # -- reads --------------------------------------------------------------------------
 
@@ -370,30 +430,46 @@ class Store:
     def latest_event_time(self) -> datetime | None:
         """When the newest interaction or usage event happened (None in an empty store)."""
         with self.transaction() as session:
-            times = [session.scalar(select(func.max(InteractionRow.occurred_at))),
-                     session.scalar(select(func.max(UsageEventRow.occurred_at)))]
+            times = [
+                session.scalar(select(func.max(InteractionRow.occurred_at))),
+                session.scalar(select(func.max(UsageEventRow.occurred_at))),
+            ]
         times = [t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in times if t is not None]
         return max(times, default=None)
 
-    def search_utterances(self, text: str, rep: str | None = None, limit: int = 50) -> list[tuple[str, Utterance]]:
+    def search_utterances(
+        self, text: str, rep: str | None = None, limit: int = 50
+    ) -> list[tuple[str, Utterance]]:
         """(interaction id, utterance) whose text contains ``text`` (case-insensitive), newest interaction first."""
-        query = (select(UtteranceRow.interaction_id, UtteranceRow)
-                 .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
-                 .where(func.lower(UtteranceRow.text).contains(text.lower(), autoescape=True))
-                 .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx).limit(limit))
+        query = (
+            select(UtteranceRow.interaction_id, UtteranceRow)
+            .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
+            .where(func.lower(UtteranceRow.text).contains(text.lower(), autoescape=True))
+            .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
+            .limit(limit)
+        )
         if rep is not None:
             query = query.where(InteractionRow.rep == rep)
         with self.transaction() as session:
-            return [(interaction_id, convert.utterance(row)) for interaction_id, row in session.execute(query)]
+            return [
+                (interaction_id, convert.utterance(row))
+                for interaction_id, row in session.execute(query)
+            ]
 
     def find_interaction_ids(self, prefix: str) -> list[str]:
         """Stored interaction ids starting with ``prefix`` (users type a few characters of an id)."""
         with self.transaction() as session:
-            query = select(InteractionRow.id).where(InteractionRow.id.startswith(prefix, autoescape=True))
+            query = select(InteractionRow.id).where(
+                InteractionRow.id.startswith(prefix, autoescape=True)
+            )
             return list(session.scalars(query.order_by(InteractionRow.id).limit(10)))
 
-    def list_interactions(self, customer_id: str | None = None, kind: str | None = None,
-                          ids: Iterable[str] | None = None) -> list[Interaction]:
+    def list_interactions(
+        self,
+        customer_id: str | None = None,
+        kind: str | None = None,
+        ids: Iterable[str] | None = None,
+    ) -> list[Interaction]:
         """Interactions in time order, of one customer, one kind or with these ids (all when none is given)."""
         query = select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)
         if customer_id:
@@ -407,7 +483,12 @@ class Store:
 
     def list_reps(self, kind: str | None = None) -> list[str]:
         """The reps named on interactions (of one kind), sorted."""
-        query = select(InteractionRow.rep).where(InteractionRow.rep.is_not(None)).distinct().order_by(InteractionRow.rep)
+        query = (
+            select(InteractionRow.rep)
+            .where(InteractionRow.rep.is_not(None))
+            .distinct()
+            .order_by(InteractionRow.rep)
+        )
         if kind:
             query = query.where(InteractionRow.kind == kind)
         with self.transaction() as session:
@@ -420,7 +501,9 @@ class Store:
         with self.transaction() as session:
             return [convert.usage_event(row) for row in session.scalars(query)]
 
-    def flagged_queue(self, kind: str | None = "call", min_score: float = 0.0, limit: int = 50) -> list[FlaggedInteraction]:
+    def flagged_queue(
+        self, kind: str | None = "call", min_score: float = 0.0, limit: int = 50
+    ) -> list[FlaggedInteraction]:
         """Interactions with tags, strongest first: highest tag score, then most tags."""
         query = (
             select(TagRow, InteractionRow)
@@ -441,7 +524,9 @@ class Store:
                 )
                 for row, tags in grouped.values()
             ]
-        rows.sort(key=lambda f: (-f.top.score, -sum(f.label_counts.values()), f.interaction.occurred_at))
+        rows.sort(
+            key=lambda f: (-f.top.score, -sum(f.label_counts.values()), f.interaction.occurred_at)
+        )
         return rows[:limit]
 
     def customer_counts(self) -> list[CustomerCounts]:
@@ -454,12 +539,22 @@ class Store:
             ).all()
             usage = dict(
                 session.execute(
-                    select(UsageEventRow.customer_id, func.count()).group_by(UsageEventRow.customer_id)
+                    select(UsageEventRow.customer_id, func.count()).group_by(
+                        UsageEventRow.customer_id
+                    )
                 ).all()
             )
-            customers = session.execute(select(CustomerRow.id, CustomerRow.name).order_by(CustomerRow.id)).all()
+            customers = session.execute(
+                select(CustomerRow.id, CustomerRow.name).order_by(CustomerRow.id)
+            ).all()
         per_kind = {(cid, kind): n for cid, kind, n in kinds}
         return [
-            CustomerCounts(cid, name, per_kind.get((cid, "call"), 0), per_kind.get((cid, "ticket"), 0), usage.get(cid, 0))
+            CustomerCounts(
+                cid,
+                name,
+                per_kind.get((cid, "call"), 0),
+                per_kind.get((cid, "ticket"), 0),
+                usage.get(cid, 0),
+            )
             for cid, name in customers
         ]

@@ -5,7 +5,17 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import JSON, DateTime, Float, ForeignKey, Index, Integer, String, Text, UniqueConstraint
+from sqlalchemy import (
+    JSON,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    String,
+    Text,
+    UniqueConstraint,
+)
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
@@ -75,17 +85,23 @@ class InteractionRow(Base):
     meta: Mapped[dict[str, Any]] = mapped_column("metadata", JSON, default=dict)
     ingested_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
 
-    transcript: Mapped[TranscriptRow | None] = relationship(back_populates="interaction", cascade="all, delete-orphan")
+    transcript: Mapped[TranscriptRow | None] = relationship(
+        back_populates="interaction", cascade="all, delete-orphan"
+    )
     utterances: Mapped[list[UtteranceRow]] = relationship(
         order_by="UtteranceRow.idx", cascade="all, delete-orphan", back_populates="interaction"
     )
-    tags: Mapped[list[TagRow]] = relationship(cascade="all, delete-orphan", back_populates="interaction")
+    tags: Mapped[list[TagRow]] = relationship(
+        cascade="all, delete-orphan", back_populates="interaction"
+    )
 
 
 class TranscriptRow(Base):
     __tablename__ = "transcripts"
 
-    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    )
     language: Mapped[str] = mapped_column(String(16))
     duration_s: Mapped[float | None] = mapped_column(Float)
     engine: Mapped[str] = mapped_column(String(64))
@@ -118,7 +134,9 @@ class TagRow(Base):
     __table_args__ = (Index("ix_tags_label_score", "label", "score"),)
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), index=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
     utterance_index: Mapped[int] = mapped_column(Integer)
     label: Mapped[str] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
@@ -136,7 +154,9 @@ class RiskSignalRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
-    interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    interaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE")
+    )
     kind: Mapped[str] = mapped_column(String(64))
     weight: Mapped[float] = mapped_column(Float)
     occurred_at: Mapped[datetime] = mapped_column()
@@ -162,7 +182,9 @@ class JobRow(Base):
     __tablename__ = "jobs"
     __table_args__ = (Index("ix_jobs_status", "status", "created_at"),)
 
-    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    )
     status: Mapped[str] = mapped_column(String(16))
     stage: Mapped[str | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
@@ -176,14 +198,18 @@ class JobRow(Base):
 class CallMetricsRow(Base):
     __tablename__ = "call_metrics"
 
-    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    )
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
 class SummaryRow(Base):
     __tablename__ = "summaries"
 
-    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True)
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    )
     data: Mapped[dict[str, Any]] = mapped_column(JSON)
 
 
@@ -212,7 +238,9 @@ class AlertRow(Base):
     reason: Mapped[str] = mapped_column(Text)
     band: Mapped[str | None] = mapped_column(String(16))
     score: Mapped[float | None] = mapped_column(Float)
-    interaction_id: Mapped[str | None] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    interaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE")
+    )
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
 
 
@@ -240,7 +268,9 @@ class DashboardSessionRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     session_hash: Mapped[str] = mapped_column(String(64), unique=True)
-    token_id: Mapped[int] = mapped_column(ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True)
+    token_id: Mapped[int] = mapped_column(
+        ForeignKey("api_tokens.id", ondelete="CASCADE"), index=True
+    )
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     last_seen_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     expires_at: Mapped[datetime] = mapped_column(index=True)
@@ -266,11 +296,15 @@ class WebhookDeliveryRow(Base):
     """The outbox and the delivery log: one row per event per subscription, written with the event's cause."""
 
     __tablename__ = "webhook_deliveries"
-    __table_args__ = (UniqueConstraint("subscription_id", "event_id", name="uq_delivery_event"),
-                      Index("ix_deliveries_due", "status", "next_attempt_at"))
+    __table_args__ = (
+        UniqueConstraint("subscription_id", "event_id", name="uq_delivery_event"),
+        Index("ix_deliveries_due", "status", "next_attempt_at"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
-    subscription_id: Mapped[int] = mapped_column(ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"))
+    subscription_id: Mapped[int] = mapped_column(
+        ForeignKey("webhook_subscriptions.id", ondelete="CASCADE")
+    )
     event_id: Mapped[str] = mapped_column(String(300))
     event_type: Mapped[str] = mapped_column(String(64))
     payload: Mapped[dict[str, Any]] = mapped_column(JSON)

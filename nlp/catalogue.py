@@ -20,7 +20,10 @@ class Competitor(BaseModel):
 
     name: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
-    ambiguous: bool = Field(False, description="also an ordinary word: match only the capitalised product form in context")
+    ambiguous: bool = Field(
+        False,
+        description="also an ordinary word: match only the capitalised product form in context",
+    )
 
     def forms(self) -> tuple[str, ...]:
         return (self.name, *self.aliases)

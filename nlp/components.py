@@ -26,15 +26,36 @@ from nlp.encoder import load_encoder
 from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features
 from nlp.stance import StanceMatcher
 
-for _name, _default in (("speaker_role", "unknown"), ("embedding", None), ("stance", None), ("intent_scores", None),
-                        ("sentiment", None)):
+for _name, _default in (
+    ("speaker_role", "unknown"),
+    ("embedding", None),
+    ("stance", None),
+    ("intent_scores", None),
+    ("sentiment", None),
+):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
 
 # Words that, next to an ambiguous name, show it is the ordinary word ("cold outreach", "Outreach efforts").
-GENERIC_BEFORE = frozenset({"cold", "community", "customer", "email", "marketing", "social", "public", "donor", "a", "an"})
-GENERIC_AFTER = frozenset({"to", "efforts", "campaign", "campaigns", "program", "programme", "programs", "work", ":",
-                           "strategy", "sound", "of"})
+GENERIC_BEFORE = frozenset(
+    {"cold", "community", "customer", "email", "marketing", "social", "public", "donor", "a", "an"}
+)
+GENERIC_AFTER = frozenset(
+    {
+        "to",
+        "efforts",
+        "campaign",
+        "campaigns",
+        "program",
+        "programme",
+        "programs",
+        "work",
+        ":",
+        "strategy",
+        "sound",
+        "of",
+    }
+)
 
 
 class CompetitorMatcher:
@@ -48,7 +69,11 @@ class CompetitorMatcher:
 
     def __call__(self, doc: Doc) -> Doc:
         spans = [Span(doc, s, e, label=m) for m, s, e in self.plain(doc)]
-        spans += [Span(doc, s, e, label=m) for m, s, e in self.exact(doc) if self._names_product(doc, s, e)]
+        spans += [
+            Span(doc, s, e, label=m)
+            for m, s, e in self.exact(doc)
+            if self._names_product(doc, s, e)
+        ]
         doc.spans["competitors"] = filter_spans(spans)
         return doc
 
@@ -86,8 +111,12 @@ class CueMatcher:
         mark_stems(doc, self.stems)
         found = [Span(doc, s, e, label=m) for m, s, e in self.phrases(doc)]
         found += [Span(doc, s, e, label=m) for m, s, e in self.patterns(doc)]
-        found += [Span(doc, t.i, t.i + 1, label=label) for t in doc if t._.cue_stem
-                  for label in self.stem_labels.get(t._.cue_stem, ())]
+        found += [
+            Span(doc, t.i, t.i + 1, label=label)
+            for t in doc
+            if t._.cue_stem
+            for label in self.stem_labels.get(t._.cue_stem, ())
+        ]
         negated = [is_negated(doc, span) for span in found]
         doc.spans["cues"] = [span for span, neg in zip(found, negated, strict=True) if not neg]
         doc.spans["negated_cues"] = [span for span, neg in zip(found, negated, strict=True) if neg]
@@ -104,7 +133,9 @@ class EncoderComponent:
     """Embeds a whole window of docs per call (``nlp.pipe``'s batch_size); the encoder sorts the
     window by length into batches of ``encode_batch_size``, so little compute goes on padding."""
 
-    def __init__(self, model: str | None, threads: int, batch_size: int, encode_batch_size: int) -> None:
+    def __init__(
+        self, model: str | None, threads: int, batch_size: int, encode_batch_size: int
+    ) -> None:
         self.encoder = load_encoder(model, threads)
         self.batch_size = batch_size
         self.encode_batch_size = encode_batch_size
@@ -114,17 +145,25 @@ class EncoderComponent:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size or self.batch_size):
-            vectors = self.encoder.encode([doc.text for doc in batch], batch_size=self.encode_batch_size)
+            vectors = self.encoder.encode(
+                [doc.text for doc in batch], batch_size=self.encode_batch_size
+            )
             for doc, vector in zip(batch, vectors, strict=True):
                 doc._.embedding = vector
                 yield doc
 
 
 @Language.factory(
-    "callintel_encoder", default_config={"model": None, "threads": 0, "batch_size": 512, "encode_batch_size": 64}
+    "callintel_encoder",
+    default_config={"model": None, "threads": 0, "batch_size": 512, "encode_batch_size": 64},
 )
 def make_encoder(
-    nlp: Language, name: str, model: str | None, threads: int, batch_size: int, encode_batch_size: int
+    nlp: Language,
+    name: str,
+    model: str | None,
+    threads: int,
+    batch_size: int,
+    encode_batch_size: int,
 ) -> EncoderComponent:
     return EncoderComponent(model, threads, batch_size, encode_batch_size)
 
@@ -145,7 +184,9 @@ class HeadsComponent:
             cues = cue_features(hits)
             x = features(embeddings, roles, cues, self.heads.similarities(embeddings), stance)
             scores = self.heads.intent_scores(x)
-            sentiment = self.heads.sentiment_probabilities(sentiment_features(embeddings, stance, cues))
+            sentiment = self.heads.sentiment_probabilities(
+                sentiment_features(embeddings, stance, cues)
+            )
             for row, doc in enumerate(batch):
                 doc._.intent_scores = dict(zip(INTENT_LABELS, scores[row].tolist(), strict=True))
                 best = int(sentiment[row].argmax())

@@ -14,10 +14,21 @@ from spacy.tokens import Doc, Span, Token
 if not Token.has_extension("cue_stem"):
     Token.set_extension("cue_stem", default="")
 
-__all__ = ["CUE_PATTERNS", "INTENT_LABELS", "NEGATIONS", "CueSet", "cue_set", "cue_stems", "is_negated", "mark_stems"]
+__all__ = [
+    "CUE_PATTERNS",
+    "INTENT_LABELS",
+    "NEGATIONS",
+    "CueSet",
+    "cue_set",
+    "cue_stems",
+    "is_negated",
+    "mark_stems",
+]
 
 INTENT_LABELS = ("price_objection", "export_data_intent", "cancellation_intent", "billing_question")
-NEGATIONS = frozenset({"not", "n't", "never", "no", "without", "nothing", "none", "neither", "nor", "isn't", "wasn't"})
+NEGATIONS = frozenset(
+    {"not", "n't", "never", "no", "without", "nothing", "none", "neither", "nor", "isn't", "wasn't"}
+)
 
 
 def _words(*phrases: str) -> list[str]:
@@ -31,48 +42,230 @@ def _prefixes(*stems: str) -> list[str]:
 
 CUE_PATTERNS: dict[str, list[str]] = {
     "price_objection": [
-        *_words("too expensive", "too pricey", "too high", "too much", "sticker shock", "sign off", "that number",
-                "price point", "per seat", "per user", "per rep", "the rate", "can't afford", "cannot afford",
-                "out of our range", "deal breaker", "non-starter", "bring the cost down", "cheaper", "lower",
-                "that much", "pay that", "that figure", "the number", "half that", "come down", "better offer",
-                "competitive offer", "sharpen your pencil", "best you can do", "knock something off", "too rich",
-                "check that size", "can't justify", "hard to justify", "more than we", "above market", "uplift",
-                "increase", "investment", "unaffordable", "fraction of", "never sign off", "won't sign off",
-                "not sign off", "won't approve", "not approve*", "never approve", "no budget", "don't have the budget",
-                "not in the budget", "not in our budget", "can't pay", "cannot pay", "can't get approval", "no way",
-                "not a number", "can't sell that", "do better on", "lowest you can", "go down", "sticker shock",
-                "cheaper tier", "under your number", "match what"),
-        *_prefixes("expensiv", "pric", "overpric", "cost", "budget", "afford", "discount", "spend", "quot", "fee",
-                   "money", "steep", "roi"),
+        *_words(
+            "too expensive",
+            "too pricey",
+            "too high",
+            "too much",
+            "sticker shock",
+            "sign off",
+            "that number",
+            "price point",
+            "per seat",
+            "per user",
+            "per rep",
+            "the rate",
+            "can't afford",
+            "cannot afford",
+            "out of our range",
+            "deal breaker",
+            "non-starter",
+            "bring the cost down",
+            "cheaper",
+            "lower",
+            "that much",
+            "pay that",
+            "that figure",
+            "the number",
+            "half that",
+            "come down",
+            "better offer",
+            "competitive offer",
+            "sharpen your pencil",
+            "best you can do",
+            "knock something off",
+            "too rich",
+            "check that size",
+            "can't justify",
+            "hard to justify",
+            "more than we",
+            "above market",
+            "uplift",
+            "increase",
+            "investment",
+            "unaffordable",
+            "fraction of",
+            "never sign off",
+            "won't sign off",
+            "not sign off",
+            "won't approve",
+            "not approve*",
+            "never approve",
+            "no budget",
+            "don't have the budget",
+            "not in the budget",
+            "not in our budget",
+            "can't pay",
+            "cannot pay",
+            "can't get approval",
+            "no way",
+            "not a number",
+            "can't sell that",
+            "do better on",
+            "lowest you can",
+            "go down",
+            "sticker shock",
+            "cheaper tier",
+            "under your number",
+            "match what",
+        ),
+        *_prefixes(
+            "expensiv",
+            "pric",
+            "overpric",
+            "cost",
+            "budget",
+            "afford",
+            "discount",
+            "spend",
+            "quot",
+            "fee",
+            "money",
+            "steep",
+            "roi",
+        ),
     ],
     "export_data_intent": [
-        *_words("get all", "take our data", "data back", "copy of", "back up", "into a spreadsheet", "into excel",
-                "data dump", "full backup", "off your servers", "data portability", "move our data", "take them",
-                "get * out", "pull * out", "take * with us", "grab all", "copy* to", "in one file", "bulk file",
-                "raw data", "all the notes", "all of our", "every recording", "every transcript"),
-        *_prefixes("export", "download", "dump", "migrat", "extract", "archiv", "backup", "retriev", "portab",
-                   "csv", "spreadsheet", "excel"),
+        *_words(
+            "get all",
+            "take our data",
+            "data back",
+            "copy of",
+            "back up",
+            "into a spreadsheet",
+            "into excel",
+            "data dump",
+            "full backup",
+            "off your servers",
+            "data portability",
+            "move our data",
+            "take them",
+            "get * out",
+            "pull * out",
+            "take * with us",
+            "grab all",
+            "copy* to",
+            "in one file",
+            "bulk file",
+            "raw data",
+            "all the notes",
+            "all of our",
+            "every recording",
+            "every transcript",
+        ),
+        *_prefixes(
+            "export",
+            "download",
+            "dump",
+            "migrat",
+            "extract",
+            "archiv",
+            "backup",
+            "retriev",
+            "portab",
+            "csv",
+            "spreadsheet",
+            "excel",
+        ),
     ],
     "cancellation_intent": [
-        *_words("not renew", "not renewing", "non-renewal", "won't renew", "will not renew", "not be renewing",
-                "not going to extend", "not continue", "won't be continuing", "don't plan to continue",
-                "pull the plug", "wind down", "winding down", "moving to another vendor", "moving off", "walk away",
-                "close our account", "close the account", "close the workspace", "let the licence lapse", "we're done",
-                "you're out", "replace you", "switching to", "drop the subscription", "drop those seats",
-                "notice of non-renewal", "end* our contract", "ending the relationship", "last quarter with you",
-                "pull* the plug", "drop* us", "different solution", "different provider", "different vendor",
-                "another vendor", "another provider", "end* the subscription", "end* our use", "end* our subscription",
-                "stop* paying", "stop* using", "shut* down", "run out", "not signing", "final renewal",
-                "consolidat* vendors", "consolidat* tools", "zero seats", "won't need", "out after",
-                "mov* away", "mov* off", "replac* you", "go* elsewhere", "no longer need"),
-        *_prefixes("cancel", "terminat", "churn", "sunset", "phas", "offboard", "discontinu", "unsubscrib",
-                   "leav", "lapse", "exit"),
+        *_words(
+            "not renew",
+            "not renewing",
+            "non-renewal",
+            "won't renew",
+            "will not renew",
+            "not be renewing",
+            "not going to extend",
+            "not continue",
+            "won't be continuing",
+            "don't plan to continue",
+            "pull the plug",
+            "wind down",
+            "winding down",
+            "moving to another vendor",
+            "moving off",
+            "walk away",
+            "close our account",
+            "close the account",
+            "close the workspace",
+            "let the licence lapse",
+            "we're done",
+            "you're out",
+            "replace you",
+            "switching to",
+            "drop the subscription",
+            "drop those seats",
+            "notice of non-renewal",
+            "end* our contract",
+            "ending the relationship",
+            "last quarter with you",
+            "pull* the plug",
+            "drop* us",
+            "different solution",
+            "different provider",
+            "different vendor",
+            "another vendor",
+            "another provider",
+            "end* the subscription",
+            "end* our use",
+            "end* our subscription",
+            "stop* paying",
+            "stop* using",
+            "shut* down",
+            "run out",
+            "not signing",
+            "final renewal",
+            "consolidat* vendors",
+            "consolidat* tools",
+            "zero seats",
+            "won't need",
+            "out after",
+            "mov* away",
+            "mov* off",
+            "replac* you",
+            "go* elsewhere",
+            "no longer need",
+        ),
+        *_prefixes(
+            "cancel",
+            "terminat",
+            "churn",
+            "sunset",
+            "phas",
+            "offboard",
+            "discontinu",
+            "unsubscrib",
+            "leav",
+            "lapse",
+            "exit",
+        ),
     ],
     "billing_question": [
-        *_words("credit note", "billing cycle", "card on file", "late fee", "double billed", "charged twice",
-                "purchase order", "sales tax"),
-        *_prefixes("invoic", "bill", "charg", "refund", "payment", "pay", "receipt", "vat", "prorat",
-                   "overcharg", "statement", "overage"),
+        *_words(
+            "credit note",
+            "billing cycle",
+            "card on file",
+            "late fee",
+            "double billed",
+            "charged twice",
+            "purchase order",
+            "sales tax",
+        ),
+        *_prefixes(
+            "invoic",
+            "bill",
+            "charg",
+            "refund",
+            "payment",
+            "pay",
+            "receipt",
+            "vat",
+            "prorat",
+            "overcharg",
+            "statement",
+            "overage",
+        ),
     ],
 }
 
@@ -103,13 +296,22 @@ def cue_set(label: str, tokenize: Callable[[str], Doc]) -> CueSet:
     stems = [e for e in entries if " " not in e and e.endswith("*")]
     literals = [e for e in entries if "*" not in e]
     mixed = [e for e in entries if e not in stems and e not in literals]
-    return CueSet(tuple(literals), tuple(e[:-1] for e in stems), tuple(_token_pattern(e, tokenize) for e in mixed))
+    return CueSet(
+        tuple(literals),
+        tuple(e[:-1] for e in stems),
+        tuple(_token_pattern(e, tokenize) for e in mixed),
+    )
 
 
 def cue_stems() -> tuple[str, ...]:
     """Every stem used by a cue, longest first (so "overcharg" wins over "over")."""
-    stems = {word[:-1] for entries in CUE_PATTERNS.values() for entry in entries for word in entry.split()
-             if word.endswith("*") and word != "*"}
+    stems = {
+        word[:-1]
+        for entries in CUE_PATTERNS.values()
+        for entry in entries
+        for word in entry.split()
+        if word.endswith("*") and word != "*"
+    }
     return tuple(sorted(stems, key=lambda stem: (-len(stem), stem)))
 
 
@@ -123,7 +325,9 @@ def mark_stems(doc: Doc, stems: tuple[str, ...]) -> None:
 
 def is_negated(doc: Doc, span: Span, window: int = 3) -> bool:
     """A negation word within ``window`` tokens either side of the cue, inside its sentence."""
-    if span[0].lower_ in NEGATIONS or span.text.lower().startswith(("not ", "won't", "don't", "will not", "non-")):
+    if span[0].lower_ in NEGATIONS or span.text.lower().startswith(
+        ("not ", "won't", "don't", "will not", "non-")
+    ):
         return False  # the negation is part of the cue ("won't renew")
     lo = span.start
     while lo > 0 and lo > span.start - window and not doc[lo].is_sent_start:

@@ -50,7 +50,9 @@ def _parse_line(path: Path, number: int, line: str) -> Example:
     labels = tuple(sorted(label for label in raw_labels.split(",") if label != "-"))
     unknown = set(labels) - set(TAG_LABELS)
     if unknown or sentiment not in ("positive", "neutral", "negative") or speaker not in ROLES:
-        raise ValueError(f"{path}:{number}: bad labels {sorted(unknown)}, sentiment {sentiment!r} or speaker {speaker!r}")
+        raise ValueError(
+            f"{path}:{number}: bad labels {sorted(unknown)}, sentiment {sentiment!r} or speaker {speaker!r}"
+        )
     hard = not labels and (path.stem == "hard_negatives" or bool(TRIGGER.search(text)))
     return Example(text, labels, sentiment, ROLES[speaker], hard, f"{path.name}:{number}")
 
@@ -71,7 +73,9 @@ def check_unique(examples: list[Example]) -> None:
         raise ValueError(f"duplicate utterances in the dataset: {sorted(duplicates)[:3]}")
 
 
-def split(examples: list[Example], holdout: list[Example], seed: int = 20261122) -> dict[str, list[Example]]:
+def split(
+    examples: list[Example], holdout: list[Example], seed: int = 20261122
+) -> dict[str, list[Example]]:
     """``examples`` stratified by label set (hard negatives apart) into 75% train, 25% dev; ``holdout`` is test."""
     check_unique(examples + holdout)
     strata: dict[tuple, list[Example]] = defaultdict(list)
@@ -96,7 +100,11 @@ def write_splits(splits: dict[str, list[Example]], folder: Path = DATA_DIR) -> N
 
 
 def load_split(name: str, folder: Path = DATA_DIR) -> list[Example]:
-    rows = [json.loads(line) for line in (folder / f"{name}.jsonl").read_text().splitlines() if line.strip()]
+    rows = [
+        json.loads(line)
+        for line in (folder / f"{name}.jsonl").read_text().splitlines()
+        if line.strip()
+    ]
     return [Example(**{**row, "labels": tuple(row["labels"])}) for row in rows]
 
 
@@ -105,5 +113,7 @@ if __name__ == "__main__":
     write_splits(built)
     total = sum(len(rows) for rows in built.values())
     hard = sum(e.hard_negative for rows in built.values() for e in rows)
-    print(f"{total} utterances ({hard / total:.0%} hard negatives): "
-          + ", ".join(f"{name} {len(rows)}" for name, rows in built.items()))
+    print(
+        f"{total} utterances ({hard / total:.0%} hard negatives): "
+        + ", ".join(f"{name} {len(rows)}" for name, rows in built.items())
+    )

@@ -21,7 +21,16 @@ MONTHS["sept"] = 9
 _MONTH = r"(?P<month>" + "|".join(sorted(MONTHS, key=len, reverse=True)) + r")\.?"
 _DAY = r"(?P<day>[0-3]?\d)(?:st|nd|rd|th)?"
 _WEEKDAY = r"(?P<weekday>" + "|".join(WEEKDAYS) + r")"
-_NUMBERS = {"one": 1, "two": 2, "three": 3, "four": 4, "five": 5, "a": 1, "a couple of": 2, "a few": 3}
+_NUMBERS = {
+    "one": 1,
+    "two": 2,
+    "three": 3,
+    "four": 4,
+    "five": 5,
+    "a": 1,
+    "a couple of": 2,
+    "a few": 3,
+}
 
 PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("iso", re.compile(r"\b(?P<iso>\d{4}-\d{2}-\d{2})\b")),
@@ -29,7 +38,12 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
     ("day_month", re.compile(rf"\b{_DAY}\s+(?:of\s+)?{_MONTH}\b")),
     ("next_weekday", re.compile(rf"\bnext\s+{_WEEKDAY}\b")),
     ("weekday", re.compile(rf"\b{_WEEKDAY}\b")),
-    ("in_n", re.compile(r"\bin\s+(?P<n>\d+|one|two|three|four|five|a couple of|a few|a)\s+(?P<unit>day|week)s?\b")),
+    (
+        "in_n",
+        re.compile(
+            r"\bin\s+(?P<n>\d+|one|two|three|four|five|a couple of|a few|a)\s+(?P<unit>day|week)s?\b"
+        ),
+    ),
     ("end_of", re.compile(r"\b(?:end of (?:the )?|eo)(?P<unit>day|week|month|d|w|m)\b")),
     ("next_week", re.compile(r"\bnext week\b")),
     ("tomorrow", re.compile(r"\btomorrow\b")),
@@ -72,7 +86,9 @@ def _resolve(kind: str, m: re.Match[str], said_on: date) -> date | None:
         if unit == "w":
             return said_on + timedelta(days=max(0, 4 - said_on.weekday()))
         return said_on.replace(day=calendar.monthrange(said_on.year, said_on.month)[1])
-    return {"next_week": monday_next, "tomorrow": said_on + timedelta(days=1), "today": said_on}[kind]
+    return {"next_week": monday_next, "tomorrow": said_on + timedelta(days=1), "today": said_on}[
+        kind
+    ]
 
 
 def due_date(text: str, said_on: date) -> tuple[date, str] | None:
@@ -82,7 +98,7 @@ def due_date(text: str, said_on: date) -> tuple[date, str] | None:
         for m in pattern.finditer(text.lower()):
             resolved = _resolve(kind, m, said_on)
             if resolved is not None:
-                found.append((m.start(), priority, resolved, text[m.start():m.end()]))
+                found.append((m.start(), priority, resolved, text[m.start() : m.end()]))
     if not found:
         return None
     _, _, when, words = min(found)

@@ -11,8 +11,23 @@ from spacy.tokens import Doc
 
 __all__ = ["FILLERS", "Discourse", "discourse"]
 
-FILLERS = ("um", "umm", "uh", "uhh", "erm", "er", "ah", "hmm", "mm", "you know", "i mean", "sort of", "kind of",
-           "basically", "literally")
+FILLERS = (
+    "um",
+    "umm",
+    "uh",
+    "uhh",
+    "erm",
+    "er",
+    "ah",
+    "hmm",
+    "mm",
+    "you know",
+    "i mean",
+    "sort of",
+    "kind of",
+    "basically",
+    "literally",
+)
 # A sentence without a question mark is still a question when it opens like one (transcripts without punctuation).
 QUESTION_OPENERS = frozenset(
     "what when where which who whom whose why how is are was were do does did can could would will should shall "
@@ -47,7 +62,9 @@ class Discourse:
                 continue
             last = text[-1]
             opener = sentence[0].lower_
-            if last == "?" or (last not in ".!" and opener in QUESTION_OPENERS and len(sentence) > 2):
+            if last == "?" or (
+                last not in ".!" and opener in QUESTION_OPENERS and len(sentence) > 2
+            ):
                 found.append(text)
         return found
 

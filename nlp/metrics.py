@@ -34,7 +34,10 @@ def _monologue(utterances: Sequence[Utterance]) -> tuple[float, Role | None]:
     best, best_role = 0.0, None
     run_start = 0
     for i in range(1, len(utterances) + 1):
-        if i == len(utterances) or utterances[i].speaker.label != utterances[run_start].speaker.label:
+        if (
+            i == len(utterances)
+            or utterances[i].speaker.label != utterances[run_start].speaker.label
+        ):
             length = utterances[i - 1].end_s - utterances[run_start].start_s  # type: ignore[operator]
             if length > best:
                 best, best_role = length, utterances[run_start].speaker.role
@@ -72,7 +75,11 @@ def call_metrics(transcript: Transcript) -> CallMetrics | None:
         fillers[role] += text.filler_count(doc)
         questions[role] += len(text.questions(doc))
     total_talk = sum(talk.values())
-    switches = sum(1 for a, b in zip(utterances, utterances[1:], strict=False) if a.speaker.label != b.speaker.label)
+    switches = sum(
+        1
+        for a, b in zip(utterances, utterances[1:], strict=False)
+        if a.speaker.label != b.speaker.label
+    )
     longest, longest_role = _monologue(utterances)
     return CallMetrics(
         interaction_id=transcript.interaction_id,

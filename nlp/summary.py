@@ -27,9 +27,40 @@ from nlp.metrics import call_metrics
 
 __all__ = ["SummaryOptions", "summarise"]
 
-COMMIT_VERBS = ("send", "share", "follow", "schedule", "set", "book", "get", "loop", "circle", "email", "call",
-                "check", "prepare", "put", "draft", "review", "confirm", "introduce", "forward", "update", "reach",
-                "sign", "ping", "talk", "run", "walk", "write", "finalize", "finalise", "connect", "arrange", "look")
+COMMIT_VERBS = (
+    "send",
+    "share",
+    "follow",
+    "schedule",
+    "set",
+    "book",
+    "get",
+    "loop",
+    "circle",
+    "email",
+    "call",
+    "check",
+    "prepare",
+    "put",
+    "draft",
+    "review",
+    "confirm",
+    "introduce",
+    "forward",
+    "update",
+    "reach",
+    "sign",
+    "ping",
+    "talk",
+    "run",
+    "walk",
+    "write",
+    "finalize",
+    "finalise",
+    "connect",
+    "arrange",
+    "look",
+)
 MODALS = ("'ll", "will", "shall", "'m", "am", "are", "'re", "can")
 Encode = Callable[[list[str]], np.ndarray]
 
@@ -46,37 +77,71 @@ class SummaryOptions:
 def _commitment_matcher() -> Matcher:
     matcher = Matcher(discourse().nlp.vocab)
     verb = {"LOWER": {"IN": list(COMMIT_VERBS)}}
-    gap = {"LOWER": {"IN": ["going", "to", "also", "just", "definitely", "quickly", "then", "personally"]}, "OP": "*"}
-    matcher.add("COMMIT", [
-        [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": list(MODALS)}}, gap, verb],
-        [{"LOWER": "let"}, {"LOWER": {"IN": ["me", "us", "'s"]}}, verb],
-        [{"LOWER": "next"}, {"LOWER": {"IN": ["step", "steps"]}}],
-    ])
+    gap = {
+        "LOWER": {
+            "IN": ["going", "to", "also", "just", "definitely", "quickly", "then", "personally"]
+        },
+        "OP": "*",
+    }
+    matcher.add(
+        "COMMIT",
+        [
+            [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": list(MODALS)}}, gap, verb],
+            [{"LOWER": "let"}, {"LOWER": {"IN": ["me", "us", "'s"]}}, verb],
+            [{"LOWER": "next"}, {"LOWER": {"IN": ["step", "steps"]}}],
+        ],
+    )
     return matcher
 
 
 def _moment(u: Utterance, text: str | None = None) -> dict:
-    return {"utterance_index": u.index, "start_s": u.start_s, "speaker_role": u.speaker.role, "text": text or u.text}
+    return {
+        "utterance_index": u.index,
+        "start_s": u.start_s,
+        "speaker_role": u.speaker.role,
+        "text": text or u.text,
+    }
 
 
-def key_moments(transcript: Transcript, tags: Sequence[Tag], sentiments: Sequence[Sentiment | None],
-                options: SummaryOptions = SummaryOptions()) -> list[KeyMoment]:
+def key_moments(
+    transcript: Transcript,
+    tags: Sequence[Tag],
+    sentiments: Sequence[Sentiment | None],
+    options: SummaryOptions = SummaryOptions(),
+) -> list[KeyMoment]:
     by_index = {u.index: u for u in transcript.utterances}
     moments = [
-        KeyMoment(**_moment(by_index[t.utterance_index]), kind=t.label, evidence=t.evidence, score=t.score,
-                  entity=t.entity)
-        for t in tags if t.utterance_index in by_index
+        KeyMoment(
+            **_moment(by_index[t.utterance_index]),
+            kind=t.label,
+            evidence=t.evidence,
+            score=t.score,
+            entity=t.entity,
+        )
+        for t in tags
+        if t.utterance_index in by_index
     ]
     polarity = {"positive": 1, "negative": -1}
     last: tuple[Utterance, Sentiment] | None = None
     for utterance, sentiment in zip(transcript.utterances, sentiments, strict=False):
-        if utterance.speaker.role != "customer" or sentiment is None or sentiment.label not in polarity:
+        if (
+            utterance.speaker.role != "customer"
+            or sentiment is None
+            or sentiment.label not in polarity
+        ):
             continue
         if sentiment.score < options.swing_min_score:
             continue
         if last is not None and polarity[last[1].label] != polarity[sentiment.label]:
-            moments.append(KeyMoment(**_moment(utterance), kind="sentiment_swing", evidence=utterance.text,
-                                     score=sentiment.score, detail=f"{last[1].label} -> {sentiment.label}"))
+            moments.append(
+                KeyMoment(
+                    **_moment(utterance),
+                    kind="sentiment_swing",
+                    evidence=utterance.text,
+                    score=sentiment.score,
+                    detail=f"{last[1].label} -> {sentiment.label}",
+                )
+            )
         last = (utterance, sentiment)
     return sorted(moments, key=lambda m: (m.utterance_index, m.kind))
 
@@ -85,7 +150,8 @@ def customer_questions(transcript: Transcript) -> list[Moment]:
     text = discourse()
     return [
         Moment(**_moment(u, question))
-        for u in transcript.utterances if u.speaker.role != "rep"
+        for u in transcript.utterances
+        if u.speaker.role != "rep"
         for question in text.questions(text.doc(u.text))
     ]
 
@@ -102,12 +168,20 @@ def next_steps(transcript: Transcript, said_on: date) -> list[NextStep]:
                 continue
             seen.add(sentence.start)
             due = due_date(sentence.text, said_on)
-            steps.append(NextStep(**_moment(u), commitment=sentence.text.strip(),
-                                  due=due[0] if due else None, due_text=due[1] if due else None))
+            steps.append(
+                NextStep(
+                    **_moment(u),
+                    commitment=sentence.text.strip(),
+                    due=due[0] if due else None,
+                    due_text=due[1] if due else None,
+                )
+            )
     return steps
 
 
-def overview(transcript: Transcript, encode: Encode, options: SummaryOptions = SummaryOptions()) -> list[Moment]:
+def overview(
+    transcript: Transcript, encode: Encode, options: SummaryOptions = SummaryOptions()
+) -> list[Moment]:
     text = discourse()
     candidates = [
         (u, sentence)
@@ -122,16 +196,24 @@ def overview(transcript: Transcript, encode: Encode, options: SummaryOptions = S
     relevance = vectors @ (centre / (np.linalg.norm(centre) or 1.0))
     chosen: list[int] = []
     while len(chosen) < min(options.overview_sentences, len(candidates)):
-        redundancy = (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
+        redundancy = (
+            (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
+        )
         score = options.mmr_lambda * relevance - (1 - options.mmr_lambda) * redundancy
         score[chosen] = -np.inf
         chosen.append(int(np.argmax(score)))
     return [Moment(**_moment(candidates[i][0], candidates[i][1])) for i in sorted(chosen)]
 
 
-def summarise(interaction: Interaction, transcript: Transcript, tags: Sequence[Tag],
-              sentiments: Sequence[Sentiment | None], encode: Encode,
-              options: SummaryOptions = SummaryOptions(), metrics: CallMetrics | None = None) -> Summary:
+def summarise(
+    interaction: Interaction,
+    transcript: Transcript,
+    tags: Sequence[Tag],
+    sentiments: Sequence[Sentiment | None],
+    encode: Encode,
+    options: SummaryOptions = SummaryOptions(),
+    metrics: CallMetrics | None = None,
+) -> Summary:
     """The post-call summary; ``metrics`` when already computed (the pipeline's metrics stage stored them)."""
     return Summary(
         interaction_id=interaction.id,

@@ -20,7 +20,11 @@ def clock(seconds: float | None) -> str:
     if seconds is None:
         return "--:--"
     minutes, secs = divmod(int(seconds), 60)
-    return f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}" if minutes >= 60 else f"{minutes:02d}:{secs:02d}"
+    return (
+        f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
+        if minutes >= 60
+        else f"{minutes:02d}:{secs:02d}"
+    )
 
 
 def _percent(values: dict[str, float]) -> str:
@@ -36,8 +40,10 @@ def _metrics(m: CallMetrics) -> list[str]:
         f"- Longest monologue: {m.longest_monologue_s:.0f} s ({m.longest_monologue_role or 'n/a'})",
         f"- Interactivity: {m.interactivity:.1f} switches/min; patience: {patience}",
         "- Questions: " + (", ".join(f"{r} {n}" for r, n in m.questions.items()) or "none"),
-        "- Words per minute: " + (", ".join(f"{r} {v:.0f}" for r, v in m.words_per_minute.items()) or "n/a"),
-        "- Fillers per 100 words: " + (", ".join(f"{r} {v:.1f}" for r, v in m.filler_rate.items()) or "n/a"),
+        "- Words per minute: "
+        + (", ".join(f"{r} {v:.0f}" for r, v in m.words_per_minute.items()) or "n/a"),
+        "- Fillers per 100 words: "
+        + (", ".join(f"{r} {v:.1f}" for r, v in m.filler_rate.items()) or "n/a"),
         "",
     ]
 
@@ -45,21 +51,41 @@ def _metrics(m: CallMetrics) -> list[str]:
 def to_markdown(summary: Summary) -> str:
     s = summary
     title = s.title or ("Call" if s.kind == "call" else "Ticket")
-    lines = [f"# {title}", "", f"{s.kind.capitalize()} with **{s.customer_id}**" + (f", rep {s.rep}" if s.rep else "")
-             + f", {s.occurred_at:%Y-%m-%d %H:%M} UTC (`{s.interaction_id}`)", "", "## Summary", ""]
-    lines += [f"- [{clock(m.start_s)}] {m.speaker_role}: {m.text}" for m in s.overview] or ["- (too short to summarise)"]
+    lines = [
+        f"# {title}",
+        "",
+        f"{s.kind.capitalize()} with **{s.customer_id}**"
+        + (f", rep {s.rep}" if s.rep else "")
+        + f", {s.occurred_at:%Y-%m-%d %H:%M} UTC (`{s.interaction_id}`)",
+        "",
+        "## Summary",
+        "",
+    ]
+    lines += [f"- [{clock(m.start_s)}] {m.speaker_role}: {m.text}" for m in s.overview] or [
+        "- (too short to summarise)"
+    ]
     lines += ["", "## Key moments", ""]
     for k in s.key_moments:
-        name = KIND_NAMES.get(k.kind, k.kind) + (f" ({k.entity})" if k.entity else "") + (f" ({k.detail})" if k.detail else "")
-        lines.append(f"- [{clock(k.start_s)}] **{name}**, {k.speaker_role}: \"{k.text}\" (evidence: \"{k.evidence}\", "
-                     f"score {k.score:.2f})")
+        name = (
+            KIND_NAMES.get(k.kind, k.kind)
+            + (f" ({k.entity})" if k.entity else "")
+            + (f" ({k.detail})" if k.detail else "")
+        )
+        lines.append(
+            f'- [{clock(k.start_s)}] **{name}**, {k.speaker_role}: "{k.text}" (evidence: "{k.evidence}", '
+            f"score {k.score:.2f})"
+        )
     if not s.key_moments:
         lines.append("- none flagged")
     lines += ["", "## Customer questions", ""]
     lines += [f"- [{clock(q.start_s)}] {q.text}" for q in s.customer_questions] or ["- none"]
     lines += ["", "## Next steps", ""]
-    lines += [f"- [ ] {n.commitment} ({n.speaker_role}" + (f", due {n.due:%a %Y-%m-%d}" if n.due else "") + ")"
-              for n in s.next_steps] or ["- none agreed"]
+    lines += [
+        f"- [ ] {n.commitment} ({n.speaker_role}"
+        + (f", due {n.due:%a %Y-%m-%d}" if n.due else "")
+        + ")"
+        for n in s.next_steps
+    ] or ["- none agreed"]
     lines.append("")
     if s.metrics is not None:
         lines += _metrics(s.metrics)

@@ -45,9 +45,13 @@ def build_pipeline(
 ) -> Language:
     pipeline = spacy.blank("en")
     pipeline.add_pipe("sentencizer")
-    pipeline.add_pipe("callintel_competitors", config={"catalogue": str(catalogue) if catalogue else None})
+    pipeline.add_pipe(
+        "callintel_competitors", config={"catalogue": str(catalogue) if catalogue else None}
+    )
     pipeline.add_pipe("callintel_cues")
-    pipeline.add_pipe("callintel_encoder", config={"model": model, "threads": threads, "batch_size": batch_size})
+    pipeline.add_pipe(
+        "callintel_encoder", config={"model": model, "threads": threads, "batch_size": batch_size}
+    )
     if with_heads:
         pipeline.add_pipe("callintel_heads", config={"path": str(heads) if heads else None})
     return pipeline
@@ -56,8 +60,14 @@ def build_pipeline(
 class Tagger:
     """Tags utterances in batches; one embedding per utterance feeds every head."""
 
-    def __init__(self, catalogue: str | Path | None = None, model: str | None = None, threads: int = 0,
-                 batch_size: int = 512, heads: str | Path | None = None) -> None:
+    def __init__(
+        self,
+        catalogue: str | Path | None = None,
+        model: str | None = None,
+        threads: int = 0,
+        batch_size: int = 512,
+        heads: str | Path | None = None,
+    ) -> None:
         self.batch_size = batch_size
         self.pipeline = build_pipeline(catalogue, model, threads, batch_size, heads)
         head = self.pipeline.get_pipe("callintel_heads").heads
@@ -71,8 +81,12 @@ class Tagger:
 
     @classmethod
     def from_settings(cls, settings: Settings, catalogue: str | Path | None = None) -> Tagger:
-        return cls(catalogue or settings.competitors_file, settings.embedding_model, settings.threads,
-                   settings.tag_batch_size)
+        return cls(
+            catalogue or settings.competitors_file,
+            settings.embedding_model,
+            settings.threads,
+            settings.tag_batch_size,
+        )
 
     def encode(self, texts: list[str]):
         """Normalised sentence embeddings from the tagger's own encoder (numpy array, one row per text)."""
@@ -90,22 +104,41 @@ class Tagger:
     def tag(self, inputs: Iterable[TagInput]) -> Iterator[TaggedUtterance]:
         for doc in self.docs(inputs):
             label, score = doc._.sentiment
-            yield TaggedUtterance(doc.text, doc._.speaker_role, Sentiment(label=label, score=round(score, 3)), self.tags_of(doc))
+            yield TaggedUtterance(
+                doc.text,
+                doc._.speaker_role,
+                Sentiment(label=label, score=round(score, 3)),
+                self.tags_of(doc),
+            )
 
     def tag_transcript(self, transcript: Transcript) -> tuple[list[Tag], list[Sentiment]]:
         inputs = [TagInput(u.text, u.speaker.role) for u in transcript.utterances]
         tags, sentiments = [], []
         for utterance, result in zip(transcript.utterances, self.tag(inputs), strict=True):
             sentiments.append(result.sentiment)
-            tags.extend(t.model_copy(update={"interaction_id": transcript.interaction_id, "utterance_index": utterance.index})
-                        for t in result.tags)
+            tags.extend(
+                t.model_copy(
+                    update={
+                        "interaction_id": transcript.interaction_id,
+                        "utterance_index": utterance.index,
+                    }
+                )
+                for t in result.tags
+            )
         return tags, sentiments
 
     def tags_of(self, doc: Doc) -> list[Tag]:
         role = doc._.speaker_role
         tags = [
-            Tag(label="competitor_mention", entity=span.label_, score=COMPETITOR_SCORE, start=span.start_char,
-                end=span.end_char, evidence=span.text, speaker_role=role)
+            Tag(
+                label="competitor_mention",
+                entity=span.label_,
+                score=COMPETITOR_SCORE,
+                start=span.start_char,
+                end=span.end_char,
+                evidence=span.text,
+                speaker_role=role,
+            )
             for span in doc.spans["competitors"]
         ]
         for label, score in doc._.intent_scores.items():
@@ -117,8 +150,16 @@ class Tagger:
                 start, end = best.start_char, best.end_char
             else:
                 start, end = _stripped_bounds(doc.text)
-            tags.append(Tag(label=label, score=round(score, 3), start=start, end=end, evidence=doc.text[start:end],
-                            speaker_role=role))
+            tags.append(
+                Tag(
+                    label=label,
+                    score=round(score, 3),
+                    start=start,
+                    end=end,
+                    evidence=doc.text[start:end],
+                    speaker_role=role,
+                )
+            )
         return sorted(tags, key=lambda t: (t.start, t.label))
 
 

@@ -63,7 +63,9 @@ def embed(examples: list[Example], pipeline) -> Fitting:
     )
 
 
-def design(data: Fitting, rows: np.ndarray, visible: np.ndarray, augment: bool) -> tuple[np.ndarray, np.ndarray]:
+def design(
+    data: Fitting, rows: np.ndarray, visible: np.ndarray, augment: bool
+) -> tuple[np.ndarray, np.ndarray]:
     """Features and labels for ``rows``, seeing only ``visible`` exemplars and never themselves.
 
     With ``augment`` each row with a known speaker is repeated as speaker unknown.
@@ -77,8 +79,13 @@ def design(data: Fitting, rows: np.ndarray, visible: np.ndarray, augment: bool) 
     y = data.labels[rows]
     if augment:
         known = np.array([r != "unknown" for r in roles])
-        extra = features(data.embeddings[rows][known], ["unknown"] * int(known.sum()), data.cues[rows][known], sims[known],
-                         data.stance[rows][known])
+        extra = features(
+            data.embeddings[rows][known],
+            ["unknown"] * int(known.sum()),
+            data.cues[rows][known],
+            sims[known],
+            data.stance[rows][known],
+        )
         x, y = np.vstack([x, extra]), np.vstack([y, y[known]])
     return x, y
 
@@ -87,12 +94,18 @@ def out_of_fold_scores(data: Fitting, c: float) -> np.ndarray:
     """(n, intents) scores for every example from models that never saw it."""
     n = len(data.examples)
     scores = np.zeros((n, len(INTENT_LABELS)))
-    strata = [e.labels[0] if e.labels else ("hard" if e.hard_negative else "none") for e in data.examples]
-    for fit_rows, val_rows in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(np.zeros(n), strata):
+    strata = [
+        e.labels[0] if e.labels else ("hard" if e.hard_negative else "none") for e in data.examples
+    ]
+    for fit_rows, val_rows in StratifiedKFold(FOLDS, shuffle=True, random_state=SEED).split(
+        np.zeros(n), strata
+    ):
         x_fit, y_fit = design(data, fit_rows, fit_rows, augment=True)
         x_val, _ = design(data, val_rows, fit_rows, augment=False)
         for col in range(len(INTENT_LABELS)):
-            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x_fit, y_fit[:, col])
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
+                x_fit, y_fit[:, col]
+            )
             scores[val_rows, col] = model.predict_proba(x_val)[:, 1]
     return scores
 
@@ -107,7 +120,10 @@ def choose(data: Fitting) -> dict[str, dict]:
                 f1 = f1_score(data.labels[:, col], scores[:, col] >= threshold, zero_division=0)
                 key = (round(float(f1), 4), -abs(float(threshold) - 0.5), -c)
                 if label not in best or key > best[label][0]:
-                    best[label] = (key, {"C": c, "threshold": float(threshold), "cv_f1": round(float(f1), 4)})
+                    best[label] = (
+                        key,
+                        {"C": c, "threshold": float(threshold), "cv_f1": round(float(f1), 4)},
+                    )
     return {label: choice for label, (_, choice) in best.items()}
 
 
@@ -118,7 +134,9 @@ def fit_sentiment(data: Fitting) -> tuple[LogisticRegression, dict]:
     for c in C_GRID:
         correct = 0
         for fit_rows, val_rows in folds.split(x, data.sentiment):
-            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x[fit_rows], data.sentiment[fit_rows])
+            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
+                x[fit_rows], data.sentiment[fit_rows]
+            )
             correct += int((model.predict(x[val_rows]) == data.sentiment[val_rows]).sum())
         accuracy = correct / len(data.sentiment)
         if best is None or (accuracy, -c) > best[0]:
@@ -136,7 +154,9 @@ def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
     x, y = design(data, everything, everything, augment=True)
     weights, biases = [], []
     for col, label in enumerate(INTENT_LABELS):
-        fitted = LogisticRegression(C=choices[label]["C"], class_weight="balanced", max_iter=5000).fit(x, y[:, col])
+        fitted = LogisticRegression(
+            C=choices[label]["C"], class_weight="balanced", max_iter=5000
+        ).fit(x, y[:, col])
         weights.append(fitted.coef_[0])
         biases.append(fitted.intercept_[0])
     sentiment, sentiment_info = fit_sentiment(data)
@@ -144,15 +164,22 @@ def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
     return Heads(
         intent_weights=np.asarray(weights, dtype=np.float32),
         intent_bias=np.asarray(biases, dtype=np.float32),
-        thresholds=np.asarray([choices[label]["threshold"] for label in INTENT_LABELS], dtype=np.float32),
+        thresholds=np.asarray(
+            [choices[label]["threshold"] for label in INTENT_LABELS], dtype=np.float32
+        ),
         sentiment_weights=sentiment.coef_[order].astype(np.float32),
         sentiment_bias=sentiment.intercept_[order].astype(np.float32),
         exemplars=data.embeddings,
         exemplar_labels=data.labels,
         encoder=pipeline.get_pipe("callintel_encoder").encoder.name,
         data_sha256=data_sha256(folder),
-        metadata={"intents": choices, "sentiment": sentiment_info, "roles": list(ROLE_ORDER),
-                  "fitting_examples": len(data.examples), "folds": FOLDS},
+        metadata={
+            "intents": choices,
+            "sentiment": sentiment_info,
+            "roles": list(ROLE_ORDER),
+            "fitting_examples": len(data.examples),
+            "folds": FOLDS,
+        },
     )
 
 
@@ -164,9 +191,13 @@ def main() -> None:
     heads = train(model=args.model)
     heads.save(args.out)
     for label, choice in heads.metadata["intents"].items():
-        print(f"{label:22s} C={choice['C']:<5} threshold={choice['threshold']:.2f} cross-validated F1={choice['cv_f1']:.3f}")
+        print(
+            f"{label:22s} C={choice['C']:<5} threshold={choice['threshold']:.2f} cross-validated F1={choice['cv_f1']:.3f}"
+        )
     sentiment = heads.metadata["sentiment"]
-    print(f"{'sentiment':22s} C={sentiment['C']:<5} cross-validated accuracy={sentiment['cv_accuracy']:.3f}")
+    print(
+        f"{'sentiment':22s} C={sentiment['C']:<5} cross-validated accuracy={sentiment['cv_accuracy']:.3f}"
+    )
 
 
 if __name__ == "__main__":

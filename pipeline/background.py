@@ -32,7 +32,14 @@ from pipeline.runner import drain, per_worker, queue_for
 from pipeline.stages import Engines
 from pipeline.webhooks import deliver_due
 
-__all__ = ["POLL_S", "WorkerPool", "background_workers", "deliver_forever", "follow", "refresh_risk"]
+__all__ = [
+    "POLL_S",
+    "WorkerPool",
+    "background_workers",
+    "deliver_forever",
+    "follow",
+    "refresh_risk",
+]
 
 logger = logging.getLogger("callintel.pipeline")
 POLL_S = 2.0
@@ -50,7 +57,9 @@ def refresh_risk(store: Store, settings: Settings) -> int:
     return sum(len(a.alerts) for a in assessments)
 
 
-def deliver_forever(database_url: str, settings: Settings, stop: threading.Event, poll_s: float = POLL_S) -> None:
+def deliver_forever(
+    database_url: str, settings: Settings, stop: threading.Event, poll_s: float = POLL_S
+) -> None:
     """Send the webhook deliveries that are due, every ``poll_s``, until ``stop`` is set (a failing round is
     logged, one line for a CallintelError such as a wrong CALLINTEL_SECRET_KEY, and retried after a backoff)."""
     failures = 0
@@ -65,11 +74,18 @@ def deliver_forever(database_url: str, settings: Settings, stop: threading.Event
             except Exception:
                 failures += 1
                 logger.exception("webhook deliveries failed (%d in a row); trying again", failures)
-            stop.wait(min(MAX_BACKOFF_S, poll_s * 2 ** failures))
+            stop.wait(min(MAX_BACKOFF_S, poll_s * 2**failures))
 
 
-def follow(database_url: str, settings: Settings, stop: threading.Event, poll_s: float = POLL_S, refresh: bool = False,
-           engines: Engines | None = None, deliver: bool = False) -> None:
+def follow(
+    database_url: str,
+    settings: Settings,
+    stop: threading.Event,
+    poll_s: float = POLL_S,
+    refresh: bool = False,
+    engines: Engines | None = None,
+    deliver: bool = False,
+) -> None:
     """Run jobs as they arrive and (``refresh``) re-evaluate risk, until ``stop`` is set; with ``deliver``, a
     thread beside it sends the due webhooks."""
     worker, engines = worker_name(), engines or Engines(settings)
@@ -85,18 +101,23 @@ def follow(database_url: str, settings: Settings, stop: threading.Event, poll_s:
             except Exception:  # one bad round is logged and retried: the worker never dies of it
                 failures += 1
                 logger.exception("%s: round failed (%d in a row); trying again", worker, failures)
-            stop.wait(min(MAX_BACKOFF_S, poll_s * 2 ** failures))
+            stop.wait(min(MAX_BACKOFF_S, poll_s * 2**failures))
 
 
 @contextmanager
-def _delivering(database_url: str, settings: Settings, stop: threading.Event, poll_s: float,
-                deliver: bool) -> Iterator[None]:
+def _delivering(
+    database_url: str, settings: Settings, stop: threading.Event, poll_s: float, deliver: bool
+) -> Iterator[None]:
     """The delivery thread for the block (none unless ``deliver``); it ends with ``stop``."""
     if not deliver:
         yield
         return
-    thread = threading.Thread(target=deliver_forever, args=(database_url, settings, stop, poll_s),
-                              name="callintel-webhooks", daemon=True)
+    thread = threading.Thread(
+        target=deliver_forever,
+        args=(database_url, settings, stop, poll_s),
+        name="callintel-webhooks",
+        daemon=True,
+    )
     thread.start()
     try:
         yield
@@ -105,8 +126,15 @@ def _delivering(database_url: str, settings: Settings, stop: threading.Event, po
         thread.join(STOP_GRACE_S)
 
 
-def _round(store: Store, queue, engines: Engines, worker: str, settings: Settings, stop: threading.Event,
-           refresh_due: list[float]) -> None:
+def _round(
+    store: Store,
+    queue,
+    engines: Engines,
+    worker: str,
+    settings: Settings,
+    stop: threading.Event,
+    refresh_due: list[float],
+) -> None:
     queue.reclaim_orphans()
     if drain(store, queue, engines, worker, stop=stop.is_set):
         logger.info("%s: the queue is empty again", worker)
@@ -128,14 +156,24 @@ def _watch(parent: int, asked: list[bool], stop: threading.Event) -> None:
             stop.set()
 
 
-def _child(database_url: str, settings: Settings, verbose: bool, refresh: bool, parent: int) -> None:
-    signal.signal(signal.SIGINT, signal.SIG_IGN)  # Ctrl-C stops the server, which then stops its workers
+def _child(
+    database_url: str, settings: Settings, verbose: bool, refresh: bool, parent: int
+) -> None:
+    signal.signal(
+        signal.SIGINT, signal.SIG_IGN
+    )  # Ctrl-C stops the server, which then stops its workers
     asked: list[bool] = []
-    signal.signal(signal.SIGTERM, lambda *_: asked.append(True))  # no locks in a handler: the watcher acts on it
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    signal.signal(
+        signal.SIGTERM, lambda *_: asked.append(True)
+    )  # no locks in a handler: the watcher acts on it
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
+    )
     stop = threading.Event()
     threading.Thread(target=_watch, args=(parent, asked, stop), daemon=True).start()
-    follow(database_url, settings, stop, refresh=refresh, deliver=refresh)  # the first worker delivers
+    follow(
+        database_url, settings, stop, refresh=refresh, deliver=refresh
+    )  # the first worker delivers
 
 
 class WorkerPool:
@@ -149,14 +187,19 @@ class WorkerPool:
         self._verbose = logging.getLogger().isEnabledFor(logging.INFO)
         self.children = [self._start(i) for i in range(workers)]
         self.restarts = 0
-        self._watch = threading.Thread(target=self._supervise, daemon=True, name="callintel-worker-supervisor")
+        self._watch = threading.Thread(
+            target=self._supervise, daemon=True, name="callintel-worker-supervisor"
+        )
         self._watch.start()
 
     def _start(self, index: int):
         database_url, settings = self._args
-        child = self._context.Process(target=_child, args=(database_url, settings, self._verbose, index == 0,
-                                                           os.getpid()),
-                                      name=f"callintel-serve-worker-{index}", daemon=True)
+        child = self._context.Process(
+            target=_child,
+            args=(database_url, settings, self._verbose, index == 0, os.getpid()),
+            name=f"callintel-serve-worker-{index}",
+            daemon=True,
+        )
         child.start()
         return child
 
@@ -164,15 +207,22 @@ class WorkerPool:
         while not self._closing.wait(SUPERVISE_S):
             for index, child in enumerate(self.children):
                 if child.exitcode is not None and not self._closing.is_set():
-                    logger.warning("worker %s (pid %s) exited with %s: starting it again", child.name, child.pid,
-                                   child.exitcode)
+                    logger.warning(
+                        "worker %s (pid %s) exited with %s: starting it again",
+                        child.name,
+                        child.pid,
+                        child.exitcode,
+                    )
                     self.restarts += 1
                     self.children[index] = self._start(index)
 
     def status(self) -> dict[str, int]:
         """What /api/health reports: workers expected, running now, and restarted since the server started."""
-        return {"expected": len(self.children), "running": sum(c.is_alive() for c in self.children),
-                "restarts": self.restarts}
+        return {
+            "expected": len(self.children),
+            "running": sum(c.is_alive() for c in self.children),
+            "restarts": self.restarts,
+        }
 
     def close(self) -> None:
         self._closing.set()

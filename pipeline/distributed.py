@@ -49,9 +49,16 @@ def celery_app(broker_url: str, lease_s: float = 120.0) -> Celery:
         accept_content=["json"],
         broker_connection_retry_on_startup=True,
         broker_connection_timeout=CONNECT_TIMEOUT_S,
-        broker_transport_options={"visibility_timeout": max(60, int(lease_s * 2)),
-                                  "socket_connect_timeout": CONNECT_TIMEOUT_S},
-        task_publish_retry_policy={"max_retries": 1, "interval_start": 0, "interval_step": 0.5, "interval_max": 0.5},
+        broker_transport_options={
+            "visibility_timeout": max(60, int(lease_s * 2)),
+            "socket_connect_timeout": CONNECT_TIMEOUT_S,
+        },
+        task_publish_retry_policy={
+            "max_retries": 1,
+            "interval_start": 0,
+            "interval_step": 0.5,
+            "interval_max": 0.5,
+        },
         worker_proc_alive_timeout=300,  # a worker process loads its models before it takes tasks
         worker_hijack_root_logger=False,
     )
@@ -89,8 +96,9 @@ def run_job_task(interaction_id: str) -> str:
     done = attempt(job, store, queue, engines, worker)
     deliver_due(store, settings)
     if not done and (again := queue.job(interaction_id)) is not None and again.status == "queued":
-        celery_app(settings.broker_url, settings.job_lease_s).send_task(TASK, args=[interaction_id],
-                                                                         countdown=2 ** again.attempts)
+        celery_app(settings.broker_url, settings.job_lease_s).send_task(
+            TASK, args=[interaction_id], countdown=2**again.attempts
+        )
     return "done" if done else "failed"
 
 
@@ -101,7 +109,9 @@ def check_broker(broker_url: str) -> None:
     """BrokerUnavailable (one line, the URL without its password) unless the broker answers within seconds."""
     try:
         with celery_app(broker_url).connection_for_write() as connection:
-            connection.ensure_connection(max_retries=1, interval_start=0, interval_step=0, timeout=CONNECT_TIMEOUT_S)
+            connection.ensure_connection(
+                max_retries=1, interval_start=0, interval_step=0, timeout=CONNECT_TIMEOUT_S
+            )
     except (OperationalError, OSError) as exc:
         raise BrokerUnavailable(maybe_sanitize_url(broker_url), exc) from None
 
@@ -110,7 +120,9 @@ def dispatch(store: Store, settings: Settings, interaction_ids: list[str] | None
     """Send a task for these jobs, or for every pending one (queued, or running under an expired lease);
     BrokerUnavailable when the broker cannot be reached."""
     app = celery_app(settings.broker_url, settings.job_lease_s)
-    pending = interaction_ids if interaction_ids is not None else queue_for(store, settings).pending_ids()
+    pending = (
+        interaction_ids if interaction_ids is not None else queue_for(store, settings).pending_ids()
+    )
     try:
         for interaction_id in pending:
             app.send_task(TASK, args=[interaction_id])
@@ -119,8 +131,13 @@ def dispatch(store: Store, settings: Settings, interaction_ids: list[str] | None
     return len(pending)
 
 
-def run_distributed(database_url: str, settings: Settings, on_progress: Callable[[int, int], None] | None = None,
-                    poll_s: float = 0.5, timeout_s: float | None = None) -> PoolReport:
+def run_distributed(
+    database_url: str,
+    settings: Settings,
+    on_progress: Callable[[int, int], None] | None = None,
+    poll_s: float = 0.5,
+    timeout_s: float | None = None,
+) -> PoolReport:
     """Dispatch the pending jobs to the Celery workers and wait until none is pending."""
     started = time.perf_counter()
     with Store(database_url) as store:
@@ -137,8 +154,12 @@ def run_distributed(database_url: str, settings: Settings, on_progress: Callable
             if timeout_s is not None and time.perf_counter() - started > timeout_s:
                 break
             time.sleep(poll_s)
-    return PoolReport(counts["done"], counts["failed"], counts["queued"] + counts["running"],
-                      round(time.perf_counter() - started, 3))
+    return PoolReport(
+        counts["done"],
+        counts["failed"],
+        counts["queued"] + counts["running"],
+        round(time.perf_counter() - started, 3),
+    )
 
 
 def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> None:
@@ -146,6 +167,20 @@ def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> 
     when the broker cannot be reached at the start (a worker already running waits for it to come back)."""
     check_broker(settings.broker_url)
     app = celery_app(settings.broker_url, settings.job_lease_s)
-    app.worker_main(["worker", "--pool", "prefork", "--concurrency", str(concurrency), "--queues", QUEUE,
-                     "--loglevel", loglevel, "--hostname", f"callintel-{worker_name().replace(':', '-')}@%h",
-                     "--without-gossip", "--without-mingle"])
+    app.worker_main(
+        [
+            "worker",
+            "--pool",
+            "prefork",
+            "--concurrency",
+            str(concurrency),
+            "--queues",
+            QUEUE,
+            "--loglevel",
+            loglevel,
+            "--hostname",
+            f"callintel-{worker_name().replace(':', '-')}@%h",
+            "--without-gossip",
+            "--without-mingle",
+        ]
+    )

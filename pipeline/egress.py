@@ -30,8 +30,16 @@ import httpx
 
 from models.errors import ConfigError, InputError
 
-__all__ = ["DEADLINE_S", "READ_CAP", "AddressRefused", "AllowList", "check_host", "is_public", "literal_address",
-           "post"]
+__all__ = [
+    "DEADLINE_S",
+    "READ_CAP",
+    "AddressRefused",
+    "AllowList",
+    "check_host",
+    "is_public",
+    "literal_address",
+    "post",
+]
 
 IPAddress = ipaddress.IPv4Address | ipaddress.IPv6Address
 IPNetwork = ipaddress.IPv4Network | ipaddress.IPv6Network
@@ -68,13 +76,17 @@ class AllowList:
                 networks.append(ipaddress.ip_network(entry.strip("[]"), strict=False))
             except ValueError:
                 if not re.fullmatch(r"[A-Za-z0-9_.-]+", entry) or "/" in entry:
-                    raise ConfigError(f"invalid setting CALLINTEL_WEBHOOK_ALLOW_HOSTS: {entry!r} is not a host name, "
-                                      "an IP address or a network (CIDR)") from None
+                    raise ConfigError(
+                        f"invalid setting CALLINTEL_WEBHOOK_ALLOW_HOSTS: {entry!r} is not a host name, "
+                        "an IP address or a network (CIDR)"
+                    ) from None
                 names.add(_name(entry))
         return cls(frozenset(names), tuple(networks))
 
     def allows(self, host: str, address: IPAddress | None = None) -> bool:
-        return _name(host) in self.names or (address is not None and any(address in n for n in self.networks))
+        return _name(host) in self.names or (
+            address is not None and any(address in n for n in self.networks)
+        )
 
 
 def _name(host: str) -> str:
@@ -97,7 +109,9 @@ def is_public(address: IPAddress) -> bool:
             return is_public(inner)
         if address.is_site_local:
             return False
-    return address.is_global and not (address.is_multicast or address.is_reserved or address.is_private)
+    return address.is_global and not (
+        address.is_multicast or address.is_reserved or address.is_private
+    )
 
 
 def _inet_aton(host: str) -> ipaddress.IPv4Address | None:
@@ -107,8 +121,14 @@ def _inet_aton(host: str) -> ipaddress.IPv4Address | None:
     parts = host.split(".")
     if not 1 <= len(parts) <= 4 or not all(_NUMBER.fullmatch(p) for p in parts):
         return None
-    values = [int(p[2:] or "0", 16) if p[:2].lower() == "0x" else int(p, 8) if p.startswith("0") else int(p)
-              for p in parts]
+    values = [
+        int(p[2:] or "0", 16)
+        if p[:2].lower() == "0x"
+        else int(p, 8)
+        if p.startswith("0")
+        else int(p)
+        for p in parts
+    ]
     *head, last = values
     if any(v > 255 for v in head) or last >= 256 ** (4 - len(head)):
         raise AddressRefused(f"not a valid IPv4 address: {host!r}")
@@ -125,8 +145,10 @@ def literal_address(host: str) -> IPAddress | None:
 
 
 def _refusal(host: str) -> AddressRefused:
-    return AddressRefused(f"webhooks may not go to {host!r}: it is a loopback, private, link-local, multicast or "
-                          "reserved address (list it in CALLINTEL_WEBHOOK_ALLOW_HOSTS for an on-premises receiver)")
+    return AddressRefused(
+        f"webhooks may not go to {host!r}: it is a loopback, private, link-local, multicast or "
+        "reserved address (list it in CALLINTEL_WEBHOOK_ALLOW_HOSTS for an on-premises receiver)"
+    )
 
 
 def check_host(host: str, allow: AllowList) -> None:
@@ -168,7 +190,9 @@ def _lookup(host: str, port: int, deadline: Deadline) -> list[IPAddress]:
         raise httpcore.ConnectTimeout(f"resolving {host!r} took past the delivery's deadline")
     if isinstance(answer[0], Exception):
         raise httpcore.ConnectError(f"cannot resolve {host!r}: {answer[0]}")
-    return list(dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in answer[0]))
+    return list(
+        dict.fromkeys(ipaddress.ip_address(str(info[4][0]).split("%", 1)[0]) for info in answer[0])
+    )
 
 
 def resolve(host: str, port: int, allow: AllowList, deadline: Deadline) -> list[IPAddress]:
@@ -196,9 +220,16 @@ class _Stream(httpcore.NetworkStream):
     def close(self) -> None:
         self._inner.close()
 
-    def start_tls(self, ssl_context: ssl.SSLContext, server_hostname: str | None = None,
-                  timeout: float | None = None) -> httpcore.NetworkStream:
-        return _Stream(self._inner.start_tls(ssl_context, server_hostname, self._deadline.cap(timeout)), self._deadline)
+    def start_tls(
+        self,
+        ssl_context: ssl.SSLContext,
+        server_hostname: str | None = None,
+        timeout: float | None = None,
+    ) -> httpcore.NetworkStream:
+        return _Stream(
+            self._inner.start_tls(ssl_context, server_hostname, self._deadline.cap(timeout)),
+            self._deadline,
+        )
 
     def get_extra_info(self, info: str) -> Any:
         return self._inner.get_extra_info(info)
@@ -210,20 +241,28 @@ class _Backend(httpcore.NetworkBackend):
     def __init__(self, allow: AllowList, deadline: Deadline) -> None:
         self._sync, self._allow, self._deadline = httpcore.SyncBackend(), allow, deadline
 
-    def connect_tcp(self, host: str, port: int, timeout: float | None = None, local_address: str | None = None,
-                    socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_tcp(
+        self,
+        host: str,
+        port: int,
+        timeout: float | None = None,
+        local_address: str | None = None,
+        socket_options: Any = None,
+    ) -> httpcore.NetworkStream:
         error: Exception | None = None
         for address in resolve(host, port, self._allow, self._deadline):
             try:
-                stream = self._sync.connect_tcp(str(address), port, self._deadline.cap(timeout), local_address,
-                                                socket_options)
+                stream = self._sync.connect_tcp(
+                    str(address), port, self._deadline.cap(timeout), local_address, socket_options
+                )
                 return _Stream(stream, self._deadline)
             except (httpcore.ConnectError, httpcore.ConnectTimeout) as exc:
                 error = exc
         raise error or httpcore.ConnectError(f"no address for {host!r}")
 
-    def connect_unix_socket(self, path: str, timeout: float | None = None,
-                            socket_options: Any = None) -> httpcore.NetworkStream:
+    def connect_unix_socket(
+        self, path: str, timeout: float | None = None, socket_options: Any = None
+    ) -> httpcore.NetworkStream:
         raise httpcore.ConnectError("webhooks go over TCP only")
 
     def sleep(self, seconds: float) -> None:
@@ -235,17 +274,33 @@ def _ssl_context() -> ssl.SSLContext:
     return httpx.create_ssl_context()
 
 
-def post(url: str, body: bytes, headers: dict[str, str], allow: AllowList, deadline_s: float | None = None) -> int:
+def post(
+    url: str,
+    body: bytes,
+    headers: dict[str, str],
+    allow: AllowList,
+    deadline_s: float | None = None,
+) -> int:
     """POST ``body`` to ``url``; the answer's status. Raises (httpcore or httpx errors, Refused) on no answer."""
     deadline_s = DEADLINE_S if deadline_s is None else deadline_s
     parsed = httpx.URL(url)
-    target = httpcore.URL(scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path)
+    target = httpcore.URL(
+        scheme=parsed.raw_scheme, host=parsed.raw_host, port=parsed.port, target=parsed.raw_path
+    )
     deadline = Deadline(time.monotonic() + deadline_s)
     timeouts = dict.fromkeys(("connect", "read", "write", "pool"), deadline_s)
-    with httpcore.ConnectionPool(ssl_context=_ssl_context(), network_backend=_Backend(allow, deadline),
-                                 max_keepalive_connections=0) as pool:
-        with pool.stream("POST", target, headers=list(headers.items()), content=body,
-                         extensions={"timeout": timeouts}) as response:
+    with httpcore.ConnectionPool(
+        ssl_context=_ssl_context(),
+        network_backend=_Backend(allow, deadline),
+        max_keepalive_connections=0,
+    ) as pool:
+        with pool.stream(
+            "POST",
+            target,
+            headers=list(headers.items()),
+            content=body,
+            extensions={"timeout": timeouts},
+        ) as response:
             read = 0
             for chunk in response.iter_stream():  # a little of the answer, never all of it
                 read += len(chunk)

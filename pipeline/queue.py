@@ -40,8 +40,15 @@ def _now() -> datetime:
 
 
 def _job(row: JobRow) -> Job:
-    return Job(interaction_id=row.interaction_id, status=row.status, stage=row.stage, attempts=row.attempts,
-               error=row.error, worker=row.worker, updated_at=row.updated_at)
+    return Job(
+        interaction_id=row.interaction_id,
+        status=row.status,
+        stage=row.stage,
+        attempts=row.attempts,
+        error=row.error,
+        worker=row.worker,
+        updated_at=row.updated_at,
+    )
 
 
 class JobQueue:
@@ -59,7 +66,11 @@ class JobQueue:
         self.give_up_exhausted()
         now = _now()
         with self.store.transaction() as session:
-            query = select(JobRow.interaction_id).where(self._claimable(now)).order_by(JobRow.created_at, JobRow.interaction_id)
+            query = (
+                select(JobRow.interaction_id)
+                .where(self._claimable(now))
+                .order_by(JobRow.created_at, JobRow.interaction_id)
+            )
             candidates = list(session.scalars(query.limit(16)))
         for interaction_id in candidates:
             if (job := self._take(interaction_id, worker, now)) is not None:
@@ -77,8 +88,13 @@ class JobQueue:
             taken = session.execute(
                 update(JobRow)
                 .where(JobRow.interaction_id == interaction_id, self._claimable(now))
-                .values(status="running", worker=worker, lease_until=now + self.lease, attempts=JobRow.attempts + 1,
-                        updated_at=now)
+                .values(
+                    status="running",
+                    worker=worker,
+                    lease_until=now + self.lease,
+                    attempts=JobRow.attempts + 1,
+                    updated_at=now,
+                )
             ).rowcount
             return _job(session.get(JobRow, interaction_id)) if taken == 1 else None
 
@@ -91,25 +107,46 @@ class JobQueue:
     def give_up_exhausted(self) -> int:
         """Jobs whose workers died on every attempt are failed, with a reason."""
         now = _now()
-        exhausted = (JobRow.status == "running", JobRow.lease_until < now, JobRow.attempts >= self.max_attempts)
+        exhausted = (
+            JobRow.status == "running",
+            JobRow.lease_until < now,
+            JobRow.attempts >= self.max_attempts,
+        )
         with self.store.transaction() as session:  # a read first: an idle poll takes no write lock
-            if session.scalars(select(JobRow.interaction_id).where(*exhausted).limit(1)).first() is None:
+            if (
+                session.scalars(select(JobRow.interaction_id).where(*exhausted).limit(1)).first()
+                is None
+            ):
                 return 0
         with self.store.transaction() as session:
             return session.execute(
-                update(JobRow).where(*exhausted)
-                .values(status="failed", updated_at=now, lease_until=None,
-                        error=f"gave up after {self.max_attempts} attempts: the worker stopped before finishing")
+                update(JobRow)
+                .where(*exhausted)
+                .values(
+                    status="failed",
+                    updated_at=now,
+                    lease_until=None,
+                    error=f"gave up after {self.max_attempts} attempts: the worker stopped before finishing",
+                )
             ).rowcount
 
     def reclaim_orphans(self) -> int:
         """Running jobs of workers on this host whose process is gone go back to the queue."""
         host = socket.gethostname()
         with self.store.transaction() as session:
-            rows = session.scalars(select(JobRow).where(JobRow.status == "running", JobRow.worker.startswith(f"{host}:")))
+            rows = session.scalars(
+                select(JobRow).where(
+                    JobRow.status == "running", JobRow.worker.startswith(f"{host}:")
+                )
+            )
             orphans = [row for row in rows if not _alive(int(row.worker.rsplit(":", 1)[1]))]
             for row in orphans:
-                row.status, row.worker, row.lease_until, row.updated_at = "queued", None, None, _now()
+                row.status, row.worker, row.lease_until, row.updated_at = (
+                    "queued",
+                    None,
+                    None,
+                    _now(),
+                )
             return len(orphans)
 
     def owned(self, session: Session, interaction_id: str, worker: str) -> JobRow:
@@ -127,8 +164,13 @@ class JobQueue:
     def heartbeat(self, interaction_id: str, worker: str) -> None:
         with self.store.transaction() as session:
             session.execute(
-                update(JobRow).where(JobRow.interaction_id == interaction_id, JobRow.worker == worker,
-                                     JobRow.status == "running").values(lease_until=_now() + self.lease)
+                update(JobRow)
+                .where(
+                    JobRow.interaction_id == interaction_id,
+                    JobRow.worker == worker,
+                    JobRow.status == "running",
+                )
+                .values(lease_until=_now() + self.lease)
             )
 
     def finish(self, interaction_id: str, worker: str) -> None:
@@ -138,10 +180,20 @@ class JobQueue:
             row.status, row.error, row.lease_until, row.updated_at = "done", None, None, _now()
             interaction = session.get(InteractionRow, interaction_id)
             labels = Counter(t.label for t in interaction.tags)
-            emit(session, "interaction.analysed", f"interaction.analysed:{interaction_id}", {
-                "interaction_id": interaction_id, "customer_id": interaction.customer_id, "kind": interaction.kind,
-                "rep": interaction.rep, "occurred_at": interaction.occurred_at.isoformat(), "title": interaction.title,
-                "tag_counts": dict(sorted(labels.items()))})
+            emit(
+                session,
+                "interaction.analysed",
+                f"interaction.analysed:{interaction_id}",
+                {
+                    "interaction_id": interaction_id,
+                    "customer_id": interaction.customer_id,
+                    "kind": interaction.kind,
+                    "rep": interaction.rep,
+                    "occurred_at": interaction.occurred_at.isoformat(),
+                    "title": interaction.title,
+                    "tag_counts": dict(sorted(labels.items())),
+                },
+            )
 
     def fail(self, interaction_id: str, worker: str, error: str, retry: bool) -> Job:
         """Record ``error``; the job is queued again while attempts remain and ``retry`` allows it."""
@@ -149,32 +201,56 @@ class JobQueue:
             row = self.owned(session, interaction_id, worker)
             again = retry and row.attempts < self.max_attempts
             row.status, row.error, row.worker, row.lease_until, row.updated_at = (
-                "queued" if again else "failed", error[:2000], None, None, _now())
+                "queued" if again else "failed",
+                error[:2000],
+                None,
+                None,
+                _now(),
+            )
             return _job(row)
 
     def release(self, interaction_id: str, worker: str) -> None:
         """Give a job back untouched (the worker is stopping): its attempt is not counted."""
         with self.store.transaction() as session:
             session.execute(
-                update(JobRow).where(JobRow.interaction_id == interaction_id, JobRow.worker == worker,
-                                     JobRow.status == "running")
-                .values(status="queued", worker=None, lease_until=None, attempts=JobRow.attempts - 1, updated_at=_now())
+                update(JobRow)
+                .where(
+                    JobRow.interaction_id == interaction_id,
+                    JobRow.worker == worker,
+                    JobRow.status == "running",
+                )
+                .values(
+                    status="queued",
+                    worker=None,
+                    lease_until=None,
+                    attempts=JobRow.attempts - 1,
+                    updated_at=_now(),
+                )
             )
 
     def requeue(self, status: str = "failed", stages_too: bool = False) -> int:
         """Put jobs with ``status`` back in the queue with fresh attempts (``stages_too``: from the first stage)."""
-        values = {"status": "queued", "attempts": 0, "error": None, "worker": None, "lease_until": None,
-                  "updated_at": _now()}
+        values = {
+            "status": "queued",
+            "attempts": 0,
+            "error": None,
+            "worker": None,
+            "lease_until": None,
+            "updated_at": _now(),
+        }
         if stages_too:
             values["stage"] = None
         with self.store.transaction() as session:
-            return session.execute(update(JobRow).where(JobRow.status == status).values(**values)).rowcount
+            return session.execute(
+                update(JobRow).where(JobRow.status == status).values(**values)
+            ).rowcount
 
     def enqueue(self, interaction_ids: list[str]) -> int:
         """Queue the interactions again from the first stage (e.g. after a model change); returns how many."""
         with self.store.transaction() as session:
             return session.execute(
-                update(JobRow).where(JobRow.interaction_id.in_(interaction_ids), JobRow.status != "running")
+                update(JobRow)
+                .where(JobRow.interaction_id.in_(interaction_ids), JobRow.status != "running")
                 .values(status="queued", stage=None, attempts=0, error=None, updated_at=_now())
             ).rowcount
 
@@ -192,7 +268,13 @@ class JobQueue:
 
     def counts(self) -> Counter[str]:
         with self.store.transaction() as session:
-            return Counter(dict(session.execute(select(JobRow.status, func.count()).group_by(JobRow.status)).all()))
+            return Counter(
+                dict(
+                    session.execute(
+                        select(JobRow.status, func.count()).group_by(JobRow.status)
+                    ).all()
+                )
+            )
 
 
 def _alive(pid: int) -> bool:

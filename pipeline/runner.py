@@ -23,10 +23,23 @@ from pipeline.queue import JobQueue, LeaseLost, worker_name
 from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
 from pipeline.webhooks import deliver_due
 
-__all__ = ["PoolReport", "attempt", "drain", "per_worker", "queue_for", "run_job", "run_jobs", "work"]
+__all__ = [
+    "PoolReport",
+    "attempt",
+    "drain",
+    "per_worker",
+    "queue_for",
+    "run_job",
+    "run_jobs",
+    "work",
+]
 
 logger = logging.getLogger("callintel.pipeline")
-PERMANENT = (InputError, ModelUnavailable, ConfigError)  # retrying cannot help: a user must change something
+PERMANENT = (
+    InputError,
+    ModelUnavailable,
+    ConfigError,
+)  # retrying cannot help: a user must change something
 
 
 @dataclass(frozen=True)
@@ -62,7 +75,7 @@ def _heartbeat(queue: JobQueue, interaction_id: str, worker: str):
 
 def run_job(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: str) -> None:
     """Run the stages after ``job.stage``; each stage's output and progress commit together."""
-    remaining = STAGES[STAGES.index(job.stage) + 1:] if job.stage else STAGES
+    remaining = STAGES[STAGES.index(job.stage) + 1 :] if job.stage else STAGES
     with _heartbeat(queue, job.interaction_id, worker):
         for stage in remaining:
             stored = store.get_interaction(job.interaction_id)
@@ -87,15 +100,23 @@ def attempt(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: s
     except (KeyboardInterrupt, SystemExit):
         queue.release(job.interaction_id, worker)
         raise
-    except Exception as exc:  # a bug or a transient failure: recorded on the job, retried while attempts remain
+    except (
+        Exception
+    ) as exc:  # a bug or a transient failure: recorded on the job, retried while attempts remain
         logger.debug("job %s failed", job.interaction_id, exc_info=True)
         message = str(exc) if isinstance(exc, CallintelError) else f"{type(exc).__name__}: {exc}"
         queue.fail(job.interaction_id, worker, message, retry=True)
     return False
 
 
-def drain(store: Store, queue: JobQueue, engines: Engines, worker: str,
-          on_job: Callable[[Job, bool], None] | None = None, stop: Callable[[], bool] = lambda: False) -> int:
+def drain(
+    store: Store,
+    queue: JobQueue,
+    engines: Engines,
+    worker: str,
+    on_job: Callable[[Job, bool], None] | None = None,
+    stop: Callable[[], bool] = lambda: False,
+) -> int:
     """Claim and run jobs until none is left (or ``stop()``); returns how many finished."""
     finished = 0
     while not stop() and (job := queue.claim(worker)) is not None:
@@ -106,8 +127,12 @@ def drain(store: Store, queue: JobQueue, engines: Engines, worker: str,
     return finished
 
 
-def work(database_url: str, settings: Settings, engines: Engines | None = None,
-         on_job: Callable[[Job, bool], None] | None = None) -> int:
+def work(
+    database_url: str,
+    settings: Settings,
+    engines: Engines | None = None,
+    on_job: Callable[[Job, bool], None] | None = None,
+) -> int:
     """One worker: run jobs until none is left to claim; returns how many it finished."""
     engines = engines or Engines(settings)
     with Store(database_url) as store:
@@ -116,15 +141,22 @@ def work(database_url: str, settings: Settings, engines: Engines | None = None,
 
 
 def _child(database_url: str, settings: Settings, verbose: bool) -> None:
-    logging.basicConfig(level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s")
+    logging.basicConfig(
+        level=logging.INFO if verbose else logging.WARNING, format="%(name)s: %(message)s"
+    )
     try:
         work(database_url, settings)
     except KeyboardInterrupt:
         pass
 
 
-def run_jobs(database_url: str, settings: Settings, workers: int = 1, engines: Engines | None = None,
-             on_progress: Callable[[int, int], None] | None = None) -> PoolReport:
+def run_jobs(
+    database_url: str,
+    settings: Settings,
+    workers: int = 1,
+    engines: Engines | None = None,
+    on_progress: Callable[[int, int], None] | None = None,
+) -> PoolReport:
     """Run every pending job with ``workers`` workers; ``on_progress(finished, total)`` while they work.
 
     With CALLINTEL_BROKER_URL set the jobs go to the Celery workers instead (pipeline.distributed)."""
@@ -150,9 +182,15 @@ def run_jobs(database_url: str, settings: Settings, workers: int = 1, engines: E
         else:
             _pool(database_url, settings, workers, progress)
         final = queue.counts()
-        deliver_due(store, settings)  # the webhooks the jobs raised (a failed delivery waits for its retry)
-    return PoolReport(final["done"], final["failed"], final["queued"] + final["running"],
-                      round(time.perf_counter() - started, 3))
+        deliver_due(
+            store, settings
+        )  # the webhooks the jobs raised (a failed delivery waits for its retry)
+    return PoolReport(
+        final["done"],
+        final["failed"],
+        final["queued"] + final["running"],
+        round(time.perf_counter() - started, 3),
+    )
 
 
 def per_worker(settings: Settings, workers: int) -> Settings:
@@ -162,12 +200,18 @@ def per_worker(settings: Settings, workers: int) -> Settings:
     return settings.model_copy(update={"threads": max(1, (os.cpu_count() or 1) // workers)})
 
 
-def _pool(database_url: str, settings: Settings, workers: int, progress: Callable[[], None]) -> None:
+def _pool(
+    database_url: str, settings: Settings, workers: int, progress: Callable[[], None]
+) -> None:
     context = multiprocessing.get_context("spawn")
     settings = per_worker(settings, workers)
     verbose = logging.getLogger().isEnabledFor(logging.INFO)
-    children = [context.Process(target=_child, args=(database_url, settings, verbose), name=f"callintel-worker-{i}")
-                for i in range(workers)]
+    children = [
+        context.Process(
+            target=_child, args=(database_url, settings, verbose), name=f"callintel-worker-{i}"
+        )
+        for i in range(workers)
+    ]
     for child in children:
         child.start()
     try:

@@ -1,10 +1,10 @@
 """The pipeline stages, each a function of the stored interaction, and how each one's output is stored.
 
-    transcribe  audio -> Transcript (faster-whisper); nothing to do for imported transcripts and tickets
-    tag         Transcript -> Tags + per-utterance Sentiment
-    metrics     timed Transcript -> CallMetrics (none for tickets or untimed text)
-    summary     Transcript + Tags -> Summary
-    risk        the customer's history -> health, risk signals, alerts (risk.engine), as of CALLINTEL_RISK_AS_OF or now
+transcribe  audio -> Transcript (faster-whisper); nothing to do for imported transcripts and tickets
+tag         Transcript -> Tags + per-utterance Sentiment
+metrics     timed Transcript -> CallMetrics (none for tickets or untimed text)
+summary     Transcript + Tags -> Summary
+risk        the customer's history -> health, risk signals, alerts (risk.engine), as of CALLINTEL_RISK_AS_OF or now
 """
 
 from __future__ import annotations
@@ -34,8 +34,12 @@ class Engines:
 
     settings: Settings
     tagger_instance: Any = None
-    store: Store | None = None  # set by the worker: the risk stage reads the customer's whole history
-    whisper_overrides: dict[str, Any] = field(default_factory=dict)  # TranscribeOptions fields, e.g. temperature
+    store: Store | None = (
+        None  # set by the worker: the risk stage reads the customer's whole history
+    )
+    whisper_overrides: dict[str, Any] = field(
+        default_factory=dict
+    )  # TranscribeOptions fields, e.g. temperature
     whisper_engines: dict[tuple, Any] = field(default_factory=dict)
 
     def tagger(self):
@@ -48,13 +52,22 @@ class Engines:
     def whisper(self, rep_channel: str, rep_speaker: str | None):
         from transcribe.engine import TranscribeOptions, WhisperEngine
 
-        options = TranscribeOptions(**{"model": self.settings.whisper_model, "threads": self.settings.threads,
-                                       "cache_dir": self.settings.model_cache,
-                                       "rep_channel": rep_channel, "rep_speaker": rep_speaker, **self.whisper_overrides})
+        options = TranscribeOptions(
+            **{
+                "model": self.settings.whisper_model,
+                "threads": self.settings.threads,
+                "cache_dir": self.settings.model_cache,
+                "rep_channel": rep_channel,
+                "rep_speaker": rep_speaker,
+                **self.whisper_overrides,
+            }
+        )
         key = (rep_channel, rep_speaker)
         if key not in self.whisper_engines:
             base = next(iter(self.whisper_engines.values()), None)
-            self.whisper_engines[key] = WhisperEngine(options) if base is None else base.with_options(options)
+            self.whisper_engines[key] = (
+                WhisperEngine(options) if base is None else base.with_options(options)
+            )
         return self.whisper_engines[key]
 
 
@@ -65,7 +78,9 @@ def transcribe(engines: Engines, stored: StoredInteraction) -> Transcript | None
         return _named_roles(stored.transcript)
     audio = Path(meta["audio_path"])
     if not audio.is_file():
-        raise MalformedSource("the recording is no longer there (moved or deleted since ingest)", audio)
+        raise MalformedSource(
+            "the recording is no longer there (moved or deleted since ingest)", audio
+        )
     engine = engines.whisper(meta.get("rep_channel") or "left", meta.get("rep_speaker"))
     return engine.transcribe(audio, stored.interaction.id)
 
@@ -98,9 +113,17 @@ def summary(engines: Engines, stored: StoredInteraction) -> Summary | None:
 
     if stored.transcript is None:
         return None
-    stored_metrics = engines.store.get_metrics(stored.interaction.id) if engines.store is not None else None
-    return summarise(stored.interaction, stored.transcript, stored.tags, stored.sentiments, engines.tagger().encode,
-                     metrics=stored_metrics)
+    stored_metrics = (
+        engines.store.get_metrics(stored.interaction.id) if engines.store is not None else None
+    )
+    return summarise(
+        stored.interaction,
+        stored.transcript,
+        stored.tags,
+        stored.sentiments,
+        engines.tagger().encode,
+        metrics=stored_metrics,
+    )
 
 
 def risk(engines: Engines, stored: StoredInteraction):

@@ -41,8 +41,21 @@ from models.store import Store
 from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 from pipeline import egress
 
-__all__ = ["MAX_ATTEMPTS", "NO_ANSWER", "Delivery", "DeliveryOutcome", "Subscription", "add_subscription", "deliver_due",
-           "list_deliveries", "list_subscriptions", "remove_subscription", "retry_delivery", "sign", "verify_signature"]
+__all__ = [
+    "MAX_ATTEMPTS",
+    "NO_ANSWER",
+    "Delivery",
+    "DeliveryOutcome",
+    "Subscription",
+    "add_subscription",
+    "deliver_due",
+    "list_deliveries",
+    "list_subscriptions",
+    "remove_subscription",
+    "retry_delivery",
+    "sign",
+    "verify_signature",
+]
 
 logger = logging.getLogger("callintel.webhooks")
 MAX_ATTEMPTS = 8
@@ -57,8 +70,9 @@ def sign(secret: str, body: bytes, timestamp: int | None = None) -> str:
     return f"t={t},v1={digest}"
 
 
-def verify_signature(secret: str, header: str | None, body: bytes, tolerance_s: int = 300,
-                     now: float | None = None) -> bool:
+def verify_signature(
+    secret: str, header: str | None, body: bytes, tolerance_s: int = 300, now: float | None = None
+) -> bool:
     """True when ``header`` signs ``body`` with ``secret`` and is no older than ``tolerance_s``; False for anything
     else, a missing or non-ASCII header included (what a receiver gets is untrusted)."""
     if not isinstance(header, str) or not header.isascii():
@@ -79,7 +93,9 @@ def _check_url(url: str, settings: Settings) -> None:
         raise InputError(f"not an http(s) URL: {url!r}")
     allow = egress.AllowList.parse(settings.webhook_allow_hosts)
     try:
-        host = urlsplit(url).hostname  # inet_aton's forms (0177.0.0.1) first: httpx refuses some as invalid
+        host = urlsplit(
+            url
+        ).hostname  # inet_aton's forms (0177.0.0.1) first: httpx refuses some as invalid
     except ValueError:
         host = None
     if host:
@@ -90,23 +106,38 @@ def _check_url(url: str, settings: Settings) -> None:
         raise InputError(f"not a valid URL: {url!r} ({exc})") from None
     if not parsed.host:
         raise InputError(f"not a valid URL: {url!r} (no host)")
-    egress.check_host(parsed.host, allow)  # the host the deliveries will use, where the two parsers differ
+    egress.check_host(
+        parsed.host, allow
+    )  # the host the deliveries will use, where the two parsers differ
 
 
-def add_subscription(store: Store, url: str, events: list[str], secret: str | None = None,
-                     settings: Settings | None = None) -> tuple[int, str]:
+def add_subscription(
+    store: Store,
+    url: str,
+    events: list[str],
+    secret: str | None = None,
+    settings: Settings | None = None,
+) -> tuple[int, str]:
     """Subscribe ``url`` to ``events``; returns its id and signing secret (stored encrypted)."""
     settings = settings or get_settings()
     _check_url(url, settings)
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if not events or unknown:
-        raise InputError(f"unknown events {unknown or events} (expected some of {', '.join(EVENT_TYPES)})")
+        raise InputError(
+            f"unknown events {unknown or events} (expected some of {', '.join(EVENT_TYPES)})"
+        )
     if secret is not None and not MIN_SECRET <= len(secret) <= MAX_SECRET:
-        raise InputError(f"a signing secret has {MIN_SECRET} to {MAX_SECRET} characters (this one has {len(secret)})")
+        raise InputError(
+            f"a signing secret has {MIN_SECRET} to {MAX_SECRET} characters (this one has {len(secret)})"
+        )
     secret = secret or "whsec_" + secrets.token_urlsafe(24)
     with store.transaction() as session:
-        row = WebhookSubscriptionRow(url=url, events=sorted(set(events)), secret=crypto.encrypt(settings, secret),
-                                     active=True)
+        row = WebhookSubscriptionRow(
+            url=url,
+            events=sorted(set(events)),
+            secret=crypto.encrypt(settings, secret),
+            active=True,
+        )
         session.add(row)
         session.flush()
         return row.id, secret
@@ -144,14 +175,27 @@ def _subscription(row: WebhookSubscriptionRow) -> Subscription:
 
 
 def _delivery(row: WebhookDeliveryRow) -> Delivery:
-    return Delivery(row.id, row.subscription_id, row.event_id, row.event_type, row.status, row.attempts,
-                    row.next_attempt_at if row.status == "pending" else None, row.last_status, row.last_error,
-                    row.delivered_at)
+    return Delivery(
+        row.id,
+        row.subscription_id,
+        row.event_id,
+        row.event_type,
+        row.status,
+        row.attempts,
+        row.next_attempt_at if row.status == "pending" else None,
+        row.last_status,
+        row.last_error,
+        row.delivered_at,
+    )
 
 
 def list_subscriptions(store: Store) -> list[Subscription]:
     """The live subscriptions (removed ones keep only their delivery log)."""
-    query = select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active).order_by(WebhookSubscriptionRow.id)
+    query = (
+        select(WebhookSubscriptionRow)
+        .where(WebhookSubscriptionRow.active)
+        .order_by(WebhookSubscriptionRow.id)
+    )
     with store.transaction() as session:
         return [_subscription(row) for row in session.scalars(query)]
 
@@ -163,16 +207,23 @@ def remove_subscription(store: Store, subscription_id: int) -> None:
         if row is None or not row.active:
             raise NotFound("webhook subscription", str(subscription_id))
         row.active = False
-        for delivery in session.scalars(select(WebhookDeliveryRow).where(
-                WebhookDeliveryRow.subscription_id == subscription_id, WebhookDeliveryRow.status == "pending")):
+        for delivery in session.scalars(
+            select(WebhookDeliveryRow).where(
+                WebhookDeliveryRow.subscription_id == subscription_id,
+                WebhookDeliveryRow.status == "pending",
+            )
+        ):
             delivery.status, delivery.last_error = "failed", "subscription removed"
 
 
-def list_deliveries(store: Store, status: str | None = None, subscription_id: int | None = None,
-                    limit: int = 50) -> list[Delivery]:
+def list_deliveries(
+    store: Store, status: str | None = None, subscription_id: int | None = None, limit: int = 50
+) -> list[Delivery]:
     """The delivery log, newest first."""
     if status is not None and status not in DELIVERY_STATUSES:
-        raise InputError(f"unknown delivery status {status!r} (expected one of {', '.join(DELIVERY_STATUSES)})")
+        raise InputError(
+            f"unknown delivery status {status!r} (expected one of {', '.join(DELIVERY_STATUSES)})"
+        )
     query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
     if status:
         query = query.where(WebhookDeliveryRow.status == status)
@@ -188,8 +239,13 @@ def retry_delivery(store: Store, delivery_id: int) -> Delivery:
         row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
         if row is None:
             raise NotFound("webhook delivery", str(delivery_id))
-        if row.status != "failed" or not session.get(WebhookSubscriptionRow, row.subscription_id).active:
-            raise InputError(f"delivery {delivery_id} is {row.status}: only a failed delivery of a live subscription is retried")
+        if (
+            row.status != "failed"
+            or not session.get(WebhookSubscriptionRow, row.subscription_id).active
+        ):
+            raise InputError(
+                f"delivery {delivery_id} is {row.status}: only a failed delivery of a live subscription is retried"
+            )
         row.status, row.attempts, row.next_attempt_at = "pending", 0, datetime.now(UTC)
         return _delivery(row)
 
@@ -204,13 +260,24 @@ class DeliveryOutcome:
 def _attempt(row: WebhookDeliveryRow, url: str, secret: str, allow: egress.AllowList) -> str | None:
     """POST one delivery; None on a 2xx answer, else what went wrong (NO_ANSWER short of an HTTP answer)."""
     body = json.dumps(row.payload, sort_keys=True).encode()
-    headers = {"Content-Type": "application/json", "X-Callintel-Event": row.event_type,
-               "X-Callintel-Delivery": row.event_id, "X-Callintel-Signature": sign(secret, body)}
+    headers = {
+        "Content-Type": "application/json",
+        "X-Callintel-Event": row.event_type,
+        "X-Callintel-Delivery": row.event_id,
+        "X-Callintel-Signature": sign(secret, body),
+    }
     try:
         status = egress.post(url, body, headers, allow)
-    except Exception as exc:  # any failure is a failed attempt (a bad URL stored earlier too), never a dead worker
-        logger.warning("webhook %s to subscription %s: %s: %s", row.event_id, row.subscription_id,
-                       type(exc).__name__, exc)
+    except (
+        Exception
+    ) as exc:  # any failure is a failed attempt (a bad URL stored earlier too), never a dead worker
+        logger.warning(
+            "webhook %s to subscription %s: %s: %s",
+            row.event_id,
+            row.subscription_id,
+            type(exc).__name__,
+            exc,
+        )
         row.last_status = None
         return NO_ANSWER
     row.last_status = status
@@ -227,19 +294,31 @@ def _record(row: WebhookDeliveryRow, error: str | None) -> str:
     if row.attempts >= MAX_ATTEMPTS:
         row.status = "failed"
         return "failed"
-    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=min(3600, 2 ** row.attempts))
+    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=min(3600, 2**row.attempts))
     return "retrying"
 
 
 def _due(store: Store, limit: int) -> list[int]:
     with store.transaction() as session:
-        return list(session.scalars(select(WebhookDeliveryRow.id).where(
-            WebhookDeliveryRow.status == "pending", WebhookDeliveryRow.next_attempt_at <= datetime.now(UTC))
-            .order_by(WebhookDeliveryRow.id).limit(limit)))
+        return list(
+            session.scalars(
+                select(WebhookDeliveryRow.id)
+                .where(
+                    WebhookDeliveryRow.status == "pending",
+                    WebhookDeliveryRow.next_attempt_at <= datetime.now(UTC),
+                )
+                .order_by(WebhookDeliveryRow.id)
+                .limit(limit)
+            )
+        )
 
 
-def deliver_due(store: Store, settings: Settings | None = None, limit: int = 100,
-                stop: Callable[[], bool] = lambda: False) -> DeliveryOutcome:
+def deliver_due(
+    store: Store,
+    settings: Settings | None = None,
+    limit: int = 100,
+    stop: Callable[[], bool] = lambda: False,
+) -> DeliveryOutcome:
     """Send every delivery that is due (until ``stop()``); each one's result is committed on its own.
 
     Raises SecretKeyError, before anything is sent or counted, when the secrets do not decrypt."""
@@ -254,7 +333,14 @@ def deliver_due(store: Store, settings: Settings | None = None, limit: int = 100
             if row is None or row.status != "pending":
                 continue
             subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
-            error = _attempt(row, subscription.url, crypto.decrypt(settings, subscription.secret), allow)
+            error = _attempt(
+                row, subscription.url, crypto.decrypt(settings, subscription.secret), allow
+            )
             counts[_record(row, error)] += 1
-            logger.info("webhook %s to subscription %s: %s", row.event_id, row.subscription_id, error or "delivered")
+            logger.info(
+                "webhook %s to subscription %s: %s",
+                row.event_id,
+                row.subscription_id,
+                error or "delivered",
+            )
     return DeliveryOutcome(**counts)

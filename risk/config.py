@@ -93,7 +93,9 @@ def load_config(path: str | Path | None = None) -> RiskConfig:
     try:
         raw = yaml.safe_load(source.read_text(encoding="utf-8"))
     except OSError as exc:
-        raise ConfigError(f"cannot read the risk configuration: {exc.strerror or exc}", source) from None
+        raise ConfigError(
+            f"cannot read the risk configuration: {exc.strerror or exc}", source
+        ) from None
     except yaml.YAMLError as exc:
         raise ConfigError(f"not valid YAML: {str(exc).splitlines()[0]}", source) from None
     try:

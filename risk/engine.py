@@ -49,30 +49,53 @@ def _top_reasons(current: Health, count: int = 2) -> str:
     return "; ".join(reasons)
 
 
-def assess(history: CustomerHistory, as_of: datetime, config: RiskConfig, previous: Snapshot | None) -> Assessment:
+def assess(
+    history: CustomerHistory, as_of: datetime, config: RiskConfig, previous: Snapshot | None
+) -> Assessment:
     current = health(history, as_of, config)
     alerts = []
     before = previous.band if previous else "green"
     if BAND_ORDER[current.band] > BAND_ORDER[before]:
-        was = f"{previous.score:.1f} ({previous.band}) on {previous.as_of:%Y-%m-%d}" if previous else "green (first evaluation)"
-        alerts.append(Alert(
-            key=f"{history.customer_id}:band:{before}->{current.band}:{as_of:%Y-%m-%d}", customer_id=history.customer_id,
-            kind="band_changed", occurred_at=as_of, band=current.band, score=current.score,
-            reason=f"Health fell to {current.score:.1f} ({current.band}) from {was}: {_top_reasons(current)}"))
+        was = (
+            f"{previous.score:.1f} ({previous.band}) on {previous.as_of:%Y-%m-%d}"
+            if previous
+            else "green (first evaluation)"
+        )
+        alerts.append(
+            Alert(
+                key=f"{history.customer_id}:band:{before}->{current.band}:{as_of:%Y-%m-%d}",
+                customer_id=history.customer_id,
+                kind="band_changed",
+                occurred_at=as_of,
+                band=current.band,
+                score=current.score,
+                reason=f"Health fell to {current.score:.1f} ({current.band}) from {was}: {_top_reasons(current)}",
+            )
+        )
     for signal in current.signals:
         if signal.weight >= config.alerts.high_weight:
-            alerts.append(Alert(
-                key=f"signal:{signal_key(signal)}", customer_id=history.customer_id, kind="high_weight_signal",
-                occurred_at=signal.occurred_at, band=current.band, score=current.score,
-                interaction_id=signal.interaction_id, reason=signal.explanation))
+            alerts.append(
+                Alert(
+                    key=f"signal:{signal_key(signal)}",
+                    customer_id=history.customer_id,
+                    kind="high_weight_signal",
+                    occurred_at=signal.occurred_at,
+                    band=current.band,
+                    score=current.score,
+                    interaction_id=signal.interaction_id,
+                    reason=signal.explanation,
+                )
+            )
     return Assessment(current, alerts)
 
 
 def last_snapshot(session: Session, customer_id: str, before: datetime) -> Snapshot | None:
     """The latest evaluation at or before ``before`` (one at the same moment is the previous state of knowledge)."""
     row = session.scalars(
-        select(HealthSnapshotRow).where(HealthSnapshotRow.customer_id == customer_id, HealthSnapshotRow.as_of <= before)
-        .order_by(HealthSnapshotRow.as_of.desc()).limit(1)
+        select(HealthSnapshotRow)
+        .where(HealthSnapshotRow.customer_id == customer_id, HealthSnapshotRow.as_of <= before)
+        .order_by(HealthSnapshotRow.as_of.desc())
+        .limit(1)
     ).first()
     return Snapshot(row.as_of, row.score, row.band) if row else None
 
@@ -81,36 +104,72 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
     """Store the signals (replacing the customer's), the snapshot (replacing one at the same moment) and the new
     alerts; returns the alerts that were new."""
     h = assessment.health
-    before = {f"{kind}:{interaction_id or ''}" for kind, interaction_id in session.execute(
-        select(RiskSignalRow.kind, RiskSignalRow.interaction_id).where(RiskSignalRow.customer_id == h.customer_id))}
+    before = {
+        f"{kind}:{interaction_id or ''}"
+        for kind, interaction_id in session.execute(
+            select(RiskSignalRow.kind, RiskSignalRow.interaction_id).where(
+                RiskSignalRow.customer_id == h.customer_id
+            )
+        )
+    }
     for signal in h.signals:
         identity = f"{signal.kind}:{signal.interaction_id or ''}"
         if identity not in before:  # a signal that was not there at the last evaluation
-            emit(session, "risk_signal.created", f"risk_signal.created:{signal_key(signal)}",
-                 {**signal.model_dump(mode="json"), "key": signal_key(signal), "health": h.score, "band": h.band})
+            emit(
+                session,
+                "risk_signal.created",
+                f"risk_signal.created:{signal_key(signal)}",
+                {
+                    **signal.model_dump(mode="json"),
+                    "key": signal_key(signal),
+                    "health": h.score,
+                    "band": h.band,
+                },
+            )
     session.execute(delete(RiskSignalRow).where(RiskSignalRow.customer_id == h.customer_id))
     session.add_all(RiskSignalRow(**s.model_dump(), key=signal_key(s)) for s in h.signals)
-    session.execute(delete(HealthSnapshotRow).where(HealthSnapshotRow.customer_id == h.customer_id,
-                                                    HealthSnapshotRow.as_of == h.as_of))
-    session.add(HealthSnapshotRow(customer_id=h.customer_id, as_of=h.as_of, score=h.score, band=h.band,
-                                  breakdown=h.breakdown))
+    session.execute(
+        delete(HealthSnapshotRow).where(
+            HealthSnapshotRow.customer_id == h.customer_id, HealthSnapshotRow.as_of == h.as_of
+        )
+    )
+    session.add(
+        HealthSnapshotRow(
+            customer_id=h.customer_id,
+            as_of=h.as_of,
+            score=h.score,
+            band=h.band,
+            breakdown=h.breakdown,
+        )
+    )
     keys = [a.key for a in assessment.alerts]
-    known = set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()
+    known = (
+        set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()
+    )
     fresh = [a for a in assessment.alerts if a.key not in known]
     session.add_all(AlertRow(**a.model_dump()) for a in fresh)
     for alert in fresh:
         if alert.kind == "band_changed":
-            emit(session, "health.band_changed", f"health.band_changed:{alert.key}", alert.model_dump(mode="json"))
+            emit(
+                session,
+                "health.band_changed",
+                f"health.band_changed:{alert.key}",
+                alert.model_dump(mode="json"),
+            )
     session.flush()
     return fresh
 
 
-def evaluate(store: Store, config: RiskConfig, as_of: datetime, customer_ids: list[str] | None = None) -> list[Assessment]:
+def evaluate(
+    store: Store, config: RiskConfig, as_of: datetime, customer_ids: list[str] | None = None
+) -> list[Assessment]:
     """Assess and record each customer (all when ``customer_ids`` is None); the new alerts are in each result."""
     results = []
     for history in load_histories(store, customer_ids):
         with store.transaction() as session:
-            assessment = assess(history, as_of, config, last_snapshot(session, history.customer_id, as_of))
+            assessment = assess(
+                history, as_of, config, last_snapshot(session, history.customer_id, as_of)
+            )
             fresh = record(session, assessment)
         results.append(Assessment(assessment.health, fresh))
     return results

@@ -50,9 +50,13 @@ def decayed(signal: RiskSignal, as_of: datetime, config: RiskConfig) -> float:
     return signal.weight * 0.5 ** (age / config.half_life_days)
 
 
-def _counted(signals: list[RiskSignal], as_of: datetime, config: RiskConfig) -> list[tuple[RiskSignal, float]]:
+def _counted(
+    signals: list[RiskSignal], as_of: datetime, config: RiskConfig
+) -> list[tuple[RiskSignal, float]]:
     """Each live signal with the points it takes off: decayed, then halved for each larger one of its kind."""
-    decayed_points = sorted(((s, decayed(s, as_of, config)) for s in signals), key=lambda sp: (-sp[1], sp[0].kind))
+    decayed_points = sorted(
+        ((s, decayed(s, as_of, config)) for s in signals), key=lambda sp: (-sp[1], sp[0].kind)
+    )
     rank: dict[str, int] = defaultdict(int)
     counted = []
     for signal, points in decayed_points:
@@ -68,13 +72,27 @@ def health(history: CustomerHistory, as_of: datetime, config: RiskConfig) -> Hea
     for signal, points in counted:
         breakdown[signal.kind] += points
     score = round(min(100.0, max(0.0, 100.0 - sum(breakdown.values()))), 1)
-    ordered = dict(sorted(((k, round(v, 1)) for k, v in breakdown.items()), key=lambda kv: (-kv[1], kv[0])))
-    return Health(history.customer_id, as_of, score, band_of(score, config), ordered, [s for s, _ in counted],
-                  [round(p, 2) for _, p in counted])
+    ordered = dict(
+        sorted(((k, round(v, 1)) for k, v in breakdown.items()), key=lambda kv: (-kv[1], kv[0]))
+    )
+    return Health(
+        history.customer_id,
+        as_of,
+        score,
+        band_of(score, config),
+        ordered,
+        [s for s, _ in counted],
+        [round(p, 2) for _, p in counted],
+    )
 
 
-def replay(history: CustomerHistory, start: datetime, end: datetime, config: RiskConfig,
-           step: timedelta = timedelta(days=7)) -> list[Health]:
+def replay(
+    history: CustomerHistory,
+    start: datetime,
+    end: datetime,
+    config: RiskConfig,
+    step: timedelta = timedelta(days=7),
+) -> list[Health]:
     """Health at ``start``, every ``step`` after it, and at ``end``: how the score moved."""
     points, moment = [], start
     while moment < end:

@@ -36,7 +36,9 @@ class InteractionFacts:
     occurred_at: datetime
     title: str | None
     tags: tuple[TagFact, ...] = ()
-    customer_sentiments: tuple[str, ...] = ()  # the label of each customer (or unknown-role) utterance
+    customer_sentiments: tuple[
+        str, ...
+    ] = ()  # the label of each customer (or unknown-role) utterance
     transcribed: bool = True  # False for a recording the pipeline has not transcribed (yet)
 
 
@@ -51,12 +53,26 @@ class CustomerHistory:
 def _facts(row: InteractionRow) -> InteractionFacts:
     by_index = {u.idx: u for u in row.utterances}
     tags = tuple(
-        TagFact(t.label, t.score, t.evidence, t.entity, t.utterance_index, by_index[t.utterance_index].start_s,
-                by_index[t.utterance_index].text, t.speaker_role, by_index[t.utterance_index].sentiment_label)
-        for t in sorted(row.tags, key=lambda t: (t.utterance_index, t.start, t.label)) if t.utterance_index in by_index
+        TagFact(
+            t.label,
+            t.score,
+            t.evidence,
+            t.entity,
+            t.utterance_index,
+            by_index[t.utterance_index].start_s,
+            by_index[t.utterance_index].text,
+            t.speaker_role,
+            by_index[t.utterance_index].sentiment_label,
+        )
+        for t in sorted(row.tags, key=lambda t: (t.utterance_index, t.start, t.label))
+        if t.utterance_index in by_index
     )
-    sentiments = tuple(u.sentiment_label for u in row.utterances if u.speaker_role != "rep" and u.sentiment_label)
-    return InteractionFacts(row.id, row.kind, row.occurred_at, row.title, tags, sentiments, bool(row.utterances))
+    sentiments = tuple(
+        u.sentiment_label for u in row.utterances if u.speaker_role != "rep" and u.sentiment_label
+    )
+    return InteractionFacts(
+        row.id, row.kind, row.occurred_at, row.title, tags, sentiments, bool(row.utterances)
+    )
 
 
 def load_history(store: Store, customer_id: str) -> CustomerHistory | None:
@@ -73,7 +89,8 @@ def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[
         customers = list(session.scalars(query))
         ids = [c.id for c in customers]
         rows = session.scalars(
-            select(InteractionRow).where(InteractionRow.customer_id.in_(ids))
+            select(InteractionRow)
+            .where(InteractionRow.customer_id.in_(ids))
             .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
             .order_by(InteractionRow.occurred_at, InteractionRow.id)
         )
@@ -83,9 +100,12 @@ def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[
         usage: dict[str, list[tuple[str, datetime]]] = {}
         events = session.execute(
             select(UsageEventRow.customer_id, UsageEventRow.kind, UsageEventRow.occurred_at)
-            .where(UsageEventRow.customer_id.in_(ids)).order_by(UsageEventRow.occurred_at)
+            .where(UsageEventRow.customer_id.in_(ids))
+            .order_by(UsageEventRow.occurred_at)
         )
         for customer_id, kind, occurred_at in events:
             usage.setdefault(customer_id, []).append((kind, occurred_at))
-    return [CustomerHistory(c.id, c.name, tuple(interactions.get(c.id, ())), tuple(usage.get(c.id, ())))
-            for c in customers]
+    return [
+        CustomerHistory(c.id, c.name, tuple(interactions.get(c.id, ())), tuple(usage.get(c.id, ())))
+        for c in customers
+    ]

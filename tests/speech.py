@@ -13,12 +13,17 @@ from tests.audio import write_wav
 from transcribe.audio import SAMPLE_RATE, load_audio
 
 SPEECH_DIR = Path(__file__).parent / "data" / "speech"
-AUSTEN = tuple(f"sense_and_sensibility_01_austen_64kb-{n}" for n in ("0870", "0880", "0890", "0920", "0930"))
+AUSTEN = tuple(
+    f"sense_and_sensibility_01_austen_64kb-{n}" for n in ("0870", "0880", "0890", "0920", "0930")
+)
 JFK = "jfk"
 # JFK's clip cut at its two pauses (seconds): "And so, my fellow Americans," / "ask not ... for you," / "ask ..."
 JFK_CUTS = ((0.0, 2.5), (2.6, 7.6), (7.6, 11.0))
-JFK_PIECE_TEXTS = ("And so, my fellow Americans,", "ask not what your country can do for you,",
-                   "ask what you can do for your country.")
+JFK_PIECE_TEXTS = (
+    "And so, my fellow Americans,",
+    "ask not what your country can do for you,",
+    "ask what you can do for your country.",
+)
 
 
 def clip(name: str) -> np.ndarray:
@@ -43,7 +48,7 @@ def wer(references: list[str], hypotheses: list[str]) -> float:
 
 def jfk_pieces() -> list[np.ndarray]:
     samples = clip(JFK)
-    return [samples[int(a * SAMPLE_RATE):int(b * SAMPLE_RATE)] for a, b in JFK_CUTS]
+    return [samples[int(a * SAMPLE_RATE) : int(b * SAMPLE_RATE)] for a, b in JFK_CUTS]
 
 
 @dataclass(frozen=True)
@@ -64,8 +69,13 @@ def _level(samples: np.ndarray) -> np.ndarray:
     return (samples / (np.abs(samples).max() + 1e-9) * 0.5).astype(np.float32)
 
 
-def mix(path: Path, turns: list[tuple[str, np.ndarray]], gap_s: float = 0.3, stereo: bool = False,
-        left_voice: str = "austen") -> tuple[Path, list[Turn]]:
+def mix(
+    path: Path,
+    turns: list[tuple[str, np.ndarray]],
+    gap_s: float = 0.3,
+    stereo: bool = False,
+    left_voice: str = "austen",
+) -> tuple[Path, list[Turn]]:
     """One turn after another with ``gap_s`` of silence between: mono (both voices on one channel) or stereo
     (``left_voice`` on the left). Returns the file and the turns' true times."""
     left, right, truth, t = [], [], [], 0.0
@@ -84,8 +94,14 @@ def mix(path: Path, turns: list[tuple[str, np.ndarray]], gap_s: float = 0.3, ste
 
 def turn_at(truth: list[Turn], t: float) -> int:
     """The index of the turn nearest to ``t`` (the one under it, else the closest edge), from the mix's truth."""
-    return min(range(len(truth)), key=lambda n: 0.0 if truth[n].start_s <= t <= truth[n].end_s else
-               min(abs(t - truth[n].start_s), abs(t - truth[n].end_s)))
+    return min(
+        range(len(truth)),
+        key=lambda n: (
+            0.0
+            if truth[n].start_s <= t <= truth[n].end_s
+            else min(abs(t - truth[n].start_s), abs(t - truth[n].end_s))
+        ),
+    )
 
 
 def voice_at(truth: list[Turn], t: float) -> str:

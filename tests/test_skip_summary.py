@@ -2,8 +2,12 @@ from tests.helpers import skip_summary
 
 
 def test_skips_are_summed_up_by_what_they_need():
-    reasons = ["Skipped: no PostgreSQL server (CALLINTEL_TEST_POSTGRES_URL unset; .ci/services.sh sets one up)"] * 3 + [
-        "Skipped: no /usr/bin/chromium (apt-get install chromium)", "Skipped: something else entirely"]
+    reasons = [
+        "Skipped: no PostgreSQL server (CALLINTEL_TEST_POSTGRES_URL unset; .ci/services.sh sets one up)"
+    ] * 3 + [
+        "Skipped: no /usr/bin/chromium (apt-get install chromium)",
+        "Skipped: something else entirely",
+    ]
     assert skip_summary(reasons) == [
         "skipped 3 tests: no PostgreSQL server; to run them: `make services` (root: installs and starts "
         "PostgreSQL, Redis, Chromium), then `make test`",

@@ -29,7 +29,10 @@ class Audio:
 
     @property
     def silent(self) -> bool:
-        return all(channel.size == 0 or float(np.abs(channel).max()) < SILENCE_PEAK for channel in self.channels)
+        return all(
+            channel.size == 0 or float(np.abs(channel).max()) < SILENCE_PEAK
+            for channel in self.channels
+        )
 
 
 def iter_windows(path: Path, window_s: float) -> Iterator[tuple[float, Audio]]:
@@ -43,7 +46,9 @@ def iter_windows(path: Path, window_s: float) -> Iterator[tuple[float, Audio]]:
     try:
         with av.open(str(path)) as container:
             stream = container.streams.audio[0]
-            frames = itertools.chain.from_iterable(resampler.resample(f) for f in container.decode(stream))
+            frames = itertools.chain.from_iterable(
+                resampler.resample(f) for f in container.decode(stream)
+            )
             for frame in itertools.chain(frames, resampler.resample(None)):
                 pending.append(frame.to_ndarray())
                 held += pending[-1].shape[1]

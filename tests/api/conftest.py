@@ -51,18 +51,38 @@ def _voice(text: str, role: str, folder: Path) -> np.ndarray:
 
 def _record(folder: Path) -> tuple[Path, list[Utterance]]:
     """The call as a stereo WAV with its sidecar, and the utterances with the times they are spoken at."""
-    left, right, utterances, at, gap = [], [], [], 0.0, np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32)
+    left, right, utterances, at, gap = (
+        [],
+        [],
+        [],
+        0.0,
+        np.zeros(int(0.6 * SAMPLE_RATE), dtype=np.float32),
+    )
     for index, (role, text) in enumerate(RECORDED_CALL):
         voice = _voice(text, role, folder)
         silence = np.zeros_like(voice)
         left += [voice if role == "rep" else silence, gap]
         right += [silence if role == "rep" else voice, gap]
         length = len(voice) / SAMPLE_RATE
-        utterances.append(Utterance(index=index, speaker=Speaker(role=role, label=role), start_s=round(at, 2),
-                                    end_s=round(at + length, 2), text=text))
+        utterances.append(
+            Utterance(
+                index=index,
+                speaker=Speaker(role=role, label=role),
+                start_s=round(at, 2),
+                end_s=round(at + length, 2),
+                text=text,
+            )
+        )
         at += length + len(gap) / SAMPLE_RATE
-    path = write_wav(folder / "hooli-2026-10-28-renewal.wav", np.concatenate(left), np.concatenate(right))
-    meta = {"customer_id": "hooli", "rep": "sam", "occurred_at": "2026-10-28T17:00:00Z", "title": "Recorded renewal"}
+    path = write_wav(
+        folder / "hooli-2026-10-28-renewal.wav", np.concatenate(left), np.concatenate(right)
+    )
+    meta = {
+        "customer_id": "hooli",
+        "rep": "sam",
+        "occurred_at": "2026-10-28T17:00:00Z",
+        "title": "Recorded renewal",
+    }
     path.with_name(path.name + ".meta.json").write_text(json.dumps(meta))
     return path, utterances
 
@@ -72,8 +92,16 @@ def _transcribed(store: Store, interaction_id: str, utterances: list[Utterance])
     queue = JobQueue(store)
     assert queue.claim_job(interaction_id, "fixture") is not None
     with store.transaction() as session:
-        Store.put_transcript(session, Transcript(interaction_id=interaction_id, duration_s=utterances[-1].end_s,
-                                                 engine="faster-whisper", model="fixture", utterances=utterances))
+        Store.put_transcript(
+            session,
+            Transcript(
+                interaction_id=interaction_id,
+                duration_s=utterances[-1].end_s,
+                engine="faster-whisper",
+                model="fixture",
+                utterances=utterances,
+            ),
+        )
         queue.advance(session, interaction_id, "fixture", "transcribe")
     queue.release(interaction_id, "fixture")
 
@@ -88,14 +116,22 @@ def world(tmp_path_factory, tagger):
     shutil.copy(SAMPLES_DIR / "tickets" / "tickets.jsonl", tmp / "in")
     (tmp / "audio").mkdir()
     recording, utterances = _record(tmp / "audio")
-    settings = Settings(database_url=url, upload_dir=tmp / "uploads", max_upload_mb=1,
-                        risk_as_of="2026-10-31T00:00:00Z")
+    settings = Settings(
+        database_url=url,
+        upload_dir=tmp / "uploads",
+        max_upload_mb=1,
+        risk_as_of="2026-10-31T00:00:00Z",
+    )
     with Store(url) as store:
         ingest_paths([tmp / "in", recording], store)
-        recording_id = next(i.id for i in store.list_interactions(kind="call") if i.title == "Recorded renewal")
+        recording_id = next(
+            i.id for i in store.list_interactions(kind="call") if i.title == "Recorded renewal"
+        )
         _transcribed(store, recording_id, utterances)
         run_jobs(url, settings, 1, Engines(settings, tagger_instance=tagger))
-        tokens = {role: create_token(store, role, role, rep="sam" if role == "rep" else None)[1]
-                  for role in ("admin", "manager", "rep", "crm")}
+        tokens = {
+            role: create_token(store, role, role, rep="sam" if role == "rep" else None)[1]
+            for role in ("admin", "manager", "rep", "crm")
+        }
         with TestClient(create_app(settings, store)) as client:
             yield World(client, tokens, store, settings, recording_id)

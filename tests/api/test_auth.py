@@ -22,15 +22,23 @@ def test_a_read_does_not_wait_for_another_writer_to_record_the_last_use(tmp_path
         token, secret = create_token(store, "manager", "laptop")
         old = datetime(2026, 1, 1, tzinfo=UTC)
         with store.transaction() as session:  # idle for a long time: this use would be recorded
-            session.execute(update(ApiTokenRow).where(ApiTokenRow.id == token.id).values(last_used_at=old))
+            session.execute(
+                update(ApiTokenRow).where(ApiTokenRow.id == token.id).values(last_used_at=old)
+            )
         holder = sqlite3.connect(path, timeout=0.1)
         holder.execute("BEGIN IMMEDIATE")  # another process holds the write lock
         try:
-            assert verify_token(store, secret).id == token.id  # at once, not after the 30 s busy timeout
-            assert _last_used(store, token.id) == old  # the database was busy: not recorded this time
+            assert (
+                verify_token(store, secret).id == token.id
+            )  # at once, not after the 30 s busy timeout
+            assert (
+                _last_used(store, token.id) == old
+            )  # the database was busy: not recorded this time
         finally:
             holder.rollback()
             holder.close()
         verify_token(store, secret)
-        assert datetime.now(UTC) - _last_used(store, token.id) < timedelta(minutes=1)  # and now it is
+        assert datetime.now(UTC) - _last_used(store, token.id) < timedelta(
+            minutes=1
+        )  # and now it is
         assert verify_token(store, "ci_not-a-token") is None

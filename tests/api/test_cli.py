@@ -8,13 +8,24 @@ from tests.helpers import call_doc, one_line_error
 
 def test_ingest_then_reingest_is_a_no_op(cli, write_json, db_url):
     path = write_json("calls/a.json", call_doc())
-    write_json("calls/t.jsonl", [
-        {"ticket_id": "T1", "customer_id": "acme", "created_at": "2026-09-01T00:00:00Z", "body": "Invoice is wrong"},
-        {"customer_id": "acme", "kind": "login", "occurred_at": "2026-09-02T08:00:00Z"},
-    ])
+    write_json(
+        "calls/t.jsonl",
+        [
+            {
+                "ticket_id": "T1",
+                "customer_id": "acme",
+                "created_at": "2026-09-01T00:00:00Z",
+                "body": "Invoice is wrong",
+            },
+            {"customer_id": "acme", "kind": "login", "occurred_at": "2026-09-02T08:00:00Z"},
+        ],
+    )
     first = cli("ingest", "--no-analyse", str(path.parent), "--database-url", db_url)
     assert first.returncode == 0, first.stderr
-    assert "ingested 2 new interactions (0 already stored) and 1 new usage events from 2 of 2 files" in first.stdout
+    assert (
+        "ingested 2 new interactions (0 already stored) and 1 new usage events from 2 of 2 files"
+        in first.stdout
+    )
     again = cli("ingest", "--no-analyse", str(path.parent), "--database-url", db_url)
     assert again.returncode == 0
     assert "ingested 0 new interactions (2 already stored) and 0 new usage events" in again.stdout
@@ -24,7 +35,16 @@ def test_ingest_then_reingest_is_a_no_op(cli, write_json, db_url):
 
 def test_database_url_comes_from_the_environment(cli, write_json, db_url):
     path = write_json("a.json", call_doc())
-    run = cli("ingest", "--no-analyse", str(path), "--customer", "globex", "--rep", "sam", env={"CALLINTEL_DATABASE_URL": db_url})
+    run = cli(
+        "ingest",
+        "--no-analyse",
+        str(path),
+        "--customer",
+        "globex",
+        "--rep",
+        "sam",
+        env={"CALLINTEL_DATABASE_URL": db_url},
+    )
     assert run.returncode == 0, run.stderr
     with Store(db_url) as store:
         (only,) = store.list_interactions()
@@ -36,7 +56,9 @@ def test_missing_file(cli, tmp_path):
     assert line == f"callintel: {tmp_path / 'nope.json'}: no such file or directory"
 
 
-def test_malformed_json_is_reported_and_the_good_files_still_land(cli, write_json, tmp_path, db_url):
+def test_malformed_json_is_reported_and_the_good_files_still_land(
+    cli, write_json, tmp_path, db_url
+):
     write_json("in/good.json", call_doc())
     bad = tmp_path / "in" / "bad.json"
     bad.write_text('{"customer_id": "acme", "utterances": [}')
@@ -58,7 +80,9 @@ def test_invalid_file_writes_nothing(cli, write_json, db_url):
     doc = call_doc()
     doc["utterances"].append({"speaker": "customer", "start_s": 9, "end_s": 1, "text": "backwards"})
     path = write_json("half.json", doc)
-    assert "utterances.2" in one_line_error(cli("ingest", "--no-analyse", str(path), "--database-url", db_url))
+    assert "utterances.2" in one_line_error(
+        cli("ingest", "--no-analyse", str(path), "--database-url", db_url)
+    )
     with Store(db_url) as store:
         assert store.list_interactions() == [] and store.customer_counts() == []
 
@@ -82,7 +106,9 @@ def test_bad_setting_is_one_line(cli, write_json):
 
 def test_bad_database_url_is_one_line(cli, write_json):
     path = write_json("a.json", call_doc())
-    run = cli("ingest", "--no-analyse", str(path), "--database-url", "postgresql+nosuchdriver://x/y")
+    run = cli(
+        "ingest", "--no-analyse", str(path), "--database-url", "postgresql+nosuchdriver://x/y"
+    )
     assert "cannot use database URL" in one_line_error(run)
     assert run.returncode == 4
 
@@ -101,13 +127,18 @@ def test_help_lists_the_commands(cli):
         assert command in run.stdout
 
 
-def test_a_file_that_breaks_the_reader_is_reported_and_the_next_one_lands(cli, write_json, tmp_path, db_url):
+def test_a_file_that_breaks_the_reader_is_reported_and_the_next_one_lands(
+    cli, write_json, tmp_path, db_url
+):
     deep = tmp_path / "deep.json"
     deep.write_text("[" * 100_000 + "]" * 100_000)
     ok = write_json("ok.json", call_doc())
     run = cli("ingest", "--no-analyse", str(deep), str(ok), "--database-url", db_url)
     line = one_line_error(run)
     assert line.startswith(f"callintel: {deep}: ") and run.returncode == 1
-    assert "ingested 1 new interactions (0 already stored) and 0 new usage events from 1 of 2 files" in run.stdout
+    assert (
+        "ingested 1 new interactions (0 already stored) and 0 new usage events from 1 of 2 files"
+        in run.stdout
+    )
     with Store(db_url) as store:
         assert [i.customer_id for i in store.list_interactions()] == ["acme"]

@@ -8,12 +8,23 @@ from samples import SAMPLES_DIR
 from tests.helpers import one_line_error
 
 TICKETS = str(SAMPLES_DIR / "tickets" / "tickets.jsonl")
-COMMANDS = [["jobs", "run"], ["worker"], ["serve", "--port", "1"], ["ingest", TICKETS, "--no-analyse"]]
+COMMANDS = [
+    ["jobs", "run"],
+    ["worker"],
+    ["serve", "--port", "1"],
+    ["ingest", TICKETS, "--no-analyse"],
+]
 
 
 @pytest.mark.parametrize("command", COMMANDS, ids=lambda c: c[0])
-@pytest.mark.parametrize(("variable", "value"), [("CALLINTEL_JOB_LEASE_S", "inf"), ("CALLINTEL_THREADS", "100000"),
-                                                 ("CALLINTEL_BROKER_URL", "garbage")])
+@pytest.mark.parametrize(
+    ("variable", "value"),
+    [
+        ("CALLINTEL_JOB_LEASE_S", "inf"),
+        ("CALLINTEL_THREADS", "100000"),
+        ("CALLINTEL_BROKER_URL", "garbage"),
+    ],
+)
 def test_a_setting_that_cannot_work_is_one_line_exit_2(cli, command, variable, value):
     run = cli(*command, env={variable: value}, timeout=60)
     line = one_line_error(run)

@@ -9,7 +9,9 @@ from fastapi.testclient import TestClient
 
 from api.app import create_app
 
-SAME_ORIGIN = {"Origin": "http://testserver"}  # what a browser sends with the sign-in and sign-out forms
+SAME_ORIGIN = {
+    "Origin": "http://testserver"
+}  # what a browser sends with the sign-in and sign-out forms
 
 
 @pytest.fixture
@@ -20,7 +22,12 @@ def browser(world):
 
 
 def sign_in(client: TestClient, secret: str, next: str = "/dashboard/"):
-    return client.post("/dashboard/login", data={"token": secret, "next": next}, headers=SAME_ORIGIN, follow_redirects=False)
+    return client.post(
+        "/dashboard/login",
+        data={"token": secret, "next": next},
+        headers=SAME_ORIGIN,
+        follow_redirects=False,
+    )
 
 
 def call_ids(html: str) -> list[str]:
@@ -30,34 +37,61 @@ def call_ids(html: str) -> list[str]:
 def test_pages_need_a_sign_in_and_the_cookie_is_locked_down(browser, world):
     assert browser.get("/", follow_redirects=False).headers["location"] == "/dashboard/"
     away = browser.get("/dashboard/customers?band=red", follow_redirects=False)
-    assert away.status_code == 303 and away.headers["location"] == "/dashboard/login?next=%2Fdashboard%2Fcustomers%3Fband%3Dred"
+    assert (
+        away.status_code == 303
+        and away.headers["location"]
+        == "/dashboard/login?next=%2Fdashboard%2Fcustomers%3Fband%3Dred"
+    )
     wrong = sign_in(browser, "ci_not-a-token")
     assert wrong.status_code == 401 and "That token is not valid or was revoked." in wrong.text
     signed = sign_in(browser, world.tokens["manager"], next="/dashboard/customers?band=red")
-    assert signed.status_code == 303 and signed.headers["location"] == "/dashboard/customers?band=red"
+    assert (
+        signed.status_code == 303 and signed.headers["location"] == "/dashboard/customers?band=red"
+    )
     cookie = signed.headers["set-cookie"].lower()
     assert "httponly" in cookie and "samesite=strict" in cookie and "path=/dashboard" in cookie
     assert browser.get("/dashboard/").status_code == 200
     assert browser.get("/api/queue").status_code == 401  # the cookie alone never opens the JSON API
-    assert sign_in(browser, world.tokens["manager"], next="//evil.example/").headers["location"] == "/dashboard/"
+    assert (
+        sign_in(browser, world.tokens["manager"], next="//evil.example/").headers["location"]
+        == "/dashboard/"
+    )
     out = browser.post("/dashboard/logout", headers=SAME_ORIGIN, follow_redirects=False)
-    assert out.status_code == 303 and browser.get("/dashboard/", follow_redirects=False).status_code == 303
+    assert (
+        out.status_code == 303
+        and browser.get("/dashboard/", follow_redirects=False).status_code == 303
+    )
 
 
 def test_the_queue_lists_flagged_calls_and_filters_them(browser, world):
     sign_in(browser, world.tokens["manager"])
-    api = world.client.get("/api/queue", params={"limit": 500},
-                           headers={"Authorization": f"Bearer {world.tokens['manager']}"}).json()
+    api = world.client.get(
+        "/api/queue",
+        params={"limit": 500},
+        headers={"Authorization": f"Bearer {world.tokens['manager']}"},
+    ).json()
     page = browser.get("/dashboard/").text
-    assert f"{api['total']} calls" in page and call_ids(page) == [f["interaction"]["id"] for f in api["items"]][:25]
-    only = browser.get("/dashboard/", params={"label": "cancellation_intent", "rep": "", "since": "", "min_score": ""}).text
+    assert (
+        f"{api['total']} calls" in page
+        and call_ids(page) == [f["interaction"]["id"] for f in api["items"]][:25]
+    )
+    only = browser.get(
+        "/dashboard/",
+        params={"label": "cancellation_intent", "rep": "", "since": "", "min_score": ""},
+    ).text
     rows = re.findall(r"<tr>(.*?)</tr>", only, re.S)[1:]
     assert rows and all("label-cancellation_intent" in row for row in rows)
     late = browser.get("/dashboard/", params={"since": "2026-10-15", "until": "2026-10-31"}).text
     assert all(d >= "2026-10-15" for d in re.findall(r"<td>(2026-\d\d-\d\d)</td>", late))
-    assert "No flagged calls match these filters." in browser.get("/dashboard/", params={"customer": "nobody"}).text
-    tickets = world.client.get("/api/queue", params={"kind": "ticket", "limit": 25},
-                               headers={"Authorization": f"Bearer {world.tokens['manager']}"}).json()
+    assert (
+        "No flagged calls match these filters."
+        in browser.get("/dashboard/", params={"customer": "nobody"}).text
+    )
+    tickets = world.client.get(
+        "/api/queue",
+        params={"kind": "ticket", "limit": 25},
+        headers={"Authorization": f"Bearer {world.tokens['manager']}"},
+    ).json()
     page = browser.get("/dashboard/", params={"kind": "ticket"}).text
     assert tickets["total"] > 0 and f"Flagged tickets <small>{tickets['total']} tickets" in page
     assert call_ids(page) == [f["interaction"]["id"] for f in tickets["items"]]
@@ -73,7 +107,10 @@ def test_the_call_page_highlights_every_tags_evidence(browser, world):
     marks = re.findall(r'<mark class="evidence label-(\w+)"[^>]*>([^<]*)</mark>', page)
     assert {"price_objection", "competitor_mention"} <= {label for label, _ in marks}
     assert sorted(marks) == sorted((t["label"], t["evidence"]) for t in detail["tags"])
-    assert f'<audio id="player" controls preload="metadata" src="/dashboard/calls/{world.recording_id}/audio">' in page
+    assert (
+        f'<audio id="player" controls preload="metadata" src="/dashboard/calls/{world.recording_id}/audio">'
+        in page
+    )
     for moment in detail["summary"]["key_moments"]:
         assert f'data-u="{moment["utterance_index"]}" data-t="{moment["start_s"]:.2f}"' in page
     assert "Talk ratio" not in page and 'title="talk ratio"' in page and "Longest monologue" in page
@@ -82,24 +119,40 @@ def test_the_call_page_highlights_every_tags_evidence(browser, world):
 def test_the_recording_streams_with_ranges(browser, world):
     sign_in(browser, world.tokens["manager"])
     whole = browser.get(f"/dashboard/calls/{world.recording_id}/audio")
-    assert whole.status_code == 200 and whole.headers["content-type"] == "audio/x-wav" and whole.content[:4] == b"RIFF"
-    part = browser.get(f"/dashboard/calls/{world.recording_id}/audio", headers={"Range": "bytes=100-199"})
+    assert (
+        whole.status_code == 200
+        and whole.headers["content-type"] == "audio/x-wav"
+        and whole.content[:4] == b"RIFF"
+    )
+    part = browser.get(
+        f"/dashboard/calls/{world.recording_id}/audio", headers={"Range": "bytes=100-199"}
+    )
     assert part.status_code == 206 and part.content == whole.content[100:200]
     text_call = call_ids(browser.get("/dashboard/", params={"customer": "acme"}).text)[0]
     none = browser.get(f"/dashboard/calls/{text_call}/audio")
-    assert none.status_code == 404 and "no recording on this server for the interaction with id" in none.text
+    assert (
+        none.status_code == 404
+        and "no recording on this server for the interaction with id" in none.text
+    )
 
 
 def test_a_rep_sees_only_their_calls_and_a_crm_only_customers(browser, world):
     sign_in(browser, world.tokens["rep"])
     mine = call_ids(browser.get("/dashboard/").text)
     headers = {"Authorization": f"Bearer {world.tokens['manager']}"}
-    reps = {world.client.get(f"/api/interactions/{i}", headers=headers).json()["interaction"]["rep"] for i in mine}
+    reps = {
+        world.client.get(f"/api/interactions/{i}", headers=headers).json()["interaction"]["rep"]
+        for i in mine
+    }
     assert mine and reps == {"sam"}
-    everyone = world.client.get("/api/interactions", params={"kind": "call", "limit": 500}, headers=headers).json()["items"]
+    everyone = world.client.get(
+        "/api/interactions", params={"kind": "call", "limit": 500}, headers=headers
+    ).json()["items"]
     other = next(i["id"] for i in everyone if i["rep"] != "sam")
     denied = browser.get(f"/dashboard/calls/{other}")
-    assert denied.status_code == 404 and f"no interaction with id &#39;{other}&#39;" in denied.text  # as if unknown
+    assert (
+        denied.status_code == 404 and f"no interaction with id &#39;{other}&#39;" in denied.text
+    )  # as if unknown
     assert browser.get("/dashboard/customers").status_code == 403
     assert browser.get("/dashboard/", params={"rep": "dana"}).status_code == 403
     sign_in(browser, world.tokens["crm"], next="/dashboard/")
@@ -113,12 +166,20 @@ def test_at_risk_list_and_customer_page_agree_with_the_api(browser, world):
     headers = {"Authorization": f"Bearer {world.tokens['manager']}"}
     api = world.client.get("/api/customers", headers=headers).json()
     page = browser.get("/dashboard/customers").text
-    assert re.findall(r'href="/dashboard/customers/([\w-]+)"', page) == [c["customer_id"] for c in api]
-    assert re.findall(r'<td class="num score">([\d.]+)</td>', page) == [f"{c['score']:.1f}" for c in api]
+    assert re.findall(r'href="/dashboard/customers/([\w-]+)"', page) == [
+        c["customer_id"] for c in api
+    ]
+    assert re.findall(r'<td class="num score">([\d.]+)</td>', page) == [
+        f"{c['score']:.1f}" for c in api
+    ]
     red = browser.get("/dashboard/customers", params={"band": "red"}).text
-    assert re.findall(r'<tr class="band-(\w+)">', red) == ["red"] * sum(c["band"] == "red" for c in api)
+    assert re.findall(r'<tr class="band-(\w+)">', red) == ["red"] * sum(
+        c["band"] == "red" for c in api
+    )
     riskiest = api[0]["customer_id"]
-    timeline = world.client.get(f"/api/customers/{riskiest}/timeline", params={"days": 120}, headers=headers).json()
+    timeline = world.client.get(
+        f"/api/customers/{riskiest}/timeline", params={"days": 120}, headers=headers
+    ).json()
     customer = browser.get(f"/dashboard/customers/{riskiest}").text
     assert len(re.findall(r'<circle class="point (\w+)"', customer)) == len(timeline["replay"])
     for kind, lost in timeline["health"]["breakdown"].items():
@@ -129,7 +190,12 @@ def test_at_risk_list_and_customer_page_agree_with_the_api(browser, world):
 def test_text_is_escaped(browser, world):
     headers = {"Authorization": f"Bearer {world.tokens['manager']}"}
     text = b"Rep: Hello there.\nCustomer: <script>alert('x')</script> we will cancel.\n"
-    made = world.client.post("/api/uploads", files={"file": ("xss.txt", text)}, data={"customer_id": "acme"}, headers=headers)
+    made = world.client.post(
+        "/api/uploads",
+        files={"file": ("xss.txt", text)},
+        data={"customer_id": "acme"},
+        headers=headers,
+    )
     sign_in(browser, world.tokens["manager"])
     page = browser.get(f"/dashboard/calls/{made.json()['created'][0]}").text
     assert "<script>alert" not in page and "&lt;script&gt;alert(&#39;x&#39;)&lt;/script&gt;" in page
@@ -140,10 +206,18 @@ def test_search_finds_lines_links_to_them_and_keeps_reps_to_their_calls(browser,
     page = browser.get("/dashboard/search", params={"q": "gong"}).text
     links = re.findall(r'href="/dashboard/calls/(int_[0-9a-f]+)#u-(\d+)"', page)
     assert (world.recording_id, "3") in links and '<mark class="match">Gong</mark>' in page
-    assert "Type at least two characters." in browser.get("/dashboard/search", params={"q": "g"}).text
+    assert (
+        "Type at least two characters." in browser.get("/dashboard/search", params={"q": "g"}).text
+    )
     assert "No line contains" in browser.get("/dashboard/search", params={"q": "zzzz-nothing"}).text
     sign_in(browser, world.tokens["rep"])
     headers = {"Authorization": f"Bearer {world.tokens['manager']}"}
-    theirs = re.findall(r'href="/dashboard/calls/(int_[0-9a-f]+)#', browser.get("/dashboard/search", params={"q": "price"}).text)
-    reps = {world.client.get(f"/api/interactions/{i}", headers=headers).json()["interaction"]["rep"] for i in theirs}
+    theirs = re.findall(
+        r'href="/dashboard/calls/(int_[0-9a-f]+)#',
+        browser.get("/dashboard/search", params={"q": "price"}).text,
+    )
+    reps = {
+        world.client.get(f"/api/interactions/{i}", headers=headers).json()["interaction"]["rep"]
+        for i in theirs
+    }
     assert theirs and reps == {"sam"}

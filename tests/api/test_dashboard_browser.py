@@ -16,15 +16,23 @@ import pytest
 from tests.helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"
-ARTIFACTS = Path(os.environ.get("CALLINTEL_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts")) / "dashboard"
+ARTIFACTS = (
+    Path(os.environ.get("CALLINTEL_TEST_ARTIFACTS", Path(__file__).parents[2] / "test-artifacts"))
+    / "dashboard"
+)
 pytestmark = pytest.mark.slow
 
 
 @pytest.fixture(scope="module")
 def server(world) -> Iterator[str]:
     """`callintel serve` on a free loopback port over the analysed store; its base URL."""
-    with serving("--database-url", world.settings.database_url, "--workers", "0",
-                 env={"CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"}) as base:
+    with serving(
+        "--database-url",
+        world.settings.database_url,
+        "--workers",
+        "0",
+        env={"CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"},
+    ) as base:
         yield base
 
 
@@ -37,7 +45,9 @@ def chromium():
     from playwright.sync_api import sync_playwright
 
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"])
+        browser = playwright.chromium.launch(
+            executable_path=CHROMIUM, args=["--autoplay-policy=no-user-gesture-required"]
+        )
         yield browser
         browser.close()
 
@@ -49,11 +59,15 @@ def page(chromium):
     page = context.new_page()
     console: list[str] = []
     page.on("console", lambda message: console.append(message.text))
-    page.add_init_script("document.addEventListener('securitypolicyviolation', e => console.error("
-                         "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))")
+    page.add_init_script(
+        "document.addEventListener('securitypolicyviolation', e => console.error("
+        "'CSP violation: ' + e.violatedDirective + ' ' + e.blockedURI))"
+    )
     yield page
     context.close()
-    violations = [text for text in console if "Content Security Policy" in text or "CSP violation" in text]
+    violations = [
+        text for text in console if "Content Security Policy" in text or "CSP violation" in text
+    ]
     assert violations == []
 
 
@@ -75,13 +89,17 @@ def shot(page, name: str) -> Path:
 
 def test_queue_sign_in_and_filter(page, server, world):
     sign_in(page, server, world.tokens["manager"])
-    assert page.url == f"{server}/dashboard/" and page.locator("h1").inner_text().startswith("Flagged calls")
+    assert page.url == f"{server}/dashboard/" and page.locator("h1").inner_text().startswith(
+        "Flagged calls"
+    )
     rows = page.locator("table.queue tbody tr")
     assert rows.count() > 3 and page.locator("a.call-link").first.is_visible()
     page.select_option("select[name=label]", "cancellation_intent")
     page.click("form.filters button[type=submit]")
     page.wait_for_url(re.compile(r".*label=cancellation_intent.*"))
-    chips = [rows.nth(i).locator(".chip.label-cancellation_intent").count() for i in range(rows.count())]
+    chips = [
+        rows.nth(i).locator(".chip.label-cancellation_intent").count() for i in range(rows.count())
+    ]
     assert chips and all(chips)
     shot(page, "queue")
 
@@ -97,13 +115,17 @@ def test_call_page_jumps_the_player_to_a_moment(page, server, world):
     target, utterance = float(moment.get_attribute("data-t")), moment.get_attribute("data-u")
     assert 0 < target < duration
     moment.click()
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {target}) < 1.0", timeout=10_000)
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {target}) < 1.0", timeout=10_000
+    )
     assert "current" in page.locator(f"#u-{utterance}").get_attribute("class")
     first_line = page.locator("#u-0 button[data-jump]")
     first_line.click()
     page.wait_for_function("document.getElementById('player').currentTime < 1.0", timeout=10_000)
     page.evaluate("document.getElementById('player').pause()")
-    shares = page.locator(".talk-ratio span")  # widths set by the script from data-width (the CSP allows no style="")
+    shares = page.locator(
+        ".talk-ratio span"
+    )  # widths set by the script from data-width (the CSP allows no style="")
     widths = [shares.nth(i).bounding_box()["width"] for i in range(shares.count())]
     assert len(widths) == 2 and all(w > 20 for w in widths)
     assert abs(sum(widths) - page.locator(".talk-ratio").bounding_box()["width"]) < 2
@@ -115,14 +137,25 @@ def test_customers_at_risk_and_a_customer_page(page, server, world):
     scores = [float(s) for s in page.locator("td.score").all_inner_texts()]
     assert len(scores) > 3 and scores == sorted(scores)
     bar = page.locator(".stack span").first
-    assert bar.bounding_box()["width"] > 0 and bar.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    assert (
+        bar.bounding_box()["width"] > 0
+        and bar.evaluate("e => getComputedStyle(e).backgroundColor") != "rgba(0, 0, 0, 0)"
+    )
     shot(page, "customers")
     page.locator("a.customer-link").first.click()
     page.wait_for_selector("#health-chart")
     chart = page.locator("#health-chart")
-    assert chart.bounding_box()["width"] > 500 and page.locator("#health-chart circle.point").count() >= 10
-    assert page.locator("#health-chart rect.lost").count() > 0 and page.locator(".legend li").count() > 1
-    assert page.locator(".timeline li.entry").count() > 0 and page.locator(".breakdown tr").count() > 0
+    assert (
+        chart.bounding_box()["width"] > 500
+        and page.locator("#health-chart circle.point").count() >= 10
+    )
+    assert (
+        page.locator("#health-chart rect.lost").count() > 0
+        and page.locator(".legend li").count() > 1
+    )
+    assert (
+        page.locator(".timeline li.entry").count() > 0 and page.locator(".breakdown tr").count() > 0
+    )
     assert page.locator(".breakdown td.bar span").first.bounding_box()["width"] > 0
     shot(page, "customer")
 
@@ -139,7 +172,6 @@ def test_a_rep_is_kept_to_their_own_calls(page, server, world):
     assert "/dashboard/login" in page.url
 
 
-
 def test_a_search_hit_opens_the_call_at_that_line(page, server, world):
     sign_in(page, server, world.tokens["manager"], "/dashboard/search")
     page.fill("input[name=q]", "Gong")
@@ -152,16 +184,30 @@ def test_a_search_hit_opens_the_call_at_that_line(page, server, world):
     line = page.locator("#u-3")
     assert "current" in line.get_attribute("class")
     start = float(line.get_attribute("data-start"))
-    page.wait_for_function(f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.5", timeout=10_000)
+    page.wait_for_function(
+        f"Math.abs(document.getElementById('player').currentTime - {start}) < 0.5", timeout=10_000
+    )
 
 
 def test_behind_a_tls_proxy_the_cookie_is_secure_and_other_origins_are_refused(server, world):
     """`callintel serve` trusts X-Forwarded-Proto from a proxy on 127.0.0.1 (uvicorn's proxy headers)."""
     https_origin = server.replace("http://", "https://")
     form = {"token": world.tokens["manager"], "next": "/dashboard/"}
-    proxied = httpx.post(f"{server}/dashboard/login", data=form, headers={"X-Forwarded-Proto": "https", "Origin": https_origin})
+    proxied = httpx.post(
+        f"{server}/dashboard/login",
+        data=form,
+        headers={"X-Forwarded-Proto": "https", "Origin": https_origin},
+    )
     assert proxied.status_code == 303 and "; secure" in proxied.headers["set-cookie"].lower()
-    assert proxied.headers["location"] == "/dashboard/" and proxied.headers["x-frame-options"] == "DENY"
-    forged = httpx.post(f"{server}/dashboard/login", data=form, headers={"Origin": "https://evil.example"})
+    assert (
+        proxied.headers["location"] == "/dashboard/"
+        and proxied.headers["x-frame-options"] == "DENY"
+    )
+    forged = httpx.post(
+        f"{server}/dashboard/login", data=form, headers={"Origin": "https://evil.example"}
+    )
     assert forged.status_code == 403 and "set-cookie" not in forged.headers
-    assert httpx.get(f"{server}/openapi.json").status_code == 401 and httpx.get(f"{server}/docs").status_code == 404
+    assert (
+        httpx.get(f"{server}/openapi.json").status_code == 401
+        and httpx.get(f"{server}/docs").status_code == 404
+    )

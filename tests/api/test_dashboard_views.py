@@ -14,7 +14,9 @@ def _tag(label: str, start: int, end: int, score: float = 0.9) -> Tag:
 
 def test_highlight_marks_each_span_and_keeps_every_character():
     text = "Honestly the price is too high, and Gong showed us a demo."
-    segments = highlight(text, [_tag("competitor_mention", 36, 40), _tag("price_objection", 13, 30)])
+    segments = highlight(
+        text, [_tag("competitor_mention", 36, 40), _tag("price_objection", 13, 30)]
+    )
     assert "".join(s.text for s in segments) == text
     marked = [(s.text, s.tag.label) for s in segments if s.tag]
     assert marked == [("price is too high", "price_objection"), ("Gong", "competitor_mention")]
@@ -22,11 +24,22 @@ def test_highlight_marks_each_span_and_keeps_every_character():
 
 def test_overlapping_spans_fold_into_the_first_and_bad_spans_are_ignored():
     text = "we will cancel and export everything"
-    segments = highlight(text, [_tag("cancellation_intent", 3, 14), _tag("export_data_intent", 8, 25),
-                                _tag("billing_question", 30, 30), _tag("price_objection", 50, 60)])
+    segments = highlight(
+        text,
+        [
+            _tag("cancellation_intent", 3, 14),
+            _tag("export_data_intent", 8, 25),
+            _tag("billing_question", 30, 30),
+            _tag("price_objection", 50, 60),
+        ],
+    )
     assert "".join(s.text for s in segments) == text
     marked = [s for s in segments if s.tag]
-    assert len(marked) == 1 and marked[0].text == "will cancel" and marked[0].also == ("export_data_intent",)
+    assert (
+        len(marked) == 1
+        and marked[0].text == "will cancel"
+        and marked[0].also == ("export_data_intent",)
+    )
 
 
 def test_highlight_without_tags_is_the_plain_text():
@@ -35,7 +48,13 @@ def test_highlight_without_tags_is_the_plain_text():
 
 
 def test_clock():
-    assert [clock(None), clock(0), clock(7.9), clock(725), clock(3723)] == ["", "0:00", "0:07", "12:05", "1:02:03"]
+    assert [clock(None), clock(0), clock(7.9), clock(725), clock(3723)] == [
+        "",
+        "0:00",
+        "0:07",
+        "12:05",
+        "1:02:03",
+    ]
 
 
 def _health(score: float, breakdown: dict[str, float], day: int) -> Health:
@@ -44,17 +63,28 @@ def _health(score: float, breakdown: dict[str, float], day: int) -> Health:
 
 
 def test_health_chart_stacks_the_points_lost_between_the_score_and_100():
-    moments = [_health(100, {}, 1), _health(70, {"price_objection": 20, "no_contact": 10}, 8),
-               _health(0, {"cancellation_intent": 90, "ticket_rise": 30}, 15)]
+    moments = [
+        _health(100, {}, 1),
+        _health(70, {"price_objection": 20, "no_contact": 10}, 8),
+        _health(0, {"cancellation_intent": 90, "ticket_rise": 30}, 15),
+    ]
     chart = health_chart(moments, Bands(green=75, yellow=40), width=340, height=140)
     top, plot_h = chart.top, chart.plot_height
     assert [p.x for p in chart.points] == [40, 184, 328]  # spread evenly across the plot
-    assert [round(p.y, 6) for p in chart.points] == [top, round(top + 0.3 * plot_h, 6), top + plot_h]
+    assert [round(p.y, 6) for p in chart.points] == [
+        top,
+        round(top + 0.3 * plot_h, 6),
+        top + plot_h,
+    ]
     middle = chart.points[1]
     assert [b.kind for b in middle.bars] == ["price_objection", "no_contact"]
-    assert round(sum(b.height for b in middle.bars), 6) == round(middle.y - top, 6)  # the bars reach the score
+    assert round(sum(b.height for b in middle.bars), 6) == round(
+        middle.y - top, 6
+    )  # the bars reach the score
     assert middle.bars[0].y == top and middle.bars[1].y == middle.bars[0].y + middle.bars[0].height
-    clipped = chart.points[2].bars  # 120 points lost, but a score stops at 0: the stack stops at the axis
+    clipped = chart.points[
+        2
+    ].bars  # 120 points lost, but a score stops at 0: the stack stops at the axis
     assert round(sum(b.height for b in clipped), 6) == round(plot_h, 6) and clipped[1].points == 30
     assert [zone[0] for zone in chart.bands] == ["green", "yellow", "red"]
     assert round(sum(zone[2] for zone in chart.bands), 6) == round(plot_h, 6)
@@ -62,7 +92,10 @@ def test_health_chart_stacks_the_points_lost_between_the_score_and_100():
 
 
 def test_kind_colours_are_stable_whatever_the_order():
-    assert kind_colours(["b", "a", "b"]) == kind_colours(["a", "b"]) and len(set(kind_colours("abc").values())) == 3
+    assert (
+        kind_colours(["b", "a", "b"]) == kind_colours(["a", "b"])
+        and len(set(kind_colours("abc").values())) == 3
+    )
     assert health_chart([_health(80, {}, 1)], Bands(green=75, yellow=40)).points[0].x > 40
 
 
@@ -70,4 +103,6 @@ def test_mark_matches_finds_every_occurrence_whatever_the_case():
     segments = mark_matches("Gong, gong and GONG.", "gong")
     assert "".join(s.text for s in segments) == "Gong, gong and GONG."
     assert [s.text for s in segments if s.match] == ["Gong", "gong", "GONG"]
-    assert [(s.text, s.match) for s in mark_matches("nothing here", "gong")] == [("nothing here", False)]
+    assert [(s.text, s.match) for s in mark_matches("nothing here", "gong")] == [
+        ("nothing here", False)
+    ]

@@ -11,31 +11,52 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
     assert "Acme Logistics" in run.stdout
     assert "Loaded 56 interactions and 4906 usage events" in run.stdout
     assert "Flagged-call queue" in run.stdout and "Flagged tickets" in run.stdout
-    assert "never sign off" in run.stdout  # the Acme renewal call's price objection, with its evidence
+    assert (
+        "never sign off" in run.stdout
+    )  # the Acme renewal call's price objection, with its evidence
     assert "Post-call summary of the top flagged call" in run.stdout and "Next steps" in run.stdout
     assert "analysed 56 (0 failed)" in run.stdout and "wait for a Whisper model" not in run.stdout
     with Store(f"sqlite:///{keep}") as store:
         counts = store.customer_counts()
-        assert len(counts) >= 8 and sum(c.calls for c in counts) >= 25 and sum(c.tickets for c in counts) >= 30
+        assert (
+            len(counts) >= 8
+            and sum(c.calls for c in counts) >= 25
+            and sum(c.tickets for c in counts) >= 30
+        )
         formats = {i.metadata["format"] for i in store.list_interactions()}
         assert formats == {"callintel-json", "webvtt", "srt", "text", "audio", "ticket", "eml"}
         queue = store.flagged_queue(kind="call")
-        renewal = next(row for row in queue if row.interaction.title == "Renewal check-in")  # acme, price + Gong
+        renewal = next(
+            row for row in queue if row.interaction.title == "Renewal check-in"
+        )  # acme, price + Gong
         assert {"price_objection", "competitor_mention"} <= set(renewal.label_counts)
         flagged_customers = {row.interaction.customer_id for row in queue}
-        assert "acme" in flagged_customers and "stark" not in flagged_customers  # the happy onboarding calls
+        assert (
+            "acme" in flagged_customers and "stark" not in flagged_customers
+        )  # the happy onboarding calls
         jobs = JobQueue(store).counts()
         assert jobs == {"done": 56}
         # the three recordings are transcribed by the bundled Whisper, one side per channel
-        recordings = [store.get_interaction(i.id) for i in store.list_interactions(kind="call")
-                      if i.metadata["format"] == "audio"]
+        recordings = [
+            store.get_interaction(i.id)
+            for i in store.list_interactions(kind="call")
+            if i.metadata["format"] == "audio"
+        ]
         assert len(recordings) == 3 and all(r.transcript.model == "tiny.en" for r in recordings)
-        assert all({u.speaker.role for u in r.transcript.utterances} == {"rep", "customer"} for r in recordings)
+        assert all(
+            {u.speaker.role for u in r.transcript.utterances} == {"rep", "customer"}
+            for r in recordings
+        )
         hooli = next(r for r in recordings if r.interaction.customer_id == "hooli")
-        said = " ".join(u.text for u in hooli.transcript.utterances if u.speaker.role == "customer").lower()
+        said = " ".join(
+            u.text for u in hooli.transcript.utterances if u.speaker.role == "customer"
+        ).lower()
         assert "cancel" in said and "export" in said
     assert "Customer risk as of 2026-10-30" in run.stdout and "Latest alerts" in run.stdout
-    assert "Timeline, last 60 days" in run.stdout and "Health over the last 60 days (weekly)" in run.stdout
+    assert (
+        "Timeline, last 60 days" in run.stdout
+        and "Health over the last 60 days (weekly)" in run.stdout
+    )
     _risk_commands_read_the_kept_database(cli, f"sqlite:///{keep}")
     # re-running over the kept database duplicates nothing
     again = cli("demo", "--keep", str(keep))
@@ -47,23 +68,38 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
 def _risk_commands_read_the_kept_database(cli, url):
     import json
 
-    ranked = json.loads(cli("customers", "--as-of", "2026-10-30", "--json", "--database-url", url).stdout)
+    ranked = json.loads(
+        cli("customers", "--as-of", "2026-10-30", "--json", "--database-url", url).stdout
+    )
     scores = [row["score"] for row in ranked]
     assert scores == sorted(scores) and len(ranked) == 8
-    assert {row["customer_id"] for row in ranked[:3]} == {"acme", "soylent", "hooli"}  # the churning ones
+    assert {row["customer_id"] for row in ranked[:3]} == {
+        "acme",
+        "soylent",
+        "hooli",
+    }  # the churning ones
     assert {row["customer_id"] for row in ranked[-2:]} <= {"globex", "stark", "initech", "umbrella"}
     worst = ranked[0]
     assert worst["band"] == "red" and worst["signals"][0]["explanation"]
     table = cli("customers", "--as-of", "2026-10-30", "--database-url", url)
     assert "Customers at risk as of 2026-10-30 (riskiest first)" in table.stdout
-    timeline = cli("timeline", "acme", "--as-of", "2026-10-30", "--days", "30", "--json", "--database-url", url)
+    timeline = cli(
+        "timeline", "acme", "--as-of", "2026-10-30", "--days", "30", "--json", "--database-url", url
+    )
     data = json.loads(timeline.stdout)
     kinds = {entry["kind"] for entry in data["timeline"]}
     assert kinds == {"call", "ticket", "usage", "signal"}
     times = [entry["at"] for entry in data["timeline"]]
     assert times == sorted(times) and data["replay"][-1]["score"] == data["health"]["score"]
     alerts = cli("alerts", "--refresh", "--as-of", "2026-10-30T23:00:00", "--database-url", url)
-    assert alerts.returncode == 0 and "evaluated 8 customers as of 2026-10-30 23:00 UTC: " in alerts.stdout
+    assert (
+        alerts.returncode == 0
+        and "evaluated 8 customers as of 2026-10-30 23:00 UTC: " in alerts.stdout
+    )
     assert "band_changed" in alerts.stdout
-    assert "no customer 'nobody'" in one_line_error(cli("timeline", "nobody", "--database-url", url))
-    assert "--as-of 'soon' is not an ISO date" in one_line_error(cli("customers", "--as-of", "soon", "--database-url", url))
+    assert "no customer 'nobody'" in one_line_error(
+        cli("timeline", "nobody", "--database-url", url)
+    )
+    assert "--as-of 'soon' is not an ISO date" in one_line_error(
+        cli("customers", "--as-of", "soon", "--database-url", url)
+    )

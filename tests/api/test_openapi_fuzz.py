@@ -28,8 +28,16 @@ def fuzz_target(tmp_path_factory):
     ingest_paths([SAMPLES_DIR / "tickets" / "tickets.jsonl", SAMPLES_DIR / "calls" / "srt"], store)
     _, secret = create_token(store, "admin", "fuzz")
     # a key of its own: this module's fixture is made before the per-test settings (no key file in the data dir)
-    app = create_app(Settings(database_url=url, upload_dir=tmp / "uploads", max_upload_mb=1, rate_limit=0,
-                              secret_key="fuzz-only-key-" + "f" * 32), store)
+    app = create_app(
+        Settings(
+            database_url=url,
+            upload_dir=tmp / "uploads",
+            max_upload_mb=1,
+            rate_limit=0,
+            secret_key="fuzz-only-key-" + "f" * 32,
+        ),
+        store,
+    )
     yield app, secret
     store.close()
 
@@ -38,40 +46,76 @@ def test_no_generated_request_gets_a_server_error(fuzz_target):
     """Every operation, 25 generated cases each (schemathesis strategies driven by hypothesis directly: its pytest
     plugin does not load under pytest 9)."""
     app, secret = fuzz_target
-    schema = schemathesis.openapi.from_dict(app.openapi())  # in-process: whether /openapi.json needs a token or not
+    schema = schemathesis.openapi.from_dict(
+        app.openapi()
+    )  # in-process: whether /openapi.json needs a token or not
     schema.app = app
     operations = [result.ok() for result in schema.get_all_operations()]
     assert len(operations) >= 10
     for operation in operations:
 
         @given(operation.as_strategy())
-        @settings(max_examples=25, deadline=None, suppress_health_check=list(HealthCheck), database=None, derandomize=True)
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
         def run(case):
-            case.call_and_validate(headers={"Authorization": f"Bearer {secret}"}, checks=[not_a_server_error])
+            case.call_and_validate(
+                headers={"Authorization": f"Bearer {secret}"}, checks=[not_a_server_error]
+            )
 
         run()
 
 
 HUGE = str(2**64)
-DATES = ["0001-01-01", "9999-12-31", "9999-12-31T23:59:59%2B14:00", "0001-01-01T00:00:00-12:00", "1969-12-31"]
-DEEP = '{"events":[{"customer_id":"acme","kind":"login","occurred_at":"2026-01-01T00:00:00Z","properties":' + \
-    '{"a":' * 900 + "{}" + "}" * 900 + "}]}"
+DATES = [
+    "0001-01-01",
+    "9999-12-31",
+    "9999-12-31T23:59:59%2B14:00",
+    "0001-01-01T00:00:00-12:00",
+    "1969-12-31",
+]
+DEEP = (
+    '{"events":[{"customer_id":"acme","kind":"login","occurred_at":"2026-01-01T00:00:00Z","properties":'
+    + '{"a":' * 900
+    + "{}"
+    + "}" * 900
+    + "}]}"
+)
 EXTREMES = [
     *[("GET", f"/api/customers?as_of={d}", None) for d in DATES],
     *[("GET", f"/api/customers/acme/timeline?as_of={d}", None) for d in DATES],
     *[("GET", f"/api/queue?kind=ticket&since={d}&until={d}", None) for d in DATES],
-    ("GET", f"/api/interactions/{HUGE}", None), ("GET", f"/api/customers/{HUGE}/timeline", None),
-    ("DELETE", f"/api/webhooks/{HUGE}", None), ("POST", f"/api/webhooks/deliveries/{HUGE}/retry", None),
-    ("GET", f"/api/webhooks/deliveries?subscription_id={HUGE}", None), ("GET", f"/api/alerts?limit={HUGE}", None),
-    ("GET", f"/api/interactions?offset={HUGE}", None), ("GET", f"/api/queue?offset=-{HUGE}", None),
-    ("POST", "/api/usage-events", DEEP), ("POST", "/api/usage-events", "[" * 200_000),
+    ("GET", f"/api/interactions/{HUGE}", None),
+    ("GET", f"/api/customers/{HUGE}/timeline", None),
+    ("DELETE", f"/api/webhooks/{HUGE}", None),
+    ("POST", f"/api/webhooks/deliveries/{HUGE}/retry", None),
+    ("GET", f"/api/webhooks/deliveries?subscription_id={HUGE}", None),
+    ("GET", f"/api/alerts?limit={HUGE}", None),
+    ("GET", f"/api/interactions?offset={HUGE}", None),
+    ("GET", f"/api/queue?offset=-{HUGE}", None),
+    ("POST", "/api/usage-events", DEEP),
+    ("POST", "/api/usage-events", "[" * 200_000),
     ("POST", "/api/webhooks", '{"url":"http://x/","events":' + "[" * 5000 + "]" * 5000 + "}"),
-    *[("POST", "/api/webhooks", json.dumps({"url": url, "events": ["interaction.analysed"]}))
-      for url in ("http://[::1/", "http://0xA9FEA9FE/", "http://[::1]:99999/", "http://%zz/", "https://a..b/")],
+    *[
+        ("POST", "/api/webhooks", json.dumps({"url": url, "events": ["interaction.analysed"]}))
+        for url in (
+            "http://[::1/",
+            "http://0xA9FEA9FE/",
+            "http://[::1]:99999/",
+            "http://%zz/",
+            "https://a..b/",
+        )
+    ],
 ]
 
 
-@pytest.mark.parametrize(("method", "path", "body"), EXTREMES, ids=[f"{m} {p[:60]}" for m, p, _ in EXTREMES])
+@pytest.mark.parametrize(
+    ("method", "path", "body"), EXTREMES, ids=[f"{m} {p[:60]}" for m, p, _ in EXTREMES]
+)
 def test_no_extreme_request_gets_a_server_error(fuzz_target, method, path, body):
     app, secret = fuzz_target
     headers = {"Authorization": f"Bearer {secret}", "Content-Type": "application/json"}

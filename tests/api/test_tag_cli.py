@@ -12,8 +12,12 @@ from tests.helpers import one_line_error
 
 LINES = [
     "Gong is cheaper, this is too expensive.",
-    json.dumps({"text": "Our export feature lets you download transcripts as CSV.", "speaker": "rep"}),
-    json.dumps({"text": "How do I get all our call notes out into a spreadsheet?", "speaker": "customer"}),
+    json.dumps(
+        {"text": "Our export feature lets you download transcripts as CSV.", "speaker": "rep"}
+    ),
+    json.dumps(
+        {"text": "How do I get all our call notes out into a spreadsheet?", "speaker": "customer"}
+    ),
     "We are not cancelling, we are expanding.",
 ]
 
@@ -26,9 +30,18 @@ def test_tag_contract(cli):
     first = out[0]
     assert list(first) == ["text", "sentiment", "tags"]
     assert first["text"] == LINES[0] and first["sentiment"]["label"] == "negative"
-    assert first["tags"][0] == {"label": "competitor_mention", "entity": "Gong", "score": 0.99, "start": 0, "end": 4,
-                                "evidence": "Gong"}
-    assert first["tags"][1]["label"] == "price_objection" and first["tags"][1]["evidence"] == "too expensive"
+    assert first["tags"][0] == {
+        "label": "competitor_mention",
+        "entity": "Gong",
+        "score": 0.99,
+        "start": 0,
+        "end": 4,
+        "evidence": "Gong",
+    }
+    assert (
+        first["tags"][1]["label"] == "price_objection"
+        and first["tags"][1]["evidence"] == "too expensive"
+    )
     assert out[1]["speaker"] == "rep" and out[1]["tags"] == []
     assert [t["label"] for t in out[2]["tags"]] == ["export_data_intent"]
     assert out[3]["tags"] == []
@@ -36,7 +49,10 @@ def test_tag_contract(cli):
 
 def test_bad_json_line_names_the_line_and_keeps_what_came_before(cli):
     run = cli("tag", input='We need to cancel.\n{"text": oops}\nnever reached\n')
-    assert one_line_error(run) == "callintel: <stdin>: line 2: malformed JSON: Expecting value (column 10)"
+    assert (
+        one_line_error(run)
+        == "callintel: <stdin>: line 2: malformed JSON: Expecting value (column 10)"
+    )
     assert run.returncode == 1
     assert [json.loads(line)["text"] for line in run.stdout.splitlines()] == ["We need to cancel."]
 
@@ -54,8 +70,14 @@ def test_missing_catalogue_is_one_line(cli, tmp_path):
 
 def test_streams_on_an_open_pipe(tmp_path):
     """One line in, one JSON line out, while stdin stays open (an endless producer)."""
-    proc = subprocess.Popen([str(CALLINTEL), "tag"], stdin=subprocess.PIPE, stdout=subprocess.PIPE,
-                            stderr=subprocess.PIPE, env=os.environ.copy(), cwd=tmp_path)
+    proc = subprocess.Popen(
+        [str(CALLINTEL), "tag"],
+        stdin=subprocess.PIPE,
+        stdout=subprocess.PIPE,
+        stderr=subprocess.PIPE,
+        env=os.environ.copy(),
+        cwd=tmp_path,
+    )
     try:
         proc.stdin.write(b"Please cancel our subscription.\n")
         proc.stdin.flush()
@@ -82,11 +104,16 @@ def test_a_line_over_the_limit_stops_the_run_naming_it(cli):
     run = cli("tag", input=f"We need to cancel.\n{huge}\nnever reached\n")
     line = one_line_error(run)
     assert run.returncode == 1
-    assert line == "callintel: <stdin>: line 2: longer than 100000 characters (CALLINTEL_MAX_LINE_CHARS)"
+    assert (
+        line
+        == "callintel: <stdin>: line 2: longer than 100000 characters (CALLINTEL_MAX_LINE_CHARS)"
+    )
     assert [json.loads(out)["text"] for out in run.stdout.splitlines()] == ["We need to cancel."]
 
 
 def test_the_line_limit_is_a_setting(cli):
-    run = cli("tag", input="a" * 1000 + "\n" + "b" * 1001 + "\n", env={"CALLINTEL_MAX_LINE_CHARS": "1000"})
+    run = cli(
+        "tag", input="a" * 1000 + "\n" + "b" * 1001 + "\n", env={"CALLINTEL_MAX_LINE_CHARS": "1000"}
+    )
     assert "line 2: longer than 1000 characters" in one_line_error(run)
     assert len(run.stdout.splitlines()) == 1

@@ -12,7 +12,11 @@ from models.errors import MalformedSource
 
 def test_batches_from_a_file_like_object_keep_line_numbers():
     stream = io.BytesIO(b"a\nb\nc\nd\ne")
-    assert list(line_batches(stream, 2)) == [[(1, b"a"), (2, b"b")], [(3, b"c"), (4, b"d")], [(5, b"e")]]
+    assert list(line_batches(stream, 2)) == [
+        [(1, b"a"), (2, b"b")],
+        [(3, b"c"), (4, b"d")],
+        [(5, b"e")],
+    ]
 
 
 def test_a_pause_flushes_a_partial_batch_on_a_pipe():
@@ -92,13 +96,17 @@ def test_a_line_past_the_limit_is_not_read_whole_from_a_pipe():
     batches = list(line_batches(reader, 100, max_chars=1000))
     reader.close()
     thread.join(timeout=30)
-    assert batches[-1][-1] == (2, None) and (1, b"ok") in [line for batch in batches for line in batch]
+    assert batches[-1][-1] == (2, None) and (1, b"ok") in [
+        line for batch in batches for line in batch
+    ]
     assert written[0] < 2_000_000  # stopped after a few chunks, not at the producer's 100 MB
 
 
 def test_parse_line_counts_characters_not_bytes():
     assert parse_line(3, "é".encode() * 1000, max_chars=1000)[0].text == "é" * 1000
-    with pytest.raises(MalformedSource, match=r"line 3: longer than 1000 characters \(CALLINTEL_MAX_LINE_CHARS\)"):
+    with pytest.raises(
+        MalformedSource, match=r"line 3: longer than 1000 characters \(CALLINTEL_MAX_LINE_CHARS\)"
+    ):
         parse_line(3, "é".encode() * 1001, max_chars=1000)
     with pytest.raises(MalformedSource, match="line 9: longer than 1000 characters"):
         parse_line(9, None, max_chars=1000)

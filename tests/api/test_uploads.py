@@ -32,7 +32,9 @@ class Api:
     tokens: dict[str, str]
 
     def post(self, role: str, name: str, content: bytes, **data: str):
-        return self.client.post("/api/uploads", files={"file": (name, content)}, data=data, headers=self.auth(role))
+        return self.client.post(
+            "/api/uploads", files={"file": (name, content)}, data=data, headers=self.auth(role)
+        )
 
     def auth(self, role: str) -> dict[str, str]:
         return {"Authorization": f"Bearer {self.tokens[role]}"}
@@ -44,7 +46,10 @@ class Api:
 def _api(url: str, uploads: Path) -> tuple[Store, Settings, dict[str, str]]:
     store = Store(url)
     settings = Settings(database_url=url, upload_dir=uploads, max_upload_mb=1)
-    tokens = {role: create_token(store, role, role, rep="sam" if role == "rep" else None)[1] for role in ROLES}
+    tokens = {
+        role: create_token(store, role, role, rep="sam" if role == "rep" else None)[1]
+        for role in ROLES
+    }
     tokens["dana"] = create_token(store, "rep", "dana", rep="dana")[1]
     return store, settings, tokens
 
@@ -73,23 +78,45 @@ def lines(*rows: dict) -> bytes:
 
 
 def ticket(who: str) -> dict:
-    return {"ticket_id": f"T-{who}", "customer_id": "acme", "created_at": "2026-10-01T00:00:00Z", "body": f"Invoice? {who}"}
+    return {
+        "ticket_id": f"T-{who}",
+        "customer_id": "acme",
+        "created_at": "2026-10-01T00:00:00Z",
+        "body": f"Invoice? {who}",
+    }
 
 
 def usage(who: str) -> dict:
-    return {"customer_id": "acme", "kind": "login", "occurred_at": "2026-10-02T09:00:00Z", "properties": {"who": who}}
+    return {
+        "customer_id": "acme",
+        "kind": "login",
+        "occurred_at": "2026-10-02T09:00:00Z",
+        "properties": {"who": who},
+    }
 
 
 # Each record type, by each route that writes it: (file name or None for /api/usage-events, content for a role).
 CASES = {
     "call": ("interaction", "call.vtt", lambda who: vtt(f"Hello from {who}.")),
     "tickets": ("interaction", "tickets.jsonl", lambda who: lines(ticket(who))),
-    "usage-csv": ("usage_event", "usage.csv", lambda who: f"customer_id,kind,occurred_at,who\nacme,login,2026-10-03,{who}\n".encode()),
+    "usage-csv": (
+        "usage_event",
+        "usage.csv",
+        lambda who: f"customer_id,kind,occurred_at,who\nacme,login,2026-10-03,{who}\n".encode(),
+    ),
     "usage-jsonl": ("usage_event", "usage.jsonl", lambda who: lines(usage(who))),
-    "mixed": ("both", "mixed.jsonl", lambda who: lines(ticket(f"mixed-{who}"), usage(f"mixed-{who}"))),
+    "mixed": (
+        "both",
+        "mixed.jsonl",
+        lambda who: lines(ticket(f"mixed-{who}"), usage(f"mixed-{who}")),
+    ),
     "usage-api": ("usage_event", None, lambda who: {"events": [usage(f"api-{who}")]}),
 }
-MAY_WRITE = {"interaction": {"admin", "manager", "rep"}, "usage_event": {"admin", "crm"}, "both": {"admin"}}
+MAY_WRITE = {
+    "interaction": {"admin", "manager", "rep"},
+    "usage_event": {"admin", "crm"},
+    "both": {"admin"},
+}
 
 
 @pytest.mark.parametrize("role", ROLES)
@@ -98,7 +125,9 @@ def test_one_rule_per_record_type_whatever_the_route(shared, role, case):
     kind, name, content = CASES[case]
     before = (len(shared.store.list_interactions()), len(shared.store.list_usage_events()))
     if name is None:
-        response = shared.client.post("/api/usage-events", json=content(role), headers=shared.auth(role))
+        response = shared.client.post(
+            "/api/usage-events", json=content(role), headers=shared.auth(role)
+        )
     else:
         response = shared.post(role, name, content(role), customer_id="acme")
     after = (len(shared.store.list_interactions()), len(shared.store.list_usage_events()))
@@ -108,7 +137,9 @@ def test_one_rule_per_record_type_whatever_the_route(shared, role, case):
     else:
         assert response.status_code == 403, response.json()
         body = response.json()
-        assert body["error"] == "Forbidden" and body["message"].startswith(f"a {role} token cannot write")
+        assert body["error"] == "Forbidden" and body["message"].startswith(
+            f"a {role} token cannot write"
+        )
         assert after == before
     assert not [n for n in shared.leftovers() if n.startswith(".part-")]
 
@@ -135,11 +166,16 @@ def test_a_full_disk_is_507_leaves_nothing_and_the_next_upload_works(api_, monke
     monkeypatch.setattr(api.uploads, "_open_part", lambda part: FullAfterAFewBytes(real(part)))
     full = api_.post("manager", "call.vtt", vtt("We will cancel."), customer_id="acme")
     assert full.status_code == 507 and full.json() == {
-        "error": "InsufficientStorage", "message": "insufficient storage: the upload folder is full (CALLINTEL_UPLOAD_DIR)",
-        "path": "call.vtt"}
+        "error": "InsufficientStorage",
+        "message": "insufficient storage: the upload folder is full (CALLINTEL_UPLOAD_DIR)",
+        "path": "call.vtt",
+    }
     assert api_.leftovers() == [] and api_.store.list_interactions() == []
     monkeypatch.undo()
-    assert api_.post("manager", "call.vtt", vtt("We will cancel."), customer_id="acme").status_code == 201
+    assert (
+        api_.post("manager", "call.vtt", vtt("We will cancel."), customer_id="acme").status_code
+        == 201
+    )
 
 
 def test_an_upload_folder_that_cannot_be_written_is_a_clear_500(api_, monkeypatch):
@@ -149,8 +185,10 @@ def test_an_upload_folder_that_cannot_be_written_is_a_clear_500(api_, monkeypatc
     monkeypatch.setattr(api.uploads, "_open_part", denied)
     response = api_.post("manager", "call.vtt", vtt("Hello."), customer_id="acme")
     assert response.status_code == 500 and response.json() == {
-        "error": "UploadFolderError", "message": "the server cannot store uploads: Permission denied (CALLINTEL_UPLOAD_DIR)",
-        "path": "call.vtt"}
+        "error": "UploadFolderError",
+        "message": "the server cannot store uploads: Permission denied (CALLINTEL_UPLOAD_DIR)",
+        "path": "call.vtt",
+    }
     assert str(api_.settings.upload_dir) not in response.text and api_.leftovers() == []
 
 
@@ -159,8 +197,12 @@ def test_uploads_are_private_and_failures_leave_nothing(api_):
     assert created.status_code == 201
     (folder,) = [p for p in Path(api_.settings.upload_dir).iterdir()]
     (kept,) = list(folder.iterdir())
-    assert stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(kept.stat().st_mode) == 0o600
-    assert stat.S_IMODE(Path(api_.settings.upload_dir).stat().st_mode) == 0o700  # made by the first upload
+    assert (
+        stat.S_IMODE(folder.stat().st_mode) == 0o700 and stat.S_IMODE(kept.stat().st_mode) == 0o600
+    )
+    assert (
+        stat.S_IMODE(Path(api_.settings.upload_dir).stat().st_mode) == 0o700
+    )  # made by the first upload
     assert kept.name == "call.vtt"
     assert api_.post("manager", "again.vtt", vtt("Hello."), customer_id="acme").status_code == 200
     assert api_.post("manager", "bad.vtt", b"not captions", customer_id="acme").status_code == 422
@@ -190,8 +232,12 @@ def test_start_up_sweeps_what_killed_uploads_left_and_keeps_what_is_stored(api_,
     transcript = api_.post("manager", "call.vtt", vtt("Hello."), customer_id="acme")
     assert recording.status_code == transcript.status_code == 201
     stored = set(api_.leftovers())
-    (root / ".part-0123456789abcdef0123456789abcdef").write_bytes(b"\0" * 1024 * 1024)  # cut off mid-write
-    orphan = _leftover(root, "ab" * 16, {"call.wav": b"RIFF" + b"\0" * 1000})  # renamed, never stored
+    (root / ".part-0123456789abcdef0123456789abcdef").write_bytes(
+        b"\0" * 1024 * 1024
+    )  # cut off mid-write
+    orphan = _leftover(
+        root, "ab" * 16, {"call.wav": b"RIFF" + b"\0" * 1000}
+    )  # renamed, never stored
     old_empty = _leftover(root, "cd" * 16, {}, age_s=3600)
     new_empty = _leftover(root, "ef" * 16, {})  # a live upload's, about to get its file
     live = root / ".part-fedcba9876543210fedcba9876543210"
@@ -202,7 +248,9 @@ def test_start_up_sweeps_what_killed_uploads_left_and_keeps_what_is_stored(api_,
             pass
     assert set(api_.leftovers()) == stored | {live.name, new_empty.name, "notes.txt"}
     assert not orphan.exists() and not old_empty.exists()
-    detail = api_.client.get(f"/api/interactions/{recording.json()['created'][0]}", headers=api_.auth("manager")).json()
+    detail = api_.client.get(
+        f"/api/interactions/{recording.json()['created'][0]}", headers=api_.auth("manager")
+    ).json()
     audio = [p for p in root.rglob("call.wav")]
     assert len(audio) == 1 and detail["interaction"]["metadata"]["audio_path"] == "call.wav"
 
@@ -213,16 +261,29 @@ def test_a_rep_learns_nothing_of_another_reps_files(api_):
     (their_id,) = theirs.json()["created"]
     same_bytes = api_.post("rep", "mine.vtt", vtt("Dana's call."), customer_id="acme")
     assert same_bytes.status_code == 200 and same_bytes.json() == {
-        "file": "mine.vtt", "created": [], "already_stored": 0, "usage_events": 0}
+        "file": "mine.vtt",
+        "created": [],
+        "already_stored": 0,
+        "usage_events": 0,
+    }
     mine = api_.post("rep", "sam.vtt", vtt("Sam's call."), customer_id="acme")
     again = api_.post("rep", "sam-again.vtt", vtt("Sam's call."), customer_id="acme")
-    assert mine.status_code == 201 and again.status_code == 200 and again.json()["already_stored"] == 1
+    assert (
+        mine.status_code == 201 and again.status_code == 200 and again.json()["already_stored"] == 1
+    )
     other = api_.client.get(f"/api/interactions/{their_id}", headers=api_.auth("rep"))
     unknown = api_.client.get("/api/interactions/int_0000000000000000", headers=api_.auth("rep"))
     assert other.status_code == unknown.status_code == 404
-    assert other.json() == {"error": "NotFound", "message": f"no interaction with id {their_id!r}", "path": None}
+    assert other.json() == {
+        "error": "NotFound",
+        "message": f"no interaction with id {their_id!r}",
+        "path": None,
+    }
     assert unknown.json()["message"] == "no interaction with id 'int_0000000000000000'"
-    assert api_.client.get(f"/api/interactions/{their_id}", headers=api_.auth("manager")).status_code == 200
+    assert (
+        api_.client.get(f"/api/interactions/{their_id}", headers=api_.auth("manager")).status_code
+        == 200
+    )
 
 
 def test_a_reader_error_names_the_users_file_never_the_server_path(api_, monkeypatch):
@@ -234,13 +295,18 @@ def test_a_reader_error_names_the_users_file_never_the_server_path(api_, monkeyp
 
     monkeypatch.setattr(ingest.runner, "read_source", quoting_the_path)
     response = api_.post("manager", "call.wav", b"RIFF....", customer_id="acme")
-    assert response.json() == {"error": "MalformedSource", "message": "cannot decode audio: invalid data in 'call.wav'",
-                               "path": "call.wav"}
+    assert response.json() == {
+        "error": "MalformedSource",
+        "message": "cannot decode audio: invalid data in 'call.wav'",
+        "path": "call.wav",
+    }
     monkeypatch.setattr(ingest.runner, "read_source", lambda path, defaults: [][1])
     broken = api_.post("manager", "deep.json", b"[]")
     assert broken.status_code == 422 and broken.json() == {
-        "error": "UnexpectedFileError", "message": "could not be read: unexpected IndexError; the file was skipped",
-        "path": "deep.json"}
+        "error": "UnexpectedFileError",
+        "message": "could not be read: unexpected IndexError; the file was skipped",
+        "path": "deep.json",
+    }
     assert api_.leftovers() == []
 
 
@@ -256,12 +322,19 @@ def test_callintel_serve_sweeps_a_killed_servers_leftovers_when_it_starts(cli, d
     stored = root / ("12" * 16) / "call.txt"  # an earlier upload whose interaction was stored
     stored.parent.mkdir(parents=True)
     stored.write_text("Rep: Thanks for joining.\nCustomer: The price is too high.\n")
-    assert cli("ingest", "--no-analyse", str(stored), "--customer", "acme", "--database-url", db_url).returncode == 0
+    assert (
+        cli(
+            "ingest", "--no-analyse", str(stored), "--customer", "acme", "--database-url", db_url
+        ).returncode
+        == 0
+    )
     part = root / ".part-34343434343434343434343434343434"
     part.write_bytes(b"\0" * 4 * 1024 * 1024)  # a recording cut off by kill -9
     renamed = root / ("56" * 16) / "call.wav"  # complete, but the server died before storing it
     renamed.parent.mkdir()
     renamed.write_bytes(b"RIFF" + b"\0" * 1024)
-    with serving("--database-url", db_url, "--workers", "0", env={"CALLINTEL_UPLOAD_DIR": str(root)}):
+    with serving(
+        "--database-url", db_url, "--workers", "0", env={"CALLINTEL_UPLOAD_DIR": str(root)}
+    ):
         assert sorted(p.name for p in root.iterdir()) == [stored.parent.name]
     assert stored.is_file()

@@ -26,11 +26,22 @@ def test_command_line_defaults_override_the_file(write_json):
 
 
 def test_tickets_and_usage_lines(write_json):
-    path = write_json("mixed.jsonl", [
-        {"ticket_id": "T1", "customer_id": "acme", "created_at": "2026-09-01T00:00:00Z", "subject": "Refund",
-         "messages": [{"from": "customer", "text": "Refund please"}, {"from": "agent", "text": "Done"}]},
-        {"customer_id": "acme", "kind": "login", "occurred_at": "2026-09-02T08:00:00Z"},
-    ])
+    path = write_json(
+        "mixed.jsonl",
+        [
+            {
+                "ticket_id": "T1",
+                "customer_id": "acme",
+                "created_at": "2026-09-01T00:00:00Z",
+                "subject": "Refund",
+                "messages": [
+                    {"from": "customer", "text": "Refund please"},
+                    {"from": "agent", "text": "Done"},
+                ],
+            },
+            {"customer_id": "acme", "kind": "login", "occurred_at": "2026-09-02T08:00:00Z"},
+        ],
+    )
     parsed = read_source(path)
     (ticket,) = parsed.items
     assert ticket.interaction.kind == "ticket"
@@ -45,13 +56,38 @@ def test_tickets_and_usage_lines(write_json):
         ("bad.json", '{"utterances": [', MalformedSource, "malformed JSON at line 1"),
         ("empty.json", "", MalformedSource, "file is empty"),
         ("list.json", "[1, 2]", MalformedSource, "every ticket must be a JSON object"),
-        ("nouttr.json", '{"customer_id": "a"}', MalformedSource, "expected a transcript (an object with 'utterances')"),
+        (
+            "nouttr.json",
+            '{"customer_id": "a"}',
+            MalformedSource,
+            "expected a transcript (an object with 'utterances')",
+        ),
         ("nocust.json", '{"utterances": [{"text": "hi"}]}', MalformedSource, "no customer_id"),
-        ("times.json", '{"customer_id": "a", "utterances": [{"text": "hi", "start_s": 3, "end_s": 1}]}', MalformedSource, "utterances.0"),
-        ("blank.json", '{"customer_id": "a", "utterances": [{"text": ""}]}', MalformedSource, "utterances.0.text"),
-        ("lines.jsonl", '{"kind": "login", "occurred_at": "2026-01-01", "customer_id": "a"}\n{oops\n', MalformedSource, "line 2"),
+        (
+            "times.json",
+            '{"customer_id": "a", "utterances": [{"text": "hi", "start_s": 3, "end_s": 1}]}',
+            MalformedSource,
+            "utterances.0",
+        ),
+        (
+            "blank.json",
+            '{"customer_id": "a", "utterances": [{"text": ""}]}',
+            MalformedSource,
+            "utterances.0.text",
+        ),
+        (
+            "lines.jsonl",
+            '{"kind": "login", "occurred_at": "2026-01-01", "customer_id": "a"}\n{oops\n',
+            MalformedSource,
+            "line 2",
+        ),
         ("what.jsonl", '{"hello": 1}\n', MalformedSource, "line 1: neither a ticket"),
-        ("sender.jsonl", '{"customer_id": "a", "created_at": "2026-01-01", "messages": [{"from": "robot", "text": "x"}]}\n', MalformedSource, "unknown sender"),
+        (
+            "sender.jsonl",
+            '{"customer_id": "a", "created_at": "2026-01-01", "messages": [{"from": "robot", "text": "x"}]}\n',
+            MalformedSource,
+            "unknown sender",
+        ),
         ("notes.txt", "hello", MalformedSource, "line 1: expected 'Speaker: text'"),
         ("notes.docx", "hello", UnsupportedSource, "unsupported file type .docx"),
     ],

@@ -36,19 +36,28 @@ def _store_error(cause: Exception) -> StoreError:
         return exc
 
 
-def test_an_unexpected_exception_fails_its_file_only(store, write_json, tmp_path, monkeypatch, caplog):
+def test_an_unexpected_exception_fails_its_file_only(
+    store, write_json, tmp_path, monkeypatch, caplog
+):
     write_json("in/a.json", call_doc("acme"))
     write_json("in/b.json", call_doc("globex"))
-    monkeypatch.setattr(ingest.runner, "read_source", _raising_for("a.json", ZeroDivisionError("boom")))
+    monkeypatch.setattr(
+        ingest.runner, "read_source", _raising_for("a.json", ZeroDivisionError("boom"))
+    )
     seen = []
     with caplog.at_level(logging.DEBUG, logger="callintel.ingest"):
         report = ingest_paths([tmp_path / "in"], store, on_file=seen.append)
     (failed,) = report.failed
     assert isinstance(failed.error, UnexpectedFileError) and failed.path.name == "a.json"
-    assert str(failed.error) == f"{tmp_path / 'in' / 'a.json'}: could not be read: unexpected ZeroDivisionError; the file was skipped"
+    assert (
+        str(failed.error)
+        == f"{tmp_path / 'in' / 'a.json'}: could not be read: unexpected ZeroDivisionError; the file was skipped"
+    )
     assert "boom" not in failed.error.message and len(seen) == 2
     assert [i.customer_id for i in store.list_interactions()] == ["globex"]
-    assert any(r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records)  # the traceback, at debug
+    assert any(
+        r.exc_info and r.exc_info[0] is ZeroDivisionError for r in caplog.records
+    )  # the traceback, at debug
 
 
 def test_data_the_database_refuses_fails_its_file_only(store, write_json, tmp_path, monkeypatch):
@@ -58,12 +67,16 @@ def test_data_the_database_refuses_fails_its_file_only(store, write_json, tmp_pa
 
     def save(items, usage_events=()):
         if items[0].interaction.customer_id == "acme":
-            raise _store_error(DataError("INSERT", {}, Exception("a string literal cannot contain NUL")))
+            raise _store_error(
+                DataError("INSERT", {}, Exception("a string literal cannot contain NUL"))
+            )
         return real(items, usage_events)
 
     monkeypatch.setattr(store, "save_batch", save)
     report = ingest_paths([tmp_path / "in"], store)
-    assert [o.path.name for o in report.failed] == ["a.json"] and "NUL" in report.failed[0].error.message
+    assert [o.path.name for o in report.failed] == ["a.json"] and "NUL" in report.failed[
+        0
+    ].error.message
     assert [i.customer_id for i in store.list_interactions()] == ["globex"]
 
 

@@ -7,9 +7,15 @@ from models.records import TAG_LABELS, Interaction, Tag, Transcript, UsageEvent,
 
 
 def test_interaction_id_follows_content():
-    a = Interaction.from_content(b"same", customer_id="c", kind="call", occurred_at=datetime(2026, 1, 1), source="a")
-    b = Interaction.from_content(b"same", customer_id="c", kind="ticket", occurred_at=datetime(2026, 2, 1), source="b")
-    c = Interaction.from_content(b"other", customer_id="c", kind="call", occurred_at=datetime(2026, 1, 1), source="a")
+    a = Interaction.from_content(
+        b"same", customer_id="c", kind="call", occurred_at=datetime(2026, 1, 1), source="a"
+    )
+    b = Interaction.from_content(
+        b"same", customer_id="c", kind="ticket", occurred_at=datetime(2026, 2, 1), source="b"
+    )
+    c = Interaction.from_content(
+        b"other", customer_id="c", kind="call", occurred_at=datetime(2026, 1, 1), source="a"
+    )
     assert a.id == b.id != c.id
     assert a.occurred_at.tzinfo == UTC
 
@@ -26,7 +32,11 @@ def test_transcript_indexes_run_in_order():
 
 def test_tag_vocabulary_is_closed():
     assert TAG_LABELS == (
-        "price_objection", "competitor_mention", "export_data_intent", "cancellation_intent", "billing_question",
+        "price_objection",
+        "competitor_mention",
+        "export_data_intent",
+        "cancellation_intent",
+        "billing_question",
     )
     with pytest.raises(ValidationError):
         Tag(label="happy_customer", score=0.5, start=0, end=1, evidence="x")
@@ -37,4 +47,6 @@ def test_tag_vocabulary_is_closed():
 def test_usage_dedup_key_ignores_nothing_that_matters():
     base = dict(customer_id="c", kind="login", occurred_at=datetime(2026, 1, 1, tzinfo=UTC))
     assert UsageEvent(**base).dedup_key() == UsageEvent(**base).dedup_key()
-    assert UsageEvent(**base).dedup_key() != UsageEvent(**base, properties={"user": "u1"}).dedup_key()
+    assert (
+        UsageEvent(**base).dedup_key() != UsageEvent(**base, properties={"user": "u1"}).dedup_key()
+    )

@@ -50,18 +50,23 @@ def test_a_risk_moment_without_a_zone_is_read_as_utc(monkeypatch, given):
     monkeypatch.setenv("CALLINTEL_RISK_AS_OF", given)
     moment = Settings().risk_moment()
     assert moment.tzinfo is not None and moment == datetime.fromisoformat(given).replace(tzinfo=UTC)
-    assert moment < datetime.now(UTC)  # comparable with stored, zoned times (a naive one raised TypeError)
+    assert moment < datetime.now(
+        UTC
+    )  # comparable with stored, zoned times (a naive one raised TypeError)
 
 
-@pytest.mark.parametrize(("name", "value", "problem"), [
-    ("CALLINTEL_JOB_LEASE_S", "inf", "less than or equal"),
-    ("CALLINTEL_THREADS", "100000", "less than or equal"),
-    ("CALLINTEL_BROKER_URL", "not a url", "Redis URL"),
-    ("CALLINTEL_BROKER_URL", "http://localhost:6379/0", "Redis URL"),
-    ("CALLINTEL_UPLOAD_DIR", "", "not be empty"),
-    ("CALLINTEL_UPLOAD_DIR", "  ", "not be empty"),
-    ("CALLINTEL_SECRET_KEY", "short", "at least 32"),
-])
+@pytest.mark.parametrize(
+    ("name", "value", "problem"),
+    [
+        ("CALLINTEL_JOB_LEASE_S", "inf", "less than or equal"),
+        ("CALLINTEL_THREADS", "100000", "less than or equal"),
+        ("CALLINTEL_BROKER_URL", "not a url", "Redis URL"),
+        ("CALLINTEL_BROKER_URL", "http://localhost:6379/0", "Redis URL"),
+        ("CALLINTEL_UPLOAD_DIR", "", "not be empty"),
+        ("CALLINTEL_UPLOAD_DIR", "  ", "not be empty"),
+        ("CALLINTEL_SECRET_KEY", "short", "at least 32"),
+    ],
+)
 def test_values_that_cannot_work_are_refused_naming_the_setting(monkeypatch, name, value, problem):
     monkeypatch.setenv(name, value)
     get_settings.cache_clear()
@@ -74,8 +79,10 @@ def test_a_redis_url_is_accepted_as_the_broker(monkeypatch):
     assert Settings().broker_url == "rediss://user:pw@redis.example:6380/1"
 
 
-@pytest.mark.parametrize(("missing", "problem"), [("CALLINTEL_SECRET_KEY", "SECRET_KEY"),
-                                                   ("CALLINTEL_TRUSTED_HOSTS", "TRUSTED_HOSTS")])
+@pytest.mark.parametrize(
+    ("missing", "problem"),
+    [("CALLINTEL_SECRET_KEY", "SECRET_KEY"), ("CALLINTEL_TRUSTED_HOSTS", "TRUSTED_HOSTS")],
+)
 def test_production_refuses_a_missing_secret_key_or_any_host(monkeypatch, missing, problem):
     monkeypatch.setenv("CALLINTEL_ENVIRONMENT", "production")
     monkeypatch.setenv("CALLINTEL_SECRET_KEY", "k" * 32)

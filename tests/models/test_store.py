@@ -18,14 +18,26 @@ pytestmark = pytest.mark.both_backends
 
 def make_call(content: bytes = b"call-1", customer: str = "acme") -> tuple[Interaction, Transcript]:
     interaction = Interaction.from_content(
-        content, customer_id=customer, kind="call", occurred_at=datetime(2026, 9, 1, 10), source="x.json"
+        content,
+        customer_id=customer,
+        kind="call",
+        occurred_at=datetime(2026, 9, 1, 10),
+        source="x.json",
     )
     transcript = Transcript(
         interaction_id=interaction.id,
         engine="import",
         utterances=[
-            Utterance(index=0, speaker=Speaker(role="rep", label="REP"), start_s=0, end_s=1, text="Hello."),
-            Utterance(index=1, speaker=Speaker(role="customer", label="CUSTOMER"), start_s=1, end_s=3, text="Too pricey."),
+            Utterance(
+                index=0, speaker=Speaker(role="rep", label="REP"), start_s=0, end_s=1, text="Hello."
+            ),
+            Utterance(
+                index=1,
+                speaker=Speaker(role="customer", label="CUSTOMER"),
+                start_s=1,
+                end_s=3,
+                text="Too pricey.",
+            ),
         ],
     )
     return interaction, transcript
@@ -35,7 +47,9 @@ def test_migrations_build_exactly_the_table_models(store: Store):
     with store.engine.connect() as connection:
         diff = compare_metadata(MigrationContext.configure(connection), Base.metadata)
     assert diff == []
-    assert {"customers", "interactions", "utterances", "tags", "usage_events"} <= set(inspect(store.engine).get_table_names())
+    assert {"customers", "interactions", "utterances", "tags", "usage_events"} <= set(
+        inspect(store.engine).get_table_names()
+    )
 
 
 def test_migrate_is_idempotent(db_url: str):
@@ -47,7 +61,15 @@ def test_migrate_is_idempotent(db_url: str):
 
 def test_round_trip_keeps_every_field(store: Store):
     interaction, transcript = make_call()
-    tag = Tag(label="price_objection", score=0.9, start=0, end=11, evidence="Too pricey.", utterance_index=1, speaker_role="customer")
+    tag = Tag(
+        label="price_objection",
+        score=0.9,
+        start=0,
+        end=11,
+        evidence="Too pricey.",
+        utterance_index=1,
+        speaker_role="customer",
+    )
     sentiments = [Sentiment(label="neutral", score=0.8), Sentiment(label="negative", score=0.7)]
     assert store.save_interaction(interaction, transcript, [tag], sentiments, customer_name="Acme")
     stored = store.get_interaction(interaction.id)
@@ -114,7 +136,9 @@ def test_replace_analysis_is_rerunnable(store: Store):
     store.save_interaction(interaction, transcript)
     tag = Tag(label="price_objection", score=0.9, start=0, end=3, evidence="Too", utterance_index=1)
     for _ in range(2):
-        store.replace_analysis(interaction.id, [tag], [None, Sentiment(label="negative", score=0.6)])
+        store.replace_analysis(
+            interaction.id, [tag], [None, Sentiment(label="negative", score=0.6)]
+        )
     stored = store.get_interaction(interaction.id)
     assert len(stored.tags) == 1 and stored.sentiments[1].label == "negative"
 
@@ -135,15 +159,38 @@ def test_unwritable_database_location_is_a_store_error(tmp_path):
 def test_flagged_queue_puts_the_strongest_first(store: Store):
     calm, t1 = make_call(b"calm")
     hot, t2 = make_call(b"hot")
-    store.save_interaction(calm, t1, [Tag(label="billing_question", score=0.7, start=0, end=3, evidence="Too")])
-    store.save_interaction(hot, t2, [
-        Tag(label="price_objection", score=0.95, start=0, end=3, evidence="Too", utterance_index=1),
-        Tag(label="price_objection", score=0.9, start=4, end=10, evidence="pricey", utterance_index=1),
-    ])
+    store.save_interaction(
+        calm, t1, [Tag(label="billing_question", score=0.7, start=0, end=3, evidence="Too")]
+    )
+    store.save_interaction(
+        hot,
+        t2,
+        [
+            Tag(
+                label="price_objection",
+                score=0.95,
+                start=0,
+                end=3,
+                evidence="Too",
+                utterance_index=1,
+            ),
+            Tag(
+                label="price_objection",
+                score=0.9,
+                start=4,
+                end=10,
+                evidence="pricey",
+                utterance_index=1,
+            ),
+        ],
+    )
     queue = store.flagged_queue()
     assert [row.interaction.id for row in queue] == [hot.id, calm.id]
     assert queue[0].label_counts == {"price_objection": 2} and queue[0].top.score == 0.95
-    assert store.flagged_queue(min_score=0.8)[0].interaction.id == hot.id and len(store.flagged_queue(min_score=0.8)) == 1
+    assert (
+        store.flagged_queue(min_score=0.8)[0].interaction.id == hot.id
+        and len(store.flagged_queue(min_score=0.8)) == 1
+    )
     assert store.flagged_queue(kind="ticket") == []
 
 
@@ -175,7 +222,9 @@ def test_interactions_by_id_and_the_reps_named(store):
         store.save_interaction(interaction, transcript)
         made.append(interaction.id)
     # same time: in id order
-    assert [i.id for i in store.list_interactions(ids={made[0], made[2]})] == sorted([made[0], made[2]])
+    assert [i.id for i in store.list_interactions(ids={made[0], made[2]})] == sorted(
+        [made[0], made[2]]
+    )
     assert store.list_interactions(ids=set()) == []
     assert store.list_reps() == ["dana", "sam"] and store.list_reps("ticket") == []
 
@@ -184,10 +233,14 @@ def test_a_new_database_and_its_folder_are_private(tmp_path):
     url = f"sqlite:///{tmp_path / 'new' / 'folder' / 'callintel.db'}"
     interaction, transcript = make_call()
     with Store(url) as store:
-        store.save_interaction(interaction, transcript)  # the -wal and -shm files exist while it is open
+        store.save_interaction(
+            interaction, transcript
+        )  # the -wal and -shm files exist while it is open
         modes = {p.name: p.stat().st_mode & 0o777 for p in (tmp_path / "new" / "folder").iterdir()}
     assert (tmp_path / "new" / "folder").stat().st_mode & 0o777 == 0o700
-    assert {"callintel.db", "callintel.db-wal", "callintel.db-shm", "callintel.db.lock"} <= set(modes)
+    assert {"callintel.db", "callintel.db-wal", "callintel.db-shm", "callintel.db.lock"} <= set(
+        modes
+    )
     assert set(modes.values()) == {0o600}, modes
 
 
@@ -205,4 +258,6 @@ def test_a_batch_names_a_new_customer_from_any_item(store: Store):
 
     store.save_batch([Item(b"one", "NewCo Ltd"), Item(b"two", None)])
     store.save_batch([Item(b"three", "Renamed")])  # a name, once given, stays
-    assert [(c.customer_id, c.name, c.calls) for c in store.customer_counts()] == [("newco", "NewCo Ltd", 3)]
+    assert [(c.customer_id, c.name, c.calls) for c in store.customer_counts()] == [
+        ("newco", "NewCo Ltd", 3)
+    ]

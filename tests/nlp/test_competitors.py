@@ -23,7 +23,10 @@ def entities(tagger: Tagger, text: str) -> list[tuple[str, str]]:
         ("Our outreach to new accounts has doubled.", []),
         ("Cold outreach is hard.", []),
         ("The other division uses Clari Copilot.", [("Clari", "Clari Copilot")]),
-        ("They moved from salesloft to chorus.ai.", [("Salesloft", "salesloft"), ("Chorus", "chorus.ai")]),
+        (
+            "They moved from salesloft to chorus.ai.",
+            [("Salesloft", "salesloft"), ("Chorus", "chorus.ai")],
+        ),
     ],
 )
 def test_competitor_matching(tagger: Tagger, text: str, expected):
@@ -32,10 +35,14 @@ def test_competitor_matching(tagger: Tagger, text: str, expected):
 
 def test_custom_catalogue(tmp_path):
     path = tmp_path / "rivals.yaml"
-    path.write_text("competitors:\n  - name: Acme Insights\n    aliases: [acmeinsights.com, AI Calls]\n")
+    path.write_text(
+        "competitors:\n  - name: Acme Insights\n    aliases: [acmeinsights.com, AI Calls]\n"
+    )
     tagger = Tagger(catalogue=path)
-    assert entities(tagger, "We trialled ai calls and Acme Insights.") == [("Acme Insights", "ai calls"),
-                                                                           ("Acme Insights", "Acme Insights")]
+    assert entities(tagger, "We trialled ai calls and Acme Insights.") == [
+        ("Acme Insights", "ai calls"),
+        ("Acme Insights", "Acme Insights"),
+    ]
     assert entities(tagger, "We also looked at Gong.") == []
 
 

@@ -21,7 +21,11 @@ def test_split_files_are_the_split_of_the_sources():
 
 def test_splits_are_disjoint():
     texts = {name: {e.text for e in load_split(name)} for name in ("train", "dev", "test")}
-    assert not texts["train"] & texts["dev"] and not texts["train"] & texts["test"] and not texts["dev"] & texts["test"]
+    assert (
+        not texts["train"] & texts["dev"]
+        and not texts["train"] & texts["test"]
+        and not texts["dev"] & texts["test"]
+    )
     assert all(texts.values())
 
 

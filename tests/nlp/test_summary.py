@@ -3,12 +3,22 @@ from datetime import UTC, date, datetime
 import numpy as np
 
 from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, Utterance
-from nlp.summary import SummaryOptions, customer_questions, key_moments, next_steps, overview, summarise
+from nlp.summary import (
+    SummaryOptions,
+    customer_questions,
+    key_moments,
+    next_steps,
+    overview,
+    summarise,
+)
 from nlp.summary_markdown import clock, to_markdown
 
 LINES = [
     ("rep", "Thanks for joining, how is the rollout going for the team?"),
-    ("customer", "Honestly the rollout is fine but the renewal price is far too high for our budget."),
+    (
+        "customer",
+        "Honestly the rollout is fine but the renewal price is far too high for our budget.",
+    ),
     ("rep", "I understand, the renewal price reflects the new analytics features you asked for."),
     ("customer", "We also looked at Gong and they quoted us a much lower renewal price."),
     ("rep", "Let me put together a revised proposal. I'll send it over by Friday."),
@@ -18,11 +28,28 @@ LINES = [
 
 
 def make_call():
-    interaction = Interaction.from_content(b"summary-call", customer_id="acme", kind="call", title="Renewal",
-                                           occurred_at=datetime(2026, 11, 18, 15, tzinfo=UTC), source="x", rep="dana")
-    utterances = [Utterance(index=i, speaker=Speaker(role=role, label=role.upper()), start_s=10.0 * i,
-                            end_s=10.0 * i + 8, text=text) for i, (role, text) in enumerate(LINES)]
-    return interaction, Transcript(interaction_id=interaction.id, engine="import", utterances=utterances)
+    interaction = Interaction.from_content(
+        b"summary-call",
+        customer_id="acme",
+        kind="call",
+        title="Renewal",
+        occurred_at=datetime(2026, 11, 18, 15, tzinfo=UTC),
+        source="x",
+        rep="dana",
+    )
+    utterances = [
+        Utterance(
+            index=i,
+            speaker=Speaker(role=role, label=role.upper()),
+            start_s=10.0 * i,
+            end_s=10.0 * i + 8,
+            text=text,
+        )
+        for i, (role, text) in enumerate(LINES)
+    ]
+    return interaction, Transcript(
+        interaction_id=interaction.id, engine="import", utterances=utterances
+    )
 
 
 def test_next_steps_carry_their_due_date():
@@ -37,19 +64,45 @@ def test_next_steps_carry_their_due_date():
 
 def test_customer_questions_exclude_the_reps():
     _, transcript = make_call()
-    assert [q.text for q in customer_questions(transcript)] == ["Can you also include the onboarding costs in the proposal?"]
+    assert [q.text for q in customer_questions(transcript)] == [
+        "Can you also include the onboarding costs in the proposal?"
+    ]
 
 
 def test_key_moments_from_tags_and_sentiment_swings():
     _, transcript = make_call()
-    tags = [Tag(utterance_index=3, label="competitor_mention", entity="Gong", score=0.99, start=18, end=22,
-                evidence="Gong", speaker_role="customer")]
-    sentiments = [Sentiment(label=label, score=0.9) for label in
-                  ("positive", "negative", "neutral", "negative", "neutral", "positive", "neutral")]
+    tags = [
+        Tag(
+            utterance_index=3,
+            label="competitor_mention",
+            entity="Gong",
+            score=0.99,
+            start=18,
+            end=22,
+            evidence="Gong",
+            speaker_role="customer",
+        )
+    ]
+    sentiments = [
+        Sentiment(label=label, score=0.9)
+        for label in (
+            "positive",
+            "negative",
+            "neutral",
+            "negative",
+            "neutral",
+            "positive",
+            "neutral",
+        )
+    ]
     moments = key_moments(transcript, tags, sentiments)
     assert [(m.utterance_index, m.kind, m.detail) for m in moments] == [
         (3, "competitor_mention", None),
-        (5, "sentiment_swing", "negative -> positive"),  # the rep's positive opening is not the customer's
+        (
+            5,
+            "sentiment_swing",
+            "negative -> positive",
+        ),  # the rep's positive opening is not the customer's
     ]
     assert moments[0].entity == "Gong" and moments[0].start_s == 30.0
 
@@ -58,9 +111,13 @@ def test_overview_picks_central_sentences_without_repeating(tagger):
     _, transcript = make_call()
     picked = overview(transcript, tagger.encode)
     texts = [m.text for m in picked]
-    assert len(picked) == 4 and [m.utterance_index for m in picked] == sorted(m.utterance_index for m in picked)
+    assert len(picked) == 4 and [m.utterance_index for m in picked] == sorted(
+        m.utterance_index for m in picked
+    )
     assert any("renewal price" in t for t in texts)
-    assert sum("renewal price" in t for t in texts) < 3  # maximal marginal relevance keeps the picks apart
+    assert (
+        sum("renewal price" in t for t in texts) < 3
+    )  # maximal marginal relevance keeps the picks apart
 
 
 def test_overview_ranks_by_centrality():
@@ -69,7 +126,12 @@ def test_overview_ranks_by_centrality():
     def encode(texts):  # "price" sentences agree with each other; the others point every which way
         others = [t for t in texts if "price" not in t]
         angle = {t: 2 * np.pi * k / len(others) for k, t in enumerate(others)}
-        return np.array([[1.0, 0, 0] if "price" in t else [0, np.cos(angle[t]), np.sin(angle[t])] for t in texts])
+        return np.array(
+            [
+                [1.0, 0, 0] if "price" in t else [0, np.cos(angle[t]), np.sin(angle[t])]
+                for t in texts
+            ]
+        )
 
     (first,) = overview(transcript, encode, SummaryOptions(overview_sentences=1))
     assert "price" in first.text
@@ -89,4 +151,9 @@ def test_summary_json_and_markdown(tagger):
 
 
 def test_clock():
-    assert (clock(None), clock(5.9), clock(75), clock(3725)) == ("--:--", "00:05", "01:15", "1:02:05")
+    assert (clock(None), clock(5.9), clock(75), clock(3725)) == (
+        "--:--",
+        "00:05",
+        "01:15",
+        "1:02:05",
+    )

@@ -15,10 +15,15 @@ def labels(tagger: Tagger, text: str, role: str = "unknown") -> set[str]:
 def test_the_contract_example(tagger: Tagger):
     (result,) = tagger.tag([TagInput("Gong is cheaper, this is too expensive.")])
     competitor, price = result.tags
-    assert (competitor.label, competitor.entity, competitor.start, competitor.end, competitor.evidence) == (
-        "competitor_mention", "Gong", 0, 4, "Gong")
+    assert (
+        competitor.label,
+        competitor.entity,
+        competitor.start,
+        competitor.end,
+        competitor.evidence,
+    ) == ("competitor_mention", "Gong", 0, 4, "Gong")
     assert (price.label, price.evidence) == ("price_objection", "too expensive")
-    assert result.text[price.start:price.end] == "too expensive"
+    assert result.text[price.start : price.end] == "too expensive"
     assert result.sentiment.label == "negative"
 
 
@@ -57,24 +62,35 @@ def test_speaker_role_is_used(tagger: Tagger):
 
 
 def test_every_tag_carries_score_span_and_evidence(tagger: Tagger):
-    texts = ["Gong quoted us thirty percent less, and we need a full export of our recordings before March.",
-             "Please cancel our subscription, and why is the invoice wrong again?"]
+    texts = [
+        "Gong quoted us thirty percent less, and we need a full export of our recordings before March.",
+        "Please cancel our subscription, and why is the invoice wrong again?",
+    ]
     for result in tagger.tag(TagInput(t, "customer") for t in texts):
         assert len(result.tags) >= 2
         for tag in result.tags:
             assert 0 <= tag.score <= 1
-            assert result.text[tag.start:tag.end] == tag.evidence and tag.evidence
+            assert result.text[tag.start : tag.end] == tag.evidence and tag.evidence
 
 
 def test_sentiment_has_three_labels(tagger: Tagger):
-    results = list(tagger.tag([TagInput("Thank you so much, this is fantastic!"),
-                               TagInput("This has been a terrible, frustrating experience."),
-                               TagInput("The meeting is on Tuesday at ten.")]))
+    results = list(
+        tagger.tag(
+            [
+                TagInput("Thank you so much, this is fantastic!"),
+                TagInput("This has been a terrible, frustrating experience."),
+                TagInput("The meeting is on Tuesday at ten."),
+            ]
+        )
+    )
     assert [r.sentiment.label for r in results] == ["positive", "negative", "neutral"]
 
 
 def test_order_is_kept_across_batches(tagger: Tagger):
-    texts = [f"Line {i}: we need to cancel." if i % 7 == 0 else f"Line {i}: all good." for i in range(150)]
+    texts = [
+        f"Line {i}: we need to cancel." if i % 7 == 0 else f"Line {i}: all good."
+        for i in range(150)
+    ]
     results = list(tagger.tag(TagInput(t) for t in texts))
     assert [r.text for r in results] == texts
 
@@ -82,11 +98,22 @@ def test_order_is_kept_across_batches(tagger: Tagger):
 def test_transcript_tags_point_at_their_utterance(tagger: Tagger):
     from models.records import Speaker, Transcript, Utterance
 
-    transcript = Transcript(interaction_id="int_x", engine="import", utterances=[
-        Utterance(index=0, speaker=Speaker(role="rep"), text="How is everything going?"),
-        Utterance(index=1, speaker=Speaker(role="customer"), text="We're switching to Gong when our contract runs out."),
-    ])
+    transcript = Transcript(
+        interaction_id="int_x",
+        engine="import",
+        utterances=[
+            Utterance(index=0, speaker=Speaker(role="rep"), text="How is everything going?"),
+            Utterance(
+                index=1,
+                speaker=Speaker(role="customer"),
+                text="We're switching to Gong when our contract runs out.",
+            ),
+        ],
+    )
     tags, sentiments = tagger.tag_transcript(transcript)
     assert len(sentiments) == 2
-    assert {(t.utterance_index, t.label) for t in tags} >= {(1, "competitor_mention"), (1, "cancellation_intent")}
+    assert {(t.utterance_index, t.label) for t in tags} >= {
+        (1, "competitor_mention"),
+        (1, "cancellation_intent"),
+    }
     assert all(t.interaction_id == "int_x" and t.speaker_role == "customer" for t in tags)

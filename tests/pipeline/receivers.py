@@ -21,7 +21,11 @@ def wait_until(condition: Callable[[], bool], timeout: float = 60.0, every: floa
 
 class _Receiver:
     def __init__(self) -> None:
-        self.arrived, self.release, self.stopped = threading.Event(), threading.Event(), threading.Event()
+        self.arrived, self.release, self.stopped = (
+            threading.Event(),
+            threading.Event(),
+            threading.Event(),
+        )
         self.requests, self.answered, self.sent, self.finished = 0, 0, 0, threading.Event()
         receiver = self
 

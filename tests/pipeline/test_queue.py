@@ -20,8 +20,11 @@ def queue(store) -> JobQueue:
 
 def _expire(store, interaction_id):
     with store.transaction() as session:
-        session.execute(update(JobRow).where(JobRow.interaction_id == interaction_id)
-                        .values(lease_until=datetime.now(UTC) - timedelta(seconds=1)))
+        session.execute(
+            update(JobRow)
+            .where(JobRow.interaction_id == interaction_id)
+            .values(lease_until=datetime.now(UTC) - timedelta(seconds=1))
+        )
 
 
 def test_storing_an_interaction_queues_its_job(queue):

@@ -12,7 +12,9 @@ from tests.models.test_store import make_call
 pytestmark = pytest.mark.both_backends
 
 
-def _store_call(store, content=b"call-1", text="Honestly this is too expensive, Gong quoted us half."):
+def _store_call(
+    store, content=b"call-1", text="Honestly this is too expensive, Gong quoted us half."
+):
     interaction, transcript = make_call(content)
     transcript.utterances[1].text = text
     store.save_interaction(interaction, transcript)
@@ -31,13 +33,18 @@ def test_every_stage_is_stored_and_a_rerun_changes_nothing(store, db_url, settin
     assert {m.kind for m in summary.key_moments} >= {"competitor_mention", "price_objection"}
     from risk.engine import list_alerts
 
-    assert [a.kind for a in list_alerts(store)] == []  # one price objection and a competitor: still green
+    assert [
+        a.kind for a in list_alerts(store)
+    ] == []  # one price objection and a competitor: still green
     before = (stored, summary, store.get_metrics(interaction_id))
     assert run_jobs(db_url, settings, 1, engines).done == 1  # nothing queued: nothing redone
     JobQueue(store).enqueue([interaction_id])
     assert run_jobs(db_url, settings, 1, engines).done == 1
-    assert (store.get_interaction(interaction_id), store.get_summary(interaction_id),
-            store.get_metrics(interaction_id)) == before
+    assert (
+        store.get_interaction(interaction_id),
+        store.get_summary(interaction_id),
+        store.get_metrics(interaction_id),
+    ) == before
 
 
 def test_a_transient_error_is_retried_and_recorded(store, db_url, settings, engines, monkeypatch):
@@ -59,7 +66,9 @@ def test_a_transient_error_is_retried_and_recorded(store, db_url, settings, engi
     assert calls == [interaction_id, interaction_id]
 
 
-def test_a_job_resumes_after_its_last_committed_stage(store, db_url, settings, engines, monkeypatch):
+def test_a_job_resumes_after_its_last_committed_stage(
+    store, db_url, settings, engines, monkeypatch
+):
     _store_call(store)
     seen = []
     for name in ("tag", "metrics", "summary"):
@@ -80,48 +89,80 @@ def test_a_job_resumes_after_its_last_committed_stage(store, db_url, settings, e
     assert seen == ["tag", "metrics", "summary", "summary"]
 
 
-def test_a_missing_recording_fails_at_once_with_a_clear_error(store, db_url, settings, engines, tmp_path: Path):
+def test_a_missing_recording_fails_at_once_with_a_clear_error(
+    store, db_url, settings, engines, tmp_path: Path
+):
     interaction = Interaction.from_content(
-        b"audio-bytes", customer_id="acme", kind="call", occurred_at="2026-09-01T10:00:00Z", source="gone.wav",
-        metadata={"format": "audio", "audio_path": str(tmp_path / "gone.wav")})
+        b"audio-bytes",
+        customer_id="acme",
+        kind="call",
+        occurred_at="2026-09-01T10:00:00Z",
+        source="gone.wav",
+        metadata={"format": "audio", "audio_path": str(tmp_path / "gone.wav")},
+    )
     store.save_interaction(interaction)
     report = run_jobs(db_url, settings, 1, engines)
     assert (report.done, report.failed) == (0, 1)
     (job,) = JobQueue(store).jobs()
-    assert job.attempts == 1 and job.error == f"{tmp_path / 'gone.wav'}: the recording is no longer there (moved or deleted since ingest)"
+    assert (
+        job.attempts == 1
+        and job.error
+        == f"{tmp_path / 'gone.wav'}: the recording is no longer there (moved or deleted since ingest)"
+    )
 
 
 def test_two_worker_processes_share_the_queue(store, db_url, settings):
-    ids = [_store_call(store, f"call-{n}".encode(), text) for n, text in
-           enumerate(["We will cancel at renewal.", "How do I export all our notes?", "The invoice is wrong.",
-                      "Chorus is cheaper."])]
+    ids = [
+        _store_call(store, f"call-{n}".encode(), text)
+        for n, text in enumerate(
+            [
+                "We will cancel at renewal.",
+                "How do I export all our notes?",
+                "The invoice is wrong.",
+                "Chorus is cheaper.",
+            ]
+        )
+    ]
     report = run_jobs(db_url, settings, 2)
     assert (report.done, report.failed) == (4, 0)
     workers = {job.worker for job in JobQueue(store).jobs()}
-    assert workers and all(w and not w.endswith(f":{os.getpid()}") for w in workers)  # done by the child processes
+    assert workers and all(
+        w and not w.endswith(f":{os.getpid()}") for w in workers
+    )  # done by the child processes
     assert all(store.get_summary(i) is not None for i in ids)
 
 
-def test_a_recording_is_transcribed_by_the_pipeline_with_roles_from_its_channels(store, db_url, settings, tagger,
-                                                                                  tmp_path):
+def test_a_recording_is_transcribed_by_the_pipeline_with_roles_from_its_channels(
+    store, db_url, settings, tagger, tmp_path
+):
     from ingest import ingest_paths
     from pipeline.stages import Engines
     from tests.speech import mix, two_voice_turns
 
-    audio, _ = mix(tmp_path / "call.wav", two_voice_turns()[:4], gap_s=1.0, stereo=True, left_voice="austen")
+    audio, _ = mix(
+        tmp_path / "call.wav", two_voice_turns()[:4], gap_s=1.0, stereo=True, left_voice="austen"
+    )
     (tmp_path / "call.wav.meta.json").write_text('{"customer_id": "acme", "rep_channel": "right"}')
     (interaction_id,) = ingest_paths([audio], store).created
     engines = Engines(settings, tagger_instance=tagger)  # nothing set: the bundled tiny.en
     assert run_jobs(db_url, settings, 1, engines).done == 1
     stored = store.get_interaction(interaction_id)
     assert stored.transcript.engine == "faster-whisper" and stored.transcript.model == "tiny.en"
-    by_role = {role: " ".join(u.text for u in stored.transcript.utterances if u.speaker.role == role).lower()
-               for role in ("rep", "customer")}
-    assert "fellow americans" in by_role["rep"] and "dashwood" in by_role["customer"]  # the sidecar's right channel
+    by_role = {
+        role: " ".join(
+            u.text for u in stored.transcript.utterances if u.speaker.role == role
+        ).lower()
+        for role in ("rep", "customer")
+    }
+    assert (
+        "fellow americans" in by_role["rep"] and "dashwood" in by_role["customer"]
+    )  # the sidecar's right channel
     assert store.get_summary(interaction_id) is not None
 
 
-def test_a_broken_whisper_model_fails_the_job_with_one_line(store, db_url, settings, engines, tmp_path):
+def test_a_broken_whisper_model_fails_the_job_with_one_line(
+    store, db_url, settings, engines, tmp_path
+):
     from ingest import IngestDefaults, ingest_paths
     from pipeline.stages import Engines
     from tests.audio import tone, write_wav
@@ -129,8 +170,12 @@ def test_a_broken_whisper_model_fails_the_job_with_one_line(store, db_url, setti
     broken = tmp_path / "model"
     broken.mkdir()
     (broken / "model.bin").write_bytes(b"nonsense")
-    ingest_paths([write_wav(tmp_path / "call.wav", tone(1.0))], store, IngestDefaults(customer_id="acme"))
-    engines = Engines(settings.model_copy(update={"whisper_model": str(broken)}), tagger_instance=engines.tagger())
+    ingest_paths(
+        [write_wav(tmp_path / "call.wav", tone(1.0))], store, IngestDefaults(customer_id="acme")
+    )
+    engines = Engines(
+        settings.model_copy(update={"whisper_model": str(broken)}), tagger_instance=engines.tagger()
+    )
     assert run_jobs(db_url, settings, 1, engines).failed == 1
     (job,) = JobQueue(store).jobs()
     assert job.stage is None and "cannot load Whisper model" in job.error and "\n" not in job.error
@@ -140,8 +185,10 @@ def test_imported_text_gets_roles_from_the_opening(store, db_url, settings, engi
     from ingest import IngestDefaults, ingest_paths
 
     path = tmp_path / "call.txt"
-    path.write_text("Dana: Hi Sam, thanks for joining, this is Dana from callintel.\n"
-                    "Sam: Hi. Honestly the renewal is too expensive for us.\n")
+    path.write_text(
+        "Dana: Hi Sam, thanks for joining, this is Dana from callintel.\n"
+        "Sam: Hi. Honestly the renewal is too expensive for us.\n"
+    )
     (interaction_id,) = ingest_paths([path], store, IngestDefaults(customer_id="globex")).created
     assert run_jobs(db_url, settings, 1, engines).done == 1
     stored = store.get_interaction(interaction_id)

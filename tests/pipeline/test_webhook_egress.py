@@ -21,13 +21,35 @@ from pipeline.webhooks import NO_ANSWER, add_subscription, deliver_due
 from tests.helpers import Receiver
 from tests.pipeline.receivers import Flooding, Trickling
 
-INTERNAL = ("http://169.254.169.254/latest/meta-data/", "http://[fd00:ec2::254]/", "http://0xA9FEA9FE/",
-            "http://2852039166/", "http://127.0.0.1:22/", "http://[::1]:6379/", "http://0177.0.0.1/", "http://127.1/",
-            "http://0x7f.1/", "http://localhost:8000/", "http://api.localhost/", "http://[::ffff:127.0.0.1]/",
-            "http://[64:ff9b::a9fe:a9fe]/", "http://[2002:a9fe:a9fe::]/", "http://[fe80::1%25eth0]/",
-            "http://10.1.2.3/", "http://172.16.0.1/", "http://192.168.0.1/", "http://100.64.0.1/", "http://0.0.0.0/",
-            "http://0/", "http://224.0.0.251/", "http://[ff02::1]/", "http://240.0.0.1/", "http://255.255.255.255/",
-            "http://127.0.0.1./", "http://LOCALHOST/")
+INTERNAL = (
+    "http://169.254.169.254/latest/meta-data/",
+    "http://[fd00:ec2::254]/",
+    "http://0xA9FEA9FE/",
+    "http://2852039166/",
+    "http://127.0.0.1:22/",
+    "http://[::1]:6379/",
+    "http://0177.0.0.1/",
+    "http://127.1/",
+    "http://0x7f.1/",
+    "http://localhost:8000/",
+    "http://api.localhost/",
+    "http://[::ffff:127.0.0.1]/",
+    "http://[64:ff9b::a9fe:a9fe]/",
+    "http://[2002:a9fe:a9fe::]/",
+    "http://[fe80::1%25eth0]/",
+    "http://10.1.2.3/",
+    "http://172.16.0.1/",
+    "http://192.168.0.1/",
+    "http://100.64.0.1/",
+    "http://0.0.0.0/",
+    "http://0/",
+    "http://224.0.0.251/",
+    "http://[ff02::1]/",
+    "http://240.0.0.1/",
+    "http://255.255.255.255/",
+    "http://127.0.0.1./",
+    "http://LOCALHOST/",
+)
 
 
 def _settings(allow: str = "") -> Settings:
@@ -42,13 +64,20 @@ def test_internal_and_metadata_addresses_are_refused_when_subscribed(store, url)
 
 def test_the_allow_list_lets_on_premises_receivers_through(store):
     settings = _settings("10.0.0.0/8, 127.0.0.1, crm.localhost, [fd00::1]")
-    for url in ("http://10.1.2.3/hooks", "http://127.0.0.1:8080/", "http://2130706433/", "http://crm.localhost/",
-                "http://[fd00::1]/"):
+    for url in (
+        "http://10.1.2.3/hooks",
+        "http://127.0.0.1:8080/",
+        "http://2130706433/",
+        "http://crm.localhost/",
+        "http://[fd00::1]/",
+    ):
         add_subscription(store, url, ["interaction.analysed"], settings=settings)
     for url in ("http://192.168.0.1/", "http://[::1]/", "http://[fd00::2]/"):
         with pytest.raises(AddressRefused):
             add_subscription(store, url, ["interaction.analysed"], settings=settings)
-    add_subscription(store, "https://crm.example.com/hooks", ["interaction.analysed"], settings=_settings())
+    add_subscription(
+        store, "https://crm.example.com/hooks", ["interaction.analysed"], settings=_settings()
+    )
     add_subscription(store, "http://93.184.215.14/", ["interaction.analysed"], settings=_settings())
     with pytest.raises(ConfigError, match="CALLINTEL_WEBHOOK_ALLOW_HOSTS"):
         AllowList.parse("10.0.0.0/8, not a host")
@@ -56,7 +85,9 @@ def test_the_allow_list_lets_on_premises_receivers_through(store):
 
 def _queue_one(store, url: str, event_id: str = "interaction.analysed:x") -> None:
     """A subscription whose stored URL is ``url`` (stored before these rules, or a name re-pointed since)."""
-    add_subscription(store, "https://crm.example.com/hooks", ["interaction.analysed"], settings=_settings())
+    add_subscription(
+        store, "https://crm.example.com/hooks", ["interaction.analysed"], settings=_settings()
+    )
     with store.transaction() as session:
         session.execute(update(WebhookSubscriptionRow).values(url=url))
         emit(session, "interaction.analysed", event_id, {"interaction_id": "x"})
@@ -75,14 +106,25 @@ def test_a_name_that_resolves_to_loopback_is_refused_at_delivery(store):
         _queue_one(store, f"http://localhost:{port}/hooks")  # resolved when delivered: 127.0.0.1
         assert deliver_due(store, _settings()).retrying == 1 and receiver.requests == []
         with store.transaction() as session:
-            session.execute(update(WebhookSubscriptionRow).values(url=f"http://2130706433:{port}/hooks"))
-            session.execute(update(WebhookDeliveryRow).values(next_attempt_at=WebhookDeliveryRow.created_at))
-        assert deliver_due(store, _settings()).retrying == 1 and receiver.requests == []  # inet_aton's 127.0.0.1
+            session.execute(
+                update(WebhookSubscriptionRow).values(url=f"http://2130706433:{port}/hooks")
+            )
+            session.execute(
+                update(WebhookDeliveryRow).values(next_attempt_at=WebhookDeliveryRow.created_at)
+            )
+        assert (
+            deliver_due(store, _settings()).retrying == 1 and receiver.requests == []
+        )  # inet_aton's 127.0.0.1
         (row,) = _rows(store)
         assert (row.attempts, row.last_status, row.last_error) == (2, None, NO_ANSWER)
         with store.transaction() as session:
-            session.execute(update(WebhookDeliveryRow).values(next_attempt_at=WebhookDeliveryRow.created_at))
-        assert deliver_due(store, _settings("127.0.0.0/8")).delivered == 1 and len(receiver.requests) == 1
+            session.execute(
+                update(WebhookDeliveryRow).values(next_attempt_at=WebhookDeliveryRow.created_at)
+            )
+        assert (
+            deliver_due(store, _settings("127.0.0.0/8")).delivered == 1
+            and len(receiver.requests) == 1
+        )
     finally:
         receiver.server.shutdown()
 
@@ -111,12 +153,20 @@ def test_the_log_tells_nothing_about_what_listens_where(store):
         probe.bind(("127.0.0.1", 0))
         closed_port = probe.getsockname()[1]  # bound, not listening: connections are refused
         try:
-            for index, url in enumerate((f"http://127.0.0.1:{closed_port}/", f"http://127.0.0.1:{open_port}/",
-                                         "http://169.254.169.254/latest/meta-data/")):
+            for index, url in enumerate(
+                (
+                    f"http://127.0.0.1:{closed_port}/",
+                    f"http://127.0.0.1:{open_port}/",
+                    "http://169.254.169.254/latest/meta-data/",
+                )
+            ):
                 _queue_one(store, url, f"interaction.analysed:{index}")
                 with store.transaction() as session:  # each subscription keeps its own URL
-                    session.execute(update(WebhookSubscriptionRow).where(WebhookSubscriptionRow.url == url)
-                                    .values(active=False))
+                    session.execute(
+                        update(WebhookSubscriptionRow)
+                        .where(WebhookSubscriptionRow.url == url)
+                        .values(active=False)
+                    )
             assert deliver_due(store, _settings("127.0.0.1")).retrying == 3
         finally:
             listener.close()
@@ -185,7 +235,9 @@ def test_the_connection_goes_to_the_address_that_was_checked(store, monkeypatch)
         if host != "rebind.example.com":
             return real(host, port, *args, **kwargs)
         calls.append(host)
-        address = "192.0.0.9" if len(calls) == 1 else "127.0.0.1"  # 192.0.0.9/32 is global (RFC 7723)
+        address = (
+            "192.0.0.9" if len(calls) == 1 else "127.0.0.1"
+        )  # 192.0.0.9/32 is global (RFC 7723)
         return [(socket.AF_INET, socket.SOCK_STREAM, 6, "", (address, port))]
 
     monkeypatch.setattr(socket, "getaddrinfo", rebinding)

@@ -32,7 +32,9 @@ def receiver(monkeypatch):
 
 def _stored_secrets(store) -> list[str]:
     with store.engine.connect() as connection:
-        return list(connection.scalars(text("SELECT secret FROM webhook_subscriptions ORDER BY id")))
+        return list(
+            connection.scalars(text("SELECT secret FROM webhook_subscriptions ORDER BY id"))
+        )
 
 
 def _emit(store, event_id: str = "interaction.analysed:x") -> None:
@@ -52,14 +54,25 @@ def test_the_stored_secret_is_encrypted_and_deliveries_still_verify(store, recei
     assert verify_signature(SECRET, headers["X-Callintel-Signature"], body)
 
 
-def test_a_wrong_key_is_one_error_naming_the_setting_and_costs_no_attempt(store, receiver, cli, db_url, monkeypatch):
+def test_a_wrong_key_is_one_error_naming_the_setting_and_costs_no_attempt(
+    store, receiver, cli, db_url, monkeypatch
+):
     add_subscription(store, receiver.url, ["interaction.analysed"])
     _emit(store)
     other = Settings(secret_key="another-key-" + "z" * 32, webhook_allow_hosts="127.0.0.1")
     with pytest.raises(crypto.SecretKeyError, match="CALLINTEL_SECRET_KEY"):
         deliver_due(store, other)
-    run = cli("webhook", "deliver", "--database-url", db_url, env={"CALLINTEL_SECRET_KEY": "another-key-" + "z" * 32})
-    assert "do not decrypt with this CALLINTEL_SECRET_KEY" in one_line_error(run) and run.returncode == 2
+    run = cli(
+        "webhook",
+        "deliver",
+        "--database-url",
+        db_url,
+        env={"CALLINTEL_SECRET_KEY": "another-key-" + "z" * 32},
+    )
+    assert (
+        "do not decrypt with this CALLINTEL_SECRET_KEY" in one_line_error(run)
+        and run.returncode == 2
+    )
     with store.transaction() as session:
         (row,) = session.scalars(select(WebhookDeliveryRow))
     assert (row.status, row.attempts) == ("pending", 0) and receiver.requests == []
@@ -75,8 +88,12 @@ def test_development_makes_a_key_once_in_the_data_dir(tmp_path, monkeypatch):
     assert path == tmp_path / "data" / "callintel" / "secret.key"
     assert stat.S_IMODE(path.stat().st_mode) == 0o600 and len(path.read_text().strip()) >= 32
     first = path.read_text()
-    assert crypto.decrypt(Settings(), token) == SECRET and path.read_text() == first  # read again, not remade
-    assert [p.name for p in path.parent.iterdir()] == ["secret.key"]  # no temporary file left behind
+    assert (
+        crypto.decrypt(Settings(), token) == SECRET and path.read_text() == first
+    )  # read again, not remade
+    assert [p.name for p in path.parent.iterdir()] == [
+        "secret.key"
+    ]  # no temporary file left behind
     with pytest.raises(ConfigError, match="CALLINTEL_SECRET_KEY"):
         crypto.secret_key(Settings.model_construct(environment="production", secret_key=None))
 
@@ -86,15 +103,26 @@ def test_migration_0006_encrypts_the_secrets_stored_before_it(db_url, receiver):
     with Store(db_url, migrate=False) as old:
         old.migrate("0005")
         with old.engine.begin() as connection:
-            connection.execute(text("INSERT INTO webhook_subscriptions (url, events, secret, active, created_at) "
-                                    "VALUES (:url, :events, :secret, :active, CURRENT_TIMESTAMP)"),
-                               {"url": receiver.url, "events": '["interaction.analysed"]', "secret": SECRET,
-                                "active": True})
+            connection.execute(
+                text(
+                    "INSERT INTO webhook_subscriptions (url, events, secret, active, created_at) "
+                    "VALUES (:url, :events, :secret, :active, CURRENT_TIMESTAMP)"
+                ),
+                {
+                    "url": receiver.url,
+                    "events": '["interaction.analysed"]',
+                    "secret": SECRET,
+                    "active": True,
+                },
+            )
     with Store(db_url) as store:
         (stored,) = _stored_secrets(store)
         assert stored != SECRET and crypto.decrypt(get_settings(), stored) == SECRET
         if store.engine.dialect.name == "postgresql":
-            columns = {c["name"]: c["type"] for c in inspect(store.engine).get_columns("webhook_subscriptions")}
+            columns = {
+                c["name"]: c["type"]
+                for c in inspect(store.engine).get_columns("webhook_subscriptions")
+            }
             assert columns["secret"].length == 512
         _emit(store)
         assert deliver_due(store).delivered == 1

@@ -34,20 +34,32 @@ def receiver():
 
 def _due_now(store):
     with store.transaction() as session:
-        session.execute(update(WebhookDeliveryRow).values(next_attempt_at=WebhookDeliveryRow.created_at))
+        session.execute(
+            update(WebhookDeliveryRow).values(next_attempt_at=WebhookDeliveryRow.created_at)
+        )
 
 
 def test_events_are_signed_retried_and_delivered_once(store, db_url, settings, engines, receiver):
-    settings = engines.settings = settings.model_copy(update={"risk_as_of": datetime(2026, 9, 2, tzinfo=UTC)})
-    _, secret = add_subscription(store, receiver.url, ["interaction.analysed", "risk_signal.created", "health.band_changed"])
+    settings = engines.settings = settings.model_copy(
+        update={"risk_as_of": datetime(2026, 9, 2, tzinfo=UTC)}
+    )
+    _, secret = add_subscription(
+        store, receiver.url, ["interaction.analysed", "risk_signal.created", "health.band_changed"]
+    )
     interaction, transcript = make_call()
-    transcript.utterances[1].text = "We are cancelling the contract, and we need to export all our data."
+    transcript.utterances[
+        1
+    ].text = "We are cancelling the contract, and we need to export all our data."
     store.save_interaction(interaction, transcript)
     run_jobs(db_url, settings, 1, engines)  # runs the job, then delivers: the first POST gets a 500
     with store.transaction() as session:
         rows = {r.event_id: r for r in session.scalars(select(WebhookDeliveryRow))}
     types = sorted(r.event_type for r in rows.values())
-    assert types.count("interaction.analysed") == 1 and "risk_signal.created" in types and "health.band_changed" in types
+    assert (
+        types.count("interaction.analysed") == 1
+        and "risk_signal.created" in types
+        and "health.band_changed" in types
+    )
     assert sum(r.status == "pending" and r.last_status == 500 for r in rows.values()) == 1
     _due_now(store)
     outcome = deliver_due(store)
@@ -58,13 +70,25 @@ def test_events_are_signed_retried_and_delivered_once(store, db_url, settings, e
         statuses = [r.status for r in session.scalars(select(WebhookDeliveryRow))]
     assert statuses == ["delivered"] * len(rows)
     delivered_ids = [headers["X-Callintel-Delivery"] for headers, _ in receiver.requests]
-    assert sorted(set(delivered_ids)) == sorted(rows) and len(delivered_ids) == len(rows) + 1  # one retry
+    assert (
+        sorted(set(delivered_ids)) == sorted(rows) and len(delivered_ids) == len(rows) + 1
+    )  # one retry
     for headers, body in receiver.requests:
         assert verify_signature(secret, headers["X-Callintel-Signature"], body)
         event = json.loads(body)
-        assert event["id"] == headers["X-Callintel-Delivery"] and event["type"] == headers["X-Callintel-Event"]
-    analysed = next(json.loads(b) for h, b in receiver.requests if h["X-Callintel-Event"] == "interaction.analysed")
-    assert analysed["data"]["interaction_id"] == interaction.id and "cancellation_intent" in analysed["data"]["tag_counts"]
+        assert (
+            event["id"] == headers["X-Callintel-Delivery"]
+            and event["type"] == headers["X-Callintel-Event"]
+        )
+    analysed = next(
+        json.loads(b)
+        for h, b in receiver.requests
+        if h["X-Callintel-Event"] == "interaction.analysed"
+    )
+    assert (
+        analysed["data"]["interaction_id"] == interaction.id
+        and "cancellation_intent" in analysed["data"]["tag_counts"]
+    )
 
 
 def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(store, monkeypatch):
@@ -79,7 +103,12 @@ def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(store,
     assert deliver_due(store).failed == 1
     with store.transaction() as session:
         (row,) = session.scalars(select(WebhookDeliveryRow))
-    assert (row.status, row.attempts, row.last_status, row.last_error) == ("failed", 2, None, NO_ANSWER)
+    assert (row.status, row.attempts, row.last_status, row.last_error) == (
+        "failed",
+        2,
+        None,
+        NO_ANSWER,
+    )
 
 
 def test_a_delivery_that_raises_anything_is_a_failed_attempt_not_a_dead_worker(store):

@@ -13,8 +13,14 @@ def test_the_bundled_defaults_load():
 @pytest.mark.parametrize(
     ("edit", "message"),
     [
-        (lambda text: text.replace("green: 70", "green: 30"), "bands: bands.yellow must not be above bands.green"),
-        (lambda text: text.replace("half_life_days: 30", "half_life_days: -1"), "half_life_days: Input should be greater than 0"),
+        (
+            lambda text: text.replace("green: 70", "green: 30"),
+            "bands: bands.yellow must not be above bands.green",
+        ),
+        (
+            lambda text: text.replace("half_life_days: 30", "half_life_days: -1"),
+            "half_life_days: Input should be greater than 0",
+        ),
         (lambda text: text + "surprise: 1\n", "surprise: Extra inputs are not permitted"),
         (lambda text: "bands: [", "not valid YAML"),
     ],

@@ -15,52 +15,110 @@ def kinds(h):
 
 
 def test_constructed_customers_rank_as_expected():
-    churning = history("churning", [call(40), call(20), call(3, tag("cancellation_intent", "We won't renew the contract."),
-                                                            tag("export_data_intent", "Export all our data.")),
-                                    call(5, tag("cancellation_intent", "Please cancel our plan."), kind="ticket")],
-                       logins(6, 1))
-    wobbling = history("wobbling", [call(60), call(30), call(10, tag("price_objection", "The price is too high."),
-                                                             sentiments=("negative", "neutral"))], logins(5, 5))
+    churning = history(
+        "churning",
+        [
+            call(40),
+            call(20),
+            call(
+                3,
+                tag("cancellation_intent", "We won't renew the contract."),
+                tag("export_data_intent", "Export all our data."),
+            ),
+            call(5, tag("cancellation_intent", "Please cancel our plan."), kind="ticket"),
+        ],
+        logins(6, 1),
+    )
+    wobbling = history(
+        "wobbling",
+        [
+            call(60),
+            call(30),
+            call(
+                10,
+                tag("price_objection", "The price is too high."),
+                sentiments=("negative", "neutral"),
+            ),
+        ],
+        logins(5, 5),
+    )
     scores = {h.customer_id: health(h, AS_OF, CONFIG).score for h in (churning, wobbling, steady())}
     assert scores["churning"] < scores["wobbling"] < scores["steady"] == 100.0
-    assert health(churning, AS_OF, CONFIG).band == "red" and health(steady(), AS_OF, CONFIG).band == "green"
+    assert (
+        health(churning, AS_OF, CONFIG).band == "red"
+        and health(steady(), AS_OF, CONFIG).band == "green"
+    )
 
 
 def test_tag_signals_cite_the_words_and_the_time():
-    h = history("acme", [call(3, tag("competitor_mention", "Gong quoted us less.", entity="Gong"), title="Renewal")])
+    h = history(
+        "acme",
+        [
+            call(
+                3, tag("competitor_mention", "Gong quoted us less.", entity="Gong"), title="Renewal"
+            )
+        ],
+    )
     (signal,) = derive_signals(h, AS_OF, CONFIG)
     assert signal.kind == "competitor_mention" and signal.interaction_id.startswith("int_call")
-    assert signal.explanation == ('Competitor mentioned (Gong) in call "Renewal" on 2026-10-28, at 00:12: "Gong" '
-                                  '(the customer said: "Gong quoted us less.")')
+    assert signal.explanation == (
+        'Competitor mentioned (Gong) in call "Renewal" on 2026-10-28, at 00:12: "Gong" '
+        '(the customer said: "Gong quoted us less.")'
+    )
 
 
 def test_rep_tags_low_scores_and_polite_billing_questions_are_not_signals():
-    h = history("acme", [call(3, tag("cancellation_intent", role="rep"), tag("price_objection", score=0.2),
-                              tag("billing_question", "Can I get a copy of the invoice?", sentiment="neutral"))])
+    h = history(
+        "acme",
+        [
+            call(
+                3,
+                tag("cancellation_intent", role="rep"),
+                tag("price_objection", score=0.2),
+                tag("billing_question", "Can I get a copy of the invoice?", sentiment="neutral"),
+            )
+        ],
+    )
     assert kinds(h) == []
-    complaint = history("acme", [call(3, tag("billing_question", "You charged us twice!", sentiment="negative"))])
+    complaint = history(
+        "acme", [call(3, tag("billing_question", "You charged us twice!", sentiment="negative"))]
+    )
     assert kinds(complaint) == ["billing_question"]
 
 
 def test_silence_and_contact_drop():
     h = history("quiet", [call(d) for d in (120, 110, 100, 90, 80, 70, 45)], logins(3, 3))
     assert sorted(kinds(h)) == ["contact_drop", "no_contact"]
-    explanation = next(s.explanation for s in derive_signals(h, AS_OF, CONFIG) if s.kind == "no_contact")
-    assert explanation.startswith("No call or ticket for 45 days (the last: call \"Call\" on 2026-09-16)")
+    explanation = next(
+        s.explanation for s in derive_signals(h, AS_OF, CONFIG) if s.kind == "no_contact"
+    )
+    assert explanation.startswith(
+        'No call or ticket for 45 days (the last: call "Call" on 2026-09-16)'
+    )
 
 
 def test_negative_sentiment_trend_and_ticket_rise():
-    h = history("grumpy", [call(d, kind="ticket", sentiments=("negative",), title=f"T{d}") for d in (2, 9, 16)]
-                + [call(1, sentiments=("negative", "neutral"))])
+    h = history(
+        "grumpy",
+        [call(d, kind="ticket", sentiments=("negative",), title=f"T{d}") for d in (2, 9, 16)]
+        + [call(1, sentiments=("negative", "neutral"))],
+    )
     assert set(kinds(h)) >= {"negative_sentiment", "ticket_rise"}
     rise = next(s for s in derive_signals(h, AS_OF, CONFIG) if s.kind == "ticket_rise")
-    assert rise.explanation == "3 complaint tickets in the last 30 days against none in the 90 days before"
+    assert (
+        rise.explanation
+        == "3 complaint tickets in the last 30 days against none in the 90 days before"
+    )
 
 
 def test_usage_drop_against_its_own_baseline():
     h = history("fading", [call(5)], logins(8, 2))
     (signal,) = [s for s in derive_signals(h, AS_OF, CONFIG) if s.kind.startswith("usage_drop")]
-    assert signal.kind == "usage_drop:login" and "fell to 14.0 a week" in signal.explanation and "(-75%)" in signal.explanation
+    assert (
+        signal.kind == "usage_drop:login"
+        and "fell to 14.0 a week" in signal.explanation
+        and "(-75%)" in signal.explanation
+    )
     assert kinds(history("small", [call(5)], logins(8, 6))) == []  # -25% is within the normal range
 
 
@@ -84,8 +142,16 @@ def test_repeats_of_a_kind_have_diminishing_returns():
 
 
 def test_nothing_after_as_of_is_used_and_replay_shows_the_fall():
-    h = history("acme", [call(40), call(25), call(12),
-                         call(2, tag("cancellation_intent"), tag("export_data_intent", "Export it all."))], logins(5, 5))
+    h = history(
+        "acme",
+        [
+            call(40),
+            call(25),
+            call(12),
+            call(2, tag("cancellation_intent"), tag("export_data_intent", "Export it all.")),
+        ],
+        logins(5, 5),
+    )
     before = health(h, AS_OF - timedelta(days=3), CONFIG)
     assert before.score == 100.0 and before.signals == []
     moves = replay(h, AS_OF - timedelta(days=21), AS_OF, CONFIG)

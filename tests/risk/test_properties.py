@@ -14,14 +14,26 @@ from tests.risk.histories import AS_OF, call, history, logins, tag
 CONFIG = load_config()
 LABELS = sorted(TAG_NAMES)
 
-tags = st.builds(tag, label=st.sampled_from(LABELS), score=st.floats(0, 1),
-                 sentiment=st.sampled_from(["positive", "neutral", "negative"]))
+tags = st.builds(
+    tag,
+    label=st.sampled_from(LABELS),
+    score=st.floats(0, 1),
+    sentiment=st.sampled_from(["positive", "neutral", "negative"]),
+)
 interactions = st.builds(
-    call, days_ago=st.floats(0, 200), kind=st.sampled_from(["call", "ticket"]),
-    sentiments=st.lists(st.sampled_from(["positive", "neutral", "negative"]), max_size=4).map(tuple),
+    call,
+    days_ago=st.floats(0, 200),
+    kind=st.sampled_from(["call", "ticket"]),
+    sentiments=st.lists(st.sampled_from(["positive", "neutral", "negative"]), max_size=4).map(
+        tuple
+    ),
 ).flatmap(lambda facts: st.lists(tags, max_size=3).map(lambda ts: replace(facts, tags=tuple(ts))))
-histories = st.builds(history, customer=st.just("c"), interactions=st.lists(interactions, max_size=8),
-                      usage=st.builds(logins, st.integers(0, 8), st.integers(0, 8)))
+histories = st.builds(
+    history,
+    customer=st.just("c"),
+    interactions=st.lists(interactions, max_size=8),
+    usage=st.builds(logins, st.integers(0, 8), st.integers(0, 8)),
+)
 SETTINGS = settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.too_slow])
 
 
@@ -31,7 +43,9 @@ def test_score_stays_between_0_and_100_and_matches_its_breakdown(h):
     result = health(h, AS_OF, CONFIG)
     assert 0 <= result.score <= 100
     assert abs(result.score - max(0.0, 100 - sum(result.points))) <= 0.1
-    assert result.band == ("green" if result.score >= 70 else "yellow" if result.score >= 40 else "red")
+    assert result.band == (
+        "green" if result.score >= 70 else "yellow" if result.score >= 40 else "red"
+    )
 
 
 @SETTINGS
@@ -42,7 +56,7 @@ def test_one_more_risk_tag_never_raises_the_score(h, label, data):
     index = data.draw(st.integers(0, len(h.interactions) - 1))
     facts = h.interactions[index]
     tagged = replace(facts, tags=(*facts.tags, tag(label, sentiment="negative")))
-    worse = history("c", [*h.interactions[:index], tagged, *h.interactions[index + 1:]], h.usage)
+    worse = history("c", [*h.interactions[:index], tagged, *h.interactions[index + 1 :]], h.usage)
     assert health(worse, AS_OF, CONFIG).score <= health(h, AS_OF, CONFIG).score
 
 
@@ -58,6 +72,14 @@ def test_an_older_signal_costs_no_more_than_a_newer_one(label, days_ago, older_b
 @SETTINGS
 @given(histories, st.integers(1, 10))
 def test_more_recent_usage_never_lowers_the_score(h, extra):
-    more = history("c", h.interactions, tuple(sorted(
-        [*h.usage, *(("login", AS_OF - timedelta(hours=n + 1)) for n in range(extra))], key=lambda e: e[1])))
+    more = history(
+        "c",
+        h.interactions,
+        tuple(
+            sorted(
+                [*h.usage, *(("login", AS_OF - timedelta(hours=n + 1)) for n in range(extra))],
+                key=lambda e: e[1],
+            )
+        ),
+    )
     assert health(more, AS_OF, CONFIG).score >= health(h, AS_OF, CONFIG).score

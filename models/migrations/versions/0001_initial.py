@@ -40,7 +40,12 @@ def upgrade() -> None:
     op.create_index("ix_interactions_rep", "interactions", ["rep"])
     op.create_table(
         "transcripts",
-        sa.Column("interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True),
+        sa.Column(
+            "interaction_id",
+            sa.String(64),
+            sa.ForeignKey("interactions.id", ondelete="CASCADE"),
+            primary_key=True,
+        ),
         sa.Column("language", sa.String(16), nullable=False),
         sa.Column("duration_s", sa.Float),
         sa.Column("engine", sa.String(64), nullable=False),
@@ -49,7 +54,12 @@ def upgrade() -> None:
     op.create_table(
         "utterances",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "interaction_id",
+            sa.String(64),
+            sa.ForeignKey("interactions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("idx", sa.Integer, nullable=False),
         sa.Column("speaker_role", sa.String(16), nullable=False),
         sa.Column("speaker_label", sa.String(64), nullable=False),
@@ -64,7 +74,12 @@ def upgrade() -> None:
     op.create_table(
         "tags",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "interaction_id",
+            sa.String(64),
+            sa.ForeignKey("interactions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("utterance_index", sa.Integer, nullable=False),
         sa.Column("label", sa.String(32), nullable=False),
         sa.Column("score", sa.Float, nullable=False),
@@ -80,7 +95,9 @@ def upgrade() -> None:
         "risk_signals",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("customer_id", sa.String(128), sa.ForeignKey("customers.id"), nullable=False),
-        sa.Column("interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE")),
+        sa.Column(
+            "interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE")
+        ),
         sa.Column("kind", sa.String(64), nullable=False),
         sa.Column("weight", sa.Float, nullable=False),
         sa.Column("occurred_at", TZ, nullable=False),
@@ -100,5 +117,13 @@ def upgrade() -> None:
 
 
 def downgrade() -> None:
-    for table in ("usage_events", "risk_signals", "tags", "utterances", "transcripts", "interactions", "customers"):
+    for table in (
+        "usage_events",
+        "risk_signals",
+        "tags",
+        "utterances",
+        "transcripts",
+        "interactions",
+        "customers",
+    ):
         op.drop_table(table)

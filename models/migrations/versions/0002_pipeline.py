@@ -18,7 +18,10 @@ TZ = sa.DateTime(timezone=True)
 
 def _owned_by_interaction() -> sa.Column:
     return sa.Column(
-        "interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+        "interaction_id",
+        sa.String(64),
+        sa.ForeignKey("interactions.id", ondelete="CASCADE"),
+        primary_key=True,
     )
 
 
@@ -36,8 +39,12 @@ def upgrade() -> None:
         sa.Column("updated_at", TZ, nullable=False),
     )
     op.create_index("ix_jobs_status", "jobs", ["status", "created_at"])
-    op.create_table("call_metrics", _owned_by_interaction(), sa.Column("data", sa.JSON, nullable=False))
-    op.create_table("summaries", _owned_by_interaction(), sa.Column("data", sa.JSON, nullable=False))
+    op.create_table(
+        "call_metrics", _owned_by_interaction(), sa.Column("data", sa.JSON, nullable=False)
+    )
+    op.create_table(
+        "summaries", _owned_by_interaction(), sa.Column("data", sa.JSON, nullable=False)
+    )
 
 
 def downgrade() -> None:

@@ -38,7 +38,9 @@ def upgrade() -> None:
         sa.Column("reason", sa.Text, nullable=False),
         sa.Column("band", sa.String(16)),
         sa.Column("score", sa.Float),
-        sa.Column("interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE")),
+        sa.Column(
+            "interaction_id", sa.String(64), sa.ForeignKey("interactions.id", ondelete="CASCADE")
+        ),
         sa.Column("created_at", TZ, nullable=False),
     )
     op.create_index("ix_alerts_customer_id", "alerts", ["customer_id"])

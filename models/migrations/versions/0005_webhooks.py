@@ -29,8 +29,12 @@ def upgrade() -> None:
     op.create_table(
         "webhook_deliveries",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
-        sa.Column("subscription_id", sa.Integer, sa.ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
-                  nullable=False),
+        sa.Column(
+            "subscription_id",
+            sa.Integer,
+            sa.ForeignKey("webhook_subscriptions.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("event_id", sa.String(300), nullable=False),
         sa.Column("event_type", sa.String(64), nullable=False),
         sa.Column("payload", sa.JSON, nullable=False),

@@ -17,7 +17,9 @@ down_revision = "0005"
 branch_labels = None
 depends_on = None
 
-SUBSCRIPTIONS = sa.table("webhook_subscriptions", sa.column("id", sa.Integer), sa.column("secret", sa.String))
+SUBSCRIPTIONS = sa.table(
+    "webhook_subscriptions", sa.column("id", sa.Integer), sa.column("secret", sa.String)
+)
 
 
 def _convert(transform) -> None:
@@ -30,14 +32,22 @@ def _convert(transform) -> None:
 
     settings = get_settings()
     for row_id, secret in rows:
-        bind.execute(SUBSCRIPTIONS.update().where(SUBSCRIPTIONS.c.id == row_id)
-                     .values(secret=transform(settings, secret)))
+        bind.execute(
+            SUBSCRIPTIONS.update()
+            .where(SUBSCRIPTIONS.c.id == row_id)
+            .values(secret=transform(settings, secret))
+        )
 
 
 def _resize(length: int, was: int) -> None:
     if op.get_bind().dialect.name != "sqlite":
-        op.alter_column("webhook_subscriptions", "secret", type_=sa.String(length), existing_type=sa.String(was),
-                        existing_nullable=False)
+        op.alter_column(
+            "webhook_subscriptions",
+            "secret",
+            type_=sa.String(length),
+            existing_type=sa.String(was),
+            existing_nullable=False,
+        )
 
 
 def upgrade() -> None:

@@ -21,7 +21,12 @@ def upgrade() -> None:
         "dashboard_sessions",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
         sa.Column("session_hash", sa.String(64), nullable=False, unique=True),
-        sa.Column("token_id", sa.Integer, sa.ForeignKey("api_tokens.id", ondelete="CASCADE"), nullable=False),
+        sa.Column(
+            "token_id",
+            sa.Integer,
+            sa.ForeignKey("api_tokens.id", ondelete="CASCADE"),
+            nullable=False,
+        ),
         sa.Column("created_at", TZ, nullable=False),
         sa.Column("last_seen_at", TZ, nullable=False),
         sa.Column("expires_at", TZ, nullable=False),
