@@ -25,6 +25,9 @@ fi
 as_postgres() { runuser -u postgres -- "$@"; }
 as_postgres psql -p "$port" -qtAc "SELECT 1 FROM pg_roles WHERE rolname='callintel'" | grep -q 1 \
   || as_postgres psql -p "$port" -qc "CREATE ROLE callintel LOGIN CREATEDB PASSWORD 'callintel'"
+# Dropping a test database WITH (FORCE) ends its other connections; an autovacuum worker's among them needs
+# pg_signal_backend (without it the drop fails when autovacuum happens to be in that database).
+as_postgres psql -p "$port" -qc "GRANT pg_signal_backend TO callintel"
 export CALLINTEL_TEST_POSTGRES_URL="postgresql+psycopg://callintel:callintel@127.0.0.1:${port}/postgres"
 # `make test` reads this file (git-ignored), so that after `make services` the PostgreSQL tests run too
 echo "CALLINTEL_TEST_POSTGRES_URL=$CALLINTEL_TEST_POSTGRES_URL" > .services.env

@@ -75,9 +75,29 @@ def postgres_url() -> Iterator[str]:
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
     yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
-    with admin.connect() as connection:
-        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+    _drop_database(admin, name)
     admin.dispose()
+
+
+def _drop_database(admin, name: str, wait_s: float = 60.0) -> None:
+    """DROP ... WITH (FORCE); a role without pg_signal_backend cannot end an autovacuum worker that happens to be
+    in the database, so then wait for the database to have no other connection and drop it plainly."""
+    import time
+
+    from sqlalchemy import text
+    from sqlalchemy.exc import ProgrammingError
+
+    with admin.connect() as connection:
+        try:
+            connection.execute(text(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)'))
+            return
+        except ProgrammingError:
+            pass
+        others = text("SELECT count(*) FROM pg_stat_activity WHERE datname = :name")
+        deadline = time.monotonic() + wait_s
+        while connection.execute(others, {"name": name}).scalar() and time.monotonic() < deadline:
+            time.sleep(0.2)  # polling a condition (autovacuum leaving), not waiting a fixed time
+        connection.execute(text(f'DROP DATABASE IF EXISTS "{name}"'))
 
 
 @pytest.fixture
