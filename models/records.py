@@ -174,6 +174,9 @@ class RiskSignal(Record):
 
 
 class UsageEvent(Record):
+    """A product-usage event: the one schema (its field rules) that the API (``UsageEventIn``) and the file
+    readers (JSON Lines, CSV) validate usage events with."""
+
     customer_id: str = Field(min_length=1, max_length=128)
     kind: str = Field(min_length=1, max_length=64)
     occurred_at: datetime
