@@ -25,7 +25,7 @@ from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken, verify_token
-from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
+from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches, relative
 from api.deps import COOKIE, SettingsDep, StoreDep, same_origin, viewer
 from api.moments import Day
 from api.queries import (
@@ -38,8 +38,9 @@ from api.queries import (
     rep_scope,
 )
 from api.sessions import end_session, start_session
+from models.clock import clock
 from models.errors import NotFound
-from models.records import TAG_LABELS
+from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
 from risk.config import load_config
 from risk.engine import list_alerts
@@ -50,6 +51,7 @@ router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
 templates.env.filters["clock"] = clock
 templates.env.filters["relative"] = relative
+templates.env.filters["label_name"] = label_name
 templates.env.globals["TAG_LABELS"] = TAG_LABELS
 CallViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "rep"))]
 RiskViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]

@@ -19,7 +19,6 @@ __all__ = [
     "ChartPoint",
     "HealthChart",
     "Segment",
-    "clock",
     "health_chart",
     "highlight",
     "kind_colours",
@@ -33,16 +32,6 @@ PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3
 def relative(url: URL) -> str:
     """A URL as a root-relative path and query: links never carry the request's Host (which a client chooses)."""
     return url.path + (f"?{url.query}" if url.query else "")
-
-
-def clock(seconds: float | None) -> str:
-    """0:07, 12:05, 1:02:03; an empty string when the time is unknown."""
-    if seconds is None:
-        return ""
-    whole = int(seconds)
-    hours, rest = divmod(whole, 3600)
-    minutes, secs = divmod(rest, 60)
-    return f"{hours}:{minutes:02d}:{secs:02d}" if hours else f"{minutes}:{secs:02d}"
 
 
 @dataclass(frozen=True)

@@ -15,18 +15,15 @@ from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiToken, verify_token
 from api.sessions import session_token
-from models.errors import CallintelError
+from models.errors import Forbidden, LoginRequired, Unauthorized
 from models.settings import Settings
 from models.store import Store
 
 __all__ = [
     "COOKIE",
-    "Forbidden",
-    "LoginRequired",
     "SettingsDep",
     "StoreDep",
     "TokenDep",
-    "Unauthorized",
     "allow",
     "check_role",
     "same_origin",
@@ -34,18 +31,6 @@ __all__ = [
 ]
 
 COOKIE = "callintel_session"
-
-
-class Unauthorized(CallintelError):
-    http_status = 401
-
-
-class Forbidden(CallintelError):
-    http_status = 403
-
-
-class LoginRequired(Unauthorized):
-    """A dashboard page without a (live) login cookie: the browser is sent to the login form."""
 
 
 def _store(request: Request) -> Store:

@@ -12,8 +12,9 @@ from typing import Annotated, Literal
 from fastapi import Depends
 
 from api.auth import ROLES, ApiToken
-from api.deps import Forbidden, TokenDep
+from api.deps import TokenDep
 from ingest.parsed import ParsedSource
+from models.errors import Forbidden
 
 __all__ = ["WRITERS", "RecordType", "check_write", "record_types", "writer", "writers_of"]
 

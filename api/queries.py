@@ -10,9 +10,8 @@ from datetime import UTC, datetime, timedelta
 from pathlib import PurePath
 
 from api.auth import ApiToken
-from api.deps import Forbidden
 from api.moments import configured_moment
-from models.errors import NotFound
+from models.errors import Forbidden, NotFound
 from models.records import Interaction
 from models.settings import Settings
 from models.store import FlaggedInteraction, Store, StoredInteraction

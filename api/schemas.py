@@ -5,11 +5,11 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, Field
+from pydantic import BaseModel, ConfigDict, Field
 
 from api.moments import Moment
 from models.analysis import CallMetrics, Summary
-from models.records import Interaction, Sentiment, Tag, Transcript
+from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent
 
 __all__ = [
     "CustomerRisk",
@@ -104,11 +104,13 @@ class SearchHit(BaseModel):
     text: str
 
 
-class UsageEventIn(BaseModel):
-    customer_id: str = Field(min_length=1, max_length=128)
-    kind: str = Field(min_length=1, max_length=64)
-    occurred_at: Moment  # years 1970-2999, like every date the API takes
-    properties: dict[str, Any] = Field(default_factory=dict)
+class UsageEventIn(UsageEvent):
+    """A usage event as POST /api/usage takes it: the record's fields and rules (models.records.UsageEvent);
+    unknown fields are ignored, and ``occurred_at`` is bounded like every date the API takes."""
+
+    model_config = ConfigDict(extra="ignore")
+
+    occurred_at: Moment  # years 1970-2999
 
 
 class UsageBatch(BaseModel):

@@ -24,16 +24,19 @@ from typing import BinaryIO
 
 from sqlalchemy import select
 
-from models.errors import CallintelError, StoreError
+from models.errors import (
+    CallintelError,
+    InsufficientStorage,
+    StoreError,
+    TooLarge,
+    UploadFolderError,
+)
 from models.private_files import make_private_dir
 from models.store import Store
 from models.tables import InteractionRow
 
 __all__ = [
-    "InsufficientStorage",
     "Received",
-    "TooLarge",
-    "UploadFolderError",
     "receive",
     "safe_name",
     "sweep_orphans",
@@ -45,22 +48,6 @@ PART_PREFIX = ".part-"
 FOLDER_NAME = re.compile(r"^[0-9a-f]{32}$")
 EMPTY_GRACE_S = 60.0  # an empty folder this new may be a live upload's, about to receive its file
 FULL = (errno.ENOSPC, errno.EDQUOT, errno.EFBIG)
-
-
-class TooLarge(CallintelError):
-    http_status = 413
-
-
-class InsufficientStorage(CallintelError):
-    """The upload folder's disk (or quota) is full."""
-
-    http_status = 507
-
-
-class UploadFolderError(CallintelError):
-    """The upload folder cannot be written for another reason (permissions, a missing mount, ...)."""
-
-    http_status = 500
 
 
 def safe_name(name: str | None) -> str:

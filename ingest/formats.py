@@ -2,7 +2,8 @@
 
 - a call transcript: one JSON object with ``utterances`` (our own format; see README);
 - tickets: JSON Lines, one ticket per line with ``messages`` (or ``body``);
-- usage events: JSON Lines, one event per line with ``kind`` and ``occurred_at``.
+- usage events: JSON Lines, one event per line with ``kind`` and ``occurred_at`` (validated with the
+  record, models.records.UsageEvent).
 """
 
 from __future__ import annotations
@@ -91,13 +92,6 @@ class TicketIn(_In):
         if self.body:
             return [MessageIn(sender="customer", text=self.body)]
         raise ValueError("a ticket needs messages or a body")
-
-
-class UsageIn(_In):
-    customer_id: str | None = None
-    kind: str = Field(min_length=1, max_length=64)
-    occurred_at: datetime
-    properties: dict[str, Any] = Field(default_factory=dict)
 
 
 SourceKind = Literal["transcript", "tickets", "usage"]

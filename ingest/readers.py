@@ -30,7 +30,6 @@ from ingest.files import (
     read_bytes,
     read_text,
 )
-from ingest.formats import UsageIn
 from ingest.metadata import SourceMeta, resolve_meta
 from ingest.parsed import IngestItem, ParsedSource, customer_of, file_digest, new_item
 from ingest.tickets import TICKET_TEXT_COLUMNS, read_eml, ticket_from_value, tickets_from_csv
@@ -102,13 +101,11 @@ def _digest(data: bytes) -> str:
 
 
 def _usage(path: Path, value: dict[str, Any], meta: SourceMeta, where: str) -> UsageEvent:
-    event = validated(path, lambda: UsageIn.model_validate(value), where=where.rstrip(": "))
-    return UsageEvent(
-        customer_id=customer_of(path, meta, event.customer_id, where),
-        kind=event.kind,
-        occurred_at=event.occurred_at,
-        properties=event.properties,
-    )
+    """One usage event, validated with the record's schema; the customer of the file's metadata wins."""
+    fields = {name: value[name] for name in UsageEvent.model_fields if name in value}
+    if meta.customer_id or not fields.get("customer_id"):
+        fields["customer_id"] = customer_of(path, meta, None, where)
+    return validated(path, lambda: UsageEvent.model_validate(fields), where=where.rstrip(": "))
 
 
 def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:

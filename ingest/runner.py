@@ -13,19 +13,19 @@ from sqlalchemy.exc import DataError, IntegrityError
 from ingest.files import discover
 from ingest.parsed import ParsedSource
 from ingest.readers import IngestDefaults, read_source
-from models.errors import CallintelError, InputError, StoreError, UnreadableSource
+from models.errors import (
+    CallintelError,
+    InputError,
+    StoreError,
+    UnexpectedFileError,
+    UnreadableSource,
+)
 from models.store import Store
 
-__all__ = ["FileOutcome", "IngestReport", "UnexpectedFileError", "ingest_file", "ingest_paths"]
+__all__ = ["FileOutcome", "IngestReport", "ingest_file", "ingest_paths"]
 
 logger = logging.getLogger("callintel.ingest")
 Check = Callable[[ParsedSource], None]
-
-
-class UnexpectedFileError(InputError):
-    """Reading or storing one file failed in a way no reader foresaw (a bug, or input beyond a library's limits)."""
-
-    http_status = 422
 
 
 @dataclass(frozen=True)

@@ -17,17 +17,13 @@ from pathlib import Path
 import platformdirs
 from cryptography.fernet import Fernet, InvalidToken
 
-from models.errors import ConfigError
+from models.errors import ConfigError, SecretKeyError
 from models.settings import Settings
 
-__all__ = ["SecretKeyError", "decrypt", "development_key_file", "encrypt", "secret_key"]
+__all__ = ["decrypt", "development_key_file", "encrypt", "secret_key"]
 
 LABEL = b"callintel webhook secrets\x00"
 MIN_KEY = 32
-
-
-class SecretKeyError(ConfigError):
-    """Stored secrets do not decrypt with this CALLINTEL_SECRET_KEY."""
 
 
 def development_key_file() -> Path:

@@ -10,11 +10,21 @@ body with a 4xx status.
     │   ├── UnreadableSource    it exists but cannot be read (permissions, a directory, binary)
     │   ├── MalformedSource     it was read but its content is invalid
     │   ├── UnsupportedSource   no reader knows this kind of file
-    │   └── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
+    │   ├── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
+    │   ├── UnexpectedFileError reading or storing one file failed in a way no reader foresaw (HTTP 422)
+    │   └── AddressRefused      a webhook URL's host is not a public address (HTTP 422)
+    ├── Unauthorized            no valid API token or session (HTTP 401)
+    │   └── LoginRequired       a dashboard page without a live login: the browser goes to the form
+    ├── Forbidden               the caller's role may not do this (HTTP 403)
+    ├── TooLarge                an upload or request body past its limit (HTTP 413)
+    ├── InsufficientStorage     the upload folder's disk (or quota) is full (HTTP 507)
+    ├── UploadFolderError       the upload folder cannot be written for another reason (HTTP 500)
     ├── ConfigError             a setting or configuration file is invalid (exit 2)
+    │   └── SecretKeyError      stored secrets do not decrypt with this CALLINTEL_SECRET_KEY
     ├── ModelUnavailable        model weights are missing or fail their checksum (exit 3)
     └── StoreError              the database cannot be opened or written (exit 4, HTTP 503)
-        └── BrokerUnavailable   the Celery broker (CALLINTEL_BROKER_URL) cannot be reached (exit 4, HTTP 503)
+        ├── BrokerUnavailable   the Celery broker (CALLINTEL_BROKER_URL) cannot be reached (exit 4, HTTP 503)
+        └── LeaseLost           another worker holds this job now; the stage's output is not committed
 """
 
 from __future__ import annotations
@@ -22,17 +32,27 @@ from __future__ import annotations
 from pathlib import Path
 
 __all__ = [
+    "AddressRefused",
     "BrokerUnavailable",
     "CallintelError",
     "ConfigError",
+    "Forbidden",
     "InputError",
+    "InsufficientStorage",
+    "LeaseLost",
+    "LoginRequired",
     "MalformedSource",
     "ModelUnavailable",
     "NotFound",
+    "SecretKeyError",
     "SourceNotFound",
     "StoreError",
+    "TooLarge",
+    "Unauthorized",
+    "UnexpectedFileError",
     "UnreadableSource",
     "UnsupportedSource",
+    "UploadFolderError",
 ]
 
 
@@ -88,8 +108,52 @@ class UnsupportedSource(InputError):
     http_status = 415
 
 
+class UnexpectedFileError(InputError):
+    """Reading or storing one file failed in a way no reader foresaw (a bug, or input beyond a library's limits)."""
+
+    http_status = 422
+
+
+class AddressRefused(InputError):
+    """A webhook URL whose host is not a public address (and not in CALLINTEL_WEBHOOK_ALLOW_HOSTS)."""
+
+    http_status = 422
+
+
+class Unauthorized(CallintelError):
+    http_status = 401
+
+
+class LoginRequired(Unauthorized):
+    """A dashboard page without a (live) login cookie: the browser is sent to the login form."""
+
+
+class Forbidden(CallintelError):
+    http_status = 403
+
+
+class TooLarge(CallintelError):
+    http_status = 413
+
+
+class InsufficientStorage(CallintelError):
+    """The upload folder's disk (or quota) is full."""
+
+    http_status = 507
+
+
+class UploadFolderError(CallintelError):
+    """The upload folder cannot be written for another reason (permissions, a missing mount, ...)."""
+
+    http_status = 500
+
+
 class ConfigError(CallintelError):
     exit_code = 2
+
+
+class SecretKeyError(ConfigError):
+    """Stored secrets do not decrypt with this CALLINTEL_SECRET_KEY."""
 
 
 class ModelUnavailable(CallintelError):
@@ -116,3 +180,7 @@ class BrokerUnavailable(StoreError):
 
     def public(self) -> tuple[str, str | None]:
         return "the job broker is unavailable; the server's log says why", None
+
+
+class LeaseLost(StoreError):
+    """Another worker holds this job now (ours outlived its lease); the stage's output is not committed."""

@@ -9,6 +9,7 @@ from typing import Any, Literal
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
 __all__ = [
+    "LABEL_NAMES",
     "Customer",
     "Interaction",
     "InteractionKind",
@@ -25,6 +26,7 @@ __all__ = [
     "Utterance",
     "Word",
     "content_id",
+    "label_name",
 ]
 
 Role = Literal["rep", "customer", "unknown"]
@@ -37,7 +39,26 @@ TagLabel = Literal[
     "billing_question",
 ]
 TAG_LABELS: tuple[str, ...] = TagLabel.__args__  # type: ignore[attr-defined]
+# The one label vocabulary with display names: tag labels, and the summary's other key-moment kind. The CLI
+# (summary), the API (risk explanations, summary) and the dashboard all name a label with ``label_name``.
+LABEL_NAMES: dict[str, str] = {
+    "cancellation_intent": "Cancellation intent",
+    "export_data_intent": "Data-export intent",
+    "competitor_mention": "Competitor mentioned",
+    "price_objection": "Price objection",
+    "billing_question": "Billing complaint",
+    "sentiment_swing": "Sentiment swing",
+}
 SentimentLabel = Literal["positive", "neutral", "negative"]
+
+
+def label_name(label: str) -> str:
+    """A label's display name; any other kind (a risk signal's, "no_contact") in words: "No contact"."""
+    name = LABEL_NAMES.get(label)
+    if name is None:
+        words = label.replace("_", " ")
+        name = words[:1].upper() + words[1:]
+    return name
 
 
 def content_id(sha256: str) -> str:
@@ -153,6 +174,9 @@ class RiskSignal(Record):
 
 
 class UsageEvent(Record):
+    """A product-usage event: the one schema (its field rules) that the API (``UsageEventIn``) and the file
+    readers (JSON Lines, CSV) validate usage events with."""
+
     customer_id: str = Field(min_length=1, max_length=128)
     kind: str = Field(min_length=1, max_length=64)
     occurred_at: datetime

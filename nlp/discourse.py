@@ -7,9 +7,9 @@ from functools import lru_cache
 import spacy
 from spacy.language import Language
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
-__all__ = ["FILLERS", "Discourse", "discourse"]
+__all__ = ["FILLERS", "QUESTION_OPENERS", "Discourse", "asks", "discourse"]
 
 FILLERS = (
     "um",
@@ -35,6 +35,19 @@ QUESTION_OPENERS = frozenset(
 )
 
 
+def asks(sentence: Span) -> bool:
+    """The one question detector: a sentence asks something when it ends with "?" or, not ended by "." or
+    "!", opens like a question and is longer than two tokens. The summary's customer questions, the call
+    metrics' question counts and the tagger's "question" stance feature all use it."""
+    text = sentence.text.strip()
+    if not text:
+        return False
+    last = text[-1]
+    return last == "?" or (
+        last not in ".!" and sentence[0].lower_ in QUESTION_OPENERS and len(sentence) > 2
+    )
+
+
 class Discourse:
     def __init__(self) -> None:
         self.nlp: Language = spacy.blank("en")
@@ -55,18 +68,7 @@ class Discourse:
     @staticmethod
     def questions(doc: Doc) -> list[str]:
         """The sentences of ``doc`` that ask something."""
-        found = []
-        for sentence in doc.sents:
-            text = sentence.text.strip()
-            if not text:
-                continue
-            last = text[-1]
-            opener = sentence[0].lower_
-            if last == "?" or (
-                last not in ".!" and opener in QUESTION_OPENERS and len(sentence) > 2
-            ):
-                found.append(text)
-        return found
+        return [sentence.text.strip() for sentence in doc.sents if asks(sentence)]
 
     @staticmethod
     def sentences(doc: Doc) -> list[tuple[int, int, str]]:

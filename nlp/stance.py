@@ -13,30 +13,9 @@ import numpy as np
 from spacy.matcher import PhraseMatcher
 from spacy.tokens import Doc
 
-__all__ = ["STANCE_FEATURES", "StanceMatcher"]
+from nlp.discourse import asks
 
-QUESTION_STARTS = frozenset(
-    {
-        "why",
-        "how",
-        "when",
-        "what",
-        "where",
-        "who",
-        "which",
-        "can",
-        "could",
-        "would",
-        "is",
-        "are",
-        "does",
-        "do",
-        "did",
-        "will",
-        "should",
-        "may",
-    }
-)
+__all__ = ["STANCE_FEATURES", "StanceMatcher"]
 
 STANCE_PHRASES: dict[str, tuple[str, ...]] = {
     "request": (
@@ -260,9 +239,7 @@ class StanceMatcher:
 
     def __call__(self, doc: Doc) -> np.ndarray:
         found = {doc.vocab.strings[m] for m, _, _ in self.matcher(doc)}
-        words = [t for t in doc if not t.is_punct and not t.is_space]
-        question = doc.text.rstrip().endswith("?") or bool(
-            words and words[0].lower_ in QUESTION_STARTS
-        )
+        sentences = doc.sents if doc.has_annotation("SENT_START") else (doc[:],)
+        question = any(asks(sentence) for sentence in sentences)
         values = [question, *(name in found for name in STANCE_PHRASES)]
         return np.asarray(values, dtype=np.float32)

@@ -3,28 +3,14 @@
 from __future__ import annotations
 
 from models.analysis import CallMetrics, Summary
+from models.clock import clock
+from models.records import label_name
 
-__all__ = ["clock", "to_markdown"]
-
-KIND_NAMES = {
-    "price_objection": "Price objection",
-    "competitor_mention": "Competitor",
-    "export_data_intent": "Data export",
-    "cancellation_intent": "Cancellation risk",
-    "billing_question": "Billing",
-    "sentiment_swing": "Sentiment swing",
-}
+__all__ = ["to_markdown"]
 
 
-def clock(seconds: float | None) -> str:
-    if seconds is None:
-        return "--:--"
-    minutes, secs = divmod(int(seconds), 60)
-    return (
-        f"{minutes // 60}:{minutes % 60:02d}:{secs:02d}"
-        if minutes >= 60
-        else f"{minutes:02d}:{secs:02d}"
-    )
+def _at(seconds: float | None) -> str:
+    return clock(seconds, unknown="--:--")
 
 
 def _percent(values: dict[str, float]) -> str:
@@ -36,7 +22,7 @@ def _metrics(m: CallMetrics) -> list[str]:
     return [
         "## Call metrics",
         "",
-        f"- Duration: {clock(m.duration_s)}; talk ratio: {_percent(m.talk_ratio)}",
+        f"- Duration: {_at(m.duration_s)}; talk ratio: {_percent(m.talk_ratio)}",
         f"- Longest monologue: {m.longest_monologue_s:.0f} s ({m.longest_monologue_role or 'n/a'})",
         f"- Interactivity: {m.interactivity:.1f} switches/min; patience: {patience}",
         "- Questions: " + (", ".join(f"{r} {n}" for r, n in m.questions.items()) or "none"),
@@ -61,24 +47,24 @@ def to_markdown(summary: Summary) -> str:
         "## Summary",
         "",
     ]
-    lines += [f"- [{clock(m.start_s)}] {m.speaker_role}: {m.text}" for m in s.overview] or [
+    lines += [f"- [{_at(m.start_s)}] {m.speaker_role}: {m.text}" for m in s.overview] or [
         "- (too short to summarise)"
     ]
     lines += ["", "## Key moments", ""]
     for k in s.key_moments:
         name = (
-            KIND_NAMES.get(k.kind, k.kind)
+            label_name(k.kind)
             + (f" ({k.entity})" if k.entity else "")
             + (f" ({k.detail})" if k.detail else "")
         )
         lines.append(
-            f'- [{clock(k.start_s)}] **{name}**, {k.speaker_role}: "{k.text}" (evidence: "{k.evidence}", '
+            f'- [{_at(k.start_s)}] **{name}**, {k.speaker_role}: "{k.text}" (evidence: "{k.evidence}", '
             f"score {k.score:.2f})"
         )
     if not s.key_moments:
         lines.append("- none flagged")
     lines += ["", "## Customer questions", ""]
-    lines += [f"- [{clock(q.start_s)}] {q.text}" for q in s.customer_questions] or ["- none"]
+    lines += [f"- [{_at(q.start_s)}] {q.text}" for q in s.customer_questions] or ["- none"]
     lines += ["", "## Next steps", ""]
     lines += [
         f"- [ ] {n.commitment} ({n.speaker_role}"

@@ -28,12 +28,11 @@ from typing import Any
 import httpcore
 import httpx
 
-from models.errors import ConfigError, InputError
+from models.errors import AddressRefused, ConfigError
 
 __all__ = [
     "DEADLINE_S",
     "READ_CAP",
-    "AddressRefused",
     "AllowList",
     "check_host",
     "is_public",
@@ -47,12 +46,6 @@ DEADLINE_S = 10.0  # a whole delivery: connect, TLS, send, answer
 READ_CAP = 4096  # bytes of the answer read at most (and per socket read)
 NAT64 = ipaddress.ip_network("64:ff9b::/96")
 _NUMBER = re.compile(r"0[xX][0-9a-fA-F]*|0[0-7]*|[1-9][0-9]*")
-
-
-class AddressRefused(InputError):
-    """A webhook URL whose host is not a public address (and not in CALLINTEL_WEBHOOK_ALLOW_HOSTS)."""
-
-    http_status = 422
 
 
 class Refused(httpcore.ConnectError):

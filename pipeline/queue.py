@@ -19,16 +19,12 @@ from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models.analysis import Job
-from models.errors import StoreError
+from models.errors import LeaseLost
 from models.outbox import emit
 from models.store import Store
 from models.tables import InteractionRow, JobRow
 
-__all__ = ["JobQueue", "LeaseLost", "worker_name"]
-
-
-class LeaseLost(StoreError):
-    """Another worker holds this job now (ours outlived its lease); the stage's output is not committed."""
+__all__ = ["JobQueue", "worker_name"]
 
 
 def worker_name() -> str:

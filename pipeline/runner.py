@@ -16,10 +16,10 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 
 from models.analysis import STAGES, Job
-from models.errors import CallintelError, ConfigError, InputError, ModelUnavailable
+from models.errors import CallintelError, ConfigError, InputError, LeaseLost, ModelUnavailable
 from models.settings import Settings
 from models.store import Store
-from pipeline.queue import JobQueue, LeaseLost, worker_name
+from pipeline.queue import JobQueue, worker_name
 from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
 from pipeline.webhooks import deliver_due
 

@@ -18,19 +18,12 @@ from __future__ import annotations
 from collections.abc import Sequence
 from datetime import datetime, timedelta
 
-from models.records import RiskSignal
+from models.clock import clock
+from models.records import RiskSignal, label_name
 from risk.config import RiskConfig
 from risk.history import CustomerHistory, InteractionFacts, TagFact
 
-__all__ = ["TAG_NAMES", "derive_signals", "signal_key"]
-
-TAG_NAMES = {
-    "cancellation_intent": "Cancellation intent",
-    "export_data_intent": "Data-export intent",
-    "competitor_mention": "Competitor mentioned",
-    "price_objection": "Price objection",
-    "billing_question": "Billing complaint",
-}
+__all__ = ["derive_signals", "signal_key"]
 
 
 def signal_key(signal: RiskSignal) -> str:
@@ -39,11 +32,8 @@ def signal_key(signal: RiskSignal) -> str:
     return f"{signal.customer_id}:{signal.kind}:{anchor}"
 
 
-def _clock(seconds: float | None) -> str:
-    if seconds is None:
-        return ""
-    minutes, secs = divmod(int(seconds), 60)
-    return f", at {minutes:02d}:{secs:02d}"
+def _at(seconds: float | None) -> str:
+    return f", at {clock(seconds)}" if seconds is not None else ""
 
 
 def _where(facts: InteractionFacts) -> str:
@@ -64,7 +54,7 @@ def _tag_signals(
             best[tag.label] = tag
     signals = []
     for label, tag in best.items():
-        name = TAG_NAMES.get(label, label) + (f" ({tag.entity})" if tag.entity else "")
+        name = label_name(label) + (f" ({tag.entity})" if tag.entity else "")
         where = _where(facts)
         signals.append(
             RiskSignal(
@@ -73,7 +63,7 @@ def _tag_signals(
                 kind=label,
                 weight=config.tags[label].weight,
                 occurred_at=facts.occurred_at,
-                explanation=f'{name} in {where} on {facts.occurred_at:%Y-%m-%d}{_clock(tag.start_s)}: "{tag.evidence}" '
+                explanation=f'{name} in {where} on {facts.occurred_at:%Y-%m-%d}{_at(tag.start_s)}: "{tag.evidence}" '
                 f'(the customer said: "{tag.text}")',
             )
         )

@@ -2,17 +2,14 @@
 
 from __future__ import annotations
 
+from models.clock import clock
 from models.records import Transcript, Utterance
 
 __all__ = ["to_srt", "to_text", "to_vtt"]
 
 
 def _clock(seconds: float, separator: str) -> str:
-    millis = round(seconds * 1000)
-    hours, rest = divmod(millis, 3_600_000)
-    minutes, rest = divmod(rest, 60_000)
-    secs, millis = divmod(rest, 1000)
-    return f"{hours:02d}:{minutes:02d}:{secs:02d}{separator}{millis:03d}"
+    return clock(seconds, millis=separator)
 
 
 def _who(utterance: Utterance) -> str:

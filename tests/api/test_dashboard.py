@@ -8,6 +8,9 @@ import pytest
 from fastapi.testclient import TestClient
 
 from api.app import create_app
+from models.analysis import Summary
+from models.records import LABEL_NAMES, TAG_LABELS, label_name
+from nlp.summary_markdown import to_markdown
 
 SAME_ORIGIN = {
     "Origin": "http://testserver"
@@ -183,7 +186,7 @@ def test_at_risk_list_and_customer_page_agree_with_the_api(browser, world):
     customer = browser.get(f"/dashboard/customers/{riskiest}").text
     assert len(re.findall(r'<circle class="point (\w+)"', customer)) == len(timeline["replay"])
     for kind, lost in timeline["health"]["breakdown"].items():
-        assert f"−{lost}" in customer and kind.replace("_", " ") in customer
+        assert f"−{lost}" in customer and label_name(kind) in customer
     assert browser.get("/dashboard/customers/nobody").status_code == 404
 
 
@@ -221,3 +224,29 @@ def test_search_finds_lines_links_to_them_and_keeps_reps_to_their_calls(browser,
         for i in theirs
     }
     assert theirs and reps == {"sam"}
+
+
+def test_the_cli_the_api_and_the_dashboard_name_labels_alike(browser, world):
+    """One vocabulary (models.records.label_name): the CLI's summary, the API's risk explanations and the
+    dashboard's chips and filter show the same display name for a label."""
+    assert set(TAG_LABELS) <= set(LABEL_NAMES)
+    sign_in(browser, world.tokens["manager"])
+    headers = {"Authorization": f"Bearer {world.tokens['manager']}"}
+    detail = world.client.get(f"/api/interactions/{world.recording_id}", headers=headers).json()
+    page = browser.get(f"/dashboard/calls/{world.recording_id}").text
+    chips = dict(re.findall(r'<span class="chip label-(\w+)">([^<]+)</span>', page))
+    markdown = to_markdown(
+        Summary.model_validate(detail["summary"])
+    )  # what `callintel summary` prints
+    for moment in detail["summary"]["key_moments"]:
+        assert chips[moment["kind"]] == label_name(moment["kind"])
+        assert f"**{label_name(moment['kind'])}" in markdown
+    queue = browser.get("/dashboard/").text
+    assert all(f">{label_name(label)}</option>" in queue for label in TAG_LABELS)
+    named = 0
+    for customer in world.client.get("/api/customers", headers=headers).json():
+        for signal in customer["signals"]:
+            if signal["kind"] in TAG_LABELS:
+                assert signal["explanation"].startswith(label_name(signal["kind"]))
+                named += 1
+    assert named

@@ -2,7 +2,7 @@
 
 from datetime import UTC, datetime
 
-from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches
+from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches
 from models.records import Tag
 from risk.config import Bands
 from risk.health import Health
@@ -45,16 +45,6 @@ def test_overlapping_spans_fold_into_the_first_and_bad_spans_are_ignored():
 def test_highlight_without_tags_is_the_plain_text():
     assert [(s.text, s.tag) for s in highlight("hello", [])] == [("hello", None)]
     assert [(s.text, s.tag) for s in highlight("", [])] == [("", None)]
-
-
-def test_clock():
-    assert [clock(None), clock(0), clock(7.9), clock(725), clock(3723)] == [
-        "",
-        "0:00",
-        "0:07",
-        "12:05",
-        "1:02:03",
-    ]
 
 
 def _health(score: float, breakdown: dict[str, float], day: int) -> Health:

@@ -9,8 +9,7 @@ from sqlalchemy.exc import DataError, OperationalError
 
 import ingest.runner
 from ingest import ingest_paths
-from ingest.runner import UnexpectedFileError
-from models.errors import StoreError
+from models.errors import StoreError, UnexpectedFileError
 from tests.helpers import call_doc
 
 

@@ -11,7 +11,7 @@ from nlp.summary import (
     overview,
     summarise,
 )
-from nlp.summary_markdown import clock, to_markdown
+from nlp.summary_markdown import to_markdown
 
 LINES = [
     ("rep", "Thanks for joining, how is the rollout going for the team?"),
@@ -146,14 +146,5 @@ def test_summary_json_and_markdown(tagger):
     text = to_markdown(summary)
     assert text.startswith("# Renewal\n")
     assert "- [ ] I'll send it over by Friday. (rep, due Fri 2026-11-20)" in text
-    assert "**Competitor (Gong)**" in text and "## Call metrics" in text
+    assert "**Competitor mentioned (Gong)**" in text and "## Call metrics" in text
     assert type(summary).model_validate_json(summary.model_dump_json()) == summary
-
-
-def test_clock():
-    assert (clock(None), clock(5.9), clock(75), clock(3725)) == (
-        "--:--",
-        "00:05",
-        "01:15",
-        "1:02:05",
-    )

@@ -4,8 +4,9 @@ from datetime import UTC, datetime, timedelta
 import pytest
 from sqlalchemy import update
 
+from models.errors import LeaseLost
 from models.tables import JobRow
-from pipeline.queue import JobQueue, LeaseLost
+from pipeline.queue import JobQueue
 from tests.models.test_store import make_call
 
 pytestmark = pytest.mark.both_backends

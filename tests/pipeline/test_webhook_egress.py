@@ -11,12 +11,12 @@ import tracemalloc
 import pytest
 from sqlalchemy import select, update
 
-from models.errors import ConfigError
+from models.errors import AddressRefused, ConfigError
 from models.outbox import emit
 from models.settings import Settings
 from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 from pipeline import egress
-from pipeline.egress import AddressRefused, AllowList
+from pipeline.egress import AllowList
 from pipeline.webhooks import NO_ANSWER, add_subscription, deliver_due
 from tests.helpers import Receiver
 from tests.pipeline.receivers import Flooding, Trickling

@@ -10,7 +10,7 @@ from alembic import command
 from sqlalchemy import inspect, select, text, update
 
 from models import crypto
-from models.errors import ConfigError
+from models.errors import ConfigError, SecretKeyError
 from models.outbox import emit
 from models.settings import Settings, get_settings
 from models.store import Store
@@ -60,7 +60,7 @@ def test_a_wrong_key_is_one_error_naming_the_setting_and_costs_no_attempt(
     add_subscription(store, receiver.url, ["interaction.analysed"])
     _emit(store)
     other = Settings(secret_key="another-key-" + "z" * 32, webhook_allow_hosts="127.0.0.1")
-    with pytest.raises(crypto.SecretKeyError, match="CALLINTEL_SECRET_KEY"):
+    with pytest.raises(SecretKeyError, match="CALLINTEL_SECRET_KEY"):
         deliver_due(store, other)
     run = cli(
         "webhook",

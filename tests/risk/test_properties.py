@@ -6,13 +6,13 @@ from datetime import timedelta
 from hypothesis import HealthCheck, assume, given, settings
 from hypothesis import strategies as st
 
+from models.records import TAG_LABELS
 from risk.config import load_config
 from risk.health import health
-from risk.signals import TAG_NAMES
 from tests.risk.histories import AS_OF, call, history, logins, tag
 
 CONFIG = load_config()
-LABELS = sorted(TAG_NAMES)
+LABELS = sorted(TAG_LABELS)
 
 tags = st.builds(
     tag,
