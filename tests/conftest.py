@@ -1,9 +1,13 @@
-"""Shared fixtures: real SQLite stores in tmp dirs, real input files, the real console script."""
+"""Shared fixtures: real SQLite stores in tmp dirs, real input files, the CLI (in process, or the
+real console script)."""
 
 from __future__ import annotations
 
+import io
 import json
+import logging
 import os
+import signal
 import subprocess
 import sys
 import uuid
@@ -127,14 +131,83 @@ def write_json(tmp_path: Path):
     return write
 
 
+class _CliTimeout(BaseException):
+    """Raised by the alarm in an in-process run: a BaseException, so main()'s last line of defence lets it by."""
+
+
+def _text_stream(data: str = "") -> io.TextIOWrapper:
+    """A text stream over bytes, with a ``.buffer`` like the real stdin, stdout and stderr."""
+    return io.TextIOWrapper(io.BytesIO(data.encode()), encoding="utf-8", write_through=True)
+
+
 @pytest.fixture
 def cli(tmp_path: Path):
-    """Run the installed ``callintel`` console script in a subprocess."""
+    """Run ``callintel ARGS`` in this process through ``api.cli.main(argv)``: the fast default.
+
+    Like ``cli_process``: stdin from ``input``, stdout and stderr captured, the exit status, ``env`` on
+    top of this process's environment (COLUMNS=200), the working directory ``cwd`` (default tmp_path).
+    Each call starts from fresh settings, no logging handlers on the root logger (so ``--verbose`` logs
+    reach the captured stderr, as in a new process) and rich consoles that size and colour themselves
+    as they would on a pipe; all of it is put back afterwards."""
+    from api import render
+    from api.cli import main
 
     def run(
         *args: str,
         input: str | None = None,
         env: dict[str, str] | None = None,
+        cwd: Path | None = None,
+        timeout: float = 300,
+    ) -> Run:
+        stdin, stdout, stderr = _text_stream(input or ""), _text_stream(), _text_stream()
+        root = logging.getLogger()
+        level = root.level
+
+        def expire(*_: object) -> None:
+            raise _CliTimeout
+
+        with pytest.MonkeyPatch.context() as patch:
+            for key, value in {"COLUMNS": "200", **(env or {})}.items():
+                patch.setenv(key, value)
+            patch.chdir(cwd or tmp_path)
+            patch.setattr(sys, "stdin", stdin)
+            patch.setattr(sys, "stdout", stdout)
+            patch.setattr(sys, "stderr", stderr)
+            for console in (render.stdout, render.stderr):  # made at import: width and colour then
+                patch.setattr(console, "_width", None)  # from COLUMNS at each print
+                patch.setattr(console, "_color_system", None)  # no colour, as on a pipe
+            patch.setattr(root, "handlers", [])  # pytest's own: basicConfig would then do nothing
+            previous = signal.signal(signal.SIGALRM, expire)
+            signal.setitimer(signal.ITIMER_REAL, timeout)
+            get_settings.cache_clear()
+            try:
+                code = main(list(args))
+            except SystemExit as exc:
+                code = exc.code if isinstance(exc.code, int) else int(exc.code is not None)
+            except _CliTimeout:
+                pytest.fail(f"callintel {' '.join(args)} ran past {timeout} s in process")
+            finally:
+                signal.setitimer(signal.ITIMER_REAL, 0)
+                signal.signal(signal.SIGALRM, previous)
+                get_settings.cache_clear()
+                for handler in root.handlers:
+                    handler.close()
+                root.setLevel(level)
+        return Run(code, stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
+
+    return run
+
+
+@pytest.fixture
+def cli_process(tmp_path: Path):
+    """Run the installed ``callintel`` console script in a subprocess: for the process boundary
+    (exit status and stderr of the real script, servers, signals, pipes left open)."""
+
+    def run(
+        *args: str,
+        input: str | None = None,
+        env: dict[str, str] | None = None,
+        cwd: Path | None = None,
         timeout: float = 300,
     ) -> Run:
         full_env = {**os.environ, "COLUMNS": "200", **(env or {})}
@@ -145,7 +218,7 @@ def cli(tmp_path: Path):
             text=True,
             env=full_env,
             timeout=timeout,
-            cwd=tmp_path,
+            cwd=cwd or tmp_path,
         )
         return Run(proc.returncode, proc.stdout, proc.stderr)
 

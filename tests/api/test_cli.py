@@ -1,4 +1,5 @@
-"""The real console script, run as a user would: outputs, exit codes, one-line errors."""
+"""The command line as a user runs it: outputs, exit codes, one-line errors (in process; the real
+console script for the exit status of a usage error, a store error and --help)."""
 
 from __future__ import annotations
 
@@ -87,10 +88,11 @@ def test_invalid_file_writes_nothing(cli, write_json, db_url):
         assert store.list_interactions() == [] and store.customer_counts() == []
 
 
-def test_unknown_option(cli):
-    line = one_line_error(cli("ingest", "--no-analyse", "--frobnicate", "x"))
+def test_unknown_option(cli_process):
+    run = cli_process("ingest", "--no-analyse", "--frobnicate", "x")
+    line = one_line_error(run)
     assert line == "callintel: No such option: --frobnicate (see 'callintel ingest --help')"
-    assert cli("ingest", "--no-analyse", "--frobnicate", "x").returncode == 2
+    assert run.returncode == 2
 
 
 def test_unknown_command(cli):
@@ -104,9 +106,9 @@ def test_bad_setting_is_one_line(cli, write_json):
     assert run.returncode == 2
 
 
-def test_bad_database_url_is_one_line(cli, write_json):
+def test_bad_database_url_is_one_line(cli_process, write_json):
     path = write_json("a.json", call_doc())
-    run = cli(
+    run = cli_process(
         "ingest", "--no-analyse", str(path), "--database-url", "postgresql+nosuchdriver://x/y"
     )
     assert "cannot use database URL" in one_line_error(run)
@@ -120,8 +122,8 @@ def test_config_lists_every_setting(cli):
         assert name in run.stdout
 
 
-def test_help_lists_the_commands(cli):
-    run = cli("--help")
+def test_help_lists_the_commands(cli_process):
+    run = cli_process("--help")
     assert run.returncode == 0
     for command in ("demo", "ingest", "config"):
         assert command in run.stdout

@@ -293,27 +293,27 @@ def test_serve_starts_a_dead_worker_again_and_says_so_in_health(db_url):
         server.wait(60)
 
 
-def test_serve_on_a_busy_port_is_one_line(cli, db_url):
+def test_serve_on_a_busy_port_is_one_line(cli_process, db_url):
     with socket.socket() as taken:
         taken.bind(("127.0.0.1", 0))
         taken.listen(1)
         port = taken.getsockname()[1]
-        run = cli(
+        run = cli_process(
             "serve", "--port", str(port), "--workers", "0", "--database-url", db_url, timeout=60
         )
     assert one_line_error(run) == f"callintel: port {port} on 127.0.0.1 is already in use"
     assert run.returncode == 2
 
 
-def test_serve_on_an_address_not_of_this_machine_is_one_line(cli, db_url):
-    run = cli(
+def test_serve_on_an_address_not_of_this_machine_is_one_line(cli_process, db_url):
+    run = cli_process(
         "serve", "--host", "192.0.2.1", "--workers", "0", "--database-url", db_url, timeout=60
     )
     assert run.returncode == 2 and "cannot listen on port 8000 on 192.0.2.1" in one_line_error(run)
 
 
-def test_serve_on_a_host_name_that_does_not_resolve_is_one_line(cli, db_url):
-    run = cli(
+def test_serve_on_a_host_name_that_does_not_resolve_is_one_line(cli_process, db_url):
+    run = cli_process(
         "serve",
         "--host",
         "no-such-host.invalid",

@@ -1,4 +1,4 @@
-"""`callintel tag` as a user runs it: the real console script over a pipe."""
+"""`callintel tag` as a user runs it: in process, and the real console script over a pipe."""
 
 from __future__ import annotations
 
@@ -99,9 +99,10 @@ def test_a_catalogue_that_is_a_folder_says_so(cli, tmp_path):
     assert run.returncode == 1
 
 
-def test_a_line_over_the_limit_stops_the_run_naming_it(cli):
+def test_a_line_over_the_limit_stops_the_run_naming_it(cli_process):
+    """Through a real pipe: the lines before the one over the limit are out before the error."""
     huge = "price " * 200_000  # 1.2 million characters, over the default CALLINTEL_MAX_LINE_CHARS
-    run = cli("tag", input=f"We need to cancel.\n{huge}\nnever reached\n")
+    run = cli_process("tag", input=f"We need to cancel.\n{huge}\nnever reached\n")
     line = one_line_error(run)
     assert run.returncode == 1
     assert (
