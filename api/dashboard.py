@@ -24,25 +24,15 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
-from api.auth import ApiToken, verify_token
+from api.auth import ApiToken
 from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
-from api.deps import COOKIE, SettingsDep, StoreDep, same_origin, viewer
+from api.deps import COOKIE, ServiceDep, StoreDep, same_origin, viewer
 from api.moments import Day
-from api.queries import (
-    QueueFilter,
-    as_of,
-    customer_view,
-    customers_by_risk,
-    flagged,
-    readable_interaction,
-    rep_scope,
-)
+from api.queries import QueueFilter, readable_interaction, rep_scope
 from api.sessions import end_session, start_session
 from models.errors import NotFound
 from models.records import TAG_LABELS
 from models.store import StoredInteraction
-from risk.config import load_config
-from risk.engine import list_alerts
 
 __all__ = ["router", "templates"]
 
@@ -81,12 +71,12 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/login", dependencies=[Depends(same_origin)])
 def login(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    found = verify_token(store, token.strip())
+    store, settings = callintel.store, callintel.settings
+    found = callintel.verify_token(token.strip())
     if found is None:
         return _page(
             request,
@@ -162,9 +152,12 @@ class QueueForm(BaseModel):
 
 @router.get("/")
 def queue(
-    request: Request, store: StoreDep, token: CallViewer, form: Annotated[QueueForm, Query()]
+    request: Request,
+    callintel: ServiceDep,
+    token: CallViewer,
+    form: Annotated[QueueForm, Query()],
 ) -> HTMLResponse:
-    rows = flagged(store, form.queue_filter(rep_scope(token, form.rep)))
+    rows = callintel.flagged(form.queue_filter(rep_scope(token, form.rep)))
     start = (form.page - 1) * PAGE_SIZE
     pages = max(1, -(-len(rows) // PAGE_SIZE))
     return _page(
@@ -175,7 +168,7 @@ def queue(
         rows=rows[start : start + PAGE_SIZE],
         total=len(rows),
         pages=pages,
-        reps=store.list_reps(form.kind),
+        reps=callintel.store.list_reps(form.kind),
     )
 
 
@@ -259,17 +252,12 @@ def search(
 @router.get("/customers")
 def at_risk(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: RiskViewer,
     band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "",
 ) -> HTMLResponse:
-    moment = as_of(None, settings)
-    rated = [
-        (h, r)
-        for h, r in customers_by_risk(store, moment, load_config(settings.risk_config))
-        if not band or r.band == band
-    ]
+    moment = callintel.as_of()
+    rated = callintel.customers(moment, band or None)
     colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
     return _page(
         request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours
@@ -280,14 +268,12 @@ def at_risk(
 def customer_page(
     customer_id: str,
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: RiskViewer,
     days: Annotated[int, Query(ge=14, le=730)] = 120,
 ) -> HTMLResponse:
-    config = load_config(settings.risk_config)
-    view = customer_view(store, config, customer_id, as_of(None, settings), days)
-    chart = health_chart(view.replay, config.bands)
+    view = callintel.customer(customer_id, callintel.as_of(), days)
+    chart = health_chart(view.replay, callintel.risk_config().bands)
     return _page(
         request,
         "customer.html",
@@ -296,6 +282,6 @@ def customer_page(
         chart=chart,
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
-        alerts=list_alerts(store, customer_id, 20),
+        alerts=callintel.alerts(customer_id, 20),
         calls_visible=token.role != "crm",
     )

@@ -14,6 +14,7 @@ from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiToken, verify_token
+from api.service import Callintel
 from api.sessions import session_token
 from models.errors import CallintelError
 from models.settings import Settings
@@ -23,6 +24,7 @@ __all__ = [
     "COOKIE",
     "Forbidden",
     "LoginRequired",
+    "ServiceDep",
     "SettingsDep",
     "StoreDep",
     "TokenDep",
@@ -56,6 +58,11 @@ def _settings(request: Request) -> Settings:
     return request.app.state.settings
 
 
+def _callintel(request: Request) -> Callintel:
+    return request.app.state.callintel
+
+
+ServiceDep = Annotated[Callintel, Depends(_callintel)]
 StoreDep = Annotated[Store, Depends(_store)]
 SettingsDep = Annotated[Settings, Depends(_settings)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `callintel token create`.")

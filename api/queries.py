@@ -11,10 +11,8 @@ from pathlib import PurePath
 
 from api.auth import ApiToken
 from api.deps import Forbidden
-from api.moments import configured_moment
 from models.errors import NotFound
 from models.records import Interaction
-from models.settings import Settings
 from models.store import FlaggedInteraction, Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Health, health, replay
@@ -24,7 +22,6 @@ from risk.timeline import TimelineEntry, timeline
 __all__ = [
     "CustomerView",
     "QueueFilter",
-    "as_of",
     "customer_view",
     "customers_by_risk",
     "flagged",
@@ -38,15 +35,6 @@ __all__ = [
 def utc(moment: datetime | None) -> datetime | None:
     """A naive datetime read as UTC (query strings often carry no offset)."""
     return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
-def as_of(value: datetime | None, settings: Settings) -> datetime:
-    """The moment to judge health at: the caller's, else CALLINTEL_RISK_AS_OF, else now."""
-    if value is None:
-        return configured_moment(
-            settings
-        )  # CALLINTEL_RISK_AS_OF out of 1970-2999: ConfigError, not an overflow
-    return utc(value)  # type: ignore[return-value]
 
 
 def rep_scope(token: ApiToken, rep: str | None) -> str | None:

@@ -10,11 +10,12 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import ApiToken
-from api.deps import SettingsDep, StoreDep, allow
+from api.deps import ServiceDep, StoreDep, allow
 from api.permissions import UsageWriter, check_write, record_types, writers_of
 from api.schemas import ErrorBody, UploadResult, UsageBatch
+from api.service import Callintel
 from api.uploads import receive
-from ingest import FileOutcome, IngestDefaults, ParsedSource, ingest_file
+from ingest import FileOutcome, ParsedSource
 from ingest.audio import AUDIO_SUFFIXES
 from ingest.readers import SUFFIXES
 from models.errors import CallintelError, UnsupportedSource
@@ -28,12 +29,10 @@ Uploader = Annotated[
 ]  # what a file may hold is checked once it is read
 
 
-def _dispatch(store, settings, interaction_ids: list[str]) -> None:
+def _dispatch(callintel: Callintel, interaction_ids: list[str]) -> None:
     """Hand new jobs to the Celery workers; without a broker, serve's own workers pick them up from the store."""
-    from pipeline.distributed import dispatch
-
     try:
-        dispatch(store, settings, interaction_ids)
+        callintel.dispatch(interaction_ids)
     except (
         Exception
     ) as exc:  # the upload is stored and its job queued: 'callintel jobs run' dispatches it later
@@ -69,13 +68,13 @@ def _for_the_caller(error: CallintelError, where: Path, filename: str | None) ->
     summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis",
 )
 def upload(
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: Uploader,
     file: Annotated[UploadFile, File()],
     customer_id: Annotated[str | None, Form()] = None,
     rep: Annotated[str | None, Form()] = None,
 ):
+    settings, store = callintel.settings, callintel.store
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedSource(
@@ -88,9 +87,7 @@ def upload(
         # text is parsed
         else (settings.max_text_mb, "CALLINTEL_MAX_TEXT_MB")
     )  # in memory: it gets the smaller limit
-    defaults = IngestDefaults(
-        customer_id=customer_id, rep=token.rep if token.role == "rep" else rep
-    )
+    defaults = callintel.ingest_defaults(customer_id, token.rep if token.role == "rep" else rep)
     ids: list[str] = []
 
     def allowed(parsed: ParsedSource) -> None:
@@ -98,12 +95,12 @@ def upload(
         ids.extend(item.interaction.id for item in parsed.items)
 
     with receive(file.file, file.filename, Path(settings.upload_dir), *limit) as received:
-        outcome = ingest_file(received.path, store, defaults, check=allowed)
+        outcome = callintel.ingest_one(received.path, defaults, check=allowed)
         if outcome.error is not None:
             raise _for_the_caller(outcome.error, received.path, file.filename)
         received.keep = bool(outcome.created)  # already stored: the earlier copy is the one kept
     if outcome.created and settings.broker_url:
-        _dispatch(store, settings, outcome.created)
+        _dispatch(callintel, outcome.created)
     result = UploadResult(
         file=file.filename or received.path.name,
         created=outcome.created,

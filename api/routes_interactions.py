@@ -7,9 +7,9 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
-from api.deps import StoreDep, allow
+from api.deps import ServiceDep, StoreDep, allow
 from api.moments import Moment
-from api.queries import QueueFilter, flagged, public_interaction, readable_interaction, rep_scope
+from api.queries import QueueFilter, public_interaction, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
 from models.records import TAG_LABELS
 
@@ -21,7 +21,7 @@ Offset = Annotated[int, Query(ge=0)]
 
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
 def list_interactions(
-    store: StoreDep,
+    callintel: ServiceDep,
     token: Reader,
     customer: str | None = None,
     rep: str | None = None,
@@ -29,10 +29,7 @@ def list_interactions(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    rep = rep_scope(token, rep)
-    rows = [
-        i for i in reversed(store.list_interactions(customer, kind)) if rep is None or i.rep == rep
-    ]
+    rows = callintel.interactions(customer, kind, rep_scope(token, rep))
     return Page(
         total=len(rows),
         limit=limit,
@@ -62,7 +59,7 @@ def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> Inte
     "/queue", response_model=Page, summary="The flagged-call queue, strongest evidence first"
 )
 def flagged_queue(
-    store: StoreDep,
+    callintel: ServiceDep,
     token: Reader,
     label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
     rep: str | None = None,
@@ -74,8 +71,8 @@ def flagged_queue(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    rows = flagged(
-        store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
+    rows = callintel.flagged(
+        QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
     )
     items = [
         FlaggedItem(
