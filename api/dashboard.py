@@ -28,9 +28,10 @@ from api.auth import ApiToken
 from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
 from api.deps import COOKIE, ServiceDep, StoreDep, same_origin, viewer
 from api.moments import Day
-from api.queries import QueueFilter, readable_interaction, rep_scope
+from api.queries import readable_interaction, rep_scope
 from api.sessions import end_session, start_session
 from models.errors import NotFound
+from models.pages import FlagFilter
 from models.records import TAG_LABELS
 from models.store import StoredInteraction
 
@@ -140,12 +141,12 @@ class QueueForm(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    def queue_filter(self, rep: str | None) -> QueueFilter:
+    def queue_filter(self, rep: str | None) -> FlagFilter:
         since = datetime.combine(self.since, time(), UTC) if self.since else None
         until = (
             datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
         )
-        return QueueFilter(
+        return FlagFilter(
             self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind
         )
 
@@ -157,16 +158,16 @@ def queue(
     token: CallViewer,
     form: Annotated[QueueForm, Query()],
 ) -> HTMLResponse:
-    rows = callintel.flagged(form.queue_filter(rep_scope(token, form.rep)))
     start = (form.page - 1) * PAGE_SIZE
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = callintel.flagged(form.queue_filter(rep_scope(token, form.rep)), PAGE_SIZE, start)
+    pages = max(1, -(-page.total // PAGE_SIZE))
     return _page(
         request,
         "queue.html",
         token,
         form=form,
-        rows=rows[start : start + PAGE_SIZE],
-        total=len(rows),
+        rows=page.items,
+        total=page.total,
         pages=pages,
         reps=callintel.store.list_reps(form.kind),
     )

@@ -6,14 +6,14 @@ Both front ends call these, so a filter or a health figure means the same thing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
 
 from api.auth import ApiToken
 from api.deps import Forbidden
 from models.errors import NotFound
 from models.records import Interaction
-from models.store import FlaggedInteraction, Store, StoredInteraction
+from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
@@ -21,20 +21,12 @@ from risk.timeline import TimelineEntry, timeline
 
 __all__ = [
     "CustomerView",
-    "QueueFilter",
     "customer_view",
     "customers_by_risk",
-    "flagged",
     "public_interaction",
     "readable_interaction",
     "rep_scope",
-    "utc",
 ]
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """A naive datetime read as UTC (query strings often carry no offset)."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
 
 
 def rep_scope(token: ApiToken, rep: str | None) -> str | None:
@@ -63,33 +55,6 @@ def public_interaction(interaction: Interaction) -> Interaction:
     return interaction.model_copy(
         update={"source": PurePath(interaction.source).name, "metadata": meta}
     )
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    label: str | None = None
-    rep: str | None = None
-    customer: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    min_score: float = 0.0
-    kind: str = "call"
-
-    def keeps(self, row: FlaggedInteraction) -> bool:
-        i, since, until = row.interaction, utc(self.since), utc(self.until)
-        return (
-            (self.label is None or self.label in row.label_counts)
-            and (self.rep is None or i.rep == self.rep)
-            and (self.customer is None or i.customer_id == self.customer)
-            and (since is None or i.occurred_at >= since)
-            and (until is None or i.occurred_at <= until)
-        )
-
-
-def flagged(store: Store, wanted: QueueFilter) -> list[FlaggedInteraction]:
-    """The flagged queue (strongest evidence first) narrowed by the filter."""
-    rows = store.flagged_queue(kind=wanted.kind, min_score=wanted.min_score, limit=100_000)
-    return [row for row in rows if wanted.keeps(row)]
 
 
 def customers_by_risk(

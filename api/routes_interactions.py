@@ -9,8 +9,9 @@ from fastapi import APIRouter, Depends, Query
 from api.auth import ApiToken
 from api.deps import ServiceDep, StoreDep, allow
 from api.moments import Moment
-from api.queries import QueueFilter, public_interaction, readable_interaction, rep_scope
+from api.queries import public_interaction, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
+from models.pages import FlagFilter
 from models.records import TAG_LABELS
 
 router = APIRouter(prefix="/api", tags=["interactions"])
@@ -29,13 +30,9 @@ def list_interactions(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    rows = callintel.interactions(customer, kind, rep_scope(token, rep))
-    return Page(
-        total=len(rows),
-        limit=limit,
-        offset=offset,
-        items=[public_interaction(i) for i in rows[offset : offset + limit]],
-    )
+    page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset)
+    items = [public_interaction(i) for i in page.items]
+    return Page(total=page.total, limit=limit, offset=offset, items=items)
 
 
 @router.get(
@@ -71,16 +68,15 @@ def flagged_queue(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    rows = callintel.flagged(
-        QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
-    )
+    wanted = FlagFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
+    page = callintel.flagged(wanted, limit, offset)
     items = [
         FlaggedItem(
             interaction=public_interaction(f.interaction), label_counts=f.label_counts, top=f.top
         )
-        for f in rows
+        for f in page.items
     ]
-    return Page(total=len(items), limit=limit, offset=offset, items=items[offset : offset + limit])
+    return Page(total=page.total, limit=limit, offset=offset, items=items)
 
 
 @router.get(

@@ -24,6 +24,7 @@ from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_t
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
 from models.analysis import Alert
 from models.errors import InputError
+from models.pages import FlagFilter, Slice, flagged_page, interactions_page
 from models.records import Interaction
 from models.settings import Settings, get_settings
 from models.store import FlaggedInteraction, Store
@@ -33,7 +34,7 @@ from risk.health import Health
 from risk.history import CustomerHistory
 
 if TYPE_CHECKING:
-    from api.queries import CustomerView, QueueFilter
+    from api.queries import CustomerView
     from ingest import ParsedSource
     from nlp.tagger import Tagger
     from pipeline.queue import JobQueue
@@ -167,17 +168,21 @@ class Callintel:
         raise InputError(f"{given!r} is ambiguous: {', '.join(matches[:5])}")
 
     def interactions(
-        self, customer: str | None = None, kind: str | None = None, rep: str | None = None
-    ) -> list[Interaction]:
-        """Interactions, newest first."""
-        rows = reversed(self.store.list_interactions(customer, kind))
-        return [i for i in rows if rep is None or i.rep == rep]
+        self,
+        customer: str | None = None,
+        kind: str | None = None,
+        rep: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Slice[Interaction]:
+        """One page of the interactions, newest first (filtered and paged by the database)."""
+        return interactions_page(self.store, customer, kind, rep, limit, offset)
 
-    def flagged(self, wanted: QueueFilter) -> list[FlaggedInteraction]:
-        """The flagged queue (strongest evidence first) narrowed by the filter."""
-        from api.queries import flagged
-
-        return flagged(self.store, wanted)
+    def flagged(
+        self, wanted: FlagFilter, limit: int = 50, offset: int = 0
+    ) -> Slice[FlaggedInteraction]:
+        """One page of the flagged queue, strongest evidence first, narrowed by the filter."""
+        return flagged_page(self.store, wanted, limit, offset)
 
     # risk
 
