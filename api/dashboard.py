@@ -26,10 +26,9 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken
 from api.dashboard_views import clock, health_chart, highlight, kind_colours, mark_matches, relative
-from api.deps import COOKIE, ServiceDep, StoreDep, same_origin, viewer
+from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
 from api.queries import readable_interaction, rep_scope
-from api.sessions import end_session, start_session
 from models.errors import NotFound
 from models.pages import FlagFilter
 from models.records import TAG_LABELS
@@ -76,7 +75,7 @@ def login(
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    store, settings = callintel.store, callintel.settings
+    settings = callintel.settings
     found = callintel.verify_token(token.strip())
     if found is None:
         return _page(
@@ -88,8 +87,8 @@ def login(
             problem="That token is not valid or was revoked.",
         )
     if previous := request.cookies.get(COOKIE):
-        end_session(
-            store, previous
+        callintel.end_session(
+            previous
         )  # signing in again replaces the session, never keeps a second one open
     target = (
         _local(next)
@@ -99,7 +98,7 @@ def login(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
-        start_session(store, found, settings),
+        callintel.start_session(found),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -110,9 +109,9 @@ def login(
 
 
 @router.post("/logout", dependencies=[Depends(same_origin)])
-def logout(request: Request, store: StoreDep) -> Response:
+def logout(request: Request, callintel: ServiceDep) -> Response:
     if secret := request.cookies.get(COOKIE):
-        end_session(store, secret)
+        callintel.end_session(secret)
     response = RedirectResponse("/dashboard/login", status_code=303)
     response.delete_cookie(
         COOKIE,
@@ -185,9 +184,9 @@ def _audio(stored: StoredInteraction) -> Path | None:
 
 @router.get("/calls/{interaction_id}")
 def call_page(
-    interaction_id: str, request: Request, store: StoreDep, token: CallViewer
+    interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
-    stored = readable_interaction(store, token, interaction_id)
+    stored = readable_interaction(callintel, token, interaction_id)
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -211,14 +210,14 @@ def call_page(
         starts=starts,
         tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
         audio=_audio(stored) is not None,
-        metrics=store.get_metrics(interaction_id),
-        summary=store.get_summary(interaction_id),
+        metrics=callintel.metrics(interaction_id),
+        summary=callintel.summary(interaction_id),
     )
 
 
 @router.get("/calls/{interaction_id}/audio")
-def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileResponse:
-    path = _audio(readable_interaction(store, token, interaction_id))
+def call_audio(interaction_id: str, callintel: ServiceDep, token: CallViewer) -> FileResponse:
+    path = _audio(readable_interaction(callintel, token, interaction_id))
     if path is None:
         raise NotFound("recording on this server for the interaction", interaction_id)
     media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(
@@ -233,19 +232,13 @@ def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileR
 @router.get("/search")
 def search(
     request: Request,
-    store: StoreDep,
+    callintel: ServiceDep,
     token: CallViewer,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     query = q.strip()
-    hits = (
-        store.search_utterances(query, rep=rep_scope(token, None), limit=100)
-        if len(query) >= 2
-        else []
-    )
-    interactions = (
-        {i.id: i for i in store.list_interactions(ids={i for i, _ in hits})} if hits else {}
-    )
+    hits = callintel.search(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
+    interactions = {i.id: i for i in callintel.interactions_by_id({i for i, _ in hits})}
     rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
     return _page(request, "search.html", token, q=query, rows=rows)
 

@@ -8,6 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from api.auth import ApiToken
 from api.deps import Forbidden
@@ -18,6 +19,9 @@ from risk.config import RiskConfig
 from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
+
+if TYPE_CHECKING:
+    from api.service import Callintel
 
 __all__ = [
     "CustomerView",
@@ -38,10 +42,12 @@ def rep_scope(token: ApiToken, rep: str | None) -> str | None:
     return token.rep
 
 
-def readable_interaction(store: Store, token: ApiToken, interaction_id: str) -> StoredInteraction:
+def readable_interaction(
+    callintel: Callintel, token: ApiToken, interaction_id: str
+) -> StoredInteraction:
     """The interaction if it exists and the token may read it; else 404, the same either way (a rep does not
     learn that another rep's interaction exists)."""
-    stored = store.get_interaction(interaction_id)
+    stored = callintel.interaction(interaction_id)
     if stored is None or (token.role == "rep" and stored.interaction.rep != token.rep):
         raise NotFound("interaction", interaction_id)
     return stored

@@ -10,7 +10,7 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import ApiToken
-from api.deps import ServiceDep, StoreDep, allow
+from api.deps import ServiceDep, allow
 from api.permissions import UsageWriter, check_write, record_types, writers_of
 from api.schemas import ErrorBody, UploadResult, UsageBatch
 from api.service import Callintel
@@ -20,7 +20,6 @@ from ingest.audio import AUDIO_SUFFIXES
 from ingest.readers import SUFFIXES
 from models.errors import CallintelError, UnsupportedSource
 from models.records import UsageEvent
-from models.store import Store
 
 logger = logging.getLogger("callintel.api")
 router = APIRouter(prefix="/api", tags=["ingest"])
@@ -42,13 +41,13 @@ def _dispatch(callintel: Callintel, interaction_ids: list[str]) -> None:
 
 
 def _already_stored(
-    store: Store, token: ApiToken, outcome: FileOutcome, stored_ids: list[str]
+    callintel: Callintel, token: ApiToken, outcome: FileOutcome, stored_ids: list[str]
 ) -> int:
     """Duplicates the caller may know of: a rep hears only of their own interactions, never that another's exists."""
     if token.role != "rep" or not outcome.skipped:
         return outcome.skipped
     existing = set(stored_ids) - set(outcome.created)
-    return sum(1 for i in store.list_interactions(ids=existing) if i.rep == token.rep)
+    return sum(1 for i in callintel.interactions_by_id(existing) if i.rep == token.rep)
 
 
 def _for_the_caller(error: CallintelError, where: Path, filename: str | None) -> CallintelError:
@@ -74,7 +73,7 @@ def upload(
     customer_id: Annotated[str | None, Form()] = None,
     rep: Annotated[str | None, Form()] = None,
 ):
-    settings, store = callintel.settings, callintel.store
+    settings = callintel.settings
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedSource(
@@ -104,7 +103,7 @@ def upload(
     result = UploadResult(
         file=file.filename or received.path.name,
         created=outcome.created,
-        already_stored=_already_stored(store, token, outcome, ids),
+        already_stored=_already_stored(callintel, token, outcome, ids),
         usage_events=outcome.usage_events,
     )
     return JSONResponse(
@@ -117,7 +116,7 @@ def upload(
     status_code=201,
     summary="Push a batch of usage events (duplicates are skipped)",
 )
-def push_usage(batch: UsageBatch, store: StoreDep, _: UsageWriter) -> dict[str, int]:
+def push_usage(batch: UsageBatch, callintel: ServiceDep, _: UsageWriter) -> dict[str, int]:
     events = [UsageEvent(**event.model_dump()) for event in batch.events]
-    stored = store.save_usage_events(events)
+    stored = callintel.save_usage(events)
     return {"received": len(events), "stored": stored, "duplicates": len(events) - stored}

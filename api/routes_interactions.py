@@ -7,7 +7,7 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
-from api.deps import ServiceDep, StoreDep, allow
+from api.deps import ServiceDep, allow
 from api.moments import Moment
 from api.queries import public_interaction, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
@@ -40,15 +40,15 @@ def list_interactions(
     response_model=InteractionDetail,
     summary="One interaction with its transcript, tags, metrics and summary",
 )
-def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> InteractionDetail:
-    stored = readable_interaction(store, token, interaction_id)
+def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
+    stored = readable_interaction(callintel, token, interaction_id)
     return InteractionDetail(
         interaction=public_interaction(stored.interaction),
         transcript=stored.transcript,
         sentiments=stored.sentiments,
         tags=stored.tags,
-        metrics=store.get_metrics(interaction_id),
-        summary=store.get_summary(interaction_id),
+        metrics=callintel.metrics(interaction_id),
+        summary=callintel.summary(interaction_id),
     )
 
 
@@ -83,12 +83,12 @@ def flagged_queue(
     "/search", response_model=list[SearchHit], summary="Full-text search across transcripts"
 )
 def search(
-    store: StoreDep,
+    callintel: ServiceDep,
     token: Reader,
     q: Annotated[str, Query(min_length=2, max_length=200)],
     limit: Limit = 50,
 ) -> list[SearchHit]:
-    hits = store.search_utterances(q, rep=rep_scope(token, None), limit=limit)
+    hits = callintel.search(q, rep=rep_scope(token, None), limit=limit)
     return [
         SearchHit(
             interaction_id=i,

@@ -21,13 +21,14 @@ from typing import TYPE_CHECKING
 
 from api import moments
 from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
+from api.sessions import end_session, session_token, start_session
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
-from models.analysis import Alert
+from models.analysis import Alert, CallMetrics, Summary
 from models.errors import InputError
 from models.pages import FlagFilter, Slice, flagged_page, interactions_page
-from models.records import Interaction
+from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
-from models.store import FlaggedInteraction, Store
+from models.store import FlaggedInteraction, Store, StoredInteraction
 from risk.config import RiskConfig, load_config
 from risk.engine import Assessment, evaluate, list_alerts
 from risk.health import Health
@@ -167,6 +168,29 @@ class Callintel:
             )
         raise InputError(f"{given!r} is ambiguous: {', '.join(matches[:5])}")
 
+    def interaction(self, interaction_id: str) -> StoredInteraction | None:
+        """One interaction with its transcript, tags and sentiments."""
+        return self.store.get_interaction(interaction_id)
+
+    def interactions_by_id(self, ids: set[str]) -> list[Interaction]:
+        return self.store.list_interactions(ids=ids) if ids else []
+
+    def metrics(self, interaction_id: str) -> CallMetrics | None:
+        return self.store.get_metrics(interaction_id)
+
+    def summary(self, interaction_id: str) -> Summary | None:
+        return self.store.get_summary(interaction_id)
+
+    def search(
+        self, text: str, rep: str | None = None, limit: int = 50
+    ) -> list[tuple[str, Utterance]]:
+        """(interaction id, utterance) whose text holds ``text``, newest first; only ``rep``'s if given."""
+        return self.store.search_utterances(text, rep=rep, limit=limit)
+
+    def save_usage(self, events: list[UsageEvent]) -> int:
+        """Store usage events; how many were new (duplicates are skipped)."""
+        return self.store.save_usage_events(events)
+
     def interactions(
         self,
         customer: str | None = None,
@@ -238,6 +262,17 @@ class Callintel:
 
     def verify_token(self, secret: str) -> ApiToken | None:
         return verify_token(self.store, secret)
+
+    def start_session(self, token: ApiToken) -> str:
+        """A dashboard session for ``token``: its secret, for the cookie."""
+        return start_session(self.store, token, self.settings)
+
+    def session_token(self, secret: str) -> ApiToken | None:
+        """The token of the live session with this secret, or None."""
+        return session_token(self.store, secret, self.settings)
+
+    def end_session(self, secret: str) -> None:
+        end_session(self.store, secret)
 
     # webhooks
 
