@@ -207,9 +207,7 @@ def serve(
     from api.app import create_app
     from pipeline.background import background_workers
 
-    settings = get_settings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
+    settings = Callintel(database_url=database_url).settings  # the store opens with the app
     count = workers if workers is not None else 0 if settings.broker_url else settings.workers
     listening = _listen(
         host, port
