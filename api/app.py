@@ -30,6 +30,7 @@ from api import (
 from api.limits import BodyLimits
 from api.ratelimit import RateLimit
 from api.schemas import ErrorBody
+from api.service import Callintel
 from api.uploads import sweep_orphans
 from models.errors import CallintelError, StoreError
 from models.settings import Settings, get_settings
@@ -80,14 +81,15 @@ def create_app(
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
-        app.state.store = store or Store(settings.database_url)
-        app.state.settings = settings
-        sweep_orphans(
-            settings.upload_dir, app.state.store
-        )  # what uploads cut short by a killed server left
+        callintel = Callintel(settings, store)  # the one facade every route and page drives
+        app.state.callintel, app.state.store, app.state.settings = (
+            callintel,
+            callintel.store,
+            settings,
+        )
+        sweep_orphans(settings.upload_dir, callintel.store)  # what killed uploads left
         yield
-        if store is None:
-            app.state.store.close()
+        callintel.close()  # a store handed in stays open: its owner closes it
 
     app = FastAPI(
         title="callintel",

@@ -17,6 +17,7 @@ import typer
 from typer.exceptions import TyperException
 
 from api import render
+from api.service import Callintel
 from models.errors import CallintelError, ConfigError
 from models.settings import Settings, get_settings
 
@@ -81,15 +82,12 @@ def ingest(
 ) -> None:
     """Ingest recordings, transcripts, tickets and usage events, then analyse them; bad files are reported and skipped."""
     from api.commands import run_ingest
-    from ingest import IngestDefaults
 
-    domains = tuple(
-        d.strip().lower() for d in get_settings().rep_email_domains.split(",") if d.strip()
-    )
-    defaults = IngestDefaults(customer_id=customer, rep=rep, rep_email_domains=domains)
-    raise typer.Exit(
-        run_ingest(paths, defaults, database_url or get_settings().database_url, workers, analyse)
-    )
+    with Callintel.open(database_url) as callintel:
+        status = run_ingest(
+            callintel, paths, callintel.ingest_defaults(customer, rep), workers, analyse
+        )
+    raise typer.Exit(status)
 
 
 class SummaryFormat(StrEnum):
@@ -112,7 +110,8 @@ def summary(
     from api.commands import run_summary
 
     fmt = "json" if json_output else output_format.value
-    run_summary(database_url or get_settings().database_url, interaction, fmt)
+    with Callintel.open(database_url) as callintel:
+        run_summary(callintel, interaction, fmt)
 
 
 AS_OF_HELP = "Evaluate as of this date or date-time (default: CALLINTEL_RISK_AS_OF, else now)."
@@ -128,12 +127,10 @@ def customers(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Customers by health score, riskiest first, with the biggest risks behind each score."""
-    from api.risk_commands import parse_moment, run_customers
-    from models.store import Store
+    from api.risk_commands import run_customers
 
-    settings = get_settings()
-    with Store(database_url or settings.database_url) as store:
-        run_customers(store, settings, parse_moment(as_of, settings), limit, json_output)
+    with Callintel.open(database_url) as callintel:
+        run_customers(callintel, callintel.as_of(as_of), limit, json_output)
 
 
 @app.command()
@@ -147,12 +144,10 @@ def timeline(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """A customer's health with its breakdown, how it moved, and calls, tickets, usage and signals in time order."""
-    from api.risk_commands import parse_moment, run_timeline
-    from models.store import Store
+    from api.risk_commands import run_timeline
 
-    settings = get_settings()
-    with Store(database_url or settings.database_url) as store:
-        run_timeline(store, settings, customer, parse_moment(as_of, settings), days, json_output)
+    with Callintel.open(database_url) as callintel:
+        run_timeline(callintel, customer, callintel.as_of(as_of), days, json_output)
 
 
 @app.command()
@@ -167,12 +162,10 @@ def alerts(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Alerts: a customer falling into a worse band, or a high-weight risk signal; each raised once."""
-    from api.risk_commands import parse_moment, run_alerts
-    from models.store import Store
+    from api.risk_commands import run_alerts
 
-    settings = get_settings()
-    with Store(database_url or settings.database_url) as store:
-        run_alerts(store, settings, refresh, parse_moment(as_of, settings), customer, limit)
+    with Callintel.open(database_url) as callintel:
+        run_alerts(callintel, refresh, callintel.as_of(as_of), customer, limit)
 
 
 @app.command()
@@ -214,9 +207,7 @@ def serve(
     from api.app import create_app
     from pipeline.background import background_workers
 
-    settings = get_settings()
-    if database_url:
-        settings = settings.model_copy(update={"database_url": database_url})
+    settings = Callintel(database_url=database_url).settings  # the store opens with the app
     count = workers if workers is not None else 0 if settings.broker_url else settings.workers
     listening = _listen(
         host, port
@@ -274,11 +265,8 @@ def token_create(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Create a token and print it once (only its hash is stored)."""
-    from api.auth import create_token
-    from models.store import Store
-
-    with Store(database_url or get_settings().database_url) as store:
-        token, secret = create_token(store, role.value, name or f"{role.value} token", rep)
+    with Callintel.open(database_url) as callintel:
+        token, secret = callintel.create_token(role.value, name or f"{role.value} token", rep)
     render.stdout.print(
         f"created token {token.id} ({token.role}{', rep ' + token.rep if token.rep else ''}); "
         "keep it now, it is not shown again:",
@@ -292,11 +280,8 @@ def token_list(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Every token: id, name, role, rep, prefix, created, last used, revoked."""
-    from api.auth import list_tokens
-    from models.store import Store
-
-    with Store(database_url or get_settings().database_url) as store:
-        render.stdout.print(render.tokens_table(list_tokens(store)))
+    with Callintel.open(database_url) as callintel:
+        render.stdout.print(render.tokens_table(callintel.tokens()))
 
 
 @token_app.command("revoke")
@@ -305,13 +290,8 @@ def token_revoke(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Revoke a token: requests with it get 401 from now on."""
-    from api.auth import revoke_token
-    from models.errors import InputError
-    from models.store import Store
-
-    with Store(database_url or get_settings().database_url) as store:
-        if not revoke_token(store, token_id):
-            raise InputError(f"no live token with id {token_id} (see 'callintel token list')")
+    with Callintel.open(database_url) as callintel:
+        callintel.revoke_token(token_id)
     render.stdout.print(f"revoked token {token_id}", markup=False)
 
 
@@ -335,13 +315,8 @@ def webhook_add(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Subscribe a URL to events; every request is signed with the subscription's secret."""
-    from models.store import Store
-    from pipeline.webhooks import add_subscription
-
-    with Store(database_url or get_settings().database_url) as store:
-        subscription_id, signing_secret = add_subscription(
-            store, url, event, secret, get_settings()
-        )
+    with Callintel.open(database_url) as callintel:
+        subscription_id, signing_secret = callintel.add_webhook(url, event, secret)
     render.stdout.print(
         f"subscription {subscription_id}: {url} <- {', '.join(sorted(set(event)))}; signing secret:",
         markup=False,
@@ -356,11 +331,8 @@ def webhook_deliveries(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """The delivery log: event, subscription, status, attempts, last HTTP status or error."""
-    from models.store import Store
-    from pipeline.webhooks import list_deliveries
-
-    with Store(database_url or get_settings().database_url) as store:
-        render.stdout.print(render.deliveries_table(list_deliveries(store, status, limit=limit)))
+    with Callintel.open(database_url) as callintel:
+        render.stdout.print(render.deliveries_table(callintel.deliveries(status, limit=limit)))
 
 
 @webhook_app.command("list")
@@ -368,11 +340,8 @@ def webhook_list(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """The live subscriptions (their secrets are never shown again)."""
-    from models.store import Store
-    from pipeline.webhooks import list_subscriptions
-
-    with Store(database_url or get_settings().database_url) as store:
-        render.stdout.print(render.subscriptions_table(list_subscriptions(store)))
+    with Callintel.open(database_url) as callintel:
+        render.stdout.print(render.subscriptions_table(callintel.webhooks()))
 
 
 @webhook_app.command("remove")
@@ -383,11 +352,8 @@ def webhook_remove(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Stop sending to a subscription; its pending deliveries are dropped, its log is kept."""
-    from models.store import Store
-    from pipeline.webhooks import remove_subscription
-
-    with Store(database_url or get_settings().database_url) as store:
-        remove_subscription(store, subscription_id)
+    with Callintel.open(database_url) as callintel:
+        callintel.remove_webhook(subscription_id)
     render.stdout.print(f"removed subscription {subscription_id}", markup=False)
 
 
@@ -396,11 +362,8 @@ def webhook_deliver(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Send every delivery that is due (new ones, and retries whose time has come); for cron."""
-    from models.store import Store
-    from pipeline.webhooks import deliver_due
-
-    with Store(database_url or get_settings().database_url) as store:
-        outcome = deliver_due(store, get_settings())
+    with Callintel.open(database_url) as callintel:
+        outcome = callintel.deliver_due()
     render.stdout.print(
         f"delivered {outcome.delivered}, retrying later {outcome.retrying}, failed {outcome.failed}",
         markup=False,
@@ -430,11 +393,8 @@ def jobs_list(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """One row per job: status, last stage done, attempts, error; then the count per status."""
-    from models.store import Store
-    from pipeline.queue import JobQueue
-
-    with Store(database_url or get_settings().database_url) as store:
-        queue = JobQueue(store)
+    with Callintel.open(database_url) as callintel:
+        queue = callintel.jobs()
         jobs, counts = queue.jobs(status.value if status else None), queue.counts()
     render.stdout.print(
         render.jobs_table(
@@ -454,11 +414,9 @@ def jobs_run(
     """Run every pending job (queued, or left running by a worker that died) until none is left."""
     from api.commands import process_with_progress, report_jobs
 
-    settings = get_settings()
-    report = process_with_progress(
-        database_url or settings.database_url, settings, workers or settings.workers
-    )
-    raise typer.Exit(report_jobs(report))
+    with Callintel.open(database_url) as callintel:
+        status = report_jobs(process_with_progress(callintel, workers))
+    raise typer.Exit(status)
 
 
 @jobs_app.command("retry")
@@ -469,14 +427,8 @@ def jobs_retry(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Queue the failed jobs again with fresh attempts (then run them with 'callintel jobs run')."""
-    from models.store import Store
-    from pipeline.queue import JobQueue
-
-    settings = get_settings()
-    with Store(database_url or settings.database_url) as store:
-        count = JobQueue(store, settings.job_lease_s, settings.max_attempts).requeue(
-            "failed", stages_too=from_start
-        )
+    with Callintel.open(database_url) as callintel:
+        count = callintel.jobs().requeue("failed", stages_too=from_start)
     render.stdout.print(f"queued {count} failed jobs again", markup=False)
 
 
@@ -487,12 +439,11 @@ def tag(
 ) -> None:
     """Tag utterances from stdin (plain text or JSON lines with text and speaker); one JSON object per line out."""
     from api.tag_stream import run_tag
-    from nlp.tagger import Tagger
 
-    settings = get_settings()
-    tagger = Tagger.from_settings(settings, catalogue=competitors)
+    callintel = Callintel()
+    settings = callintel.settings
     run_tag(
-        tagger,
+        callintel.tagger(competitors),
         sys.stdin.buffer,
         sys.stdout,
         batch_size or settings.tag_batch_size,

@@ -9,18 +9,19 @@ from typing import TYPE_CHECKING
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import render
-from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_paths
+from ingest import FileOutcome, IngestDefaults, IngestReport
 from models.errors import InputError
-from models.settings import Settings, get_settings
-from models.store import Store
 
 if TYPE_CHECKING:
+    from api.service import Callintel
     from pipeline.runner import PoolReport
     from pipeline.stages import Engines
     from transcribe.engine import TranscribeOptions
 
 
-def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaults) -> IngestReport:
+def ingest_with_progress(
+    callintel: Callintel, paths: list[Path], defaults: IngestDefaults
+) -> IngestReport:
     """Ingest every file under ``paths``, one progress bar on a terminal, one stderr line per bad file."""
     progress = Progress(
         TextColumn("ingesting"),
@@ -39,17 +40,15 @@ def ingest_with_progress(paths: list[Path], store: Store, defaults: IngestDefaul
         progress.advance(task)
 
     with progress:
-        return ingest_paths(
-            paths, store, defaults, on_file=done, on_total=lambda n: progress.update(task, total=n)
+        return callintel.ingest(
+            paths, defaults, on_file=done, on_total=lambda n: progress.update(task, total=n)
         )
 
 
 def process_with_progress(
-    database_url: str, settings: Settings, workers: int, engines: Engines | None = None
+    callintel: Callintel, workers: int | None = None, engines: Engines | None = None
 ) -> PoolReport:
-    """Run the pending pipeline jobs with a progress bar on a terminal."""
-    from pipeline.runner import run_jobs
-
+    """Run the pending pipeline jobs (default workers: CALLINTEL_WORKERS) with a progress bar on a terminal."""
     progress = Progress(
         TextColumn("analysing"),
         BarColumn(),
@@ -61,9 +60,7 @@ def process_with_progress(
     )
     task = progress.add_task("analyse", total=None)
     with progress:
-        return run_jobs(
-            database_url,
-            settings,
+        return callintel.analyse(
             workers,
             engines,
             on_progress=lambda done, total: progress.update(task, completed=done, total=total),
@@ -80,15 +77,13 @@ def report_jobs(report: PoolReport) -> int:
 
 
 def run_ingest(
+    callintel: Callintel,
     paths: list[Path],
     defaults: IngestDefaults,
-    database_url: str,
     workers: int | None,
     analyse: bool,
 ) -> int:
-    settings = get_settings()
-    with Store(database_url) as store:
-        report = ingest_with_progress(paths, store, defaults)
+    report = ingest_with_progress(callintel, paths, defaults)
     files = len(report.outcomes)
     render.stdout.print(
         f"ingested {len(report.created)} new interactions ({report.skipped} already stored) and "
@@ -97,33 +92,15 @@ def run_ingest(
     )
     status = 1 if report.failed else 0
     if analyse:
-        status = max(
-            status,
-            report_jobs(process_with_progress(database_url, settings, workers or settings.workers)),
-        )
+        status = max(status, report_jobs(process_with_progress(callintel, workers)))
     return status
 
 
-def resolve_interaction(store: Store, given: str) -> str:
-    """The stored interaction id that ``given`` names (whole, or an unambiguous prefix)."""
-    matches = store.find_interaction_ids(given)
-    if given in matches:
-        return given
-    if len(matches) == 1:
-        return matches[0]
-    if not matches:
-        raise InputError(
-            f"no interaction with id {given!r} (see 'callintel demo --keep FILE' or 'callintel ingest')"
-        )
-    raise InputError(f"{given!r} is ambiguous: {', '.join(matches[:5])}")
-
-
-def run_summary(database_url: str, given: str, output_format: str) -> None:
+def run_summary(callintel: Callintel, given: str, output_format: str) -> None:
     from nlp.summary_markdown import to_markdown
 
-    with Store(database_url) as store:
-        interaction_id = resolve_interaction(store, given)
-        summary = store.get_summary(interaction_id)
+    interaction_id = callintel.resolve_interaction(given)
+    summary = callintel.store.get_summary(interaction_id)
     if summary is None:
         raise InputError(
             f"{interaction_id} has no summary yet: its job has not finished (see 'callintel jobs list')"

@@ -24,26 +24,16 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
-from api.auth import ApiToken, verify_token
+from api.auth import ApiToken
 from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches, relative
-from api.deps import COOKIE, SettingsDep, StoreDep, same_origin, viewer
+from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
-from api.queries import (
-    QueueFilter,
-    as_of,
-    customer_view,
-    customers_by_risk,
-    flagged,
-    readable_interaction,
-    rep_scope,
-)
-from api.sessions import end_session, start_session
+from api.queries import readable_interaction, rep_scope
 from models.clock import clock
 from models.errors import NotFound
+from models.pages import FlagFilter
 from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
-from risk.config import load_config
-from risk.engine import list_alerts
 
 __all__ = ["router", "templates"]
 
@@ -83,12 +73,12 @@ def login_form(request: Request, next: str | None = None) -> HTMLResponse:
 @router.post("/login", dependencies=[Depends(same_origin)])
 def login(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: Annotated[str, Form()] = "",
     next: Annotated[str, Form()] = "",
 ) -> Response:
-    found = verify_token(store, token.strip())
+    settings = callintel.settings
+    found = callintel.verify_token(token.strip())
     if found is None:
         return _page(
             request,
@@ -99,8 +89,8 @@ def login(
             problem="That token is not valid or was revoked.",
         )
     if previous := request.cookies.get(COOKIE):
-        end_session(
-            store, previous
+        callintel.end_session(
+            previous
         )  # signing in again replaces the session, never keeps a second one open
     target = (
         _local(next)
@@ -110,7 +100,7 @@ def login(
     response = RedirectResponse(target, status_code=303)
     response.set_cookie(
         COOKIE,
-        start_session(store, found, settings),
+        callintel.start_session(found),
         httponly=True,
         samesite="strict",
         secure=request.url.scheme == "https",
@@ -121,9 +111,9 @@ def login(
 
 
 @router.post("/logout", dependencies=[Depends(same_origin)])
-def logout(request: Request, store: StoreDep) -> Response:
+def logout(request: Request, callintel: ServiceDep) -> Response:
     if secret := request.cookies.get(COOKIE):
-        end_session(store, secret)
+        callintel.end_session(secret)
     response = RedirectResponse("/dashboard/login", status_code=303)
     response.delete_cookie(
         COOKIE,
@@ -152,32 +142,35 @@ class QueueForm(BaseModel):
     def _blank_is_none(cls, value: Any) -> Any:
         return None if value == "" else value
 
-    def queue_filter(self, rep: str | None) -> QueueFilter:
+    def queue_filter(self, rep: str | None) -> FlagFilter:
         since = datetime.combine(self.since, time(), UTC) if self.since else None
         until = (
             datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
         )
-        return QueueFilter(
+        return FlagFilter(
             self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind
         )
 
 
 @router.get("/")
 def queue(
-    request: Request, store: StoreDep, token: CallViewer, form: Annotated[QueueForm, Query()]
+    request: Request,
+    callintel: ServiceDep,
+    token: CallViewer,
+    form: Annotated[QueueForm, Query()],
 ) -> HTMLResponse:
-    rows = flagged(store, form.queue_filter(rep_scope(token, form.rep)))
     start = (form.page - 1) * PAGE_SIZE
-    pages = max(1, -(-len(rows) // PAGE_SIZE))
+    page = callintel.flagged(form.queue_filter(rep_scope(token, form.rep)), PAGE_SIZE, start)
+    pages = max(1, -(-page.total // PAGE_SIZE))
     return _page(
         request,
         "queue.html",
         token,
         form=form,
-        rows=rows[start : start + PAGE_SIZE],
-        total=len(rows),
+        rows=page.items,
+        total=page.total,
         pages=pages,
-        reps=store.list_reps(form.kind),
+        reps=callintel.store.list_reps(form.kind),
     )
 
 
@@ -193,9 +186,9 @@ def _audio(stored: StoredInteraction) -> Path | None:
 
 @router.get("/calls/{interaction_id}")
 def call_page(
-    interaction_id: str, request: Request, store: StoreDep, token: CallViewer
+    interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
-    stored = readable_interaction(store, token, interaction_id)
+    stored = readable_interaction(callintel, token, interaction_id)
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -219,14 +212,14 @@ def call_page(
         starts=starts,
         tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
         audio=_audio(stored) is not None,
-        metrics=store.get_metrics(interaction_id),
-        summary=store.get_summary(interaction_id),
+        metrics=callintel.metrics(interaction_id),
+        summary=callintel.summary(interaction_id),
     )
 
 
 @router.get("/calls/{interaction_id}/audio")
-def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileResponse:
-    path = _audio(readable_interaction(store, token, interaction_id))
+def call_audio(interaction_id: str, callintel: ServiceDep, token: CallViewer) -> FileResponse:
+    path = _audio(readable_interaction(callintel, token, interaction_id))
     if path is None:
         raise NotFound("recording on this server for the interaction", interaction_id)
     media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(
@@ -241,19 +234,13 @@ def call_audio(interaction_id: str, store: StoreDep, token: CallViewer) -> FileR
 @router.get("/search")
 def search(
     request: Request,
-    store: StoreDep,
+    callintel: ServiceDep,
     token: CallViewer,
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     query = q.strip()
-    hits = (
-        store.search_utterances(query, rep=rep_scope(token, None), limit=100)
-        if len(query) >= 2
-        else []
-    )
-    interactions = (
-        {i.id: i for i in store.list_interactions(ids={i for i, _ in hits})} if hits else {}
-    )
+    hits = callintel.search(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
+    interactions = {i.id: i for i in callintel.interactions_by_id({i for i, _ in hits})}
     rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
     return _page(request, "search.html", token, q=query, rows=rows)
 
@@ -261,17 +248,12 @@ def search(
 @router.get("/customers")
 def at_risk(
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: RiskViewer,
     band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "",
 ) -> HTMLResponse:
-    moment = as_of(None, settings)
-    rated = [
-        (h, r)
-        for h, r in customers_by_risk(store, moment, load_config(settings.risk_config))
-        if not band or r.band == band
-    ]
+    moment = callintel.as_of()
+    rated = callintel.customers(moment, band or None)
     colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
     return _page(
         request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours
@@ -282,14 +264,12 @@ def at_risk(
 def customer_page(
     customer_id: str,
     request: Request,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: RiskViewer,
     days: Annotated[int, Query(ge=14, le=730)] = 120,
 ) -> HTMLResponse:
-    config = load_config(settings.risk_config)
-    view = customer_view(store, config, customer_id, as_of(None, settings), days)
-    chart = health_chart(view.replay, config.bands)
+    view = callintel.customer(customer_id, callintel.as_of(), days)
+    chart = health_chart(view.replay, callintel.risk_config().bands)
     return _page(
         request,
         "customer.html",
@@ -298,6 +278,6 @@ def customer_page(
         chart=chart,
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
-        alerts=list_alerts(store, customer_id, 20),
+        alerts=callintel.alerts(customer_id, 20),
         calls_visible=token.role != "crm",
     )

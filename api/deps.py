@@ -1,4 +1,4 @@
-"""FastAPI dependencies: the store, the caller's token, role checks (as ``Annotated`` aliases).
+"""FastAPI dependencies: the facade (api/service.py), the caller's token, role checks (as ``Annotated`` aliases).
 
 The JSON API reads the token from ``Authorization: Bearer``; the dashboard from its session (api/sessions.py), whose
 id is in the HttpOnly, SameSite=Strict cookie its login form sets (never both: a cookie alone cannot call the API,
@@ -13,16 +13,13 @@ from typing import Annotated
 from fastapi import Depends, Request
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
-from api.auth import ApiToken, verify_token
-from api.sessions import session_token
+from api.auth import ApiToken
+from api.service import Callintel
 from models.errors import Forbidden, LoginRequired, Unauthorized
-from models.settings import Settings
-from models.store import Store
 
 __all__ = [
     "COOKIE",
-    "SettingsDep",
-    "StoreDep",
+    "ServiceDep",
     "TokenDep",
     "allow",
     "check_role",
@@ -33,27 +30,24 @@ __all__ = [
 COOKIE = "callintel_session"
 
 
-def _store(request: Request) -> Store:
-    return request.app.state.store
+def _callintel(request: Request) -> Callintel:
+    """The app's one facade (api/service.py): every route and page reaches the library through it."""
+    return request.app.state.callintel
 
 
-def _settings(request: Request) -> Settings:
-    return request.app.state.settings
-
-
-StoreDep = Annotated[Store, Depends(_store)]
-SettingsDep = Annotated[Settings, Depends(_settings)]
+ServiceDep = Annotated[Callintel, Depends(_callintel)]
 _bearer = HTTPBearer(auto_error=False, description="An API token from `callintel token create`.")
 
 
 def _token(
-    store: StoreDep, credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)]
+    callintel: ServiceDep,
+    credentials: Annotated[HTTPAuthorizationCredentials | None, Depends(_bearer)],
 ) -> ApiToken:
     if credentials is None:
         raise Unauthorized(
             "missing API token: send 'Authorization: Bearer <token>' (see callintel token create)"
         )
-    token = verify_token(store, credentials.credentials)
+    token = callintel.verify_token(credentials.credentials)
     if token is None:
         raise Unauthorized("invalid or revoked API token")
     return token
@@ -77,9 +71,9 @@ def allow(*roles: str) -> Callable[[ApiToken], ApiToken]:
     return check
 
 
-def _cookie_token(request: Request, store: StoreDep, settings: SettingsDep) -> ApiToken:
+def _cookie_token(request: Request, callintel: ServiceDep) -> ApiToken:
     secret = request.cookies.get(COOKIE)
-    token = session_token(store, secret, settings) if secret else None
+    token = callintel.session_token(secret) if secret else None
     if token is None:
         raise LoginRequired(
             "sign in with an API token" if not secret else "your session has ended: sign in again"

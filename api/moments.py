@@ -11,7 +11,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime, time
 from typing import Annotated
 
-from pydantic import AfterValidator
+from pydantic import AfterValidator, BeforeValidator
 
 from models.errors import ConfigError, InputError
 from models.settings import Settings
@@ -19,12 +19,14 @@ from models.settings import Settings
 __all__ = [
     "FIRST_YEAR",
     "LAST_YEAR",
+    "AsOf",
     "Day",
     "Moment",
     "bounded_day",
     "bounded_moment",
     "configured_moment",
     "parse_moment",
+    "whole_day",
 ]
 
 FIRST_YEAR, LAST_YEAR = 1970, 2999
@@ -46,20 +48,38 @@ def bounded_moment(moment: datetime) -> datetime:
     return moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment.astimezone(UTC)
 
 
+def whole_day(value: str, end_of_day: bool = True) -> datetime | None:
+    """The end (or the start) of the day a bare ISO date (``2026-10-31``) names; None for anything else.
+
+    The one rule for a date given as a moment: ``callintel customers --as-of 2026-10-31`` and
+    ``GET /api/customers?as_of=2026-10-31`` both judge at 23:59:59 UTC that day."""
+    if len(value) != 10:
+        return None
+    try:
+        day = date.fromisoformat(value)
+    except ValueError:
+        return None
+    return datetime.combine(day, time(23, 59, 59) if end_of_day else time())
+
+
+def _day_as_its_end(value: object) -> object:
+    return (whole_day(value) or value) if isinstance(value, str) else value
+
+
 Day = Annotated[date, AfterValidator(bounded_day)]
 Moment = Annotated[datetime, AfterValidator(bounded_moment)]
+AsOf = Annotated[datetime, BeforeValidator(_day_as_its_end), AfterValidator(bounded_moment)]
+"""An ``as_of`` query parameter: a bare date means its end, as the CLI's ``--as-of`` does."""
 
 
 def parse_moment(value: str, option: str = "--as-of", end_of_day: bool = True) -> datetime:
     """A CLI option's ISO date (its end, or its start) or date-time, bounded like ``Moment``; else InputError."""
     try:
-        moment = datetime.fromisoformat(value)
+        moment = whole_day(value, end_of_day) or datetime.fromisoformat(value)
     except ValueError:
         raise InputError(
             f"{option} {value!r} is not an ISO date or date-time (e.g. 2026-10-31)"
         ) from None
-    if len(value) == 10:
-        moment = datetime.combine(moment.date(), time(23, 59, 59) if end_of_day else time())
     try:
         return bounded_moment(moment)
     except ValueError as exc:

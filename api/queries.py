@@ -6,46 +6,30 @@ Both front ends call these, so a filter or a health figure means the same thing 
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import UTC, datetime, timedelta
+from datetime import datetime, timedelta
 from pathlib import PurePath
+from typing import TYPE_CHECKING
 
 from api.auth import ApiToken
-from api.moments import configured_moment
 from models.errors import Forbidden, NotFound
 from models.records import Interaction
-from models.settings import Settings
-from models.store import FlaggedInteraction, Store, StoredInteraction
+from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Health, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
 
+if TYPE_CHECKING:
+    from api.service import Callintel
+
 __all__ = [
     "CustomerView",
-    "QueueFilter",
-    "as_of",
     "customer_view",
     "customers_by_risk",
-    "flagged",
     "public_interaction",
     "readable_interaction",
     "rep_scope",
-    "utc",
 ]
-
-
-def utc(moment: datetime | None) -> datetime | None:
-    """A naive datetime read as UTC (query strings often carry no offset)."""
-    return moment.replace(tzinfo=UTC) if moment is not None and moment.tzinfo is None else moment
-
-
-def as_of(value: datetime | None, settings: Settings) -> datetime:
-    """The moment to judge health at: the caller's, else CALLINTEL_RISK_AS_OF, else now."""
-    if value is None:
-        return configured_moment(
-            settings
-        )  # CALLINTEL_RISK_AS_OF out of 1970-2999: ConfigError, not an overflow
-    return utc(value)  # type: ignore[return-value]
 
 
 def rep_scope(token: ApiToken, rep: str | None) -> str | None:
@@ -57,10 +41,12 @@ def rep_scope(token: ApiToken, rep: str | None) -> str | None:
     return token.rep
 
 
-def readable_interaction(store: Store, token: ApiToken, interaction_id: str) -> StoredInteraction:
+def readable_interaction(
+    callintel: Callintel, token: ApiToken, interaction_id: str
+) -> StoredInteraction:
     """The interaction if it exists and the token may read it; else 404, the same either way (a rep does not
     learn that another rep's interaction exists)."""
-    stored = store.get_interaction(interaction_id)
+    stored = callintel.interaction(interaction_id)
     if stored is None or (token.role == "rep" and stored.interaction.rep != token.rep):
         raise NotFound("interaction", interaction_id)
     return stored
@@ -74,33 +60,6 @@ def public_interaction(interaction: Interaction) -> Interaction:
     return interaction.model_copy(
         update={"source": PurePath(interaction.source).name, "metadata": meta}
     )
-
-
-@dataclass(frozen=True)
-class QueueFilter:
-    label: str | None = None
-    rep: str | None = None
-    customer: str | None = None
-    since: datetime | None = None
-    until: datetime | None = None
-    min_score: float = 0.0
-    kind: str = "call"
-
-    def keeps(self, row: FlaggedInteraction) -> bool:
-        i, since, until = row.interaction, utc(self.since), utc(self.until)
-        return (
-            (self.label is None or self.label in row.label_counts)
-            and (self.rep is None or i.rep == self.rep)
-            and (self.customer is None or i.customer_id == self.customer)
-            and (since is None or i.occurred_at >= since)
-            and (until is None or i.occurred_at <= until)
-        )
-
-
-def flagged(store: Store, wanted: QueueFilter) -> list[FlaggedInteraction]:
-    """The flagged queue (strongest evidence first) narrowed by the filter."""
-    rows = store.flagged_queue(kind=wanted.kind, min_score=wanted.min_score, limit=100_000)
-    return [row for row in rows if wanted.keeps(row)]
 
 
 def customers_by_risk(

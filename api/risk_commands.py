@@ -4,27 +4,17 @@ from __future__ import annotations
 
 import json
 from dataclasses import asdict
-from datetime import datetime, timedelta
+from datetime import datetime
+from typing import TYPE_CHECKING
 
-from api import moments, render
-from models.errors import InputError
-from models.settings import Settings
-from models.store import Store
-from risk.config import load_config
-from risk.engine import evaluate, list_alerts
-from risk.health import Health, health, replay
-from risk.history import load_histories, load_history
-from risk.timeline import timeline
+from api import render
+from models.errors import InputError, NotFound
+from risk.health import Health
 
-__all__ = ["health_dict", "parse_moment", "run_alerts", "run_customers", "run_timeline"]
+if TYPE_CHECKING:
+    from api.service import Callintel
 
-
-def parse_moment(value: str | None, settings: Settings) -> datetime:
-    """``--as-of``: an ISO date (its end) or date-time (UTC unless it says), years 1970-2999 (api/moments.py);
-    else CALLINTEL_RISK_AS_OF, else now."""
-    if value is None:
-        return moments.configured_moment(settings)
-    return moments.parse_moment(value, "--as-of")
+__all__ = ["health_dict", "run_alerts", "run_customers", "run_timeline"]
 
 
 def _json(value) -> None:
@@ -46,12 +36,8 @@ def health_dict(h: Health) -> dict:
     }
 
 
-def run_customers(
-    store: Store, settings: Settings, as_of: datetime, limit: int, as_json: bool
-) -> None:
-    config = load_config(settings.risk_config)
-    rows = [(health(h, as_of, config), h) for h in load_histories(store)]
-    rows.sort(key=lambda r: (r[0].score, r[0].customer_id))
+def run_customers(callintel: Callintel, as_of: datetime, limit: int, as_json: bool) -> None:
+    rows = [(h, history) for history, h in callintel.customers(as_of)]
     if as_json:
         _json([{**health_dict(h), "name": history.name} for h, history in rows[:limit]])
         return
@@ -63,15 +49,13 @@ def run_customers(
 
 
 def run_timeline(
-    store: Store, settings: Settings, customer_id: str, as_of: datetime, days: int, as_json: bool
+    callintel: Callintel, customer_id: str, as_of: datetime, days: int, as_json: bool
 ) -> None:
-    history = load_history(store, customer_id)
-    if history is None:
-        raise InputError(f"no customer {customer_id!r} (see 'callintel customers')")
-    config = load_config(settings.risk_config)
-    current = health(history, as_of, config)
-    entries = timeline(history, as_of, config, days)
-    moves = replay(history, as_of - timedelta(days=days), as_of, config)
+    try:
+        view = callintel.customer(customer_id, as_of, days)
+    except NotFound:
+        raise InputError(f"no customer {customer_id!r} (see 'callintel customers')") from None
+    history, current, entries, moves = view.history, view.health, view.timeline, view.replay
     if as_json:
         _json(
             {
@@ -89,22 +73,15 @@ def run_timeline(
 
 
 def run_alerts(
-    store: Store,
-    settings: Settings,
-    refresh: bool,
-    as_of: datetime,
-    customer_id: str | None,
-    limit: int,
+    callintel: Callintel, refresh: bool, as_of: datetime, customer_id: str | None, limit: int
 ) -> int:
     new = 0
     if refresh:
-        results = evaluate(
-            store, load_config(settings.risk_config), as_of, [customer_id] if customer_id else None
-        )
+        results = callintel.evaluate(as_of, customer_id)
         new = sum(len(r.alerts) for r in results)
         render.stdout.print(
             f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
             markup=False,
         )
-    render.stdout.print(render.alerts_table(list_alerts(store, customer_id, limit)))
+    render.stdout.print(render.alerts_table(callintel.alerts(customer_id, limit)))
     return new

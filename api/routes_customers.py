@@ -6,15 +6,11 @@ from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
-from api import queries
 from api.auth import ApiToken
-from api.deps import SettingsDep, StoreDep, allow
-from api.moments import Moment
-from api.queries import customer_view, customers_by_risk
+from api.deps import ServiceDep, allow
+from api.moments import AsOf
 from api.schemas import CustomerRisk, ReplayPoint, SignalOut, TimelineEntryOut, TimelineOut
 from models.analysis import Alert
-from risk.config import load_config
-from risk.engine import list_alerts
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -50,17 +46,14 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
     summary="Customers by health score, riskiest first",
 )
 def customers(
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     _: RiskReader,
-    as_of: Moment | None = None,
+    as_of: AsOf | None = None,
     band: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None,
 ) -> list[CustomerRisk]:
-    rated = customers_by_risk(
-        store, queries.as_of(as_of, settings), load_config(settings.risk_config)
-    )
-    rows = [_risk(h, history.name) for history, h in rated]
-    return [r for r in rows if band is None or r.band == band]
+    return [
+        _risk(h, history.name) for history, h in callintel.customers(callintel.as_of(as_of), band)
+    ]
 
 
 @router.get(
@@ -70,15 +63,12 @@ def customers(
 )
 def customer_timeline(
     customer_id: str,
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     _: RiskReader,
-    as_of: Moment | None = None,
+    as_of: AsOf | None = None,
     days: Annotated[int, Query(ge=1, le=3650)] = 90,
 ) -> TimelineOut:
-    view = customer_view(
-        store, load_config(settings.risk_config), customer_id, queries.as_of(as_of, settings), days
-    )
+    view = callintel.customer(customer_id, callintel.as_of(as_of), days)
     moves = [
         ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown)
         for p in view.replay
@@ -92,9 +82,9 @@ def customer_timeline(
 
 @router.get("/alerts", response_model=list[Alert], summary="Stored alerts, newest first")
 def alerts(
-    store: StoreDep,
+    callintel: ServiceDep,
     _: RiskReader,
     customer: str | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
 ) -> list[Alert]:
-    return list_alerts(store, customer, limit)
+    return callintel.alerts(customer, limit)

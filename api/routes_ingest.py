@@ -10,16 +10,16 @@ from fastapi import APIRouter, Depends, File, Form, UploadFile
 from fastapi.responses import JSONResponse
 
 from api.auth import ApiToken
-from api.deps import SettingsDep, StoreDep, allow
+from api.deps import ServiceDep, allow
 from api.permissions import UsageWriter, check_write, record_types, writers_of
 from api.schemas import ErrorBody, UploadResult, UsageBatch
+from api.service import Callintel
 from api.uploads import receive
-from ingest import FileOutcome, IngestDefaults, ParsedSource, ingest_file
+from ingest import FileOutcome, ParsedSource
 from ingest.audio import AUDIO_SUFFIXES
 from ingest.readers import SUFFIXES
 from models.errors import CallintelError, UnsupportedSource
 from models.records import UsageEvent
-from models.store import Store
 
 logger = logging.getLogger("callintel.api")
 router = APIRouter(prefix="/api", tags=["ingest"])
@@ -28,12 +28,10 @@ Uploader = Annotated[
 ]  # what a file may hold is checked once it is read
 
 
-def _dispatch(store, settings, interaction_ids: list[str]) -> None:
+def _dispatch(callintel: Callintel, interaction_ids: list[str]) -> None:
     """Hand new jobs to the Celery workers; without a broker, serve's own workers pick them up from the store."""
-    from pipeline.distributed import dispatch
-
     try:
-        dispatch(store, settings, interaction_ids)
+        callintel.dispatch(interaction_ids)
     except (
         Exception
     ) as exc:  # the upload is stored and its job queued: 'callintel jobs run' dispatches it later
@@ -43,13 +41,13 @@ def _dispatch(store, settings, interaction_ids: list[str]) -> None:
 
 
 def _already_stored(
-    store: Store, token: ApiToken, outcome: FileOutcome, stored_ids: list[str]
+    callintel: Callintel, token: ApiToken, outcome: FileOutcome, stored_ids: list[str]
 ) -> int:
     """Duplicates the caller may know of: a rep hears only of their own interactions, never that another's exists."""
     if token.role != "rep" or not outcome.skipped:
         return outcome.skipped
     existing = set(stored_ids) - set(outcome.created)
-    return sum(1 for i in store.list_interactions(ids=existing) if i.rep == token.rep)
+    return sum(1 for i in callintel.interactions_by_id(existing) if i.rep == token.rep)
 
 
 def _for_the_caller(error: CallintelError, where: Path, filename: str | None) -> CallintelError:
@@ -69,13 +67,13 @@ def _for_the_caller(error: CallintelError, where: Path, filename: str | None) ->
     summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis",
 )
 def upload(
-    store: StoreDep,
-    settings: SettingsDep,
+    callintel: ServiceDep,
     token: Uploader,
     file: Annotated[UploadFile, File()],
     customer_id: Annotated[str | None, Form()] = None,
     rep: Annotated[str | None, Form()] = None,
 ):
+    settings = callintel.settings
     suffix = Path(file.filename or "").suffix.lower()
     if suffix not in SUFFIXES:
         raise UnsupportedSource(
@@ -88,9 +86,7 @@ def upload(
         # text is parsed
         else (settings.max_text_mb, "CALLINTEL_MAX_TEXT_MB")
     )  # in memory: it gets the smaller limit
-    defaults = IngestDefaults(
-        customer_id=customer_id, rep=token.rep if token.role == "rep" else rep
-    )
+    defaults = callintel.ingest_defaults(customer_id, token.rep if token.role == "rep" else rep)
     ids: list[str] = []
 
     def allowed(parsed: ParsedSource) -> None:
@@ -98,16 +94,16 @@ def upload(
         ids.extend(item.interaction.id for item in parsed.items)
 
     with receive(file.file, file.filename, Path(settings.upload_dir), *limit) as received:
-        outcome = ingest_file(received.path, store, defaults, check=allowed)
+        outcome = callintel.ingest_one(received.path, defaults, check=allowed)
         if outcome.error is not None:
             raise _for_the_caller(outcome.error, received.path, file.filename)
         received.keep = bool(outcome.created)  # already stored: the earlier copy is the one kept
     if outcome.created and settings.broker_url:
-        _dispatch(store, settings, outcome.created)
+        _dispatch(callintel, outcome.created)
     result = UploadResult(
         file=file.filename or received.path.name,
         created=outcome.created,
-        already_stored=_already_stored(store, token, outcome, ids),
+        already_stored=_already_stored(callintel, token, outcome, ids),
         usage_events=outcome.usage_events,
     )
     return JSONResponse(
@@ -120,7 +116,7 @@ def upload(
     status_code=201,
     summary="Push a batch of usage events (duplicates are skipped)",
 )
-def push_usage(batch: UsageBatch, store: StoreDep, _: UsageWriter) -> dict[str, int]:
+def push_usage(batch: UsageBatch, callintel: ServiceDep, _: UsageWriter) -> dict[str, int]:
     events = [UsageEvent(**event.model_dump()) for event in batch.events]
-    stored = store.save_usage_events(events)
+    stored = callintel.save_usage(events)
     return {"received": len(events), "stored": stored, "duplicates": len(events) - stored}

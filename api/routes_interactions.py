@@ -7,10 +7,11 @@ from typing import Annotated
 from fastapi import APIRouter, Depends, Query
 
 from api.auth import ApiToken
-from api.deps import StoreDep, allow
+from api.deps import ServiceDep, allow
 from api.moments import Moment
-from api.queries import QueueFilter, flagged, public_interaction, readable_interaction, rep_scope
+from api.queries import public_interaction, readable_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
+from models.pages import FlagFilter
 from models.records import TAG_LABELS
 
 router = APIRouter(prefix="/api", tags=["interactions"])
@@ -21,7 +22,7 @@ Offset = Annotated[int, Query(ge=0)]
 
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
 def list_interactions(
-    store: StoreDep,
+    callintel: ServiceDep,
     token: Reader,
     customer: str | None = None,
     rep: str | None = None,
@@ -29,16 +30,9 @@ def list_interactions(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    rep = rep_scope(token, rep)
-    rows = [
-        i for i in reversed(store.list_interactions(customer, kind)) if rep is None or i.rep == rep
-    ]
-    return Page(
-        total=len(rows),
-        limit=limit,
-        offset=offset,
-        items=[public_interaction(i) for i in rows[offset : offset + limit]],
-    )
+    page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset)
+    items = [public_interaction(i) for i in page.items]
+    return Page(total=page.total, limit=limit, offset=offset, items=items)
 
 
 @router.get(
@@ -46,15 +40,15 @@ def list_interactions(
     response_model=InteractionDetail,
     summary="One interaction with its transcript, tags, metrics and summary",
 )
-def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> InteractionDetail:
-    stored = readable_interaction(store, token, interaction_id)
+def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
+    stored = readable_interaction(callintel, token, interaction_id)
     return InteractionDetail(
         interaction=public_interaction(stored.interaction),
         transcript=stored.transcript,
         sentiments=stored.sentiments,
         tags=stored.tags,
-        metrics=store.get_metrics(interaction_id),
-        summary=store.get_summary(interaction_id),
+        metrics=callintel.metrics(interaction_id),
+        summary=callintel.summary(interaction_id),
     )
 
 
@@ -62,7 +56,7 @@ def get_interaction(interaction_id: str, store: StoreDep, token: Reader) -> Inte
     "/queue", response_model=Page, summary="The flagged-call queue, strongest evidence first"
 )
 def flagged_queue(
-    store: StoreDep,
+    callintel: ServiceDep,
     token: Reader,
     label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
     rep: str | None = None,
@@ -74,28 +68,27 @@ def flagged_queue(
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    rows = flagged(
-        store, QueueFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
-    )
+    wanted = FlagFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
+    page = callintel.flagged(wanted, limit, offset)
     items = [
         FlaggedItem(
             interaction=public_interaction(f.interaction), label_counts=f.label_counts, top=f.top
         )
-        for f in rows
+        for f in page.items
     ]
-    return Page(total=len(items), limit=limit, offset=offset, items=items[offset : offset + limit])
+    return Page(total=page.total, limit=limit, offset=offset, items=items)
 
 
 @router.get(
     "/search", response_model=list[SearchHit], summary="Full-text search across transcripts"
 )
 def search(
-    store: StoreDep,
+    callintel: ServiceDep,
     token: Reader,
     q: Annotated[str, Query(min_length=2, max_length=200)],
     limit: Limit = 50,
 ) -> list[SearchHit]:
-    hits = store.search_utterances(q, rep=rep_scope(token, None), limit=limit)
+    hits = callintel.search(q, rep=rep_scope(token, None), limit=limit)
     return [
         SearchHit(
             interaction_id=i,

@@ -8,17 +8,9 @@ from fastapi import APIRouter, Depends, Path, Query, Response
 from pydantic import BaseModel, Field
 
 from api.auth import ApiToken
-from api.deps import SettingsDep, StoreDep, allow
+from api.deps import ServiceDep, allow
 from models.outbox import EventType
-from pipeline.webhooks import (
-    Delivery,
-    Subscription,
-    add_subscription,
-    list_deliveries,
-    list_subscriptions,
-    remove_subscription,
-    retry_delivery,
-)
+from pipeline.webhooks import Delivery, Subscription
 
 ROW_ID_MAX = 2**63 - 1  # the largest id a database row can have (SQLite and PostgreSQL BIGINT)
 RowId = Annotated[int, Path(ge=1, le=ROW_ID_MAX)]
@@ -45,19 +37,15 @@ class SubscriptionCreated(BaseModel):
 
 
 @router.get("", response_model=list[Subscription], summary="Live webhook subscriptions")
-def subscriptions(store: StoreDep, _: Admin) -> list[Subscription]:
-    return list_subscriptions(store)
+def subscriptions(callintel: ServiceDep, _: Admin) -> list[Subscription]:
+    return callintel.webhooks()
 
 
 @router.post(
     "", response_model=SubscriptionCreated, status_code=201, summary="Subscribe a URL to events"
 )
-def subscribe(
-    body: SubscriptionIn, store: StoreDep, settings: SettingsDep, _: Admin
-) -> SubscriptionCreated:
-    subscription_id, secret = add_subscription(
-        store, body.url, list(body.events), body.secret, settings
-    )
+def subscribe(body: SubscriptionIn, callintel: ServiceDep, _: Admin) -> SubscriptionCreated:
+    subscription_id, secret = callintel.add_webhook(body.url, list(body.events), body.secret)
     return SubscriptionCreated(
         id=subscription_id, url=body.url, events=sorted(set(body.events)), secret=secret
     )
@@ -68,20 +56,20 @@ def subscribe(
     status_code=204,
     summary="Stop sending to a subscription (its log is kept)",
 )
-def unsubscribe(subscription_id: RowId, store: StoreDep, _: Admin) -> Response:
-    remove_subscription(store, subscription_id)
+def unsubscribe(subscription_id: RowId, callintel: ServiceDep, _: Admin) -> Response:
+    callintel.remove_webhook(subscription_id)
     return Response(status_code=204)
 
 
 @router.get("/deliveries", response_model=list[Delivery], summary="The delivery log, newest first")
 def deliveries(
-    store: StoreDep,
+    callintel: ServiceDep,
     _: Admin,
     status: Literal["pending", "delivered", "failed"] | None = None,
     subscription_id: Annotated[int | None, Query(ge=1, le=ROW_ID_MAX)] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
 ) -> list[Delivery]:
-    return list_deliveries(store, status, subscription_id, limit)
+    return callintel.deliveries(status, subscription_id, limit)
 
 
 @router.post(
@@ -89,5 +77,5 @@ def deliveries(
     response_model=Delivery,
     summary="Try a failed delivery again",
 )
-def retry(delivery_id: RowId, store: StoreDep, _: Admin) -> Delivery:
-    return retry_delivery(store, delivery_id)
+def retry(delivery_id: RowId, callintel: ServiceDep, _: Admin) -> Delivery:
+    return callintel.retry_delivery(delivery_id)

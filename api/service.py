@@ -1,0 +1,320 @@
+"""``Callintel``: the library's one facade, which every front end drives.
+
+It owns the settings, the store (opened on first use, closed with the facade unless it was handed one) and
+the operations: ingest and analyse, the queries, risk, tokens, webhooks and jobs. The CLI (api/cli.py) and the
+web app (api/app.py, its routes and the dashboard) are thin adapters over it, as datasette's CLI is over its
+``Datasette`` class: they parse their arguments, call a method, and render what it returns. So the CLI and the
+HTTP API answer the same question the same way (the rep email domains of an ``.eml``, a bare ``as_of`` date).
+
+    with Callintel.open() as ci:            # CALLINTEL_* settings, CALLINTEL_DATABASE_URL's store
+        ci.customers(ci.as_of("2026-10-31"))
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable, Iterator
+from contextlib import contextmanager
+from datetime import datetime
+from pathlib import Path
+from types import TracebackType
+from typing import TYPE_CHECKING
+
+from api import moments
+from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
+from api.sessions import end_session, session_token, start_session
+from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
+from models.analysis import Alert, CallMetrics, Summary
+from models.errors import InputError
+from models.pages import FlagFilter, Slice, flagged_page, interactions_page
+from models.records import Interaction, UsageEvent, Utterance
+from models.settings import Settings, get_settings
+from models.store import FlaggedInteraction, Store, StoredInteraction
+from risk.config import RiskConfig, load_config
+from risk.engine import Assessment, evaluate, list_alerts
+from risk.health import Health
+from risk.history import CustomerHistory
+
+if TYPE_CHECKING:
+    from api.queries import CustomerView
+    from ingest import ParsedSource
+    from nlp.tagger import Tagger
+    from pipeline.queue import JobQueue
+    from pipeline.runner import PoolReport
+    from pipeline.stages import Engines
+    from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
+
+__all__ = ["Callintel", "rep_email_domains"]
+
+
+def rep_email_domains(settings: Settings) -> tuple[str, ...]:
+    """CALLINTEL_REP_EMAIL_DOMAINS as lower-case domains: senders there are reps in ``.eml`` tickets."""
+    return tuple(d.strip().lower() for d in settings.rep_email_domains.split(",") if d.strip())
+
+
+class Callintel:
+    """Settings, store and operations in one object; ``database_url`` overrides the settings' store."""
+
+    def __init__(
+        self,
+        settings: Settings | None = None,
+        store: Store | None = None,
+        database_url: str | None = None,
+    ) -> None:
+        settings = settings or get_settings()
+        if database_url:
+            settings = settings.model_copy(update={"database_url": database_url})
+        self.settings = settings
+        self._store = store
+        self._owns_store = store is None
+        self._taggers: dict[str, Tagger] = {}
+
+    @classmethod
+    @contextmanager
+    def open(
+        cls, database_url: str | None = None, settings: Settings | None = None
+    ) -> Iterator[Callintel]:
+        """A facade for one command: its store is closed when the block ends."""
+        with cls(settings, database_url=database_url) as callintel:
+            yield callintel
+
+    @property
+    def store(self) -> Store:
+        if self._store is None:
+            self._store = Store(self.settings.database_url)
+        return self._store
+
+    def close(self) -> None:
+        """Close the store if this facade opened it (one handed in stays its owner's)."""
+        if self._owns_store and self._store is not None:
+            self._store.close()
+            self._store = None
+
+    def __enter__(self) -> Callintel:
+        return self
+
+    def __exit__(
+        self, kind: type[BaseException] | None, exc: BaseException | None, tb: TracebackType | None
+    ) -> None:
+        self.close()
+
+    # models, loaded on first use
+
+    def tagger(self, catalogue: Path | None = None) -> Tagger:
+        """The tagger (bundled MiniLM, CALLINTEL_COMPETITORS_FILE unless ``catalogue``), loaded once."""
+        from nlp.tagger import Tagger
+
+        key = str(catalogue or "")
+        if key not in self._taggers:
+            self._taggers[key] = Tagger.from_settings(self.settings, catalogue=catalogue)
+        return self._taggers[key]
+
+    # ingest and analyse
+
+    def ingest_defaults(
+        self, customer_id: str | None = None, rep: str | None = None
+    ) -> IngestDefaults:
+        """What the user gave for every file, with the settings' rep email domains: one rule for all ways in."""
+        return IngestDefaults(customer_id, rep, rep_email_domains(self.settings))
+
+    def ingest(
+        self,
+        paths: Iterable[Path],
+        defaults: IngestDefaults,
+        on_file: Callable[[FileOutcome], None] | None = None,
+        on_total: Callable[[int], None] | None = None,
+    ) -> IngestReport:
+        """Ingest every file under ``paths``; bad files are outcomes, not errors."""
+        return ingest_paths(paths, self.store, defaults, on_file=on_file, on_total=on_total)
+
+    def ingest_one(
+        self,
+        path: Path,
+        defaults: IngestDefaults,
+        check: Callable[[ParsedSource], None] | None = None,
+    ) -> FileOutcome:
+        """Ingest one file (an upload), ``check``-ed before anything of it is stored."""
+        return ingest_file(path, self.store, defaults, check=check)
+
+    def analyse(
+        self,
+        workers: int | None = None,
+        engines: Engines | None = None,
+        on_progress: Callable[[int, int], None] | None = None,
+    ) -> PoolReport:
+        """Run every pending job (default workers: CALLINTEL_WORKERS)."""
+        from pipeline.runner import run_jobs
+
+        count = workers or self.settings.workers
+        return run_jobs(self.settings.database_url, self.settings, count, engines, on_progress)
+
+    def dispatch(self, interaction_ids: list[str]) -> None:
+        """Hand new jobs to the Celery workers (with a broker)."""
+        from pipeline.distributed import dispatch
+
+        dispatch(self.store, self.settings, interaction_ids)
+
+    # interactions
+
+    def resolve_interaction(self, given: str) -> str:
+        """The stored interaction id that ``given`` names (whole, or an unambiguous prefix)."""
+        matches = self.store.find_interaction_ids(given)
+        if given in matches:
+            return given
+        if len(matches) == 1:
+            return matches[0]
+        if not matches:
+            raise InputError(
+                f"no interaction with id {given!r} (see 'callintel demo --keep FILE' or 'callintel ingest')"
+            )
+        raise InputError(f"{given!r} is ambiguous: {', '.join(matches[:5])}")
+
+    def interaction(self, interaction_id: str) -> StoredInteraction | None:
+        """One interaction with its transcript, tags and sentiments."""
+        return self.store.get_interaction(interaction_id)
+
+    def interactions_by_id(self, ids: set[str]) -> list[Interaction]:
+        return self.store.list_interactions(ids=ids) if ids else []
+
+    def metrics(self, interaction_id: str) -> CallMetrics | None:
+        return self.store.get_metrics(interaction_id)
+
+    def summary(self, interaction_id: str) -> Summary | None:
+        return self.store.get_summary(interaction_id)
+
+    def search(
+        self, text: str, rep: str | None = None, limit: int = 50
+    ) -> list[tuple[str, Utterance]]:
+        """(interaction id, utterance) whose text holds ``text``, newest first; only ``rep``'s if given."""
+        return self.store.search_utterances(text, rep=rep, limit=limit)
+
+    def save_usage(self, events: list[UsageEvent]) -> int:
+        """Store usage events; how many were new (duplicates are skipped)."""
+        return self.store.save_usage_events(events)
+
+    def interactions(
+        self,
+        customer: str | None = None,
+        kind: str | None = None,
+        rep: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Slice[Interaction]:
+        """One page of the interactions, newest first (filtered and paged by the database)."""
+        return interactions_page(self.store, customer, kind, rep, limit, offset)
+
+    def flagged(
+        self, wanted: FlagFilter, limit: int = 50, offset: int = 0
+    ) -> Slice[FlaggedInteraction]:
+        """One page of the flagged queue, strongest evidence first, narrowed by the filter."""
+        return flagged_page(self.store, wanted, limit, offset)
+
+    # risk
+
+    def as_of(self, value: str | datetime | None = None) -> datetime:
+        """The moment to judge at: a date means its end (api/moments.py), None means CALLINTEL_RISK_AS_OF or now."""
+        if value is None:
+            return moments.configured_moment(self.settings)
+        if isinstance(value, str):
+            return moments.parse_moment(value, "--as-of")
+        return moments.bounded_moment(value)
+
+    def risk_config(self) -> RiskConfig:
+        """CALLINTEL_RISK_CONFIG (read each time: an edit applies to the next question)."""
+        return load_config(self.settings.risk_config)
+
+    def customers(
+        self, moment: datetime, band: str | None = None
+    ) -> list[tuple[CustomerHistory, Health]]:
+        """Every customer's health at ``moment`` (only those in ``band``), riskiest first."""
+        from api.queries import customers_by_risk
+
+        rated = customers_by_risk(self.store, moment, self.risk_config())
+        return [(history, h) for history, h in rated if band is None or h.band == band]
+
+    def customer(self, customer_id: str, moment: datetime, days: int) -> CustomerView:
+        """One customer's health, weekly replay and timeline over ``days``; NotFound if none."""
+        from api.queries import customer_view
+
+        return customer_view(self.store, self.risk_config(), customer_id, moment, days)
+
+    def evaluate(self, moment: datetime, customer_id: str | None = None) -> list[Assessment]:
+        """Assess and record every customer (or one): health, signals, new alerts."""
+        wanted = [customer_id] if customer_id else None
+        return evaluate(self.store, self.risk_config(), moment, wanted)
+
+    def alerts(self, customer_id: str | None = None, limit: int = 100) -> list[Alert]:
+        """Stored alerts, newest first."""
+        return list_alerts(self.store, customer_id, limit)
+
+    # tokens
+
+    def create_token(self, role: str, name: str, rep: str | None = None) -> tuple[ApiToken, str]:
+        """A new token and its secret (shown once)."""
+        return create_token(self.store, role, name, rep)
+
+    def tokens(self) -> list[ApiToken]:
+        return list_tokens(self.store)
+
+    def revoke_token(self, token_id: int) -> None:
+        """Revoke a live token; InputError if there is none with that id."""
+        if not revoke_token(self.store, token_id):
+            raise InputError(f"no live token with id {token_id} (see 'callintel token list')")
+
+    def verify_token(self, secret: str) -> ApiToken | None:
+        return verify_token(self.store, secret)
+
+    def start_session(self, token: ApiToken) -> str:
+        """A dashboard session for ``token``: its secret, for the cookie."""
+        return start_session(self.store, token, self.settings)
+
+    def session_token(self, secret: str) -> ApiToken | None:
+        """The token of the live session with this secret, or None."""
+        return session_token(self.store, secret, self.settings)
+
+    def end_session(self, secret: str) -> None:
+        end_session(self.store, secret)
+
+    # webhooks
+
+    def add_webhook(
+        self, url: str, events: list[str], secret: str | None = None
+    ) -> tuple[int, str]:
+        """Subscribe ``url`` to ``events``; its id and signing secret."""
+        from pipeline.webhooks import add_subscription
+
+        return add_subscription(self.store, url, events, secret, self.settings)
+
+    def webhooks(self) -> list[Subscription]:
+        from pipeline.webhooks import list_subscriptions
+
+        return list_subscriptions(self.store)
+
+    def remove_webhook(self, subscription_id: int) -> None:
+        from pipeline.webhooks import remove_subscription
+
+        remove_subscription(self.store, subscription_id)
+
+    def deliveries(
+        self, status: str | None = None, subscription_id: int | None = None, limit: int = 50
+    ) -> list[Delivery]:
+        from pipeline.webhooks import list_deliveries
+
+        return list_deliveries(self.store, status, subscription_id, limit)
+
+    def retry_delivery(self, delivery_id: int) -> Delivery:
+        from pipeline.webhooks import retry_delivery
+
+        return retry_delivery(self.store, delivery_id)
+
+    def deliver_due(self) -> DeliveryOutcome:
+        from pipeline.webhooks import deliver_due
+
+        return deliver_due(self.store, self.settings)
+
+    # jobs
+
+    def jobs(self) -> JobQueue:
+        """The pipeline's job queue, with the settings' lease and attempts."""
+        from pipeline.queue import JobQueue
+
+        return JobQueue(self.store, self.settings.job_lease_s, self.settings.max_attempts)
