@@ -135,7 +135,7 @@ class QueueForm(BaseModel):
     until: Day | None = None
     min_score: float | None = Field(None, ge=0, le=1)
     kind: Literal["call", "ticket"] = "call"
-    page: int = Field(1, ge=1)
+    page: int = Field(1, ge=1, le=40_000_000)  # its offset stays within what the database takes
 
     @field_validator("*", mode="before")
     @classmethod

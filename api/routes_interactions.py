@@ -17,7 +17,9 @@ from models.records import TAG_LABELS
 router = APIRouter(prefix="/api", tags=["interactions"])
 Reader = Annotated[ApiToken, Depends(allow("admin", "manager", "rep"))]
 Limit = Annotated[int, Query(ge=1, le=500)]
-Offset = Annotated[int, Query(ge=0)]
+Offset = Annotated[
+    int, Query(ge=0, le=1_000_000_000)
+]  # past it: 422, not an integer the database overflows on
 
 
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")

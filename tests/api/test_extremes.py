@@ -88,6 +88,25 @@ def test_the_dashboard_queue_refuses_dates_out_of_range(served, query):
     assert client.get("/dashboard/?until=2999-12-31&since=1970-01-01").status_code == 200
 
 
+@pytest.mark.parametrize("query", ["/api/interactions?offset=", "/api/queue?offset="])
+def test_an_offset_past_the_largest_page_is_422_not_an_overflow(served, query):
+    client, admin, _ = served
+    assert client.get(query + str(2**63), headers=admin).status_code == 422
+    assert client.get(query + "1000000000", headers=admin).json()["items"] == []
+
+
+def test_a_dashboard_page_past_the_last_possible_is_422(served):
+    client, _, secret = served
+    client.post(
+        "/dashboard/login",
+        data={"token": secret, "next": "/dashboard/"},
+        headers={"Origin": "http://testserver"},
+        follow_redirects=False,
+    )
+    assert client.get(f"/dashboard/?page={2**63}").status_code == 422
+    assert client.get("/dashboard/?page=40000000").status_code == 200
+
+
 def _nested(depth: int) -> str:
     properties = "{}"
     for _ in range(depth):
