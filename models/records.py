@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -20,6 +20,7 @@ __all__ = [
     "TAG_LABELS",
     "Tag",
     "TagLabel",
+    "TokenRole",
     "Transcript",
     "UsageEvent",
     "Utterance",
@@ -36,8 +37,9 @@ TagLabel = Literal[
     "cancellation_intent",
     "billing_question",
 ]
-TAG_LABELS: tuple[str, ...] = TagLabel.__args__  # type: ignore[attr-defined]
+TAG_LABELS: tuple[str, ...] = get_args(TagLabel)
 SentimentLabel = Literal["positive", "neutral", "negative"]
+TokenRole = Literal["admin", "manager", "rep", "crm"]  # an API token's (api.auth)
 
 
 def content_id(sha256: str) -> str:
