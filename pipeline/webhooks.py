@@ -331,7 +331,7 @@ def deliver_due(
             if row is None or row.status != "pending":
                 continue
             subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
-            if subscription is None or not subscription.active:  # as remove_subscription leaves it
+            if subscription is None:  # deleting one deletes its deliveries: not seen here
                 row.status, row.last_error = "failed", "subscription removed"
                 counts["failed"] += 1
                 continue
