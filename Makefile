@@ -4,7 +4,7 @@ VENV ?= .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: install demo test lint fmt services bench clean
+.PHONY: install demo test test-fast lint typecheck fmt services bench clean
 
 install: $(STAMP)
 
@@ -20,14 +20,22 @@ $(STAMP): pyproject.toml
 demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/callintel demo
 
-# Lint, then the tests; the PostgreSQL URL that `make services` wrote, when it has run: then those tests run too.
-test: lint
+# Lint and type-check, then the tests; the PostgreSQL URL that `make services` wrote, when it has run: then those tests run too.
+test: lint typecheck
 	set -a; if [ -f .services.env ]; then . ./.services.env; fi; set +a; HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+
+# The tests that need no server (PostgreSQL, Redis, Chromium) and load no slow model, in a couple of minutes.
+test-fast: $(STAMP)
+	env -u CALLINTEL_TEST_POSTGRES_URL -u CI HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -q -m "not slow" -k "not postgresql"
 
 # ruff: the code as `make fmt` writes it, and the rules in pyproject.toml.
 lint: $(STAMP)
 	$(BIN)/ruff format --check .
 	$(BIN)/ruff check .
+
+# mypy over the packages, as [tool.mypy] in pyproject.toml configures it.
+typecheck: $(STAMP)
+	$(BIN)/mypy
 
 fmt: $(STAMP)
 	$(BIN)/ruff format .

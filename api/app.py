@@ -43,7 +43,9 @@ __all__ = ["create_app"]
 
 logger = logging.getLogger("callintel.api")
 
-ERRORS = {status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)}
+ERRORS: dict[int | str, dict[str, Any]] = {
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)
+}
 
 
 def _error(

@@ -16,13 +16,14 @@ import logging
 import secrets
 from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
-from typing import Literal
+from typing import get_args
 
 from sqlalchemy import Update, select, update
 from sqlalchemy.exc import SQLAlchemyError
 
 from models.errors import InputError
-from models.store import BUSY_TIMEOUT_MS, Store
+from models.records import TokenRole
+from models.store import BUSY_TIMEOUT_MS, Store, rowcount
 from models.tables import ApiTokenRow
 
 __all__ = [
@@ -37,8 +38,8 @@ __all__ = [
     "verify_token",
 ]
 
-Role = Literal["admin", "manager", "rep", "crm"]
-ROLES: tuple[str, ...] = Role.__args__  # type: ignore[attr-defined]
+Role = TokenRole
+ROLES: tuple[str, ...] = get_args(Role)
 PREFIX = "ci_"
 LAST_USED_RESOLUTION = timedelta(minutes=1)
 logger = logging.getLogger("callintel.api")
@@ -151,11 +152,9 @@ def list_tokens(store: Store) -> list[ApiToken]:
 
 def revoke_token(store: Store, token_id: int) -> bool:
     with store.transaction() as session:
-        return (
-            session.execute(
-                update(ApiTokenRow)
-                .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
-                .values(revoked_at=datetime.now(UTC))
-            ).rowcount
-            == 1
+        revoked = session.execute(
+            update(ApiTokenRow)
+            .where(ApiTokenRow.id == token_id, ApiTokenRow.revoked_at.is_(None))
+            .values(revoked_at=datetime.now(UTC))
         )
+        return rowcount(revoked) == 1

@@ -505,7 +505,10 @@ def transcribe(
     if rep_speaker not in (None, "SPEAKER_0", "SPEAKER_1"):
         raise typer.BadParameter("must be SPEAKER_0 or SPEAKER_1", param_hint="--rep-speaker")
     meta = resolve_meta(
-        audio, SourceMeta(rep_channel=rep_channel, rep_speaker=rep_speaker, language=language)
+        audio,  # checked above; the record validates them again
+        SourceMeta.model_validate(
+            {"rep_channel": rep_channel, "rep_speaker": rep_speaker, "language": language}
+        ),
     )
     settings = get_settings()
     options = TranscribeOptions(

@@ -46,9 +46,12 @@ def check_write(token: ApiToken, types: Iterable[RecordType]) -> None:
 
 def record_types(parsed: ParsedSource) -> set[RecordType]:
     """The kinds of record a parsed file would store."""
-    return ({"interaction"} if parsed.items else set()) | (
-        {"usage_event"} if parsed.usage_events else set()
-    )
+    types: set[RecordType] = set()
+    if parsed.items:
+        types.add("interaction")
+    if parsed.usage_events:
+        types.add("usage_event")
+    return types
 
 
 def writer(*types: RecordType) -> Callable[[ApiToken], ApiToken]:

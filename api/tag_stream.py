@@ -50,7 +50,8 @@ def line_batches(
 
 
 def _fd_batches(fd: int, size: int, pause_s: float, max_bytes: int) -> Iterator[list[Line]]:
-    pending, batch, number = b"", [], 0
+    pending, number = b"", 0
+    batch: list[Line] = []
     while True:
         ready, _, _ = select.select([fd], [], [], None if not batch else pause_s)
         if not ready:

@@ -20,6 +20,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
+from nlp.components import encoder_of  # noqa: E402
 from nlp.dataset import SPLITS, load_split  # noqa: E402
 from nlp.tagger import Tagger, TagInput  # noqa: E402
 
@@ -57,7 +58,7 @@ def main() -> None:
     args = parser.parse_args()
     lines = make_lines(args.lines)
     tagger = Tagger(threads=args.threads, batch_size=args.batch_size)
-    encoder = tagger.pipeline.get_pipe("callintel_encoder").encoder
+    encoder = encoder_of(tagger.pipeline)
     import torch
 
     encode_s = best_of(args.runs, lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))

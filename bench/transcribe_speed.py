@@ -54,7 +54,9 @@ def build_call(path: Path, minutes: float, seed: int = 0) -> dict[str, str]:
     total, turn = int(minutes * 60 * SAMPLE_RATE), 0
     written = 0
     with wave.open(str(path), "wb") as out:
-        out.setnchannels(2), out.setsampwidth(2), out.setframerate(SAMPLE_RATE)
+        out.setnchannels(2)
+        out.setsampwidth(2)
+        out.setframerate(SAMPLE_RATE)
         while written < total:
             speech = rep[turn % len(rep)] if turn % 2 == 0 else customer[turn % len(customer)]
             said["rep" if turn % 2 == 0 else "customer"].append(
@@ -111,6 +113,8 @@ def run_ingest(call: Path, tmp: Path, threads: int, said: dict[str, str]) -> Non
 
     with Store(env["CALLINTEL_DATABASE_URL"]) as store:
         (stored,) = [store.get_interaction(i.id) for i in store.list_interactions(kind="call")]
+    if stored is None or stored.transcript is None:
+        raise SystemExit("the call was not transcribed")
     heard = {
         role: [u.text for u in stored.transcript.utterances if u.speaker.role == role]
         for role in said

@@ -14,6 +14,7 @@ from __future__ import annotations
 import csv
 import io
 from datetime import datetime
+from functools import partial
 from pathlib import Path
 from typing import Literal
 
@@ -52,7 +53,7 @@ def _sidecar(path: Path) -> SourceMeta | None:
             value = parse_json(candidate, read_text(candidate))
             if not isinstance(value, dict):
                 raise MalformedSource("a sidecar must be a JSON object", candidate)
-            return validated(candidate, lambda v=value: SourceMeta.model_validate(v))
+            return validated(candidate, partial(SourceMeta.model_validate, value))
     return None
 
 
@@ -71,7 +72,7 @@ def _manifest(path: Path) -> SourceMeta | None:
                 if k != "file" and k is not None and v and v.strip()
             }
             return validated(
-                manifest, lambda v=values: SourceMeta.model_validate(v), where=f"line {number}"
+                manifest, partial(SourceMeta.model_validate, values), where=f"line {number}"
             )
     return None
 

@@ -26,7 +26,7 @@ from ingest.metadata import SourceMeta
 from ingest.parsed import IngestItem, new_item
 from ingest.validation import LABEL_LIMIT, check_text, describe, validated
 from models.errors import MalformedSource
-from models.records import Speaker, Utterance
+from models.records import Role, Speaker, Utterance
 
 __all__ = ["TICKET_TEXT_COLUMNS", "read_eml", "ticket_from_value", "tickets_from_csv"]
 
@@ -87,7 +87,7 @@ def tickets_from_csv(
                 f"line {number}: no message text (columns {', '.join(TICKET_TEXT_COLUMNS)})", path
             )
         if key not in grouped:
-            fields = {
+            fields: dict[str, str | None] = {
                 k: v
                 for k, v in row.items()
                 if k in ("customer_id", "customer_name", "subject", "rep") and v
@@ -206,7 +206,7 @@ def _read_eml(
         raise MalformedSource("the email has no text", path)
     opener = thread[0][0]
 
-    def role(sender: str) -> str:
+    def role(sender: str) -> Role:
         if any(sender.endswith("@" + d) or sender.endswith("." + d) for d in rep_domains):
             return "rep"
         return "customer" if sender == opener else "rep"

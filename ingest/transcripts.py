@@ -10,18 +10,19 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
+from functools import partial
 from pathlib import Path
 from typing import Any
 
 import webvtt
 from webvtt.errors import MalformedCaptionError, MalformedFileError
 
-from ingest.formats import ROLE_ALIASES, TranscriptFile, speaker_from
+from ingest.formats import ROLE_ALIASES, TranscriptFile, UtteranceIn, speaker_from
 from ingest.metadata import SourceMeta
 from ingest.parsed import IngestItem, new_item
 from ingest.validation import check_text, validated
 from models.errors import MalformedSource
-from models.records import Speaker, Utterance
+from models.records import Role, Speaker, Utterance
 
 __all__ = ["read_json_transcript", "read_subtitles", "read_text_transcript", "speakers_for"]
 
@@ -65,7 +66,7 @@ def speakers_for(labels: list[str], meta: SourceMeta) -> dict[str, Speaker]:
         if first and (label.lower() == rep_name or label.lower().split()[0] == first)
     ]
     for label in named:
-        role = ("rep" if label in reps else "customer") if reps else "unknown"
+        role: Role = ("rep" if label in reps else "customer") if reps else "unknown"
         speakers[label] = Speaker(role=role, label=label)
     return speakers
 
@@ -88,6 +89,16 @@ def _utterances(path: Path, turns: list[_Turn], meta: SourceMeta) -> list[Uttera
     ]
 
 
+def _utterance(index: int, given: UtteranceIn) -> Utterance:
+    return Utterance(
+        index=index,
+        speaker=speaker_from(given.speaker, index),
+        start_s=given.start_s,
+        end_s=given.end_s,
+        text=given.text.strip(),
+    )
+
+
 def read_json_transcript(
     path: Path, digest: str, value: dict[str, Any], meta: SourceMeta
 ) -> IngestItem:
@@ -95,17 +106,7 @@ def read_json_transcript(
     for number, utterance in enumerate(parsed.utterances):
         check_text(path, utterance.text, f"utterances.{number}")
     utterances = [
-        validated(
-            path,
-            lambda i=i, u=u: Utterance(
-                index=i,
-                speaker=speaker_from(u.speaker, i),
-                start_s=u.start_s,
-                end_s=u.end_s,
-                text=u.text.strip(),
-            ),
-            where=f"utterances.{i}",
-        )
+        validated(path, partial(_utterance, i, u), where=f"utterances.{i}")
         for i, u in enumerate(parsed.utterances)
     ]
     found = parsed.model_dump(

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 from datetime import date, datetime
-from typing import Literal
+from typing import Literal, get_args
 
 from pydantic import Field
 
@@ -23,7 +23,7 @@ __all__ = [
 ]
 
 Stage = Literal["transcribe", "tag", "metrics", "summary", "risk"]
-STAGES: tuple[str, ...] = Stage.__args__  # type: ignore[attr-defined]
+STAGES: tuple[Stage, ...] = get_args(Stage)
 JobStatus = Literal["queued", "running", "done", "failed"]
 
 

@@ -8,7 +8,7 @@ the rows; the rows are also the delivery log.
 from __future__ import annotations
 
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from sqlalchemy import select
 from sqlalchemy.orm import Session
@@ -18,7 +18,7 @@ from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 __all__ = ["EVENT_TYPES", "EventType", "emit"]
 
 EventType = Literal["risk_signal.created", "health.band_changed", "interaction.analysed"]
-EVENT_TYPES: tuple[str, ...] = EventType.__args__  # type: ignore[attr-defined]
+EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 
 def emit(session: Session, event_type: EventType, event_id: str, data: dict[str, Any]) -> int:

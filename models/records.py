@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import hashlib
 from datetime import UTC, datetime
-from typing import Any, Literal
+from typing import Any, Literal, get_args
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
@@ -21,6 +21,7 @@ __all__ = [
     "TAG_LABELS",
     "Tag",
     "TagLabel",
+    "TokenRole",
     "Transcript",
     "UsageEvent",
     "Utterance",
@@ -38,7 +39,7 @@ TagLabel = Literal[
     "cancellation_intent",
     "billing_question",
 ]
-TAG_LABELS: tuple[str, ...] = TagLabel.__args__  # type: ignore[attr-defined]
+TAG_LABELS: tuple[str, ...] = get_args(TagLabel)
 # The one label vocabulary with display names: tag labels, and the summary's other key-moment kind. The CLI
 # (summary), the API (risk explanations, summary) and the dashboard all name a label with ``label_name``.
 LABEL_NAMES: dict[str, str] = {
@@ -50,6 +51,7 @@ LABEL_NAMES: dict[str, str] = {
     "sentiment_swing": "Sentiment swing",
 }
 SentimentLabel = Literal["positive", "neutral", "negative"]
+TokenRole = Literal["admin", "manager", "rep", "crm"]  # an API token's (api.auth)
 
 
 def label_name(label: str) -> str:

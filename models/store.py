@@ -16,13 +16,13 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
-from typing import Protocol
+from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, func, select, text, update
 from sqlalchemy.dialects import postgresql, sqlite
-from sqlalchemy.engine import Engine, make_url
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
@@ -50,6 +50,7 @@ __all__ = [
     "NewInteraction",
     "Store",
     "StoredInteraction",
+    "rowcount",
 ]
 
 logger = logging.getLogger("callintel.store")
@@ -65,11 +66,14 @@ class StoredInteraction:
 
 
 class NewInteraction(Protocol):
-    """What save_batch needs of each item (ingest.readers.IngestItem fits)."""
+    """What save_batch needs of each item (ingest.parsed.IngestItem, a frozen dataclass, fits): read-only."""
 
-    interaction: Interaction
-    transcript: Transcript | None
-    customer_name: str | None
+    @property
+    def interaction(self) -> Interaction: ...
+    @property
+    def transcript(self) -> Transcript | None: ...
+    @property
+    def customer_name(self) -> str | None: ...
 
 
 @dataclass(frozen=True)
@@ -114,6 +118,13 @@ SQLITE_HINTS = {  # SQLite's terse messages, with what to check
     "unable to open database file": "cannot open the database file: check that its folder exists and is writable",
     "attempt to write a readonly database": "the database is read-only: check that the file and its folder are writable",
 }
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (Session.execute is typed to return a plain Result)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a row count needs the result of an UPDATE or DELETE, not {result!r}")
+    return result.rowcount
 
 
 def describe_error(exc: SQLAlchemyError) -> str:
@@ -430,11 +441,11 @@ class Store:
     def latest_event_time(self) -> datetime | None:
         """When the newest interaction or usage event happened (None in an empty store)."""
         with self.transaction() as session:
-            times = [
+            latest = [
                 session.scalar(select(func.max(InteractionRow.occurred_at))),
                 session.scalar(select(func.max(UsageEventRow.occurred_at))),
             ]
-        times = [t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in times if t is not None]
+        times = [t.replace(tzinfo=UTC) if t.tzinfo is None else t for t in latest if t is not None]
         return max(times, default=None)
 
     def search_utterances(

@@ -19,6 +19,9 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
+from models.analysis import JobStatus, Stage
+from models.records import InteractionKind, Role, SentimentLabel, TagLabel, TokenRole
+
 __all__ = [
     "AlertRow",
     "ApiTokenRow",
@@ -76,7 +79,7 @@ class InteractionRow(Base):
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
-    kind: Mapped[str] = mapped_column(String(16))
+    kind: Mapped[InteractionKind] = mapped_column(String(16))
     occurred_at: Mapped[datetime] = mapped_column(index=True)
     source: Mapped[str] = mapped_column(Text)
     sha256: Mapped[str] = mapped_column(String(64), unique=True)
@@ -117,13 +120,13 @@ class UtteranceRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
     idx: Mapped[int] = mapped_column(Integer)
-    speaker_role: Mapped[str] = mapped_column(String(16))
+    speaker_role: Mapped[Role] = mapped_column(String(16))
     speaker_label: Mapped[str] = mapped_column(String(64))
     start_s: Mapped[float | None] = mapped_column(Float)
     end_s: Mapped[float | None] = mapped_column(Float)
     text: Mapped[str] = mapped_column(Text)
     words: Mapped[list[dict[str, Any]] | None] = mapped_column(JSON)
-    sentiment_label: Mapped[str | None] = mapped_column(String(16))
+    sentiment_label: Mapped[SentimentLabel | None] = mapped_column(String(16))
     sentiment_score: Mapped[float | None] = mapped_column(Float)
 
     interaction: Mapped[InteractionRow] = relationship(back_populates="utterances")
@@ -138,13 +141,13 @@ class TagRow(Base):
         ForeignKey("interactions.id", ondelete="CASCADE"), index=True
     )
     utterance_index: Mapped[int] = mapped_column(Integer)
-    label: Mapped[str] = mapped_column(String(32))
+    label: Mapped[TagLabel] = mapped_column(String(32))
     score: Mapped[float] = mapped_column(Float)
     start: Mapped[int] = mapped_column(Integer)
     end: Mapped[int] = mapped_column(Integer)
     evidence: Mapped[str] = mapped_column(Text)
     entity: Mapped[str | None] = mapped_column(String(128))
-    speaker_role: Mapped[str] = mapped_column(String(16))
+    speaker_role: Mapped[Role] = mapped_column(String(16))
 
     interaction: Mapped[InteractionRow] = relationship(back_populates="tags")
 
@@ -185,8 +188,8 @@ class JobRow(Base):
     interaction_id: Mapped[str] = mapped_column(
         ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
     )
-    status: Mapped[str] = mapped_column(String(16))
-    stage: Mapped[str | None] = mapped_column(String(32))
+    status: Mapped[JobStatus] = mapped_column(String(16))
+    stage: Mapped[Stage | None] = mapped_column(String(32))
     attempts: Mapped[int] = mapped_column(Integer, default=0)
     error: Mapped[str | None] = mapped_column(Text)
     worker: Mapped[str | None] = mapped_column(String(128))
@@ -251,7 +254,7 @@ class ApiTokenRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     name: Mapped[str] = mapped_column(String(128))
-    role: Mapped[str] = mapped_column(String(16))
+    role: Mapped[TokenRole] = mapped_column(String(16))
     rep: Mapped[str | None] = mapped_column(String(128))
     prefix: Mapped[str] = mapped_column(String(16))
     token_hash: Mapped[str] = mapped_column(String(64), unique=True)

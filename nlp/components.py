@@ -22,8 +22,16 @@ from spacy.util import filter_spans, minibatch
 
 from nlp.catalogue import load_catalogue
 from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
-from nlp.encoder import load_encoder
-from nlp.heads import HEADS_FILE, SENTIMENTS, cue_features, features, load_heads, sentiment_features
+from nlp.encoder import Encoder, load_encoder
+from nlp.heads import (
+    HEADS_FILE,
+    SENTIMENTS,
+    Heads,
+    cue_features,
+    features,
+    load_heads,
+    sentiment_features,
+)
 from nlp.stance import StanceMatcher
 
 for _name, _default in (
@@ -204,3 +212,21 @@ def cue_hits(doc: Doc) -> dict[str, bool]:
 @Language.factory("callintel_heads", default_config={"path": None})
 def make_heads(nlp: Language, name: str, path: str | None) -> HeadsComponent:
     return HeadsComponent(path)
+
+
+def encoder_of(pipeline: Language) -> Encoder:
+    """The encoder of a pipeline's ``callintel_encoder`` component."""
+    component = pipeline.get_pipe("callintel_encoder")
+    if not isinstance(component, EncoderComponent):
+        raise TypeError(
+            f"callintel_encoder is a {type(component).__name__}, not an EncoderComponent"
+        )
+    return component.encoder
+
+
+def heads_of(pipeline: Language) -> Heads:
+    """The trained heads of a pipeline's ``callintel_heads`` component."""
+    component = pipeline.get_pipe("callintel_heads")
+    if not isinstance(component, HeadsComponent):
+        raise TypeError(f"callintel_heads is a {type(component).__name__}, not a HeadsComponent")
+    return component.heads

@@ -23,6 +23,11 @@ SOURCE_DIR = DATA_DIR / "source"
 HOLDOUT_DIR = DATA_DIR / "holdout"
 SPLITS = ("train", "dev", "test")
 ROLES: dict[str, Role] = {"c": "customer", "r": "rep", "u": "unknown"}
+SENTIMENTS: dict[str, SentimentLabel] = {
+    "positive": "positive",
+    "neutral": "neutral",
+    "negative": "negative",
+}
 # Unlabelled lines that contain a word a keyword tagger would fire on count as hard negatives.
 TRIGGER = re.compile(
     r"\b(price|pric|cost|budget|expensive|cheap|quote|discount|export|download|dump|migrat|cancel|terminat|renew|"
@@ -49,12 +54,14 @@ def _parse_line(path: Path, number: int, line: str) -> Example:
     raw_labels, sentiment, speaker, text = fields
     labels = tuple(sorted(label for label in raw_labels.split(",") if label != "-"))
     unknown = set(labels) - set(TAG_LABELS)
-    if unknown or sentiment not in ("positive", "neutral", "negative") or speaker not in ROLES:
+    if unknown or sentiment not in SENTIMENTS or speaker not in ROLES:
         raise ValueError(
             f"{path}:{number}: bad labels {sorted(unknown)}, sentiment {sentiment!r} or speaker {speaker!r}"
         )
     hard = not labels and (path.stem == "hard_negatives" or bool(TRIGGER.search(text)))
-    return Example(text, labels, sentiment, ROLES[speaker], hard, f"{path.name}:{number}")
+    return Example(
+        text, labels, SENTIMENTS[sentiment], ROLES[speaker], hard, f"{path.name}:{number}"
+    )
 
 
 def read_sources(folder: Path = SOURCE_DIR) -> list[Example]:

@@ -72,7 +72,13 @@ class Encoder:
                 f"cannot load embedding model {model_ref!r} ({type(exc).__name__}); "
                 "give a local directory in CALLINTEL_EMBEDDING_MODEL or unset it to use the bundled model"
             ) from None
-        self.dimension = int(self.model.get_embedding_dimension())
+        dimension = self.model.get_embedding_dimension()
+        if dimension is None:
+            raise ModelUnavailable(
+                f"embedding model {model_ref!r} has no fixed embedding dimension (no pooling layer?); "
+                "give a sentence-transformers model in CALLINTEL_EMBEDDING_MODEL"
+            )
+        self.dimension = int(dimension)
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:

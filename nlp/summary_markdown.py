@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from models.analysis import CallMetrics, Summary
 from models.clock import clock
-from models.records import label_name
+from models.records import Role, label_name
 
 __all__ = ["to_markdown"]
 
@@ -13,7 +15,7 @@ def _at(seconds: float | None) -> str:
     return clock(seconds, unknown="--:--")
 
 
-def _percent(values: dict[str, float]) -> str:
+def _percent(values: Mapping[Role, float]) -> str:
     return ", ".join(f"{role} {value:.0%}" for role, value in values.items()) or "n/a"
 
 

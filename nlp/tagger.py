@@ -10,10 +10,10 @@ import spacy
 from spacy.language import Language
 from spacy.tokens import Doc
 
-import nlp.components  # noqa: F401  (registers the factories)
 from models.errors import ModelUnavailable
 from models.records import Role, Sentiment, Tag, Transcript
 from models.settings import Settings
+from nlp.components import encoder_of, heads_of  # importing it registers the factories
 from nlp.cues import INTENT_LABELS
 
 __all__ = ["TagInput", "TaggedUtterance", "Tagger", "build_pipeline"]
@@ -70,8 +70,8 @@ class Tagger:
     ) -> None:
         self.batch_size = batch_size
         self.pipeline = build_pipeline(catalogue, model, threads, batch_size, heads)
-        head = self.pipeline.get_pipe("callintel_heads").heads
-        encoder = self.pipeline.get_pipe("callintel_encoder").encoder
+        head = heads_of(self.pipeline)
+        encoder = encoder_of(self.pipeline)
         if encoder.dimension != head.dimension:
             raise ModelUnavailable(
                 f"the trained heads expect {head.dimension}-dimensional embeddings ({head.encoder}) but "
@@ -90,7 +90,7 @@ class Tagger:
 
     def encode(self, texts: list[str]):
         """Normalised sentence embeddings from the tagger's own encoder (numpy array, one row per text)."""
-        return self.pipeline.get_pipe("callintel_encoder").encoder.encode(texts)
+        return encoder_of(self.pipeline).encode(texts)
 
     def docs(self, inputs: Iterable[TagInput]) -> Iterator[Doc]:
         def prepared() -> Iterator[Doc]:
@@ -113,7 +113,8 @@ class Tagger:
 
     def tag_transcript(self, transcript: Transcript) -> tuple[list[Tag], list[Sentiment]]:
         inputs = [TagInput(u.text, u.speaker.role) for u in transcript.utterances]
-        tags, sentiments = [], []
+        tags: list[Tag] = []
+        sentiments: list[Sentiment] = []
         for utterance, result in zip(transcript.utterances, self.tag(inputs), strict=True):
             sentiments.append(result.sentiment)
             tags.extend(

@@ -17,7 +17,7 @@ from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
 
-from nlp.components import cue_hits
+from nlp.components import cue_hits, encoder_of
 from nlp.cues import INTENT_LABELS
 from nlp.dataset import DATA_DIR, Example, load_split
 from nlp.heads import (
@@ -129,8 +129,8 @@ def choose(data: Fitting) -> dict[str, dict]:
 
 def fit_sentiment(data: Fitting) -> tuple[LogisticRegression, dict]:
     x = sentiment_features(data.embeddings, data.stance, data.cues)
-    best = None
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
+    accuracy: dict[float, float] = {}
     for c in C_GRID:
         correct = 0
         for fit_rows, val_rows in folds.split(x, data.sentiment):
@@ -138,12 +138,10 @@ def fit_sentiment(data: Fitting) -> tuple[LogisticRegression, dict]:
                 x[fit_rows], data.sentiment[fit_rows]
             )
             correct += int((model.predict(x[val_rows]) == data.sentiment[val_rows]).sum())
-        accuracy = correct / len(data.sentiment)
-        if best is None or (accuracy, -c) > best[0]:
-            best = ((accuracy, -c), c)
-    c = best[1]
+        accuracy[c] = correct / len(data.sentiment)
+    c = max(C_GRID, key=lambda c: (accuracy[c], -c))  # the most accurate; on a tie, the smallest C
     model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, data.sentiment)
-    return model, {"C": c, "cv_accuracy": round(best[0][0], 4)}
+    return model, {"C": c, "cv_accuracy": round(accuracy[c], 4)}
 
 
 def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
@@ -171,7 +169,7 @@ def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
         sentiment_bias=sentiment.intercept_[order].astype(np.float32),
         exemplars=data.embeddings,
         exemplar_labels=data.labels,
-        encoder=pipeline.get_pipe("callintel_encoder").encoder.name,
+        encoder=encoder_of(pipeline).name,
         data_sha256=data_sha256(folder),
         metadata={
             "intents": choices,

@@ -21,7 +21,7 @@ from celery.signals import worker_process_init
 from kombu.exceptions import OperationalError
 from kombu.utils.url import maybe_sanitize_url
 
-from models.errors import BrokerUnavailable
+from models.errors import BrokerUnavailable, ConfigError
 from models.settings import Settings, get_settings
 from models.store import Store
 from pipeline.queue import worker_name
@@ -35,6 +35,15 @@ logger = logging.getLogger("callintel.pipeline")
 TASK = "callintel.run_job"
 QUEUE = "callintel"
 CONNECT_TIMEOUT_S = 3.0  # a broker that does not answer in this long is reported, not waited on
+
+
+def _broker(settings: Settings) -> str:
+    """The configured broker URL; ConfigError when there is none (Celery would try amqp://localhost)."""
+    if not settings.broker_url:
+        raise ConfigError(
+            "the distributed pipeline needs a broker: set CALLINTEL_BROKER_URL (e.g. redis://localhost:6379/0)"
+        )
+    return settings.broker_url
 
 
 @lru_cache(maxsize=4)
@@ -81,7 +90,7 @@ def _process_state() -> tuple[Settings, Store, Engines]:
 @worker_process_init.connect
 def _load_models(**_: object) -> None:
     """Each worker process opens the store and loads the tagger before it takes a task."""
-    _, _, engines = _process_state()
+    engines = _process_state()[2]
     engines.tagger()
 
 
@@ -96,7 +105,7 @@ def run_job_task(interaction_id: str) -> str:
     done = attempt(job, store, queue, engines, worker)
     deliver_due(store, settings)
     if not done and (again := queue.job(interaction_id)) is not None and again.status == "queued":
-        celery_app(settings.broker_url, settings.job_lease_s).send_task(
+        celery_app(_broker(settings), settings.job_lease_s).send_task(
             TASK, args=[interaction_id], countdown=2**again.attempts
         )
     return "done" if done else "failed"
@@ -119,7 +128,8 @@ def check_broker(broker_url: str) -> None:
 def dispatch(store: Store, settings: Settings, interaction_ids: list[str] | None = None) -> int:
     """Send a task for these jobs, or for every pending one (queued, or running under an expired lease);
     BrokerUnavailable when the broker cannot be reached."""
-    app = celery_app(settings.broker_url, settings.job_lease_s)
+    broker = _broker(settings)
+    app = celery_app(broker, settings.job_lease_s)
     pending = (
         interaction_ids if interaction_ids is not None else queue_for(store, settings).pending_ids()
     )
@@ -127,7 +137,7 @@ def dispatch(store: Store, settings: Settings, interaction_ids: list[str] | None
         for interaction_id in pending:
             app.send_task(TASK, args=[interaction_id])
     except (OperationalError, OSError) as exc:
-        raise BrokerUnavailable(maybe_sanitize_url(settings.broker_url), exc) from None
+        raise BrokerUnavailable(maybe_sanitize_url(broker), exc) from None
     return len(pending)
 
 
@@ -165,8 +175,9 @@ def run_distributed(
 def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> None:
     """Run a Celery worker (prefork, ``concurrency`` processes) until it is stopped; BrokerUnavailable at once
     when the broker cannot be reached at the start (a worker already running waits for it to come back)."""
-    check_broker(settings.broker_url)
-    app = celery_app(settings.broker_url, settings.job_lease_s)
+    broker = _broker(settings)
+    check_broker(broker)
+    app = celery_app(broker, settings.job_lease_s)
     app.worker_main(
         [
             "worker",

@@ -18,10 +18,10 @@ from datetime import UTC, datetime, timedelta
 from sqlalchemy import and_, func, or_, select, update
 from sqlalchemy.orm import Session
 
-from models.analysis import Job
-from models.errors import LeaseLost
+from models.analysis import Job, Stage
+from models.errors import LeaseLost, StoreError
 from models.outbox import emit
-from models.store import Store
+from models.store import Store, rowcount
 from models.tables import InteractionRow, JobRow
 
 __all__ = ["JobQueue", "worker_name"]
@@ -91,8 +91,13 @@ class JobQueue:
                     attempts=JobRow.attempts + 1,
                     updated_at=now,
                 )
-            ).rowcount
-            return _job(session.get(JobRow, interaction_id)) if taken == 1 else None
+            )
+            if rowcount(taken) != 1:
+                return None
+            row = session.get(JobRow, interaction_id)
+            if row is None:  # the interaction was deleted, and its job with it, since the UPDATE
+                return None
+            return _job(row)
 
     def pending_ids(self) -> list[str]:
         """Jobs waiting for a worker: queued, or running under an expired lease, oldest first."""
@@ -115,7 +120,7 @@ class JobQueue:
             ):
                 return 0
         with self.store.transaction() as session:
-            return session.execute(
+            failed = session.execute(
                 update(JobRow)
                 .where(*exhausted)
                 .values(
@@ -124,7 +129,8 @@ class JobQueue:
                     lease_until=None,
                     error=f"gave up after {self.max_attempts} attempts: the worker stopped before finishing",
                 )
-            ).rowcount
+            )
+            return rowcount(failed)
 
     def reclaim_orphans(self) -> int:
         """Running jobs of workers on this host whose process is gone go back to the queue."""
@@ -135,7 +141,7 @@ class JobQueue:
                     JobRow.status == "running", JobRow.worker.startswith(f"{host}:")
                 )
             )
-            orphans = [row for row in rows if not _alive(int(row.worker.rsplit(":", 1)[1]))]
+            orphans = [row for row in rows if row.worker and not _alive(_pid(row.worker))]
             for row in orphans:
                 row.status, row.worker, row.lease_until, row.updated_at = (
                     "queued",
@@ -152,7 +158,7 @@ class JobQueue:
             raise LeaseLost(f"job {interaction_id} is no longer held by {worker}")
         return row
 
-    def advance(self, session: Session, interaction_id: str, worker: str, stage: str) -> None:
+    def advance(self, session: Session, interaction_id: str, worker: str, stage: Stage) -> None:
         """Record ``stage`` as done, in the transaction that commits its output; renews the lease."""
         row = self.owned(session, interaction_id, worker)
         row.stage, row.updated_at, row.lease_until = stage, _now(), _now() + self.lease
@@ -175,6 +181,10 @@ class JobQueue:
             row = self.owned(session, interaction_id, worker)
             row.status, row.error, row.lease_until, row.updated_at = "done", None, None, _now()
             interaction = session.get(InteractionRow, interaction_id)
+            if (
+                interaction is None
+            ):  # deleting it deletes its job too, so owned() has raised already
+                raise StoreError(f"interaction {interaction_id} is no longer stored")
             labels = Counter(t.label for t in interaction.tags)
             emit(
                 session,
@@ -237,18 +247,19 @@ class JobQueue:
         if stages_too:
             values["stage"] = None
         with self.store.transaction() as session:
-            return session.execute(
-                update(JobRow).where(JobRow.status == status).values(**values)
-            ).rowcount
+            return rowcount(
+                session.execute(update(JobRow).where(JobRow.status == status).values(**values))
+            )
 
     def enqueue(self, interaction_ids: list[str]) -> int:
         """Queue the interactions again from the first stage (e.g. after a model change); returns how many."""
         with self.store.transaction() as session:
-            return session.execute(
+            queued = session.execute(
                 update(JobRow)
                 .where(JobRow.interaction_id.in_(interaction_ids), JobRow.status != "running")
                 .values(status="queued", stage=None, attempts=0, error=None, updated_at=_now())
-            ).rowcount
+            )
+            return rowcount(queued)
 
     def job(self, interaction_id: str) -> Job | None:
         with self.store.transaction() as session:
@@ -271,6 +282,11 @@ class JobQueue:
                     ).all()
                 )
             )
+
+
+def _pid(worker: str) -> int:
+    """The process id in a worker's name (``host:pid``, see worker_name)."""
+    return int(worker.rsplit(":", 1)[1])
 
 
 def _alive(pid: int) -> bool:

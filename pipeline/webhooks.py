@@ -239,10 +239,8 @@ def retry_delivery(store: Store, delivery_id: int) -> Delivery:
         row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
         if row is None:
             raise NotFound("webhook delivery", str(delivery_id))
-        if (
-            row.status != "failed"
-            or not session.get(WebhookSubscriptionRow, row.subscription_id).active
-        ):
+        subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
+        if row.status != "failed" or subscription is None or not subscription.active:
             raise InputError(
                 f"delivery {delivery_id} is {row.status}: only a failed delivery of a live subscription is retried"
             )
@@ -333,6 +331,10 @@ def deliver_due(
             if row is None or row.status != "pending":
                 continue
             subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
+            if subscription is None:  # deleting one deletes its deliveries: not seen here
+                row.status, row.last_error = "failed", "subscription removed"
+                counts["failed"] += 1
+                continue
             error = _attempt(
                 row, subscription.url, crypto.decrypt(settings, subscription.secret), allow
             )

@@ -41,7 +41,8 @@ class Assessment:
 
 def _top_reasons(current: Health, count: int = 2) -> str:
     top = sorted(current.signals, key=lambda s: -current.breakdown.get(s.kind, 0.0))
-    seen, reasons = set(), []
+    seen: set[str] = set()
+    reasons: list[str] = []
     for signal in top:
         if signal.kind not in seen and len(reasons) < count:
             seen.add(signal.kind)

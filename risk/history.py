@@ -9,7 +9,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
-from models.records import Role
+from models.records import InteractionKind, Role
 from models.store import Store
 from models.tables import CustomerRow, InteractionRow, UsageEventRow
 
@@ -32,7 +32,7 @@ class TagFact:
 @dataclass(frozen=True)
 class InteractionFacts:
     id: str
-    kind: str
+    kind: InteractionKind
     occurred_at: datetime
     title: str | None
     tags: tuple[TagFact, ...] = ()

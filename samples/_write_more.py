@@ -578,8 +578,8 @@ def write_calls() -> None:
             continue
         write_transcript(fmt, stem, contact, rep, turns, folder)
         manifests.setdefault(str(folder), []).append({"file": f"{stem}.{fmt}", **meta})
-    for folder, rows in manifests.items():
-        with open(Path(folder) / "manifest.csv", "w", newline="") as fh:
+    for folder_name, rows in manifests.items():
+        with open(Path(folder_name) / "manifest.csv", "w", newline="") as fh:
             writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
             writer.writeheader()
             writer.writerows(rows)
@@ -617,9 +617,9 @@ def write_tickets() -> None:
             {"file": f"{stem}.eml", "customer_id": customer, "customer_name": NAMES[customer]}
         )
     with open(folder / "email" / "manifest.csv", "w", newline="") as fh:
-        writer = csv.DictWriter(fh, fieldnames=list(rows[0]))
-        writer.writeheader()
-        writer.writerows(rows)
+        manifest = csv.DictWriter(fh, fieldnames=list(rows[0]))
+        manifest.writeheader()
+        manifest.writerows(rows)
 
 
 def _email(address: str, subject: str, thread) -> str:

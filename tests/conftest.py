@@ -241,6 +241,14 @@ def tagger():
     return Tagger()
 
 
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """A test that runs the console script (the ``cli`` fixture) is slow: each run is a process that imports
+    the model libraries and loads the models. ``make test-fast`` (``-m "not slow"``) leaves these out."""
+    for item in items:
+        if "cli" in getattr(item, "fixturenames", ()):
+            item.add_marker(pytest.mark.slow)
+
+
 @pytest.hookimpl(wrapper=True, tryfirst=True)  # the outermost wrapper: after pytest's short summary
 def pytest_terminal_summary(terminalreporter):
     """After the run: one line per group of skipped tests, saying what they need and how to run them."""

@@ -16,7 +16,12 @@ def run_migrations_online() -> None:
     if connection is not None:
         _run(connection)
         return
-    engine = create_engine(config.get_main_option("sqlalchemy.url"))
+    url = config.get_main_option("sqlalchemy.url")
+    if url is None:
+        raise RuntimeError(
+            "alembic needs a connection from the Store or sqlalchemy.url in its config"
+        )
+    engine = create_engine(url)
     with engine.begin() as conn:
         _run(conn)
 

@@ -7,6 +7,8 @@ import os
 import selectors
 import subprocess
 
+import pytest
+
 from tests.conftest import CALLINTEL
 from tests.helpers import one_line_error
 
@@ -68,6 +70,7 @@ def test_missing_catalogue_is_one_line(cli, tmp_path):
     assert one_line_error(run) == f"callintel: {missing}: no such file or directory"
 
 
+@pytest.mark.slow  # the console script in a subprocess
 def test_streams_on_an_open_pipe(tmp_path):
     """One line in, one JSON line out, while stdin stays open (an endless producer)."""
     proc = subprocess.Popen(

@@ -199,6 +199,7 @@ def _open_store(url: str, barrier) -> None:
     Store(url).close()
 
 
+@pytest.mark.slow  # spawned processes that import the whole stack
 def test_processes_opening_a_new_database_together_take_turns_migrating(db_url: str):
     import multiprocessing
 

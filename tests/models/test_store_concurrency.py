@@ -14,7 +14,7 @@ from models.store import Store
 from tests.conftest import CALLINTEL
 from tests.helpers import call_doc
 
-pytestmark = pytest.mark.both_backends
+pytestmark = [pytest.mark.both_backends, pytest.mark.slow]  # processes that import the whole stack
 PROCESSES = 6
 
 

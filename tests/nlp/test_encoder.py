@@ -32,3 +32,18 @@ def test_configured_local_model_is_honoured(tmp_path):
 def test_unknown_model_name_offline_is_a_clear_error():
     with pytest.raises(ModelUnavailable, match="cannot load embedding model"):
         Encoder("no-such-org/no-such-model")
+
+
+def test_a_model_without_a_fixed_dimension_is_a_clear_error(monkeypatch):
+    import sentence_transformers
+
+    class NoDimension:  # e.g. a configured model without a pooling layer
+        def __init__(self, *args, **kwargs):
+            pass
+
+        def get_embedding_dimension(self):
+            return None
+
+    monkeypatch.setattr(sentence_transformers, "SentenceTransformer", NoDimension)
+    with pytest.raises(ModelUnavailable, match="no fixed embedding dimension"):
+        Encoder("some-model")

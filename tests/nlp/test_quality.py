@@ -1,10 +1,13 @@
 """Regression guard on held-out quality: the figures in the README must not silently drop."""
 
+import pytest
+
 from bench import tag_quality
 from nlp.dataset import load_split
 from nlp.tagger import TagInput
 
 
+@pytest.mark.slow  # the real tagger over the whole held-out split
 def test_held_out_quality(tagger):
     examples = load_split("test")
     results = list(tagger.tag(TagInput(e.text, e.speaker) for e in examples))

@@ -111,6 +111,7 @@ def test_a_missing_recording_fails_at_once_with_a_clear_error(
     )
 
 
+@pytest.mark.slow  # worker processes that load the models
 def test_two_worker_processes_share_the_queue(store, db_url, settings):
     ids = [
         _store_call(store, f"call-{n}".encode(), text)
@@ -132,6 +133,7 @@ def test_two_worker_processes_share_the_queue(store, db_url, settings):
     assert all(store.get_summary(i) is not None for i in ids)
 
 
+@pytest.mark.slow  # loads the real Whisper model
 def test_a_recording_is_transcribed_by_the_pipeline_with_roles_from_its_channels(
     store, db_url, settings, tagger, tmp_path
 ):
