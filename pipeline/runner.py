@@ -20,7 +20,7 @@ from models.errors import CallintelError, ConfigError, InputError, LeaseLost, Mo
 from models.settings import Settings
 from models.store import Store
 from pipeline.queue import JobQueue, worker_name
-from pipeline.stages import STAGE_FUNCTIONS, Engines, persist
+from pipeline.stages import BY_NAME, Engines, persist
 from pipeline.webhooks import deliver_due
 
 __all__ = [
@@ -81,7 +81,7 @@ def run_job(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: s
             stored = store.get_interaction(job.interaction_id)
             if stored is None:
                 raise InputError(f"interaction {job.interaction_id} is no longer stored")
-            output = STAGE_FUNCTIONS[stage](engines, stored)
+            output = BY_NAME[stage].run(engines, stored)
             with store.transaction() as session:
                 persist(session, stage, job.interaction_id, output)
                 queue.advance(session, job.interaction_id, worker, stage)

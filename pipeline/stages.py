@@ -17,13 +17,13 @@ from typing import Any
 
 from sqlalchemy.orm import Session
 
-from models.analysis import CallMetrics, Summary
+from models.analysis import CallMetrics, Stage, Summary
 from models.errors import MalformedSource
 from models.records import Transcript
 from models.settings import Settings
 from models.store import Store, StoredInteraction
 
-__all__ = ["STAGE_FUNCTIONS", "Engines", "persist"]
+__all__ = ["BY_NAME", "PIPELINE", "Engines", "PipelineStage", "persist"]
 
 logger = logging.getLogger("callintel.pipeline")
 
@@ -142,29 +142,37 @@ def risk(engines: Engines, stored: StoredInteraction):
     return assess(history, as_of, load_config(settings.risk_config), previous) if history else None
 
 
-STAGE_FUNCTIONS: dict[str, Callable[[Engines, StoredInteraction], Any]] = {
-    "transcribe": transcribe,
-    "tag": tag,
-    "metrics": metrics,
-    "summary": summary,
-    "risk": risk,
-}
+def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:
+    tags, sentiments = output
+    Store.put_analysis(session, interaction_id, tags, sentiments)
+
+
+def _save_risk(session: Session, interaction_id: str, output: Any) -> None:
+    from risk.engine import record
+
+    record(session, output)
+
+
+@dataclass(frozen=True)
+class PipelineStage:
+    """One stage, declared once: its name (``models.analysis.Stage``), how it runs, how its output is stored."""
+
+    name: Stage
+    run: Callable[[Engines, StoredInteraction], Any]
+    save: Callable[[Session, str, Any], None]
+
+
+PIPELINE: tuple[PipelineStage, ...] = (
+    PipelineStage("transcribe", transcribe, lambda session, _, t: Store.put_transcript(session, t)),
+    PipelineStage("tag", tag, _save_analysis),
+    PipelineStage("metrics", metrics, lambda session, _, m: Store.put_metrics(session, m)),
+    PipelineStage("summary", summary, lambda session, _, summ: Store.put_summary(session, summ)),
+    PipelineStage("risk", risk, _save_risk),
+)
+BY_NAME: dict[str, PipelineStage] = {stage.name: stage for stage in PIPELINE}
 
 
 def persist(session: Session, stage: str, interaction_id: str, output: Any) -> None:
     """Write one stage's output inside the caller's transaction (nothing when the stage had nothing to do)."""
-    if output is None:
-        return
-    if stage == "transcribe":
-        Store.put_transcript(session, output)
-    elif stage == "tag":
-        tags, sentiments = output
-        Store.put_analysis(session, interaction_id, tags, sentiments)
-    elif stage == "metrics":
-        Store.put_metrics(session, output)
-    elif stage == "summary":
-        Store.put_summary(session, output)
-    elif stage == "risk":
-        from risk.engine import record
-
-        record(session, output)
+    if output is not None:
+        BY_NAME[stage].save(session, interaction_id, output)

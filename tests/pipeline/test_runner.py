@@ -1,4 +1,5 @@
 import os
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -50,7 +51,7 @@ def test_every_stage_is_stored_and_a_rerun_changes_nothing(store, db_url, settin
 def test_a_transient_error_is_retried_and_recorded(store, db_url, settings, engines, monkeypatch):
     interaction_id = _store_call(store)
     calls = []
-    real = stages.STAGE_FUNCTIONS["metrics"]
+    real = stages.BY_NAME["metrics"].run
 
     def flaky(engines, stored):
         calls.append(stored.interaction.id)
@@ -58,7 +59,7 @@ def test_a_transient_error_is_retried_and_recorded(store, db_url, settings, engi
             raise RuntimeError("disk hiccup")
         return real(engines, stored)
 
-    monkeypatch.setitem(stages.STAGE_FUNCTIONS, "metrics", flaky)
+    monkeypatch.setitem(stages.BY_NAME, "metrics", replace(stages.BY_NAME["metrics"], run=flaky))
     report = run_jobs(db_url, settings, 1, engines)
     assert (report.done, report.failed) == (1, 0)
     (job,) = JobQueue(store).jobs()
@@ -72,7 +73,7 @@ def test_a_job_resumes_after_its_last_committed_stage(
     _store_call(store)
     seen = []
     for name in ("tag", "metrics", "summary"):
-        real = stages.STAGE_FUNCTIONS[name]
+        real = stages.BY_NAME[name].run
 
         def spy(engines, stored, real=real, name=name):
             seen.append(name)
@@ -80,7 +81,7 @@ def test_a_job_resumes_after_its_last_committed_stage(
                 raise KeyboardInterrupt  # the worker stops here: the job goes back, its stages kept
             return real(engines, stored)
 
-        monkeypatch.setitem(stages.STAGE_FUNCTIONS, name, spy)
+        monkeypatch.setitem(stages.BY_NAME, name, replace(stages.BY_NAME[name], run=spy))
     with pytest.raises(KeyboardInterrupt):
         run_jobs(db_url, settings, 1, engines)
     (job,) = JobQueue(store).jobs()
@@ -196,3 +197,10 @@ def test_imported_text_gets_roles_from_the_opening(store, db_url, settings, engi
     stored = store.get_interaction(interaction_id)
     assert [u.speaker.role for u in stored.transcript.utterances] == ["rep", "customer"]
     assert [t.label for t in stored.tags] == ["price_objection"]
+
+
+def test_each_stage_is_declared_once_in_the_order_jobs_run_them():
+    from models.analysis import STAGES
+
+    assert tuple(stage.name for stage in stages.PIPELINE) == STAGES
+    assert set(stages.BY_NAME) == set(STAGES)
