@@ -18,6 +18,7 @@ import platformdirs
 from cryptography.fernet import Fernet, InvalidToken
 
 from models.errors import ConfigError, SecretKeyError
+from models.private_files import make_private_dir
 from models.settings import Settings
 
 __all__ = ["decrypt", "development_key_file", "encrypt", "secret_key"]
@@ -32,7 +33,7 @@ def development_key_file() -> Path:
 
 def _make_key_file(path: Path) -> None:
     """Write a new random key to ``path`` atomically (0600 from the start), unless one is there already."""
-    path.parent.mkdir(parents=True, exist_ok=True)
+    make_private_dir(path.parent)  # the data dir, as the store makes it
     temporary = path.with_name(f".{path.name}.{os.getpid()}.{secrets.token_hex(4)}")
     descriptor = os.open(temporary, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     try:
