@@ -11,7 +11,11 @@ from models.records import Record, Role
 
 __all__ = [
     "STAGES",
+    "ALERT_OUTCOMES",
+    "ALERT_STATUSES",
     "Alert",
+    "AlertOutcome",
+    "AlertStatus",
     "CallMetrics",
     "Job",
     "JobStatus",
@@ -25,6 +29,10 @@ __all__ = [
 Stage = Literal["transcribe", "tag", "metrics", "summary", "risk"]
 STAGES: tuple[Stage, ...] = get_args(Stage)
 JobStatus = Literal["queued", "running", "done", "failed"]
+AlertStatus = Literal["open", "acknowledged", "resolved"]
+ALERT_STATUSES: tuple[str, ...] = get_args(AlertStatus)
+AlertOutcome = Literal["saved", "churned", "false_alarm"]
+ALERT_OUTCOMES: tuple[str, ...] = get_args(AlertOutcome)
 
 
 class CallMetrics(Record):
@@ -104,6 +112,7 @@ class Job(Record):
 class Alert(Record):
     """A customer crossing into a worse health band, or a high-weight risk signal arriving; ``key`` deduplicates."""
 
+    id: int | None = None  # set once stored
     key: str
     customer_id: str
     kind: Literal["band_changed", "high_weight_signal"]
@@ -112,3 +121,12 @@ class Alert(Record):
     band: str | None = None
     score: float | None = None
     interaction_id: str | None = None
+    owner: str | None = None  # the account owner, who should act on it
+    action: str | None = None  # the recommended intervention (risk/data/playbooks.yaml)
+    status: AlertStatus = "open"
+    acknowledged_at: datetime | None = None
+    acknowledged_by: str | None = None
+    resolved_at: datetime | None = None
+    resolved_by: str | None = None
+    outcome: AlertOutcome | None = None
+    resolution_note: str | None = None

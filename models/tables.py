@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Date,
     DateTime,
     Float,
     ForeignKey,
@@ -19,21 +20,27 @@ from sqlalchemy import (
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.types import TypeDecorator
 
-from models.analysis import JobStatus, Stage
+from models.accounts import CommercialKind, ContactRole, LifecycleStatus, SurveyKind
+from models.analysis import AlertOutcome, AlertStatus, JobStatus, Stage
 from models.records import InteractionKind, Role, SentimentLabel, TagLabel, TokenRole
 
 __all__ = [
+    "AccountRow",
     "AlertRow",
     "ApiTokenRow",
     "Base",
     "CallMetricsRow",
+    "CommercialEventRow",
+    "ContactRow",
     "CustomerRow",
     "DashboardSessionRow",
     "HealthSnapshotRow",
     "InteractionRow",
+    "InvoiceRow",
     "JobRow",
     "RiskSignalRow",
     "SummaryRow",
+    "SurveyResponseRow",
     "TagRow",
     "TranscriptRow",
     "UsageEventRow",
@@ -245,6 +252,18 @@ class AlertRow(Base):
         ForeignKey("interactions.id", ondelete="CASCADE")
     )
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    # the lifecycle: open -> acknowledged -> resolved (with an outcome); who owns it and what to do
+    status: Mapped[AlertStatus] = mapped_column(
+        String(16), default="open", server_default="open", index=True
+    )
+    owner: Mapped[str | None] = mapped_column(String(256))
+    action: Mapped[str | None] = mapped_column(Text)
+    acknowledged_at: Mapped[datetime | None] = mapped_column()
+    acknowledged_by: Mapped[str | None] = mapped_column(String(128))
+    resolved_at: Mapped[datetime | None] = mapped_column()
+    resolved_by: Mapped[str | None] = mapped_column(String(128))
+    outcome: Mapped[AlertOutcome | None] = mapped_column(String(16))
+    resolution_note: Mapped[str | None] = mapped_column(Text)
 
 
 class ApiTokenRow(Base):
@@ -318,3 +337,87 @@ class WebhookDeliveryRow(Base):
     last_error: Mapped[str | None] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     delivered_at: Mapped[datetime | None] = mapped_column()
+
+
+class AccountRow(Base):
+    """A customer's account data (one per customer); the name stays on ``customers``."""
+
+    __tablename__ = "accounts"
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    owner: Mapped[str | None] = mapped_column(String(256), index=True)
+    plan: Mapped[str | None] = mapped_column(String(128))
+    arr: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    start_date: Mapped[date | None] = mapped_column(Date)
+    renewal_date: Mapped[date | None] = mapped_column(Date, index=True)
+    segment: Mapped[str | None] = mapped_column(String(128), index=True)
+    status: Mapped[LifecycleStatus] = mapped_column(String(24), default="active", index=True)
+    status_at: Mapped[datetime | None] = mapped_column()
+    status_reason: Mapped[str | None] = mapped_column(Text)
+    updated_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+
+
+class ContactRow(Base):
+    __tablename__ = "contacts"
+    __table_args__ = (UniqueConstraint("customer_id", "user", name="uq_contact_user"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    user: Mapped[str] = mapped_column(String(320))
+    name: Mapped[str | None] = mapped_column(String(256))
+    role: Mapped[ContactRole] = mapped_column(String(24))
+
+
+class InvoiceRow(Base):
+    __tablename__ = "invoices"
+    __table_args__ = (
+        UniqueConstraint("customer_id", "invoice_id", name="uq_invoice"),
+        Index("ix_invoices_customer_due", "customer_id", "due_at"),
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    invoice_id: Mapped[str] = mapped_column(String(128))
+    issued_at: Mapped[datetime] = mapped_column()
+    due_at: Mapped[datetime] = mapped_column()
+    paid_at: Mapped[datetime | None] = mapped_column()
+    amount: Mapped[float] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    failed_attempts: Mapped[int] = mapped_column(Integer, default=0)
+
+
+class CommercialEventRow(Base):
+    __tablename__ = "commercial_events"
+    __table_args__ = (Index("ix_commercial_customer_time", "customer_id", "occurred_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[CommercialKind] = mapped_column(String(24))
+    occurred_at: Mapped[datetime] = mapped_column()
+    amount: Mapped[float | None] = mapped_column(Float)
+    currency: Mapped[str] = mapped_column(String(3), default="USD")
+    seats_before: Mapped[int | None] = mapped_column(Integer)
+    seats_after: Mapped[int | None] = mapped_column(Integer)
+    note: Mapped[str | None] = mapped_column(Text)
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class SurveyResponseRow(Base):
+    __tablename__ = "survey_responses"
+    __table_args__ = (Index("ix_surveys_customer_time", "customer_id", "responded_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id", ondelete="CASCADE"))
+    kind: Mapped[SurveyKind] = mapped_column(String(8))
+    score: Mapped[int] = mapped_column(Integer)
+    responded_at: Mapped[datetime] = mapped_column()
+    respondent: Mapped[str | None] = mapped_column(String(320))
+    comment: Mapped[str | None] = mapped_column(Text)
+    # the comment, stored as a ticket interaction so that it is tagged like one
+    interaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="SET NULL")
+    )
+    dedup_key: Mapped[str] = mapped_column(String(64), unique=True)

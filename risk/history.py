@@ -1,19 +1,29 @@
 """A customer's history as the risk engine reads it: interactions with their customer-side tags and sentiment,
-and usage events. ``load_history`` reads it from the store; everything after that is pure."""
+usage events with their properties, and the account data (account, contacts, invoices, commercial events,
+survey responses). ``load_history`` reads it from the store; everything after that is pure."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import select
 from sqlalchemy.orm import selectinload
 
+from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from models.records import InteractionKind, Role
 from models.store import Store
 from models.tables import CustomerRow, InteractionRow, UsageEventRow
 
-__all__ = ["CustomerHistory", "InteractionFacts", "TagFact", "load_histories", "load_history"]
+__all__ = [
+    "CustomerHistory",
+    "InteractionFacts",
+    "TagFact",
+    "UsageFact",
+    "load_histories",
+    "load_history",
+]
 
 
 @dataclass(frozen=True)
@@ -43,11 +53,23 @@ class InteractionFacts:
 
 
 @dataclass(frozen=True)
+class UsageFact:
+    kind: str
+    at: datetime
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
 class CustomerHistory:
     customer_id: str
     name: str | None = None
     interactions: tuple[InteractionFacts, ...] = ()  # in time order
-    usage: tuple[tuple[str, datetime], ...] = ()  # (kind, time), in time order
+    usage: tuple[UsageFact, ...] = ()  # in time order
+    account: Account | None = None
+    contacts: tuple[Contact, ...] = ()
+    invoices: tuple[Invoice, ...] = ()  # by issue time
+    commercial: tuple[CommercialEvent, ...] = ()  # in time order
+    surveys: tuple[SurveyResponse, ...] = ()  # in time order
 
 
 def _facts(row: InteractionRow) -> InteractionFacts:
@@ -97,14 +119,19 @@ def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[
         interactions: dict[str, list[InteractionFacts]] = {}
         for row in rows:
             interactions.setdefault(row.customer_id, []).append(_facts(row))
-        usage: dict[str, list[tuple[str, datetime]]] = {}
+        usage: dict[str, list[UsageFact]] = {}
         events = session.execute(
-            select(UsageEventRow.customer_id, UsageEventRow.kind, UsageEventRow.occurred_at)
+            select(
+                UsageEventRow.customer_id,
+                UsageEventRow.kind,
+                UsageEventRow.occurred_at,
+                UsageEventRow.properties,
+            )
             .where(UsageEventRow.customer_id.in_(ids))
             .order_by(UsageEventRow.occurred_at)
         )
-        for customer_id, kind, occurred_at in events:
-            usage.setdefault(customer_id, []).append((kind, occurred_at))
+        for customer_id, kind, occurred_at, properties in events:
+            usage.setdefault(customer_id, []).append(UsageFact(kind, occurred_at, properties or {}))
     return [
         CustomerHistory(c.id, c.name, tuple(interactions.get(c.id, ())), tuple(usage.get(c.id, ())))
         for c in customers

@@ -172,7 +172,7 @@ def _usage_signals(
 ) -> list[RiskSignal]:
     rule, signals = config.usage, []
     for kind, weight in config.usage.kinds.items():
-        times = [t for k, t in history.usage if k == kind and t <= as_of]
+        times = [u.at for u in history.usage if u.kind == kind and u.at <= as_of]
         recent, baseline = _rate_window(times, as_of, rule.recent_days, rule.baseline_days)
         if baseline < rule.min_baseline_events:
             continue

@@ -55,7 +55,8 @@ def timeline(
                 )
             )
     weeks: dict[datetime, Counter[str]] = {}
-    for kind, at in history.usage:
+    for event in history.usage:
+        kind, at = event.kind, event.at
         if start <= at <= as_of:
             monday = (at - timedelta(days=at.weekday())).replace(
                 hour=0, minute=0, second=0, microsecond=0

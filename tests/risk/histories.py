@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from risk.history import CustomerHistory, InteractionFacts, TagFact
+from risk.history import CustomerHistory, InteractionFacts, TagFact, UsageFact
 
 AS_OF = datetime(2026, 10, 31, 12, tzinfo=UTC)
 
@@ -42,8 +42,10 @@ def logins(per_day_then: float, per_day_recent: float, days: int = 70, recent_da
     events = []
     for day in range(days):
         rate = per_day_recent if day < recent_days else per_day_then
-        events += [("login", AS_OF - timedelta(days=day, hours=1 + n)) for n in range(int(rate))]
-    return tuple(sorted(events, key=lambda e: e[1]))
+        events += [
+            UsageFact("login", AS_OF - timedelta(days=day, hours=1 + n)) for n in range(int(rate))
+        ]
+    return tuple(sorted(events, key=lambda e: e.at))
 
 
 def history(customer: str, interactions=(), usage=()) -> CustomerHistory:

@@ -9,6 +9,7 @@ from hypothesis import strategies as st
 from models.records import TAG_LABELS
 from risk.config import load_config
 from risk.health import health
+from risk.history import UsageFact
 from tests.risk.histories import AS_OF, call, history, logins, tag
 
 CONFIG = load_config()
@@ -77,8 +78,11 @@ def test_more_recent_usage_never_lowers_the_score(h, extra):
         h.interactions,
         tuple(
             sorted(
-                [*h.usage, *(("login", AS_OF - timedelta(hours=n + 1)) for n in range(extra))],
-                key=lambda e: e[1],
+                [
+                    *h.usage,
+                    *(UsageFact("login", AS_OF - timedelta(hours=n + 1)) for n in range(extra)),
+                ],
+                key=lambda e: e.at,
             )
         ),
     )
