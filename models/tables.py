@@ -359,6 +359,8 @@ class AccountRow(Base):
     status_reason: Mapped[str | None] = mapped_column(Text)
     updated_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
 
+    customer: Mapped[CustomerRow] = relationship()
+
 
 class ContactRow(Base):
     __tablename__ = "contacts"

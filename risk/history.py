@@ -9,12 +9,21 @@ from datetime import datetime
 from typing import Any
 
 from sqlalchemy import select
-from sqlalchemy.orm import selectinload
+from sqlalchemy.orm import Session, selectinload
 
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
-from models.records import InteractionKind, Role
+from models.records import InteractionKind, Record, Role
 from models.store import Store
-from models.tables import CustomerRow, InteractionRow, UsageEventRow
+from models.tables import (
+    AccountRow,
+    CommercialEventRow,
+    ContactRow,
+    CustomerRow,
+    InteractionRow,
+    InvoiceRow,
+    SurveyResponseRow,
+    UsageEventRow,
+)
 
 __all__ = [
     "CustomerHistory",
@@ -102,6 +111,52 @@ def load_history(store: Store, customer_id: str) -> CustomerHistory | None:
     return histories[0] if histories else None
 
 
+def _account_data(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each customer's account, contacts, invoices, commercial events and survey responses, as records."""
+    found: dict[str, dict[str, Any]] = {i: {} for i in ids}
+    for row in session.scalars(select(AccountRow).where(AccountRow.customer_id.in_(ids))):
+        found[row.customer_id]["account"] = Account.model_validate(
+            {**_columns(row), "name": row.customer.name if row.customer else None}
+        )
+    listed: tuple[tuple[str, Any, type[Record], Any], ...] = (
+        ("contacts", ContactRow, Contact, ContactRow.user),
+        ("invoices", InvoiceRow, Invoice, InvoiceRow.issued_at),
+        ("commercial", CommercialEventRow, CommercialEvent, CommercialEventRow.occurred_at),
+        ("surveys", SurveyResponseRow, SurveyResponse, SurveyResponseRow.responded_at),
+    )
+    for name, table, record, order in listed:
+        query = select(table).where(table.customer_id.in_(ids)).order_by(order, table.id)
+        for row in session.scalars(query):
+            found[row.customer_id].setdefault(name, []).append(
+                record.model_validate(_columns(row, set(record.model_fields)))
+            )
+    return {
+        i: {k: v if k == "account" else tuple(v) for k, v in d.items()} for i, d in found.items()
+    }
+
+
+def _columns(row: Any, keep: set[str] | None = None) -> dict[str, Any]:
+    names = [c.key for c in row.__table__.columns]
+    return {n: getattr(row, n) for n in names if (keep is None or n in keep) and n != "updated_at"}
+
+
+def _usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
+    usage: dict[str, list[UsageFact]] = {}
+    events = session.execute(
+        select(
+            UsageEventRow.customer_id,
+            UsageEventRow.kind,
+            UsageEventRow.occurred_at,
+            UsageEventRow.properties,
+        )
+        .where(UsageEventRow.customer_id.in_(ids))
+        .order_by(UsageEventRow.occurred_at)
+    )
+    for customer_id, kind, occurred_at, properties in events:
+        usage.setdefault(customer_id, []).append(UsageFact(kind, occurred_at, properties or {}))
+    return usage
+
+
 def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[CustomerHistory]:
     """Every customer's history (or those named), in customer id order."""
     with store.transaction() as session:
@@ -119,20 +174,15 @@ def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[
         interactions: dict[str, list[InteractionFacts]] = {}
         for row in rows:
             interactions.setdefault(row.customer_id, []).append(_facts(row))
-        usage: dict[str, list[UsageFact]] = {}
-        events = session.execute(
-            select(
-                UsageEventRow.customer_id,
-                UsageEventRow.kind,
-                UsageEventRow.occurred_at,
-                UsageEventRow.properties,
-            )
-            .where(UsageEventRow.customer_id.in_(ids))
-            .order_by(UsageEventRow.occurred_at)
-        )
-        for customer_id, kind, occurred_at, properties in events:
-            usage.setdefault(customer_id, []).append(UsageFact(kind, occurred_at, properties or {}))
+        usage = _usage(session, ids)
+        accounts = _account_data(session, ids)
     return [
-        CustomerHistory(c.id, c.name, tuple(interactions.get(c.id, ())), tuple(usage.get(c.id, ())))
+        CustomerHistory(
+            c.id,
+            c.name,
+            tuple(interactions.get(c.id, ())),
+            tuple(usage.get(c.id, ())),
+            **accounts[c.id],
+        )
         for c in customers
     ]
