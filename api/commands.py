@@ -37,6 +37,8 @@ def ingest_with_progress(
     def done(outcome: FileOutcome) -> None:
         if outcome.error is not None:
             render.problem(outcome.error, progress.console)
+        for problem in outcome.problems:  # a skipped row of account data
+            render.problem(problem, progress.console)
         progress.advance(task)
 
     with progress:
@@ -84,16 +86,27 @@ def run_ingest(
     analyse: bool,
 ) -> int:
     report = ingest_with_progress(callintel, paths, defaults)
-    files = len(report.outcomes)
-    render.stdout.print(
-        f"ingested {len(report.created)} new interactions ({report.skipped} already stored) and "
-        f"{report.usage_events} new usage events from {files - len(report.failed)} of {files} files",
-        markup=False,
-    )
-    status = 1 if report.failed else 0
+    render.stdout.print(ingest_line(report), markup=False)
+    status = 1 if report.failed or report.problems else 0
     if analyse:
         status = max(status, report_jobs(process_with_progress(callintel, workers)))
     return status
+
+
+def ingest_line(report: IngestReport) -> str:
+    """What an ingest stored; account data is named when there was some (a count: new or changed rows)."""
+    files = len(report.outcomes)
+    done = f"from {files - len(report.failed)} of {files} files"
+    stored = f"ingested {len(report.created)} new interactions ({report.skipped} already stored)"
+    counts = report.accounts
+    if not any(o.account_rows or o.problems for o in report.outcomes):
+        return f"{stored} and {report.usage_events} new usage events {done}"
+    account = (
+        f"{counts.accounts} accounts, {counts.contacts} contacts, {counts.invoices} invoices "
+        f"(new or changed), {counts.commercial} commercial events and {counts.surveys} survey responses"
+    )
+    skipped = f" ({len(report.problems)} bad rows skipped)" if report.problems else ""
+    return f"{stored}, {report.usage_events} new usage events, {account}{skipped} {done}"
 
 
 def run_summary(callintel: Callintel, given: str, output_format: str) -> None:

@@ -19,6 +19,7 @@ __all__ = [
     "is_metadata_file",
     "parse_json",
     "parse_jsonl",
+    "parse_jsonl_lines",
     "read_bytes",
     "read_text",
 ]
@@ -160,6 +161,18 @@ def _check_json(path: Path, value: Any, where: str) -> None:
 
 def parse_json(path: Path, text: str) -> Any:
     return _loads(path, text, "")
+
+
+def parse_jsonl_lines(path: Path, text: str) -> list[tuple[int, Any | MalformedSource]]:
+    """(line number, value) for each non-blank line; a line that is not JSON gets its error as the value."""
+    found: list[tuple[int, Any | MalformedSource]] = []
+    for number, line in enumerate(text.splitlines(), start=1):
+        if line.strip():
+            try:
+                found.append((number, _loads(path, line, f"on line {number}")))
+            except MalformedSource as exc:
+                found.append((number, exc))
+    return found
 
 
 def parse_jsonl(path: Path, text: str) -> list[tuple[int, Any]]:

@@ -10,6 +10,8 @@ from typing import Any
 
 from ingest.metadata import SourceMeta
 from ingest.validation import validated
+from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
+from models.accounts_repo import AccountBatch
 from models.errors import MalformedSource
 from models.records import (
     Interaction,
@@ -32,9 +34,57 @@ class IngestItem:
 
 @dataclass
 class ParsedSource:
+    """What a file holds. Account data (ingest/accounts.py) comes with the rows that were skipped (``problems``:
+    one line each); a survey comment's ticket is in ``survey_tickets`` (by the survey's dedup key), not ``items``."""
+
     path: Path
     items: list[IngestItem] = field(default_factory=list)
     usage_events: list[UsageEvent] = field(default_factory=list)
+    accounts: list[Account] = field(default_factory=list)
+    contacts: list[Contact] = field(default_factory=list)
+    invoices: list[Invoice] = field(default_factory=list)
+    commercial: list[CommercialEvent] = field(default_factory=list)
+    surveys: list[SurveyResponse] = field(default_factory=list)
+    survey_tickets: dict[str, IngestItem] = field(default_factory=dict)
+    problems: list[MalformedSource] = field(default_factory=list)
+
+    def account_batch(self) -> AccountBatch:
+        links = {key: item.interaction.id for key, item in self.survey_tickets.items()}
+        return AccountBatch(
+            self.accounts, self.contacts, self.invoices, self.commercial, self.surveys, links
+        )
+
+    def account_rows(self) -> int:
+        batch = self.account_batch()
+        return sum(
+            len(group)
+            for group in (
+                batch.accounts,
+                batch.contacts,
+                batch.invoices,
+                batch.commercial,
+                batch.surveys,
+            )
+        )
+
+    def interactions(self) -> list[IngestItem]:
+        """Every interaction to store: the file's, and its survey comments' tickets."""
+        return [*self.items, *self.survey_tickets.values()]
+
+    def merge(self, other: ParsedSource) -> None:
+        """Add ``other``'s records (a JSON Lines file is read line by line)."""
+        for name in (
+            "items",
+            "usage_events",
+            "accounts",
+            "contacts",
+            "invoices",
+            "commercial",
+            "surveys",
+        ):
+            getattr(self, name).extend(getattr(other, name))
+        self.survey_tickets.update(other.survey_tickets)
+        self.problems.extend(other.problems)
 
 
 def file_digest(path: Path) -> str:

@@ -4,8 +4,10 @@
 | --- | --- |
 | .wav .mp3 .m4a .ogg .oga .opus .flac .webm .mp4 | a call recording (transcribed by the pipeline) |
 | .json | our call transcript (``utterances``), or tickets (a list, or ``{"tickets": [...]}``) |
-| .jsonl .ndjson | tickets (``messages`` or ``body``) and/or usage events (``kind``, ``occurred_at``), one per line |
-| .csv | tickets (a ``body``/``text``/``message`` column, one row per message) or usage events (``kind``, ``occurred_at``) |
+| .jsonl .ndjson | tickets (``messages`` or ``body``), account data and/or usage events (``kind``, ``occurred_at``) |
+| .csv | tickets (a ``body``/``text``/``message`` column, one row per message), account data or usage events |
+
+Account data (accounts, contacts, invoices, commercial events, surveys) is read by ingest/accounts.py.
 | .vtt .srt | captions as a call transcript (speakers from ``<v Name>`` or "Name: text") |
 | .txt | a "Speaker: text" call transcript, optionally with times |
 | .eml | an email ticket, its quoted thread split into messages |
@@ -21,12 +23,13 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
+from ingest.accounts import add_record, parse_record, read_rows, record_type
 from ingest.audio import AUDIO_SUFFIXES, probe
 from ingest.files import (
     MANIFEST_NAME,
     check_regular,
     parse_json,
-    parse_jsonl,
+    parse_jsonl_lines,
     read_bytes,
     read_text,
 )
@@ -110,40 +113,61 @@ def _usage(path: Path, value: dict[str, Any], meta: SourceMeta, where: str) -> U
 
 def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     result = ParsedSource(path)
-    for number, value in parse_jsonl(path, _text(path)[1]):
+    broken: list[MalformedSource] = []
+    for number, value in parse_jsonl_lines(path, _text(path)[1]):
         where = f"line {number}: "
-        if not isinstance(value, dict):
+        if isinstance(value, MalformedSource):
+            broken.append(value)
+            result.problems.append(value)
+        elif not isinstance(value, dict):
             raise MalformedSource(f"{where}expected a JSON object", path)
-        if "messages" in value or "body" in value:
+        elif "messages" in value or "body" in value:
             result.items.append(ticket_from_value(path, value, meta, where))
+        elif (kind := record_type(value, [value.get("kind")])) is not None:
+            try:
+                record = parse_record(path, kind, value, meta, where)
+                add_record(result, record, f"{path}#line-{number}")
+            except MalformedSource as exc:
+                result.problems.append(exc)
         elif "kind" in value and "occurred_at" in value:
             result.usage_events.append(_usage(path, value, meta, where))
         else:
             raise MalformedSource(
-                f"{where}neither a ticket (messages/body) nor a usage event (kind, occurred_at)",
+                f"{where}neither a ticket (messages/body), account data nor a usage event (kind, occurred_at)",
                 path,
             )
+    if broken and not (result.account_batch() or result.problems):
+        raise broken[
+            0
+        ]  # a line that is not JSON fails a file of tickets or usage; account data skips it
+    result.problems[:0] = broken
     return result
 
 
-def _csv_rows(path: Path) -> tuple[set[str], list[tuple[int, dict[str, str]]]]:
-    """The header's columns and (line number, row) of each row; a field past csv's size limit is refused."""
+def _csv_rows(path: Path) -> tuple[set[str], list[tuple[int, dict[str, str]]], set[int]]:
+    """The header's columns, (line number, row) of each row and the rows with more fields than the header; a
+    field past csv's size limit is refused."""
     reader = csv.DictReader(io.StringIO(_text(path)[1]))
+    rows: list[tuple[int, dict[str, str]]] = []
+    ragged: set[int] = set()
     try:
         columns = set(reader.fieldnames or ())
-        rows = [
-            (n, {k: (v or "").strip() for k, v in row.items() if k})
-            for n, row in enumerate(reader, start=2)
-        ]
+        for number, row in enumerate(reader, start=2):
+            if None in row:
+                ragged.add(number)
+            rows.append((number, {k: (v or "").strip() for k, v in row.items() if k}))
     except csv.Error as exc:
         raise MalformedSource(f"line {reader.line_num}: unreadable CSV: {exc}", path) from None
-    return columns, rows
+    return columns, rows, ragged
 
 
 def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
-    columns, rows = _csv_rows(path)
+    columns, rows, ragged = _csv_rows(path)
     if columns & set(TICKET_TEXT_COLUMNS):
         return ParsedSource(path, items=tickets_from_csv(path, rows, meta))
+    kind = record_type(columns, (row.get("kind") for _, row in rows))
+    if kind is not None:
+        return read_rows(path, kind, rows, meta, "row", ragged)
     if {"kind", "occurred_at"} <= columns:
         known = {"customer_id", "kind", "occurred_at"}
         events = [
@@ -160,7 +184,9 @@ def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
         ]
         return ParsedSource(path, usage_events=events)
     raise MalformedSource(
-        "a CSV needs a body/text/message column (tickets) or kind and occurred_at columns (usage)",
+        "a CSV needs a body/text/message column (tickets), account data columns (customer_id with owner, plan, "
+        "arr, ...; invoice_id; score and responded_at; user and role; kind, occurred_at and amount or seats) "
+        "or kind and occurred_at columns (usage)",
         path,
     )
 

@@ -13,9 +13,11 @@ from sqlalchemy.exc import DataError, IntegrityError
 from ingest.files import discover
 from ingest.parsed import ParsedSource
 from ingest.readers import IngestDefaults, read_source
+from models.accounts_repo import AccountCounts
 from models.errors import (
     CallintelError,
     InputError,
+    MalformedSource,
     StoreError,
     UnexpectedFileError,
     UnreadableSource,
@@ -35,6 +37,11 @@ class FileOutcome:
     skipped: int = 0
     usage_events: int = 0
     error: CallintelError | None = None
+    accounts: AccountCounts = AccountCounts()
+    problems: list[MalformedSource] = field(
+        default_factory=list
+    )  # rows skipped; the rest was stored
+    account_rows: int = 0  # rows of account data read (stored, or already stored)
 
 
 @dataclass
@@ -56,6 +63,14 @@ class IngestReport:
     @property
     def usage_events(self) -> int:
         return sum(o.usage_events for o in self.outcomes)
+
+    @property
+    def accounts(self) -> AccountCounts:
+        return sum((o.accounts for o in self.outcomes), AccountCounts())
+
+    @property
+    def problems(self) -> list[MalformedSource]:
+        return [problem for o in self.outcomes for problem in o.problems]
 
 
 def expand(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileOutcome]]:
@@ -85,6 +100,7 @@ def ingest_file(
     path: Path, store: Store, defaults: IngestDefaults, check: Check | None = None
 ) -> FileOutcome:
     """Parse, ``check`` and store one file in one transaction; any failure is this file's outcome, never half-written.
+    Bad rows of account data are the outcome's ``problems``: they are skipped, the file's other rows stored.
 
     Only a StoreError that leaves the database unusable (it cannot be reached or written) is raised: no later file
     could be stored either.
@@ -93,7 +109,9 @@ def ingest_file(
         parsed = read_source(path, defaults)
         if check is not None:
             check(parsed)
-        result = store.save_batch(parsed.items, parsed.usage_events)
+        result = store.save_batch(
+            parsed.interactions(), parsed.usage_events, parsed.account_batch()
+        )
     except StoreError as exc:
         if database_unusable(exc):
             raise
@@ -108,7 +126,15 @@ def ingest_file(
             f"could not be read: unexpected {type(exc).__name__}; the file was skipped", path
         )
         return FileOutcome(path, error=error)
-    return FileOutcome(path, result.created, result.skipped, result.usage_events)
+    return FileOutcome(
+        path,
+        result.created,
+        result.skipped,
+        result.usage_events,
+        accounts=result.accounts,
+        problems=parsed.problems,
+        account_rows=parsed.account_rows(),
+    )
 
 
 def _failed(path: Path, exc: CallintelError) -> FileOutcome:

@@ -21,12 +21,12 @@ from typing import Any, Protocol
 from alembic import command
 from alembic.config import Config
 from sqlalchemy import create_engine, delete, event, func, select, text, update
-from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
 
 from models import convert
+from models.accounts_repo import AccountBatch, AccountCounts, dialect_insert, save_account_batch
 from models.analysis import CallMetrics, Summary
 from models.errors import StoreError
 from models.private_files import FILE_MODE, create_private_file, make_private_dir
@@ -81,6 +81,7 @@ class BatchResult:
     created: list[str]
     skipped: int
     usage_events: int
+    accounts: AccountCounts = AccountCounts()
 
 
 @dataclass(frozen=True)
@@ -170,10 +171,7 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
-def _insert(session: Session, table: type) -> postgresql.Insert | sqlite.Insert:
-    """The dialect's INSERT, which has ON CONFLICT DO NOTHING (SQLite and PostgreSQL both)."""
-    dialect = session.get_bind().dialect.name
-    return (postgresql.insert if dialect == "postgresql" else sqlite.insert)(table)
+_insert = dialect_insert  # the dialect's INSERT, with ON CONFLICT (SQLite and PostgreSQL both)
 
 
 def _customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
@@ -273,18 +271,21 @@ class Store:
             return self._add_interaction(session, interaction, transcript, tags, sentiments)
 
     def save_batch(
-        self, items: Sequence[NewInteraction], usage_events: Sequence[UsageEvent] = ()
+        self,
+        items: Sequence[NewInteraction],
+        usage_events: Sequence[UsageEvent] = (),
+        accounts: AccountBatch = AccountBatch(),
     ) -> BatchResult:
-        """Store interactions and usage events from one source in a single transaction.
+        """Store interactions, usage events and account data (models/accounts_repo.py) from one source in a
+        single transaction; a survey comment's ticket is among ``items``, linked by ``accounts.survey_links``.
 
         Safe under concurrency: processes storing the same content race on the database's unique sha256, and
         exactly one creates it; the others find it already stored. Rows are written in a fixed order (customers
         by id, interactions by sha256) so that two transactions never wait on each other in a cycle.
         """
         with self.transaction() as session:
-            self._ensure_customers(
-                session, _customer_names(items), (event.customer_id for event in usage_events)
-            )
+            more = [*(event.customer_id for event in usage_events), *accounts.customer_ids()]
+            self._ensure_customers(session, _customer_names(items), more)
             ordered = sorted(items, key=lambda item: item.interaction.sha256)
             new = {
                 item.interaction.id
@@ -292,8 +293,9 @@ class Store:
                 if self._add_interaction(session, item.interaction, item.transcript, (), ())
             }
             events = self._add_usage_events(session, usage_events)
+            counts = save_account_batch(session, accounts)
         created = [item.interaction.id for item in items if item.interaction.id in new]
-        return BatchResult(created=created, skipped=len(items) - len(created), usage_events=events)
+        return BatchResult(created, len(items) - len(created), events, counts)
 
     def _add_interaction(
         self,
