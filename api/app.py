@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import (
     dashboard,
+    routes_accounts,
     routes_customers,
     routes_ingest,
     routes_interactions,
@@ -151,6 +152,7 @@ def create_app(
     for module in (
         routes_interactions,
         routes_customers,
+        routes_accounts,
         routes_ingest,
         routes_webhooks,
         dashboard,

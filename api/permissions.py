@@ -1,7 +1,9 @@
 """Who may write which kind of record: one table, applied by every route that stores records.
 
 An interaction (a call or a ticket) and a usage event are written through ``POST /api/uploads`` (a file may hold
-either, or both) and usage events also through ``POST /api/usage-events``; the same rule holds on both.
+either, or both) and usage events also through ``POST /api/usage-events``; the same rule holds on both. Account
+data (accounts and contacts; invoices and commercial events; survey responses, whose comments become tickets) is
+written through uploads and its own routes (api/routes_accounts.py), by the same table.
 """
 
 from __future__ import annotations
@@ -16,9 +18,20 @@ from api.deps import TokenDep
 from ingest.parsed import ParsedSource
 from models.errors import Forbidden
 
-__all__ = ["WRITERS", "RecordType", "check_write", "record_types", "writer", "writers_of"]
+__all__ = [
+    "WRITERS",
+    "AccountWriter",
+    "CommercialWriter",
+    "RecordType",
+    "SurveyWriter",
+    "UsageWriter",
+    "check_write",
+    "record_types",
+    "writer",
+    "writers_of",
+]
 
-RecordType = Literal["interaction", "usage_event"]
+RecordType = Literal["interaction", "usage_event", "account", "commercial", "survey"]
 WRITERS: dict[RecordType, tuple[str, ...]] = {
     "interaction": (
         "admin",
@@ -26,8 +39,23 @@ WRITERS: dict[RecordType, tuple[str, ...]] = {
         "rep",
     ),  # calls and tickets; a rep's are stored as that rep's
     "usage_event": ("admin", "crm"),  # usage moves every customer's health score
+    "account": (
+        "admin",
+        "crm",
+    ),  # accounts (owner, ARR, lifecycle status) and contacts: the CRM's records
+    "commercial": ("admin", "crm"),  # invoices and payments, renewals, purchases, seat changes
+    "survey": (
+        "admin",
+        "crm",
+    ),  # NPS and CSAT responses (a comment is stored as a ticket with them)
 }
-NAMES: dict[RecordType, str] = {"interaction": "calls or tickets", "usage_event": "usage events"}
+NAMES: dict[RecordType, str] = {
+    "interaction": "calls or tickets",
+    "usage_event": "usage events",
+    "account": "accounts or contacts",
+    "commercial": "invoices or commercial events",
+    "survey": "survey responses",
+}
 
 
 def writers_of(types: Iterable[RecordType] = WRITERS) -> tuple[str, ...]:
@@ -51,6 +79,12 @@ def record_types(parsed: ParsedSource) -> set[RecordType]:
         types.add("interaction")
     if parsed.usage_events:
         types.add("usage_event")
+    if parsed.accounts or parsed.contacts:
+        types.add("account")
+    if parsed.invoices or parsed.commercial:
+        types.add("commercial")
+    if parsed.surveys:
+        types.add("survey")
     return types
 
 
@@ -65,3 +99,6 @@ def writer(*types: RecordType) -> Callable[[ApiToken], ApiToken]:
 
 
 UsageWriter = Annotated[ApiToken, Depends(writer("usage_event"))]
+AccountWriter = Annotated[ApiToken, Depends(writer("account"))]
+CommercialWriter = Annotated[ApiToken, Depends(writer("commercial"))]
+SurveyWriter = Annotated[ApiToken, Depends(writer("survey"))]

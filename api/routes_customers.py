@@ -9,8 +9,18 @@ from fastapi import APIRouter, Depends, Query
 from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.moments import AsOf
-from api.schemas import CustomerRisk, ReplayPoint, SignalOut, TimelineEntryOut, TimelineOut
+from api.routes_accounts import contact_out
+from api.schemas import (
+    CustomerDetail,
+    CustomerRisk,
+    ReplayPoint,
+    SignalOut,
+    SurveyResponseOut,
+    TimelineEntryOut,
+    TimelineOut,
+)
 from models.analysis import Alert
+from models.errors import NotFound
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -54,6 +64,32 @@ def customers(
     return [
         _risk(h, history.name) for history, h in callintel.customers(callintel.as_of(as_of), band)
     ]
+
+
+@router.get(
+    "/customers/{customer_id}",
+    response_model=CustomerDetail,
+    summary="A customer's health and account data: account, contacts with their last login, invoices, "
+    "commercial events, survey responses",
+)
+def customer(
+    customer_id: str, callintel: ServiceDep, _: RiskReader, as_of: AsOf | None = None
+) -> CustomerDetail:
+    view = callintel.account_view(customer_id, callintel.as_of(as_of))
+    if view.health is None:  # never: it was asked for at a moment
+        raise NotFound("customer health", customer_id)
+    surveys = [
+        SurveyResponseOut(**s.response.model_dump(), interaction_id=s.interaction_id)
+        for s in view.surveys
+    ]
+    return CustomerDetail(
+        **_risk(view.health, view.name).model_dump(),
+        account=view.account,
+        contacts=[contact_out(c.contact, c.last_login) for c in view.contacts],
+        invoices=list(view.invoices),
+        commercial_events=list(view.commercial),
+        surveys=surveys,
+    )
 
 
 @router.get(

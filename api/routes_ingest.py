@@ -28,7 +28,7 @@ Uploader = Annotated[
 ]  # what a file may hold is checked once it is read
 
 
-def _dispatch(callintel: Callintel, interaction_ids: list[str]) -> None:
+def dispatch_new(callintel: Callintel, interaction_ids: list[str]) -> None:
     """Hand new jobs to the Celery workers; without a broker, serve's own workers pick them up from the store."""
     try:
         callintel.dispatch(interaction_ids)
@@ -64,7 +64,8 @@ def _for_the_caller(error: CallintelError, where: Path, filename: str | None) ->
     response_model=UploadResult,
     status_code=201,
     responses={status: {"model": ErrorBody} for status in (500, 503, 507)},
-    summary="Upload a recording, transcript, ticket or usage file; it is checked, stored and queued for analysis",
+    summary="Upload a recording, transcript, ticket, usage or account-data file; it is checked, stored and queued "
+    "for analysis",
 )
 def upload(
     callintel: ServiceDep,
@@ -99,16 +100,31 @@ def upload(
             raise _for_the_caller(outcome.error, received.path, file.filename)
         received.keep = bool(outcome.created)  # already stored: the earlier copy is the one kept
     if outcome.created and settings.broker_url:
-        _dispatch(callintel, outcome.created)
+        dispatch_new(callintel, outcome.created)
     result = UploadResult(
         file=file.filename or received.path.name,
         created=outcome.created,
         already_stored=_already_stored(callintel, token, outcome, ids),
         usage_events=outcome.usage_events,
+        account_data=_account_data(outcome),
+        problems=[_for_the_caller(p, received.path, None).message for p in outcome.problems],
     )
-    return JSONResponse(
-        result.model_dump(), status_code=201 if outcome.created or outcome.usage_events else 200
-    )
+    new = outcome.created or outcome.usage_events or outcome.accounts.total()
+    return JSONResponse(result.model_dump(), status_code=201 if new else 200)
+
+
+def _account_data(outcome: FileOutcome) -> dict[str, int]:
+    """What the file's account data changed, if it held any."""
+    if not outcome.account_rows:
+        return {}
+    counts = outcome.accounts
+    return {
+        "accounts": counts.accounts,
+        "contacts": counts.contacts,
+        "invoices": counts.invoices,
+        "commercial_events": counts.commercial,
+        "surveys": counts.surveys,
+    }
 
 
 @router.post(

@@ -12,7 +12,7 @@ HTTP API answer the same question the same way (the rep email domains of an ``.e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator
+from collections.abc import Callable, Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -23,20 +23,24 @@ from api import moments
 from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
 from api.sessions import end_session, session_token, start_session
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
+from models import accounts_repo
+from models.accounts import Account, Contact
+from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
-from models.errors import InputError
+from models.errors import InputError, NotFound
 from models.pages import FlagFilter, Slice, flagged_page, interactions_page
 from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
-from models.store import FlaggedInteraction, Store, StoredInteraction
+from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
 from risk.config import RiskConfig, load_config
 from risk.engine import Assessment, evaluate, list_alerts
 from risk.health import Health
-from risk.history import CustomerHistory
+from risk.history import CustomerHistory, load_history
 
 if TYPE_CHECKING:
+    from api.account_view import AccountView
     from api.queries import CustomerView
-    from ingest import ParsedSource
+    from ingest import IngestItem, ParsedSource
     from nlp.tagger import Tagger
     from pipeline.queue import JobQueue
     from pipeline.runner import PoolReport
@@ -318,3 +322,58 @@ class Callintel:
         from pipeline.queue import JobQueue
 
         return JobQueue(self.store, self.settings.job_lease_s, self.settings.max_attempts)
+
+    # -- engineer A: account data (models/accounts_repo.py, ingest/accounts.py, api/routes_accounts.py) --------
+
+    def account_view(self, customer_id: str, moment: datetime | None = None) -> AccountView:
+        """One customer's account, contacts (with their last login), invoices, commercial events and survey
+        responses; with its health at ``moment`` when one is given. NotFound if there is no such customer."""
+        from api.account_view import account_view
+        from risk.health import health
+
+        history = load_history(self.store, customer_id)
+        if history is None:
+            raise NotFound("customer", customer_id)
+        with self.store.transaction() as session:
+            links = accounts_repo.survey_interactions(session, customer_id)
+        rated = health(history, moment, self.risk_config()) if moment is not None else None
+        return account_view(history, links, rated)
+
+    def create_customer(self, account: Account, contacts: Sequence[Contact] = ()) -> AccountView:
+        """A new customer with its account and contacts; Conflict (409) if it exists."""
+        with self.store.transaction() as session:
+            accounts_repo.create_account(session, account, contacts)
+        return self.account_view(account.customer_id)
+
+    def update_account(self, account: Account) -> AccountView:
+        """Write the fields ``account`` was given (others keep their value); NotFound if no such customer."""
+        with self.store.transaction() as session:
+            if not accounts_repo.customer_exists(session, account.customer_id):
+                raise NotFound("customer", account.customer_id)
+            accounts_repo.upsert_accounts(session, [account])
+        return self.account_view(account.customer_id)
+
+    def set_status(
+        self,
+        customer_id: str,
+        status: str,
+        at: datetime | None = None,
+        reason: str | None = None,
+    ) -> AccountView:
+        """A customer's lifecycle status, dated ``at`` (default now), with its reason."""
+        with self.store.transaction() as session:
+            accounts_repo.set_status(session, customer_id, status, at, reason)
+        return self.account_view(customer_id)
+
+    def replace_contacts(self, customer_id: str, contacts: Sequence[Contact]) -> AccountView:
+        """The customer's contacts become exactly ``contacts``."""
+        with self.store.transaction() as session:
+            accounts_repo.replace_contacts(session, customer_id, contacts)
+        return self.account_view(customer_id)
+
+    def save_account_data(
+        self, batch: AccountBatch, tickets: Sequence[IngestItem] = ()
+    ) -> BatchResult:
+        """Store a batch of account data (and its survey comments' tickets) in one transaction; customers are
+        created if missing. Duplicates are skipped, upserts count only rows created or changed."""
+        return self.store.save_batch(tickets, (), batch)

@@ -1,0 +1,171 @@
+"""Writing account data over HTTP: customers' accounts, lifecycle status and contacts; batches of invoices,
+commercial events and survey responses. Who may is api/permissions.py's table (admin and crm)."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+from pathlib import Path as Path_
+from typing import Annotated, TypeVar
+
+from fastapi import APIRouter, Path
+from pydantic import ValidationError
+
+from api.account_view import AccountView
+from api.deps import ServiceDep
+from api.permissions import AccountWriter, CommercialWriter, SurveyWriter
+from api.routes_ingest import dispatch_new
+from api.schemas import (
+    AccountIn,
+    AccountUpdate,
+    BatchOut,
+    CommercialBatch,
+    ContactIn,
+    ContactList,
+    ContactOut,
+    CustomerAccount,
+    InvoiceBatch,
+    StatusIn,
+    SurveyBatch,
+)
+from ingest.accounts import survey_ticket
+from ingest.parsed import IngestItem
+from ingest.validation import check_text, describe
+from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
+from models.accounts_repo import AccountBatch
+from models.errors import MalformedSource
+
+router = APIRouter(prefix="/api", tags=["accounts"])
+CustomerId = Annotated[str, Path(min_length=1, max_length=128)]
+T = TypeVar("T")
+
+
+def _record(build: Callable[[], T]) -> T:
+    """A record the body makes; a rule of the record it breaks is a 422 naming the field."""
+    try:
+        return build()
+    except ValidationError as exc:
+        raise MalformedSource(describe(exc)) from None
+
+
+def _contacts(customer_id: str, contacts: list[ContactIn]) -> list[Contact]:
+    def contact(given: ContactIn) -> Contact:
+        return _record(lambda: Contact(customer_id=customer_id, **given.model_dump()))
+
+    return [contact(c) for c in contacts]
+
+
+def customer_account(view: AccountView) -> CustomerAccount:
+    return CustomerAccount(
+        customer_id=view.customer_id,
+        name=view.name,
+        account=view.account,
+        contacts=[contact_out(c.contact, c.last_login) for c in view.contacts],
+    )
+
+
+def contact_out(contact: Contact, last_login: datetime | None) -> ContactOut:
+    return ContactOut(
+        user=contact.user, name=contact.name, role=contact.role, last_login=last_login
+    )
+
+
+@router.post(
+    "/customers",
+    status_code=201,
+    response_model=CustomerAccount,
+    summary="Create a customer with its account data and contacts (409 if it exists)",
+)
+def create_customer(body: AccountIn, callintel: ServiceDep, _: AccountWriter) -> CustomerAccount:
+    fields = body.model_dump(exclude_unset=True, exclude={"contacts"})
+    account = _record(lambda: Account.model_validate(fields))
+    view = callintel.create_customer(account, _contacts(body.customer_id, body.contacts))
+    return customer_account(view)
+
+
+@router.put(
+    "/customers/{customer_id}",
+    response_model=CustomerAccount,
+    summary="Write a customer's account fields (those left out keep their value; 404 if no such customer)",
+)
+def update_customer(
+    customer_id: CustomerId, body: AccountUpdate, callintel: ServiceDep, _: AccountWriter
+) -> CustomerAccount:
+    fields = {"customer_id": customer_id, **body.model_dump(exclude_unset=True)}
+    account = _record(lambda: Account.model_validate(fields))
+    return customer_account(callintel.update_account(account))
+
+
+@router.put(
+    "/customers/{customer_id}/status",
+    response_model=CustomerAccount,
+    summary="Set a customer's lifecycle status (active, cancel_requested, churned), its date and reason",
+)
+def set_status(
+    customer_id: CustomerId, body: StatusIn, callintel: ServiceDep, _: AccountWriter
+) -> CustomerAccount:
+    return customer_account(callintel.set_status(customer_id, body.status, body.at, body.reason))
+
+
+@router.put(
+    "/customers/{customer_id}/contacts",
+    response_model=CustomerAccount,
+    summary="Replace a customer's contacts",
+)
+def replace_contacts(
+    customer_id: CustomerId, body: ContactList, callintel: ServiceDep, _: AccountWriter
+) -> CustomerAccount:
+    view = callintel.replace_contacts(customer_id, _contacts(customer_id, body.contacts))
+    return customer_account(view)
+
+
+@router.post(
+    "/invoices",
+    status_code=201,
+    response_model=BatchOut,
+    summary="Push invoices and payments (upserted by customer_id and invoice_id)",
+)
+def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
+    invoices = [Invoice.model_validate(i.model_dump()) for i in batch.invoices]
+    stored = callintel.save_account_data(AccountBatch(invoices=invoices)).accounts.invoices
+    return BatchOut(received=len(invoices), stored=stored, unchanged=len(invoices) - stored)
+
+
+@router.post(
+    "/commercial-events",
+    status_code=201,
+    response_model=BatchOut,
+    summary="Push renewals, purchases and seat changes (duplicates are skipped)",
+)
+def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
+    events = [CommercialEvent.model_validate(e.model_dump()) for e in batch.events]
+    stored = callintel.save_account_data(AccountBatch(commercial=events)).accounts.commercial
+    return BatchOut(received=len(events), stored=stored, unchanged=len(events) - stored)
+
+
+@router.post(
+    "/surveys",
+    status_code=201,
+    response_model=BatchOut,
+    summary="Push NPS and CSAT responses; a comment is stored as a ticket and tagged (duplicates are skipped)",
+)
+def push_surveys(batch: SurveyBatch, callintel: ServiceDep, _: SurveyWriter) -> BatchOut:
+    responses = [SurveyResponse.model_validate(r.model_dump()) for r in batch.responses]
+    tickets: dict[str, IngestItem] = {}
+    for number, response in enumerate(responses):
+        check_text(Path_("request"), response.comment or "", f"responses.{number}.comment")
+        if (ticket := survey_ticket(response, "api:surveys")) is not None:
+            tickets[response.dedup_key()] = ticket
+    links = {key: item.interaction.id for key, item in tickets.items()}
+    result = callintel.save_account_data(
+        AccountBatch(surveys=responses, survey_links=links), list(tickets.values())
+    )
+    if result.created and callintel.settings.broker_url:
+        dispatch_new(callintel, result.created)
+    stored = result.accounts.surveys
+    return BatchOut(
+        received=len(responses),
+        stored=stored,
+        unchanged=len(responses) - stored,
+        interactions=result.created,
+    )
