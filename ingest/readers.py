@@ -136,11 +136,10 @@ def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
                 f"{where}neither a ticket (messages/body), account data nor a usage event (kind, occurred_at)",
                 path,
             )
-    if broken and not (result.account_batch() or result.problems):
+    if broken and not (result.account_rows() or len(result.problems) > len(broken)):
         raise broken[
             0
         ]  # a line that is not JSON fails a file of tickets or usage; account data skips it
-    result.problems[:0] = broken
     return result
 
 

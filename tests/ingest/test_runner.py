@@ -9,6 +9,7 @@ from sqlalchemy.exc import DataError, OperationalError
 
 import ingest.runner
 from ingest import ingest_paths
+from models.accounts_repo import AccountBatch
 from models.errors import StoreError, UnexpectedFileError
 from tests.helpers import call_doc
 
@@ -64,12 +65,12 @@ def test_data_the_database_refuses_fails_its_file_only(store, write_json, tmp_pa
     write_json("in/b.json", call_doc("globex"))
     real = store.save_batch
 
-    def save(items, usage_events=()):
+    def save(items, usage_events=(), accounts=AccountBatch()):
         if items[0].interaction.customer_id == "acme":
             raise _store_error(
                 DataError("INSERT", {}, Exception("a string literal cannot contain NUL"))
             )
-        return real(items, usage_events)
+        return real(items, usage_events, accounts)
 
     monkeypatch.setattr(store, "save_batch", save)
     report = ingest_paths([tmp_path / "in"], store)
@@ -83,7 +84,7 @@ def test_a_database_that_cannot_be_used_stops_the_run(store, write_json, tmp_pat
     write_json("in/a.json", call_doc("acme"))
     write_json("in/b.json", call_doc("globex"))
 
-    def broken(items, usage_events=()):
+    def broken(items, usage_events=(), accounts=AccountBatch()):
         raise _store_error(OperationalError("INSERT", {}, Exception("disk I/O error")))
 
     monkeypatch.setattr(store, "save_batch", broken)
