@@ -167,3 +167,18 @@ def test_a_tickets_file_with_a_bad_line_still_fails_whole(tmp_path: Path):
     path.write_text('{"customer_id": "a", "kind": "login", "occurred_at": "2026-10-01"}\n{oops\n')
     with pytest.raises(MalformedSource, match="line 2"):
         read_source(path)
+
+
+def test_the_cli_reports_each_bad_row_on_one_line_and_exits_1(cli, folder: Path, db_url: str):
+    run = cli("ingest", "--no-analyse", str(folder), "--database-url", db_url)
+    assert run.returncode == 1 and "Traceback" not in run.stderr
+    lines = run.stderr.strip().splitlines()
+    assert len(lines) == 7 and all(line.startswith(f"callintel: {folder}/") for line in lines)
+    assert f'callintel: {folder}/invoices.csv: row 3: due_at: invalid date "2026-13-01"' in lines
+    assert (
+        "ingested 1 new interactions (0 already stored), 0 new usage events, 2 accounts, 2 contacts, "
+        "1 invoices (new or changed), 2 commercial events and 2 survey responses (7 bad rows skipped) "
+        "from 5 of 5 files"
+    ) in " ".join(run.stdout.split())
+    again = cli("ingest", "--no-analyse", str(folder), "--database-url", db_url)
+    assert "0 accounts, 0 contacts, 0 invoices" in " ".join(again.stdout.split())
