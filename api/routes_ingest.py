@@ -110,7 +110,11 @@ def upload(
         problems=[_for_the_caller(p, received.path, None).message for p in outcome.problems],
     )
     new = outcome.created or outcome.usage_events or outcome.accounts.total()
-    return JSONResponse(result.model_dump(), status_code=201 if new else 200)
+    plain = not (
+        outcome.account_rows or outcome.problems
+    )  # a file of no account data: the fields are left out
+    body = result.model_dump(exclude={"account_data", "problems"} if plain else None)
+    return JSONResponse(body, status_code=201 if new else 200)
 
 
 def _account_data(outcome: FileOutcome) -> dict[str, int]:

@@ -172,7 +172,8 @@ def _stored(session: Session, table: Any, keys: Sequence[str], customers: list[s
     """The stored rows of these customers, by key."""
     rows: dict[tuple[Any, ...], Any] = {}
     for part in chunked(customers):
-        for row in session.scalars(select(table).where(table.customer_id.in_(part))):
+        query = select(*table.__table__.columns).where(table.customer_id.in_(part))
+        for row in session.execute(query):  # plain rows: a file may hold hundreds of thousands
             rows[tuple(getattr(row, k) for k in keys)] = row
     return rows
 
@@ -184,24 +185,29 @@ def _upsert(
     merged: Mapping[tuple[Any, ...], tuple[dict[str, Any], dict[str, Any]]],
     extra: Mapping[str, Any] | None = None,
 ) -> int:
-    """Insert each key's row, or update the fields given where they differ from the stored ones."""
+    """Insert each key's row, or update the fields given where they differ from the stored ones: one statement
+    per set of given fields (a file's rows mostly share theirs), its rows in key order."""
     columns = set(table.__table__.columns.keys())
     stored = _stored(session, table, keys, sorted({key[0] for key in merged}))
-    changed = 0
+    groups: dict[tuple[str, ...], list[dict[str, Any]]] = {}
     for key in sorted(merged):
         full, given = ({k: v for k, v in values.items() if k in columns} for values in merged[key])
         row = stored.get(key)
         if row is not None and all(getattr(row, k) == v for k, v in given.items()):
             continue
-        statement = dialect_insert(session, table).values(**full, **(extra or {}))
-        updates = {k: v for k, v in given.items() if k not in keys} | dict(extra or {})
-        session.execute(
-            statement.on_conflict_do_update(index_elements=list(keys), set_=updates)
-            if updates
-            else statement.on_conflict_do_nothing(index_elements=list(keys))
+        updated = (*sorted(k for k in given if k not in keys), *(extra or {}))
+        groups.setdefault(updated, []).append({**full, **(extra or {})})
+    for updated, rows in sorted(groups.items()):
+        insert = dialect_insert(session, table)
+        statement = (
+            insert.on_conflict_do_update(
+                index_elements=list(keys), set_={name: insert.excluded[name] for name in updated}
+            )
+            if updated
+            else insert.on_conflict_do_nothing(index_elements=list(keys))
         )
-        changed += 1
-    return changed
+        session.execute(statement, rows)
+    return sum(len(rows) for rows in groups.values())
 
 
 def upsert_accounts(
