@@ -9,7 +9,7 @@ from pathlib import Path as Path_
 from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Path
-from pydantic import ValidationError
+from pydantic import BaseModel, ValidationError
 
 from api.account_view import AccountView
 from api.deps import ServiceDep
@@ -48,6 +48,25 @@ def _record(build: Callable[[], T]) -> T:
         raise MalformedSource(describe(exc)) from None
 
 
+def _texts(value: object, where: str = "body") -> None:
+    """Every text of a body through the ingest's text check (no NUL, which PostgreSQL cannot store): 422."""
+    if isinstance(value, str):
+        check_text(Path_("request"), value, where)
+    elif isinstance(value, dict):
+        for key, item in value.items():
+            _texts(item, f"{where}.{key}")
+    elif isinstance(value, list):
+        for index, item in enumerate(value):
+            _texts(item, f"{where}.{index}")
+
+
+def _checked(body: BaseModel) -> None:
+    try:
+        _texts(body.model_dump())
+    except MalformedSource as exc:
+        raise MalformedSource(exc.message) from None  # the body, not a file
+
+
 def _contacts(customer_id: str, contacts: list[ContactIn]) -> list[Contact]:
     def contact(given: ContactIn) -> Contact:
         return _record(lambda: Contact(customer_id=customer_id, **given.model_dump()))
@@ -77,6 +96,7 @@ def contact_out(contact: Contact, last_login: datetime | None) -> ContactOut:
     summary="Create a customer with its account data and contacts (409 if it exists)",
 )
 def create_customer(body: AccountIn, callintel: ServiceDep, _: AccountWriter) -> CustomerAccount:
+    _checked(body)
     fields = body.model_dump(exclude_unset=True, exclude={"contacts"})
     account = _record(lambda: Account.model_validate(fields))
     view = callintel.create_customer(account, _contacts(body.customer_id, body.contacts))
@@ -91,6 +111,7 @@ def create_customer(body: AccountIn, callintel: ServiceDep, _: AccountWriter) ->
 def update_customer(
     customer_id: CustomerId, body: AccountUpdate, callintel: ServiceDep, _: AccountWriter
 ) -> CustomerAccount:
+    _checked(body)
     fields = {"customer_id": customer_id, **body.model_dump(exclude_unset=True)}
     account = _record(lambda: Account.model_validate(fields))
     return customer_account(callintel.update_account(account))
@@ -104,6 +125,7 @@ def update_customer(
 def set_status(
     customer_id: CustomerId, body: StatusIn, callintel: ServiceDep, _: AccountWriter
 ) -> CustomerAccount:
+    _checked(body)
     return customer_account(callintel.set_status(customer_id, body.status, body.at, body.reason))
 
 
@@ -115,6 +137,7 @@ def set_status(
 def replace_contacts(
     customer_id: CustomerId, body: ContactList, callintel: ServiceDep, _: AccountWriter
 ) -> CustomerAccount:
+    _checked(body)
     view = callintel.replace_contacts(customer_id, _contacts(customer_id, body.contacts))
     return customer_account(view)
 
@@ -126,6 +149,7 @@ def replace_contacts(
     summary="Push invoices and payments (upserted by customer_id and invoice_id)",
 )
 def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
+    _checked(batch)
     invoices = [Invoice.model_validate(i.model_dump()) for i in batch.invoices]
     stored = callintel.save_account_data(AccountBatch(invoices=invoices)).accounts.invoices
     return BatchOut(received=len(invoices), stored=stored, unchanged=len(invoices) - stored)
@@ -138,6 +162,7 @@ def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWrite
     summary="Push renewals, purchases and seat changes (duplicates are skipped)",
 )
 def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
+    _checked(batch)
     events = [CommercialEvent.model_validate(e.model_dump()) for e in batch.events]
     stored = callintel.save_account_data(AccountBatch(commercial=events)).accounts.commercial
     return BatchOut(received=len(events), stored=stored, unchanged=len(events) - stored)
@@ -150,10 +175,10 @@ def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: Commercial
     summary="Push NPS and CSAT responses; a comment is stored as a ticket and tagged (duplicates are skipped)",
 )
 def push_surveys(batch: SurveyBatch, callintel: ServiceDep, _: SurveyWriter) -> BatchOut:
+    _checked(batch)
     responses = [SurveyResponse.model_validate(r.model_dump()) for r in batch.responses]
     tickets: dict[str, IngestItem] = {}
-    for number, response in enumerate(responses):
-        check_text(Path_("request"), response.comment or "", f"responses.{number}.comment")
+    for response in responses:
         if (ticket := survey_ticket(response, "api:surveys")) is not None:
             tickets[response.dedup_key()] = ticket
     links = {key: item.interaction.id for key, item in tickets.items()}

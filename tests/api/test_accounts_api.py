@@ -235,3 +235,17 @@ def test_a_survey_comment_becomes_a_ticket_the_tagger_reads(api: Api, tagger):
     assert ("competitor_mention", "Gong") in {(t.label, t.entity) for t in stored.tags}
     detail = api.get("/api/customers/acme").json()
     assert detail["surveys"][0]["interaction_id"] == ticket_id
+
+
+@pytest.mark.both_backends
+def test_a_nul_in_a_text_is_a_422_not_a_database_error(api: Api):
+    refused = api.post("/api/customers", {**ACME, "owner": "da\x00na"})
+    assert refused.status_code == 422 and "body.owner: contains a NUL" in refused.json()["message"]
+    survey = {
+        "customer_id": "acme",
+        "kind": "csat",
+        "score": 2,
+        "responded_at": "2026-10-01",
+        "comment": "bad\x00",
+    }
+    assert api.post("/api/surveys", {"responses": [survey]}).status_code == 422

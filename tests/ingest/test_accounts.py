@@ -120,6 +120,7 @@ def test_aliases_and_role_words_are_read(folder: Path):
     assert globex.status_at == datetime(2026, 10, 20, tzinfo=UTC)
 
 
+@pytest.mark.both_backends
 def test_the_good_rows_are_stored_and_a_rerun_stores_nothing_new(folder: Path, store: Store):
     outcomes = [ingest_file(p, store, IngestDefaults()) for p in sorted(folder.iterdir())]
     assert all(o.error is None for o in outcomes)
