@@ -3,9 +3,12 @@ record leaves out, duplicates stored once, a survey linked to its comment's tick
 
 from __future__ import annotations
 
+import uuid
 from datetime import UTC, date, datetime
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 from sqlalchemy import func, select
 
 from ingest.parsed import IngestItem
@@ -194,3 +197,47 @@ def test_account_dates_round_trip(store: Store):
     store.save_batch([], (), AccountBatch(accounts=[account]))
     history = load_history(store, "acme")
     assert history is not None and history.account == account
+
+
+def _expected(invoices: list[Invoice]) -> dict[str, Invoice]:
+    """What the store should hold: per invoice, the first record's fields with each later record's given fields."""
+    merged: dict[str, dict] = {}
+    for invoice in invoices:
+        given = invoice.model_dump(include=invoice.model_fields_set | {"customer_id", "invoice_id"})
+        merged[invoice.invoice_id] = {
+            **merged.get(invoice.invoice_id, invoice.model_dump()),
+            **given,
+        }
+    return {key: Invoice.model_validate(value) for key, value in merged.items()}
+
+
+@given(
+    st.lists(
+        st.fixed_dictionaries(
+            {"invoice_id": st.sampled_from(["A", "B", "C"]), "amount": st.integers(0, 3)},
+            optional={
+                "paid_at": st.sampled_from([T, datetime(2026, 11, 1, tzinfo=UTC)]),
+                "failed_attempts": st.integers(0, 3),
+            },
+        ),
+        min_size=1,
+        max_size=6,
+    )
+)
+@settings(
+    max_examples=30, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture]
+)
+def test_any_sequence_of_invoice_records_ends_as_merged_and_reruns_change_nothing(
+    store: Store, rows
+):
+    customer = f"c-{uuid.uuid4().hex[:8]}"
+    invoices = [
+        Invoice.model_validate({"customer_id": customer, "issued_at": T, "due_at": T, **row})
+        for row in rows
+    ]
+    for invoice in invoices:  # one record per file, in order
+        store.save_batch([], (), AccountBatch(invoices=[invoice]))
+    assert store.save_batch([], (), AccountBatch(invoices=invoices[-1:])).accounts.invoices == 0
+    history = load_history(store, customer)
+    assert history is not None
+    assert {i.invoice_id: i for i in history.invoices} == _expected(invoices)
