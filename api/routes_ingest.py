@@ -109,10 +109,13 @@ def upload(
         account_data=_account_data(outcome),
         problems=[_for_the_caller(p, received.path, None).message for p in outcome.problems],
     )
+    return _response(result, outcome)
+
+
+def _response(result: UploadResult, outcome: FileOutcome) -> JSONResponse:
+    """201 when anything new was stored, else 200; a file of no account data answers without its fields."""
     new = outcome.created or outcome.usage_events or outcome.accounts.total()
-    plain = not (
-        outcome.account_rows or outcome.problems
-    )  # a file of no account data: the fields are left out
+    plain = not (outcome.account_rows or outcome.problems)
     body = result.model_dump(exclude={"account_data", "problems"} if plain else None)
     return JSONResponse(body, status_code=201 if new else 200)
 

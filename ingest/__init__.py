@@ -1,4 +1,4 @@
-"""Reading and validating sources (transcripts, tickets, usage events) into records."""
+"""Reading and validating sources (transcripts, tickets, usage events, account data) into records."""
 
 from ingest.parsed import IngestItem, ParsedSource
 from ingest.readers import IngestDefaults, read_source
