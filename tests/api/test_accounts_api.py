@@ -249,3 +249,20 @@ def test_a_nul_in_a_text_is_a_422_not_a_database_error(api: Api):
         "comment": "bad\x00",
     }
     assert api.post("/api/surveys", {"responses": [survey]}).status_code == 422
+
+
+def test_a_file_mixing_tickets_and_surveys_needs_a_role_that_writes_both(api: Api):
+    content = (
+        b'{"customer_id": "acme", "created_at": "2026-10-01", "body": "Where is my invoice?"}\n'
+        b'{"customer_id": "acme", "kind": "nps", "score": 9, "responded_at": "2026-10-02"}\n'
+    )
+    for role in ("manager", "crm"):
+        refused = api.client.post(
+            "/api/uploads", files={"file": ("mixed.jsonl", content)}, headers=api.auth(role)
+        )
+        assert refused.status_code == 403, role
+    assert api.store.list_interactions() == []
+    stored = api.client.post(
+        "/api/uploads", files={"file": ("mixed.jsonl", content)}, headers=api.auth("admin")
+    )
+    assert stored.status_code == 201 and stored.json()["account_data"]["surveys"] == 1

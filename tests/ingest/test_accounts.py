@@ -183,3 +183,34 @@ def test_the_cli_reports_each_bad_row_on_one_line_and_exits_1(cli, folder: Path,
     ) in " ".join(run.stdout.split())
     again = cli("ingest", "--no-analyse", str(folder), "--database-url", db_url)
     assert "0 accounts, 0 contacts, 0 invoices" in " ".join(again.stdout.split())
+
+
+def test_a_usage_export_with_user_and_role_columns_stays_usage(tmp_path: Path):
+    path = tmp_path / "usage.csv"
+    path.write_text(
+        "customer_id,kind,occurred_at,user,role,feature\n"
+        "acme,login,2026-10-01T08:00:00Z,ann@acme.com,admin,\n"
+        "acme,feature_used,2026-10-01T08:05:00Z,ann@acme.com,admin,reports\n"
+    )
+    parsed = read_source(path)
+    assert parsed.account_rows() == 0 and parsed.problems == []
+    assert [e.properties for e in parsed.usage_events] == [
+        {"user": "ann@acme.com", "role": "admin"},
+        {"user": "ann@acme.com", "role": "admin", "feature": "reports"},
+    ]
+
+
+def test_one_jsonl_file_may_mix_tickets_usage_and_account_data(tmp_path: Path):
+    path = tmp_path / "mixed.jsonl"
+    path.write_text(
+        '{"customer_id": "acme", "created_at": "2026-10-01", "body": "Where is my invoice?"}\n'
+        '{"customer_id": "acme", "kind": "login", "occurred_at": "2026-10-01"}\n'
+        '{"customer_id": "acme", "kind": "renewal", "occurred_at": "2026-10-01", "amount": 48000}\n'
+        '{"customer_id": "acme", "user": "ann", "role": "champion"}\n'
+    )
+    parsed = read_source(path)
+    assert (len(parsed.items), len(parsed.usage_events)) == (1, 1)
+    assert ([c.kind for c in parsed.commercial], [c.user for c in parsed.contacts]) == (
+        ["renewal"],
+        ["ann"],
+    )
