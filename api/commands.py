@@ -102,8 +102,8 @@ def ingest_line(report: IngestReport) -> str:
     if not any(o.account_rows or o.problems for o in report.outcomes):
         return f"{stored} and {report.usage_events} new usage events {done}"
     account = (
-        f"{counts.accounts} accounts, {counts.contacts} contacts, {counts.invoices} invoices "
-        f"(new or changed), {counts.commercial} commercial events and {counts.surveys} survey responses"
+        f"{counts.accounts} accounts, {counts.contacts} contacts, {counts.invoices} invoices, "
+        f"{counts.commercial} commercial events and {counts.surveys} survey responses new or changed"
     )
     skipped = f" ({len(report.problems)} bad rows skipped)" if report.problems else ""
     return f"{stored}, {report.usage_events} new usage events, {account}{skipped} {done}"

@@ -178,7 +178,7 @@ def test_the_cli_reports_each_bad_row_on_one_line_and_exits_1(cli, folder: Path,
     assert f'callintel: {folder}/invoices.csv: row 3: due_at: invalid date "2026-13-01"' in lines
     assert (
         "ingested 1 new interactions (0 already stored), 0 new usage events, 2 accounts, 2 contacts, "
-        "1 invoices (new or changed), 2 commercial events and 2 survey responses (7 bad rows skipped) "
+        "1 invoices, 2 commercial events and 2 survey responses new or changed (7 bad rows skipped) "
         "from 5 of 5 files"
     ) in " ".join(run.stdout.split())
     again = cli("ingest", "--no-analyse", str(folder), "--database-url", db_url)
