@@ -302,13 +302,18 @@ def add_survey_responses(
 
 
 def create_account(session: Session, account: Account, contacts: Sequence[Contact] = ()) -> None:
-    """A new customer with its account and contacts; Conflict if the customer exists."""
-    if customer_exists(session, account.customer_id):
+    """A new customer with its account and contacts; Conflict if the customer exists (also when a concurrent
+    request created it first: the database's primary key decides)."""
+    created = session.scalar(
+        dialect_insert(session, CustomerRow)
+        .values(id=account.customer_id, name=account.name)
+        .on_conflict_do_nothing(index_elements=["id"])
+        .returning(CustomerRow.id)
+    )
+    if created is None:
         raise Conflict(
             f"customer {account.customer_id!r} exists (PUT /api/customers/{{id}} changes it)"
         )
-    session.add(CustomerRow(id=account.customer_id, name=account.name))
-    session.flush()
     upsert_accounts(session, [account])
     replace_contacts(session, account.customer_id, contacts)
 
