@@ -318,3 +318,36 @@ class Callintel:
         from pipeline.queue import JobQueue
 
         return JobQueue(self.store, self.settings.job_lease_s, self.settings.max_attempts)
+
+    # D: the alert lifecycle (risk/alerts.py) and the alert list with its filters
+
+    def alerts_page(
+        self,
+        status: str | None = None,
+        owner: str | None = None,
+        customer_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Slice[Alert]:
+        """One page of the stored alerts, newest first, narrowed by status, owner and customer."""
+        from risk.engine import AlertFilter, alerts_page
+
+        return alerts_page(self.store, AlertFilter(customer_id, status, owner), limit, offset)
+
+    def alert(self, alert_id: int) -> Alert:
+        """One stored alert; NotFound if there is none with this id."""
+        from risk.alerts import get_alert
+
+        return get_alert(self.store, alert_id)
+
+    def acknowledge_alert(self, alert_id: int, by: str) -> Alert:
+        """Acknowledge an alert (NotFound, or Conflict if it is resolved); emits ``alert.acknowledged``."""
+        from risk.alerts import acknowledge_alert
+
+        return acknowledge_alert(self.store, alert_id, by)
+
+    def resolve_alert(self, alert_id: int, outcome: str, by: str, note: str | None = None) -> Alert:
+        """Resolve an alert with an outcome and a note (Conflict if it already is); emits ``alert.resolved``."""
+        from risk.alerts import resolve_alert
+
+        return resolve_alert(self.store, alert_id, outcome, by, note)

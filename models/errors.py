@@ -11,6 +11,7 @@ body with a 4xx status.
     │   ├── MalformedSource     it was read but its content is invalid
     │   ├── UnsupportedSource   no reader knows this kind of file
     │   ├── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
+    │   ├── Conflict            the record is not in a state that allows this (a resolved alert; HTTP 409)
     │   ├── UnexpectedFileError reading or storing one file failed in a way no reader foresaw (HTTP 422)
     │   └── AddressRefused      a webhook URL's host is not a public address (HTTP 422)
     ├── Unauthorized            no valid API token or session (HTTP 401)
@@ -36,6 +37,7 @@ __all__ = [
     "BrokerUnavailable",
     "CallintelError",
     "ConfigError",
+    "Conflict",
     "Forbidden",
     "InputError",
     "InsufficientStorage",
@@ -94,6 +96,12 @@ class NotFound(InputError):
 
     def __init__(self, what: str, key: str) -> None:
         super().__init__(f"no {what} with id {key!r}")
+
+
+class Conflict(InputError):
+    """The record exists but its state forbids the change (resolving an alert that is already resolved)."""
+
+    http_status = 409
 
 
 class UnreadableSource(InputError):
