@@ -16,7 +16,17 @@ from api.deps import TokenDep
 from ingest.parsed import ParsedSource
 from models.errors import Forbidden
 
-__all__ = ["WRITERS", "RecordType", "check_write", "record_types", "writer", "writers_of"]
+__all__ = [
+    "ALERT_ACTORS",
+    "WRITERS",
+    "AlertActor",
+    "RecordType",
+    "alert_actor",
+    "check_write",
+    "record_types",
+    "writer",
+    "writers_of",
+]
 
 RecordType = Literal["interaction", "usage_event"]
 WRITERS: dict[RecordType, tuple[str, ...]] = {
@@ -65,3 +75,20 @@ def writer(*types: RecordType) -> Callable[[ApiToken], ApiToken]:
 
 
 UsageWriter = Annotated[ApiToken, Depends(writer("usage_event"))]
+
+
+# Alerts: who may act on one (acknowledge, resolve). Reading them is a risk read (api/routes_customers.py's
+# readers); a rep, who never sees customer risk, neither reads nor acts on alerts.
+ALERT_ACTORS: tuple[str, ...] = ("admin", "manager", "crm")
+
+
+def alert_actor(token: TokenDep) -> ApiToken:
+    """A route dependency: the caller's token, if its role may act on alerts (else 403)."""
+    if token.role not in ALERT_ACTORS:
+        raise Forbidden(
+            f"a {token.role} token cannot act on alerts (allowed: {', '.join(ALERT_ACTORS)})"
+        )
+    return token
+
+
+AlertActor = Annotated[ApiToken, Depends(alert_actor)]

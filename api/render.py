@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping, Sequence
 from typing import Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
 
@@ -120,34 +121,65 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
+def money(amount: float | None, currency: str = "USD") -> str:
+    """An amount the way a column shows it: 48k USD, 1.2M EUR, 950 USD; '' for none."""
+    if amount is None:
+        return ""
+    if amount >= 1_000_000:
+        return f"{amount / 1_000_000:.1f}M {currency}"
+    if amount >= 10_000:
+        return f"{amount / 1000:.0f}k {currency}"
+    return f"{amount:,.0f} {currency}"
+
+
 def risk_table(
     rows: Sequence[tuple[Health, CustomerHistory]],
     title: str = "Customers at risk (riskiest first)",
+    width: int | None = None,
 ) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("customer", "name", "health", "band", "biggest risks", "last contact"):
-        table.add_column(column, overflow="fold", justify="right" if column == "health" else "left")
+    """One row per customer: id and name, health and band, owner, ARR, renewal, the biggest risks (one a line)
+    and the last contact. Under 110 columns (``width``, default the console's) it fits 80: the health and band
+    share a column, long names are cut, the last contact is left out."""
+    wide = (width or stdout.width) >= 110
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
+        padding=(0, 1) if wide else (0, 1, 0, 0),
+    )
+    table.add_column("customer", no_wrap=True, max_width=24 if wide else 12, overflow="ellipsis")
+    table.add_column("health", justify="right")
+    if wide:
+        table.add_column("band")
+    table.add_column("owner", max_width=16 if wide else 8, overflow="ellipsis", no_wrap=True)
+    table.add_column("ARR", justify="right", no_wrap=True)
+    table.add_column("renewal", no_wrap=True)
+    table.add_column("biggest risks", overflow="fold")
+    if wide:
+        table.add_column("last contact", no_wrap=True)
     for health, history in rows:
-        reasons = (
-            ", ".join(
-                f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
-            )
-            or "none"
-        )
-        last = (
-            history.interactions[-1].occurred_at.date().isoformat()
-            if history.interactions
-            else "never"
-        )
-        table.add_row(
-            health.customer_id,
-            _esc(history.name or ""),
-            f"{health.score:.0f}",
-            _band(health.band),
-            _esc(reasons),
-            last,
-        )
+        table.add_row(*_risk_cells(health, history, wide))
     return table
+
+
+def _risk_cells(health: Health, history: CustomerHistory, wide: bool) -> list[str]:
+    account = history.account
+    reasons = "\n".join(
+        f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
+    )
+    score = f"{health.score:.0f}"
+    cells = [
+        health.customer_id + (f"\n[dim]{_esc(history.name)}[/]" if history.name else ""),
+        *([score, _band(health.band)] if wide else [f"{score} {_band(health.band)}"]),
+        _esc(account.owner or "") if account else "",
+        money(account.arr, account.currency) if account else "",
+        account.renewal_date.isoformat() if account and account.renewal_date else "",
+        _esc(reasons or "none"),
+    ]
+    if wide:
+        last = history.interactions[-1].occurred_at.date() if history.interactions else "never"
+        cells.append(str(last))
+    return cells
 
 
 def breakdown_table(health: Health) -> Table:
@@ -185,17 +217,27 @@ def timeline_table(entries: Sequence[TimelineEntry], title: str) -> Table:
     return table
 
 
+def alert_state(alert: Alert) -> str:
+    """open, acknowledged, or resolved with its outcome."""
+    return f"resolved: {alert.outcome}" if alert.status == "resolved" else alert.status
+
+
 def alerts_table(alerts: Sequence[Alert], title: str = "Alerts (newest first)") -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("date", "customer", "alert", "band", "reason"):
+    table.add_column("id", justify="right")
+    for column in ("date", "customer", "status", "owner", "alert", "band", "reason", "action"):
         table.add_column(column, overflow="fold", no_wrap=column == "date")
     for a in alerts:
         table.add_row(
+            str(a.id or ""),
             a.occurred_at.strftime("%Y-%m-%d"),
             a.customer_id,
+            alert_state(a),
+            _esc(a.owner or ""),
             a.kind,
             _band(a.band) if a.band else "",
             _esc(a.reason),
+            _esc(a.action or ""),
         )
     return table
 

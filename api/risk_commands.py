@@ -10,11 +10,12 @@ from typing import TYPE_CHECKING
 from api import render
 from models.errors import InputError, NotFound
 from risk.health import Health
+from risk.history import CustomerHistory
 
 if TYPE_CHECKING:
     from api.service import Callintel
 
-__all__ = ["health_dict", "run_alerts", "run_customers", "run_timeline"]
+__all__ = ["account_dict", "health_dict", "run_alerts", "run_customers", "run_timeline"]
 
 
 def _json(value) -> None:
@@ -36,10 +37,25 @@ def health_dict(h: Health) -> dict:
     }
 
 
+def account_dict(history: CustomerHistory) -> dict:
+    """The customer's name and the account fields `callintel customers` shows (None where unknown)."""
+    account = history.account
+    return {
+        "name": history.name,
+        "owner": account.owner if account else None,
+        "arr": account.arr if account else None,
+        "currency": account.currency if account else None,
+        "renewal_date": account.renewal_date.isoformat()
+        if account and account.renewal_date
+        else None,
+        "lifecycle_status": account.status if account else None,
+    }
+
+
 def run_customers(callintel: Callintel, as_of: datetime, limit: int, as_json: bool) -> None:
     rows = [(h, history) for history, h in callintel.customers(as_of)]
     if as_json:
-        _json([{**health_dict(h), "name": history.name} for h, history in rows[:limit]])
+        _json([{**health_dict(h), **account_dict(history)} for h, history in rows[:limit]])
         return
     render.stdout.print(
         render.risk_table(
@@ -73,7 +89,13 @@ def run_timeline(
 
 
 def run_alerts(
-    callintel: Callintel, refresh: bool, as_of: datetime, customer_id: str | None, limit: int
+    callintel: Callintel,
+    refresh: bool,
+    as_of: datetime,
+    customer_id: str | None,
+    limit: int,
+    status: str | None = None,
+    owner: str | None = None,
 ) -> int:
     new = 0
     if refresh:
@@ -83,5 +105,7 @@ def run_alerts(
             f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
             markup=False,
         )
-    render.stdout.print(render.alerts_table(callintel.alerts(customer_id, limit)))
+    page = callintel.alerts_page(status, owner, customer_id, limit)
+    shown = f"{len(page.items)} of {page.total}" if page.total > len(page.items) else page.total
+    render.stdout.print(render.alerts_table(page.items, title=f"Alerts, newest first ({shown})"))
     return new

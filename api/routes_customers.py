@@ -10,7 +10,6 @@ from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.moments import AsOf
 from api.schemas import CustomerRisk, ReplayPoint, SignalOut, TimelineEntryOut, TimelineOut
-from models.analysis import Alert
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -78,13 +77,3 @@ def customer_timeline(
         for e in view.timeline
     ]
     return TimelineOut(health=_risk(view.health, view.history.name), replay=moves, timeline=entries)
-
-
-@router.get("/alerts", response_model=list[Alert], summary="Stored alerts, newest first")
-def alerts(
-    callintel: ServiceDep,
-    _: RiskReader,
-    customer: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[Alert]:
-    return callintel.alerts(customer, limit)
