@@ -74,9 +74,9 @@ def test_the_customer_page_shows_the_account_contacts_payments_and_surveys(site)
     assert (
         "Zoe Quiet zoe@acme.example champion never" in words
     )  # her only event is after the page's moment
-    assert "INV-1 2026-08-02 2026-09-01 4,000.00 EUR paid" in words
-    assert "INV-2 2026-09-01 2026-10-01 4,000.00 EUR paid late 2026-10-11" in words
-    assert "INV-3 2026-10-01 2026-10-26 4,000.00 EUR failed 2 failed attempts" in words
+    assert "INV-1 issued 2026-08-02 2026-09-01 4,000.00 EUR paid" in words
+    assert "INV-2 issued 2026-09-01 2026-10-01 4,000.00 EUR paid late 2026-10-11" in words
+    assert "INV-3 issued 2026-10-01 2026-10-26 4,000.00 EUR failed 2 failed attempts" in words
     assert "2026-10-21 NPS 3 “Too expensive for what we use” ann@acme.example" in words
     assert "2026-10-23 CSAT 2" in words and "NPS 9" in words
     assert "Recommended action Executive visit to diagnose what changed" in words
