@@ -164,4 +164,3 @@ def test_the_cli_refuses_in_one_line(seeded, cli):
     bad = cli("alert", "resolve", "1", "--outcome", "won", "--database-url", url)
     assert bad.returncode == 2 and "won" in bad.stderr and "Traceback" not in bad.stderr
     assert cli("alerts", "--status", "closed", "--database-url", url).returncode == 2
-

@@ -86,6 +86,17 @@ def test_the_customer_page_shows_the_account_contacts_payments_and_surveys(site)
     assert page.text.count('class="ack"') == 2 and page.text.count('class="resolve"') == 2
 
 
+def test_the_customers_list_shows_owner_arr_and_renewal(site):
+    sign_in, _, _ = site
+    rows = re.findall(
+        r"<tr class=\"band-.*?</tr>", sign_in("crm").get("/dashboard/customers").text, re.S
+    )
+    acme = text(next(r for r in rows if "/dashboard/customers/acme" in r))
+    assert "dana 48,000 EUR 2027-01-31" in acme
+    globex = text(next(r for r in rows if "/dashboard/customers/globex" in r))
+    assert "lee 9,000 USD –" in globex
+
+
 def test_a_customer_without_account_data_says_so(site):
     sign_in, _, _ = site
     words = text(sign_in("crm").get("/dashboard/customers/globex").text)

@@ -204,7 +204,10 @@ def test_the_alert_list_filters_by_status_owner_and_customer_and_pages(store):
 
 
 @pytest.mark.both_backends
-def test_a_raised_alert_carries_the_account_owner_and_its_id(store):
+def test_a_raised_alert_carries_the_account_owner_and_its_id(store, monkeypatch):
+    monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    add_subscription(store, "http://127.0.0.1:9/hook", ["health.band_changed"], "s" * 32)
     for days in (50, 35, 20):
         store_call(store, "acme", days, "All good.")
     with store.transaction() as session:
@@ -217,3 +220,6 @@ def test_a_raised_alert_carries_the_account_owner_and_its_id(store):
     (result,) = evaluate(store, config, T + timedelta(hours=1), ["acme"])
     assert result.alerts and all(a.owner == "dana" and a.id for a in result.alerts)
     assert {a.id for a in result.alerts} == {a.id for a in list_alerts(store, owner="dana")}
+    ((kind, _, data),) = _deliveries(store)
+    assert kind == "health.band_changed" and data["owner"] == "dana" and data["status"] == "open"
+    assert data["id"] == next(a.id for a in result.alerts if a.kind == "band_changed")
