@@ -354,6 +354,7 @@ def alerts_page(
         total=page.total,
         pages=max(1, -(-page.total // PAGE_SIZE)),
         outcomes=ALERT_OUTCOMES,
+        owners=callintel.alert_owners(),
     )
 
 

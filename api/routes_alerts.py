@@ -23,7 +23,7 @@ from api.schemas import Page
 from models.analysis import Alert, AlertOutcome
 from risk.alerts import MAX_NOTE
 
-__all__ = ["ResolveBody", "router"]
+__all__ = ["AlertPage", "ResolveBody", "router"]
 
 router = APIRouter(prefix="/api", tags=["alerts"])
 AlertReader = Annotated[ApiToken, Depends(allow("admin", "manager", "crm"))]
@@ -37,8 +37,12 @@ class ResolveBody(BaseModel):
     note: str | None = Field(None, max_length=MAX_NOTE, description="what was done, in a sentence")
 
 
+class AlertPage(Page):
+    items: list[Alert]  # type: ignore[assignment]
+
+
 @router.get(
-    "/alerts", response_model=Page, summary="Stored alerts, newest first, filtered and paged"
+    "/alerts", response_model=AlertPage, summary="Stored alerts, newest first, filtered and paged"
 )
 def alerts(
     callintel: ServiceDep,
@@ -51,9 +55,9 @@ def alerts(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> Page:
+) -> AlertPage:
     page = callintel.alerts_page(status, owner, customer_id or customer, limit, offset)
-    return Page(total=page.total, limit=limit, offset=offset, items=page.items)
+    return AlertPage(total=page.total, limit=limit, offset=offset, items=page.items)
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert, summary="One alert with its lifecycle")

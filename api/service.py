@@ -334,6 +334,12 @@ class Callintel:
 
         return alerts_page(self.store, AlertFilter(customer_id, status, owner), limit, offset)
 
+    def alert_owners(self) -> list[str]:
+        """The owners named on stored alerts, sorted."""
+        from risk.engine import alert_owners
+
+        return alert_owners(self.store)
+
     def alert(self, alert_id: int) -> Alert:
         """One stored alert; NotFound if there is none with this id."""
         from risk.alerts import get_alert

@@ -28,6 +28,7 @@ __all__ = [
     "AlertFilter",
     "Assessment",
     "Snapshot",
+    "alert_owners",
     "alerts_page",
     "assess",
     "evaluate",
@@ -231,6 +232,13 @@ def alerts_page(
         total = session.scalar(select(func.count()).select_from(AlertRow).where(*where)) or 0
         items = [Alert.model_validate(row, from_attributes=True) for row in session.scalars(query)]
     return Slice(total, items)
+
+
+def alert_owners(store: Store) -> list[str]:
+    """The owners named on stored alerts, sorted (what an owner filter offers)."""
+    query = select(AlertRow.owner).where(AlertRow.owner.is_not(None)).distinct()
+    with store.transaction() as session:
+        return sorted(o for o in session.scalars(query) if o)
 
 
 def list_alerts(

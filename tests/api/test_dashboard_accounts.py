@@ -155,7 +155,10 @@ def test_the_alerts_page_filters_and_a_rep_is_refused(site):
     client.post(f"/dashboard/alerts/{ids.globex}/acknowledge", headers=SAME_ORIGIN)
     everything = client.get("/dashboard/alerts").text
     assert "3 alerts, newest first" in text(everything) and 'href="/dashboard/alerts"' in everything
+    owners = re.search(r'<select name="owner">(.*?)</select>', everything, re.S)
+    assert owners and re.findall(r"<option >(\w+)</option>", owners.group(1)) == ["dana", "lee"]
     dana = client.get("/dashboard/alerts", params={"owner": "dana"}).text
+    assert "<option selected>dana</option>" in dana
     assert re.findall(r'id="alert-(\d+)"', dana) == [str(ids.acme_band), str(ids.acme_signal)]
     seen = client.get("/dashboard/alerts", params={"status": "acknowledged", "owner": ""}).text
     assert re.findall(r'id="alert-(\d+)"', seen) == [str(ids.globex)]

@@ -250,7 +250,7 @@ def test_acknowledge_and_resolve_an_alert_in_the_browser(page, accounts_site):
     shot(page, "customer-account")
     page.goto(f"{base}/dashboard/alerts")
     page.select_option("select[name=status]", "open")
-    page.fill("input[name=owner]", "dana")
+    page.select_option("select[name=owner]", "dana")
     page.click("form.filters button[type=submit]")
     page.wait_for_url(re.compile(r".*status=open.*owner=dana.*"))
     assert page.locator("tr.alert-row").count() == 1  # acme's other alert

@@ -187,6 +187,24 @@ def test_a_refused_step_writes_nothing(subscribed):
 
 
 @pytest.mark.both_backends
+def test_a_step_that_lost_a_race_is_a_conflict_and_writes_nothing(subscribed, monkeypatch):
+    """Two people act at once: both read the alert open; the second's update finds it resolved."""
+    import risk.alerts
+
+    store = subscribed
+    alert_id = _alert(store)
+    stale = risk.alerts.get_alert(store, alert_id)
+    resolve_alert(store, alert_id, "saved", "dana")
+    monkeypatch.setattr(risk.alerts, "_read", lambda session, _: stale)
+    with pytest.raises(Conflict, match="was changed by someone else meanwhile"):
+        resolve_alert(store, alert_id, "churned", "maria")
+    monkeypatch.undo()
+    (stored,) = list_alerts(store)
+    assert (stored.outcome, stored.resolved_by) == ("saved", "dana")
+    assert [kind for kind, _, _ in _deliveries(store)] == ["alert.resolved"]
+
+
+@pytest.mark.both_backends
 def test_the_alert_list_filters_by_status_owner_and_customer_and_pages(store):
     ids = [
         _alert(store, "acme", "a1", "dana", T - timedelta(days=3)),
