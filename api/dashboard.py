@@ -27,24 +27,14 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
+from api.account_view import account_summary
 from api.auth import ApiToken
-from api.dashboard_views import (
-    contact_lines,
-    health_chart,
-    highlight,
-    invoice_state,
-    kind_colours,
-    mark_matches,
-    recommended_action,
-    relative,
-    seen_by,
-)
+from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches, relative
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
 from api.queries import readable_interaction, rep_scope
 from api.routes_alerts import AlertId
-from models.accounts import Invoice, SurveyResponse
 from models.analysis import ALERT_OUTCOMES, AlertOutcome
 from models.clock import clock
 from models.errors import NotFound
@@ -292,7 +282,6 @@ def customer_page(
     view = callintel.customer(customer_id, moment, days)
     chart = health_chart(view.replay, callintel.risk_config().bands)
     alerts = callintel.alerts(customer_id, 20)
-    history = view.history
     return _page(
         request,
         "customer.html",
@@ -302,24 +291,10 @@ def customer_page(
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
         alerts=alerts,
-        recommended=recommended_action(alerts),
-        account=history.account,
-        contacts=contact_lines(history, moment),
-        invoices=[
-            (i, invoice_state(i, moment)) for i in seen_by(history.invoices, moment, _issued)
-        ],
-        surveys=seen_by(history.surveys, moment, _responded),
+        panel=account_summary(view.history, moment, alerts),
         calls_visible=token.role != "crm",
         outcomes=ALERT_OUTCOMES,
     )
-
-
-def _issued(invoice: Invoice) -> datetime:
-    return invoice.issued_at
-
-
-def _responded(survey: SurveyResponse) -> datetime:
-    return survey.responded_at
 
 
 class AlertsForm(BaseModel):

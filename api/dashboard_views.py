@@ -1,42 +1,29 @@
-"""Pure helpers that turn records into what the dashboard's templates draw: highlighted text, the health chart,
-the customer page's contacts with their last login, invoice states and the recommended action.
+"""Pure helpers that turn records into what the dashboard's templates draw: highlighted text, the health chart.
 
 No I/O and no HTML here (the templates escape every string): only geometry and segmentation, tested directly.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Literal, TypeVar
 
 from starlette.datastructures import URL
 
-from models.accounts import Contact, Invoice
-from models.analysis import Alert
 from models.records import Tag
 from risk.config import Bands
 from risk.health import Health
-from risk.history import CustomerHistory, UsageFact
-
-T = TypeVar("T")
 
 __all__ = [
     "Bar",
     "ChartPoint",
-    "ContactLine",
     "HealthChart",
     "Segment",
-    "contact_lines",
     "health_chart",
     "highlight",
-    "invoice_state",
     "kind_colours",
     "mark_matches",
-    "recommended_action",
     "relative",
-    "seen_by",
 ]
 
 PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3d405b", "#8d96a3")
@@ -170,53 +157,3 @@ def health_chart(
     ]
     ticks = [(y(score), score) for score in (0, 25, 50, 75, 100)]
     return HealthChart(width, height, left, top, plot_h, bar_w, points, zones, ticks, colours)
-
-
-# The customer page's account panels (pure: a history, a moment -> what the tables show)
-
-
-@dataclass(frozen=True)
-class ContactLine:
-    contact: Contact
-    last_seen: datetime | None  # the latest usage event whose properties.user is the contact's user
-    last_kind: str | None = None
-
-
-def contact_lines(history: CustomerHistory, as_of: datetime) -> list[ContactLine]:
-    """Each contact with their last usage event up to ``as_of`` (users matched case-insensitively), key roles
-    first, then by name."""
-    latest: dict[str, UsageFact] = {}
-    for fact in history.usage:
-        user = fact.properties.get("user")
-        if isinstance(user, str) and fact.at <= as_of:
-            key = user.strip().casefold()
-            if key not in latest or fact.at >= latest[key].at:
-                latest[key] = fact
-    lines = []
-    for contact in history.contacts:
-        seen = latest.get(contact.user.strip().casefold())
-        lines.append(ContactLine(contact, seen.at if seen else None, seen.kind if seen else None))
-    order = {role: i for i, role in enumerate(("decision_maker", "champion", "admin", "user"))}
-    return sorted(lines, key=lambda c: (order[c.contact.role], c.contact.name or c.contact.user))
-
-
-InvoiceState = Literal["paid", "paid late", "failed", "overdue", "open"]
-
-
-def invoice_state(invoice: Invoice, as_of: datetime) -> InvoiceState:
-    """paid (by the due date), paid late, failed (a payment attempt failed and it is unpaid), overdue, or open."""
-    if invoice.paid_at is not None and invoice.paid_at <= as_of:
-        return "paid" if invoice.paid_at <= invoice.due_at else "paid late"
-    if invoice.failed_attempts:
-        return "failed"
-    return "overdue" if as_of > invoice.due_at else "open"
-
-
-def seen_by(records: Iterable[T], as_of: datetime, when: Callable[[T], datetime]) -> list[T]:
-    """The records that had happened by ``as_of``, newest first (what a page as of that moment may show)."""
-    return sorted((r for r in records if when(r) <= as_of), key=when, reverse=True)
-
-
-def recommended_action(alerts: Iterable[Alert]) -> Alert | None:
-    """The newest alert still open or acknowledged that recommends an action (alerts come newest first)."""
-    return next((a for a in alerts if a.status != "resolved" and a.action), None)

@@ -3,12 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
 from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from models.accounts import Account
 from models.analysis import Alert, Job
 from models.records import Interaction
 from models.settings import Settings
@@ -16,6 +19,9 @@ from models.store import CustomerCounts, FlaggedInteraction
 from risk.health import Health
 from risk.history import CustomerHistory
 from risk.timeline import TimelineEntry
+
+if TYPE_CHECKING:
+    from api.account_view import AccountSummary
 
 stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
@@ -180,6 +186,92 @@ def _risk_cells(health: Health, history: CustomerHistory, wide: bool) -> list[st
         last = history.interactions[-1].occurred_at.date() if history.interactions else "never"
         cells.append(str(last))
     return cells
+
+
+def account_panel(summary: AccountSummary, as_of: datetime) -> list[Text | Table]:
+    """The account in one line, the recommended action, and the contacts, payments and surveys tables (each
+    only where there is something to show)."""
+    parts: list[Text | Table] = [Text(_account_line(summary.account, as_of))]
+    if summary.recommended is not None:
+        a = summary.recommended
+        parts.append(
+            Text(
+                f"Recommended action: {a.action} (alert {a.id} of {a.occurred_at:%Y-%m-%d}, {a.status})"
+            )
+        )
+    if summary.contacts:
+        table = Table(title="Contacts", title_justify="left")
+        for column in ("contact", "name", "role", "last login"):
+            table.add_column(column, overflow="fold")
+        for c in summary.contacts:
+            seen = (
+                f"{c.last_seen:%Y-%m-%d} ({_ago((as_of - c.last_seen).days)})"
+                if c.last_seen
+                else "never"
+            )
+            table.add_row(_esc(c.contact.user), _esc(c.contact.name or ""), c.contact.role, seen)
+        parts.append(table)
+    if summary.invoices:
+        table = Table(title="Payments (newest first)", title_justify="left")
+        for column in ("invoice", "issued", "due", "amount", "state"):
+            table.add_column(column, justify="right" if column == "amount" else "left")
+        for invoice, state in summary.invoices:
+            failed = (
+                f", {invoice.failed_attempts} failed attempts" if invoice.failed_attempts else ""
+            )
+            table.add_row(
+                _esc(invoice.invoice_id),
+                f"{invoice.issued_at:%Y-%m-%d}",
+                f"{invoice.due_at:%Y-%m-%d}",
+                f"{invoice.amount:,.2f} {invoice.currency}",
+                PAYMENT_STYLE.get(state, "{}").format(state) + failed,
+            )
+        parts.append(table)
+    if summary.surveys:
+        table = Table(title="NPS and CSAT (newest first)", title_justify="left")
+        for column in ("date", "survey", "score", "comment"):
+            table.add_column(
+                column, overflow="fold", justify="right" if column == "score" else "left"
+            )
+        for sv in summary.surveys:
+            table.add_row(
+                f"{sv.responded_at:%Y-%m-%d}",
+                sv.kind.upper(),
+                str(sv.score),
+                _esc(sv.comment or ""),
+            )
+        parts.append(table)
+    return parts
+
+
+def _ago(days: int) -> str:
+    """A day count from now: 'today', '3 days ago', 'in 92 days'."""
+    if days == 0:
+        return "today"
+    count = f"{abs(days)} day{'s' if abs(days) != 1 else ''}"
+    return f"{count} ago" if days > 0 else f"in {count}"
+
+
+PAYMENT_STYLE = {"failed": "[red]{}[/]", "overdue": "[yellow]{}[/]", "paid late": "[yellow]{}[/]"}
+
+
+def _account_line(account: Account | None, as_of: datetime) -> str:
+    if account is None:
+        return "Account: no account data"
+    facts = [
+        f"owner {account.owner}" if account.owner else None,
+        account.plan,
+        f"{account.arr:,.0f} {account.currency} ARR" if account.arr is not None else None,
+        f"since {account.start_date}" if account.start_date else None,
+        f"renewal {account.renewal_date} ({_ago((as_of.date() - account.renewal_date).days)})"
+        if account.renewal_date
+        else None,
+        account.segment,
+        account.status.replace("_", " ")
+        + (f" since {account.status_at:%Y-%m-%d}" if account.status_at else "")
+        + (f": {account.status_reason}" if account.status_reason else ""),
+    ]
+    return "Account: " + " · ".join(f for f in facts if f)
 
 
 def breakdown_table(health: Health) -> Table:

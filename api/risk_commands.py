@@ -8,6 +8,7 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from api import render
+from api.account_view import AccountSummary, account_summary
 from models.errors import InputError, NotFound
 from risk.health import Health
 from risk.history import CustomerHistory
@@ -15,7 +16,14 @@ from risk.history import CustomerHistory
 if TYPE_CHECKING:
     from api.service import Callintel
 
-__all__ = ["account_dict", "health_dict", "run_alerts", "run_customers", "run_timeline"]
+__all__ = [
+    "account_dict",
+    "health_dict",
+    "run_alerts",
+    "run_customers",
+    "run_timeline",
+    "summary_dict",
+]
 
 
 def _json(value) -> None:
@@ -52,6 +60,22 @@ def account_dict(history: CustomerHistory) -> dict:
     }
 
 
+def summary_dict(panel: AccountSummary) -> dict | None:
+    """The account panel as JSON: the account's fields, contacts with their last login, invoices with their
+    state, surveys and the recommended action (None when there is no account data at all)."""
+    if panel.account is None and not (panel.contacts or panel.invoices or panel.surveys):
+        return None
+    return {
+        **(panel.account.model_dump(mode="json") if panel.account else {}),
+        "contacts": [
+            {**c.contact.model_dump(mode="json"), "last_seen": c.last_seen} for c in panel.contacts
+        ],
+        "invoices": [{**i.model_dump(mode="json"), "state": state} for i, state in panel.invoices],
+        "surveys": [s.model_dump(mode="json") for s in panel.surveys],
+        "recommended_action": panel.recommended.action if panel.recommended else None,
+    }
+
+
 def run_customers(callintel: Callintel, as_of: datetime, limit: int, as_json: bool) -> None:
     rows = [(h, history) for history, h in callintel.customers(as_of)]
     if as_json:
@@ -72,17 +96,21 @@ def run_timeline(
     except NotFound:
         raise InputError(f"no customer {customer_id!r} (see 'callintel customers')") from None
     history, current, entries, moves = view.history, view.health, view.timeline, view.replay
+    panel = account_summary(history, as_of, callintel.alerts(customer_id, 20))
     if as_json:
         _json(
             {
                 "health": health_dict(current),
                 "replay": [{"as_of": p.as_of, "score": p.score, "band": p.band} for p in moves],
                 "timeline": [asdict(e) for e in entries],
+                "account": summary_dict(panel),
             }
         )
         return
     out = render.stdout
     out.rule(f"{customer_id}" + (f" ({history.name})" if history.name else ""))
+    for part in render.account_panel(panel, as_of):
+        out.print(part)
     out.print(render.breakdown_table(current))
     out.print(render.replay_table(moves, title=f"Health over the last {days} days (weekly)"))
     out.print(render.timeline_table(entries, title=f"Timeline, last {days} days"))

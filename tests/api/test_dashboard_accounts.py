@@ -10,9 +10,9 @@ from datetime import UTC, datetime
 import pytest
 from fastapi.testclient import TestClient
 
+from api.account_view import contact_lines, invoice_state, recommended_action, seen_by
 from api.app import create_app
 from api.auth import create_token
-from api.dashboard_views import contact_lines, invoice_state, recommended_action, seen_by
 from models.settings import Settings
 from models.store import Store
 from risk.history import load_history

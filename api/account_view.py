@@ -1,0 +1,101 @@
+"""A customer's account as a person reads it: contacts with their last login, invoice states, what had happened
+by a moment, the recommended action. Pure (a history, a moment -> values); the dashboard's customer page and
+`callintel timeline` show the same thing from these.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Literal, TypeVar
+
+from models.accounts import Account, Contact, Invoice, SurveyResponse
+from models.analysis import Alert
+from risk.history import CustomerHistory, UsageFact
+
+__all__ = [
+    "AccountSummary",
+    "ContactLine",
+    "InvoiceState",
+    "account_summary",
+    "contact_lines",
+    "invoice_state",
+    "recommended_action",
+    "seen_by",
+]
+
+T = TypeVar("T")
+
+
+@dataclass(frozen=True)
+class ContactLine:
+    contact: Contact
+    last_seen: datetime | None  # the latest usage event whose properties.user is the contact's user
+    last_kind: str | None = None
+
+
+def contact_lines(history: CustomerHistory, as_of: datetime) -> list[ContactLine]:
+    """Each contact with their last usage event up to ``as_of`` (users matched case-insensitively), key roles
+    first, then by name."""
+    latest: dict[str, UsageFact] = {}
+    for fact in history.usage:
+        user = fact.properties.get("user")
+        if isinstance(user, str) and fact.at <= as_of:
+            key = user.strip().casefold()
+            if key not in latest or fact.at >= latest[key].at:
+                latest[key] = fact
+    lines = []
+    for contact in history.contacts:
+        seen = latest.get(contact.user.strip().casefold())
+        lines.append(ContactLine(contact, seen.at if seen else None, seen.kind if seen else None))
+    order = {role: i for i, role in enumerate(("decision_maker", "champion", "admin", "user"))}
+    return sorted(lines, key=lambda c: (order[c.contact.role], c.contact.name or c.contact.user))
+
+
+InvoiceState = Literal["paid", "paid late", "failed", "overdue", "open"]
+
+
+def invoice_state(invoice: Invoice, as_of: datetime) -> InvoiceState:
+    """paid (by the due date), paid late, failed (a payment attempt failed and it is unpaid), overdue, or open."""
+    if invoice.paid_at is not None and invoice.paid_at <= as_of:
+        return "paid" if invoice.paid_at <= invoice.due_at else "paid late"
+    if invoice.failed_attempts:
+        return "failed"
+    return "overdue" if as_of > invoice.due_at else "open"
+
+
+def seen_by(records: Iterable[T], as_of: datetime, when: Callable[[T], datetime]) -> list[T]:
+    """The records that had happened by ``as_of``, newest first (what a page as of that moment may show)."""
+    return sorted((r for r in records if when(r) <= as_of), key=when, reverse=True)
+
+
+def recommended_action(alerts: Iterable[Alert]) -> Alert | None:
+    """The newest alert still open or acknowledged that recommends an action (alerts come newest first)."""
+    return next((a for a in alerts if a.status != "resolved" and a.action), None)
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """What a customer page shows beside the health: the account and what had happened by ``as_of``."""
+
+    account: Account | None
+    contacts: list[ContactLine]
+    invoices: list[tuple[Invoice, InvoiceState]]  # newest first
+    surveys: list[SurveyResponse]  # newest first
+    recommended: Alert | None
+
+
+def account_summary(
+    history: CustomerHistory, as_of: datetime, alerts: Iterable[Alert]
+) -> AccountSummary:
+    """The account, contacts with their last login, invoices with their state, surveys and the recommended
+    action (``alerts`` newest first), as of ``as_of``."""
+    invoices = seen_by(history.invoices, as_of, lambda i: i.issued_at)
+    return AccountSummary(
+        history.account,
+        contact_lines(history, as_of),
+        [(i, invoice_state(i, as_of)) for i in invoices],
+        seen_by(history.surveys, as_of, lambda s: s.responded_at),
+        recommended_action(alerts),
+    )
