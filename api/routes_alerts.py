@@ -38,7 +38,7 @@ class ResolveBody(BaseModel):
 
 
 class AlertPage(Page):
-    items: list[Alert]  # type: ignore[assignment]
+    items: list[Alert]
 
 
 @router.get(
