@@ -1,28 +1,109 @@
-"""One customer's account data as the API, the dashboard and the CLI show it: the account, each contact with
-their last login, invoices, commercial events and survey responses (each with the ticket its comment became).
-
-``account_view`` is pure: it reads a loaded CustomerHistory (risk/history.py) and the survey links.
+"""A customer's account as a person reads it: contacts with their last login, invoice states, what had happened
+by a moment, the recommended action. Pure (a history, a moment -> values): the dashboard's customer page and
+`callintel timeline` show ``account_summary``; the API (``GET /api/customers/{id}``) shows ``account_view``, the
+account data whole with each survey's ticket. One rule for a contact's last login (``contact_lines``).
 """
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass
-from datetime import datetime
+from datetime import UTC, datetime
+from typing import Literal, TypeVar
 
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
+from models.analysis import Alert
 from risk.health import Health
 from risk.history import CustomerHistory, UsageFact
 
-__all__ = ["AccountView", "ContactView", "SurveyView", "account_view", "last_seen"]
+__all__ = [
+    "AccountSummary",
+    "AccountView",
+    "ContactLine",
+    "InvoiceState",
+    "SurveyView",
+    "account_summary",
+    "account_view",
+    "contact_lines",
+    "invoice_state",
+    "recommended_action",
+    "seen_by",
+]
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
-class ContactView:
+class ContactLine:
     contact: Contact
-    last_login: (
-        datetime | None
-    )  # the latest usage event whose properties.user is the contact's user
+    last_seen: datetime | None  # the latest usage event whose properties.user is the contact's user
+    last_kind: str | None = None
+
+
+def contact_lines(history: CustomerHistory, as_of: datetime) -> list[ContactLine]:
+    """Each contact with their last usage event up to ``as_of`` (users matched case-insensitively), key roles
+    first, then by name."""
+    latest: dict[str, UsageFact] = {}
+    for fact in history.usage:
+        user = fact.properties.get("user")
+        if isinstance(user, str) and fact.at <= as_of:
+            key = user.strip().casefold()
+            if key not in latest or fact.at >= latest[key].at:
+                latest[key] = fact
+    lines = []
+    for contact in history.contacts:
+        seen = latest.get(contact.user.strip().casefold())
+        lines.append(ContactLine(contact, seen.at if seen else None, seen.kind if seen else None))
+    order = {role: i for i, role in enumerate(("decision_maker", "champion", "admin", "user"))}
+    return sorted(lines, key=lambda c: (order[c.contact.role], c.contact.name or c.contact.user))
+
+
+InvoiceState = Literal["paid", "paid late", "failed", "overdue", "open"]
+
+
+def invoice_state(invoice: Invoice, as_of: datetime) -> InvoiceState:
+    """paid (by the due date), paid late, failed (a payment attempt failed and it is unpaid), overdue, or open."""
+    if invoice.paid_at is not None and invoice.paid_at <= as_of:
+        return "paid" if invoice.paid_at <= invoice.due_at else "paid late"
+    if invoice.failed_attempts:
+        return "failed"
+    return "overdue" if as_of > invoice.due_at else "open"
+
+
+def seen_by(records: Iterable[T], as_of: datetime, when: Callable[[T], datetime]) -> list[T]:
+    """The records that had happened by ``as_of``, newest first (what a page as of that moment may show)."""
+    return sorted((r for r in records if when(r) <= as_of), key=when, reverse=True)
+
+
+def recommended_action(alerts: Iterable[Alert]) -> Alert | None:
+    """The newest alert still open or acknowledged that recommends an action (alerts come newest first)."""
+    return next((a for a in alerts if a.status != "resolved" and a.action), None)
+
+
+@dataclass(frozen=True)
+class AccountSummary:
+    """What a customer page shows beside the health: the account and what had happened by ``as_of``."""
+
+    account: Account | None
+    contacts: list[ContactLine]
+    invoices: list[tuple[Invoice, InvoiceState]]  # newest first
+    surveys: list[SurveyResponse]  # newest first
+    recommended: Alert | None
+
+
+def account_summary(
+    history: CustomerHistory, as_of: datetime, alerts: Iterable[Alert]
+) -> AccountSummary:
+    """The account, contacts with their last login, invoices with their state, surveys and the recommended
+    action (``alerts`` newest first), as of ``as_of``."""
+    invoices = seen_by(history.invoices, as_of, lambda i: i.issued_at)
+    return AccountSummary(
+        history.account,
+        contact_lines(history, as_of),
+        [(i, invoice_state(i, as_of)) for i in invoices],
+        seen_by(history.surveys, as_of, lambda s: s.responded_at),
+        recommended_action(alerts),
+    )
 
 
 @dataclass(frozen=True)
@@ -36,33 +117,27 @@ class AccountView:
     customer_id: str
     name: str | None
     account: Account | None
-    contacts: tuple[ContactView, ...]
+    contacts: tuple[ContactLine, ...]  # key roles first
     invoices: tuple[Invoice, ...]  # by issue time
     commercial: tuple[CommercialEvent, ...]  # in time order
     surveys: tuple[SurveyView, ...]  # in time order
     health: Health | None = None  # at the moment asked for, if one was
 
 
-def last_seen(usage: Iterable[UsageFact]) -> dict[str, datetime]:
-    """The latest usage event of each user (``properties.user``, case-insensitive)."""
-    latest: dict[str, datetime] = {}
-    for fact in usage:
-        user = fact.properties.get("user")
-        if isinstance(user, str) and user.strip():
-            key = user.strip().lower()
-            latest[key] = max(latest.get(key, fact.at), fact.at)
-    return latest
-
-
 def account_view(
-    history: CustomerHistory, survey_links: Mapping[str, str], health: Health | None = None
+    history: CustomerHistory,
+    survey_links: Mapping[str, str],
+    health: Health | None = None,
+    as_of: datetime | None = None,
 ) -> AccountView:
-    seen = last_seen(history.usage)
+    """All of the customer's account data (contacts' last logins up to ``as_of``; all of them when None)."""
+    latest = max((f.at for f in history.usage), default=None)
+    moment = as_of or latest or datetime.now(UTC)
     return AccountView(
         history.customer_id,
         history.name,
         history.account,
-        tuple(ContactView(c, seen.get(c.user.strip().lower())) for c in history.contacts),
+        tuple(contact_lines(history, moment)),
         history.invoices,
         history.commercial,
         tuple(SurveyView(s, survey_links.get(s.dedup_key())) for s in history.surveys),

@@ -22,6 +22,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import (
     dashboard,
     routes_accounts,
+    routes_alerts,
     routes_customers,
     routes_ingest,
     routes_interactions,
@@ -45,7 +46,7 @@ __all__ = ["create_app"]
 logger = logging.getLogger("callintel.api")
 
 ERRORS: dict[int | str, dict[str, Any]] = {
-    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 413, 415, 422, 429)
+    status: {"model": ErrorBody} for status in (400, 401, 403, 404, 409, 413, 415, 422, 429)
 }
 
 
@@ -153,6 +154,7 @@ def create_app(
         routes_interactions,
         routes_customers,
         routes_accounts,
+        routes_alerts,
         routes_ingest,
         routes_webhooks,
         dashboard,

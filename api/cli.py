@@ -17,8 +17,10 @@ import typer
 from typer.exceptions import TyperException
 
 from api import render
+from api.alert_commands import StatusOption, alert_app
 from api.service import Callintel
 from models.errors import CallintelError, ConfigError
+from models.outbox import EVENT_TYPES
 from models.settings import Settings, get_settings
 
 __all__ = ["app", "main"]
@@ -158,6 +160,8 @@ def alerts(
     ] = False,
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     customer: Annotated[str | None, typer.Option(help="Only this customer.")] = None,
+    status: Annotated[StatusOption | None, typer.Option(help="Only alerts in this state.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only alerts of this account owner.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
@@ -165,7 +169,10 @@ def alerts(
     from api.risk_commands import run_alerts
 
     with Callintel.open(database_url) as callintel:
-        run_alerts(callintel, refresh, callintel.as_of(as_of), customer, limit)
+        run_alerts(callintel, refresh, callintel.as_of(as_of), customer, limit, status, owner)
+
+
+app.add_typer(alert_app, name="alert")  # ack and resolve: api/alert_commands.py
 
 
 @app.command()
@@ -307,7 +314,7 @@ def webhook_add(
     url: Annotated[str, typer.Argument(help="Where to POST the events (http or https).")],
     event: Annotated[
         list[str],
-        typer.Option(help="risk_signal.created, health.band_changed, interaction.analysed."),
+        typer.Option(help="An event type (repeat the option): " + ", ".join(EVENT_TYPES) + "."),
     ],
     secret: Annotated[
         str | None, typer.Option(help="Signing secret (default: a new random one, printed).")

@@ -4,7 +4,10 @@
     /dashboard/calls/{id}       transcript with highlighted evidence, metrics, summary, audio player
     /dashboard/search?q=        full-text search across transcripts (a rep: their own calls)
     /dashboard/customers        customers at risk, riskiest first
-    /dashboard/customers/{id}   health chart over time with its breakdown, signals, alerts, timeline
+    /dashboard/customers/{id}   health chart over time with its breakdown, signals, timeline; the account, its
+                                contacts with their last login, payments, NPS/CSAT, the recommended action
+                                and the alerts with their lifecycle controls
+    /dashboard/alerts           alerts, newest first (filters: status, owner, customer); acknowledge, resolve
 
 Sign-in is with an API token (its role decides what is shown); it starts a server-side session whose id is kept in
 an HttpOnly cookie (api/sessions.py). Pages use no JavaScript framework, no inline script or style (the CSP of
@@ -24,16 +27,21 @@ from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Resp
 from fastapi.templating import Jinja2Templates
 from pydantic import BaseModel, Field, field_validator
 
+from api.account_view import account_summary
 from api.auth import ApiToken
 from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches, relative
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
+from api.permissions import ALERT_ACTORS
 from api.queries import readable_interaction, rep_scope
+from api.routes_alerts import AlertId
+from models.analysis import ALERT_OUTCOMES, AlertOutcome
 from models.clock import clock
 from models.errors import NotFound
 from models.pages import FlagFilter
 from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
+from risk.alerts import MAX_NOTE
 
 __all__ = ["router", "templates"]
 
@@ -43,8 +51,10 @@ templates.env.filters["clock"] = clock
 templates.env.filters["relative"] = relative
 templates.env.filters["label_name"] = label_name
 templates.env.globals["TAG_LABELS"] = TAG_LABELS
+templates.env.globals["ALERT_ACTORS"] = ALERT_ACTORS
 CallViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "rep"))]
 RiskViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
+AlertViewer = Annotated[ApiToken, Depends(viewer(*ALERT_ACTORS))]  # who may act on alerts
 PAGE_SIZE = 25
 
 
@@ -268,8 +278,10 @@ def customer_page(
     token: RiskViewer,
     days: Annotated[int, Query(ge=14, le=730)] = 120,
 ) -> HTMLResponse:
-    view = callintel.customer(customer_id, callintel.as_of(), days)
+    moment = callintel.as_of()
+    view = callintel.customer(customer_id, moment, days)
     chart = health_chart(view.replay, callintel.risk_config().bands)
+    alerts = callintel.alerts(customer_id, 20)
     return _page(
         request,
         "customer.html",
@@ -278,6 +290,73 @@ def customer_page(
         chart=chart,
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
-        alerts=callintel.alerts(customer_id, 20),
+        alerts=alerts,
+        panel=account_summary(view.history, moment, alerts),
         calls_visible=token.role != "crm",
+        outcomes=ALERT_OUTCOMES,
     )
+
+
+class AlertsForm(BaseModel):
+    """The alerts page's filter form; an empty field means no filter."""
+
+    status: Literal["open", "acknowledged", "resolved"] | None = None
+    owner: str | None = Field(None, max_length=256)
+    customer: str | None = Field(None, max_length=128)
+    page: int = Field(1, ge=1, le=40_000_000)
+
+    @field_validator("*", mode="before")
+    @classmethod
+    def _blank_is_none(cls, value: Any) -> Any:
+        return None if value == "" else value
+
+
+@router.get("/alerts")
+def alerts_page(
+    request: Request,
+    callintel: ServiceDep,
+    token: RiskViewer,
+    form: Annotated[AlertsForm, Query()],
+) -> HTMLResponse:
+    start = (form.page - 1) * PAGE_SIZE
+    page = callintel.alerts_page(form.status, form.owner, form.customer, PAGE_SIZE, start)
+    return _page(
+        request,
+        "alerts.html",
+        token,
+        form=form,
+        alerts=page.items,
+        total=page.total,
+        pages=max(1, -(-page.total // PAGE_SIZE)),
+        outcomes=ALERT_OUTCOMES,
+        owners=callintel.alert_owners(),
+    )
+
+
+def _back(next: str, alert_id: int) -> RedirectResponse:
+    """Back to the page the form was on (a path on this server), at the alert's row."""
+    return RedirectResponse(f"{_local(next).split('#')[0]}#alert-{alert_id}", status_code=303)
+
+
+@router.post("/alerts/{alert_id}/acknowledge", dependencies=[Depends(same_origin)])
+def acknowledge_alert(
+    alert_id: AlertId,
+    callintel: ServiceDep,
+    token: AlertViewer,
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    callintel.acknowledge_alert(alert_id, token.name)
+    return _back(next, alert_id)
+
+
+@router.post("/alerts/{alert_id}/resolve", dependencies=[Depends(same_origin)])
+def resolve_alert(
+    alert_id: AlertId,
+    callintel: ServiceDep,
+    token: AlertViewer,
+    outcome: Annotated[AlertOutcome, Form()],
+    note: Annotated[str, Form(max_length=MAX_NOTE)] = "",
+    next: Annotated[str, Form(max_length=2000)] = "",
+) -> Response:
+    callintel.resolve_alert(alert_id, outcome, token.name, note or None)
+    return _back(next, alert_id)

@@ -82,11 +82,13 @@ def _cookie_token(request: Request, callintel: ServiceDep) -> ApiToken:
 
 
 def same_origin(request: Request) -> None:
-    """A form that changes state (sign-in, sign-out) must come from a page of this server: its Origin is ours."""
+    """A form that changes state (sign-in, sign-out, an alert's step) must come from a page of this server: its
+    Origin is ours."""
     origin = request.headers.get("origin")
     if origin != f"{request.url.scheme}://{request.url.netloc}":
         raise Forbidden(
-            f"a form from another site ({origin or 'no Origin header'}) cannot sign in or out here"
+            f"a form from another site ({origin or 'no Origin header'}) cannot sign in or out, "
+            "or change anything, here"
         )
 
 

@@ -19,12 +19,15 @@ from ingest.parsed import ParsedSource
 from models.errors import Forbidden
 
 __all__ = [
+    "ALERT_ACTORS",
     "WRITERS",
     "AccountWriter",
+    "AlertActor",
     "CommercialWriter",
     "RecordType",
     "SurveyWriter",
     "UsageWriter",
+    "alert_actor",
     "check_write",
     "record_types",
     "writer",
@@ -102,3 +105,20 @@ UsageWriter = Annotated[ApiToken, Depends(writer("usage_event"))]
 AccountWriter = Annotated[ApiToken, Depends(writer("account"))]
 CommercialWriter = Annotated[ApiToken, Depends(writer("commercial"))]
 SurveyWriter = Annotated[ApiToken, Depends(writer("survey"))]
+
+
+# Alerts: who may act on one (acknowledge, resolve). Reading them is a risk read (api/routes_customers.py's
+# readers); a rep, who never sees customer risk, neither reads nor acts on alerts.
+ALERT_ACTORS: tuple[str, ...] = ("admin", "manager", "crm")
+
+
+def alert_actor(token: TokenDep) -> ApiToken:
+    """A route dependency: the caller's token, if its role may act on alerts (else 403)."""
+    if token.role not in ALERT_ACTORS:
+        raise Forbidden(
+            f"a {token.role} token cannot act on alerts (allowed: {', '.join(ALERT_ACTORS)})"
+        )
+    return token
+
+
+AlertActor = Annotated[ApiToken, Depends(alert_actor)]

@@ -3,11 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
-from typing import Any
+from datetime import datetime
+from typing import TYPE_CHECKING, Any
 
+from rich import box
 from rich.console import Console
 from rich.table import Table
+from rich.text import Text
 
+from models.accounts import Account
 from models.analysis import Alert, Job
 from models.records import Interaction
 from models.settings import Settings
@@ -15,6 +19,9 @@ from models.store import CustomerCounts, FlaggedInteraction
 from risk.health import Health
 from risk.history import CustomerHistory
 from risk.timeline import TimelineEntry
+
+if TYPE_CHECKING:
+    from api.account_view import AccountSummary
 
 stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)
@@ -120,34 +127,151 @@ def _esc(text: str) -> str:
     return escape(text)
 
 
+def money(amount: float | None, currency: str = "USD") -> str:
+    """An amount the way a column shows it: 48k USD, 1.2M EUR, 950 USD; '' for none."""
+    if amount is None:
+        return ""
+    if amount >= 1_000_000:
+        return f"{amount / 1_000_000:.1f}M {currency}"
+    if amount >= 10_000:
+        return f"{amount / 1000:.0f}k {currency}"
+    return f"{amount:,.0f} {currency}"
+
+
 def risk_table(
     rows: Sequence[tuple[Health, CustomerHistory]],
     title: str = "Customers at risk (riskiest first)",
+    width: int | None = None,
 ) -> Table:
-    table = Table(title=title, title_justify="left")
-    for column in ("customer", "name", "health", "band", "biggest risks", "last contact"):
-        table.add_column(column, overflow="fold", justify="right" if column == "health" else "left")
+    """One row per customer: id and name, health and band, owner, ARR, renewal, the biggest risks (one a line)
+    and the last contact. Under 110 columns (``width``, default the console's) it fits 80: the health and band
+    share a column, long names are cut, the last contact is left out."""
+    wide = (width or stdout.width) >= 110
+    table = Table(
+        title=title,
+        title_justify="left",
+        box=box.HEAVY_HEAD if wide else box.SIMPLE_HEAD,
+        padding=(0, 1) if wide else (0, 1, 0, 0),
+    )
+    table.add_column("customer", no_wrap=True, max_width=24 if wide else 12, overflow="ellipsis")
+    table.add_column("health", justify="right")
+    if wide:
+        table.add_column("band")
+    table.add_column("owner", max_width=16 if wide else 8, overflow="ellipsis", no_wrap=True)
+    table.add_column("ARR", justify="right", no_wrap=True)
+    table.add_column("renewal", no_wrap=True)
+    table.add_column("biggest risks", overflow="fold")
+    if wide:
+        table.add_column("last contact", no_wrap=True)
     for health, history in rows:
-        reasons = (
-            ", ".join(
-                f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
-            )
-            or "none"
-        )
-        last = (
-            history.interactions[-1].occurred_at.date().isoformat()
-            if history.interactions
-            else "never"
-        )
-        table.add_row(
-            health.customer_id,
-            _esc(history.name or ""),
-            f"{health.score:.0f}",
-            _band(health.band),
-            _esc(reasons),
-            last,
-        )
+        table.add_row(*_risk_cells(health, history, wide))
     return table
+
+
+def _risk_cells(health: Health, history: CustomerHistory, wide: bool) -> list[str]:
+    account = history.account
+    reasons = "\n".join(
+        f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
+    )
+    score = f"{health.score:.0f}"
+    cells = [
+        health.customer_id + (f"\n[dim]{_esc(history.name)}[/]" if history.name else ""),
+        *([score, _band(health.band)] if wide else [f"{score} {_band(health.band)}"]),
+        _esc(account.owner or "") if account else "",
+        money(account.arr, account.currency) if account else "",
+        account.renewal_date.isoformat() if account and account.renewal_date else "",
+        _esc(reasons or "none"),
+    ]
+    if wide:
+        last = history.interactions[-1].occurred_at.date() if history.interactions else "never"
+        cells.append(str(last))
+    return cells
+
+
+def account_panel(summary: AccountSummary, as_of: datetime) -> list[Text | Table]:
+    """The account in one line, the recommended action, and the contacts, payments and surveys tables (each
+    only where there is something to show)."""
+    parts: list[Text | Table] = [Text(_account_line(summary.account, as_of))]
+    if summary.recommended is not None:
+        a = summary.recommended
+        parts.append(
+            Text(
+                f"Recommended action: {a.action} (alert {a.id} of {a.occurred_at:%Y-%m-%d}, {a.status})"
+            )
+        )
+    if summary.contacts:
+        table = Table(title="Contacts", title_justify="left")
+        for column in ("contact", "name", "role", "last login"):
+            table.add_column(column, overflow="fold")
+        for c in summary.contacts:
+            seen = (
+                f"{c.last_seen:%Y-%m-%d} ({_ago((as_of - c.last_seen).days)})"
+                if c.last_seen
+                else "never"
+            )
+            table.add_row(_esc(c.contact.user), _esc(c.contact.name or ""), c.contact.role, seen)
+        parts.append(table)
+    if summary.invoices:
+        table = Table(title="Payments (newest first)", title_justify="left")
+        for column in ("invoice", "issued", "due", "amount", "state"):
+            table.add_column(column, justify="right" if column == "amount" else "left")
+        for invoice, state in summary.invoices:
+            failed = (
+                f", {invoice.failed_attempts} failed attempts" if invoice.failed_attempts else ""
+            )
+            table.add_row(
+                _esc(invoice.invoice_id),
+                f"{invoice.issued_at:%Y-%m-%d}",
+                f"{invoice.due_at:%Y-%m-%d}",
+                f"{invoice.amount:,.2f} {invoice.currency}",
+                PAYMENT_STYLE.get(state, "{}").format(state) + failed,
+            )
+        parts.append(table)
+    if summary.surveys:
+        table = Table(title="NPS and CSAT (newest first)", title_justify="left")
+        for column in ("date", "survey", "score", "comment"):
+            table.add_column(
+                column, overflow="fold", justify="right" if column == "score" else "left"
+            )
+        for sv in summary.surveys:
+            table.add_row(
+                f"{sv.responded_at:%Y-%m-%d}",
+                sv.kind.upper(),
+                str(sv.score),
+                _esc(sv.comment or ""),
+            )
+        parts.append(table)
+    return parts
+
+
+def _ago(days: int) -> str:
+    """A day count from now: 'today', '3 days ago', 'in 92 days'."""
+    if days == 0:
+        return "today"
+    count = f"{abs(days)} day{'s' if abs(days) != 1 else ''}"
+    return f"{count} ago" if days > 0 else f"in {count}"
+
+
+PAYMENT_STYLE = {"failed": "[red]{}[/]", "overdue": "[yellow]{}[/]", "paid late": "[yellow]{}[/]"}
+
+
+def _account_line(account: Account | None, as_of: datetime) -> str:
+    if account is None:
+        return "Account: no account data"
+    facts = [
+        f"owner {account.owner}" if account.owner else None,
+        account.plan,
+        f"{account.arr:,.0f} {account.currency} ARR" if account.arr is not None else None,
+        f"since {account.start_date}" if account.start_date else None,
+        f"renewal {account.renewal_date} ({_ago((as_of.date() - account.renewal_date).days)})"
+        if account.renewal_date
+        else None,
+        account.segment,
+        account.status.replace("_", " ")
+        + (f" since {account.status_at:%Y-%m-%d}" if account.status_at else "")
+        + (f": {account.status_reason}" if account.status_reason else ""),
+    ]
+    return "Account: " + " · ".join(f for f in facts if f)
 
 
 def breakdown_table(health: Health) -> Table:
@@ -185,17 +309,27 @@ def timeline_table(entries: Sequence[TimelineEntry], title: str) -> Table:
     return table
 
 
+def alert_state(alert: Alert) -> str:
+    """open, acknowledged, or resolved with its outcome."""
+    return f"resolved: {alert.outcome}" if alert.status == "resolved" else alert.status
+
+
 def alerts_table(alerts: Sequence[Alert], title: str = "Alerts (newest first)") -> Table:
     table = Table(title=title, title_justify="left")
-    for column in ("date", "customer", "alert", "band", "reason"):
+    table.add_column("id", justify="right")
+    for column in ("date", "customer", "status", "owner", "alert", "band", "reason", "action"):
         table.add_column(column, overflow="fold", no_wrap=column == "date")
     for a in alerts:
         table.add_row(
+            str(a.id or ""),
             a.occurred_at.strftime("%Y-%m-%d"),
             a.customer_id,
+            alert_state(a),
+            _esc(a.owner or ""),
             a.kind,
             _band(a.band) if a.band else "",
             _esc(a.reason),
+            _esc(a.action or ""),
         )
     return table
 

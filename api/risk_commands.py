@@ -8,13 +8,22 @@ from datetime import datetime
 from typing import TYPE_CHECKING
 
 from api import render
+from api.account_view import AccountSummary, account_summary
 from models.errors import InputError, NotFound
 from risk.health import Health
+from risk.history import CustomerHistory
 
 if TYPE_CHECKING:
     from api.service import Callintel
 
-__all__ = ["health_dict", "run_alerts", "run_customers", "run_timeline"]
+__all__ = [
+    "account_dict",
+    "health_dict",
+    "run_alerts",
+    "run_customers",
+    "run_timeline",
+    "summary_dict",
+]
 
 
 def _json(value) -> None:
@@ -36,10 +45,41 @@ def health_dict(h: Health) -> dict:
     }
 
 
+def account_dict(history: CustomerHistory) -> dict:
+    """The customer's name and the account fields `callintel customers` shows (None where unknown)."""
+    account = history.account
+    return {
+        "name": history.name,
+        "owner": account.owner if account else None,
+        "arr": account.arr if account else None,
+        "currency": account.currency if account else None,
+        "renewal_date": account.renewal_date.isoformat()
+        if account and account.renewal_date
+        else None,
+        "lifecycle_status": account.status if account else None,
+    }
+
+
+def summary_dict(panel: AccountSummary) -> dict | None:
+    """The account panel as JSON: the account's fields, contacts with their last login, invoices with their
+    state, surveys and the recommended action (None when there is no account data at all)."""
+    if panel.account is None and not (panel.contacts or panel.invoices or panel.surveys):
+        return None
+    return {
+        **(panel.account.model_dump(mode="json") if panel.account else {}),
+        "contacts": [
+            {**c.contact.model_dump(mode="json"), "last_seen": c.last_seen} for c in panel.contacts
+        ],
+        "invoices": [{**i.model_dump(mode="json"), "state": state} for i, state in panel.invoices],
+        "surveys": [s.model_dump(mode="json") for s in panel.surveys],
+        "recommended_action": panel.recommended.action if panel.recommended else None,
+    }
+
+
 def run_customers(callintel: Callintel, as_of: datetime, limit: int, as_json: bool) -> None:
     rows = [(h, history) for history, h in callintel.customers(as_of)]
     if as_json:
-        _json([{**health_dict(h), "name": history.name} for h, history in rows[:limit]])
+        _json([{**health_dict(h), **account_dict(history)} for h, history in rows[:limit]])
         return
     render.stdout.print(
         render.risk_table(
@@ -56,24 +96,34 @@ def run_timeline(
     except NotFound:
         raise InputError(f"no customer {customer_id!r} (see 'callintel customers')") from None
     history, current, entries, moves = view.history, view.health, view.timeline, view.replay
+    panel = account_summary(history, as_of, callintel.alerts(customer_id, 20))
     if as_json:
         _json(
             {
                 "health": health_dict(current),
                 "replay": [{"as_of": p.as_of, "score": p.score, "band": p.band} for p in moves],
                 "timeline": [asdict(e) for e in entries],
+                "account": summary_dict(panel),
             }
         )
         return
     out = render.stdout
     out.rule(f"{customer_id}" + (f" ({history.name})" if history.name else ""))
+    for part in render.account_panel(panel, as_of):
+        out.print(part)
     out.print(render.breakdown_table(current))
     out.print(render.replay_table(moves, title=f"Health over the last {days} days (weekly)"))
     out.print(render.timeline_table(entries, title=f"Timeline, last {days} days"))
 
 
 def run_alerts(
-    callintel: Callintel, refresh: bool, as_of: datetime, customer_id: str | None, limit: int
+    callintel: Callintel,
+    refresh: bool,
+    as_of: datetime,
+    customer_id: str | None,
+    limit: int,
+    status: str | None = None,
+    owner: str | None = None,
 ) -> int:
     new = 0
     if refresh:
@@ -83,5 +133,7 @@ def run_alerts(
             f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
             markup=False,
         )
-    render.stdout.print(render.alerts_table(callintel.alerts(customer_id, limit)))
+    page = callintel.alerts_page(status, owner, customer_id, limit)
+    shown = f"{len(page.items)} of {page.total}" if page.total > len(page.items) else page.total
+    render.stdout.print(render.alerts_table(page.items, title=f"Alerts, newest first ({shown})"))
     return new

@@ -79,7 +79,7 @@ def customer_account(view: AccountView) -> CustomerAccount:
         customer_id=view.customer_id,
         name=view.name,
         account=view.account,
-        contacts=[contact_out(c.contact, c.last_login) for c in view.contacts],
+        contacts=[contact_out(c.contact, c.last_seen) for c in view.contacts],
     )
 
 

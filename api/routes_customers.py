@@ -19,7 +19,6 @@ from api.schemas import (
     TimelineEntryOut,
     TimelineOut,
 )
-from models.analysis import Alert
 from models.errors import NotFound
 from risk.health import Health
 
@@ -85,7 +84,7 @@ def customer(
     return CustomerDetail(
         **_risk(view.health, view.name).model_dump(),
         account=view.account,
-        contacts=[contact_out(c.contact, c.last_login) for c in view.contacts],
+        contacts=[contact_out(c.contact, c.last_seen) for c in view.contacts],
         invoices=list(view.invoices),
         commercial_events=list(view.commercial),
         surveys=surveys,
@@ -114,13 +113,3 @@ def customer_timeline(
         for e in view.timeline
     ]
     return TimelineOut(health=_risk(view.health, view.history.name), replay=moves, timeline=entries)
-
-
-@router.get("/alerts", response_model=list[Alert], summary="Stored alerts, newest first")
-def alerts(
-    callintel: ServiceDep,
-    _: RiskReader,
-    customer: str | None = None,
-    limit: Annotated[int, Query(ge=1, le=1000)] = 100,
-) -> list[Alert]:
-    return callintel.alerts(customer, limit)

@@ -337,7 +337,7 @@ class Callintel:
         with self.store.transaction() as session:
             links = accounts_repo.survey_interactions(session, customer_id)
         rated = health(history, moment, self.risk_config()) if moment is not None else None
-        return account_view(history, links, rated)
+        return account_view(history, links, rated, moment)
 
     def create_customer(self, account: Account, contacts: Sequence[Contact] = ()) -> AccountView:
         """A new customer with its account and contacts; Conflict (409) if it exists."""
@@ -377,3 +377,42 @@ class Callintel:
         """Store a batch of account data (and its survey comments' tickets) in one transaction; customers are
         created if missing. Duplicates are skipped, upserts count only rows created or changed."""
         return self.store.save_batch(tickets, (), batch)
+
+    # D: the alert lifecycle (risk/alerts.py) and the alert list with its filters
+
+    def alerts_page(
+        self,
+        status: str | None = None,
+        owner: str | None = None,
+        customer_id: str | None = None,
+        limit: int = 50,
+        offset: int = 0,
+    ) -> Slice[Alert]:
+        """One page of the stored alerts, newest first, narrowed by status, owner and customer."""
+        from risk.engine import AlertFilter, alerts_page
+
+        return alerts_page(self.store, AlertFilter(customer_id, status, owner), limit, offset)
+
+    def alert_owners(self) -> list[str]:
+        """The owners named on stored alerts, sorted."""
+        from risk.engine import alert_owners
+
+        return alert_owners(self.store)
+
+    def alert(self, alert_id: int) -> Alert:
+        """One stored alert; NotFound if there is none with this id."""
+        from risk.alerts import get_alert
+
+        return get_alert(self.store, alert_id)
+
+    def acknowledge_alert(self, alert_id: int, by: str) -> Alert:
+        """Acknowledge an alert (NotFound, or Conflict if it is resolved); emits ``alert.acknowledged``."""
+        from risk.alerts import acknowledge_alert
+
+        return acknowledge_alert(self.store, alert_id, by)
+
+    def resolve_alert(self, alert_id: int, outcome: str, by: str, note: str | None = None) -> Alert:
+        """Resolve an alert with an outcome and a note (Conflict if it already is); emits ``alert.resolved``."""
+        from risk.alerts import resolve_alert
+
+        return resolve_alert(self.store, alert_id, outcome, by, note)

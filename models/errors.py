@@ -11,7 +11,7 @@ body with a 4xx status.
     │   ├── MalformedSource     it was read but its content is invalid
     │   ├── UnsupportedSource   no reader knows this kind of file
     │   ├── NotFound            no stored record has this id (an interaction, a customer; HTTP 404)
-    │   ├── Conflict            a record with this id exists already (a customer created twice; HTTP 409)
+    │   ├── Conflict            the record exists or its state forbids this (a customer made twice, a resolved alert; 409)
     │   ├── UnexpectedFileError reading or storing one file failed in a way no reader foresaw (HTTP 422)
     │   └── AddressRefused      a webhook URL's host is not a public address (HTTP 422)
     ├── Unauthorized            no valid API token or session (HTTP 401)
@@ -99,6 +99,9 @@ class NotFound(InputError):
 
 
 class Conflict(InputError):
+    """The record exists already (a customer created twice), or its state forbids the change (resolving an alert
+    that is already resolved)."""
+
     http_status = 409
 
 

@@ -17,7 +17,13 @@ from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 
 __all__ = ["EVENT_TYPES", "EventType", "emit"]
 
-EventType = Literal["risk_signal.created", "health.band_changed", "interaction.analysed"]
+EventType = Literal[
+    "risk_signal.created",
+    "health.band_changed",
+    "interaction.analysed",
+    "alert.acknowledged",
+    "alert.resolved",
+]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
 

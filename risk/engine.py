@@ -11,19 +11,31 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import delete, select
+from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from models.analysis import Alert
 from models.outbox import emit
+from models.pages import Slice
 from models.store import Store
-from models.tables import AlertRow, HealthSnapshotRow, RiskSignalRow
+from models.tables import AccountRow, AlertRow, HealthSnapshotRow, RiskSignalRow
 from risk.config import RiskConfig
 from risk.health import BAND_ORDER, Health, health
 from risk.history import CustomerHistory, load_histories
 from risk.signals import signal_key
 
-__all__ = ["Assessment", "Snapshot", "assess", "evaluate", "last_snapshot", "list_alerts", "record"]
+__all__ = [
+    "AlertFilter",
+    "Assessment",
+    "Snapshot",
+    "alert_owners",
+    "alerts_page",
+    "assess",
+    "evaluate",
+    "last_snapshot",
+    "list_alerts",
+    "record",
+]
 
 
 @dataclass(frozen=True)
@@ -147,8 +159,9 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
     known = (
         set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()
     )
-    fresh = [a for a in assessment.alerts if a.key not in known]
-    session.add_all(AlertRow(**a.model_dump()) for a in fresh)
+    fresh = _stored_alerts(
+        session, h.customer_id, [a for a in assessment.alerts if a.key not in known]
+    )
     for alert in fresh:
         if alert.kind == "band_changed":
             emit(
@@ -159,6 +172,15 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
             )
     session.flush()
     return fresh
+
+
+def _stored_alerts(session: Session, customer_id: str, alerts: list[Alert]) -> list[Alert]:
+    """Store new alerts, each with the account's owner where it names none; the alerts with their ids."""
+    owner = session.scalar(select(AccountRow.owner).where(AccountRow.customer_id == customer_id))
+    rows = [AlertRow(**{**a.model_dump(exclude={"id"}), "owner": a.owner or owner}) for a in alerts]
+    session.add_all(rows)
+    session.flush()
+    return [Alert.model_validate(row, from_attributes=True) for row in rows]
 
 
 def evaluate(
@@ -176,10 +198,55 @@ def evaluate(
     return results
 
 
-def list_alerts(store: Store, customer_id: str | None = None, limit: int = 100) -> list[Alert]:
-    """Stored alerts, newest first."""
-    query = select(AlertRow).order_by(AlertRow.occurred_at.desc(), AlertRow.id.desc()).limit(limit)
-    if customer_id:
-        query = query.where(AlertRow.customer_id == customer_id)
+@dataclass(frozen=True)
+class AlertFilter:
+    """What an alert list is narrowed to; None: no filter."""
+
+    customer_id: str | None = None
+    status: str | None = None
+    owner: str | None = None
+
+
+def _alert_where(wanted: AlertFilter) -> list[ColumnElement[bool]]:
+    found = [
+        AlertRow.customer_id == wanted.customer_id if wanted.customer_id else None,
+        AlertRow.status == wanted.status if wanted.status else None,
+        AlertRow.owner == wanted.owner if wanted.owner else None,
+    ]
+    return [clause for clause in found if clause is not None]
+
+
+def alerts_page(
+    store: Store, wanted: AlertFilter, limit: int = 100, offset: int = 0
+) -> Slice[Alert]:
+    """Stored alerts narrowed by customer, status and owner, newest first: the total and one page."""
+    where = _alert_where(wanted)
+    query = (
+        select(AlertRow)
+        .where(*where)
+        .order_by(AlertRow.occurred_at.desc(), AlertRow.id.desc())
+        .limit(limit)
+        .offset(offset)
+    )
     with store.transaction() as session:
-        return [Alert.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+        total = session.scalar(select(func.count()).select_from(AlertRow).where(*where)) or 0
+        items = [Alert.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+    return Slice(total, items)
+
+
+def alert_owners(store: Store) -> list[str]:
+    """The owners named on stored alerts, sorted (what an owner filter offers)."""
+    query = select(AlertRow.owner).where(AlertRow.owner.is_not(None)).distinct()
+    with store.transaction() as session:
+        return sorted(o for o in session.scalars(query) if o)
+
+
+def list_alerts(
+    store: Store,
+    customer_id: str | None = None,
+    limit: int = 100,
+    status: str | None = None,
+    owner: str | None = None,
+) -> list[Alert]:
+    """Stored alerts, newest first (only the customer's, in the status, of the owner, where given)."""
+    return alerts_page(store, AlertFilter(customer_id, status, owner), limit).items

@@ -13,6 +13,9 @@ from pathlib import Path
 import httpx
 import pytest
 
+from api.auth import create_token
+from models.store import Store
+from tests.api.accounts_seed import Seeded, seed
 from tests.helpers import serving
 
 CHROMIUM = "/usr/bin/chromium"
@@ -211,3 +214,54 @@ def test_behind_a_tls_proxy_the_cookie_is_secure_and_other_origins_are_refused(s
         httpx.get(f"{server}/openapi.json").status_code == 401
         and httpx.get(f"{server}/docs").status_code == 404
     )
+
+
+@pytest.fixture(scope="module")
+def accounts_site(tmp_path_factory) -> Iterator[tuple[str, dict[str, str], Seeded]]:
+    """`callintel serve` over a store with account data and three open alerts (tests/api/accounts_seed.py)."""
+    url = f"sqlite:///{tmp_path_factory.mktemp('accounts') / 'accounts.db'}"
+    with Store(url) as store:
+        ids = seed(store)
+        secrets = {role: create_token(store, role, f"{role}-bot")[1] for role in ("manager", "crm")}
+    with serving(
+        "--database-url",
+        url,
+        "--workers",
+        "0",
+        env={"CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"},
+    ) as base:
+        yield base, secrets, ids
+
+
+def test_acknowledge_and_resolve_an_alert_in_the_browser(page, accounts_site):
+    base, secrets, ids = accounts_site
+    sign_in(page, base, secrets["manager"], "/dashboard/customers/acme")
+    assert page.locator(".facts .owner").inner_text() == "dana"
+    assert page.locator(".facts .arr").inner_text() == "48,000 EUR"
+    assert page.locator("tr.contact").count() == 3 and page.locator(".pay.failed").count() == 1
+    assert "Executive visit" in page.locator(".recommended .action").inner_text()
+    row = page.locator(f"#alert-{ids.acme_band}")
+    row.locator("form.ack button").click()
+    page.wait_for_url(re.compile(rf".*/dashboard/customers/acme#alert-{ids.acme_band}$"))
+    row = page.locator(f"#alert-{ids.acme_band}")
+    assert row.locator(".status").inner_text() == "acknowledged"
+    assert "acknowledged by manager-bot" in row.locator(".lifecycle").inner_text()
+    assert row.locator("form.ack").count() == 0  # acknowledged: only resolving is left
+    shot(page, "customer-account")
+    page.goto(f"{base}/dashboard/alerts")
+    page.select_option("select[name=status]", "open")
+    page.select_option("select[name=owner]", "dana")
+    page.click("form.filters button[type=submit]")
+    page.wait_for_url(re.compile(r".*status=open.*owner=dana.*"))
+    assert page.locator("tr.alert-row").count() == 1  # acme's other alert
+    page.goto(f"{base}/dashboard/alerts?customer=acme")
+    row = page.locator(f"#alert-{ids.acme_band}")
+    row.locator("select[name=outcome]").select_option("false_alarm")
+    row.locator("input[name=note]").fill("Seasonal dip, usage is back")
+    row.locator("form.resolve button").click()
+    page.wait_for_url(re.compile(rf".*/dashboard/alerts\?customer=acme#alert-{ids.acme_band}$"))
+    row = page.locator(f"#alert-{ids.acme_band}")
+    assert row.locator(".outcome").inner_text() == "false alarm"
+    assert "Seasonal dip, usage is back" in row.locator(".lifecycle").inner_text()
+    assert row.locator("form").count() == 0  # resolved is final
+    shot(page, "alerts")

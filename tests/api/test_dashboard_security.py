@@ -234,6 +234,7 @@ def test_no_page_has_inline_script_style_or_handlers(world):
             "/dashboard/search?q=price",
             "/dashboard/customers",
             "/dashboard/customers/acme",
+            "/dashboard/alerts",
             "/dashboard/calls/nobody",
         ]
         for path in pages:
@@ -265,12 +266,16 @@ def test_links_and_redirects_never_carry_the_host_header(world, monkeypatch):
             "/dashboard/",
             "/dashboard/?kind=ticket&page=1",
             "/dashboard/customers",
+            "/dashboard/customers/acme",
+            "/dashboard/alerts?status=open",
             "/dashboard/calls/nobody",
         ):
             html = client.get(path).text
             assert (
                 "evil.example" not in html and 'href="/dashboard/static/dashboard.css"' in html
             ), path
+            for target in re.findall(r'name="next" value="([^"]*)"', html):  # the alert forms
+                assert target.startswith("/dashboard/"), (path, target)
         pager = re.findall(
             r'<nav class="pages">(.*?)</nav>',
             client.get("/dashboard/", params={"label": ""}).text,

@@ -1,0 +1,95 @@
+"""`callintel alert ack` and `callintel alert resolve` (api/cli.py adds them as its ``alert`` group)."""
+
+from __future__ import annotations
+
+import getpass
+from enum import StrEnum
+from typing import Annotated
+
+import typer
+
+from api import render
+from api.service import Callintel
+from models.analysis import Alert
+
+__all__ = [
+    "OutcomeOption",
+    "StatusOption",
+    "alert_app",
+    "default_actor",
+    "run_acknowledge",
+    "run_resolve",
+]
+
+DATABASE_HELP = "Store URL (default: CALLINTEL_DATABASE_URL)."  # as api/cli.py says it
+
+
+class StatusOption(StrEnum):
+    open = "open"
+    acknowledged = "acknowledged"
+    resolved = "resolved"
+
+
+class OutcomeOption(StrEnum):
+    saved = "saved"
+    churned = "churned"
+    false_alarm = "false_alarm"
+
+
+def default_actor() -> str:
+    """Who acts when --by is not given: the operating-system user running the command."""
+    try:
+        return getpass.getuser()
+    except (KeyError, OSError):  # no name for this uid (a container)
+        return "cli"
+
+
+def _said(alert: Alert) -> str:
+    where = f"alert {alert.id} ({alert.customer_id}, {alert.kind})"
+    if alert.status == "resolved":
+        note = f": {alert.resolution_note}" if alert.resolution_note else ""
+        return f"{where} resolved as {alert.outcome} by {alert.resolved_by}{note}"
+    return f"{where} acknowledged by {alert.acknowledged_by} at {alert.acknowledged_at:%Y-%m-%d %H:%M} UTC"
+
+
+def run_acknowledge(callintel: Callintel, alert_id: int, by: str | None) -> Alert:
+    alert = callintel.acknowledge_alert(alert_id, by or default_actor())
+    render.stdout.print(_said(alert), markup=False)
+    return alert
+
+
+def run_resolve(
+    callintel: Callintel, alert_id: int, outcome: str, note: str | None, by: str | None
+) -> Alert:
+    alert = callintel.resolve_alert(alert_id, outcome, by or default_actor(), note)
+    render.stdout.print(_said(alert), markup=False)
+    return alert
+
+
+alert_app = typer.Typer(help="Act on one alert: acknowledge it, resolve it.", no_args_is_help=True)
+ALERT_ID_HELP = "The alert's id (see 'callintel alerts')."
+BY_HELP = "Who acts (default: the user running the command)."
+
+
+@alert_app.command("ack")
+def alert_ack(
+    alert_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help=ALERT_ID_HELP)],
+    by: Annotated[str | None, typer.Option(help=BY_HELP)] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Acknowledge an open alert: someone has seen it and acts on it."""
+    with Callintel.open(database_url) as callintel:
+        run_acknowledge(callintel, alert_id, by)
+
+
+@alert_app.command("resolve")
+def alert_resolve(
+    alert_id: Annotated[int, typer.Argument(min=1, max=2**31 - 1, help=ALERT_ID_HELP)],
+    outcome: Annotated[OutcomeOption, typer.Option(help="What happened to the customer.")],
+    note: Annotated[str | None, typer.Option(help="What was done, in a sentence.")] = None,
+    by: Annotated[str | None, typer.Option(help=BY_HELP)] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Resolve an alert with its outcome (a resolved alert is final)."""
+    with Callintel.open(database_url) as callintel:
+        run_resolve(callintel, alert_id, outcome, note, by)
