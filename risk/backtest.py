@@ -166,14 +166,16 @@ def _history_times(history: CustomerHistory) -> Iterable[datetime]:
     yield from (i.issued_at for i in history.invoices)
     yield from (c.occurred_at for c in history.commercial)
     yield from (s.responded_at for s in history.surveys)
-    if churned := churn_date(history):
-        yield churned
 
 
 def default_window(histories: Sequence[CustomerHistory]) -> tuple[datetime, datetime] | None:
-    """The first and last moment anything happened in the histories (None when they hold nothing)."""
+    """From the first moment anything happened in the histories to the last, or the last churn if later
+    (None when they hold nothing)."""
     times = [t for h in histories for t in _history_times(h)]
-    return (min(times), max(times)) if times else None
+    if not times:
+        return None
+    churns = [d for h in histories if (d := churn_date(h)) is not None]
+    return min(times), max(times + churns)
 
 
 def _judge_customer(
