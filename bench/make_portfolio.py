@@ -45,8 +45,8 @@ __all__ = ["CORE_FEATURES", "END", "MECHANISMS", "START", "Portfolio", "Profile"
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 START = END - timedelta(days=365)
-CORE_FEATURES = ("call_library", "scorecards", "deal_boards")
-OTHER_FEATURES = ("dashboards", "summaries", "ai_coach")
+CORE_FEATURES = ("reports", "forecasting", "pipeline")  # as risk.yaml's core_features
+OTHER_FEATURES = ("call_library", "dashboards", "ai_summary", "coaching")
 CALM_PAGES = ("/home", "/calls", "/reports", "/settings/profile")
 RISK_PAGES = ("/pricing", "/settings/billing", "/settings/cancel")
 MECHANISMS = (

@@ -67,7 +67,9 @@ def _fmt(value: float | None, digits: int = 2) -> str:
 
 
 def _table(results: dict[str, tuple[BacktestResult, float]]) -> Table:
-    table = Table(title="Backtest on the synthetic portfolio (customer level)")
+    table = Table(
+        title="Backtest on the synthetic portfolio (customer level)", title_justify="left"
+    )
     for column in ("judge", "precision", "recall", "median lead (days)", "false-alarm rate"):
         table.add_column(column, justify="left" if column == "judge" else "right")
     table.add_column("caught / churners", justify="right")
@@ -88,7 +90,9 @@ def _table(results: dict[str, tuple[BacktestResult, float]]) -> Table:
 
 
 def _lift_table(result: BacktestResult) -> Table:
-    table = Table(title="The engine's signal kinds: lift = P(churn | fired) / P(churn)")
+    table = Table(
+        title="The engine's signal kinds: lift = P(churn | fired) / P(churn)", title_justify="left"
+    )
     for column in ("signal kind", "customers", "churners", "lift"):
         table.add_column(column, justify="left" if column == "signal kind" else "right")
     for lift in result.lifts:

@@ -160,22 +160,28 @@ def replay_moments(start: datetime, end: datetime, churned_at: datetime | None) 
     return moments
 
 
-def _history_times(history: CustomerHistory) -> Iterable[datetime]:
+def _activity_times(history: CustomerHistory) -> Iterable[datetime]:
     yield from (f.occurred_at for f in history.interactions)
     yield from (u.at for u in history.usage)
+
+
+def _record_times(history: CustomerHistory) -> Iterable[datetime]:
     yield from (i.issued_at for i in history.invoices)
     yield from (c.occurred_at for c in history.commercial)
     yield from (s.responded_at for s in history.surveys)
+    if churned := churn_date(history):
+        yield churned
 
 
 def default_window(histories: Sequence[CustomerHistory]) -> tuple[datetime, datetime] | None:
-    """From the first moment anything happened in the histories to the last, or the last churn if later
-    (None when they hold nothing)."""
-    times = [t for h in histories for t in _history_times(h)]
-    if not times:
+    """From the first call, ticket or usage event in the histories (the first invoice, commercial event or
+    survey answer when there are none) to the last moment anything happened or a customer churned; None
+    when they hold nothing."""
+    activity = [t for h in histories for t in _activity_times(h)]
+    records = [t for h in histories for t in _record_times(h)]
+    if not activity and not records:
         return None
-    churns = [d for h in histories if (d := churn_date(h)) is not None]
-    return min(times), max(times + churns)
+    return min(activity or records), max(activity + records)
 
 
 def _judge_customer(
