@@ -218,11 +218,14 @@ def _login_chance(profile: Profile, role: str, day: datetime) -> float:
 
 
 def _day_events(profile: Profile, contact: Contact, day: datetime, rng: random.Random) -> list:
-    """One contact's usage on one day: a login, the features used, the pages visited."""
+    """One contact's usage on one day: a login (an engaged user's sessions: up to three), the features used,
+    the pages visited."""
     if rng.random() >= _login_chance(profile, contact.role, day):
         return []
     at = day.replace(hour=rng.randrange(8, 18), minute=rng.randrange(60))
-    events = [("login", at, {"user": contact.user, "role": contact.role})]
+    sessions = 1 + (rng.choice((0, 1, 1, 2)) if profile.activity >= 0.25 else 0)
+    who = {"user": contact.user, "role": contact.role}
+    events = [("login", at + timedelta(hours=2 * n), who) for n in range(sessions)]
     abandoned = "core_feature" in profile.mechanisms and profile.declining(day) > 0.1
     for _ in range(rng.choice((0, 1, 1, 2))):
         core = not abandoned and rng.random() < 0.7

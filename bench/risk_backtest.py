@@ -91,7 +91,7 @@ def _table(results: dict[str, tuple[BacktestResult, float]]) -> Table:
 
 def _lift_table(result: BacktestResult) -> Table:
     table = Table(
-        title="The engine's signal kinds: lift = P(churn | fired) / P(churn)", title_justify="left"
+        title="Lift of the engine's signals: P(churn | fired) / P(churn)", title_justify="left"
     )
     for column in ("signal kind", "customers", "churners", "lift"):
         table.add_column(column, justify="left" if column == "signal kind" else "right")
