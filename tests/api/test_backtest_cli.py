@@ -5,6 +5,8 @@ from __future__ import annotations
 import json
 from datetime import UTC, datetime, timedelta
 
+import pytest
+
 from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, UsageEvent, Utterance
 from models.store import Store
 from models.tables import AccountRow
@@ -12,6 +14,7 @@ from tests.helpers import one_line_error
 
 DAY0 = datetime(2026, 3, 2, 12, tzinfo=UTC)  # a Monday
 CHURN = DAY0 + timedelta(days=100)
+pytestmark = pytest.mark.both_backends
 
 
 def _call(store: Store, customer: str, day: int, text: str, *tags: tuple[str, str]) -> None:
