@@ -9,8 +9,9 @@ baselines). The measures, with H the horizon and [from, to] the replay window:
   with no date) is out of scope. Every other customer with at least one replay moment is a *non-churner*.
 - **Replay moments.** from, from + 7 days, ... up to ``to``, and strictly before the churn date: a customer is
   never judged on or after the day it left. At each moment the judge sees the history *as of* that moment
-  (``history_as_of``): nothing that happened later, invoices not yet paid shown unpaid, and an account
-  status set later shown as ``active``.
+  (``history_as_of``): nothing that happened later, invoices not yet paid shown unpaid (and, since failed
+  payment attempts carry no date, none counted before the invoice's due date), and an account status set
+  later shown as ``active``.
 - **Caught churner.** Red at some replay moment in [d - H, d). Its *lead time* is d minus the earliest such
   moment (so at most H). **Recall** = caught churners / churners. **Median lead time** over the caught.
 - **False alarm.** A red moment t is false when the customer did not churn in (t, t + H] and that whole
@@ -30,6 +31,7 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field, replace
 from datetime import datetime, timedelta
 
+from models.accounts import Invoice
 from risk.config import RiskConfig
 from risk.health import health
 from risk.history import CustomerHistory
@@ -115,14 +117,21 @@ def _upto(items: Sequence, at: datetime, moment: Callable) -> tuple:
     return tuple(items[: bisect_right(items, at, key=moment)])
 
 
+def _invoice_as_of(invoice: Invoice, at: datetime) -> Invoice:
+    """A payment made after ``at`` not made yet; failed attempts (undated) not yet made before the due date."""
+    changes: dict[str, object] = {}
+    if invoice.paid_at is not None and invoice.paid_at > at:
+        changes["paid_at"] = None
+    if invoice.failed_attempts and invoice.due_at > at:
+        changes["failed_attempts"] = 0
+    return invoice.model_copy(update=changes) if changes else invoice
+
+
 def history_as_of(history: CustomerHistory, at: datetime) -> CustomerHistory:
     """What was known of the customer at ``at``: later interactions, usage, invoices, commercial events and
-    survey answers dropped, a payment made later shown as not yet made, a later status change as ``active``."""
-    invoices = tuple(
-        i if i.paid_at is None or i.paid_at <= at else i.model_copy(update={"paid_at": None})
-        for i in history.invoices
-        if i.issued_at <= at
-    )
+    survey answers dropped, a payment made later shown as not yet made (failed attempts, which carry no
+    date, as none before the due date), a later status change as ``active``."""
+    invoices = tuple(_invoice_as_of(i, at) for i in history.invoices if i.issued_at <= at)
     account = history.account
     if account is not None and account.status != "active":
         if account.status_at is None or account.status_at > at:

@@ -130,6 +130,7 @@ def test_the_judge_sees_nothing_after_the_moment():
         due_at=week(2),
         paid_at=week(5),
         amount=10,
+        failed_attempts=2,
     )
     history = CustomerHistory(
         "c",
@@ -140,6 +141,8 @@ def test_the_judge_sees_nothing_after_the_moment():
     seen = history_as_of(history, week(3))
     assert [u.at for u in seen.usage] == [week(k) for k in range(4)]
     assert seen.invoices[0].paid_at is None and seen.account is not None
+    assert history_as_of(history, week(1.5)).invoices[0].failed_attempts == 0  # not due yet
+    assert seen.invoices[0].failed_attempts == 2  # overdue at week 3
     assert seen.account.status == "active"
     later = history_as_of(history, week(7))
     assert later.invoices[0].paid_at == week(5) and later.account.status == "cancel_requested"  # type: ignore[union-attr]
