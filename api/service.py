@@ -46,6 +46,7 @@ if TYPE_CHECKING:
     from pipeline.runner import PoolReport
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
+    from risk.backtest import BacktestResult
 
 __all__ = ["Callintel", "rep_email_domains"]
 
@@ -416,3 +417,27 @@ class Callintel:
         from risk.alerts import resolve_alert
 
         return resolve_alert(self.store, alert_id, outcome, by, note)
+
+    # -- backtest (risk/backtest.py, api/backtest_commands.py) --
+
+    def backtest(
+        self, horizon_days: float = 60, start: datetime | None = None, end: datetime | None = None
+    ) -> BacktestResult:
+        """Replay every stored customer weekly over [start, end] (default: the span of the data) with the risk
+        engine and measure its warnings against the churned accounts (risk/backtest.py); InputError when the
+        store holds nothing to replay."""
+        from risk.backtest import backtest, default_window, engine_judge
+        from risk.history import load_histories
+
+        histories = load_histories(self.store)
+        window = default_window(histories)
+        if window is None:
+            raise InputError(
+                "nothing to backtest: the store holds no customer data (see 'callintel ingest')"
+            )
+        first, last = start or window[0], end or window[1]
+        if last < first:
+            raise InputError(
+                f"the backtest window is empty: it ends ({last:%Y-%m-%d}) before it starts ({first:%Y-%m-%d})"
+            )
+        return backtest(histories, engine_judge(self.risk_config()), first, last, horizon_days)

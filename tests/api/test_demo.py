@@ -1,6 +1,33 @@
+from collections import Counter
+
+from sqlalchemy import func, select
+
 from models.store import Store
+from models.tables import UsageEventRow
 from pipeline.queue import JobQueue
+from samples._write_accounts import ACCOUNTS, SURVEYS
 from tests.helpers import one_line_error
+
+CALLS_AND_TICKETS = 70  # 31 calls, 39 tickets
+USAGE_EVENTS = 6407  # samples/usage/usage.jsonl
+CHURNED = {cid for cid, account in ACCOUNTS.items() if account[7] == "churned"}
+COMMENTS = sum(
+    1 for survey in SURVEYS if survey[5]
+)  # each becomes a ticket once account files are read
+
+
+def _counts(store: Store) -> tuple[int, Counter]:
+    """Survey-comment tickets, and the stored usage events by kind."""
+    surveys = sum(i.metadata.get("format") == "survey" for i in store.list_interactions())
+    with store.transaction() as session:
+        kinds = Counter(
+            dict(
+                session.execute(
+                    select(UsageEventRow.kind, func.count()).group_by(UsageEventRow.kind)
+                ).all()
+            )
+        )
+    return surveys, kinds
 
 
 def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
@@ -8,23 +35,41 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
     run = cli("demo", "--keep", str(keep))
     assert run.returncode == 0, run.stderr
     assert "Traceback" not in run.stderr
-    assert "Acme Logistics" in run.stdout
-    assert "Loaded 56 interactions and 4906 usage events" in run.stdout
+    assert "Acme Logistics" in run.stdout and "Vandelay Industries" in run.stdout
+    with Store(f"sqlite:///{keep}") as store:
+        surveys, kinds = _counts(store)
+    assert surveys in (0, COMMENTS)  # 0 until the account-data readers are in
+    interactions = CALLS_AND_TICKETS + surveys
+    assert kinds["login"] + kinds["feature_used"] + kinds["page_visit"] == USAGE_EVENTS
+    assert (
+        f"Loaded {interactions} interactions and {sum(kinds.values())} usage events" in run.stdout
+    )
     assert "Flagged-call queue" in run.stdout and "Flagged tickets" in run.stdout
     assert (
         "never sign off" in run.stdout
     )  # the Acme renewal call's price objection, with its evidence
     assert "Post-call summary of the top flagged call" in run.stdout and "Next steps" in run.stdout
-    assert "analysed 56 (0 failed)" in run.stdout and "wait for a Whisper model" not in run.stdout
+    assert (
+        f"analysed {interactions} (0 failed)" in run.stdout
+        and "wait for a Whisper model" not in run.stdout
+    )
     with Store(f"sqlite:///{keep}") as store:
         counts = store.customer_counts()
         assert (
-            len(counts) >= 8
-            and sum(c.calls for c in counts) >= 25
-            and sum(c.tickets for c in counts) >= 30
+            len(counts) == 13
+            and sum(c.calls for c in counts) == 31
+            and sum(c.tickets for c in counts) == 39 + surveys
         )
         formats = {i.metadata["format"] for i in store.list_interactions()}
-        assert formats == {"callintel-json", "webvtt", "srt", "text", "audio", "ticket", "eml"}
+        assert formats - {"survey"} == {
+            "callintel-json",
+            "webvtt",
+            "srt",
+            "text",
+            "audio",
+            "ticket",
+            "eml",
+        }
         queue = store.flagged_queue(kind="call")
         renewal = next(
             row for row in queue if row.interaction.title == "Renewal check-in"
@@ -35,7 +80,7 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
             "acme" in flagged_customers and "stark" not in flagged_customers
         )  # the happy onboarding calls
         jobs = JobQueue(store).counts()
-        assert jobs == {"done": 56}
+        assert jobs == {"done": interactions}
         # the three recordings are transcribed by the bundled Whisper, one side per channel
         recordings = [
             store.get_interaction(i.id)
@@ -60,9 +105,9 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
     _risk_commands_read_the_kept_database(cli, f"sqlite:///{keep}")
     # re-running over the kept database duplicates nothing
     again = cli("demo", "--keep", str(keep))
-    assert again.returncode == 0 and "Loaded 56 interactions" in again.stdout
+    assert again.returncode == 0 and f"Loaded {interactions} interactions" in again.stdout
     with Store(f"sqlite:///{keep}") as store:
-        assert len(store.list_interactions()) == 56
+        assert len(store.list_interactions()) == interactions
 
 
 def _risk_commands_read_the_kept_database(cli, url):
@@ -71,14 +116,22 @@ def _risk_commands_read_the_kept_database(cli, url):
     ranked = json.loads(
         cli("customers", "--as-of", "2026-10-30", "--json", "--database-url", url).stdout
     )
-    scores = [row["score"] for row in ranked]
-    assert scores == sorted(scores) and len(ranked) == 8
-    assert {row["customer_id"] for row in ranked[:3]} == {
+    active = set(ACCOUNTS) - CHURNED
+    assert active <= {row["customer_id"] for row in ranked} <= set(ACCOUNTS)
+    red = {row["customer_id"] for row in ranked if row["band"] == "red"}
+    assert {
         "acme",
         "soylent",
         "hooli",
-    }  # the churning ones
-    assert {row["customer_id"] for row in ranked[-2:]} <= {"globex", "stark", "initech", "umbrella"}
+        "oscorp",
+    } <= red  # the ones leaving (acme and oscorp asked to)
+    assert {row["customer_id"] for row in ranked[-2:]} <= {
+        "globex",
+        "stark",
+        "initech",
+        "umbrella",
+        "cyberdyne",
+    }
     worst = ranked[0]
     assert worst["band"] == "red" and worst["signals"][0]["explanation"]
     table = cli("customers", "--as-of", "2026-10-30", "--database-url", url)
@@ -94,7 +147,7 @@ def _risk_commands_read_the_kept_database(cli, url):
     alerts = cli("alerts", "--refresh", "--as-of", "2026-10-30T23:00:00", "--database-url", url)
     assert (
         alerts.returncode == 0
-        and "evaluated 8 customers as of 2026-10-30 23:00 UTC: " in alerts.stdout
+        and "evaluated 13 customers as of 2026-10-30 23:00 UTC: " in alerts.stdout
     )
     assert "band_changed" in alerts.stdout
     assert "no customer 'nobody'" in one_line_error(
