@@ -1,0 +1,243 @@
+"""Signals from product usage and silence: pure functions of a history as of a moment.
+
+    no_login                no login for silence.login.days; its points grow while the silence lasts
+    no_contact              no call or ticket for silence.interaction.days (from the account's start date, or
+                            its first event of any kind, for a customer who never had one); grows the same way
+    usage_drop:<kind>       a usage kind's recent rate against its baseline, or against its last active period
+                            once the baseline is empty; points in proportion to the drop
+    key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
+                            events) who was active before and has not been seen for key_people.days
+    core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold
+    cancel_page_visit       a visit to a cancel page (pages.cancel_patterns) in the last pages.days
+
+Silence signals are dated ``as_of``: they describe the present and never decay while the silence goes on.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from datetime import UTC, datetime, time, timedelta
+
+from models.accounts import KEY_ROLES
+from models.records import RiskSignal
+from risk.config import RiskConfig, Silence
+from risk.history import CustomerHistory, UsageFact
+from risk.kinds import signal
+
+__all__ = ["activity_signals", "first_event", "matches", "silence_points", "usage_until"]
+
+DAY = 86400.0
+
+
+def usage_until(history: CustomerHistory, as_of: datetime) -> list[UsageFact]:
+    return [u for u in history.usage if u.at <= as_of]
+
+
+def matches(value: object, patterns: Sequence[str]) -> bool:
+    text = str(value or "").lower()
+    return bool(text) and any(p.lower() in text for p in patterns)
+
+
+def silence_points(rule: Silence, quiet_days: float) -> float:
+    """The points of a silence of ``quiet_days`` (0 below ``rule.days``): they grow, then hold at the cap."""
+    if quiet_days < rule.days:
+        return 0.0
+    return min(rule.max_weight, rule.weight + rule.per_day * (quiet_days - rule.days))
+
+
+def first_event(history: CustomerHistory, as_of: datetime) -> tuple[datetime, str] | None:
+    """Where a customer's record starts: the account's start date, else its first dated fact of any kind."""
+    account = history.account
+    if account and account.start_date:
+        start = datetime.combine(account.start_date, time(), UTC)
+        if start <= as_of:
+            return start, f"the account started on {account.start_date:%Y-%m-%d}"
+    moments = [u.at for u in history.usage[:1]] + [i.issued_at for i in history.invoices[:1]]
+    moments += [c.occurred_at for c in history.commercial[:1]] + [
+        s.responded_at for s in history.surveys[:1]
+    ]
+    moments = [m for m in moments if m <= as_of]
+    return (min(moments), f"its first record on {min(moments):%Y-%m-%d}") if moments else None
+
+
+def _login_silence(
+    history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    logins = [u.at for u in usage if u.kind == "login"]
+    if not logins:
+        return []
+    quiet = (as_of - logins[-1]).total_seconds() / DAY
+    points = silence_points(config.silence["login"], quiet)
+    if not points:
+        return []
+    why = f"No login for {quiet:.0f} days (the last on {logins[-1]:%Y-%m-%d}); it grows while the silence lasts"
+    return [signal(history.customer_id, "no_login", points, as_of, why)]
+
+
+def _interaction_silence(
+    history: CustomerHistory, as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    seen = [f for f in history.interactions if f.occurred_at <= as_of]
+    if seen:
+        since, what = (
+            seen[-1].occurred_at,
+            f"the last: {seen[-1].kind} on {seen[-1].occurred_at:%Y-%m-%d}",
+        )
+    else:
+        start = first_event(history, as_of)
+        if start is None:
+            return []
+        since, what = start[0], f"never one since {start[1]}"
+    quiet = (as_of - since).total_seconds() / DAY
+    points = silence_points(config.silence["interaction"], quiet)
+    if not points:
+        return []
+    why = f"No call or ticket for {quiet:.0f} days ({what}); it grows while the silence lasts"
+    return [signal(history.customer_id, "no_contact", points, as_of, why)]
+
+
+def _count(times: Sequence[datetime], start: datetime, end: datetime) -> int:
+    return sum(start < t <= end for t in times)
+
+
+def _baseline(
+    times: Sequence[datetime], recent_start: datetime, days: float, minimum: int
+) -> tuple[int, datetime, str] | None:
+    """The baseline window before ``recent_start``, or the last active period when that window is too thin."""
+    start = recent_start - timedelta(days=days)
+    count = _count(times, start, recent_start)
+    if count >= minimum:
+        return count, recent_start, f"the {days:.0f} days before"
+    earlier = [t for t in times if t <= start]
+    if not earlier:
+        return None
+    end = earlier[-1]
+    count = _count(times, end - timedelta(days=days), end)
+    if count < minimum:
+        return None
+    return count, end, f"the {days:.0f} days up to {end:%Y-%m-%d} (its last active period)"
+
+
+def _usage_drops(
+    history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    rule, signals = config.usage, []
+    recent_start = as_of - timedelta(days=rule.recent_days)
+    for kind, weight in rule.kinds.items():
+        times = [u.at for u in usage if u.kind == kind]
+        base = _baseline(times, recent_start, rule.baseline_days, rule.min_baseline_events)
+        if base is None:
+            continue
+        recent_rate = _count(times, recent_start, as_of) / rule.recent_days
+        base_rate = base[0] / rule.baseline_days
+        if recent_rate > rule.drop_ratio * base_rate:
+            continue
+        drop = 1 - recent_rate / base_rate
+        why = (
+            f"{kind} events fell to {recent_rate * 7:.1f} a week over the last {rule.recent_days:.0f} days "
+            f"from {base_rate * 7:.1f} a week over {base[2]} ({-drop:+.0%})"
+        )
+        signals.append(signal(history.customer_id, f"usage_drop:{kind}", weight * drop, as_of, why))
+    return signals
+
+
+def _key_people(history: CustomerHistory, usage: list[UsageFact]) -> dict[str, tuple[str, str]]:
+    """user -> (role, name) for every key person: contacts with a key role, and users whose events say one."""
+    people: dict[str, tuple[str, str]] = {
+        c.user: (c.role, c.name or c.user) for c in history.contacts if c.role in KEY_ROLES
+    }
+    for event in usage:
+        user, role = event.properties.get("user"), event.properties.get("role")
+        if isinstance(user, str) and role in KEY_ROLES and user not in people:
+            people[user] = (str(role), user)
+    return people
+
+
+def _key_person_signals(
+    history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    rule, signals = config.key_people, []
+    last_seen: dict[str, datetime] = {}
+    for event in usage:
+        user = event.properties.get("user")
+        if isinstance(user, str):
+            last_seen[user] = event.at
+    for user, (role, name) in sorted(_key_people(history, usage).items()):
+        seen = last_seen.get(user)
+        weight = rule.roles.get(role)
+        if seen is None or weight is None:
+            continue  # never active: nothing went quiet
+        quiet = (as_of - seen).total_seconds() / DAY
+        if quiet >= rule.days:
+            who = f"{role.replace('_', '-')} {name}" + (f" ({user})" if name != user else "")
+            why = f"The {who} has not logged in for {quiet:.0f} days (last seen {seen:%Y-%m-%d})"
+            signals.append(signal(history.customer_id, "key_person_inactive", weight, as_of, why))
+    return signals
+
+
+def _core_feature_signals(
+    history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    rule, signals = config.core_feature_drop, []
+    recent_start = as_of - timedelta(days=rule.recent_days)
+    base_start = recent_start - timedelta(days=rule.baseline_days)
+    logins = [u.at for u in usage if u.kind == "login"]
+    login_base = _count(logins, base_start, recent_start) / rule.baseline_days
+    login_recent = _count(logins, recent_start, as_of) / rule.recent_days
+    if login_base == 0 or login_recent < rule.activity_ratio * login_base:
+        return []  # overall activity fell too: usage_drop and silence speak for that
+    for feature in config.core_features:
+        times = [
+            u.at
+            for u in usage
+            if u.kind == "feature_used" and u.properties.get("feature") == feature
+        ]
+        baseline = _count(times, base_start, recent_start)
+        recent = _count(times, recent_start, as_of)
+        rate, base_rate = recent / rule.recent_days, baseline / rule.baseline_days
+        if baseline < rule.min_baseline_events or rate > rule.drop_ratio * base_rate:
+            continue
+        why = (
+            f"Core feature {feature!r} fell to {rate * 7:.1f} uses a week over the last {rule.recent_days:.0f} "
+            f"days from {base_rate * 7:.1f} before, while logins held ({login_recent * 7:.1f} vs "
+            f"{login_base * 7:.1f} a week)"
+        )
+        signals.append(
+            signal(history.customer_id, "core_feature_abandoned", rule.weight, as_of, why)
+        )
+    return signals
+
+
+def _cancel_page_signals(
+    history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    rule = config.pages
+    since = as_of - timedelta(days=rule.days)
+    return [
+        signal(
+            history.customer_id,
+            "cancel_page_visit",
+            rule.cancel_weight,
+            u.at,
+            f"Visited the page {u.properties.get('page')!r} on {u.at:%Y-%m-%d}"
+            + (f" (user {u.properties['user']})" if u.properties.get("user") else ""),
+        )
+        for u in usage
+        if u.kind == "page_visit"
+        and u.at > since
+        and matches(u.properties.get("page"), rule.cancel_patterns)
+    ]
+
+
+def activity_signals(
+    history: CustomerHistory, as_of: datetime, config: RiskConfig
+) -> list[RiskSignal]:
+    usage = usage_until(history, as_of)
+    return [
+        *_login_silence(history, usage, as_of, config),
+        *_interaction_silence(history, as_of, config),
+        *_usage_drops(history, usage, as_of, config),
+        *_key_person_signals(history, usage, as_of, config),
+        *_core_feature_signals(history, usage, as_of, config),
+        *_cancel_page_signals(history, usage, as_of, config),
+    ]
