@@ -142,7 +142,7 @@ def risk_table(
         table.add_row(
             health.customer_id,
             _esc(history.name or ""),
-            f"{health.score:.0f}",
+            _score(health.score),
             _band(health.band),
             _esc(reasons),
             last,
@@ -150,16 +150,20 @@ def risk_table(
     return table
 
 
+def _score(score: float | None) -> str:
+    return "–" if score is None else f"{score:.0f}"
+
+
 def breakdown_table(health: Health) -> Table:
     table = Table(
-        title=f"Health {health.score:.0f}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
+        title=f"Health {_score(health.score)}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
         title_justify="left",
     )
     table.add_column("signal")
     table.add_column("points", justify="right")
     table.add_column("evidence", overflow="fold")
     for signal, points in zip(health.signals, health.points, strict=True):
-        table.add_row(signal.kind, f"-{points:.1f}", _esc(signal.explanation))
+        table.add_row(signal.kind, f"{-points:+.1f}", _esc(signal.explanation))
     return table
 
 
@@ -169,7 +173,10 @@ def replay_table(points: Sequence[Health], title: str = "Health over time") -> T
         table.add_column(column, justify="right" if column == "health" else "left")
     for p in points:
         table.add_row(
-            p.as_of.date().isoformat(), f"{p.score:.0f}", _band(p.band), "█" * round(p.score / 5)
+            p.as_of.date().isoformat(),
+            _score(p.score),
+            _band(p.band),
+            "█" * round((p.score or 0) / 5),
         )
     return table
 
