@@ -198,6 +198,7 @@ class CombinationRule(_Strict):
     min_kinds: int = Field(ge=2)
     min_points: float = Field(ge=0)
     weight: float = Field(ge=0)
+    groups: dict[str, list[str]]  # kinds that count as one warning sign (the same evidence seen twice)
 
 
 class AlertRule(_Strict):
@@ -206,6 +207,7 @@ class AlertRule(_Strict):
 
 class RiskConfig(_Strict):
     half_life_days: float = Field(gt=0)
+    half_lives: dict[str, float]  # signal kind -> its own half-life in days
     horizon_days: float = Field(gt=0)
     bands: Bands
     indicators: Indicators
@@ -229,6 +231,13 @@ class RiskConfig(_Strict):
     lifecycle: LifecycleRule
     combination: CombinationRule
     alerts: AlertRule
+
+    @model_validator(mode="after")
+    def _positive_half_lives(self) -> RiskConfig:
+        for kind, days in self.half_lives.items():
+            if days <= 0:
+                raise ValueError(f"half_lives.{kind} must be greater than 0")
+        return self
 
     @model_validator(mode="after")
     def _both_silences(self) -> RiskConfig:

@@ -7,13 +7,14 @@ How the parts combine (all weights in risk/data/risk.yaml):
    off half its weight, one earning none all of it; one that cannot be measured for the customer nothing. On
    its own the model gives the seed's score: 100 minus what the indicators miss.
 2. Risk events (conversation tags, silence, usage drops, key people, payments, surveys, seats, lifecycle ...)
-   take off their weight, halved every ``half_life_days`` of age (none after ``horizon_days``). Signals that
-   describe the present (silence, an overdue invoice, a cancel request, the indicators) are dated ``as_of``
-   and so never decay while they last; silence grows while it lasts. Signals of one kind add up with
-   diminishing returns: the largest counts in full, the next half, the next a quarter, and so on.
+   take off their weight, halved every ``half_life_days`` of age (``half_lives`` per kind; none after
+   ``horizon_days``). Signals that describe the present (silence, an overdue invoice, a cancel request, the
+   indicators) are dated ``as_of`` and so never decay while they last; silence grows while it lasts. Signals
+   of one kind add up with diminishing returns: the largest counts in full, the next half, and so on.
 3. Positive signals (expansion interest, a promoter NPS, deep core-feature use) give points back: their
-   points are negative. When ``combination.min_kinds`` risk-event kinds each take off ``min_points`` or more,
-   ``several_warnings`` takes off ``combination.weight`` more.
+   points are negative. When ``combination.min_kinds`` risk-event kinds each take off ``min_points`` or more
+   (``combination.groups`` join kinds that are one sign seen twice), ``several_warnings`` takes off
+   ``combination.weight`` more: two warning signs at once are worse than either alone.
 
 The score is 100 minus the sum, clamped to 0..100 (``raw_risk`` keeps the unclamped sum, so customers at 0 are
 still ordered); green at or above ``bands.green``, yellow at or above ``bands.yellow``, red below. A customer
@@ -83,7 +84,8 @@ def decayed(signal: RiskSignal, as_of: datetime, config: RiskConfig) -> float:
     age = (as_of - signal.occurred_at).total_seconds() / 86400
     if age < 0 or age > config.horizon_days:
         return 0.0
-    return signal.weight * 0.5 ** (age / config.half_life_days)
+    half_life = config.half_lives.get(family(signal.kind), config.half_life_days)
+    return signal.weight * 0.5 ** (age / half_life)
 
 
 def _counted(
@@ -107,9 +109,10 @@ def _combination(
 ) -> list[tuple[RiskSignal, float]]:
     """``several_warnings`` when enough risk-event kinds each take off enough points, else nothing."""
     rule, by_family = config.combination, defaultdict[str, float](float)
+    group = {kind: name for name, kinds in rule.groups.items() for kind in kinds}
     for s, points in counted:
         if s.kind not in INDICATOR_KINDS and not is_positive(s.kind, config):
-            by_family[family(s.kind)] += points
+            by_family[group.get(family(s.kind), family(s.kind))] += points
     strong = sorted(
         (f for f, p in by_family.items() if p >= rule.min_points), key=lambda f: by_family[f]
     )
