@@ -198,7 +198,9 @@ class CombinationRule(_Strict):
     min_kinds: int = Field(ge=2)
     min_points: float = Field(ge=0)
     weight: float = Field(ge=0)
-    groups: dict[str, list[str]]  # kinds that count as one warning sign (the same evidence seen twice)
+    groups: dict[
+        str, list[str]
+    ]  # kinds that count as one warning sign (the same evidence seen twice)
 
 
 class AlertRule(_Strict):

@@ -9,8 +9,9 @@
 
 An indicator that misses credit is a signal of its own kind, dated ``as_of``, taking off its weight times the
 credit missed; its explanation gives the figure and the thresholds. An indicator is only measured when its
-source exists for the customer (they send logins, feature events, page visits; they have had tickets) for at
-least ``indicators.min_days``; one not measured takes nothing off. ``deep_core_use`` (positive): every core
+source exists for the customer (they send logins, feature events, page visits; they have had tickets), over
+its window or, for a newer customer, since their first usage event (first interaction, for tickets) when
+that is at least ``indicators.min_days`` ago; one not measured takes nothing off. ``deep_core_use`` (positive): every core
 feature in use, at least ``positive.deep_per_user_week`` times per active user a week.
 """
 
@@ -103,20 +104,26 @@ def _measures(
     history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
 ) -> list[tuple[str, datetime | None, Callable[[float], Measure]]]:
     """Each indicator: its name, when its source starts for this customer, and how to measure it over N days."""
-    logins = [u.at for u in usage if u.kind == "login"]
-    features = [u.at for u in _features(usage)]
-    tickets = [
-        f.occurred_at for f in history.interactions if f.kind == "ticket" and f.occurred_at <= as_of
-    ]
-    pages = [u.at for u in usage if u.kind == "page_visit"]
+    seen = [f for f in history.interactions if f.occurred_at <= as_of]
+    first_usage = usage[0].at if usage else None  # when the customer started sending usage events
+    starts = {
+        "login": first_usage if any(u.kind == "login" for u in usage) else None,
+        "feature": first_usage if _features(usage) else None,
+        "ticket": seen[0].occurred_at if any(f.kind == "ticket" for f in seen) else None,
+        "page": first_usage if any(u.kind == "page_visit" for u in usage) else None,
+    }
+
+    def since(source: str, configured: bool = True) -> datetime | None:
+        return starts[source] if configured else None
+
     return [
-        ("login_frequency", usage[0].at if logins else None, lambda d: _logins(usage, as_of, d)),
-        ("core_feature_depth", features[0] if features and config.core_features else None,
+        ("login_frequency", since("login"), lambda d: _logins(usage, as_of, d)),
+        ("core_feature_depth", since("feature", bool(config.core_features)),
          lambda d: _share(config.core_features, usage, as_of, d)),
-        ("ticket_sentiment", tickets[0] if tickets else None, lambda d: _tickets(history, as_of, d)),
-        ("feature_adoption", features[0] if features and config.new_features else None,
+        ("ticket_sentiment", since("ticket"), lambda d: _tickets(history, as_of, d)),
+        ("feature_adoption", since("feature", bool(config.new_features)),
          lambda d: _share(config.new_features, usage, as_of, d)),
-        ("page_visits", pages[0] if pages else None, lambda d: _pages(usage, as_of, d, config)),
+        ("page_visits", since("page"), lambda d: _pages(usage, as_of, d, config)),
     ]  # fmt: skip
 
 

@@ -51,7 +51,9 @@ def _where(facts: InteractionFacts) -> str:
 def _tag_rule(label: str, config: RiskConfig) -> TagRule | None:
     """The rule for a tag label: its risk weight, or (a positive label) its weight given back, as negative."""
     if label in config.positive.tags:
-        return TagRule(weight=-config.positive.tags[label])
+        return TagRule.model_construct(
+            weight=-config.positive.tags[label], min_score=0.5, negative_only=False
+        )
     return config.tags.get(label)
 
 
