@@ -4,7 +4,8 @@ The file maps every signal kind (``risk.kinds.known_kinds``) to an action; loadi
 is covered and names the field of any problem in one line. ``recommend(health, history, playbooks)`` picks:
 
 1. nothing for an unknown or churned customer;
-2. the action of the signal taking off the most points, but a price objection from a customer of more than
+2. the action of the risk event taking off the most points (of the indicator, when there is no risk event),
+   but a price objection from a customer of more than
    ``long_standing_price.min_tenure_days`` gets the value review;
 3. with no risk event and a score of ``healthy.min_score`` or more: expansion or advocacy.
 """
@@ -128,7 +129,7 @@ def recommend(
         return Recommendation("healthy", playbooks.healthy.action, why)
     if not risks:
         return None
-    top, points = max(risks, key=lambda sp: sp[1])
+    top, points = max(events or risks, key=lambda sp: sp[1])  # a risk event before an indicator
     tenure = _tenure_days(history, health.as_of)
     rule = playbooks.long_standing_price
     if top.kind == "price_objection" and tenure is not None and tenure > rule.min_tenure_days:
