@@ -3,7 +3,7 @@
 ``assess`` is pure: a history, a moment, the last stored snapshot -> the health, its signals and the alerts to
 raise. An alert is raised when the band gets worse than at the last evaluation (a customer never evaluated
 before counts as green), and for every risk event of at least ``alerts.high_weight`` (not the indicators of
-the weighted model, not positive signals); each alert has a key, and a key already stored is not raised
+the weighted model, not several_warnings, not positive signals); each alert has a key, and a key already stored is not raised
 again. A signal dated ``as_of`` describes a state (silence, an overdue invoice, a cancel request): it raises
 its alert when it first appears, not again at each evaluation while it lasts. Each alert carries the
 account's owner and the recommended action (risk.playbooks) with its reason. An unknown customer (no data)
@@ -58,6 +58,9 @@ def _top_reasons(current: Health, count: int = 2) -> str:
     return "; ".join(reasons)
 
 
+DERIVED = frozenset((*INDICATOR_KINDS, "several_warnings"))
+
+
 def _action(recommendation: Recommendation | None) -> str | None:
     if recommendation is None:
         return None
@@ -102,8 +105,8 @@ def assess(
         return Assessment(current, [])
     alerts = _band_alert(history, current, as_of, previous)
     for signal in current.signals:
-        if signal.kind in INDICATOR_KINDS or is_positive(signal.kind, config):
-            continue
+        if signal.kind in DERIVED or is_positive(signal.kind, config):
+            continue  # the weighted model's indicators and the combination speak through the band
         ongoing = signal.occurred_at == as_of and previous and signal.kind in previous.kinds
         if signal.weight >= config.alerts.high_weight and not ongoing:
             alerts.append(
