@@ -2,7 +2,8 @@
 
     login_frequency      logins per active user per week (active users: the distinct ``properties.user`` of
                          the window's logins, at least one)
-    core_feature_depth   the share of ``core_features`` used in the window
+    core_feature_depth   the share of ``core_features`` used in the window (measured once the customer has
+                         used one of them: other feature names mean another product's configuration)
     ticket_sentiment     the share of negative customer utterances in the window's tickets
     feature_adoption     the share of ``new_features`` tried in the window
     page_visits          pricing or cancel page visits (``pages.patterns``) in the window
@@ -105,10 +106,14 @@ def _measures(
 ) -> list[tuple[str, datetime | None, Callable[[float], Measure]]]:
     """Each indicator: its name, when its source starts for this customer, and how to measure it over N days."""
     seen = [f for f in history.interactions if f.occurred_at <= as_of]
+    core = set(config.core_features)
     first_usage = usage[0].at if usage else None  # when the customer started sending usage events
     starts = {
         "login": first_usage if any(u.kind == "login" for u in usage) else None,
         "feature": first_usage if _features(usage) else None,
+        "core": first_usage
+        if any(u.properties.get("feature") in core for u in _features(usage))
+        else None,
         "ticket": seen[0].occurred_at if any(f.kind == "ticket" for f in seen) else None,
         "page": first_usage if any(u.kind == "page_visit" for u in usage) else None,
     }
@@ -118,7 +123,7 @@ def _measures(
 
     return [
         ("login_frequency", since("login"), lambda d: _logins(usage, as_of, d)),
-        ("core_feature_depth", since("feature", bool(config.core_features)),
+        ("core_feature_depth", since("core"),
          lambda d: _share(config.core_features, usage, as_of, d)),
         ("ticket_sentiment", since("ticket"), lambda d: _tickets(history, as_of, d)),
         ("feature_adoption", since("feature", bool(config.new_features)),

@@ -123,7 +123,7 @@ def recommend(
         for s, p in zip(health.signals, health.points, strict=True)
         if p > 0 and not is_positive(s.kind, config)
     ]
-    events = [sp for sp in risks if sp[0].kind not in INDICATOR_KINDS]
+    events = [sp for sp in risks if sp[0].kind not in (*INDICATOR_KINDS, "several_warnings")]
     if not events and health.score >= playbooks.healthy.min_score:
         why = f"Health {health.score:.0f} with no risk event"
         return Recommendation("healthy", playbooks.healthy.action, why)

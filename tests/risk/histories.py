@@ -156,6 +156,6 @@ def team(
     events: list[UsageFact] = []
     for user in users:
         events += daily("login", per_day, since, until, user=user)
-        for feature in ("reports", "forecasting", "pipeline"):
+        for feature in ("call_library", "dashboards", "summaries"):
             events += daily("feature_used", 1, since, until, user=user, feature=feature)
     return tuple(events)

@@ -13,7 +13,10 @@ def test_the_bundled_defaults_load():
         for name in ("login_frequency", "core_feature_depth", "ticket_sentiment")
     }
     assert weights == {"login_frequency": 20, "core_feature_depth": 30, "ticket_sentiment": 25}
-    assert (config.indicators.feature_adoption.weight, config.indicators.page_visits.weight) == (15, 10)
+    assert (config.indicators.feature_adoption.weight, config.indicators.page_visits.weight) == (
+        15,
+        10,
+    )
 
 
 @pytest.mark.parametrize(
@@ -33,11 +36,15 @@ def test_the_bundled_defaults_load():
             "key_people: 'ceo' is not a key role",
         ),
         (
-            lambda text: text.replace("better: higher, full: 5, half: 2", "better: higher, full: 1, half: 2"),
+            lambda text: text.replace(
+                "better: higher, full: 5, half: 2", "better: higher, full: 1, half: 2"
+            ),
             "indicators.login_frequency: full must be above half",
         ),
         (
-            lambda text: text.replace("{days: 30, weight: 25, per_day: 0.5, max_weight: 45}", "{days: 30}"),
+            lambda text: text.replace(
+                "{days: 30, weight: 25, per_day: 0.5, max_weight: 45}", "{days: 30}"
+            ),
             "silence.login.weight: Field required",
         ),
         (lambda text: "bands: [", "not valid YAML"),

@@ -31,7 +31,7 @@ def test_the_issue_s_examples():
     quiet_dm = [e for e in team() if not (e.properties.get("user") == "u1" and e.at > ago(20))]
     assert "Executive strategy meeting" in action(full("dm", CALLS, quiet_dm, contacts=dm)).action
     dropped = [
-        e for e in team() if not (e.properties.get("feature") == "forecasting" and e.at > ago(28))
+        e for e in team() if not (e.properties.get("feature") == "dashboards" and e.at > ago(28))
     ]
     assert action(full("f", CALLS, dropped)).action.startswith("Tailored training")
     leaving = full(

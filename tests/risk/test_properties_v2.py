@@ -25,7 +25,7 @@ from tests.risk.histories import (
 
 CONFIG = load_config()
 SETTINGS = settings(max_examples=50, deadline=None, suppress_health_check=[HealthCheck.too_slow])
-FEATURES = ["reports", "forecasting", "pipeline", "ai_summary", "other"]
+FEATURES = ["call_library", "dashboards", "summaries", "ai_summary", "other"]
 
 
 @st.composite

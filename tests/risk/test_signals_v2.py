@@ -117,11 +117,11 @@ def test_key_person_inactive_ranks_a_decision_maker_above_a_user():
 def test_core_feature_abandoned_while_logins_hold():
     usage = team()
     dropped = [
-        e for e in usage if not (e.properties.get("feature") == "forecasting" and e.at > ago(28))
+        e for e in usage if not (e.properties.get("feature") == "dashboards" and e.at > ago(28))
     ]
     everything_fell = [e for e in usage if e.at < ago(28)]
     (signal,) = signals_of(full("a", CALLS, dropped), "core_feature_abandoned")
-    assert "Core feature 'forecasting' fell to 0.0 uses a week" in signal.explanation
+    assert "Core feature 'dashboards' fell to 0.0 uses a week" in signal.explanation
     assert (
         signals_of(full("b", CALLS, everything_fell), "core_feature_abandoned") == []
     )  # usage_drop covers it
@@ -287,7 +287,7 @@ def test_two_warning_signs_go_red_and_a_seasonal_dip_or_a_quiet_customer_does_no
     quiet = [e for i, e in enumerate(daily("login", 1, 120, user="u1")) if i % 3 == 0]
     quiet += [
         e
-        for i, e in enumerate(daily("feature_used", 1, 120, user="u1", feature="reports"))
+        for i, e in enumerate(daily("feature_used", 1, 120, user="u1", feature="call_library"))
         if i % 3 == 0
     ]
     detractor = [survey("x", "nps", 3, 10)]
@@ -340,3 +340,31 @@ def test_nothing_after_as_of_is_read():
         commercial=[seats("later", 10, 1, -5)],
     )
     assert [s.kind for s in derive_signals(h, AS_OF, CONFIG)] == []
+
+
+@pytest.mark.parametrize(
+    ("tried", "lost"), [(("ai_coach", "deal_rooms"), 0), (("ai_coach",), 7.5), ((), 15)]
+)
+def test_new_feature_adoption_once_new_features_are_listed(tried, lost):
+    config = CONFIG.model_copy(update={"new_features": ["ai_coach", "deal_rooms"]})
+    usage = [
+        *team(),
+        *(e for f in tried for e in daily("feature_used", 1, 30, user="u1", feature=f)),
+    ]
+    result = health(full("c", CALLS, usage), AS_OF, config)
+    assert result.breakdown.get("feature_adoption", 0) == lost
+    assert (
+        "feature_adoption" not in health(full("c", CALLS, usage), AS_OF, CONFIG).breakdown
+    )  # none listed
+
+
+def test_core_feature_depth_needs_the_configured_features():
+    usage = [
+        *daily("login", 3, 90, user="u1"),
+        *daily("feature_used", 1, 90, user="u1", feature="other_product"),
+    ]
+    assert "core_feature_depth" not in health(full("c", CALLS, usage), AS_OF, CONFIG).breakdown
+    one = [*usage, *daily("feature_used", 1, 90, user="u1", feature="dashboards")]
+    assert (
+        health(full("c", CALLS, one), AS_OF, CONFIG).breakdown["core_feature_depth"] == 15
+    )  # 1 of 3: half credit
