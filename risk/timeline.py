@@ -99,11 +99,9 @@ def _account_entries(
     return entries + [_commercial(e) for e in history.commercial]
 
 
-def timeline(
-    history: CustomerHistory, as_of: datetime, config: RiskConfig, days: float = 90
+def _interaction_entries(
+    history: CustomerHistory, start: datetime, as_of: datetime
 ) -> list[TimelineEntry]:
-    """Everything from ``days`` before ``as_of`` up to it; usage summed per week (weeks start on Monday)."""
-    start = as_of - timedelta(days=days)
     entries = []
     for facts in history.interactions:
         if start <= facts.occurred_at <= as_of:
@@ -115,11 +113,15 @@ def timeline(
                 if facts.transcribed
                 else "not transcribed (yet)"
             )
-            entries.append(
-                TimelineEntry(
-                    facts.occurred_at, facts.kind, facts.title or facts.kind, detail, facts.id
-                )
-            )
+            title = facts.title or facts.kind
+            entries.append(TimelineEntry(facts.occurred_at, facts.kind, title, detail, facts.id))
+    return entries
+
+
+def _usage_entries(
+    history: CustomerHistory, start: datetime, as_of: datetime
+) -> list[TimelineEntry]:
+    """Usage summed per week (weeks start on Monday)."""
     weeks: dict[datetime, Counter[str]] = {}
     for event in history.usage:
         kind, at = event.kind, event.at
@@ -128,7 +130,7 @@ def timeline(
                 hour=0, minute=0, second=0, microsecond=0
             )
             weeks.setdefault(monday, Counter())[kind] += 1
-    entries += [
+    return [
         TimelineEntry(
             week,
             "usage",
@@ -137,19 +139,29 @@ def timeline(
         )
         for week, counts in weeks.items()
     ]
+
+
+ORDER = {
+    "usage": 0,
+    "call": 1,
+    "ticket": 1,
+    "payment": 1,
+    "survey": 1,
+    "commercial": 1,
+    "signal": 2,
+}
+
+
+def timeline(
+    history: CustomerHistory, as_of: datetime, config: RiskConfig, days: float = 90
+) -> list[TimelineEntry]:
+    """Everything from ``days`` before ``as_of`` up to it; usage summed per week (weeks start on Monday)."""
+    start = as_of - timedelta(days=days)
+    entries = _interaction_entries(history, start, as_of) + _usage_entries(history, start, as_of)
     entries += [e for e in _account_entries(history, as_of, config) if start <= e.at <= as_of]
     entries += [
         TimelineEntry(s.occurred_at, "signal", s.kind, s.explanation, s.kind, s.weight)
         for s in derive_signals(history, as_of, config)
         if s.occurred_at >= start
     ]
-    order = {
-        "usage": 0,
-        "call": 1,
-        "ticket": 1,
-        "payment": 1,
-        "survey": 1,
-        "commercial": 1,
-        "signal": 2,
-    }
-    return sorted(entries, key=lambda e: (e.at, order[e.kind], e.title))
+    return sorted(entries, key=lambda e: (e.at, ORDER[e.kind], e.title))
