@@ -130,7 +130,7 @@ def risk_table(
     for health, history in rows:
         reasons = (
             ", ".join(
-                f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
+                f"{kind} {-points:+.0f}" for kind, points in list(health.breakdown.items())[:3]
             )
             or "none"
         )

@@ -15,6 +15,7 @@ Silence signals are dated ``as_of``: they describe the present and never decay w
 
 from __future__ import annotations
 
+from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
 
@@ -30,7 +31,13 @@ DAY = 86400.0
 
 
 def usage_until(history: CustomerHistory, as_of: datetime) -> list[UsageFact]:
-    return [u for u in history.usage if u.at <= as_of]
+    """The usage events at or before ``as_of`` (the history holds them in time order)."""
+    return list(history.usage[: bisect_right(history.usage, as_of, key=lambda u: u.at)])
+
+
+def since(usage: list[UsageFact], start: datetime) -> list[UsageFact]:
+    """The events after ``start`` of a time-ordered list."""
+    return usage[bisect_right(usage, start, key=lambda u: u.at) :]
 
 
 def matches(value: object, patterns: Sequence[str]) -> bool:
@@ -97,7 +104,8 @@ def _interaction_silence(
 
 
 def _count(times: Sequence[datetime], start: datetime, end: datetime) -> int:
-    return sum(start < t <= end for t in times)
+    """How many of the time-ordered ``times`` lie in (start, end]."""
+    return max(0, bisect_right(times, end) - bisect_right(times, start))
 
 
 def _baseline(
@@ -108,10 +116,10 @@ def _baseline(
     count = _count(times, start, recent_start)
     if count >= minimum:
         return count, recent_start, f"the {days:.0f} days before"
-    earlier = [t for t in times if t <= start]
-    if not earlier:
+    before = bisect_right(times, start)
+    if not before:
         return None
-    end = earlier[-1]
+    end = times[before - 1]
     count = _count(times, end - timedelta(days=days), end)
     if count < minimum:
         return None
@@ -147,9 +155,10 @@ def _key_people(history: CustomerHistory, usage: list[UsageFact]) -> dict[str, t
         c.user: (c.role, c.name or c.user) for c in history.contacts if c.role in KEY_ROLES
     }
     for event in usage:
-        user, role = event.properties.get("user"), event.properties.get("role")
-        if isinstance(user, str) and role in KEY_ROLES and user not in people:
-            people[user] = (str(role), user)
+        if "role" in event.properties:
+            user, role = event.properties.get("user"), event.properties["role"]
+            if isinstance(user, str) and role in KEY_ROLES and user not in people:
+                people[user] = (str(role), user)
     return people
 
 
@@ -157,12 +166,15 @@ def _key_person_signals(
     history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
 ) -> list[RiskSignal]:
     rule, signals = config.key_people, []
+    people = _key_people(history, usage)
+    if not people:
+        return []
     last_seen: dict[str, datetime] = {}
     for event in usage:
         user = event.properties.get("user")
-        if isinstance(user, str):
+        if user in people:
             last_seen[user] = event.at
-    for user, (role, name) in sorted(_key_people(history, usage).items()):
+    for user, (role, name) in sorted(people.items()):
         seen = last_seen.get(user)
         weight = rule.roles.get(role)
         if seen is None or weight is None:
@@ -181,6 +193,7 @@ def _core_feature_signals(
     rule, signals = config.core_feature_drop, []
     recent_start = as_of - timedelta(days=rule.recent_days)
     base_start = recent_start - timedelta(days=rule.baseline_days)
+    usage = since(usage, base_start)
     logins = [u.at for u in usage if u.kind == "login"]
     login_base = _count(logins, base_start, recent_start) / rule.baseline_days
     login_recent = _count(logins, recent_start, as_of) / rule.recent_days

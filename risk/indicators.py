@@ -22,7 +22,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 
 from models.records import RiskSignal
-from risk.activity import matches, usage_until
+from risk.activity import matches, since, usage_until
 from risk.config import Indicator, RiskConfig
 from risk.history import CustomerHistory, UsageFact
 from risk.kinds import signal
@@ -51,8 +51,7 @@ def _span(
 
 
 def _window(usage: list[UsageFact], as_of: datetime, days: float) -> list[UsageFact]:
-    start = as_of - timedelta(days=days)
-    return [u for u in usage if u.at > start]
+    return since(usage, as_of - timedelta(days=days))
 
 
 def _features(usage: list[UsageFact]) -> list[UsageFact]:
@@ -106,14 +105,12 @@ def _measures(
 ) -> list[tuple[str, datetime | None, Callable[[float], Measure]]]:
     """Each indicator: its name, when its source starts for this customer, and how to measure it over N days."""
     seen = [f for f in history.interactions if f.occurred_at <= as_of]
-    core = set(config.core_features)
+    core, features = set(config.core_features), _features(usage)
     first_usage = usage[0].at if usage else None  # when the customer started sending usage events
     starts = {
         "login": first_usage if any(u.kind == "login" for u in usage) else None,
-        "feature": first_usage if _features(usage) else None,
-        "core": first_usage
-        if any(u.properties.get("feature") in core for u in _features(usage))
-        else None,
+        "feature": first_usage if features else None,
+        "core": first_usage if any(u.properties.get("feature") in core for u in features) else None,
         "ticket": seen[0].occurred_at if any(f.kind == "ticket" for f in seen) else None,
         "page": first_usage if any(u.kind == "page_visit" for u in usage) else None,
     }
@@ -166,7 +163,7 @@ def indicator_signals(
 ) -> list[RiskSignal]:
     """The indicators that miss credit, as signals (and deep core-feature use, a positive one)."""
     usage, rules, out = usage_until(history, as_of), config.indicators, []
-    for name, first, measure in _measures(history, usage_until(history, as_of), as_of, config):
+    for name, first, measure in _measures(history, usage, as_of, config):
         rule: Indicator = getattr(rules, name)
         days = _span(first, as_of, rule, rules.min_days)
         if days is None:
