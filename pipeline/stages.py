@@ -139,7 +139,12 @@ def risk(engines: Engines, stored: StoredInteraction):
     history = load_history(store, customer_id)
     with store.transaction() as session:
         previous = last_snapshot(session, customer_id, as_of)
-    return assess(history, as_of, load_config(settings.risk_config), previous) if history else None
+    if history is None:
+        return None
+    assessment = assess(history, as_of, load_config(settings.risk_config), previous)
+    return (
+        assessment if assessment.health.score is not None else None
+    )  # unknown then: nothing to store
 
 
 def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:
