@@ -142,9 +142,10 @@ def risk(engines: Engines, stored: StoredInteraction):
     if history is None:
         return None
     assessment = assess(history, as_of, load_config(settings.risk_config), previous)
-    return (
-        assessment if assessment.health.score is not None else None
-    )  # unknown then: nothing to store
+    unknown = (
+        assessment.health.score is None
+    )  # as of a moment before the customer's data: nothing to store
+    return None if unknown else assessment
 
 
 def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:
