@@ -8,7 +8,7 @@ nps_falling         an NPS answer nps_drop or more below the same respondent's p
 csat_falling        a CSAT answer of csat_low or less, or csat_drop below the previous one
 promoter_nps        (positive) a respondent's latest NPS answer is promoter_min or more
 seat_reduction      a seat change to fewer seats; points in proportion to the share of seats lost
-purchase_slowdown   the time since the last renewal or purchase (or the last gap) well past their usual gap
+purchase_slowdown   the time since the last renewal or purchase well past their usual (median) gap
 cancel_requested    the account's status is cancel_requested (dated as_of: red until the status is active)
 """
 
@@ -152,14 +152,12 @@ def _purchase_signal(
     if len(times) < rule.min_events:
         return []
     gaps = [(b - a).total_seconds() / DAY for a, b in zip(times, times[1:], strict=False)]
-    usual = median(gaps[:-1]) if len(gaps) > 1 else gaps[0]
+    usual = median(gaps)
     ongoing = (as_of - times[-1]).total_seconds() / DAY
-    longest = max(gaps[-1], ongoing)
-    if usual <= 0 or longest < rule.slowdown_factor * usual:
+    if usual <= 0 or ongoing < rule.slowdown_factor * usual:
         return []
     why = (
-        f"Renewals and purchases are getting rarer: {longest:.0f} days "
-        f"{'since the last on ' + f'{times[-1]:%Y-%m-%d}' if ongoing >= gaps[-1] else 'between the last two'} "
+        f"Renewals and purchases are getting rarer: {ongoing:.0f} days since the last on {times[-1]:%Y-%m-%d} "
         f"against a usual {usual:.0f} days between them ({len(times)} so far)"
     )
     return [signal(history.customer_id, "purchase_slowdown", rule.weight, as_of, why)]
