@@ -4,9 +4,11 @@
     no_contact              no call or ticket for silence.interaction.days (from the account's start date, or
                             its first event of any kind, for a customer who never had one); grows the same way
     usage_drop:<kind>       a usage kind's recent rate against its baseline, or against its last active period
-                            once the baseline is empty; points in proportion to the drop
+                            once the baseline is empty; points rise from almost none at the threshold's drop
+                            to the full weight at -100%
     key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
-                            events) who was active before and has not been seen for key_people.days
+                            events) who was active before and has not been seen for key_people.days (or
+                            cadence_factor times their usual gap between visits, if longer)
     core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold
     cancel_page_visit       a visit to a cancel page (pages.cancel_patterns) in the last pages.days
 
@@ -145,7 +147,10 @@ def _usage_drops(
             f"{kind} events fell to {recent_rate * 7:.1f} a week over the last {rule.recent_days:.0f} days "
             f"from {base_rate * 7:.1f} a week over {base[2]} ({-drop:+.0%})"
         )
-        signals.append(signal(history.customer_id, f"usage_drop:{kind}", weight * drop, as_of, why))
+        # no points at the threshold's drop, the full weight at -100%: a dip costs little, a collapse all of it
+        share = (drop - (1 - rule.drop_ratio)) / rule.drop_ratio
+        points = weight * max(0.05, share)
+        signals.append(signal(history.customer_id, f"usage_drop:{kind}", points, as_of, why))
     return signals
 
 
@@ -162,6 +167,15 @@ def _key_people(history: CustomerHistory, usage: list[UsageFact]) -> dict[str, t
     return people
 
 
+def _usual_gap(visits: list[datetime], days: float = 90) -> float:
+    """A person's mean gap in days between the days they were seen, over the ``days`` before their last visit."""
+    start = visits[-1] - timedelta(days=days)
+    seen_days = sorted({v.date() for v in visits if v > start})
+    if len(seen_days) < 2:
+        return 0.0
+    return (seen_days[-1] - seen_days[0]).days / (len(seen_days) - 1)
+
+
 def _key_person_signals(
     history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
 ) -> list[RiskSignal]:
@@ -169,20 +183,22 @@ def _key_person_signals(
     people = _key_people(history, usage)
     if not people:
         return []
-    last_seen: dict[str, datetime] = {}
+    visits: dict[str, list[datetime]] = {}
     for event in usage:
         user = event.properties.get("user")
         if user in people:
-            last_seen[user] = event.at
+            visits.setdefault(user, []).append(event.at)
     for user, (role, name) in sorted(people.items()):
-        seen = last_seen.get(user)
+        seen = visits.get(user, [])
         weight = rule.roles.get(role)
-        if seen is None or weight is None:
+        if not seen or weight is None:
             continue  # never active: nothing went quiet
-        quiet = (as_of - seen).total_seconds() / DAY
-        if quiet >= rule.days:
+        quiet = (as_of - seen[-1]).total_seconds() / DAY
+        if quiet >= max(rule.days, rule.cadence_factor * _usual_gap(seen)):
             who = f"{role.replace('_', '-')} {name}" + (f" ({user})" if name != user else "")
-            why = f"The {who} has not logged in for {quiet:.0f} days (last seen {seen:%Y-%m-%d})"
+            why = (
+                f"The {who} has not logged in for {quiet:.0f} days (last seen {seen[-1]:%Y-%m-%d})"
+            )
             signals.append(signal(history.customer_id, "key_person_inactive", weight, as_of, why))
     return signals
 

@@ -91,6 +91,9 @@ class UsageRule(_Strict):
 
 class KeyPeopleRule(_Strict):
     days: float = Field(gt=0)
+    cadence_factor: float = Field(
+        ge=0
+    )  # or this many times their usual gap between visits, if longer
     roles: dict[str, float]
 
     @model_validator(mode="after")
