@@ -368,3 +368,23 @@ def test_core_feature_depth_needs_the_configured_features():
     assert (
         health(full("c", CALLS, one), AS_OF, CONFIG).breakdown["core_feature_depth"] == 15
     )  # 1 of 3: half credit
+
+
+def test_a_weekly_key_person_is_judged_against_their_own_cadence():
+    contacts = [Contact(customer_id="x", user="boss", role="decision_maker")]
+
+    def weekly(quiet_days):
+        visits = [UsageFact("login", ago(d), {"user": "boss"}) for d in range(quiet_days, 150, 7)]
+        return full("x", CALLS, [*team(), *visits], contacts=contacts)
+
+    assert signals_of(weekly(20), "key_person_inactive") == []  # under 4 weeks: their usual rhythm
+    (signal,) = signals_of(weekly(30), "key_person_inactive")
+    assert "has not logged in for 30 days" in signal.explanation
+
+
+def test_a_dip_costs_little_and_a_collapse_the_full_weight():
+    def drop_points(recent_per_day):
+        h = history("c", [call(5)], logins(10, recent_per_day))
+        return sum(s.weight for s in signals_of(h, "usage_drop:login"))
+
+    assert drop_points(10) == 0 and drop_points(5) < 5 and drop_points(0) == 25
