@@ -142,6 +142,8 @@ def health_chart(
     colours = kind_colours(kind for m in moments for kind in m.breakdown)
     points = []
     for i, moment in enumerate(moments):
+        if moment.score is None:
+            continue  # unknown then (no data yet): no point on the line
         x = left + (i * step if len(moments) > 1 else plot_w / 2)
         bars, level = [], 100.0
         for kind, lost in moment.breakdown.items():

@@ -15,7 +15,7 @@ from models.errors import Forbidden, NotFound
 from models.records import Interaction
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
-from risk.health import Health, health, replay
+from risk.health import Health, at_risk, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.timeline import TimelineEntry, timeline
 
@@ -65,9 +65,9 @@ def public_interaction(interaction: Interaction) -> Interaction:
 def customers_by_risk(
     store: Store, moment: datetime, config: RiskConfig
 ) -> list[tuple[CustomerHistory, Health]]:
-    """Every customer's health at ``moment``, riskiest (lowest score) first."""
-    rated = [(h, health(h, moment, config)) for h in load_histories(store)]
-    return sorted(rated, key=lambda pair: (pair[1].score, pair[0].customer_id))
+    """The customers at risk at ``moment``, riskiest first (risk.health.at_risk: by band, then ARR, then raw
+    risk); churned customers are outcomes and left out."""
+    return at_risk((h, health(h, moment, config)) for h in load_histories(store))
 
 
 @dataclass(frozen=True)

@@ -171,9 +171,9 @@ def risk_table(
 def _risk_cells(health: Health, history: CustomerHistory, wide: bool) -> list[str]:
     account = history.account
     reasons = "\n".join(
-        f"{kind} -{points:.0f}" for kind, points in list(health.breakdown.items())[:3]
+        f"{kind} {-points:+.0f}" for kind, points in list(health.breakdown.items())[:3]
     )
-    score = f"{health.score:.0f}"
+    score = _score(health.score)
     cells = [
         health.customer_id + (f"\n[dim]{_esc(history.name)}[/]" if history.name else ""),
         *([score, _band(health.band)] if wide else [f"{score} {_band(health.band)}"]),
@@ -274,16 +274,20 @@ def _account_line(account: Account | None, as_of: datetime) -> str:
     return "Account: " + " · ".join(f for f in facts if f)
 
 
+def _score(score: float | None) -> str:
+    return "–" if score is None else f"{score:.0f}"
+
+
 def breakdown_table(health: Health) -> Table:
     table = Table(
-        title=f"Health {health.score:.0f}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
+        title=f"Health {_score(health.score)}/100 ({health.band}) as of {health.as_of:%Y-%m-%d %H:%M} UTC",
         title_justify="left",
     )
     table.add_column("signal")
     table.add_column("points", justify="right")
     table.add_column("evidence", overflow="fold")
     for signal, points in zip(health.signals, health.points, strict=True):
-        table.add_row(signal.kind, f"-{points:.1f}", _esc(signal.explanation))
+        table.add_row(signal.kind, f"{-points:+.1f}", _esc(signal.explanation))
     return table
 
 
@@ -293,7 +297,10 @@ def replay_table(points: Sequence[Health], title: str = "Health over time") -> T
         table.add_column(column, justify="right" if column == "health" else "left")
     for p in points:
         table.add_row(
-            p.as_of.date().isoformat(), f"{p.score:.0f}", _band(p.band), "█" * round(p.score / 5)
+            p.as_of.date().isoformat(),
+            _score(p.score),
+            _band(p.band),
+            "█" * round((p.score or 0) / 5),
         )
     return table
 

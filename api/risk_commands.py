@@ -37,6 +37,7 @@ def health_dict(h: Health) -> dict:
         "as_of": h.as_of.isoformat(),
         "score": h.score,
         "band": h.band,
+        "raw_risk": h.raw_risk,
         "breakdown": h.breakdown,
         "signals": [
             {**s.model_dump(mode="json"), "points": p}

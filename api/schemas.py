@@ -88,7 +88,7 @@ class CustomerRisk(BaseModel):
     customer_id: str
     name: str | None
     as_of: datetime
-    score: float
+    score: float | None = Field(description="0-100; null when the health is unknown (no data)")
     band: str
     breakdown: dict[str, float]
     signals: list[SignalOut]
@@ -104,7 +104,7 @@ class TimelineEntryOut(BaseModel):
 
 class ReplayPoint(BaseModel):
     as_of: datetime
-    score: float
+    score: float | None
     band: str
     breakdown: dict[str, float] = Field(
         description="signal kind -> points taken off at that moment"

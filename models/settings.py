@@ -83,6 +83,13 @@ class Settings(BaseSettings):
         None,
         description="YAML of risk weights, thresholds and bands; the bundled risk/data/risk.yaml (the defaults) when unset.",
     )
+    risk_playbooks: Path | None = Field(
+        None,
+        description=(
+            "YAML mapping every risk signal kind to a recommended intervention (alerts carry it); the bundled "
+            "risk/data/playbooks.yaml when unset."
+        ),
+    )
     risk_as_of: datetime | None = Field(
         None,
         description=(

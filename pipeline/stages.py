@@ -139,7 +139,13 @@ def risk(engines: Engines, stored: StoredInteraction):
     history = load_history(store, customer_id)
     with store.transaction() as session:
         previous = last_snapshot(session, customer_id, as_of)
-    return assess(history, as_of, load_config(settings.risk_config), previous) if history else None
+    if history is None:
+        return None
+    assessment = assess(history, as_of, load_config(settings.risk_config), previous)
+    unknown = (
+        assessment.health.score is None
+    )  # as of a moment before the customer's data: nothing to store
+    return None if unknown else assessment
 
 
 def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:

@@ -2,8 +2,13 @@
 
 ``assess`` is pure: a history, a moment, the last stored snapshot -> the health, its signals and the alerts to
 raise. An alert is raised when the band gets worse than at the last evaluation (a customer never evaluated
-before counts as green), and for every signal of at least ``alerts.high_weight``; each alert has a key, and a
-key already stored is not raised again. ``record`` writes an assessment; ``evaluate`` does both for customers.
+before counts as green), and for every risk event of at least ``alerts.high_weight`` (not the indicators of
+the weighted model, not several_warnings, not positive signals); each alert has a key, and a key already stored is not raised
+again. A signal dated ``as_of`` describes a state (silence, an overdue invoice, a cancel request): it raises
+its alert when it first appears, not again at each evaluation while it lasts. Each alert carries the
+account's owner and the recommended action (risk.playbooks) with its reason. An unknown customer (no data)
+or a churned one (an outcome) raises none. ``record`` writes an assessment; ``evaluate`` does both for
+customers.
 """
 
 from __future__ import annotations
@@ -22,6 +27,8 @@ from models.tables import AccountRow, AlertRow, HealthSnapshotRow, RiskSignalRow
 from risk.config import RiskConfig
 from risk.health import BAND_ORDER, Health, health
 from risk.history import CustomerHistory, load_histories
+from risk.kinds import INDICATOR_KINDS, is_positive
+from risk.playbooks import Playbooks, Recommendation, configured_playbooks, recommend
 from risk.signals import signal_key
 
 __all__ = [
@@ -43,6 +50,7 @@ class Snapshot:
     as_of: datetime
     score: float
     band: str
+    kinds: frozenset[str] = frozenset()  # the signal kinds in its breakdown
 
 
 @dataclass(frozen=True)
@@ -62,31 +70,57 @@ def _top_reasons(current: Health, count: int = 2) -> str:
     return "; ".join(reasons)
 
 
-def assess(
-    history: CustomerHistory, as_of: datetime, config: RiskConfig, previous: Snapshot | None
-) -> Assessment:
-    current = health(history, as_of, config)
-    alerts = []
+DERIVED = frozenset((*INDICATOR_KINDS, "several_warnings"))
+
+
+def _action(recommendation: Recommendation | None) -> str | None:
+    if recommendation is None:
+        return None
+    return f"{recommendation.action} (because: {recommendation.reason})"
+
+
+def _band_alert(
+    history: CustomerHistory, current: Health, as_of: datetime, previous: Snapshot | None
+) -> list[Alert]:
     before = previous.band if previous else "green"
-    if BAND_ORDER[current.band] > BAND_ORDER[before]:
-        was = (
-            f"{previous.score:.1f} ({previous.band}) on {previous.as_of:%Y-%m-%d}"
-            if previous
-            else "green (first evaluation)"
+    if current.score is None or BAND_ORDER[current.band] <= BAND_ORDER.get(before, 0):
+        return []
+    was = (
+        f"{previous.score:.1f} ({previous.band}) on {previous.as_of:%Y-%m-%d}"
+        if previous
+        else "green (first evaluation)"
+    )
+    return [
+        Alert(
+            key=f"{history.customer_id}:band:{before}->{current.band}:{as_of:%Y-%m-%d}",
+            customer_id=history.customer_id,
+            kind="band_changed",
+            occurred_at=as_of,
+            band=current.band,
+            score=current.score,
+            reason=f"Health fell to {current.score:.1f} ({current.band}) from {was}: {_top_reasons(current)}",
         )
-        alerts.append(
-            Alert(
-                key=f"{history.customer_id}:band:{before}->{current.band}:{as_of:%Y-%m-%d}",
-                customer_id=history.customer_id,
-                kind="band_changed",
-                occurred_at=as_of,
-                band=current.band,
-                score=current.score,
-                reason=f"Health fell to {current.score:.1f} ({current.band}) from {was}: {_top_reasons(current)}",
-            )
-        )
+    ]
+
+
+def assess(
+    history: CustomerHistory,
+    as_of: datetime,
+    config: RiskConfig,
+    previous: Snapshot | None,
+    playbooks: Playbooks | None = None,
+) -> Assessment:
+    """Health at ``as_of`` and the alerts to raise, each with the account owner and the recommended action
+    (``playbooks``: CALLINTEL_RISK_PLAYBOOKS's, or the bundled ones, when None)."""
+    current = health(history, as_of, config)
+    if current.score is None or current.churned:
+        return Assessment(current, [])
+    alerts = _band_alert(history, current, as_of, previous)
     for signal in current.signals:
-        if signal.weight >= config.alerts.high_weight:
+        if signal.kind in DERIVED or is_positive(signal.kind, config):
+            continue  # the weighted model's indicators and the combination speak through the band
+        ongoing = signal.occurred_at == as_of and previous and signal.kind in previous.kinds
+        if signal.weight >= config.alerts.high_weight and not ongoing:
             alerts.append(
                 Alert(
                     key=f"signal:{signal_key(signal)}",
@@ -99,7 +133,11 @@ def assess(
                     reason=signal.explanation,
                 )
             )
-    return Assessment(current, alerts)
+    owner = history.account.owner if history.account else None
+    action = _action(recommend(current, history, playbooks or configured_playbooks(config), config))
+    return Assessment(
+        current, [a.model_copy(update={"owner": owner, "action": action}) for a in alerts]
+    )
 
 
 def last_snapshot(session: Session, customer_id: str, before: datetime) -> Snapshot | None:
@@ -110,7 +148,7 @@ def last_snapshot(session: Session, customer_id: str, before: datetime) -> Snaps
         .order_by(HealthSnapshotRow.as_of.desc())
         .limit(1)
     ).first()
-    return Snapshot(row.as_of, row.score, row.band) if row else None
+    return Snapshot(row.as_of, row.score, row.band, frozenset(row.breakdown or {})) if row else None
 
 
 def record(session: Session, assessment: Assessment) -> list[Alert]:
@@ -184,15 +222,27 @@ def _stored_alerts(session: Session, customer_id: str, alerts: list[Alert]) -> l
 
 
 def evaluate(
-    store: Store, config: RiskConfig, as_of: datetime, customer_ids: list[str] | None = None
+    store: Store,
+    config: RiskConfig,
+    as_of: datetime,
+    customer_ids: list[str] | None = None,
+    playbooks: Playbooks | None = None,
 ) -> list[Assessment]:
-    """Assess and record each customer (all when ``customer_ids`` is None); the new alerts are in each result."""
+    """Assess and record each customer (all when ``customer_ids`` is None); the new alerts are in each result.
+    A customer whose health is unknown (no data yet) is assessed but nothing is recorded for them."""
     results = []
     for history in load_histories(store, customer_ids):
         with store.transaction() as session:
             assessment = assess(
-                history, as_of, config, last_snapshot(session, history.customer_id, as_of)
+                history,
+                as_of,
+                config,
+                last_snapshot(session, history.customer_id, as_of),
+                playbooks,
             )
+            if assessment.health.score is None:
+                results.append(assessment)
+                continue
             fresh = record(session, assessment)
         results.append(Assessment(assessment.health, fresh))
     return results

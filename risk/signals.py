@@ -1,14 +1,18 @@
 """Risk signals derived from a customer's history as of a moment: pure functions, nothing read after ``as_of``.
 
+Conversations (this module):
     tags        one signal per interaction and label (its strongest customer tag): cancellation and export
                 intent, competitor mentions, price objections, billing complaints (billing tags said with
-                negative sentiment); at the interaction's time
+                negative sentiment), ...; at the interaction's time. A label under ``positive.tags``
+                (expansion_interest) gives points back instead
     sentiment   negative_sentiment: the customer's recent interactions mostly negative
-    contact     no_contact: no call or ticket for silence_days; contact_drop: the recent rate of interactions
-                against the customer's own baseline rate
-    tickets     ticket_rise: complaint tickets (a negative customer message, or a risk tag) in the recent
-                window against their baseline rate
-    usage       usage_drop:<kind>: a usage kind's recent daily rate against its trailing baseline
+    contact     contact_drop: the recent rate of interactions against the customer's own baseline rate (not
+                while the no_contact silence fires: that covers it)
+    tickets     ticket_rise: complaint tickets in the recent window against their baseline rate
+    topics      topic_shift: recent tickets mostly about leaving (export, billing cycle, notice period: the
+                configured tags and cue words) where earlier ones were how-to questions
+Usage and silence: risk.activity. Payments, surveys, seats, purchases, lifecycle: risk.commercial. The
+weighted-indicator model: risk.indicators.
 
 Every explanation cites its evidence: the words and when they were said, or the numbers compared.
 """
@@ -20,8 +24,12 @@ from datetime import datetime, timedelta
 
 from models.clock import clock
 from models.records import RiskSignal, label_name
-from risk.config import RiskConfig
+from risk.activity import activity_signals
+from risk.commercial import commercial_signals
+from risk.config import RiskConfig, TagRule
 from risk.history import CustomerHistory, InteractionFacts, TagFact
+from risk.indicators import indicator_signals
+from risk.kinds import signal
 
 __all__ = ["derive_signals", "signal_key"]
 
@@ -40,32 +48,36 @@ def _where(facts: InteractionFacts) -> str:
     return f'{facts.kind} "{facts.title}"' if facts.title else facts.kind
 
 
+def _tag_rule(label: str, config: RiskConfig) -> TagRule | None:
+    """The rule for a tag label: its risk weight, or (a positive label) its weight given back, as negative."""
+    if label in config.positive.tags:
+        return TagRule.model_construct(
+            weight=-config.positive.tags[label], min_score=0.5, negative_only=False
+        )
+    return config.tags.get(label)
+
+
 def _tag_signals(
     history: CustomerHistory, facts: InteractionFacts, config: RiskConfig
 ) -> list[RiskSignal]:
-    best: dict[str, TagFact] = {}
+    best: dict[str, tuple[TagFact, TagRule]] = {}
     for tag in facts.tags:
-        rule = config.tags.get(tag.label)
+        rule = _tag_rule(tag.label, config)
         if rule is None or tag.role == "rep" or tag.score < rule.min_score:
             continue
         if rule.negative_only and tag.sentiment != "negative":
             continue
-        if tag.label not in best or tag.score > best[tag.label].score:
-            best[tag.label] = tag
+        if tag.label not in best or tag.score > best[tag.label][0].score:
+            best[tag.label] = (tag, rule)
     signals = []
-    for label, tag in best.items():
+    for label, (tag, rule) in best.items():
         name = label_name(label) + (f" ({tag.entity})" if tag.entity else "")
-        where = _where(facts)
+        why = (
+            f'{name} in {_where(facts)} on {facts.occurred_at:%Y-%m-%d}{_at(tag.start_s)}: "{tag.evidence}" '
+            f'(the customer said: "{tag.text}")'
+        )
         signals.append(
-            RiskSignal(
-                customer_id=history.customer_id,
-                interaction_id=facts.id,
-                kind=label,
-                weight=config.tags[label].weight,
-                occurred_at=facts.occurred_at,
-                explanation=f'{name} in {where} on {facts.occurred_at:%Y-%m-%d}{_at(tag.start_s)}: "{tag.evidence}" '
-                f'(the customer said: "{tag.text}")',
-            )
+            signal(history.customer_id, label, rule.weight, facts.occurred_at, why, facts.id)
         )
     return signals
 
@@ -102,42 +114,29 @@ def _rate_window(
 
 
 def _contact_signals(
-    history: CustomerHistory, seen: Sequence[InteractionFacts], as_of: datetime, config: RiskConfig
+    history: CustomerHistory,
+    seen: Sequence[InteractionFacts],
+    as_of: datetime,
+    config: RiskConfig,
+    silent: bool,
 ) -> list[RiskSignal]:
-    rule, signals = config.contact, []
-    if not seen:
+    rule = config.contact
+    if not seen or silent:
         return []
-    last = seen[-1]
-    quiet = (as_of - last.occurred_at).total_seconds() / 86400
-    if quiet >= rule.silence_days:
-        signals.append(
-            RiskSignal(
-                customer_id=history.customer_id,
-                kind="no_contact",
-                weight=rule.silence_weight,
-                occurred_at=last.occurred_at + timedelta(days=rule.silence_days),
-                explanation=f"No call or ticket for {quiet:.0f} days (the last: {_where(last)} on {last.occurred_at:%Y-%m-%d})",
-            )
-        )
     recent, baseline = _rate_window(
         [f.occurred_at for f in seen], as_of, rule.recent_days, rule.baseline_days
     )
     if (
-        baseline >= rule.min_baseline
-        and recent / rule.recent_days <= rule.drop_ratio * baseline / rule.baseline_days
+        baseline < rule.min_baseline
+        or recent / rule.recent_days > rule.drop_ratio * baseline / rule.baseline_days
     ):
-        signals.append(
-            RiskSignal(
-                customer_id=history.customer_id,
-                kind="contact_drop",
-                weight=rule.drop_weight,
-                occurred_at=as_of,
-                explanation=f"{recent} interactions in the last {rule.recent_days:.0f} days against {baseline} in the "
-                f"{rule.baseline_days:.0f} days before ({recent / rule.recent_days * 30:.1f} vs "
-                f"{baseline / rule.baseline_days * 30:.1f} a month)",
-            )
-        )
-    return signals
+        return []
+    why = (
+        f"{recent} interactions in the last {rule.recent_days:.0f} days against {baseline} in the "
+        f"{rule.baseline_days:.0f} days before ({recent / rule.recent_days * 30:.1f} vs "
+        f"{baseline / rule.baseline_days * 30:.1f} a month)"
+    )
+    return [signal(history.customer_id, "contact_drop", rule.drop_weight, as_of, why)]
 
 
 def _complaint(facts: InteractionFacts, config: RiskConfig) -> bool:
@@ -167,30 +166,39 @@ def _ticket_signal(
     )
 
 
-def _usage_signals(
-    history: CustomerHistory, as_of: datetime, config: RiskConfig
+def _topic(facts: InteractionFacts, config: RiskConfig) -> tuple[bool, bool]:
+    """(about leaving, a how-to question) for a ticket: its customer tags, title and tagged words."""
+    rule = config.topics
+    customer = [t for t in facts.tags if t.role != "rep"]
+    text = " ".join([facts.title or "", *(t.text for t in customer)]).lower()
+    leaving = any(t.label in rule.exit_tags for t in customer) or any(
+        c in text for c in rule.exit_cues
+    )
+    return leaving, not leaving and any(c in text for c in rule.howto_cues)
+
+
+def _topic_signal(
+    history: CustomerHistory, seen: Sequence[InteractionFacts], as_of: datetime, config: RiskConfig
 ) -> list[RiskSignal]:
-    rule, signals = config.usage, []
-    for kind, weight in config.usage.kinds.items():
-        times = [u.at for u in history.usage if u.kind == kind and u.at <= as_of]
-        recent, baseline = _rate_window(times, as_of, rule.recent_days, rule.baseline_days)
-        if baseline < rule.min_baseline_events:
-            continue
-        recent_rate, baseline_rate = recent / rule.recent_days, baseline / rule.baseline_days
-        if recent_rate > rule.drop_ratio * baseline_rate:
-            continue
-        signals.append(
-            RiskSignal(
-                customer_id=history.customer_id,
-                kind=f"usage_drop:{kind}",
-                weight=weight,
-                occurred_at=as_of,
-                explanation=f"{kind} events fell to {recent_rate * 7:.1f} a week over the last {rule.recent_days:.0f} days "
-                f"from {baseline_rate * 7:.1f} a week over the {rule.baseline_days:.0f} days before "
-                f"({recent_rate / baseline_rate - 1:+.0%})",
-            )
-        )
-    return signals
+    rule = config.topics
+    start = as_of - timedelta(days=rule.recent_days)
+    tickets = [(f, *_topic(f, config)) for f in seen if f.kind == "ticket"]
+    recent = [t for t in tickets if t[0].occurred_at > start]
+    earlier = [t for t in tickets if t[0].occurred_at <= start]
+    leaving = [f for f, exit_, _ in recent if exit_]
+    before_howto = sum(h for _, _, h in earlier)
+    before_exit = sum(e for _, e, _ in earlier)
+    if len(recent) < rule.min_recent or len(leaving) / len(recent) < rule.exit_share:
+        return []
+    if before_howto <= before_exit:
+        return []  # no shift: they were not asking how-to questions before
+    titles = "; ".join(f'"{f.title or f.kind}" ({f.occurred_at:%Y-%m-%d})' for f in leaving[:3])
+    why = (
+        f"Tickets turned from how-to questions ({before_howto} of {len(earlier)} before) to leaving "
+        f"questions ({len(leaving)} of {len(recent)} in the last {rule.recent_days:.0f} days: {titles})"
+    )
+    last = leaving[-1]
+    return [signal(history.customer_id, "topic_shift", rule.weight, last.occurred_at, why, last.id)]
 
 
 def derive_signals(
@@ -207,7 +215,11 @@ def derive_signals(
         )
         if s
     ]
-    signals += _contact_signals(history, seen, as_of, config) + _usage_signals(
+    signals += activity_signals(history, as_of, config)
+    silent = any(s.kind == "no_contact" for s in signals)
+    signals += _contact_signals(history, seen, as_of, config, silent)
+    signals += _topic_signal(history, seen, as_of, config)
+    signals += commercial_signals(history, as_of, config) + indicator_signals(
         history, as_of, config
     )
     return sorted(signals, key=lambda s: (s.occurred_at, s.kind))

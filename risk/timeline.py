@@ -1,4 +1,5 @@
-"""A customer's timeline: calls, tickets, weekly usage and risk signals merged in time order."""
+"""A customer's timeline: calls, tickets, weekly usage, payments, survey answers, renewals, purchases and seat
+changes, and risk signals, merged in time order."""
 
 from __future__ import annotations
 
@@ -7,13 +8,14 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Literal
 
+from models.accounts import CommercialEvent, Invoice, SurveyResponse
 from risk.config import RiskConfig
 from risk.history import CustomerHistory
 from risk.signals import derive_signals
 
 __all__ = ["TimelineEntry", "timeline"]
 
-EntryKind = Literal["call", "ticket", "usage", "signal"]
+EntryKind = Literal["call", "ticket", "usage", "payment", "survey", "commercial", "signal"]
 
 
 @dataclass(frozen=True)
@@ -33,11 +35,73 @@ def _interaction_detail(labels: Counter[str], entities: list[str]) -> str:
     return ", ".join(parts) + (f" ({', '.join(sorted(set(entities)))})" if entities else "")
 
 
-def timeline(
-    history: CustomerHistory, as_of: datetime, config: RiskConfig, days: float = 90
+def _payment(invoice: Invoice, as_of: datetime, grace_days: float) -> TimelineEntry:
+    """An invoice at the moment that says most about it by ``as_of``: paid, else due, else issued."""
+    money = f"{invoice.amount:,.2f} {invoice.currency}"
+    paid = invoice.paid_at if invoice.paid_at and invoice.paid_at <= as_of else None
+    failed = (
+        f"; {invoice.failed_attempts} failed payment attempt(s)" if invoice.failed_attempts else ""
+    )
+    if paid is not None:
+        late = (paid - invoice.due_at).total_seconds() / 86400
+        when = f"{late:.0f} days late" if late > grace_days else "on time"
+        at, what = paid, f"paid {when} (due {invoice.due_at:%Y-%m-%d})"
+    elif invoice.due_at <= as_of:
+        overdue = (as_of - invoice.due_at).total_seconds() / 86400
+        at, what = invoice.due_at, f"unpaid, {overdue:.0f} days past due"
+    else:
+        at, what = invoice.issued_at, f"issued, due {invoice.due_at:%Y-%m-%d}"
+    return TimelineEntry(
+        at,
+        "payment",
+        f"invoice {invoice.invoice_id}",
+        f"{money} {what}{failed}",
+        invoice.invoice_id,
+    )
+
+
+def _survey(answer: SurveyResponse, detractor_max: int, promoter_min: int) -> TimelineEntry:
+    tone = ""
+    if answer.kind == "nps":
+        tone = (
+            " (detractor)"
+            if answer.score <= detractor_max
+            else " (promoter)"
+            if answer.score >= promoter_min
+            else " (passive)"
+        )
+    by = f"by {answer.respondent}" if answer.respondent else "anonymous"
+    said = f': "{answer.comment}"' if answer.comment else ""
+    return TimelineEntry(
+        answer.responded_at, "survey", f"{answer.kind.upper()} {answer.score}{tone}", by + said
+    )
+
+
+def _commercial(event: CommercialEvent) -> TimelineEntry:
+    if event.kind == "seat_change":
+        direction = (
+            "up" if event.seat_delta > 0 else "down" if event.seat_delta < 0 else "unchanged"
+        )
+        title = f"seats {direction}: {event.seats_before} -> {event.seats_after}"
+    else:
+        title = event.kind
+    parts = [f"{event.amount:,.2f} {event.currency}"] if event.amount is not None else []
+    parts += [event.note] if event.note else []
+    return TimelineEntry(event.occurred_at, "commercial", title, "; ".join(parts) or event.kind)
+
+
+def _account_entries(
+    history: CustomerHistory, as_of: datetime, config: RiskConfig
 ) -> list[TimelineEntry]:
-    """Everything from ``days`` before ``as_of`` up to it; usage summed per week (weeks start on Monday)."""
-    start = as_of - timedelta(days=days)
+    grace, surveys = config.payments.grace_days, config.surveys
+    entries = [_payment(i, as_of, grace) for i in history.invoices if i.issued_at <= as_of]
+    entries += [_survey(a, surveys.detractor_max, surveys.promoter_min) for a in history.surveys]
+    return entries + [_commercial(e) for e in history.commercial]
+
+
+def _interaction_entries(
+    history: CustomerHistory, start: datetime, as_of: datetime
+) -> list[TimelineEntry]:
     entries = []
     for facts in history.interactions:
         if start <= facts.occurred_at <= as_of:
@@ -49,11 +113,15 @@ def timeline(
                 if facts.transcribed
                 else "not transcribed (yet)"
             )
-            entries.append(
-                TimelineEntry(
-                    facts.occurred_at, facts.kind, facts.title or facts.kind, detail, facts.id
-                )
-            )
+            title = facts.title or facts.kind
+            entries.append(TimelineEntry(facts.occurred_at, facts.kind, title, detail, facts.id))
+    return entries
+
+
+def _usage_entries(
+    history: CustomerHistory, start: datetime, as_of: datetime
+) -> list[TimelineEntry]:
+    """Usage summed per week (weeks start on Monday)."""
     weeks: dict[datetime, Counter[str]] = {}
     for event in history.usage:
         kind, at = event.kind, event.at
@@ -62,7 +130,7 @@ def timeline(
                 hour=0, minute=0, second=0, microsecond=0
             )
             weeks.setdefault(monday, Counter())[kind] += 1
-    entries += [
+    return [
         TimelineEntry(
             week,
             "usage",
@@ -71,10 +139,29 @@ def timeline(
         )
         for week, counts in weeks.items()
     ]
+
+
+ORDER = {
+    "usage": 0,
+    "call": 1,
+    "ticket": 1,
+    "payment": 1,
+    "survey": 1,
+    "commercial": 1,
+    "signal": 2,
+}
+
+
+def timeline(
+    history: CustomerHistory, as_of: datetime, config: RiskConfig, days: float = 90
+) -> list[TimelineEntry]:
+    """Everything from ``days`` before ``as_of`` up to it; usage summed per week (weeks start on Monday)."""
+    start = as_of - timedelta(days=days)
+    entries = _interaction_entries(history, start, as_of) + _usage_entries(history, start, as_of)
+    entries += [e for e in _account_entries(history, as_of, config) if start <= e.at <= as_of]
     entries += [
         TimelineEntry(s.occurred_at, "signal", s.kind, s.explanation, s.kind, s.weight)
         for s in derive_signals(history, as_of, config)
         if s.occurred_at >= start
     ]
-    order = {"usage": 0, "call": 1, "ticket": 1, "signal": 2}
-    return sorted(entries, key=lambda e: (e.at, order[e.kind], e.title))
+    return sorted(entries, key=lambda e: (e.at, ORDER[e.kind], e.title))

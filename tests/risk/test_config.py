@@ -7,7 +7,16 @@ from risk.config import DEFAULT_CONFIG, load_config
 def test_the_bundled_defaults_load():
     config = load_config()
     assert (config.bands.green, config.bands.yellow, config.half_life_days) == (70, 40, 30)
-    assert config.tags["cancellation_intent"].weight == 30 and config.usage.kinds["login"] == 15
+    assert config.tags["cancellation_intent"].weight == 30 and config.usage.kinds["login"] == 25
+    weights = {
+        name: getattr(config.indicators, name).weight
+        for name in ("login_frequency", "core_feature_depth", "ticket_sentiment")
+    }
+    assert weights == {"login_frequency": 20, "core_feature_depth": 30, "ticket_sentiment": 25}
+    assert (config.indicators.feature_adoption.weight, config.indicators.page_visits.weight) == (
+        15,
+        10,
+    )
 
 
 @pytest.mark.parametrize(
@@ -22,6 +31,22 @@ def test_the_bundled_defaults_load():
             "half_life_days: Input should be greater than 0",
         ),
         (lambda text: text + "surprise: 1\n", "surprise: Extra inputs are not permitted"),
+        (
+            lambda text: text.replace("decision_maker: 25,", "ceo: 25,"),
+            "key_people: 'ceo' is not a key role",
+        ),
+        (
+            lambda text: text.replace(
+                "better: higher, full: 5, half: 2", "better: higher, full: 1, half: 2"
+            ),
+            "indicators.login_frequency: full must be above half",
+        ),
+        (
+            lambda text: text.replace(
+                "{days: 30, weight: 25, per_day: 0.5, max_weight: 45}", "{days: 30}"
+            ),
+            "silence.login.weight: Field required",
+        ),
         (lambda text: "bands: [", "not valid YAML"),
     ],
 )

@@ -87,13 +87,14 @@ def test_rep_tags_low_scores_and_polite_billing_questions_are_not_signals():
 
 
 def test_silence_and_contact_drop():
-    h = history("quiet", [call(d) for d in (120, 110, 100, 90, 80, 70, 45)], logins(3, 3))
-    assert sorted(kinds(h)) == ["contact_drop", "no_contact"]
-    explanation = next(
-        s.explanation for s in derive_signals(h, AS_OF, CONFIG) if s.kind == "no_contact"
-    )
-    assert explanation.startswith(
-        'No call or ticket for 45 days (the last: call "Call" on 2026-09-16)'
+    # v2: no_contact needs 90 days of silence (it was 30) and, once it fires, covers the contact drop
+    dropping = history("quiet", [call(d) for d in (120, 110, 100, 90, 80, 70, 45)], logins(3, 3))
+    assert kinds(dropping) == ["contact_drop"]
+    silent = history("quiet", [call(d) for d in (140, 130, 120, 110, 100, 95)], logins(3, 3))
+    assert kinds(silent) == ["no_contact"]
+    (signal,) = derive_signals(silent, AS_OF, CONFIG)
+    assert signal.occurred_at == AS_OF and signal.explanation.startswith(
+        "No call or ticket for 95 days (the last: call on 2026-07-28)"
     )
 
 
