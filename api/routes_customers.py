@@ -44,6 +44,7 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
         as_of=h.as_of,
         score=h.score,
         band=h.band,
+        raw_risk=h.raw_risk,
         breakdown=h.breakdown,
         signals=signals,
     )

@@ -90,6 +90,9 @@ class CustomerRisk(BaseModel):
     as_of: datetime
     score: float | None = Field(description="0-100; null when the health is unknown (no data)")
     band: str
+    raw_risk: float = Field(
+        0.0, description="the unclamped sum of the points: orders customers at 0"
+    )
     breakdown: dict[str, float]
     signals: list[SignalOut]
 

@@ -133,8 +133,11 @@ def has_data(history: CustomerHistory, as_of: datetime) -> bool:
         + [c.occurred_at for c in history.commercial[:1]]
         + [s.responded_at for s in history.surveys[:1]]
     )
-    started = account is not None and account.start_date is not None
-    if started and account and account.start_date and account.start_date <= as_of.date():
+    if (
+        account is not None
+        and account.start_date is not None
+        and account.start_date <= as_of.date()
+    ):
         return True
     if cancel_requested_at(history, as_of) or churned_at(history, as_of):
         return True

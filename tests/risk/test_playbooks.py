@@ -111,3 +111,25 @@ def test_a_risk_config_with_a_new_tag_needs_its_playbook(tmp_path):
     )
     with pytest.raises(ConfigError, match="kinds.new_label: no intervention for this signal kind"):
         load_playbooks(None, load_config(risky))
+
+
+def test_every_kind_the_code_raises_is_registered_and_has_a_playbook():
+    """Each literal kind passed to risk.kinds.signal() (or RiskSignal(kind=...)) in risk/ is a known kind."""
+    import ast
+    from pathlib import Path
+
+    import risk
+
+    raised = set()
+    for path in Path(risk.__file__).parent.glob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            if not isinstance(node, ast.Call):
+                continue
+            name = getattr(node.func, "id", getattr(node.func, "attr", ""))
+            if name == "signal" and len(node.args) > 1 and isinstance(node.args[1], ast.Constant):
+                raised.add(node.args[1].value)
+            for keyword in node.keywords if name == "RiskSignal" else []:
+                if keyword.arg == "kind" and isinstance(keyword.value, ast.Constant):
+                    raised.add(keyword.value.value)
+    assert len(raised) >= 20  # (the indicators, tags and usage_drop:<kind> are named by variables)
+    assert raised <= known_kinds(CONFIG) and raised <= set(PLAYBOOKS.kinds)
