@@ -43,7 +43,10 @@ def encode(path: Path, codec: str, *channels: np.ndarray) -> Path:
         frames = np.repeat(frames, rate // SAMPLE_RATE, axis=1)
     with av.open(str(path), "w") as container:
         stream = container.add_stream(codec, rate=rate, layout=layout)
-        fmt = stream.codec_context.codec.audio_formats[0].name
+        assert isinstance(stream, av.audio.stream.AudioStream)
+        formats = stream.codec_context.codec.audio_formats
+        assert formats, f"{codec} lists no sample formats"
+        fmt = formats[0].name
         pcm = (np.clip(frames, -1, 1) * 32767).astype(np.int16)
         frame = av.AudioFrame.from_ndarray(
             pcm.T.reshape(1, -1).copy() if layout == "stereo" else pcm, format="s16", layout=layout
