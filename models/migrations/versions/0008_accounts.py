@@ -103,32 +103,33 @@ def _commercial() -> None:
     op.create_index("ix_surveys_customer_time", "survey_responses", ["customer_id", "responded_at"])
 
 
-ALERT_COLUMNS = (
-    sa.Column("status", sa.String(16), nullable=False, server_default="open"),
-    sa.Column("owner", sa.String(256)),
-    sa.Column("action", sa.Text),
-    sa.Column("acknowledged_at", TZ),
-    sa.Column("acknowledged_by", sa.String(128)),
-    sa.Column("resolved_at", TZ),
-    sa.Column("resolved_by", sa.String(128)),
-    sa.Column("outcome", sa.String(16)),
-    sa.Column("resolution_note", sa.Text),
-)
+def _alert_columns() -> list[sa.Column]:
+    return [
+        sa.Column("status", sa.String(16), nullable=False, server_default="open"),
+        sa.Column("owner", sa.String(256)),
+        sa.Column("action", sa.Text),
+        sa.Column("acknowledged_at", TZ),
+        sa.Column("acknowledged_by", sa.String(128)),
+        sa.Column("resolved_at", TZ),
+        sa.Column("resolved_by", sa.String(128)),
+        sa.Column("outcome", sa.String(16)),
+        sa.Column("resolution_note", sa.Text),
+    ]
 
 
 def upgrade() -> None:
     _accounts()
     _commercial()
     with op.batch_alter_table("alerts") as batch:
-        for column in ALERT_COLUMNS:
-            batch.add_column(column.copy())
+        for column in _alert_columns():
+            batch.add_column(column)
     op.create_index("ix_alerts_status", "alerts", ["status"])
 
 
 def downgrade() -> None:
     op.drop_index("ix_alerts_status", "alerts")
     with op.batch_alter_table("alerts") as batch:
-        for column in ALERT_COLUMNS:
+        for column in _alert_columns():
             batch.drop_column(column.name)
     for table in ("survey_responses", "commercial_events", "invoices", "contacts", "accounts"):
         op.drop_table(table)
