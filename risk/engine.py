@@ -135,9 +135,12 @@ def assess(
             )
     owner = history.account.owner if history.account else None
     action = _action(recommend(current, history, playbooks or configured_playbooks(config), config))
-    return Assessment(
-        current, [a.model_copy(update={"owner": owner, "action": action}) for a in alerts]
-    )
+    by_key: dict[str, Alert] = {}
+    for alert in (
+        alerts
+    ):  # two signals of a kind on one day (two key people gone quiet) share a key: one alert
+        by_key.setdefault(alert.key, alert.model_copy(update={"owner": owner, "action": action}))
+    return Assessment(current, list(by_key.values()))
 
 
 def last_snapshot(session: Session, customer_id: str, before: datetime) -> Snapshot | None:

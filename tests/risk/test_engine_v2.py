@@ -9,7 +9,7 @@ from sqlalchemy import func, select
 from models.tables import AccountRow, CustomerRow, HealthSnapshotRow, UsageEventRow
 from risk.config import load_config
 from risk.engine import Snapshot, assess, evaluate
-from tests.risk.histories import AS_OF, account, ago, call, full, tag, team
+from tests.risk.histories import AS_OF, account, ago, call, full, invoice, tag, team
 
 CONFIG = load_config()
 
@@ -93,3 +93,28 @@ def test_evaluate_records_nothing_for_an_unknown_customer_and_the_owner_for_othe
         stored = list(session.scalars(select(HealthSnapshotRow.customer_id)))
         assert stored == ["acme"]
         assert session.scalar(select(func.count()).select_from(HealthSnapshotRow)) == 1
+
+
+@pytest.mark.both_backends
+def test_two_signals_sharing_a_key_raise_one_alert_and_store_cleanly(store):
+    """Two invoices failing on the same day give two payment_failed signals with one key: one alert (the demo's
+    summary stage failed on the alerts table's unique key before)."""
+    from models.analysis import Alert
+    from risk.engine import record
+
+    h = full(
+        "acme",
+        [call(d) for d in (5, 25, 45)],
+        team(),
+        invoices=(invoice("acme", 1, 10, None, failed=2), invoice("acme", 2, 10, None, failed=3)),
+    )
+    result = assess(h, AS_OF, CONFIG, None)
+    keys = [a.key for a in result.alerts]
+    assert len(keys) == len(set(keys))
+    assert sum(a.key.startswith("signal:acme:payment_failed") for a in result.alerts) == 1
+    with store.transaction() as session:
+        session.add(CustomerRow(id="acme"))
+        session.flush()
+        stored = record(session, result)
+    assert {a.key for a in stored} == set(keys)
+    assert all(isinstance(a, Alert) for a in stored)
