@@ -114,11 +114,12 @@ def jobs_table(rows: Sequence[Job], title: str = "Jobs") -> Table:
     return table
 
 
-BAND_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red"}
+BAND_STYLE = {"green": "green", "yellow": "yellow", "red": "bold red", "unknown": "dim"}
 
 
 def _band(band: str) -> str:
-    return f"[{BAND_STYLE.get(band, '')}]{band}[/]"
+    style = BAND_STYLE.get(band)
+    return f"[{style}]{band}[/]" if style else _esc(band)
 
 
 def _esc(text: str) -> str:
