@@ -1,0 +1,101 @@
+"""The catalogue's ordinary-word rule on a held-out set written before the rule (data/competitor_words.yaml).
+
+Run ``python -m tests.nlp.test_competitor_words`` for the precision and recall on it.
+"""
+
+from __future__ import annotations
+
+import tempfile
+from collections.abc import Sequence
+from pathlib import Path
+
+import pytest
+import spacy
+import yaml
+from spacy.language import Language
+
+import nlp.components  # noqa: F401  (registers the callintel_competitors factory)
+
+HELD_OUT = Path(__file__).parent / "data" / "competitor_words.yaml"
+
+
+def held_out() -> tuple[dict, list[dict]]:
+    data = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))
+    return data["catalogue"], data["cases"]
+
+
+def matcher(catalogue: Path) -> Language:
+    pipeline = spacy.blank("en")
+    pipeline.add_pipe("sentencizer")
+    pipeline.add_pipe("callintel_competitors", config={"catalogue": str(catalogue)})
+    return pipeline
+
+
+def found(pipeline: Language, text: str) -> list[str]:
+    doc = pipeline(text)
+    return [span.label_ for span in doc.spans["competitors"]]
+
+
+def precision_recall(pipeline: Language, cases: Sequence[dict]) -> tuple[float, float]:
+    """Per mention: a found name counts as right while the sentence still expects one more of it."""
+    right = flagged = expected = 0
+    for case in cases:
+        names, wanted = found(pipeline, case["text"]), list(case["expected"])
+        flagged, expected = flagged + len(names), expected + len(wanted)
+        for name in names:
+            if name in wanted:
+                wanted.remove(name)
+                right += 1
+    return right / (flagged or 1), right / (expected or 1)
+
+
+@pytest.fixture(scope="module")
+def user_catalogue(tmp_path_factory) -> Language:
+    catalogue, _ = held_out()
+    path = tmp_path_factory.mktemp("catalogue") / "rivals.yaml"
+    path.write_text(yaml.safe_dump(catalogue))
+    return matcher(path)
+
+
+def test_the_held_out_set_has_both_kinds():
+    _, cases = held_out()
+    assert len(cases) >= 40
+    assert (
+        sum(not c["expected"] for c in cases) >= 20
+        and sum(bool(c["expected"]) for c in cases) >= 20
+    )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("There was a chorus of complaints", []),
+        ("They ring a gong when a deal closes", []),
+        ("We need better outreach", []),
+        ("We are looking at Gong", ["Gong"]),
+        ("Chorus showed us a demo", ["Chorus"]),
+        ("Outreach quoted us less", ["Outreach"]),
+    ],
+)
+def test_the_issues_sentences(user_catalogue, text, expected):
+    assert found(user_catalogue, text) == expected
+
+
+def test_precision_and_recall_on_the_held_out_set(user_catalogue):
+    _, cases = held_out()
+    precision, recall = precision_recall(user_catalogue, cases)
+    assert precision >= 0.95 and recall >= 0.9, (precision, recall)
+
+
+if __name__ == "__main__":
+    catalogue, cases = held_out()
+    with tempfile.TemporaryDirectory() as folder:
+        path = Path(folder) / "rivals.yaml"
+        path.write_text(yaml.safe_dump(catalogue))
+        pipeline = matcher(path)
+        precision, recall = precision_recall(pipeline, cases)
+        for case in cases:
+            names = found(pipeline, case["text"])
+            if names != case["expected"]:
+                print(f"  wrong: {case['text']!r}: found {names}, expected {case['expected']}")
+    print(f"{len(cases)} sentences: precision {precision:.2f}, recall {recall:.2f}")
