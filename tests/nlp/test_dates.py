@@ -45,3 +45,48 @@ def test_the_first_expression_in_the_sentence_wins():
         date(2026, 11, 19),
         "tomorrow",
     )
+
+
+@pytest.mark.parametrize(
+    ("text", "expected", "words"),
+    [
+        ("I'll send it by the end of next week", date(2026, 11, 27), "end of next week"),
+        ("a reduced package by end of next week", date(2026, 11, 27), "end of next week"),
+        ("by the end of the week", date(2026, 11, 20), "end of the week"),
+        ("let's talk next Monday", date(2026, 11, 23), "next Monday"),
+        ("I'll call you on Monday", date(2026, 11, 23), "Monday"),
+        ("this Friday works", date(2026, 11, 20), "Friday"),
+        ("tomorrow", date(2026, 11, 19), "tomorrow"),
+        ("the day after tomorrow", date(2026, 11, 20), "the day after tomorrow"),
+        ("exported by end of month", date(2026, 11, 30), "end of month"),
+        ("by the end of next month", date(2026, 12, 31), "end of next month"),
+        ("sometime next month", date(2026, 12, 1), "next month"),
+        ("before the end of the quarter", date(2026, 12, 31), "end of the quarter"),
+        ("end of next quarter", date(2027, 3, 31), "end of next quarter"),
+    ],
+)
+def test_relative_dates(text, expected, words):
+    assert due_date(text, WEDNESDAY) == (expected, words)
+
+
+@pytest.mark.parametrize(
+    ("said_on", "text", "expected"),
+    [
+        (date(2026, 10, 16), "by end of next week", date(2026, 10, 23)),  # said on a Friday
+        (date(2026, 9, 25), "by end of next week", date(2026, 10, 2)),
+        (
+            date(2026, 11, 21),
+            "by the end of the week",
+            date(2026, 11, 27),
+        ),  # a Saturday: the coming Friday
+        (date(2026, 11, 20), "by the end of the week", date(2026, 11, 20)),  # a Friday: that day
+        (date(2026, 12, 31), "tomorrow", date(2027, 1, 1)),
+        (date(2026, 12, 15), "next month", date(2027, 1, 1)),
+        (date(2026, 12, 15), "end of next month", date(2027, 1, 31)),
+        (date(2027, 1, 30), "end of next month", date(2027, 2, 28)),
+        (date(2026, 10, 29), "call you on Monday", date(2026, 11, 2)),
+    ],
+)
+def test_relative_dates_from_other_days(said_on, text, expected):
+    found = due_date(text, said_on)
+    assert found is not None and found[0] == expected
