@@ -27,7 +27,9 @@ from nlp.catalogue import Competitor, load_catalogue
 
 __all__ = ["CompetitorMatcher", "is_wordlike"]
 
-DETERMINERS = frozenset("a an the this that these those our their your my his her its some any no".split())
+DETERMINERS = frozenset(
+    "a an the this that these those our their your my his her its some any no".split()
+)
 # Describing words before a name that show the ordinary word ("cold outreach", "better outreach").
 DESCRIBING = frozenset(
     "more most less much better good great bad real lot cold community customer email marketing social "
