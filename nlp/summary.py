@@ -291,7 +291,11 @@ def summarise(
     """The post-call summary; ``metrics`` when already computed (the pipeline's metrics stage stored them)."""
     steps = next_steps(transcript, interaction.occurred_at.date())
     outcome = call_outcome(transcript, tags, steps)
-    pinned = [(outcome.utterance_index, outcome.sentence)] if outcome and outcome.sentence else []
+    pinned = (
+        [(outcome.utterance_index, outcome.sentence)]
+        if outcome and outcome.utterance_index is not None and outcome.sentence
+        else []
+    )
     return Summary(
         interaction_id=interaction.id,
         kind=interaction.kind,
