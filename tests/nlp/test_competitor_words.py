@@ -12,6 +12,8 @@ from pathlib import Path
 import pytest
 import spacy
 import yaml
+from hypothesis import given, settings
+from hypothesis import strategies as st
 from spacy.language import Language
 
 import nlp.components  # noqa: F401  (registers the callintel_competitors factory)
@@ -99,3 +101,37 @@ if __name__ == "__main__":
             if names != case["expected"]:
                 print(f"  wrong: {case['text']!r}: found {names}, expected {case['expected']}")
     print(f"{len(cases)} sentences: precision {precision:.2f}, recall {recall:.2f}")
+
+
+@settings(max_examples=60, deadline=None)
+@given(
+    st.lists(
+        st.sampled_from(
+            [
+                "gong",
+                "Gong",
+                "a",
+                "the",
+                "at",
+                "Chorus",
+                "of",
+                "to",
+                "outreach",
+                ".",
+                ",",
+                "quoted",
+                "and",
+                "x",
+            ]
+        ),
+        max_size=12,
+    )
+)
+def test_any_word_order_gives_whole_token_spans_of_catalogue_names(user_catalogue, words):
+    doc = user_catalogue(" ".join(words))
+    for span in doc.spans["competitors"]:
+        assert span.text.lower() == span.label_.lower() and span.label_ in {
+            "Gong",
+            "Chorus",
+            "Outreach",
+        }

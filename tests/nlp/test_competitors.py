@@ -20,6 +20,7 @@ def entities(tagger: Tagger, text: str) -> list[tuple[str, str]]:
         ("The meeting is ongoing.", []),
         ("We ring the gong when a deal closes.", []),
         ("Our sales team uses Outreach for sequencing.", []),  # a partner (bundled: an integration)
+        ("Calls are not syncing to Outreach since yesterday.", []),
         ("We are moving to Outreach Kaia for call recording.", [("Kaia", "Outreach Kaia")]),
         ("we're looking at gong for next year.", [("Gong", "gong")]),
         ("There was a chorus of complaints about the dashboard.", []),
