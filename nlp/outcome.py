@@ -154,7 +154,14 @@ def _customer_signal(
 def _swap(text: str, pronouns: dict[str, str]) -> str:
     keys = sorted(pronouns, key=len, reverse=True)
     pattern = re.compile(r"\b(" + "|".join(re.escape(k) for k in keys) + r")\b", re.IGNORECASE)
-    return pattern.sub(lambda m: pronouns[m[0].lower().replace("’", "'")], text)
+
+    def swap(m: re.Match[str]) -> str:
+        word = m[0]
+        if len(word) > 1 and word.isupper():
+            return word  # "the US team" is a place, not "us"
+        return pronouns[word.lower()]
+
+    return pattern.sub(swap, text)
 
 
 def _customer_part(kind: str, sentence: str, names: set[str]) -> str:

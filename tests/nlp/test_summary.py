@@ -276,3 +276,24 @@ def test_no_outcome_when_nothing_was_raised_or_promised():
 
     _, transcript = call_of([("rep", "Hi there."), ("customer", "Hello, all good here.")])
     assert call_outcome(transcript, [], next_steps(transcript, date(2026, 10, 29))) is None
+
+
+def test_the_outcome_tells_the_customer_in_the_third_person():
+    from nlp.outcome import _customer_part
+
+    assert (
+        _customer_part(
+            "price_objection",
+            "Honestly, for the US team our price per seat is too high for us.",
+            set(),
+        )
+        == "Customer says for the US team their price per seat is too high for them"
+    )
+    assert (
+        _customer_part("billing_question", "Yes, why were we charged for forty seats?", set())
+        == "Customer asks why were they charged for forty seats"
+    )
+    assert (
+        _customer_part("competitor_mention", "Gong quoted us less.", {"Gong"})
+        == "Customer says Gong quoted them less"
+    )
