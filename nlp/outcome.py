@@ -41,6 +41,7 @@ RISK_ORDER = (
     "billing_question",
 )
 POSITIVE_TAGS = ("expansion_interest",)
+NEGATIONS = frozenset({"not", "n't", "no", "never"})
 OPENERS = re.compile(
     r"^(?:(?:(?:to be (?:frank|honest)|honestly|frankly|yes|yeah|right|well|so|and|also|okay|ok|sure|great|"
     r"look|listen|actually|first|um|uh)\b[,.]?|no[,.])\s*)+",
@@ -94,17 +95,26 @@ class Outcome:
 def _expansion_matcher() -> Matcher:
     matcher = Matcher(discourse().nlp.vocab)
     more = {"LOWER": {"IN": ["add", "adding", "more", "extra", "additional", "another"]}}
-    units = {"LEMMA": {"IN": ["seat", "licence", "license", "user", "team"]}}
-    units_lower = {"LOWER": {"IN": ["seats", "licences", "licenses", "users", "seat", "team"]}}
+    units = {
+        "LOWER": {
+            "IN": "seat seats licence licences license licenses user users team teams department".split()
+        }
+    }
+    grow = {"LOWER": {"IN": ["extend", "expand", "roll", "upgrade"]}}
     matcher.add(
         "EXPANSION",
-        [
-            [more, {"OP": "{0,2}"}, units_lower],
-            [{"LOWER": {"IN": ["extend", "expand", "roll", "upgrade"]}}, {"OP": "{0,3}"}, units],
-            [{"LOWER": {"IN": ["upgrade", "upgrading"]}}],
-        ],
+        [[more, {"OP": "{0,2}"}, units], [grow, {"OP": "{0,5}"}, units], [{"LOWER": "upgrade"}]],
     )
     return matcher
+
+
+def _expansion_at(doc: Doc) -> int | None:
+    """Where a sentence of ``doc`` asks for more (seats, licences, a new team), unless it is negated."""
+    for _, start, _ in _expansion_matcher()(doc):
+        sentence = doc[start].sent
+        if not any(t.lower_ in NEGATIONS for t in sentence):
+            return doc[start].idx
+    return None
 
 
 def _sentence_at(doc: Doc, char: int) -> Span:
@@ -140,10 +150,9 @@ def _customer_signal(
     positive = {t.utterance_index for t in tags if t.label in POSITIVE_TAGS}
     for utterance in customers:
         doc = text.doc(utterance.text)
-        found = _expansion_matcher()(doc)
-        if utterance.index in positive or found:
-            at = doc[found[0][1]].idx if found else 0
-            return "expansion", utterance, _sentence_at(doc, at).text
+        at = _expansion_at(doc)
+        if utterance.index in positive or at is not None:
+            return "expansion", utterance, _sentence_at(doc, at or 0).text
     own = [s for s in steps if s.speaker_role != "rep"]
     if own:
         utterance = next(u for u in transcript.utterances if u.index == own[0].utterance_index)

@@ -297,3 +297,22 @@ def test_the_outcome_tells_the_customer_in_the_third_person():
         _customer_part("competitor_mention", "Gong quoted us less.", {"Gong"})
         == "Customer says Gong quoted them less"
     )
+
+
+def test_expansion_is_the_outcome_when_there_is_no_risk_and_negated_growth_is_not():
+    from nlp.summary import call_outcome
+
+    _, grows = call_of(
+        [
+            ("customer", "The pilot went well, we want to extend it to the whole sales team."),
+            ("rep", "Great, I'll send the updated order form tomorrow."),
+        ]
+    )
+    outcome = call_outcome(grows, [], next_steps(grows, date(2026, 10, 29)))
+    assert outcome is not None and outcome.kind == "expansion" and outcome.due == date(2026, 10, 30)
+    assert outcome.text == (
+        "Customer says the pilot went well, they want to extend it to the whole sales team; "
+        "rep to send the updated order form by Fri 30 Oct"
+    )
+    _, stays = call_of([("customer", "We are not adding seats this year.")])
+    assert call_outcome(stays, [], []) is None
