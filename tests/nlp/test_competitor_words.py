@@ -19,10 +19,12 @@ from spacy.language import Language
 import nlp.components  # noqa: F401  (registers the callintel_competitors factory)
 
 HELD_OUT = Path(__file__).parent / "data" / "competitor_words.yaml"
+# Written after the rule and never used to change it: the estimate on text the rule was not tuned on.
+FRESH = Path(__file__).parent / "data" / "competitor_words_fresh.yaml"
 
 
-def held_out() -> tuple[dict, list[dict]]:
-    data = yaml.safe_load(HELD_OUT.read_text(encoding="utf-8"))
+def held_out(path: Path = HELD_OUT) -> tuple[dict, list[dict]]:
+    data = yaml.safe_load(path.read_text(encoding="utf-8"))
     return data["catalogue"], data["cases"]
 
 
@@ -89,18 +91,11 @@ def test_precision_and_recall_on_the_held_out_set(user_catalogue):
     assert precision >= 0.95 and recall >= 0.9, (precision, recall)
 
 
-if __name__ == "__main__":
-    catalogue, cases = held_out()
-    with tempfile.TemporaryDirectory() as folder:
-        path = Path(folder) / "rivals.yaml"
-        path.write_text(yaml.safe_dump(catalogue))
-        pipeline = matcher(path)
-        precision, recall = precision_recall(pipeline, cases)
-        for case in cases:
-            names = found(pipeline, case["text"])
-            if names != case["expected"]:
-                print(f"  wrong: {case['text']!r}: found {names}, expected {case['expected']}")
-    print(f"{len(cases)} sentences: precision {precision:.2f}, recall {recall:.2f}")
+def test_precision_and_recall_on_the_fresh_set(user_catalogue):
+    catalogue, cases = held_out(FRESH)
+    assert catalogue == held_out()[0] and len(cases) >= 20
+    precision, recall = precision_recall(user_catalogue, cases)
+    assert precision >= 0.8 and recall >= 0.8, (precision, recall)  # measured: 0.86 and 0.86
 
 
 @settings(max_examples=60, deadline=None)
@@ -135,3 +130,22 @@ def test_any_word_order_gives_whole_token_spans_of_catalogue_names(user_catalogu
             "Chorus",
             "Outreach",
         }
+
+
+def _report(path: Path) -> None:
+    catalogue, cases = held_out(path)
+    with tempfile.TemporaryDirectory() as folder:
+        rivals = Path(folder) / "rivals.yaml"
+        rivals.write_text(yaml.safe_dump(catalogue))
+        pipeline = matcher(rivals)
+        precision, recall = precision_recall(pipeline, cases)
+        for case in cases:
+            names = found(pipeline, case["text"])
+            if names != case["expected"]:
+                print(f"  wrong: {case['text']!r}: found {names}, expected {case['expected']}")
+    print(f"{path.name}: {len(cases)} sentences: precision {precision:.2f}, recall {recall:.2f}")
+
+
+if __name__ == "__main__":
+    _report(HELD_OUT)
+    _report(FRESH)
