@@ -90,6 +90,10 @@ class Summary(Record):
     customer_id: str
     rep: str | None = None
     occurred_at: datetime
+    outcome: str | None = Field(
+        None,
+        description="one line: the customer's strongest risk or commitment and the rep's step on it",
+    )
     overview: list[Moment] = Field(description="the most central sentences, in conversation order")
     key_moments: list[KeyMoment]
     customer_questions: list[Moment]

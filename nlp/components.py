@@ -18,9 +18,9 @@ import numpy as np
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
-from spacy.util import filter_spans, minibatch
+from spacy.util import minibatch
 
-from nlp.catalogue import load_catalogue
+from nlp.competitors import CompetitorMatcher
 from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
 from nlp.encoder import Encoder, load_encoder
 from nlp.heads import (
@@ -43,56 +43,6 @@ for _name, _default in (
 ):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
-
-# Words that, next to an ambiguous name, show it is the ordinary word ("cold outreach", "Outreach efforts").
-GENERIC_BEFORE = frozenset(
-    {"cold", "community", "customer", "email", "marketing", "social", "public", "donor", "a", "an"}
-)
-GENERIC_AFTER = frozenset(
-    {
-        "to",
-        "efforts",
-        "campaign",
-        "campaigns",
-        "program",
-        "programme",
-        "programs",
-        "work",
-        ":",
-        "strategy",
-        "sound",
-        "of",
-    }
-)
-
-
-class CompetitorMatcher:
-    def __init__(self, nlp: Language, catalogue: str | None) -> None:
-        self.plain = PhraseMatcher(nlp.vocab, attr="LOWER")
-        self.exact = PhraseMatcher(nlp.vocab, attr="ORTH")
-        for competitor in load_catalogue(catalogue).competitors:
-            for form in competitor.forms():
-                strict = competitor.ambiguous and "." not in form
-                (self.exact if strict else self.plain).add(competitor.name, [nlp.make_doc(form)])
-
-    def __call__(self, doc: Doc) -> Doc:
-        spans = [Span(doc, s, e, label=m) for m, s, e in self.plain(doc)]
-        spans += [
-            Span(doc, s, e, label=m)
-            for m, s, e in self.exact(doc)
-            if self._names_product(doc, s, e)
-        ]
-        doc.spans["competitors"] = filter_spans(spans)
-        return doc
-
-    @staticmethod
-    def _names_product(doc: Doc, start: int, end: int) -> bool:
-        before = doc[start - 1].lower_ if start > 0 else ""
-        after = doc[end].lower_ if end < len(doc) else ""
-        if before in GENERIC_BEFORE:
-            return False
-        sentence_initial = start == 0 or doc[start - 1].is_punct or doc[start].is_sent_start
-        return not (sentence_initial and after in GENERIC_AFTER)
 
 
 @Language.factory("callintel_competitors", default_config={"catalogue": None})

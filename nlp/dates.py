@@ -1,9 +1,12 @@
 """Due dates said in conversation ("by Friday", "tomorrow", "end of the month", "March 3") resolved against the call date.
 
-Rules: a weekday means its next occurrence after the call day ("next Friday": the Friday of next week);
-"next week" is next week's Monday; "end of the week" this week's Friday; "end of the month" its last day;
-"in N days/weeks"; a month and day ("March 3", "3rd of March") in the call's year, or the next year if that
-day has passed; ISO dates as written. Anything else has no due date.
+Rules: a weekday means its next occurrence after the call day ("on Monday"; "this Friday" too); "next Friday"
+is the Friday of next week; "next week" is next week's Monday; "end of the week" this week's Friday (from a
+Saturday or Sunday: the coming Friday), "end of next week" next week's Friday; "end of the month" its last day,
+"end of next month" the last day of the next one, "next month" its first day; "end of the quarter" its last day;
+"tomorrow", "the day after tomorrow", "today"/"tonight"/"this afternoon"/"EOD"; "in N days/weeks"; a month and
+day ("March 3", "3rd of March") in the call's year, or the next year if that day has passed; ISO dates as
+written. Anything else has no due date. The first expression in the text wins.
 """
 
 from __future__ import annotations
@@ -44,7 +47,16 @@ PATTERNS: list[tuple[str, re.Pattern[str]]] = [
             r"\bin\s+(?P<n>\d+|one|two|three|four|five|a couple of|a few|a)\s+(?P<unit>day|week)s?\b"
         ),
     ),
-    ("end_of", re.compile(r"\b(?:end of (?:the )?|eo)(?P<unit>day|week|month|d|w|m)\b")),
+    (
+        "end_of_next",
+        re.compile(r"\bend of (?:the )?next (?P<unit>week|month|quarter)\b"),
+    ),
+    (
+        "end_of",
+        re.compile(r"\b(?:end of (?:the |this )?|eo)(?P<unit>day|week|month|quarter|d|w|m|q)\b"),
+    ),
+    ("next_month", re.compile(r"\bnext month\b")),
+    ("day_after", re.compile(r"\bthe day after tomorrow\b")),
     ("next_week", re.compile(r"\bnext week\b")),
     ("tomorrow", re.compile(r"\btomorrow\b")),
     ("today", re.compile(r"\b(?:today|tonight|this afternoon|this evening)\b")),
@@ -79,16 +91,37 @@ def _resolve(kind: str, m: re.Match[str], said_on: date) -> date | None:
     if kind == "in_n":
         n = int(m["n"]) if m["n"].isdigit() else _NUMBERS[m["n"].lower()]
         return said_on + timedelta(days=n * (7 if m["unit"].lower() == "week" else 1))
-    if kind == "end_of":
-        unit = m["unit"].lower()[0]
-        if unit == "d":
-            return said_on
-        if unit == "w":
-            return said_on + timedelta(days=max(0, 4 - said_on.weekday()))
-        return said_on.replace(day=calendar.monthrange(said_on.year, said_on.month)[1])
-    return {"next_week": monday_next, "tomorrow": said_on + timedelta(days=1), "today": said_on}[
-        kind
-    ]
+    if kind in ("end_of", "end_of_next"):
+        return _end_of(m["unit"].lower()[0], said_on, kind == "end_of_next")
+    if kind == "next_month":
+        return _next_month(said_on)
+    return {
+        "next_week": monday_next,
+        "tomorrow": said_on + timedelta(days=1),
+        "day_after": said_on + timedelta(days=2),
+        "today": said_on,
+    }[kind]
+
+
+def _month_end(day: date) -> date:
+    return day.replace(day=calendar.monthrange(day.year, day.month)[1])
+
+
+def _next_month(day: date) -> date:
+    return _month_end(day) + timedelta(days=1)
+
+
+def _end_of(unit: str, said_on: date, next_one: bool) -> date:
+    """The last day of the day, week (its Friday), month or quarter said; ``next_one``: of the one after."""
+    if unit == "d":
+        return said_on
+    if unit == "w":
+        friday = said_on + timedelta(days=(4 - said_on.weekday()) % 7)
+        return friday + timedelta(days=7) if next_one else friday
+    if unit == "m":
+        return _month_end(_next_month(said_on)) if next_one else _month_end(said_on)
+    quarter_end = _month_end(said_on.replace(day=1, month=(said_on.month - 1) // 3 * 3 + 3))
+    return _month_end(quarter_end + timedelta(days=80)) if next_one else quarter_end
 
 
 def due_date(text: str, said_on: date) -> tuple[date, str] | None:

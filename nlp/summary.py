@@ -18,14 +18,16 @@ from functools import lru_cache
 
 import numpy as np
 from spacy.matcher import Matcher
+from spacy.tokens import Doc
 
 from models.analysis import CallMetrics, KeyMoment, Moment, NextStep, Summary
 from models.records import Interaction, Sentiment, Tag, Transcript, Utterance
 from nlp.dates import due_date
-from nlp.discourse import discourse
+from nlp.discourse import discourse, is_courtesy
 from nlp.metrics import call_metrics
+from nlp.outcome import call_outcome
 
-__all__ = ["SummaryOptions", "summarise"]
+__all__ = ["SummaryOptions", "call_outcome", "summarise"]
 
 COMMIT_VERBS = (
     "send",
@@ -60,8 +62,52 @@ COMMIT_VERBS = (
     "connect",
     "arrange",
     "look",
+    "ask",
+    "see",
+    "try",
+    "find",
+    "come",
+    "give",
+    "invite",
+    "take",
+    "work",
+    "dig",
+    "investigate",
+    "refund",
+    "fix",
+    "escalate",
+    "raise",
+    "chase",
+    "sort",
+    "think",
+    "discuss",
+    "speak",
+    "meet",
+    "show",
+    "revert",
+    "touch",
+    "double",
 )
-MODALS = ("'ll", "will", "shall", "'m", "am", "are", "'re", "can")
+# "I'll ...", "we can ...", hedged "I might / should be able to ..."; "I'm / we're going to ..."; "let me / let's ...";
+# "I've asked finance to ..."; the customer's "ready to sign".
+MODALS = ("'ll", "will", "shall", "can", "could", "should", "might", "may")
+GOING = ("'m", "am", "are", "'re")
+GAP_WORDS = [
+    "also",
+    "just",
+    "definitely",
+    "quickly",
+    "then",
+    "personally",
+    "certainly",
+    "be",
+    "able",
+    "to",
+    "try",
+]
+ARRANGED = ("asked", "told", "arranged", "booked", "scheduled", "requested")
+READY = ("ready", "able", "happy")
+CUSTOMER_ACTS = ("sign", "renew", "proceed", "go", "move", "start", "countersign")
 Encode = Callable[[list[str]], np.ndarray]
 
 
@@ -77,17 +123,27 @@ class SummaryOptions:
 def _commitment_matcher() -> Matcher:
     matcher = Matcher(discourse().nlp.vocab)
     verb = {"LOWER": {"IN": list(COMMIT_VERBS)}}
-    gap = {
-        "LOWER": {
-            "IN": ["going", "to", "also", "just", "definitely", "quickly", "then", "personally"]
-        },
-        "OP": "*",
-    }
+    gap = {"LOWER": {"IN": GAP_WORDS}, "OP": "*"}
+    subject = {"LOWER": {"IN": ["i", "we"]}}
     matcher.add(
         "COMMIT",
         [
-            [{"LOWER": {"IN": ["i", "we"]}}, {"LOWER": {"IN": list(MODALS)}}, gap, verb],
-            [{"LOWER": "let"}, {"LOWER": {"IN": ["me", "us", "'s"]}}, verb],
+            [subject, {"LOWER": {"IN": list(MODALS)}}, gap, verb],
+            [
+                subject,
+                {"LOWER": {"IN": list(GOING)}},
+                {"LOWER": "going"},
+                {"LOWER": "to"},
+                gap,
+                verb,
+            ],
+            [{"LOWER": "let"}, {"LOWER": {"IN": ["me", "us", "'s"]}}, gap, verb],
+            [subject, {"LOWER": {"IN": ["'ve", "have"]}}, {"LOWER": {"IN": list(ARRANGED)}}],
+            [
+                {"LOWER": {"IN": list(READY)}},
+                {"LOWER": "to"},
+                {"LOWER": {"IN": list(CUSTOMER_ACTS)}},
+            ],
             [{"LOWER": "next"}, {"LOWER": {"IN": ["step", "steps"]}}],
         ],
     )
@@ -101,6 +157,17 @@ def _moment(u: Utterance, text: str | None = None) -> dict:
         "speaker_role": u.speaker.role,
         "text": text or u.text,
     }
+
+
+def _evaluative(doc: Doc) -> bool:
+    """Some sentence of ``doc`` says how the customer finds things: not only courtesies ("Thanks."),
+    arrangements ("Let's talk again next week.") and requests ("Please make sure the data is complete.")."""
+    matcher = _commitment_matcher()
+    return any(
+        not (is_courtesy(s) or s[0].lower_ == "please" or matcher(s.as_doc()))
+        for s in doc.sents
+        if s.text.strip()
+    )
 
 
 def key_moments(
@@ -123,6 +190,7 @@ def key_moments(
     ]
     polarity = {"positive": 1, "negative": -1}
     last: tuple[Utterance, Sentiment] | None = None
+    text = discourse()
     for utterance, sentiment in zip(transcript.utterances, sentiments, strict=False):
         if (
             utterance.speaker.role != "customer"
@@ -130,6 +198,8 @@ def key_moments(
             or sentiment.label not in polarity
         ):
             continue
+        if not _evaluative(text.doc(utterance.text)):
+            continue  # thanks, sign-offs and arrangements are not a turn in how the customer feels
         if sentiment.score < options.swing_min_score:
             continue
         if last is not None and polarity[last[1].label] != polarity[sentiment.label]:
@@ -180,21 +250,25 @@ def next_steps(transcript: Transcript, said_on: date) -> list[NextStep]:
 
 
 def overview(
-    transcript: Transcript, encode: Encode, options: SummaryOptions = SummaryOptions()
+    transcript: Transcript,
+    encode: Encode,
+    options: SummaryOptions = SummaryOptions(),
+    pinned: Sequence[tuple[int, str]] = (),
 ) -> list[Moment]:
+    """The most central sentences; ``pinned`` (utterance index, sentence) ones are always in (the outcome's)."""
     text = discourse()
     candidates = [
-        (u, sentence)
+        (u, sentence.text.strip())
         for u in transcript.utterances
-        for _, _, sentence in text.sentences(text.doc(u.text))
-        if len(sentence.split()) >= options.min_overview_words
+        for sentence in text.doc(u.text).sents
+        if len(sentence.text.split()) >= options.min_overview_words and not is_courtesy(sentence)
     ]
     if not candidates:
         return []
+    chosen = [i for i, (u, sentence) in enumerate(candidates) if (u.index, sentence) in set(pinned)]
     vectors = encode([sentence for _, sentence in candidates])
     centre = vectors.mean(axis=0)
     relevance = vectors @ (centre / (np.linalg.norm(centre) or 1.0))
-    chosen: list[int] = []
     while len(chosen) < min(options.overview_sentences, len(candidates)):
         redundancy = (
             (vectors @ vectors[chosen].T).max(axis=1) if chosen else np.zeros(len(candidates))
@@ -215,6 +289,13 @@ def summarise(
     metrics: CallMetrics | None = None,
 ) -> Summary:
     """The post-call summary; ``metrics`` when already computed (the pipeline's metrics stage stored them)."""
+    steps = next_steps(transcript, interaction.occurred_at.date())
+    outcome = call_outcome(transcript, tags, steps)
+    pinned = (
+        [(outcome.utterance_index, outcome.sentence)]
+        if outcome and outcome.utterance_index is not None and outcome.sentence
+        else []
+    )
     return Summary(
         interaction_id=interaction.id,
         kind=interaction.kind,
@@ -222,9 +303,10 @@ def summarise(
         customer_id=interaction.customer_id,
         rep=interaction.rep,
         occurred_at=interaction.occurred_at,
-        overview=overview(transcript, encode, options),
+        outcome=outcome.text if outcome else None,
+        overview=overview(transcript, encode, options, pinned),
         key_moments=key_moments(transcript, tags, sentiments, options),
         customer_questions=customer_questions(transcript),
-        next_steps=next_steps(transcript, interaction.occurred_at.date()),
+        next_steps=steps,
         metrics=metrics if metrics is not None else call_metrics(transcript),
     )

@@ -46,6 +46,7 @@ def to_markdown(summary: Summary) -> str:
         + (f", rep {s.rep}" if s.rep else "")
         + f", {s.occurred_at:%Y-%m-%d %H:%M} UTC (`{s.interaction_id}`)",
         "",
+        *([f"**Outcome:** {s.outcome}", ""] if s.outcome else []),
         "## Summary",
         "",
     ]

@@ -45,3 +45,32 @@ def test_the_stance_feature_uses_the_same_detector() -> None:
         expected = bool(d.questions(d.doc(text)))
         assert stance(pipeline(text))[column] == np.float32(expected), text
         assert stance(pipeline.make_doc(text))[column] == np.float32(asks(d.doc(text)[:])), text
+
+
+COURTEOUS = [
+    "Thanks.",
+    "Great, thank you so much!",
+    "Sounds good.",
+    "Thanks for the clear walkthrough.",
+    "Sorry it didn't work out.",
+    "Perfect, have a great weekend.",
+]
+NOT_ONLY_COURTEOUS = [
+    "Thanks, but we are cancelling.",
+    "Otherwise the product works well for us.",
+    "Great work, really happy with the partnership and the new summary emails.",
+    "Okay, that would help.",
+    "We won't renew.",
+]
+
+
+def test_courtesies() -> None:
+    from nlp.discourse import is_courtesy
+
+    d = discourse()
+    assert [is_courtesy(d.doc(t)[:]) for t in COURTEOUS] == [True] * len(COURTEOUS)
+    assert [is_courtesy(d.doc(t)[:]) for t in NOT_ONLY_COURTEOUS] == [False] * len(
+        NOT_ONLY_COURTEOUS
+    )
+    assert d.only_courtesy(d.doc("Thanks. Sorry it didn't work out."))
+    assert not d.only_courtesy(d.doc("Thanks. Otherwise the product works well for us."))
