@@ -9,7 +9,9 @@
     key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
                             events) who was active before and has not been seen for key_people.days (or
                             cadence_factor times their usual gap between visits, if longer)
-    core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold
+    core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold, by more than
+                            chance explains (core_feature_drop.max_chance: a sparse feature's quiet month is
+                            no evidence)
     cancel_page_visit       a visit to a cancel page (pages.cancel_patterns) in the last pages.days
 
 Silence signals are dated ``as_of``: they describe the present and never decay while the silence goes on.
@@ -17,6 +19,7 @@ Silence signals are dated ``as_of``: they describe the present and never decay w
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -27,7 +30,14 @@ from risk.config import RiskConfig, Silence
 from risk.history import CustomerHistory, UsageFact
 from risk.kinds import signal
 
-__all__ = ["activity_signals", "first_event", "matches", "silence_points", "usage_until"]
+__all__ = [
+    "activity_signals",
+    "first_event",
+    "matches",
+    "poisson_cdf",
+    "silence_points",
+    "usage_until",
+]
 
 DAY = 86400.0
 
@@ -52,6 +62,15 @@ def silence_points(rule: Silence, quiet_days: float) -> float:
     if quiet_days < rule.days:
         return 0.0
     return min(rule.max_weight, rule.weight + rule.per_day * (quiet_days - rule.days))
+
+
+def poisson_cdf(count: int, expected: float) -> float:
+    """The chance of at most ``count`` events where ``expected`` were expected (a Poisson count)."""
+    term = total = math.exp(-expected)
+    for n in range(1, count + 1):
+        term *= expected / n
+        total += term
+    return min(1.0, total)
 
 
 def first_event(history: CustomerHistory, as_of: datetime) -> tuple[datetime, str] | None:
@@ -226,10 +245,13 @@ def _core_feature_signals(
         rate, base_rate = recent / rule.recent_days, baseline / rule.baseline_days
         if baseline < rule.min_baseline_events or rate > rule.drop_ratio * base_rate:
             continue
+        chance = poisson_cdf(recent, base_rate * rule.recent_days)
+        if chance > rule.max_chance:
+            continue  # a sparse feature's quiet month: a fall this size happens by chance
         why = (
             f"Core feature {feature!r} fell to {rate * 7:.1f} uses a week over the last {rule.recent_days:.0f} "
             f"days from {base_rate * 7:.1f} before, while logins held ({login_recent * 7:.1f} vs "
-            f"{login_base * 7:.1f} a week)"
+            f"{login_base * 7:.1f} a week); a fall this steep by chance: {chance:.1%}"
         )
         signals.append(
             signal(history.customer_id, "core_feature_abandoned", rule.weight, as_of, why)

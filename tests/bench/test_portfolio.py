@@ -9,9 +9,10 @@ from datetime import timedelta
 import pytest
 
 from bench import risk_backtest
-from bench.make_portfolio import CORE_FEATURES, END, MECHANISMS, START, Portfolio, build, write
+from bench.make_portfolio import END, MECHANISMS, START, Portfolio, build, write
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from risk.backtest import backtest, churn_date
+from risk.config import load_config
 
 
 def test_the_same_seed_gives_the_same_portfolio_and_another_seed_another():
@@ -41,7 +42,7 @@ def test_counts_churners_and_what_each_churner_leaves_behind(portfolio: Portfoli
         assert all(u.at < churned for u in history.usage)  # nothing after the customer left
         assert history.account is not None and history.account.status_reason
     features = {u.properties.get("feature") for h in portfolio.histories for u in h.usage}
-    assert set(CORE_FEATURES) <= features
+    assert set(load_config().core_features) <= features  # one list: the risk configuration's
     pages = {u.properties.get("page") for h in portfolio.histories for u in h.usage}
     assert {"/pricing", "/settings/cancel"} <= pages
     users = {c.user for h in portfolio.histories for c in h.contacts}
