@@ -57,11 +57,13 @@ def matches(value: object, patterns: Sequence[str]) -> bool:
     return bool(text) and any(p.lower() in text for p in patterns)
 
 
-def silence_points(rule: Silence, quiet_days: float) -> float:
-    """The points of a silence of ``quiet_days`` (0 below ``rule.days``): they grow, then hold at the cap."""
-    if quiet_days < rule.days:
+def silence_points(rule: Silence, quiet_days: float, usual_gap: float = 0.0) -> float:
+    """The points of a silence of ``quiet_days`` (0 below ``rule.days``, or below ``rule.cadence_factor``
+    times the customer's ``usual_gap`` when that is longer): they grow, then hold at the cap."""
+    start = max(rule.days, rule.cadence_factor * usual_gap)
+    if quiet_days < start:
         return 0.0
-    return min(rule.max_weight, rule.weight + rule.per_day * (quiet_days - rule.days))
+    return min(rule.max_weight, rule.weight + rule.per_day * (quiet_days - start))
 
 
 def poisson_cdf(count: int, expected: float) -> float:
@@ -106,21 +108,24 @@ def _interaction_silence(
     history: CustomerHistory, as_of: datetime, config: RiskConfig
 ) -> list[RiskSignal]:
     seen = [f for f in history.interactions if f.occurred_at <= as_of]
+    rule, gap = config.silence["interaction"], 0.0
     if seen:
         since, what = (
             seen[-1].occurred_at,
             f"the last: {seen[-1].kind} on {seen[-1].occurred_at:%Y-%m-%d}",
         )
+        gap = _usual_gap([f.occurred_at for f in seen], days=365)
     else:
         start = first_event(history, as_of)
         if start is None:
             return []
         since, what = start[0], f"never one since {start[1]}"
     quiet = (as_of - since).total_seconds() / DAY
-    points = silence_points(config.silence["interaction"], quiet)
+    points = silence_points(rule, quiet, gap)
     if not points:
         return []
-    why = f"No call or ticket for {quiet:.0f} days ({what}); it grows while the silence lasts"
+    usual = f", {rule.cadence_factor:g} times their usual {gap:.0f} days between them" if gap else ""
+    why = f"No call or ticket for {quiet:.0f} days ({what}{usual}); it grows while the silence lasts"
     return [signal(history.customer_id, "no_contact", points, as_of, why)]
 
 

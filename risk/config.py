@@ -57,6 +57,7 @@ class Silence(_Strict):
     weight: float = Field(ge=0)
     per_day: float = Field(0, ge=0)
     max_weight: float = Field(ge=0)
+    cadence_factor: float = Field(0, ge=0)  # or this many times the customer's usual gap, if longer
 
     @model_validator(mode="after")
     def _cap(self) -> Silence:
