@@ -5,7 +5,7 @@
                             its first event of any kind, for a customer who never had one); grows the same way
     usage_drop:<kind>       a usage kind's recent rate against its baseline, or against its last active period
                             once the baseline is empty; points rise from almost none at the threshold's drop
-                            to the full weight at -100%
+                            to the full weight at -100%; not when chance explains the fall (usage.max_chance)
     key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
                             events) who was active before and has not been seen for key_people.days (or
                             cadence_factor times their usual gap between visits, if longer)
@@ -162,10 +162,12 @@ def _usage_drops(
         base = _baseline(times, recent_start, rule.baseline_days, rule.min_baseline_events)
         if base is None:
             continue
-        recent_rate = _count(times, recent_start, as_of) / rule.recent_days
-        base_rate = base[0] / rule.baseline_days
+        recent = _count(times, recent_start, as_of)
+        recent_rate, base_rate = recent / rule.recent_days, base[0] / rule.baseline_days
         if recent_rate > rule.drop_ratio * base_rate:
             continue
+        if poisson_cdf(recent, base_rate * rule.recent_days) > rule.max_chance:
+            continue  # a few events fewer than a sparse baseline: chance explains it
         drop = 1 - recent_rate / base_rate
         why = (
             f"{kind} events fell to {recent_rate * 7:.1f} a week over the last {rule.recent_days:.0f} days "

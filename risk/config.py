@@ -87,6 +87,7 @@ class UsageRule(_Strict):
     baseline_days: float = Field(gt=0)
     drop_ratio: float = Field(gt=0, le=1)
     min_baseline_events: int = Field(ge=1)
+    max_chance: float = Field(default=1.0, gt=0, le=1)  # how likely by chance a fall may be and still fire
     kinds: dict[str, float]
 
 
@@ -130,6 +131,7 @@ class Indicator(_Strict):
     better: Literal["higher", "lower"]
     full: float
     half: float
+    min_events: int = Field(0, ge=0)  # not measured on fewer events than this in its window
 
     @model_validator(mode="after")
     def _ordered(self) -> Indicator:
