@@ -396,9 +396,11 @@ def _commercial(
 def _surveys(
     profile: Profile, contacts: tuple[Contact, ...], rng: random.Random
 ) -> tuple[SurveyResponse, ...]:
-    """Quarterly NPS from the decision-maker, a monthly CSAT from a user; detractors in the decline."""
+    """Quarterly NPS from the decision-maker (a healthy one's answers stay near their view, 7-10), a monthly
+    CSAT from a user; detractors in the decline."""
     answers, end = [], profile.churn_at or END
     detractor_at = rng.randrange(4) if "detractor" in profile.noise else -1
+    view = rng.randint(8, 10)  # the decision-maker's view: their answers stay within a point of it
     for n, day in enumerate(range(20, 365, 30)):
         at = START + timedelta(days=day, hours=15)
         if at >= end or rng.random() < 0.3:
@@ -406,7 +408,11 @@ def _surveys(
         bad = "nps" in profile.mechanisms and profile.declining(at) > 0.15
         if n % 3 == 0:
             score = (
-                rng.randint(0, 5) if bad else 5 if n // 3 == detractor_at else rng.randint(7, 10)
+                rng.randint(0, 5)
+                if bad
+                else 5
+                if n // 3 == detractor_at
+                else min(10, view + rng.choice((-1, 0, 0, 1)))
             )
             comment = "We are not getting the value we pay for." if bad else None
             kind, who = "nps", contacts[0].user
