@@ -3,10 +3,11 @@
     python bench/make_portfolio.py [--customers 300] [--seed 7] [--out DIR]
 
 A year of history (to 2026-10-31) per customer: contacts with roles who log in (usage events with
-``properties.user``), use features (``properties.feature``; the core features are the risk configuration's ``core_features``) and visit
-pages (``properties.page``: /pricing, /settings/cancel ...); support tickets whose customer-side tags are
-precomputed (as the tagger would give them); monthly invoices and their payments; renewals and seat changes;
-NPS and CSAT answers; and the account with its owner, plan, ARR, renewal date, segment and lifecycle status.
+``properties.user``), use features (``properties.feature``; the core features are the risk configuration's
+``core_features``, one list) and visit pages (``properties.page``: /pricing, /settings/cancel ...); support
+tickets whose customer-side tags are precomputed (as the tagger would give them); monthly invoices and their
+payments; renewals and seat changes; NPS and CSAT answers; and the account with its owner, plan, ARR,
+renewal date, segment and lifecycle status.
 
 About a fifth of the customers churn (status ``churned``, ``status_at`` = the churn date) after a decline that
 shows over the last 30-120 days in one to three of ``MECHANISMS``; some churn with little warning. The rest
@@ -46,7 +47,12 @@ __all__ = ["END", "core_features", "MECHANISMS", "START", "Portfolio", "Profile"
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 START = END - timedelta(days=365)
-OTHER_FEATURES = ("coaching", "scorecards", "deal_boards", "crm_sync")  # none of them a core feature
+OTHER_FEATURES = (
+    "coaching",
+    "scorecards",
+    "deal_boards",
+    "crm_sync",
+)  # none of them a core feature
 CALM_PAGES = ("/home", "/calls", "/reports", "/settings/profile")
 RISK_PAGES = ("/pricing", "/settings/billing", "/settings/cancel")
 MECHANISMS = (

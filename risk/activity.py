@@ -124,8 +124,14 @@ def _interaction_silence(
     points = silence_points(rule, quiet, gap)
     if not points:
         return []
-    usual = f", {rule.cadence_factor:g} times their usual {gap:.0f} days between them" if gap else ""
-    why = f"No call or ticket for {quiet:.0f} days ({what}{usual}); it grows while the silence lasts"
+    usual = (
+        f"; past {rule.cadence_factor:g} times their usual {gap:.0f} days between them"
+        if rule.cadence_factor * gap > rule.days
+        else ""
+    )
+    why = (
+        f"No call or ticket for {quiet:.0f} days ({what}{usual}); it grows while the silence lasts"
+    )
     return [signal(history.customer_id, "no_contact", points, as_of, why)]
 
 

@@ -87,7 +87,8 @@ class UsageRule(_Strict):
     baseline_days: float = Field(gt=0)
     drop_ratio: float = Field(gt=0, le=1)
     min_baseline_events: int = Field(ge=1)
-    max_chance: float = Field(default=1.0, gt=0, le=1)  # how likely by chance a fall may be and still fire
+    # how likely by chance (a Poisson count) a fall may be and still fire
+    max_chance: float = Field(default=1.0, gt=0, le=1)
     kinds: dict[str, float]
 
 
@@ -112,7 +113,8 @@ class CoreFeatureRule(_Strict):
     drop_ratio: float = Field(ge=0, lt=1)
     activity_ratio: float = Field(gt=0, le=1)
     min_baseline_events: int = Field(ge=1)
-    max_chance: float = Field(default=1.0, gt=0, le=1)  # how likely by chance a fall may be and still fire
+    # how likely by chance (a Poisson count) a fall may be and still fire
+    max_chance: float = Field(default=1.0, gt=0, le=1)
     weight: float = Field(ge=0)
 
 

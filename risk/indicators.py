@@ -32,7 +32,8 @@ from risk.kinds import signal
 __all__ = ["credit", "indicator_signals"]
 
 DAY = 86400.0
-Measure = tuple[float, str, int]  # the figure, what it is in words, and how many events it stands on
+# the figure, what it is in words, and how many events it stands on
+Measure = tuple[float, str, int]
 
 
 def credit(rule: Indicator, value: float) -> float:
@@ -92,7 +93,11 @@ def _tickets(history: CustomerHistory, as_of: datetime, days: float) -> Measure:
     ]
     labels = [label for f in tickets for label in f.customer_sentiments]
     share = sum(label == "negative" for label in labels) / len(labels) if labels else 0.0
-    return share, f"{share:.0%} negative customer utterances in {len(tickets)} ticket(s)", len(labels)
+    return (
+        share,
+        f"{share:.0%} negative customer utterances in {len(tickets)} ticket(s)",
+        len(labels),
+    )
 
 
 def _pages(usage: list[UsageFact], as_of: datetime, days: float, config: RiskConfig) -> Measure:
