@@ -6,6 +6,7 @@ from hypothesis import strategies as st
 from models.accounts import Contact
 from risk.activity import poisson_cdf
 from risk.config import load_config
+from risk.health import health
 from risk.history import UsageFact
 from risk.signals import derive_signals
 from tests.risk.histories import AS_OF, ago, call, daily, full, team
@@ -75,3 +76,16 @@ def test_a_weekly_decision_maker_away_a_month_is_their_rhythm_not_a_warning():
     visits = [UsageFact("login", ago(d), {"user": "boss"}) for d in range(30, 150, 7)]
     h = full("x", CALLS, [*team(), *visits], contacts=contacts)
     assert "key_person_inactive" not in kinds_of(h)
+
+
+def test_an_indicator_with_min_events_is_not_judged_on_a_handful():
+    few = [
+        *daily("login", 1, 60, user="u1"),
+        *daily("feature_used", 1, 3, user="u1", feature="call_library"),
+    ]
+    h = full("few", CALLS, few)
+    assert health(h, AS_OF, CONFIG).breakdown["core_feature_depth"] == 15  # 1 of 3: half
+    depth = CONFIG.indicators.core_feature_depth.model_copy(update={"min_events": 6})
+    indicators = CONFIG.indicators.model_copy(update={"core_feature_depth": depth})
+    strict = CONFIG.model_copy(update={"indicators": indicators})
+    assert "core_feature_depth" not in health(h, AS_OF, strict).breakdown
