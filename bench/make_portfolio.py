@@ -3,10 +3,11 @@
     python bench/make_portfolio.py [--customers 300] [--seed 7] [--out DIR]
 
 A year of history (to 2026-10-31) per customer: contacts with roles who log in (usage events with
-``properties.user``), use features (``properties.feature``; the core features are ``CORE_FEATURES``) and visit
-pages (``properties.page``: /pricing, /settings/cancel ...); support tickets whose customer-side tags are
-precomputed (as the tagger would give them); monthly invoices and their payments; renewals and seat changes;
-NPS and CSAT answers; and the account with its owner, plan, ARR, renewal date, segment and lifecycle status.
+``properties.user``), use features (``properties.feature``; the core features are the risk configuration's
+``core_features``, one list) and visit pages (``properties.page``: /pricing, /settings/cancel ...); support
+tickets whose customer-side tags are precomputed (as the tagger would give them); monthly invoices and their
+payments; renewals and seat changes; NPS and CSAT answers; and the account with its owner, plan, ARR,
+renewal date, segment and lifecycle status.
 
 About a fifth of the customers churn (status ``churned``, ``status_at`` = the churn date) after a decline that
 shows over the last 30-120 days in one to three of ``MECHANISMS``; some churn with little warning. The rest
@@ -39,14 +40,19 @@ from models.accounts import (  # noqa: E402
     SurveyResponse,
 )
 from models.records import Record  # noqa: E402
+from risk.config import load_config  # noqa: E402
 from risk.history import CustomerHistory, InteractionFacts, TagFact, UsageFact  # noqa: E402
 
-__all__ = ["CORE_FEATURES", "END", "MECHANISMS", "START", "Portfolio", "Profile", "build", "write"]
+__all__ = ["END", "core_features", "MECHANISMS", "START", "Portfolio", "Profile", "build", "write"]
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 START = END - timedelta(days=365)
-CORE_FEATURES = ("reports", "forecasting", "pipeline")  # as risk.yaml's core_features
-OTHER_FEATURES = ("call_library", "dashboards", "ai_summary", "coaching")
+OTHER_FEATURES = (
+    "coaching",
+    "scorecards",
+    "deal_boards",
+    "crm_sync",
+)  # none of them a core feature
 CALM_PAGES = ("/home", "/calls", "/reports", "/settings/profile")
 RISK_PAGES = ("/pricing", "/settings/billing", "/settings/cancel")
 MECHANISMS = (
@@ -217,7 +223,9 @@ def _login_chance(profile: Profile, role: str, day: datetime) -> float:
     return base
 
 
-def _day_events(profile: Profile, contact: Contact, day: datetime, rng: random.Random) -> list:
+def _day_events(
+    profile: Profile, contact: Contact, day: datetime, rng: random.Random, core: tuple[str, ...]
+) -> list:
     """One contact's usage on one day: a login (an engaged user's sessions: up to three), the features used,
     the pages visited."""
     if rng.random() >= _login_chance(profile, contact.role, day):
@@ -228,8 +236,8 @@ def _day_events(profile: Profile, contact: Contact, day: datetime, rng: random.R
     events = [("login", at + timedelta(hours=2 * n), who) for n in range(sessions)]
     abandoned = "core_feature" in profile.mechanisms and profile.declining(day) > 0.1
     for _ in range(rng.choice((0, 1, 1, 2))):
-        core = not abandoned and rng.random() < 0.7
-        feature = rng.choice(CORE_FEATURES if core else OTHER_FEATURES)
+        is_core = not abandoned and rng.random() < 0.7
+        feature = rng.choice(core if is_core and core else OTHER_FEATURES)
         events.append(
             ("feature_used", at + timedelta(minutes=5), {"user": contact.user, "feature": feature})
         )
@@ -242,13 +250,15 @@ def _day_events(profile: Profile, contact: Contact, day: datetime, rng: random.R
     return events
 
 
-def _usage(profile: Profile, contacts: tuple[Contact, ...], rng: random.Random) -> list[tuple]:
+def _usage(
+    profile: Profile, contacts: tuple[Contact, ...], rng: random.Random, core: tuple[str, ...]
+) -> list[tuple]:
     events: list[tuple] = []
     last = profile.churn_at or END
     day = START
     while day < last:
         for contact in contacts:
-            events += [e for e in _day_events(profile, contact, day, rng) if e[1] < last]
+            events += [e for e in _day_events(profile, contact, day, rng, core) if e[1] < last]
         day += timedelta(days=1)
     return sorted(events, key=lambda e: e[1])
 
@@ -392,9 +402,11 @@ def _commercial(
 def _surveys(
     profile: Profile, contacts: tuple[Contact, ...], rng: random.Random
 ) -> tuple[SurveyResponse, ...]:
-    """Quarterly NPS from the decision-maker, a monthly CSAT from a user; detractors in the decline."""
+    """Quarterly NPS from the decision-maker (a healthy one's answers stay near their view, 7-10), a monthly
+    CSAT from a user; detractors in the decline."""
     answers, end = [], profile.churn_at or END
     detractor_at = rng.randrange(4) if "detractor" in profile.noise else -1
+    view = rng.randint(8, 10)  # the decision-maker's view: their answers stay within a point of it
     for n, day in enumerate(range(20, 365, 30)):
         at = START + timedelta(days=day, hours=15)
         if at >= end or rng.random() < 0.3:
@@ -402,7 +414,11 @@ def _surveys(
         bad = "nps" in profile.mechanisms and profile.declining(at) > 0.15
         if n % 3 == 0:
             score = (
-                rng.randint(0, 5) if bad else 5 if n // 3 == detractor_at else rng.randint(7, 10)
+                rng.randint(0, 5)
+                if bad
+                else 5
+                if n // 3 == detractor_at
+                else min(10, view + rng.choice((-1, 0, 0, 1)))
             )
             comment = "We are not getting the value we pay for." if bad else None
             kind, who = "nps", contacts[0].user
@@ -451,12 +467,12 @@ def _account(profile: Profile, arr: float, rng: random.Random) -> Account:
 
 
 def _customer(
-    profile: Profile, rng: random.Random, keep_rows: bool
+    profile: Profile, rng: random.Random, keep_rows: bool, core: tuple[str, ...]
 ) -> tuple[CustomerHistory, list, list]:
     contacts = _contacts(profile)
     arr = _arr(profile, rng)
     account = _account(profile, arr, rng)
-    usage = _usage(profile, contacts, rng)
+    usage = _usage(profile, contacts, rng, core)
     tickets = _tickets(profile, rng)
     history = CustomerHistory(
         customer_id=profile.customer_id,
@@ -495,15 +511,26 @@ def _ticket_row(profile: Profile, number: int, at: datetime, ticket: Ticket) -> 
     }
 
 
+def core_features() -> tuple[str, ...]:
+    """The core features the customers use: the risk configuration's ``core_features`` (one list)."""
+    return tuple(load_config().core_features)
+
+
 def build(
-    customers: int = 300, seed: int = 7, churn_share: float = 0.2, keep_rows: bool = False
+    customers: int = 300,
+    seed: int = 7,
+    churn_share: float = 0.2,
+    keep_rows: bool = False,
+    core: tuple[str, ...] | None = None,
 ) -> Portfolio:
-    """The portfolio for ``seed``: the same seed gives the same customers, events and churns."""
+    """The portfolio for ``seed``: the same seed gives the same customers, events and churns. The customers'
+    core features are ``core`` (by default the risk configuration's ``core_features``)."""
+    core = core_features() if core is None else core
     portfolio = Portfolio([], [])
     for index in range(customers):
         rng = random.Random(f"{seed}:{index}")
         profile = _profile(index, rng, churn_share)
-        history, usage_rows, ticket_rows = _customer(profile, rng, keep_rows)
+        history, usage_rows, ticket_rows = _customer(profile, rng, keep_rows, core)
         portfolio.profiles.append(profile)
         portfolio.histories.append(history)
         portfolio.usage += usage_rows

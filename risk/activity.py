@@ -5,11 +5,13 @@
                             its first event of any kind, for a customer who never had one); grows the same way
     usage_drop:<kind>       a usage kind's recent rate against its baseline, or against its last active period
                             once the baseline is empty; points rise from almost none at the threshold's drop
-                            to the full weight at -100%
+                            to the full weight at -100%; not when chance explains the fall (usage.max_chance)
     key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
                             events) who was active before and has not been seen for key_people.days (or
                             cadence_factor times their usual gap between visits, if longer)
-    core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold
+    core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold, by more than
+                            chance explains (core_feature_drop.max_chance: a sparse feature's quiet month is
+                            no evidence)
     cancel_page_visit       a visit to a cancel page (pages.cancel_patterns) in the last pages.days
 
 Silence signals are dated ``as_of``: they describe the present and never decay while the silence goes on.
@@ -17,6 +19,7 @@ Silence signals are dated ``as_of``: they describe the present and never decay w
 
 from __future__ import annotations
 
+import math
 from bisect import bisect_right
 from collections.abc import Sequence
 from datetime import UTC, datetime, time, timedelta
@@ -27,7 +30,14 @@ from risk.config import RiskConfig, Silence
 from risk.history import CustomerHistory, UsageFact
 from risk.kinds import signal
 
-__all__ = ["activity_signals", "first_event", "matches", "silence_points", "usage_until"]
+__all__ = [
+    "activity_signals",
+    "first_event",
+    "matches",
+    "poisson_cdf",
+    "silence_points",
+    "usage_until",
+]
 
 DAY = 86400.0
 
@@ -47,11 +57,22 @@ def matches(value: object, patterns: Sequence[str]) -> bool:
     return bool(text) and any(p.lower() in text for p in patterns)
 
 
-def silence_points(rule: Silence, quiet_days: float) -> float:
-    """The points of a silence of ``quiet_days`` (0 below ``rule.days``): they grow, then hold at the cap."""
-    if quiet_days < rule.days:
+def silence_points(rule: Silence, quiet_days: float, usual_gap: float = 0.0) -> float:
+    """The points of a silence of ``quiet_days`` (0 below ``rule.days``, or below ``rule.cadence_factor``
+    times the customer's ``usual_gap`` when that is longer): they grow, then hold at the cap."""
+    start = max(rule.days, rule.cadence_factor * usual_gap)
+    if quiet_days < start:
         return 0.0
-    return min(rule.max_weight, rule.weight + rule.per_day * (quiet_days - rule.days))
+    return min(rule.max_weight, rule.weight + rule.per_day * (quiet_days - start))
+
+
+def poisson_cdf(count: int, expected: float) -> float:
+    """The chance of at most ``count`` events where ``expected`` were expected (a Poisson count)."""
+    term = total = math.exp(-expected)
+    for n in range(1, count + 1):
+        term *= expected / n
+        total += term
+    return min(1.0, total)
 
 
 def first_event(history: CustomerHistory, as_of: datetime) -> tuple[datetime, str] | None:
@@ -87,21 +108,30 @@ def _interaction_silence(
     history: CustomerHistory, as_of: datetime, config: RiskConfig
 ) -> list[RiskSignal]:
     seen = [f for f in history.interactions if f.occurred_at <= as_of]
+    rule, gap = config.silence["interaction"], 0.0
     if seen:
         since, what = (
             seen[-1].occurred_at,
             f"the last: {seen[-1].kind} on {seen[-1].occurred_at:%Y-%m-%d}",
         )
+        gap = _usual_gap([f.occurred_at for f in seen], days=365)
     else:
         start = first_event(history, as_of)
         if start is None:
             return []
         since, what = start[0], f"never one since {start[1]}"
     quiet = (as_of - since).total_seconds() / DAY
-    points = silence_points(config.silence["interaction"], quiet)
+    points = silence_points(rule, quiet, gap)
     if not points:
         return []
-    why = f"No call or ticket for {quiet:.0f} days ({what}); it grows while the silence lasts"
+    usual = (
+        f"; past {rule.cadence_factor:g} times their usual {gap:.0f} days between them"
+        if rule.cadence_factor * gap > rule.days
+        else ""
+    )
+    why = (
+        f"No call or ticket for {quiet:.0f} days ({what}{usual}); it grows while the silence lasts"
+    )
     return [signal(history.customer_id, "no_contact", points, as_of, why)]
 
 
@@ -138,10 +168,12 @@ def _usage_drops(
         base = _baseline(times, recent_start, rule.baseline_days, rule.min_baseline_events)
         if base is None:
             continue
-        recent_rate = _count(times, recent_start, as_of) / rule.recent_days
-        base_rate = base[0] / rule.baseline_days
+        recent = _count(times, recent_start, as_of)
+        recent_rate, base_rate = recent / rule.recent_days, base[0] / rule.baseline_days
         if recent_rate > rule.drop_ratio * base_rate:
             continue
+        if poisson_cdf(recent, base_rate * rule.recent_days) > rule.max_chance:
+            continue  # a few events fewer than a sparse baseline: chance explains it
         drop = 1 - recent_rate / base_rate
         why = (
             f"{kind} events fell to {recent_rate * 7:.1f} a week over the last {rule.recent_days:.0f} days "
@@ -226,10 +258,13 @@ def _core_feature_signals(
         rate, base_rate = recent / rule.recent_days, baseline / rule.baseline_days
         if baseline < rule.min_baseline_events or rate > rule.drop_ratio * base_rate:
             continue
+        chance = poisson_cdf(recent, base_rate * rule.recent_days)
+        if chance > rule.max_chance:
+            continue  # a sparse feature's quiet month: a fall this size happens by chance
         why = (
             f"Core feature {feature!r} fell to {rate * 7:.1f} uses a week over the last {rule.recent_days:.0f} "
             f"days from {base_rate * 7:.1f} before, while logins held ({login_recent * 7:.1f} vs "
-            f"{login_base * 7:.1f} a week)"
+            f"{login_base * 7:.1f} a week); a fall this steep by chance: {chance:.1%}"
         )
         signals.append(
             signal(history.customer_id, "core_feature_abandoned", rule.weight, as_of, why)

@@ -57,6 +57,7 @@ class Silence(_Strict):
     weight: float = Field(ge=0)
     per_day: float = Field(0, ge=0)
     max_weight: float = Field(ge=0)
+    cadence_factor: float = Field(0, ge=0)  # or this many times the customer's usual gap, if longer
 
     @model_validator(mode="after")
     def _cap(self) -> Silence:
@@ -86,6 +87,8 @@ class UsageRule(_Strict):
     baseline_days: float = Field(gt=0)
     drop_ratio: float = Field(gt=0, le=1)
     min_baseline_events: int = Field(ge=1)
+    # how likely by chance (a Poisson count) a fall may be and still fire
+    max_chance: float = Field(default=1.0, gt=0, le=1)
     kinds: dict[str, float]
 
 
@@ -110,6 +113,8 @@ class CoreFeatureRule(_Strict):
     drop_ratio: float = Field(ge=0, lt=1)
     activity_ratio: float = Field(gt=0, le=1)
     min_baseline_events: int = Field(ge=1)
+    # how likely by chance (a Poisson count) a fall may be and still fire
+    max_chance: float = Field(default=1.0, gt=0, le=1)
     weight: float = Field(ge=0)
 
 
@@ -128,6 +133,7 @@ class Indicator(_Strict):
     better: Literal["higher", "lower"]
     full: float
     half: float
+    min_events: int = Field(0, ge=0)  # not measured on fewer events than this in its window
 
     @model_validator(mode="after")
     def _ordered(self) -> Indicator:

@@ -12,7 +12,9 @@ An indicator that misses credit is a signal of its own kind, dated ``as_of``, ta
 credit missed; its explanation gives the figure and the thresholds. An indicator is only measured when its
 source exists for the customer (they send logins, feature events, page visits; they have had tickets), over
 its window or, for a newer customer, since their first usage event (first interaction, for tickets) when
-that is at least ``indicators.min_days`` ago; one not measured takes nothing off. ``deep_core_use`` (positive): every core
+that is at least ``indicators.min_days`` ago, and when its window holds at least the indicator's
+``min_events`` (core-feature depth is not judged on a handful of feature uses); one not measured takes
+nothing off. ``deep_core_use`` (positive): every core
 feature in use, at least ``positive.deep_per_user_week`` times per active user a week.
 """
 
@@ -30,7 +32,8 @@ from risk.kinds import signal
 __all__ = ["credit", "indicator_signals"]
 
 DAY = 86400.0
-Measure = tuple[float, str]  # the figure, and what it is in words
+# the figure, what it is in words, and how many events it stands on
+Measure = tuple[float, str, int]
 
 
 def credit(rule: Indicator, value: float) -> float:
@@ -68,16 +71,19 @@ def _logins(usage: list[UsageFact], as_of: datetime, days: float) -> Measure:
     logins = [u for u in _window(usage, as_of, days) if u.kind == "login"]
     users = _users(logins)
     rate = len(logins) / users / (days / 7)
-    return rate, f"{rate:.1f} logins per active user a week ({len(logins)} logins, {users} user(s))"
+    why = f"{rate:.1f} logins per active user a week ({len(logins)} logins, {users} user(s))"
+    return rate, why, len(logins)
 
 
 def _share(names: list[str], usage: list[UsageFact], as_of: datetime, days: float) -> Measure:
-    used = {u.properties.get("feature") for u in _features(_window(usage, as_of, days))}
+    events = _features(_window(usage, as_of, days))
+    used = {u.properties.get("feature") for u in events}
     hit = [n for n in names if n in used]
     missing = [n for n in names if n not in used]
-    return len(hit) / len(names), f"{len(hit)} of {len(names)} used" + (
+    why = f"{len(hit)} of {len(names)} used in {len(events)} feature uses" + (
         f" (not: {', '.join(missing)})" if missing else ""
     )
+    return len(hit) / len(names), why, len(events)
 
 
 def _tickets(history: CustomerHistory, as_of: datetime, days: float) -> Measure:
@@ -87,7 +93,11 @@ def _tickets(history: CustomerHistory, as_of: datetime, days: float) -> Measure:
     ]
     labels = [label for f in tickets for label in f.customer_sentiments]
     share = sum(label == "negative" for label in labels) / len(labels) if labels else 0.0
-    return share, f"{share:.0%} negative customer utterances in {len(tickets)} ticket(s)"
+    return (
+        share,
+        f"{share:.0%} negative customer utterances in {len(tickets)} ticket(s)",
+        len(labels),
+    )
 
 
 def _pages(usage: list[UsageFact], as_of: datetime, days: float, config: RiskConfig) -> Measure:
@@ -97,7 +107,7 @@ def _pages(usage: list[UsageFact], as_of: datetime, days: float, config: RiskCon
         if u.kind == "page_visit" and matches(u.properties.get("page"), config.pages.patterns)
     ]
     pages = f" ({', '.join(sorted({str(p) for p in visits}))})" if visits else ""
-    return len(visits), f"{len(visits)} pricing/cancel page visit(s){pages}"
+    return len(visits), f"{len(visits)} pricing/cancel page visit(s){pages}", len(visits)
 
 
 def _measures(
@@ -168,7 +178,9 @@ def indicator_signals(
         days = _span(first, as_of, rule, rules.min_days)
         if days is None:
             continue
-        value, figure = measure(days)
+        value, figure, events = measure(days)
+        if events < rule.min_events:
+            continue  # too little to judge by (silence and usage drops speak for a quiet customer)
         got = credit(rule, value)
         if got < 1:
             why = _describe(name, rule, figure, days, got)

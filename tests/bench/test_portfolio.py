@@ -9,9 +9,18 @@ from datetime import timedelta
 import pytest
 
 from bench import risk_backtest
-from bench.make_portfolio import CORE_FEATURES, END, MECHANISMS, START, Portfolio, build, write
+from bench.make_portfolio import (
+    END,
+    MECHANISMS,
+    START,
+    Portfolio,
+    build,
+    core_features,
+    write,
+)
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from risk.backtest import backtest, churn_date
+from risk.config import load_config
 
 
 def test_the_same_seed_gives_the_same_portfolio_and_another_seed_another():
@@ -41,7 +50,7 @@ def test_counts_churners_and_what_each_churner_leaves_behind(portfolio: Portfoli
         assert all(u.at < churned for u in history.usage)  # nothing after the customer left
         assert history.account is not None and history.account.status_reason
     features = {u.properties.get("feature") for h in portfolio.histories for u in h.usage}
-    assert set(CORE_FEATURES) <= features
+    assert set(load_config().core_features) <= features  # one list: the risk configuration's
     pages = {u.properties.get("page") for h in portfolio.histories for u in h.usage}
     assert {"/pricing", "/settings/cancel"} <= pages
     users = {c.user for h in portfolio.histories for c in h.contacts}
@@ -119,3 +128,11 @@ def test_the_bench_runs_and_reports_every_judge_as_json(capsys):
         {"precision", "recall", "median_lead_days", "false_alarm_rate"} <= set(r)
         for r in report.values()
     )
+
+
+def test_the_customers_use_the_core_features_the_engine_is_configured_with():
+    # one list: the generator reads risk.yaml's core_features (or the ones it is given), never a copy
+    assert core_features() == tuple(load_config().core_features)
+    given = build(6, seed=3, core=("alpha", "beta"))
+    features = {u.properties.get("feature") for h in given.histories for u in h.usage}
+    assert {"alpha", "beta"} <= features and not features & set(load_config().core_features)

@@ -37,7 +37,7 @@ def test_the_bundled_defaults_load():
         ),
         (
             lambda text: text.replace(
-                "better: higher, full: 5, half: 2", "better: higher, full: 1, half: 2"
+                "better: higher, full: 2, half: 0.5", "better: higher, full: 1, half: 2"
             ),
             "indicators.login_frequency: full must be above half",
         ),

@@ -87,8 +87,10 @@ def test_rep_tags_low_scores_and_polite_billing_questions_are_not_signals():
 
 
 def test_silence_and_contact_drop():
-    # v2: no_contact needs 90 days of silence (it was 30) and, once it fires, covers the contact drop
-    dropping = history("quiet", [call(d) for d in (120, 110, 100, 90, 80, 70, 45)], logins(3, 3))
+    # v2: no_contact needs 90 days of silence (it was 30) and, once it fires, covers the contact drop;
+    # a contact drop needs a baseline of 9 interactions (3 a month: a sparse one's quiet month is chance)
+    weekly = (120, 110, 100, 90, 80, 70, 60, 50, 40, 35)
+    dropping = history("quiet", [call(d) for d in weekly], logins(3, 3))
     assert kinds(dropping) == ["contact_drop"]
     silent = history("quiet", [call(d) for d in (140, 130, 120, 110, 100, 95)], logins(3, 3))
     assert kinds(silent) == ["no_contact"]

@@ -143,9 +143,10 @@ def test_pricing_and_cancel_page_visits():
     )  # one visit: half credit of 10
 
 
-@pytest.mark.parametrize(("per_day", "credit_lost"), [(1, 0), (0.5, 10), (0.2, 20)])
+@pytest.mark.parametrize(("per_day", "credit_lost"), [(1, 0), (0.5, 0), (0.2, 10), (1 / 30, 20)])
 def test_absolute_engagement_tiers(per_day, credit_lost):
-    # logins per active user a week: more than 5 full credit, 2 or more half, under 2 none
+    # logins per active user a week: more than 2 full credit, 0.5 or more half, under 0.5 none (the seed's
+    # 5 and 2 counted sessions of an all-day tool; a call-review tool is opened a few times a week)
     every = round(1 / per_day)
     usage = [e for i, e in enumerate(daily("login", 1, 90, user="u1")) if i % every == 0]
     result = health(full("c", CALLS, usage), AS_OF, CONFIG)
@@ -377,9 +378,10 @@ def test_a_weekly_key_person_is_judged_against_their_own_cadence():
         visits = [UsageFact("login", ago(d), {"user": "boss"}) for d in range(quiet_days, 150, 7)]
         return full("x", CALLS, [*team(), *visits], contacts=contacts)
 
-    assert signals_of(weekly(20), "key_person_inactive") == []  # under 4 weeks: their usual rhythm
-    (signal,) = signals_of(weekly(30), "key_person_inactive")
-    assert "has not logged in for 30 days" in signal.explanation
+    # 8 times their usual gap: a weekly visitor's gaps vary, and a month away now and then is chance
+    assert signals_of(weekly(40), "key_person_inactive") == []
+    (signal,) = signals_of(weekly(60), "key_person_inactive")
+    assert "has not logged in for 60 days" in signal.explanation
 
 
 def test_a_dip_costs_little_and_a_collapse_the_full_weight():
