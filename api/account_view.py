@@ -15,6 +15,7 @@ from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyRe
 from models.analysis import Alert
 from risk.health import Health
 from risk.history import CustomerHistory, UsageFact
+from risk.playbooks import Recommendation
 
 __all__ = [
     "AccountSummary",
@@ -88,11 +89,15 @@ class AccountSummary:
     contacts: list[ContactLine]
     invoices: list[tuple[Invoice, InvoiceState]]  # newest first
     surveys: list[SurveyResponse]  # newest first
-    recommended: Alert | None
+    recommended: Alert | None  # the newest open or acknowledged alert that recommends an action
+    recommendation: Recommendation | None = None  # the playbooks' intervention for the health now
 
 
 def account_summary(
-    history: CustomerHistory, as_of: datetime, alerts: Iterable[Alert]
+    history: CustomerHistory,
+    as_of: datetime,
+    alerts: Iterable[Alert],
+    recommendation: Recommendation | None = None,
 ) -> AccountSummary:
     """The account, contacts with their last login, invoices with their state, surveys and the recommended
     action (``alerts`` newest first), as of ``as_of``."""
@@ -103,6 +108,7 @@ def account_summary(
         [(i, invoice_state(i, as_of)) for i in invoices],
         seen_by(history.surveys, as_of, lambda s: s.responded_at),
         recommended_action(alerts),
+        recommendation,
     )
 
 

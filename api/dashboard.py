@@ -291,7 +291,7 @@ def customer_page(
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
         alerts=alerts,
-        panel=account_summary(view.history, moment, alerts),
+        panel=account_summary(view.history, moment, alerts, view.recommendation),
         calls_visible=token.role != "crm",
         outcomes=ALERT_OUTCOMES,
     )

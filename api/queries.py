@@ -17,6 +17,7 @@ from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Health, at_risk, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
+from risk.playbooks import Recommendation, configured_playbooks, recommend
 from risk.timeline import TimelineEntry, timeline
 
 if TYPE_CHECKING:
@@ -76,6 +77,7 @@ class CustomerView:
     health: Health
     replay: list[Health]
     timeline: list[TimelineEntry]
+    recommendation: Recommendation | None = None  # the playbooks' intervention for the health now
 
 
 def customer_view(
@@ -85,9 +87,11 @@ def customer_view(
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
+    now = health(history, moment, config)
     return CustomerView(
         history,
-        health(history, moment, config),
+        now,
         replay(history, moment - timedelta(days=days), moment, config),
         timeline(history, moment, config, days),
+        recommend(now, history, configured_playbooks(config), config),
     )

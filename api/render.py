@@ -193,11 +193,14 @@ def account_panel(summary: AccountSummary, as_of: datetime) -> list[Text | Table
     """The account in one line, the recommended action, and the contacts, payments and surveys tables (each
     only where there is something to show)."""
     parts: list[Text | Table] = [Text(_account_line(summary.account, as_of))]
+    if summary.recommendation is not None:
+        r = summary.recommendation
+        parts.append(Text(f"Recommended action now: {r.action} (because: {r.reason})"))
     if summary.recommended is not None:
         a = summary.recommended
         parts.append(
             Text(
-                f"Recommended action: {a.action} (alert {a.id} of {a.occurred_at:%Y-%m-%d}, {a.status})"
+                f"Open alert's action: {a.action} (alert {a.id} of {a.occurred_at:%Y-%m-%d}, {a.status})"
             )
         )
     if summary.contacts:

@@ -74,6 +74,7 @@ def summary_dict(panel: AccountSummary) -> dict | None:
         "invoices": [{**i.model_dump(mode="json"), "state": state} for i, state in panel.invoices],
         "surveys": [s.model_dump(mode="json") for s in panel.surveys],
         "recommended_action": panel.recommended.action if panel.recommended else None,
+        "recommendation": asdict(panel.recommendation) if panel.recommendation else None,
     }
 
 
@@ -97,7 +98,7 @@ def run_timeline(
     except NotFound:
         raise InputError(f"no customer {customer_id!r} (see 'callintel customers')") from None
     history, current, entries, moves = view.history, view.health, view.timeline, view.replay
-    panel = account_summary(history, as_of, callintel.alerts(customer_id, 20))
+    panel = account_summary(history, as_of, callintel.alerts(customer_id, 20), view.recommendation)
     if as_json:
         _json(
             {

@@ -45,7 +45,11 @@ def test_timeline_shows_the_account_panel(tmp_path, cli):
         "(in 92 days) · mid-market · cancel requested since 2026-10-28: Moving to Gong at renewal"
     ) in out
     assert (
-        "Recommended action: Executive visit to diagnose what changed (alert 1 of 2026-10-29, open)"
+        "Recommended action now: Executive visit to diagnose what changed and make a save offer"
+        in out
+    )
+    assert (
+        "Open alert's action: Executive visit to diagnose what changed (alert 1 of 2026-10-29, open)"
         in out
     )
     assert "│ u7 │ Raj Admin │ admin │ 2026-10-25 (6 days ago) │" in out

@@ -101,7 +101,7 @@ def test_a_customer_without_account_data_says_so(site):
     sign_in, _, _ = site
     words = text(sign_in("crm").get("/dashboard/customers/globex").text)
     assert "Owner lee" in words and "ARR 9,000 USD" in words and "No contacts." in words
-    assert "None: no open alert recommends an action." in words
+    assert "None: the health is unknown, or the customer has churned." in words
 
 
 def test_acknowledge_and_resolve_from_the_page(site):
@@ -133,7 +133,13 @@ def test_acknowledge_and_resolve_from_the_page(site):
     assert resolved.headers["location"] == f"/dashboard/#alert-{ids.acme_band}"
     words = text(client.get("/dashboard/customers/acme").text)
     assert "resolved saved" in words and "“Value review done”" in words
-    assert "None: no open alert recommends an action." in words  # its alert is resolved
+    assert (
+        "from alert #" not in words
+    )  # its alert is resolved: only the playbooks' action for now is left
+    assert (
+        "before the cancellation for the health now, from the playbooks: Cancellation requested"
+        in words
+    )
     again = client.post(
         f"/dashboard/alerts/{ids.acme_band}/resolve",
         data={"outcome": "churned"},

@@ -141,7 +141,14 @@ def _risk_commands_read_the_kept_database(cli, url):
     )
     data = json.loads(timeline.stdout)
     kinds = {entry["kind"] for entry in data["timeline"]}
-    assert kinds == {"call", "ticket", "usage", "signal", "payment", "survey"}  # acme's account data too
+    assert kinds == {
+        "call",
+        "ticket",
+        "usage",
+        "signal",
+        "payment",
+        "survey",
+    }  # acme's account data too
     times = [entry["at"] for entry in data["timeline"]]
     assert times == sorted(times) and data["replay"][-1]["score"] == data["health"]["score"]
     alerts = cli("alerts", "--refresh", "--as-of", "2026-10-30T23:00:00", "--database-url", url)
