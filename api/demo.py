@@ -29,8 +29,11 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
             store = callintel.store
             out = render.stdout
             out.rule("callintel demo")
+            counts = report.accounts
             out.print(
                 f"Loaded {len(report.created) + report.skipped} interactions and {report.usage_events} usage events "
+                f"({counts.accounts} accounts, {counts.contacts} contacts, {counts.invoices} invoices, "
+                f"{counts.commercial} commercial events, {counts.surveys} survey responses) "
                 f"from {SAMPLES_DIR} into {db_path if keep else 'a throwaway database'}; analysed {jobs.done} "
                 f"({jobs.failed} failed) in {jobs.seconds:.1f} s.",
                 markup=False,

@@ -38,11 +38,12 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
     assert "Acme Logistics" in run.stdout and "Vandelay Industries" in run.stdout
     with Store(f"sqlite:///{keep}") as store:
         surveys, kinds = _counts(store)
-    assert surveys in (0, COMMENTS)  # 0 until the account-data readers are in
+    assert surveys == COMMENTS  # each survey comment became a ticket
     interactions = CALLS_AND_TICKETS + surveys
     assert kinds["login"] + kinds["feature_used"] + kinds["page_visit"] == USAGE_EVENTS
     assert (
-        f"Loaded {interactions} interactions and {sum(kinds.values())} usage events" in run.stdout
+        f"Loaded {interactions} interactions and {sum(kinds.values())} usage events (13 accounts, "
+        in " ".join(run.stdout.split())
     )
     assert "Flagged-call queue" in run.stdout and "Flagged tickets" in run.stdout
     assert (
