@@ -32,7 +32,9 @@ SENTIMENTS: dict[str, SentimentLabel] = {
 TRIGGER = re.compile(
     r"\b(price|pric|cost|budget|expensive|cheap|quote|discount|export|download|dump|migrat|cancel|terminat|renew|"
     r"contract|leav|churn|invoice|bill|charg|pay|paid|refund|spend|procure|purchase|seat|licen|stop|switch|replac|"
-    r"retir|shut|lapse|drop|gong|chorus|outreach|otter|fathom|clari|vendor|competit)",
+    r"retir|shut|lapse|drop|gong|chorus|outreach|otter|fathom|clari|vendor|competit|"
+    r"crash|slow|bug|broke|outage|error|glitch|fix|fit|match|usage|use|using|adopt|log|left|quit|resign|reorg|"
+    r"champion|sponsor|new|upgrad|add|expand|grow|more|extra|sign|mov|went with|go with|chose|decided)",
     re.IGNORECASE,
 )
 

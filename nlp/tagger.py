@@ -8,7 +8,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from models.errors import ModelUnavailable
 from models.records import Role, Sentiment, Tag, Transcript
@@ -58,7 +58,7 @@ def build_pipeline(
 
 
 class Tagger:
-    """Tags utterances in batches; one embedding per utterance feeds every head."""
+    """Tags utterances in batches; each sentence is embedded once and that embedding feeds every head."""
 
     def __init__(
         self,
@@ -145,12 +145,7 @@ class Tagger:
         for label, score in doc._.intent_scores.items():
             if score < self.thresholds[label] or role == "rep":
                 continue  # intents are the customer's: a rep describing the export feature is not one
-            cues = [span for span in doc.spans["cues"] if span.label_ == label]
-            if cues:
-                best = max(cues, key=lambda s: (len(s.text), -s.start_char))
-                start, end = best.start_char, best.end_char
-            else:
-                start, end = _stripped_bounds(doc.text)
+            start, end = _evidence(doc, doc._.units[doc._.intent_units[label]], label)
             tags.append(
                 Tag(
                     label=label,
@@ -164,6 +159,16 @@ class Tagger:
         return sorted(tags, key=lambda t: (t.start, t.label))
 
 
-def _stripped_bounds(text: str) -> tuple[int, int]:
-    start = len(text) - len(text.lstrip())
-    return start, len(text.rstrip())
+def _evidence(doc: Doc, unit: Span, label: str) -> tuple[int, int]:
+    """The character span of a tag: its longest live cue inside the sentence that scored it, else that sentence."""
+    cues = [
+        span
+        for span in doc.spans["cues"]
+        if span.label_ == label and unit.start <= span.start and span.end <= unit.end
+    ]
+    if cues:
+        best = max(cues, key=lambda s: (len(s.text), -s.start_char))
+        return best.start_char, best.end_char
+    text = unit.text
+    start = unit.start_char + len(text) - len(text.lstrip())
+    return start, unit.start_char + len(text.rstrip())
