@@ -38,6 +38,11 @@ TagLabel = Literal[
     "export_data_intent",
     "cancellation_intent",
     "billing_question",
+    "product_issue",
+    "poor_fit",
+    "usage_decline",
+    "stakeholder_change",
+    "expansion_interest",
 ]
 TAG_LABELS: tuple[str, ...] = get_args(TagLabel)
 # The one label vocabulary with display names: tag labels, and the summary's other key-moment kind. The CLI
@@ -48,6 +53,11 @@ LABEL_NAMES: dict[str, str] = {
     "competitor_mention": "Competitor mentioned",
     "price_objection": "Price objection",
     "billing_question": "Billing complaint",
+    "product_issue": "Product issue",
+    "poor_fit": "Poor fit",
+    "usage_decline": "Usage decline",
+    "stakeholder_change": "Stakeholder change",
+    "expansion_interest": "Expansion interest",
     "sentiment_swing": "Sentiment swing",
 }
 SentimentLabel = Literal["positive", "neutral", "negative"]

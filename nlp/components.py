@@ -1,12 +1,18 @@
 """spaCy components, registered by name with ``Language.factory`` and a default config.
 
     callintel_competitors  competitor names from the catalogue  -> doc.spans["competitors"]
-    callintel_cues         intent cue phrases (+ negation)      -> doc.spans["cues"], doc.spans["negated_cues"]
-                           and stance features (nlp/stance.py)  -> doc._.stance
-    callintel_encoder      batched sentence embedding           -> doc._.embedding
-    callintel_heads        trained intent + sentiment heads     -> doc._.intent_scores, doc._.sentiment
+    callintel_cues         sentence units                       -> doc._.units
+                           intent cue phrases (+ negation)      -> doc.spans["cues"], doc.spans["negated_cues"]
+                           stance features per unit (stance.py) -> doc._.stance (units, features)
+    callintel_encoder      batched embedding of every unit      -> doc._.embedding (units, dimension)
+    callintel_heads        trained intent + sentiment heads     -> doc._.intent_scores, doc._.intent_units,
+                           per unit, then per utterance            doc._.sentiment
 
-The speaker role of an utterance is read from ``doc._.speaker_role``.
+Intents are judged per sentence: an utterance's score for a label is its best unit's, and
+``doc._.intent_units`` names that unit. A unit is a sentence from the sentencizer, with fragments
+("Right.", "Okay, thanks.") joined to the next sentence. The speaker role of an utterance is read
+from ``doc._.speaker_role``; a caller may set ``doc._.units`` beforehand (training does: one unit
+per labelled example).
 """
 
 from __future__ import annotations
@@ -39,7 +45,9 @@ for _name, _default in (
     ("embedding", None),
     ("stance", None),
     ("intent_scores", None),
+    ("intent_units", None),
     ("sentiment", None),
+    ("units", None),
 ):
     if not Doc.has_extension(_name):
         Doc.set_extension(_name, default=_default)
@@ -48,6 +56,28 @@ for _name, _default in (
 @Language.factory("callintel_competitors", default_config={"catalogue": None})
 def make_competitors(nlp: Language, name: str, catalogue: str | None) -> CompetitorMatcher:
     return CompetitorMatcher(nlp, catalogue)
+
+
+FRAGMENT_WORDS = 3  # a sentence with fewer words is joined to the next one
+
+
+def sentence_units(doc: Doc) -> list[Span]:
+    """The doc's sentences, each fragment of fewer than ``FRAGMENT_WORDS`` words joined to the next."""
+    if len(doc) == 0 or not doc.has_annotation("SENT_START"):
+        return [doc[:]]
+    units: list[Span] = []
+    start = 0
+    for sentence in doc.sents:
+        words = sum(1 for t in doc[start : sentence.end] if not (t.is_punct or t.is_space))
+        if words >= FRAGMENT_WORDS:
+            units.append(doc[start : sentence.end])
+            start = sentence.end
+    if start < len(doc):
+        if units:
+            units[-1] = doc[units[-1].start : len(doc)]
+        else:
+            units.append(doc[start:])
+    return units
 
 
 class CueMatcher:
@@ -78,7 +108,9 @@ class CueMatcher:
         negated = [is_negated(doc, span) for span in found]
         doc.spans["cues"] = [span for span, neg in zip(found, negated, strict=True) if not neg]
         doc.spans["negated_cues"] = [span for span, neg in zip(found, negated, strict=True) if neg]
-        doc._.stance = self.stance(doc)
+        if doc._.units is None:
+            doc._.units = sentence_units(doc)
+        doc._.stance = np.vstack([self.stance(unit) for unit in doc._.units])
         return doc
 
 
@@ -103,11 +135,15 @@ class EncoderComponent:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int | None = None) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size or self.batch_size):
+            units = [doc._.units or [doc[:]] for doc in batch]
             vectors = self.encoder.encode(
-                [doc.text for doc in batch], batch_size=self.encode_batch_size
+                [unit.text for doc_units in units for unit in doc_units],
+                batch_size=self.encode_batch_size,
             )
-            for doc, vector in zip(batch, vectors, strict=True):
-                doc._.embedding = vector
+            offset = 0
+            for doc, doc_units in zip(batch, units, strict=True):
+                doc._.embedding = vectors[offset : offset + len(doc_units)]
+                offset += len(doc_units)
                 yield doc
 
 
@@ -135,9 +171,18 @@ class HeadsComponent:
 
     def pipe(self, docs: Iterable[Doc], batch_size: int = 256) -> Iterator[Doc]:
         for batch in minibatch(docs, size=batch_size):
+            units = [doc._.units or [doc[:]] for doc in batch]
             embeddings = np.vstack([doc._.embedding for doc in batch])
-            hits = [cue_hits(doc) for doc in batch]
-            roles = [doc._.speaker_role for doc in batch]
+            hits = [
+                cue_hits(doc, unit)
+                for doc, doc_units in zip(batch, units, strict=True)
+                for unit in doc_units
+            ]
+            roles = [
+                doc._.speaker_role
+                for doc, doc_units in zip(batch, units, strict=True)
+                for _ in doc_units
+            ]
             stance = np.vstack([doc._.stance for doc in batch])
             cues = cue_features(hits)
             x = features(embeddings, roles, cues, self.heads.similarities(embeddings), stance)
@@ -145,17 +190,36 @@ class HeadsComponent:
             sentiment = self.heads.sentiment_probabilities(
                 sentiment_features(embeddings, stance, cues)
             )
-            for row, doc in enumerate(batch):
-                doc._.intent_scores = dict(zip(INTENT_LABELS, scores[row].tolist(), strict=True))
-                best = int(sentiment[row].argmax())
-                doc._.sentiment = (SENTIMENTS[best], float(sentiment[row, best]))
+            offset = 0
+            for doc, doc_units in zip(batch, units, strict=True):
+                rows = slice(offset, offset + len(doc_units))
+                offset += len(doc_units)
+                best_unit = scores[rows].argmax(axis=0)
+                doc._.intent_scores = dict(
+                    zip(INTENT_LABELS, scores[rows].max(axis=0).tolist(), strict=True)
+                )
+                doc._.intent_units = dict(zip(INTENT_LABELS, best_unit.tolist(), strict=True))
+                doc._.sentiment = utterance_sentiment(sentiment[rows])
                 yield doc
 
 
-def cue_hits(doc: Doc) -> dict[str, bool]:
-    """For each intent with a cue in ``doc``: True when every one of its cues is negated."""
-    hits = {span.label_: True for span in doc.spans["negated_cues"]}
-    hits.update({span.label_: False for span in doc.spans["cues"]})
+def utterance_sentiment(units: np.ndarray) -> tuple[str, float]:
+    """An utterance's sentiment from its units' probabilities (units, 3): negative when any unit is (a
+    complaint is the customer's stance, whatever courtesies surround it), else the mean's best class."""
+    negative = SENTIMENTS.index("negative")
+    labels = units.argmax(axis=1)
+    if (labels == negative).any():
+        return "negative", float(units[labels == negative, negative].max())
+    mean = units.mean(axis=0)
+    best = int(mean.argmax())
+    return SENTIMENTS[best], float(mean[best])
+
+
+def cue_hits(doc: Doc, unit: Span | None = None) -> dict[str, bool]:
+    """For each intent with a cue in ``doc`` (or in its ``unit``): True when every one of its cues is negated."""
+    lo, hi = (unit.start, unit.end) if unit is not None else (0, len(doc))
+    hits = {s.label_: True for s in doc.spans["negated_cues"] if lo <= s.start < hi}
+    hits.update({s.label_: False for s in doc.spans["cues"] if lo <= s.start < hi})
     return hits
 
 

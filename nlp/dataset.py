@@ -32,7 +32,9 @@ SENTIMENTS: dict[str, SentimentLabel] = {
 TRIGGER = re.compile(
     r"\b(price|pric|cost|budget|expensive|cheap|quote|discount|export|download|dump|migrat|cancel|terminat|renew|"
     r"contract|leav|churn|invoice|bill|charg|pay|paid|refund|spend|procure|purchase|seat|licen|stop|switch|replac|"
-    r"retir|shut|lapse|drop|gong|chorus|outreach|otter|fathom|clari|vendor|competit)",
+    r"retir|shut|lapse|drop|gong|chorus|outreach|otter|fathom|clari|vendor|competit|"
+    r"crash|slow|bug|broke|outage|error|glitch|fix|fit|match|usage|use|using|adopt|log|left|quit|resign|reorg|"
+    r"champion|sponsor|new|upgrad|add|expand|grow|more|extra|sign|mov|went with|go with|chose|decided)",
     re.IGNORECASE,
 )
 
@@ -115,9 +117,56 @@ def load_split(name: str, folder: Path = DATA_DIR) -> list[Example]:
     return [Example(**{**row, "labels": tuple(row["labels"])}) for row in rows]
 
 
+# Human-written, human-rated sentences from outside the project: the Amazon product-review sentences
+# (Kotzias et al. 2015, UCI "Sentiment Labelled Sentences") as shipped by npm wink-sentiment 5.0.2, MIT
+# (nlp/data/external/SOURCE.md). Split once, seeded, into a training part and an untouched evaluation part.
+EXTERNAL_DIR = DATA_DIR / "external"
+EXTERNAL_RAW = EXTERNAL_DIR / "amazon_cells_labelled.txt"
+EXTERNAL_PARTS = ("wink_train", "wink_eval")
+EXTERNAL_SEED = 20261123
+EXTERNAL_LABELS: dict[str, SentimentLabel] = {"0": "negative", "1": "positive"}
+
+
+def read_external(path: Path = EXTERNAL_RAW) -> list[Example]:
+    """``sentence<TAB>0|1`` lines, first of each duplicate (case-insensitive) kept."""
+    seen: set[str] = set()
+    out = []
+    for number, line in enumerate(path.read_text(encoding="utf-8").splitlines(), start=1):
+        text, label = line.rsplit("\t", 1)
+        key = text.strip().lower()
+        if key in seen:
+            continue
+        seen.add(key)
+        out.append(
+            Example(
+                text.strip(), (), EXTERNAL_LABELS[label], "unknown", False, f"{path.name}:{number}"
+            )
+        )
+    return out
+
+
+def split_external(examples: list[Example], seed: int = EXTERNAL_SEED) -> dict[str, list[Example]]:
+    """Half of each sentiment class to training, half to evaluation, by a fixed seed."""
+    parts: dict[str, list[Example]] = {name: [] for name in EXTERNAL_PARTS}
+    rng = random.Random(seed)
+    for label in sorted(EXTERNAL_LABELS.values()):
+        group = [e for e in examples if e.sentiment == label]
+        rng.shuffle(group)
+        half = len(group) // 2
+        parts["wink_train"].extend(group[:half])
+        parts["wink_eval"].extend(group[half:])
+    return parts
+
+
+def load_external(part: str, folder: Path = EXTERNAL_DIR) -> list[Example]:
+    """One committed part (``wink_train`` or ``wink_eval``)."""
+    return load_split(part, folder)
+
+
 if __name__ == "__main__":
     built = split(read_sources(), read_sources(HOLDOUT_DIR))
     write_splits(built)
+    write_splits(split_external(read_external()), EXTERNAL_DIR)
     total = sum(len(rows) for rows in built.values())
     hard = sum(e.hard_negative for rows in built.values() for e in rows)
     print(

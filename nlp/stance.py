@@ -7,11 +7,11 @@ learn how much each matters per label. Each feature is 0 or 1.
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 import numpy as np
 from spacy.matcher import PhraseMatcher
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from nlp.discourse import asks
 
@@ -228,7 +228,116 @@ STANCE_PHRASES: dict[str, tuple[str, ...]] = {
         "no one is talking about leaving",
     ),
 }
-STANCE_FEATURES = ("question", *STANCE_PHRASES)
+# Everyday sentiment words (a small general lexicon), for the sentiment head.
+STANCE_PHRASES["negative_word"] = (
+    "disappoint",
+    "disappointed",
+    "disappointing",
+    "frustrating",
+    "frustrated",
+    "waste",
+    "useless",
+    "terrible",
+    "awful",
+    "horrible",
+    "poor",
+    "bad",
+    "worse",
+    "worst",
+    "regret",
+    "unhappy",
+    "shame",
+    "let down",
+    "let us down",
+    "nowhere near",
+    "mess",
+    "hate",
+    "hates",
+    "confusing",
+    "clunky",
+    "annoying",
+    "broken",
+    "problem",
+    "problems",
+    "junk",
+    "unreliable",
+    "not worth",
+    "not impressed",
+)
+STANCE_PHRASES["positive_word"] = (
+    "love",
+    "loves",
+    "excellent",
+    "fantastic",
+    "brilliant",
+    "amazing",
+    "awesome",
+    "worth it",
+    "worth every",
+    "impressed",
+    "pleased",
+    "best",
+    "recommend",
+    "easier",
+    "nice",
+    "solid",
+    "reliable",
+    "helpful",
+    "value",
+    "enjoy",
+    "appreciate",
+)
+# Choosing another product: with a competitor named in the same sentence, "signed with Gong" ends our contract.
+STANCE_PHRASES["choice"] = (
+    "signed with",
+    "sign with",
+    "went with",
+    "go with",
+    "going with",
+    "chose",
+    "chosen",
+    "picked",
+    "selected",
+    "switch to",
+    "switching to",
+    "switched to",
+    "moving to",
+    "move to",
+    "moved to",
+    "migrating to",
+    "migrate to",
+    "committed to",
+    "standardised on",
+    "standardized on",
+    "decided on",
+    "onboarding with",
+    "onboarding onto",
+    "start on",
+    "won the",
+    "bought",
+    "replacing you",
+    "instead",
+    "over you",
+)
+CONTRAST = frozenset({"but", "however", "though", "although", "yet", "except", "unfortunately"})
+TAIL_NEGATIVE = frozenset({"complaint", "negative_word"})
+TAIL_POSITIVE = frozenset({"reassurance", "positive_word"})
+# "contrast": a contrast word; "tail_*": the stance after the last one ("great tool, but out of our range").
+STANCE_FEATURES = (
+    "question",
+    *STANCE_PHRASES,
+    "contrast",
+    "tail_negative",
+    "tail_positive",
+    "competitor_choice",
+)
+
+
+def _names_competitor(doc: Doc | Span) -> bool:
+    """A competitor from the catalogue (the competitors component's spans) inside ``doc``."""
+    whole = doc.doc if isinstance(doc, Span) else doc
+    lo, hi = (doc.start, doc.end) if isinstance(doc, Span) else (0, len(doc))
+    return any(lo <= span.start < hi for span in whole.spans.get("competitors", ()))
 
 
 class StanceMatcher:
@@ -237,9 +346,27 @@ class StanceMatcher:
         for name, phrases in STANCE_PHRASES.items():
             self.matcher.add(name, [tokenize(p) for p in phrases])
 
-    def __call__(self, doc: Doc) -> np.ndarray:
-        found = {doc.vocab.strings[m] for m, _, _ in self.matcher(doc)}
-        sentences = doc.sents if doc.has_annotation("SENT_START") else (doc[:],)
+    def __call__(self, doc: Doc | Span) -> np.ndarray:
+        """The stance features of a doc or of one of its sentences."""
+        matches = [(doc.vocab.strings[m], start) for m, start, _ in self.matcher(doc)]
+        found = {name for name, _ in matches}
+        if isinstance(doc, Span):
+            sentences: Iterable[Span] = (doc,)
+        else:
+            sentences = doc.sents if doc.has_annotation("SENT_START") else (doc[:],)
         question = any(asks(sentence) for sentence in sentences)
-        values = [question, *(name in found for name in STANCE_PHRASES)]
+        turns = [
+            token.i - (doc.start if isinstance(doc, Span) else 0)
+            for token in doc
+            if token.lower_ in CONTRAST
+        ]
+        tail = {name for name, start in matches if turns and start > turns[-1]}
+        values = [
+            question,
+            *(name in found for name in STANCE_PHRASES),
+            bool(turns),
+            bool(tail & TAIL_NEGATIVE),
+            bool(tail & TAIL_POSITIVE),
+            "choice" in found and _names_competitor(doc),
+        ]
         return np.asarray(values, dtype=np.float32)

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import spacy
 from spacy.language import Language
-from spacy.tokens import Doc
+from spacy.tokens import Doc, Span
 
 from models.errors import ModelUnavailable
 from models.records import Role, Sentiment, Tag, Transcript
@@ -19,6 +19,11 @@ from nlp.cues import INTENT_LABELS
 __all__ = ["TagInput", "TaggedUtterance", "Tagger", "build_pipeline"]
 
 COMPETITOR_SCORE = 0.99
+# In the training data no customer utterance with one of these labels is positive (0 of 530; 84-100% negative):
+# a voiced risk is the customer's stance, so "great tool, but out of our price range" is not positive.
+RISK_LABELS = frozenset(
+    {"price_objection", "cancellation_intent", "product_issue", "poor_fit", "usage_decline"}
+)
 
 
 @dataclass(frozen=True)
@@ -58,7 +63,7 @@ def build_pipeline(
 
 
 class Tagger:
-    """Tags utterances in batches; one embedding per utterance feeds every head."""
+    """Tags utterances in batches; each sentence is embedded once and that embedding feeds every head."""
 
     def __init__(
         self,
@@ -103,12 +108,13 @@ class Tagger:
 
     def tag(self, inputs: Iterable[TagInput]) -> Iterator[TaggedUtterance]:
         for doc in self.docs(inputs):
+            tags = self.tags_of(doc)
             label, score = doc._.sentiment
+            risks = [t.score for t in tags if t.label in RISK_LABELS]
+            if label == "positive" and risks:
+                label, score = "negative", max(risks)
             yield TaggedUtterance(
-                doc.text,
-                doc._.speaker_role,
-                Sentiment(label=label, score=round(score, 3)),
-                self.tags_of(doc),
+                doc.text, doc._.speaker_role, Sentiment(label=label, score=round(score, 3)), tags
             )
 
     def tag_transcript(self, transcript: Transcript) -> tuple[list[Tag], list[Sentiment]]:
@@ -145,12 +151,7 @@ class Tagger:
         for label, score in doc._.intent_scores.items():
             if score < self.thresholds[label] or role == "rep":
                 continue  # intents are the customer's: a rep describing the export feature is not one
-            cues = [span for span in doc.spans["cues"] if span.label_ == label]
-            if cues:
-                best = max(cues, key=lambda s: (len(s.text), -s.start_char))
-                start, end = best.start_char, best.end_char
-            else:
-                start, end = _stripped_bounds(doc.text)
+            start, end = _evidence(doc, doc._.units[doc._.intent_units[label]], label)
             tags.append(
                 Tag(
                     label=label,
@@ -164,6 +165,16 @@ class Tagger:
         return sorted(tags, key=lambda t: (t.start, t.label))
 
 
-def _stripped_bounds(text: str) -> tuple[int, int]:
-    start = len(text) - len(text.lstrip())
-    return start, len(text.rstrip())
+def _evidence(doc: Doc, unit: Span, label: str) -> tuple[int, int]:
+    """The character span of a tag: its longest live cue inside the sentence that scored it, else that sentence."""
+    cues = [
+        span
+        for span in doc.spans["cues"]
+        if span.label_ == label and unit.start <= span.start and span.end <= unit.end
+    ]
+    if cues:
+        best = max(cues, key=lambda s: (len(s.text), -s.start_char))
+        return best.start_char, best.end_char
+    text = unit.text
+    start = unit.start_char + len(text) - len(text.lstrip())
+    return start, unit.start_char + len(text.rstrip())

@@ -37,6 +37,11 @@ def test_tag_vocabulary_is_closed():
         "export_data_intent",
         "cancellation_intent",
         "billing_question",
+        "product_issue",
+        "poor_fit",
+        "usage_decline",
+        "stakeholder_change",
+        "expansion_interest",
     )
     with pytest.raises(ValidationError):
         Tag(label="happy_customer", score=0.5, start=0, end=1, evidence="x")

@@ -1,18 +1,55 @@
-"""Regression guard on held-out quality: the figures in the README must not silently drop."""
+"""Regression guard on held-out quality: the figures in the README must not silently drop.
+
+Each held-out set was committed before the change it judges (nlp/data/holdout/, nlp/data/external/SOURCE.md).
+"""
 
 import pytest
 
 from bench import tag_quality
-from nlp.dataset import load_split
-from nlp.tagger import TagInput
 
 
-@pytest.mark.slow  # the real tagger over the whole held-out split
-def test_held_out_quality(tagger):
-    examples = load_split("test")
-    results = list(tagger.tag(TagInput(e.text, e.speaker) for e in examples))
-    quality = tag_quality.score(examples, results, "test")
+@pytest.fixture(scope="module")
+def report(tagger) -> tag_quality.Report:
+    return tag_quality.report(tagger)
+
+
+def held_out(report: tag_quality.Report, name: str) -> tag_quality.Quality:
+    return next(s.quality for s in report.sets if s.name == name)
+
+
+@pytest.mark.slow  # the real tagger over the held-out sets
+def test_existing_labels_keep_their_quality(report):
+    quality = held_out(report, "existing labels")
     assert quality.macro_f1 >= 0.90
-    assert quality.sentiment_accuracy >= 0.80
     competitor = next(s for s in quality.labels if s.label == "competitor_mention")
     assert competitor.f1 >= 0.95
+
+
+@pytest.mark.slow
+def test_each_new_label_reaches_its_bar(report):
+    quality = held_out(report, "new labels")
+    assert {s.label for s in quality.labels} == set(tag_quality.NEW_LABELS)
+    assert all(s.support >= 30 for s in quality.labels)
+    # The target is 0.85 each; product_issue reached 0.825 and expansion_interest 0.828 (README, Quality),
+    # so their guards are below the target: a guard against regressions, not the goal.
+    short = {"product_issue": 0.82, "expansion_interest": 0.82}
+    assert all(s.f1 >= short.get(s.label, 0.85) for s in quality.labels), quality.labels
+
+
+@pytest.mark.slow
+def test_signing_with_a_competitor_is_a_cancellation_and_a_mention(report):
+    assert report.signing_lines >= 30
+    assert report.signing_both >= 0.85
+
+
+@pytest.mark.slow
+def test_sentiment_on_the_fresh_set_and_on_human_rated_text(report):
+    # The target on the fresh set is 0.85; the shipped heads reach 0.821 (README, Quality): a guard, not the goal.
+    assert held_out(report, "sentiment").sentiment_accuracy >= 0.82
+    assert report.external_sentences >= 450
+    assert report.external_sentiment_accuracy >= 0.80
+
+
+@pytest.mark.slow
+def test_intents_inside_long_turns(report):
+    assert held_out(report, "long turns").macro_f1 >= 0.85

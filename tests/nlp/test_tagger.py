@@ -117,3 +117,65 @@ def test_transcript_tags_point_at_their_utterance(tagger: Tagger):
         (1, "cancellation_intent"),
     }
     assert all(t.interaction_id == "int_x" and t.speaker_role == "customer" for t in tags)
+
+
+LONG_TURN = (
+    "We had a long talk about it internally last week. The reps say the mobile app is slow, and Gong "
+    "showed us a demo that looked simpler. If nothing changes we are probably not going to renew in January."
+)
+
+
+def test_an_intent_inside_a_long_turn_is_found_in_its_sentence(tagger: Tagger):
+    (result,) = tagger.tag([TagInput(LONG_TURN, "customer")])
+    last = LONG_TURN.index("If nothing changes")
+    cancellation = [t for t in result.tags if t.label == "cancellation_intent"]
+    assert len(cancellation) == 1
+    assert cancellation[0].start >= last and cancellation[0].end <= len(LONG_TURN)
+    assert LONG_TURN[cancellation[0].start : cancellation[0].end] == cancellation[0].evidence
+    assert "competitor_mention" in {t.label for t in result.tags}
+
+
+def test_sentence_units_join_fragments_to_the_next_sentence(tagger: Tagger):
+    from nlp.components import sentence_units
+
+    doc = tagger.pipeline("Right. Okay. The recorder crashed again. We want more seats, thanks!")
+    assert [u.text for u in sentence_units(doc)] == [
+        "Right. Okay. The recorder crashed again.",
+        "We want more seats, thanks!",
+    ]
+    assert [u.text for u in sentence_units(tagger.pipeline("Thanks."))] == ["Thanks."]
+    assert [u.text for u in sentence_units(tagger.pipeline(""))] == [""]
+
+
+@pytest.mark.parametrize(
+    ("text", "expected"),
+    [
+        ("We signed with Gong last week.", {"cancellation_intent", "competitor_mention"}),
+        ("The recorder crashed again, third time this month.", {"product_issue"}),
+        ("Half the managers stopped logging in.", {"usage_decline"}),
+        ("We want to add fifty seats for the new team.", {"expansion_interest"}),
+        ("Our champion left the company last month.", {"stakeholder_change"}),
+        ("It just doesn't fit the way our team sells.", {"poor_fit"}),
+    ],
+)
+def test_the_new_labels_on_the_issue_examples(tagger: Tagger, text: str, expected: set[str]):
+    assert expected <= labels(tagger, text, "customer")
+
+
+@pytest.mark.parametrize(
+    ("text", "sentiment"),
+    [
+        ("It's a great tool but it's simply out of our price range.", "negative"),
+        ("Honestly, usage has dropped a lot since the summer.", "negative"),
+        ("We signed with Gong last week.", "negative"),
+    ],
+)
+def test_sentiment_is_the_customers_stance(tagger: Tagger, text: str, sentiment: str):
+    (result,) = tagger.tag([TagInput(text, "customer")])
+    assert result.sentiment.label == sentiment
+
+
+def test_empty_and_blank_utterances_get_no_tags(tagger: Tagger):
+    results = list(tagger.tag([TagInput(""), TagInput("   "), TagInput("\x00\x01 ok")]))
+    assert [r.tags for r in results[:2]] == [[], []]
+    assert all(r.sentiment.label in {"positive", "neutral", "negative"} for r in results)
