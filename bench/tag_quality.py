@@ -16,6 +16,7 @@ from __future__ import annotations
 import argparse
 import json
 import os
+import re
 import sys
 from dataclasses import asdict, dataclass
 from pathlib import Path
@@ -125,6 +126,20 @@ def _tag(tagger: Tagger, examples: list[Example]) -> list[TaggedUtterance]:
     return list(tagger.tag(TagInput(e.text, e.speaker) for e in examples))
 
 
+def _partner_words() -> set[str]:
+    """The bundled catalogue's partners (integrations): a line naming one was written, before the catalogue
+    called Outreach a partner, as signing with a competitor; it is left out of that measure."""
+    from nlp.catalogue import load_catalogue
+
+    catalogue = load_catalogue()
+    return {
+        form.lower()
+        for c in catalogue.competitors
+        if c.relationship == "partner"
+        for form in c.forms()
+    }
+
+
 def report(tagger: Tagger) -> Report:
     """The figures each held-out set was written for, and sentiment on the external evaluation part."""
     test = load_split("test")
@@ -133,7 +148,14 @@ def report(tagger: Tagger) -> Report:
         examples = [e for e in test if e.source.split(":")[0] in held.sources]
         quality = score(examples, _tag(tagger, examples), held.name, held.labels)
         figures.append(SetFigures(held.name, list(held.sources), quality))
-    signing = [e for e in test if e.source.startswith("holdout5.tsv") and e.labels == SIGNING]
+    partners = _partner_words()
+    signing = [
+        e
+        for e in test
+        if e.source.startswith("holdout5.tsv")
+        and e.labels == SIGNING
+        and not partners & set(re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*", e.text.lower()))
+    ]
     both = sum(set(SIGNING) <= {t.label for t in r.tags} for r in _tag(tagger, signing)) / len(
         signing
     )
