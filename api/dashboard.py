@@ -35,9 +35,10 @@ from api.moments import Day
 from api.permissions import ALERT_ACTORS
 from api.queries import readable_interaction, rep_scope
 from api.routes_alerts import AlertId
+from api.routes_queue import author, may_see
 from models.analysis import ALERT_OUTCOMES, AlertOutcome
 from models.clock import clock
-from models.errors import NotFound
+from models.errors import Forbidden, NotFound
 from models.pages import FlagFilter
 from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
@@ -145,6 +146,7 @@ class QueueForm(BaseModel):
     until: Day | None = None
     min_score: float | None = Field(None, ge=0, le=1)
     kind: Literal["call", "ticket"] = "call"
+    reviewed: bool = False  # include the calls marked reviewed
     page: int = Field(1, ge=1, le=40_000_000)  # its offset stays within what the database takes
 
     @field_validator("*", mode="before")
@@ -158,7 +160,14 @@ class QueueForm(BaseModel):
             datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
         )
         return FlagFilter(
-            self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind
+            self.label,
+            rep,
+            self.customer,
+            since,
+            until,
+            self.min_score or 0.0,
+            self.kind,
+            self.reviewed,
         )
 
 
@@ -224,6 +233,8 @@ def call_page(
         audio=_audio(stored) is not None,
         metrics=callintel.metrics(interaction_id),
         summary=callintel.summary(interaction_id),
+        review=callintel.queue_state(interaction_id),
+        comments=callintel.comments(interaction_id, managers=token.role != "rep"),
     )
 
 
@@ -360,3 +371,49 @@ def resolve_alert(
 ) -> Response:
     callintel.resolve_alert(alert_id, outcome, token.name, note or None)
     return _back(next, alert_id)
+
+
+# -- I: the queue workflow on the call page (review, assign, comment; api/routes_queue.py over HTTP) --
+
+Manager = Annotated[ApiToken, Depends(viewer("admin", "manager"))]
+
+
+def _to_call(interaction_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/dashboard/calls/{interaction_id}#review", status_code=303)
+
+
+@router.post("/calls/{interaction_id}/review", dependencies=[Depends(same_origin)])
+def review_call(
+    interaction_id: str,
+    callintel: ServiceDep,
+    token: Manager,
+    reviewed: Annotated[bool, Form()] = True,
+) -> Response:
+    callintel.review(interaction_id, token.name, reviewed)
+    return _to_call(interaction_id)
+
+
+@router.post("/calls/{interaction_id}/assign", dependencies=[Depends(same_origin)])
+def assign_call(
+    interaction_id: str,
+    callintel: ServiceDep,
+    token: Manager,
+    assignee: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    callintel.assign(interaction_id, assignee.strip() or None)
+    return _to_call(interaction_id)
+
+
+@router.post("/calls/{interaction_id}/comments", dependencies=[Depends(same_origin)])
+def comment_call(
+    interaction_id: str,
+    callintel: ServiceDep,
+    token: CallViewer,
+    body: Annotated[str, Form(min_length=1, max_length=10_000)],
+    visibility: Annotated[Literal["all", "managers"], Form()] = "all",
+) -> Response:
+    may_see(callintel, token, interaction_id)
+    if token.role == "rep" and visibility == "managers":
+        raise Forbidden("a rep cannot write a managers-only comment")
+    callintel.comment(interaction_id, author(token), token.role, body, visibility)
+    return _to_call(interaction_id)
