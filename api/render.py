@@ -80,7 +80,7 @@ def flagged_table(
     table.add_column(noun, no_wrap=True)
     ranked = any(row.severity is not None for row in rows)
     columns = ("date", "customer", "rep", "flags", "strongest evidence")
-    for column in columns + (("severity = weight×score×recency×value", "review") if ranked else ()):
+    for column in columns + (("severity = w×s×r×v", "review") if ranked else ()):
         table.add_column(column, overflow="fold")
     for row in rows:
         flags = ", ".join(

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 from contextlib import suppress
 
 import pytest
@@ -87,3 +88,17 @@ def test_comments_are_scoped_by_role_and_assignment(world, other_call):
     assert seen_by_manager == ["watch ARR", "Sam, call them back", "Calling Monday"]
     empty = call(world, "POST", path, "manager", {"body": ""})
     assert empty.status_code == 422
+
+
+def test_the_queue_command_ranks_like_the_api(world, cli):
+    url = world.settings.database_url
+    env = {"CALLINTEL_RISK_AS_OF": "2026-10-31T00:00:00Z"}
+    out = cli("queue", "--json", "--limit", "500", "--database-url", url, env=env)
+    assert out.returncode == 0, out.stderr
+    rows = [json.loads(line) for line in out.stdout.splitlines()]
+    api = call(world, "GET", "/api/queue", limit=500).json()["items"]
+    assert [r["interaction"]["id"] for r in rows] == [f["interaction"]["id"] for f in api]
+    table = cli("queue", "--limit", "3", "--database-url", url, env=env)
+    assert table.returncode == 0 and "most severe first" in table.stdout and "×" in table.stdout
+    bad = cli("queue", "--label", "nonsense", "--database-url", url)
+    assert bad.returncode != 0 and "--label" in bad.stderr and "Traceback" not in bad.stderr
