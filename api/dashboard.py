@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,9 +34,9 @@ from api.dashboard_views import health_chart, highlight, kind_colours, mark_matc
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
-from api.queries import readable_interaction, rep_scope
+from api.queries import rep_scope
 from api.routes_alerts import AlertId
-from api.routes_queue import author, may_see
+from api.routes_queue import author, may_see, readable_call
 from models.analysis import ALERT_OUTCOMES, AlertOutcome
 from models.clock import clock
 from models.errors import Forbidden, NotFound
@@ -179,7 +180,10 @@ def queue(
     form: Annotated[QueueForm, Query()],
 ) -> HTMLResponse:
     start = (form.page - 1) * PAGE_SIZE
-    page = callintel.flagged(form.queue_filter(rep_scope(token, form.rep)), PAGE_SIZE, start)
+    wanted = form.queue_filter(rep_scope(token, form.rep))
+    if token.role == "rep":  # a rep's own calls and those assigned to them
+        wanted = replace(wanted, rep=None, mine=token.rep)
+    page = callintel.flagged(wanted, PAGE_SIZE, start)
     pages = max(1, -(-page.total // PAGE_SIZE))
     return _page(
         request,
@@ -207,7 +211,7 @@ def _audio(stored: StoredInteraction) -> Path | None:
 def call_page(
     interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
-    stored = readable_interaction(callintel, token, interaction_id)
+    stored = readable_call(callintel, token, interaction_id)
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -240,7 +244,7 @@ def call_page(
 
 @router.get("/calls/{interaction_id}/audio")
 def call_audio(interaction_id: str, callintel: ServiceDep, token: CallViewer) -> FileResponse:
-    path = _audio(readable_interaction(callintel, token, interaction_id))
+    path = _audio(readable_call(callintel, token, interaction_id))
     if path is None:
         raise NotFound("recording on this server for the interaction", interaction_id)
     media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict
+from dataclasses import asdict, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
@@ -11,7 +11,7 @@ from api import routes_queue
 from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.moments import Moment
-from api.queries import public_interaction, readable_interaction, rep_scope
+from api.queries import public_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit, SeverityOut
 from models.pages import FlagFilter
 from models.records import TAG_LABELS
@@ -47,7 +47,7 @@ def list_interactions(
     summary="One interaction with its transcript, tags, metrics and summary",
 )
 def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
-    stored = readable_interaction(callintel, token, interaction_id)
+    stored = routes_queue.readable_call(callintel, token, interaction_id)
     return InteractionDetail(
         interaction=public_interaction(stored.interaction),
         transcript=stored.transcript,
@@ -78,6 +78,8 @@ def flagged_queue(
     wanted = FlagFilter(
         label, rep_scope(token, rep), customer, since, until, min_score, kind, reviewed
     )
+    if token.role == "rep":  # a rep's own calls and those assigned to them
+        wanted = replace(wanted, rep=None, mine=token.rep)
     page = callintel.flagged(wanted, limit, offset)
     items = [flagged_item(f) for f in page.items]
     return Page(total=page.total, limit=limit, offset=offset, items=items)

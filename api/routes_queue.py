@@ -20,6 +20,7 @@ from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.service import Callintel
 from models.errors import Forbidden, NotFound
+from models.store import StoredInteraction
 
 router = APIRouter(
     prefix="/interactions", tags=["queue"]
@@ -63,16 +64,22 @@ def author(token: ApiToken) -> str:
     return token.rep or token.name if token.role == "rep" else token.name
 
 
-def may_see(callintel: Callintel, token: ApiToken, interaction_id: str) -> None:
-    """404 unless the call exists and the token may see it: admins and managers any, a rep their own calls
-    and those assigned to them."""
+def readable_call(callintel: Callintel, token: ApiToken, interaction_id: str) -> StoredInteraction:
+    """The call if the token may see it: admins and managers any, a rep their own calls and those assigned
+    to them; else 404, the same either way (a rep does not learn that another rep's call exists)."""
     stored = callintel.interaction(interaction_id)
     if stored is None:
         raise NotFound("interaction", interaction_id)
     if token.role != "rep" or stored.interaction.rep == token.rep:
-        return
+        return stored
     if callintel.queue_state(interaction_id).assignee != token.rep:
         raise NotFound("interaction", interaction_id)
+    return stored
+
+
+def may_see(callintel: Callintel, token: ApiToken, interaction_id: str) -> None:
+    """404 unless the token may see the call (``readable_call``)."""
+    readable_call(callintel, token, interaction_id)
 
 
 @router.post("/{interaction_id}/review", response_model=QueueStateOut, summary="Mark reviewed")

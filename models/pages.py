@@ -12,7 +12,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
@@ -47,6 +47,7 @@ class FlagFilter:
     min_score: float = 0.0
     kind: str | None = "call"
     include_reviewed: bool = False
+    mine: str | None = None  # only this rep's calls and those assigned to them
 
 
 @dataclass(frozen=True)
@@ -148,6 +149,8 @@ def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
     where = _where(wanted.kind, wanted.rep, wanted.customer, wanted.since, wanted.until)
     if not wanted.include_reviewed:
         where.append(QueueReviewRow.reviewed_at.is_(None))
+    if wanted.mine is not None:
+        where.append(or_(InteractionRow.rep == wanted.mine, QueueReviewRow.assignee == wanted.mine))
     age = _positive(_AgeDays(_moment(ranking.as_of, dialect), InteractionRow.occurred_at))
     recency = func.power(0.5, age / ranking.half_life_days)
     # log() is base 10 on both SQLite and PostgreSQL

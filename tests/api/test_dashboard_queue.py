@@ -79,4 +79,6 @@ def test_managers_only_comments_stay_hidden_from_the_assigned_rep(browser, world
         f"/api/interactions/{target}/comments",
         headers={"Authorization": f"Bearer {world.tokens['rep']}"},
     ).json()
-    assert [c["body"] for c in comments] == ["Sam, please call back", "On it"]
+    ours = {"Check their ARR", "Sam, please call back", "On it"}  # the shared store may hold others
+    assert [c["body"] for c in comments if c["body"] in ours] == ["Sam, please call back", "On it"]
+    assert all(c["visibility"] == "all" for c in comments)

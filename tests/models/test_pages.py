@@ -10,7 +10,7 @@ from datetime import UTC, datetime, timedelta
 import pytest
 
 from models.pages import FlagFilter, Ranking, flagged_page, interactions_page
-from models.queue import review
+from models.queue import assign, review
 from models.records import Interaction, Speaker, Tag, Transcript, Utterance
 from models.store import FlaggedInteraction, Store
 from models.tables import AccountRow
@@ -173,3 +173,13 @@ def test_a_renewal_threat_outranks_a_billing_question_and_rep_words_do_not_count
     page = flagged_page(store, FlagFilter(), limit=None, ranking=weights)
     assert [r.interaction.source for r in page.items] == ["renew", "bank"]
     assert page.items[0].label_counts == {"cancellation_intent": 1}
+
+
+def test_a_reps_queue_is_their_calls_and_those_assigned_to_them(filled: Store):
+    everything = flagged_page(filled, FlagFilter(), limit=None, ranking=RANKING).items
+    theirs = [r.interaction.id for r in everything if r.interaction.rep == "sam"]
+    handed = next(r.interaction.id for r in everything if r.interaction.rep != "sam")
+    assign(filled, handed, "sam")
+    mine = flagged_page(filled, FlagFilter(mine="sam"), limit=None, ranking=RANKING)
+    assert sorted(r.interaction.id for r in mine.items) == sorted([*theirs, handed])
+    assert next(r for r in mine.items if r.interaction.id == handed).assignee == "sam"
