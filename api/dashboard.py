@@ -18,6 +18,7 @@ from __future__ import annotations
 
 import mimetypes
 from collections import defaultdict
+from dataclasses import replace
 from datetime import UTC, datetime, time, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
@@ -33,11 +34,12 @@ from api.dashboard_views import health_chart, highlight, kind_colours, mark_matc
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
-from api.queries import readable_interaction, rep_scope
+from api.queries import rep_scope
 from api.routes_alerts import AlertId
+from api.routes_queue import author, may_see, readable_call
 from models.analysis import ALERT_OUTCOMES, AlertOutcome
 from models.clock import clock
-from models.errors import NotFound
+from models.errors import Forbidden, NotFound
 from models.pages import FlagFilter
 from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
@@ -145,6 +147,7 @@ class QueueForm(BaseModel):
     until: Day | None = None
     min_score: float | None = Field(None, ge=0, le=1)
     kind: Literal["call", "ticket"] = "call"
+    reviewed: bool = False  # include the calls marked reviewed
     page: int = Field(1, ge=1, le=40_000_000)  # its offset stays within what the database takes
 
     @field_validator("*", mode="before")
@@ -158,7 +161,14 @@ class QueueForm(BaseModel):
             datetime.combine(self.until, time(), UTC) + timedelta(days=1) if self.until else None
         )
         return FlagFilter(
-            self.label, rep, self.customer, since, until, self.min_score or 0.0, self.kind
+            self.label,
+            rep,
+            self.customer,
+            since,
+            until,
+            self.min_score or 0.0,
+            self.kind,
+            self.reviewed,
         )
 
 
@@ -170,7 +180,10 @@ def queue(
     form: Annotated[QueueForm, Query()],
 ) -> HTMLResponse:
     start = (form.page - 1) * PAGE_SIZE
-    page = callintel.flagged(form.queue_filter(rep_scope(token, form.rep)), PAGE_SIZE, start)
+    wanted = form.queue_filter(rep_scope(token, form.rep))
+    if token.role == "rep":  # a rep's own calls and those assigned to them
+        wanted = replace(wanted, rep=None, mine=token.rep)
+    page = callintel.flagged(wanted, PAGE_SIZE, start)
     pages = max(1, -(-page.total // PAGE_SIZE))
     return _page(
         request,
@@ -198,7 +211,7 @@ def _audio(stored: StoredInteraction) -> Path | None:
 def call_page(
     interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
-    stored = readable_interaction(callintel, token, interaction_id)
+    stored = readable_call(callintel, token, interaction_id)
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -224,12 +237,14 @@ def call_page(
         audio=_audio(stored) is not None,
         metrics=callintel.metrics(interaction_id),
         summary=callintel.summary(interaction_id),
+        review=callintel.queue_state(interaction_id),
+        comments=callintel.comments(interaction_id, managers=token.role != "rep"),
     )
 
 
 @router.get("/calls/{interaction_id}/audio")
 def call_audio(interaction_id: str, callintel: ServiceDep, token: CallViewer) -> FileResponse:
-    path = _audio(readable_interaction(callintel, token, interaction_id))
+    path = _audio(readable_call(callintel, token, interaction_id))
     if path is None:
         raise NotFound("recording on this server for the interaction", interaction_id)
     media_type = {".opus": "audio/ogg", ".oga": "audio/ogg", ".m4a": "audio/mp4"}.get(
@@ -360,3 +375,49 @@ def resolve_alert(
 ) -> Response:
     callintel.resolve_alert(alert_id, outcome, token.name, note or None)
     return _back(next, alert_id)
+
+
+# -- I: the queue workflow on the call page (review, assign, comment; api/routes_queue.py over HTTP) --
+
+Manager = Annotated[ApiToken, Depends(viewer("admin", "manager"))]
+
+
+def _to_call(interaction_id: str) -> RedirectResponse:
+    return RedirectResponse(f"/dashboard/calls/{interaction_id}#review", status_code=303)
+
+
+@router.post("/calls/{interaction_id}/review", dependencies=[Depends(same_origin)])
+def review_call(
+    interaction_id: str,
+    callintel: ServiceDep,
+    token: Manager,
+    reviewed: Annotated[bool, Form()] = True,
+) -> Response:
+    callintel.review(interaction_id, token.name, reviewed)
+    return _to_call(interaction_id)
+
+
+@router.post("/calls/{interaction_id}/assign", dependencies=[Depends(same_origin)])
+def assign_call(
+    interaction_id: str,
+    callintel: ServiceDep,
+    token: Manager,
+    assignee: Annotated[str, Form(max_length=256)] = "",
+) -> Response:
+    callintel.assign(interaction_id, assignee.strip() or None)
+    return _to_call(interaction_id)
+
+
+@router.post("/calls/{interaction_id}/comments", dependencies=[Depends(same_origin)])
+def comment_call(
+    interaction_id: str,
+    callintel: ServiceDep,
+    token: CallViewer,
+    body: Annotated[str, Form(min_length=1, max_length=10_000)],
+    visibility: Annotated[Literal["all", "managers"], Form()] = "all",
+) -> Response:
+    may_see(callintel, token, interaction_id)
+    if token.role == "rep" and visibility == "managers":
+        raise Forbidden("a rep cannot write a managers-only comment")
+    callintel.comment(interaction_id, author(token), token.role, body, visibility)
+    return _to_call(interaction_id)

@@ -11,6 +11,7 @@ from rich.markdown import Markdown
 from api import render
 from api.commands import ingest_with_progress, process_with_progress
 from api.service import Callintel
+from models.pages import FlagFilter
 from models.settings import get_settings
 from nlp.summary_markdown import to_markdown
 from samples import SAMPLES_DIR
@@ -39,13 +40,11 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
                 markup=False,
             )
             out.print(render.customers_table(store.customer_counts()))
-            calls = store.flagged_queue(kind="call")
+            # most severe first (models/pages.py): risk weight x score x recency x account value
+            calls = callintel.flagged(FlagFilter(kind="call"), 50).items
+            tickets = callintel.flagged(FlagFilter(kind="ticket"), 50).items
             out.print(render.flagged_table(calls))
-            out.print(
-                render.flagged_table(
-                    store.flagged_queue(kind="ticket"), title="Flagged tickets", noun="ticket"
-                )
-            )
+            out.print(render.flagged_table(tickets, title="Flagged tickets", noun="ticket"))
             summary = store.get_summary(calls[0].interaction.id) if calls else None
             if summary is not None:
                 out.rule(f"Post-call summary of the top flagged call ({summary.interaction_id})")

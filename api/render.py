@@ -78,7 +78,9 @@ def flagged_table(
 ) -> Table:
     table = Table(title=title, title_justify="left")
     table.add_column(noun, no_wrap=True)
-    for column in ("date", "customer", "rep", "flags", "strongest evidence"):
+    ranked = any(row.severity is not None for row in rows)
+    columns = ("date", "customer", "rep", "flags", "strongest evidence")
+    for column in columns + (("severity = w×s×r×v", "review") if ranked else ()):
         table.add_column(column, overflow="fold")
     for row in rows:
         flags = ", ".join(
@@ -86,15 +88,30 @@ def flagged_table(
         )
         top = row.top
         evidence = f"{top.label} {top.score:.2f} ({top.speaker_role}): “{top.evidence}”"
-        table.add_row(
+        cells = [
             row.interaction.id,
             row.interaction.occurred_at.date().isoformat(),
             row.interaction.customer_id,
             row.interaction.rep or "",
             flags,
             evidence,
-        )
+        ]
+        if ranked:
+            cells += [_severity(row), _review(row)]
+        table.add_row(*cells)
     return table
+
+
+def _severity(row: FlaggedInteraction) -> str:
+    s = row.severity
+    if s is None:
+        return ""
+    return f"{s.total:.1f} = {s.weight:g}×{s.score:.2f}×{s.recency:.2f}×{s.value:.2f}"
+
+
+def _review(row: FlaggedInteraction) -> str:
+    done = "reviewed" if row.reviewed_at else ""
+    return f"{done} → {row.assignee}".strip() if row.assignee else done
 
 
 def jobs_table(rows: Sequence[Job], title: str = "Jobs") -> Table:

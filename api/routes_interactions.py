@@ -2,19 +2,23 @@
 
 from __future__ import annotations
 
+from dataclasses import asdict, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 
+from api import routes_queue
 from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.moments import Moment
-from api.queries import public_interaction, readable_interaction, rep_scope
-from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit
+from api.queries import public_interaction, rep_scope
+from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit, SeverityOut
 from models.pages import FlagFilter
 from models.records import TAG_LABELS
+from models.store import FlaggedInteraction
 
 router = APIRouter(prefix="/api", tags=["interactions"])
+router.include_router(routes_queue.router)  # review, assign, comments (api/routes_queue.py)
 Reader = Annotated[ApiToken, Depends(allow("admin", "manager", "rep"))]
 Limit = Annotated[int, Query(ge=1, le=500)]
 Offset = Annotated[
@@ -43,7 +47,7 @@ def list_interactions(
     summary="One interaction with its transcript, tags, metrics and summary",
 )
 def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
-    stored = readable_interaction(callintel, token, interaction_id)
+    stored = routes_queue.readable_call(callintel, token, interaction_id)
     return InteractionDetail(
         interaction=public_interaction(stored.interaction),
         transcript=stored.transcript,
@@ -67,18 +71,32 @@ def flagged_queue(
     until: Moment | None = None,
     min_score: Annotated[float, Query(ge=0, le=1)] = 0.0,
     kind: Annotated[str, Query(pattern="^(call|ticket)$")] = "call",
+    reviewed: Annotated[bool, Query(description="Include calls marked reviewed")] = False,
     limit: Limit = 50,
     offset: Offset = 0,
 ) -> Page:
-    wanted = FlagFilter(label, rep_scope(token, rep), customer, since, until, min_score, kind)
+    wanted = FlagFilter(
+        label, rep_scope(token, rep), customer, since, until, min_score, kind, reviewed
+    )
+    if token.role == "rep":  # a rep's own calls and those assigned to them
+        wanted = replace(wanted, rep=None, mine=token.rep)
     page = callintel.flagged(wanted, limit, offset)
-    items = [
-        FlaggedItem(
-            interaction=public_interaction(f.interaction), label_counts=f.label_counts, top=f.top
-        )
-        for f in page.items
-    ]
+    items = [flagged_item(f) for f in page.items]
     return Page(total=page.total, limit=limit, offset=offset, items=items)
+
+
+def flagged_item(f: FlaggedInteraction) -> FlaggedItem:
+    """One queue row as the API shows it, with its severity's parts."""
+    severity = SeverityOut(**asdict(f.severity)) if f.severity else None
+    return FlaggedItem(
+        interaction=public_interaction(f.interaction),
+        label_counts=f.label_counts,
+        top=f.top,
+        severity=severity,
+        assignee=f.assignee,
+        reviewed_at=f.reviewed_at,
+        reviewed_by=f.reviewed_by,
+    )
 
 
 @router.get(

@@ -69,10 +69,24 @@ class InteractionDetail(BaseModel):
     summary: Summary | None
 
 
+class SeverityOut(BaseModel):
+    """Why a call ranks where it does: total = weight × score × recency × value (README, "The queue")."""
+
+    total: float
+    weight: float
+    score: float
+    recency: float
+    value: float
+
+
 class FlaggedItem(BaseModel):
     interaction: Interaction
     label_counts: dict[str, int]
     top: Tag
+    severity: SeverityOut | None = None
+    assignee: str | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
 
 
 class SignalOut(BaseModel):

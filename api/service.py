@@ -23,12 +23,13 @@ from api import moments
 from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
 from api.sessions import end_session, session_token, start_session
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
-from models import accounts_repo
+from models import accounts_repo, queue
 from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
 from models.errors import InputError, NotFound
-from models.pages import FlagFilter, Slice, flagged_page, interactions_page
+from models.pages import FlagFilter, Ranking, Slice, flagged_page, interactions_page
+from models.queue import Comment, QueueState, Visibility
 from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
@@ -210,8 +211,8 @@ class Callintel:
     def flagged(
         self, wanted: FlagFilter, limit: int = 50, offset: int = 0
     ) -> Slice[FlaggedInteraction]:
-        """One page of the flagged queue, strongest evidence first, narrowed by the filter."""
-        return flagged_page(self.store, wanted, limit, offset)
+        """One page of the flagged queue, most severe first, narrowed by the filter (models/pages.py)."""
+        return flagged_page(self.store, wanted, limit, offset, self.queue_ranking())
 
     # risk
 
@@ -441,3 +442,34 @@ class Callintel:
                 f"the backtest window is empty: it ends ({last:%Y-%m-%d}) before it starts ({first:%Y-%m-%d})"
             )
         return backtest(histories, engine_judge(self.risk_config()), first, last, horizon_days)
+
+    # -- I: the managers' queue workflow (models/pages.py ranking, models/queue.py) --
+
+    def queue_ranking(self, moment: datetime | None = None) -> Ranking:
+        """How the flagged queue ranks: risk.yaml's ``tags:`` weights and ``half_life_days``, as of ``moment``
+        (None: CALLINTEL_RISK_AS_OF or now)."""
+        config = self.risk_config()
+        weights = {label: rule.weight for label, rule in config.tags.items()}
+        return Ranking(weights, config.half_life_days, self.as_of(moment))
+
+    def queue_state(self, interaction_id: str) -> QueueState:
+        """Whether the call is reviewed and who it is assigned to."""
+        return queue.queue_state(self.store, interaction_id)
+
+    def review(self, interaction_id: str, by: str, reviewed: bool = True) -> QueueState:
+        """Mark a call reviewed (it leaves the queue) or unreviewed; Conflict if it already is."""
+        return queue.review(self.store, interaction_id, by, reviewed)
+
+    def assign(self, interaction_id: str, assignee: str | None) -> QueueState:
+        """Assign a call to a rep (None: unassign); Conflict if it already is."""
+        return queue.assign(self.store, interaction_id, assignee)
+
+    def comment(
+        self, interaction_id: str, author: str, role: str, body: str, visibility: Visibility
+    ) -> Comment:
+        """Add a comment to a call (``managers``: hidden from reps)."""
+        return queue.add_comment(self.store, interaction_id, author, role, body, visibility)
+
+    def comments(self, interaction_id: str, managers: bool) -> list[Comment]:
+        """A call's comments, oldest first; reps (managers=False) do not see ``managers`` ones."""
+        return queue.comments(self.store, interaction_id, managers)

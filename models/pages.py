@@ -7,18 +7,22 @@ many interactions the store holds. ``api/service.py`` serves these to the HTTP A
 from __future__ import annotations
 
 from collections import Counter
-from dataclasses import dataclass
-from datetime import datetime
-from typing import Generic, TypeVar
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, func, select
+from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.sql.functions import FunctionElement
+from sqlalchemy.types import Float
 
 from models import convert
 from models.records import Interaction
-from models.store import FlaggedInteraction, Store
-from models.tables import InteractionRow, TagRow
+from models.store import FlaggedInteraction, Severity, Store
+from models.tables import AccountRow, InteractionRow, QueueReviewRow, TagRow
 
-__all__ = ["FlagFilter", "Slice", "flagged_page", "interactions_page"]
+__all__ = ["FlagFilter", "Ranking", "Slice", "flagged_page", "interactions_page"]
 
 T = TypeVar("T")
 
@@ -42,6 +46,23 @@ class FlagFilter:
     until: datetime | None = None
     min_score: float = 0.0
     kind: str | None = "call"
+    include_reviewed: bool = False
+    mine: str | None = None  # only this rep's calls and those assigned to them
+
+
+@dataclass(frozen=True)
+class Ranking:
+    """How the queue ranks: severity = weight × score × recency × value, highest first.
+
+    weight: the label's risk weight (risk.yaml ``tags:``; ``default_weight`` for a label not there);
+    score: the tag's score; recency: 0.5 ** (age in days / half_life_days) as of ``as_of`` (1 for a call
+    dated after it); value: 1 + log10(1 + ARR / 10,000) where the account's ARR is known, else 1.
+    """
+
+    weights: Mapping[str, float] = field(default_factory=dict)
+    half_life_days: float = 30.0
+    as_of: datetime = field(default_factory=lambda: datetime.now(UTC))
+    default_weight: float = 1.0
 
 
 def _where(
@@ -79,44 +100,131 @@ def interactions_page(
         return Slice(total or 0, [convert.interaction(row) for row in rows])
 
 
-def _ranked(wanted: FlagFilter) -> Select:
-    """Per flagged interaction: its strongest tag's score and its tag count, with the filter applied."""
+class _AgeDays(FunctionElement[float]):
+    """Days from a timestamp column to a moment, as a float, on SQLite and PostgreSQL."""
+
+    type = Float()
+    inherit_cache = True
+
+
+@compiles(_AgeDays, "sqlite")
+def _age_sqlite(element: _AgeDays, compiler: Any, **kw: Any) -> str:
+    moment, column = list(element.clauses)
+    return f"(julianday({compiler.process(moment, **kw)}) - julianday({compiler.process(column, **kw)}))"
+
+
+@compiles(_AgeDays)
+def _age_default(element: _AgeDays, compiler: Any, **kw: Any) -> str:
+    moment, column = list(element.clauses)
+    delta = f"({compiler.process(moment, **kw)} - {compiler.process(column, **kw)})"
+    return f"(EXTRACT(EPOCH FROM {delta}) / 86400.0)"
+
+
+def _moment(as_of: datetime, dialect: str) -> Any:
+    """``as_of`` as a literal the dialect's date arithmetic reads (UTC, as the store writes times)."""
+    moment = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
+    if dialect == "sqlite":
+        return literal(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
+    return literal(moment)
+
+
+def _positive(value: Any) -> Any:
+    return case((value > 0, value), else_=0.0)
+
+
+def _weight(ranking: Ranking) -> ColumnElement[float]:
+    whens = [(TagRow.label == label, float(w)) for label, w in sorted(ranking.weights.items())]
+    if not whens:
+        return literal(ranking.default_weight, Float())
+    return case(*whens, else_=ranking.default_weight)
+
+
+def _customer_tag(min_score: float) -> list[ColumnElement[bool]]:
+    """Flags count from customer utterances only: any speaker but the rep (unknown counts as customer)."""
+    return [TagRow.score >= min_score, TagRow.speaker_role != "rep"]
+
+
+def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
+    """Per flagged interaction: its strongest weight × score, tag count, recency, value and severity."""
     where = _where(wanted.kind, wanted.rep, wanted.customer, wanted.since, wanted.until)
+    if not wanted.include_reviewed:
+        where.append(QueueReviewRow.reviewed_at.is_(None))
+    if wanted.mine is not None:
+        where.append(or_(InteractionRow.rep == wanted.mine, QueueReviewRow.assignee == wanted.mine))
+    age = _positive(_AgeDays(_moment(ranking.as_of, dialect), InteractionRow.occurred_at))
+    recency = func.power(0.5, age / ranking.half_life_days)
+    # log() is base 10 on both SQLite and PostgreSQL
+    value = 1.0 + func.coalesce(func.log(1.0 + _positive(AccountRow.arr) / 10000.0), 0.0)
+    strongest = func.max(_weight(ranking) * TagRow.score)
     query = (
         select(
             TagRow.interaction_id.label("id"),
-            func.max(TagRow.score).label("top"),
+            strongest.label("strongest"),
             func.count().label("tags"),
+            func.max(recency).label("recency"),
+            func.max(value).label("value"),
+            (strongest * func.max(recency) * func.max(value)).label("severity"),
         )
         .join(InteractionRow, TagRow.interaction_id == InteractionRow.id)
-        .where(TagRow.score >= wanted.min_score, *where)
+        .outerjoin(AccountRow, AccountRow.customer_id == InteractionRow.customer_id)
+        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
+        .where(*_customer_tag(wanted.min_score), *where)
         .group_by(TagRow.interaction_id)
     )
     if wanted.label is not None:
         labelled = select(TagRow.interaction_id).where(
-            TagRow.label == wanted.label, TagRow.score >= wanted.min_score
+            TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
         )
         query = query.where(TagRow.interaction_id.in_(labelled))
     return query
 
 
-def _flagged(row: InteractionRow, tags: list[TagRow]) -> FlaggedInteraction:
+def _flagged(
+    row: InteractionRow,
+    tags: list[TagRow],
+    ranked: Any,
+    review: QueueReviewRow | None,
+    ranking: Ranking,
+) -> FlaggedInteraction:
+    def weight(tag: TagRow) -> float:
+        return float(ranking.weights.get(tag.label, ranking.default_weight))
+
+    top = max(tags, key=lambda t: (weight(t) * t.score, t.score, -t.utterance_index))
+    severity = Severity(
+        total=float(ranked.severity),
+        weight=weight(top),
+        score=top.score,
+        recency=float(ranked.recency),
+        value=float(ranked.value),
+    )
     return FlaggedInteraction(
         convert.interaction(row),
         dict(sorted(Counter(t.label for t in tags).items())),
-        convert.tag(max(tags, key=lambda t: (t.score, -t.utterance_index))),
+        convert.tag(top),
+        severity,
+        review.assignee if review else None,
+        review.reviewed_at if review else None,
+        review.reviewed_by if review else None,
     )
 
 
 def flagged_page(
-    store: Store, wanted: FlagFilter, limit: int | None = 50, offset: int = 0
+    store: Store,
+    wanted: FlagFilter,
+    limit: int | None = 50,
+    offset: int = 0,
+    ranking: Ranking | None = None,
 ) -> Slice[FlaggedInteraction]:
-    """The flagged queue, strongest evidence first (highest tag score, then most tags, then oldest)."""
-    ranked = _ranked(wanted).subquery()
+    """The flagged queue, most severe first (then most customer flags, then oldest); reviewed calls hidden
+    unless ``wanted.include_reviewed``."""
+    ranking = ranking or Ranking()
+    dialect = store.engine.dialect.name
+    ranked = _ranked(wanted, ranking, dialect).subquery()
     page = (
-        select(InteractionRow)
+        select(InteractionRow, ranked, QueueReviewRow)
         .join(ranked, ranked.c.id == InteractionRow.id)
-        .order_by(ranked.c.top.desc(), ranked.c.tags.desc(), InteractionRow.occurred_at)
+        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
+        .order_by(ranked.c.severity.desc(), ranked.c.tags.desc(), InteractionRow.occurred_at)
         .order_by(InteractionRow.id)
         .offset(offset)
     )
@@ -124,11 +232,14 @@ def flagged_page(
         page = page.limit(limit)
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(ranked)) or 0
-        rows = list(session.scalars(page))
-        tags: dict[str, list[TagRow]] = {row.id: [] for row in rows}
+        rows = list(session.execute(page))
+        tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
         found = select(TagRow).where(
-            TagRow.interaction_id.in_(list(tags)), TagRow.score >= wanted.min_score
+            TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
         )
         for tag in session.scalars(found):
             tags[tag.interaction_id].append(tag)
-        return Slice(total, [_flagged(row, tags[row.id]) for row in rows])
+        return Slice(
+            total,
+            [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows],
+        )

@@ -48,6 +48,7 @@ __all__ = [
     "CustomerCounts",
     "FlaggedInteraction",
     "NewInteraction",
+    "Severity",
     "Store",
     "StoredInteraction",
     "rowcount",
@@ -91,6 +92,21 @@ class FlaggedInteraction:
     interaction: Interaction
     label_counts: dict[str, int]
     top: Tag
+    severity: Severity | None = None
+    assignee: str | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Severity:
+    """Why a call ranks where it does: ``total = weight × score × recency × value`` (models/pages.py)."""
+
+    total: float
+    weight: float
+    score: float
+    recency: float
+    value: float
 
 
 @dataclass(frozen=True)
@@ -517,11 +533,12 @@ class Store:
     def flagged_queue(
         self, kind: str | None = "call", min_score: float = 0.0, limit: int = 50
     ) -> list[FlaggedInteraction]:
-        """Interactions with tags, strongest first: highest tag score, then most tags."""
+        """Interactions with customer tags (any speaker but the rep), strongest first: highest tag score, then
+        most tags. The severity-ranked, paged queue is models/pages.py's flagged_page."""
         query = (
             select(TagRow, InteractionRow)
             .join(InteractionRow, TagRow.interaction_id == InteractionRow.id)
-            .where(TagRow.score >= min_score)
+            .where(TagRow.score >= min_score, TagRow.speaker_role != "rep")
         )
         if kind:
             query = query.where(InteractionRow.kind == kind)

@@ -37,6 +37,8 @@ __all__ = [
     "HealthSnapshotRow",
     "InteractionRow",
     "InvoiceRow",
+    "QueueCommentRow",
+    "QueueReviewRow",
     "JobRow",
     "RiskSignalRow",
     "SummaryRow",
@@ -423,3 +425,31 @@ class SurveyResponseRow(Base):
         ForeignKey("interactions.id", ondelete="SET NULL")
     )
     dedup_key: Mapped[str] = mapped_column(String(64), unique=True)
+
+
+class QueueReviewRow(Base):
+    """A flagged call's place in the managers' queue: reviewed (hidden by default) and who it is assigned to."""
+
+    __tablename__ = "queue_reviews"
+
+    interaction_id: Mapped[str] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), primary_key=True
+    )
+    reviewed_at: Mapped[datetime | None] = mapped_column()
+    reviewed_by: Mapped[str | None] = mapped_column(String(256))
+    assignee: Mapped[str | None] = mapped_column(String(256), index=True)
+
+
+class QueueCommentRow(Base):
+    """A comment on a call; ``visibility`` ``managers`` hides it from reps."""
+
+    __tablename__ = "queue_comments"
+    __table_args__ = (Index("ix_queue_comments_call", "interaction_id", "created_at"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interaction_id: Mapped[str] = mapped_column(ForeignKey("interactions.id", ondelete="CASCADE"))
+    author: Mapped[str] = mapped_column(String(256))
+    role: Mapped[str] = mapped_column(String(16))
+    body: Mapped[str] = mapped_column(Text)
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    visibility: Mapped[str] = mapped_column(String(16), default="all")
