@@ -38,7 +38,8 @@ def test_each_new_label_reaches_its_bar(report):
 
 @pytest.mark.slow
 def test_signing_with_a_competitor_is_a_cancellation_and_a_mention(report):
-    assert report.signing_lines >= 28  # 30 written; 2 name Outreach, a partner in the bundled catalogue
+    # 30 written; 2 name Outreach, a partner in the bundled catalogue
+    assert report.signing_lines >= 28
     assert report.signing_both >= 0.85
 
 
