@@ -7,7 +7,8 @@ Builds the portfolio of bench/make_portfolio.py in memory, then replays every cu
 with three judges: the engine (red when ``risk.health.health`` says red), **usage drop** alone (red when the
 last 14 days' logins are at most half the daily rate of the 56 days before, which held at least 10) and
 **silence** alone (red when the customer has had no login for 30 days). Each one's precision, recall, median
-lead time and false-alarm rate, as risk/backtest.py defines them, and the lift of the engine's signal kinds.
+lead time and false-alarm rate, as risk/backtest.py defines them; the engine's recall per mechanism of the decline
+(make_portfolio.MECHANISMS: which ways of leaving it catches), and the lift of its signal kinds.
 The goal for the engine: recall >= 0.8 at precision >= 0.6, beating every baseline.
 """
 
@@ -17,7 +18,8 @@ import argparse
 import json
 import sys
 import time
-from dataclasses import asdict
+from collections import Counter
+from dataclasses import asdict, dataclass
 from datetime import datetime, timedelta
 from pathlib import Path
 
@@ -26,12 +28,27 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
-from bench.make_portfolio import END, START, build  # noqa: E402
+from bench.make_portfolio import END, START, Profile, build  # noqa: E402
 from risk.backtest import BacktestResult, Judge, Verdict, backtest, engine_judge  # noqa: E402
 from risk.config import load_config  # noqa: E402
 from risk.history import CustomerHistory  # noqa: E402
 
-__all__ = ["silence_judge", "usage_drop_judge"]
+__all__ = ["MechanismRecall", "mechanism_recall", "silence_judge", "usage_drop_judge"]
+
+LITTLE_WARNING = (
+    "little warning"  # churners the generator gives no mechanism (they leave with no sign)
+)
+
+
+@dataclass(frozen=True)
+class MechanismRecall:
+    mechanism: str  # one of make_portfolio.MECHANISMS, or LITTLE_WARNING
+    churners: int  # churners in the window whose decline showed this mechanism (a churner may show several)
+    caught: int
+
+    @property
+    def recall(self) -> float | None:
+        return self.caught / self.churners if self.churners else None
 
 
 def _logins(history: CustomerHistory, since: datetime, until: datetime) -> int:
@@ -60,6 +77,21 @@ def silence_judge(days: int = 30) -> Judge:
         return Verdict(red, frozenset({"silence"}) if red else frozenset())
 
     return judge
+
+
+def mechanism_recall(result: BacktestResult, profiles: list[Profile]) -> list[MechanismRecall]:
+    """Recall per mechanism of the portfolio's decline: which ways of leaving the judge catches, worst first."""
+    shown = {p.customer_id: p.mechanisms or (LITTLE_WARNING,) for p in profiles}
+    churners: Counter[str] = Counter()
+    caught: Counter[str] = Counter()
+    for outcome in result.outcomes:
+        if outcome.churned_at is None:
+            continue
+        for mechanism in shown.get(outcome.customer_id, (LITTLE_WARNING,)):
+            churners[mechanism] += 1
+            caught[mechanism] += outcome.caught
+    rows = [MechanismRecall(m, churners[m], caught[m]) for m in churners]
+    return sorted(rows, key=lambda r: (r.recall or 0.0, r.mechanism))
 
 
 def _fmt(value: float | None, digits: int = 2) -> str:
@@ -100,9 +132,24 @@ def _lift_table(result: BacktestResult) -> Table:
     return table
 
 
-def _summary(result: BacktestResult, seconds: float) -> dict:
+def _mechanism_table(rows: list[MechanismRecall]) -> Table:
+    table = Table(
+        title="The engine's recall by mechanism of the decline (a churner may show several)",
+        title_justify="left",
+    )
+    for column in ("mechanism", "churners", "caught", "recall"):
+        table.add_column(column, justify="left" if column == "mechanism" else "right")
+    for row in rows:
+        table.add_row(row.mechanism, str(row.churners), str(row.caught), _fmt(row.recall))
+    return table
+
+
+def _summary(result: BacktestResult, seconds: float, profiles: list[Profile]) -> dict:
     data = asdict(result)
     data.pop("outcomes")
+    data["mechanisms"] = [
+        {**asdict(r), "recall": r.recall} for r in mechanism_recall(result, profiles)
+    ]
     return {**data, "seconds": round(seconds, 2)}
 
 
@@ -132,7 +179,11 @@ def main(argv: list[str] | None = None) -> int:
         results[name] = (result, time.perf_counter() - clock)
     if args.json:
         print(
-            json.dumps({n: _summary(r, s) for n, (r, s) in results.items()}, default=str, indent=2)
+            json.dumps(
+                {n: _summary(r, s, portfolio.profiles) for n, (r, s) in results.items()},
+                default=str,
+                indent=2,
+            )
         )
         return 0
     console = Console(width=None if sys.stdout.isatty() else 130)
@@ -142,6 +193,7 @@ def main(argv: list[str] | None = None) -> int:
         markup=False,
     )
     console.print(_table(results))
+    console.print(_mechanism_table(mechanism_recall(results["engine"][0], portfolio.profiles)))
     console.print(_lift_table(results["engine"][0]))
     return 0
 

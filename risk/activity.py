@@ -258,13 +258,17 @@ def _core_feature_signals(
         rate, base_rate = recent / rule.recent_days, baseline / rule.baseline_days
         if baseline < rule.min_baseline_events or rate > rule.drop_ratio * base_rate:
             continue
-        chance = poisson_cdf(recent, base_rate * rule.recent_days)
+        # each core feature is one more test: the chance that any of them falls this far is what counts
+        chance = 1 - (1 - poisson_cdf(recent, base_rate * rule.recent_days)) ** len(
+            config.core_features
+        )
         if chance > rule.max_chance:
             continue  # a sparse feature's quiet month: a fall this size happens by chance
         why = (
             f"Core feature {feature!r} fell to {rate * 7:.1f} uses a week over the last {rule.recent_days:.0f} "
             f"days from {base_rate * 7:.1f} before, while logins held ({login_recent * 7:.1f} vs "
-            f"{login_base * 7:.1f} a week); a fall this steep by chance: {chance:.1%}"
+            f"{login_base * 7:.1f} a week); a fall this steep in one of the {len(config.core_features)} core "
+            f"features by chance: {chance:.1%}"
         )
         signals.append(
             signal(history.customer_id, "core_feature_abandoned", rule.weight, as_of, why)

@@ -13,7 +13,8 @@ How the parts combine (all weights in risk/data/risk.yaml):
    of one kind add up with diminishing returns: the largest counts in full, the next half, and so on.
 3. Positive signals (expansion interest, a promoter NPS, deep core-feature use) give points back: their
    points are negative. When ``combination.min_kinds`` risk-event kinds each take off ``min_points`` or more
-   (``combination.groups`` join kinds that are one sign seen twice), ``several_warnings`` takes off
+   (``combination.groups``: families of evidence, usage, conversation, commercial, voice, leaving; two kinds
+   of one family are one sign seen twice), ``several_warnings`` takes off
    ``combination.weight`` more: two warning signs at once are worse than either alone.
 
 The score is 100 minus the sum, clamped to 0..100 (``raw_risk`` keeps the unclamped sum, so customers at 0 are

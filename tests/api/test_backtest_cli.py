@@ -103,7 +103,13 @@ def test_a_window_and_horizon_change_what_counts(cli, store, db_url):
     short = json.loads(
         cli("backtest", "--json", "--horizon", "14", "--database-url", db_url).stdout
     )
-    assert short["caught"] == 0 and short["recall"] == 0.0  # red 23 days before: too early for 14
+    # red every week from the calls (day 77) to the churn (day 100): within 14 days, 9 days before it
+    # (the leaving talk, price and competitor evidence are two families of evidence while they last)
+    leaver = next(o for o in short["outcomes"] if o["customer_id"] == "leaver")
+    assert short["caught"] == 1 and leaver["lead_days"] == 9.0 and leaver["red_moments"] == 4
+    # a horizon shorter than the two days from the last weekly moment (day 98) to the churn catches nothing
+    one = json.loads(cli("backtest", "--json", "--horizon", "1", "--database-url", db_url).stdout)
+    assert one["caught"] == 0 and one["recall"] == 0.0
     cut = json.loads(
         cli(
             "backtest",

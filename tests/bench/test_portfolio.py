@@ -136,3 +136,25 @@ def test_the_customers_use_the_core_features_the_engine_is_configured_with():
     given = build(6, seed=3, core=("alpha", "beta"))
     features = {u.properties.get("feature") for h in given.histories for u in h.usage}
     assert {"alpha", "beta"} <= features and not features & set(load_config().core_features)
+
+
+def test_recall_by_mechanism_counts_each_churner_under_every_mechanism_it_showed(
+    portfolio: Portfolio,
+):
+    start = START + timedelta(days=150)
+    silence = backtest(portfolio.histories, risk_backtest.silence_judge(), start, END)
+    rows = {r.mechanism: r for r in risk_backtest.mechanism_recall(silence, portfolio.profiles)}
+    assert set(rows) <= {*MECHANISMS, risk_backtest.LITTLE_WARNING}
+    shown = {
+        p.customer_id: p.mechanisms or (risk_backtest.LITTLE_WARNING,) for p in portfolio.profiles
+    }
+    churners = [o for o in silence.outcomes if o.churned_at is not None]
+    assert sum(r.churners for r in rows.values()) == sum(
+        len(shown[o.customer_id]) for o in churners
+    )
+    for name, row in rows.items():
+        with_it = [o for o in churners if name in shown[o.customer_id]]
+        assert (row.churners, row.caught) == (len(with_it), sum(o.caught for o in with_it))
+    # the silence baseline catches the churners that went silent far more often than those that did not
+    assert rows["silence"].recall is not None and rows["silence"].recall > 0.8
+    assert (rows["pages"].recall or 0.0) < rows["silence"].recall

@@ -47,7 +47,7 @@ def test_a_sparse_core_feature_s_quiet_month_is_chance_but_a_busy_one_stopping_i
         for s in derive_signals(full("b", CALLS, [*logins, *busy]), AS_OF, CONFIG)
         if s.kind == "core_feature_abandoned"
     ]
-    assert "a fall this steep by chance: 0.0%" in signal.explanation
+    assert "a fall this steep in one of the 3 core features by chance: 0.0%" in signal.explanation
 
 
 def test_a_sparse_baseline_s_empty_fortnight_is_not_a_usage_drop():

@@ -133,3 +133,13 @@ def test_every_kind_the_code_raises_is_registered_and_has_a_playbook():
                     raised.add(keyword.value.value)
     assert len(raised) >= 20  # (the indicators, tags and usage_drop:<kind> are named by variables)
     assert raised <= known_kinds(CONFIG) and raised <= set(PLAYBOOKS.kinds)
+
+
+def test_every_tag_label_the_tagger_finds_moves_the_score():
+    """Each label in the closed vocabulary is a risk event (risk.yaml ``tags``) or a positive signal
+    (``positive.tags``), so risk consumes every label the tagger can give; and each has a playbook."""
+    from models.records import TAG_LABELS
+
+    counted = set(CONFIG.tags) | set(CONFIG.positive.tags)
+    assert set(TAG_LABELS) <= counted, set(TAG_LABELS) - counted
+    assert set(CONFIG.tags) <= set(PLAYBOOKS.kinds)

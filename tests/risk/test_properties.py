@@ -14,6 +14,8 @@ from tests.risk.histories import AS_OF, call, history, logins, tag
 
 CONFIG = load_config()
 LABELS = sorted(TAG_LABELS)
+POSITIVE = sorted(CONFIG.positive.tags)  # expansion interest gives points back
+RISKS = sorted(set(TAG_LABELS) - set(POSITIVE))
 
 tags = st.builds(
     tag,
@@ -54,7 +56,7 @@ def test_score_stays_between_0_and_100_and_matches_its_breakdown(h):
 
 
 @SETTINGS
-@given(histories, st.sampled_from(LABELS), st.data())
+@given(histories, st.sampled_from(RISKS), st.data())
 def test_one_more_risk_tag_never_raises_the_score(h, label, data):
     # onto an interaction that exists: a new interaction would also be new contact, which rightly helps
     assume(h.interactions)
@@ -66,7 +68,19 @@ def test_one_more_risk_tag_never_raises_the_score(h, label, data):
 
 
 @SETTINGS
-@given(st.sampled_from(LABELS), st.floats(0, 170), st.floats(0, 10))
+@given(histories, st.sampled_from(POSITIVE), st.data())
+def test_one_more_positive_tag_never_lowers_the_score(h, label, data):
+    assume(h.interactions)
+    index = data.draw(st.integers(0, len(h.interactions) - 1))
+    facts = h.interactions[index]
+    tagged = replace(facts, tags=(*facts.tags, tag(label, sentiment="positive")))
+    better = history("c", [*h.interactions[:index], tagged, *h.interactions[index + 1 :]], h.usage)
+    before, after = health(h, AS_OF, CONFIG).score, health(better, AS_OF, CONFIG).score
+    assert before is None or after >= before
+
+
+@SETTINGS
+@given(st.sampled_from(RISKS), st.floats(0, 170), st.floats(0, 10))
 def test_an_older_signal_costs_no_more_than_a_newer_one(label, days_ago, older_by):
     contact = [call(d) for d in (1, 15, 29)]  # keep the contact signals out of it
     newer = history("c", [*contact, call(days_ago, tag(label))], logins(4, 4))

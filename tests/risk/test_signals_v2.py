@@ -299,15 +299,25 @@ def test_two_warning_signs_go_red_and_a_seasonal_dip_or_a_quiet_customer_does_no
         "detractor+downgrade": full(
             "b", CALLS, usage, surveys=detractor, commercial=[seats("x", 20, 15, 20)]
         ),
-        "dm quiet+falling logins": full(
+        "dm quiet+detractor": full(
             "c",
             CALLS,
             [e for e in usage if e.at < ago(20)] + list(daily("login", 1, 20, user="u2")),
             contacts=contacts,
+            surveys=detractor,
         ),
     }
     for name, h in warnings.items():
         assert health(h, AS_OF, CONFIG).band == "red", name
+    # a decision-maker going quiet while logins fall is one family of evidence (usage) seen twice: a warning
+    # (yellow), not two (a seasonal dip does both at once)
+    one_family = full(
+        "d",
+        CALLS,
+        [e for e in usage if e.at < ago(20)] + list(daily("login", 1, 20, user="u2")),
+        contacts=contacts,
+    )
+    assert health(one_family, AS_OF, CONFIG).band == "yellow"
     for h in (full("dip", CALLS, dip), full("quiet", CALLS[::2], quiet)):
         assert health(h, AS_OF, CONFIG).band != "red", h.customer_id
 
