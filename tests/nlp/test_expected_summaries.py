@@ -35,21 +35,11 @@ def summaries(tagger) -> dict[str, tuple[Summary, object]]:
     return made
 
 
-def _needs_sentence_intents(expected: dict, summary: Summary) -> None:
-    """A case whose risk sits in a later sentence of a long turn waits for sentence-level intents (issue 18,
-    item 1): expected to fail while the tagger does not find that moment."""
-    got = {(m.utterance_index, m.kind) for m in summary.key_moments}
-    wanted = {(e["utterance"], e["kind"]) for e in expected["key_moments"]}
-    if expected.get("needs_sentence_intents") and not wanted <= got:
-        pytest.xfail(f"the tagger misses {sorted(wanted - got)}: needs sentence-level intents")
-
-
 @pytest.mark.parametrize("case", CASES, ids=lambda p: p.stem)
 def test_outcome(summaries, case):
     whole = yaml.safe_load(case.read_text(encoding="utf-8"))
     expected = whole["outcome"]
     summary, outcome = summaries[case.stem]
-    _needs_sentence_intents(whole, summary)
     assert outcome is not None and outcome.kind == expected["kind"]
     assert outcome.due == expected["due"]
     assert summary.outcome == outcome.text
@@ -73,7 +63,6 @@ def test_next_steps(summaries, case):
 def test_key_moments(summaries, case):
     expected = yaml.safe_load(case.read_text(encoding="utf-8"))
     summary, _ = summaries[case.stem]
-    _needs_sentence_intents(expected, summary)
     got = {(m.utterance_index, m.kind) for m in summary.key_moments}
     assert {(e["utterance"], e["kind"]) for e in expected["key_moments"]} <= got
     swings = {m.utterance_index for m in summary.key_moments if m.kind == "sentiment_swing"}
@@ -85,7 +74,6 @@ def test_overview(summaries, case):
     whole = yaml.safe_load(case.read_text(encoding="utf-8"))
     expected = whole["overview_says"]
     summary, _ = summaries[case.stem]
-    _needs_sentence_intents(whole, summary)
     text = " ".join(m.text for m in summary.overview)
     for words in expected:
         assert words in text, (words, text)
