@@ -9,6 +9,7 @@ from typing import Annotated
 import typer
 
 from api import render
+from api.commands import DATABASE_HELP
 from api.service import Callintel
 from models.analysis import Alert
 
@@ -20,8 +21,6 @@ __all__ = [
     "run_acknowledge",
     "run_resolve",
 ]
-
-DATABASE_HELP = "Store URL (default: CALLINTEL_DATABASE_URL)."  # as api/cli.py says it
 
 
 class StatusOption(StrEnum):

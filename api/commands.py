@@ -18,6 +18,8 @@ if TYPE_CHECKING:
     from pipeline.stages import Engines
     from transcribe.engine import TranscribeOptions
 
+DATABASE_HELP = "Store URL (default: CALLINTEL_DATABASE_URL)."  # every command's --database-url
+
 
 def ingest_with_progress(
     callintel: Callintel, paths: list[Path], defaults: IngestDefaults
