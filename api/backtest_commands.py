@@ -84,10 +84,10 @@ def measures_table(result: BacktestResult) -> Table:
     return table
 
 
-def lift_table(result: BacktestResult) -> Table:
-    table = Table(
-        title="Lift of each signal kind: P(churn | fired) / P(churn)", title_justify="left"
-    )
+def lift_table(
+    result: BacktestResult, title: str = "Lift of each signal kind: P(churn | fired) / P(churn)"
+) -> Table:
+    table = Table(title=title, title_justify="left")
     for column in ("signal kind", "customers", "churners", "lift"):
         table.add_column(column, justify="left" if column == "signal kind" else "right")
     for lift in result.lifts:

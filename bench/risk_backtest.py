@@ -28,6 +28,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from rich.console import Console  # noqa: E402
 from rich.table import Table  # noqa: E402
 
+from api.backtest_commands import lift_table  # noqa: E402
 from bench.make_portfolio import END, START, Profile, build  # noqa: E402
 from risk.backtest import BacktestResult, Judge, Verdict, backtest, engine_judge  # noqa: E402
 from risk.config import load_config  # noqa: E402
@@ -121,17 +122,6 @@ def _table(results: dict[str, tuple[BacktestResult, float]]) -> Table:
     return table
 
 
-def _lift_table(result: BacktestResult) -> Table:
-    table = Table(
-        title="Lift of the engine's signals: P(churn | fired) / P(churn)", title_justify="left"
-    )
-    for column in ("signal kind", "customers", "churners", "lift"):
-        table.add_column(column, justify="left" if column == "signal kind" else "right")
-    for lift in result.lifts:
-        table.add_row(lift.kind, str(lift.customers), str(lift.churners), _fmt(lift.lift))
-    return table
-
-
 def _mechanism_table(rows: list[MechanismRecall]) -> Table:
     table = Table(
         title="The engine's recall by mechanism of the decline (a churner may show several)",
@@ -194,7 +184,11 @@ def main(argv: list[str] | None = None) -> int:
     )
     console.print(_table(results))
     console.print(_mechanism_table(mechanism_recall(results["engine"][0], portfolio.profiles)))
-    console.print(_lift_table(results["engine"][0]))
+    console.print(
+        lift_table(
+            results["engine"][0], "Lift of the engine's signals: P(churn | fired) / P(churn)"
+        )
+    )
     return 0
 
 
