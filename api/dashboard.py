@@ -37,10 +37,11 @@ from api.permissions import ALERT_ACTORS
 from api.queries import rep_scope
 from api.routes_alerts import AlertId
 from api.routes_queue import author, may_see, readable_call
-from models.analysis import ALERT_OUTCOMES, AlertOutcome
+from models.analysis import ALERT_OUTCOMES, AlertOutcome, AlertStatus
 from models.clock import clock
 from models.errors import Forbidden, NotFound
 from models.pages import FlagFilter
+from models.queue import Visibility
 from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
 from risk.alerts import MAX_NOTE
@@ -315,7 +316,7 @@ def customer_page(
 class AlertsForm(BaseModel):
     """The alerts page's filter form; an empty field means no filter."""
 
-    status: Literal["open", "acknowledged", "resolved"] | None = None
+    status: AlertStatus | None = None
     owner: str | None = Field(None, max_length=256)
     customer: str | None = Field(None, max_length=128)
     page: int = Field(1, ge=1, le=40_000_000)
@@ -414,7 +415,7 @@ def comment_call(
     callintel: ServiceDep,
     token: CallViewer,
     body: Annotated[str, Form(min_length=1, max_length=10_000)],
-    visibility: Annotated[Literal["all", "managers"], Form()] = "all",
+    visibility: Annotated[Visibility, Form()] = "all",
 ) -> Response:
     may_see(callintel, token, interaction_id)
     if token.role == "rep" and visibility == "managers":

@@ -11,7 +11,7 @@ A rep asking about a call that is neither theirs nor assigned to them gets 404, 
 from __future__ import annotations
 
 from datetime import datetime
-from typing import Annotated, Literal
+from typing import Annotated
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -20,6 +20,7 @@ from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.service import Callintel
 from models.errors import Forbidden, NotFound
+from models.queue import Visibility
 from models.store import StoredInteraction
 
 router = APIRouter(
@@ -39,7 +40,7 @@ class AssignIn(BaseModel):
 
 class CommentIn(BaseModel):
     body: str = Field(min_length=1, max_length=10_000)
-    visibility: Literal["all", "managers"] = "all"
+    visibility: Visibility = "all"
 
 
 class QueueStateOut(BaseModel):

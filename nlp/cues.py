@@ -11,6 +11,8 @@ from dataclasses import dataclass
 
 from spacy.tokens import Doc, Span, Token
 
+from models.records import TAG_LABELS
+
 if not Token.has_extension("cue_stem"):
     Token.set_extension("cue_stem", default="")
 
@@ -25,16 +27,10 @@ __all__ = [
     "mark_stems",
 ]
 
-INTENT_LABELS = (
-    "price_objection",
-    "export_data_intent",
-    "cancellation_intent",
-    "billing_question",
-    "product_issue",
-    "poor_fit",
-    "usage_decline",
-    "stakeholder_change",
-    "expansion_interest",
+# The labels the heads classify: the closed vocabulary but for competitor mentions, which the catalogue finds
+# (the heads' weights and thresholds are in this order).
+INTENT_LABELS: tuple[str, ...] = tuple(
+    label for label in TAG_LABELS if label != "competitor_mention"
 )
 NEGATIONS = frozenset(
     {"not", "n't", "never", "no", "without", "nothing", "none", "neither", "nor", "isn't", "wasn't"}
