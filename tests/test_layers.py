@@ -15,8 +15,9 @@ ALLOWED: dict[str, set[str]] = {
     "transcribe": {"models", "ingest"},
     "nlp": {"models", "ingest"},
     "risk": {"models", "ingest"},
-    "pipeline": {"models", "ingest", "transcribe", "nlp", "risk"},
-    "api": {"models", "ingest", "transcribe", "nlp", "risk", "pipeline"},
+    "portfolio": {"models", "ingest", "risk"},
+    "pipeline": {"models", "ingest", "transcribe", "nlp", "risk", "portfolio"},
+    "api": {"models", "ingest", "transcribe", "nlp", "risk", "portfolio", "pipeline"},
 }
 
 
