@@ -1,0 +1,346 @@
+"""RFM segmentation in SQL: every active customer's recency, frequency and monetary value, each scored 1-5 by
+quintile over the whole book, the named segment its scores fall in (portfolio/segments.py's rules become a CASE),
+its health band (the latest stored health snapshot at or before ``as_of``) and its behaviour tags (EXISTS
+subqueries). One statement on SQLite and PostgreSQL; Python only reads the page it returns.
+
+A quintile score is ``1 + 5 * (rank - 1) // n`` with rank over the value ascending (ties share a rank, so a
+score): of ten customers with distinct values, the two lowest score 1 and the two highest 5. Recency ranks the
+last contact (or payment) time, so the most recent scores 5; a customer never contacted (never paid) scores 1.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import date, datetime, timedelta
+from typing import Any
+
+from sqlalchemy import (
+    CTE,
+    ColumnElement,
+    Select,
+    and_,
+    case,
+    exists,
+    func,
+    literal,
+    nulls_first,
+    or_,
+    select,
+)
+from sqlalchemy.orm import Session
+
+from models.errors import InputError
+from models.tables import (
+    AccountRow,
+    CommercialEventRow,
+    CustomerRow,
+    HealthSnapshotRow,
+    InteractionRow,
+    InvoiceRow,
+    SurveyResponseRow,
+    TagRow,
+    UsageEventRow,
+)
+from portfolio.segments import BehaviourTag, Score, Segment, SegmentConfig
+
+__all__ = [
+    "BANDS",
+    "CustomerSegment",
+    "SegmentFilter",
+    "active_at",
+    "classified",
+    "segment_page",
+]
+
+BANDS: tuple[str, ...] = ("green", "yellow", "red")
+
+
+@dataclass(frozen=True)
+class SegmentFilter:
+    """What the segment list is narrowed to; None: no filter. ``renewal_within``: renewing in that many days."""
+
+    segment: str | None = None
+    band: str | None = None
+    owner: str | None = None
+    tag: str | None = None
+    renewal_within: int | None = None
+
+    def check(self, config: SegmentConfig) -> None:
+        """InputError naming the filter when a segment, band or tag is not one the configuration knows."""
+        for field, value, known in (
+            ("segment", self.segment, config.segment_names()),
+            ("band", self.band, list(BANDS)),
+            ("tag", self.tag, config.tag_names()),
+        ):
+            if value is not None and value not in known:
+                raise InputError(f"{field}: unknown {field} {value!r} (one of {', '.join(known)})")
+
+
+@dataclass(frozen=True)
+class CustomerSegment:
+    customer_id: str
+    name: str | None
+    owner: str | None
+    arr: float | None
+    currency: str
+    renewal_date: date | None
+    last_at: datetime | None  # the last contact or payment the recency is measured from
+    frequency: int
+    monetary: float
+    r: int
+    f: int
+    m: int
+    segment: str | None
+    band: str | None  # None: no health snapshot yet
+    health: float | None
+    tags: tuple[str, ...]
+
+
+def active_at(moment: datetime) -> ColumnElement[bool]:
+    """An account live at ``moment``: started by then (or no start date) and not churned by then."""
+    return and_(
+        or_(AccountRow.start_date.is_(None), AccountRow.start_date <= moment.date()),
+        or_(
+            AccountRow.status != "churned",
+            AccountRow.status_at.is_(None),
+            AccountRow.status_at > moment,
+        ),
+    )
+
+
+def _values(config: SegmentConfig, as_of: datetime) -> tuple[Any, Any, Any, list[Any]]:
+    """The last-time, frequency and monetary columns, and the grouped subqueries they come from."""
+    since = as_of - timedelta(days=config.window_days)
+    if config.recency == "contact":
+        last = _grouped(
+            InteractionRow.customer_id,
+            func.max(InteractionRow.occurred_at),
+            InteractionRow.occurred_at <= as_of,
+        )
+    else:
+        last = _grouped(
+            InvoiceRow.customer_id, func.max(InvoiceRow.paid_at), InvoiceRow.paid_at <= as_of
+        )
+    if config.frequency == "contacts":
+        when = InteractionRow.occurred_at
+        freq = _grouped(InteractionRow.customer_id, func.count(), when > since, when <= as_of)
+    else:
+        when = CommercialEventRow.occurred_at
+        kinds = CommercialEventRow.kind.in_(("purchase", "renewal"))
+        freq = _grouped(
+            CommercialEventRow.customer_id, func.count(), kinds, when > since, when <= as_of
+        )
+    joins = [last, freq]
+    if config.monetary == "arr":
+        money: Any = func.coalesce(AccountRow.arr, 0.0)
+    else:
+        paid = InvoiceRow.paid_at
+        pay = _grouped(
+            InvoiceRow.customer_id, func.sum(InvoiceRow.amount), paid > since, paid <= as_of
+        )
+        joins.append(pay)
+        money = func.coalesce(pay.c.value, 0.0)
+    return last.c.value, func.coalesce(freq.c.value, 0), money, joins
+
+
+def _grouped(key: Any, value: Any, *where: Any) -> Any:
+    return (
+        select(key.label("customer_id"), value.label("value"))
+        .where(*where)
+        .group_by(key)
+        .subquery()
+    )
+
+
+def _quintile(column: Any, nulls_lowest: bool = False) -> Any:
+    order = nulls_first(column.asc()) if nulls_lowest else column.asc()
+    return 1 + (5 * (func.rank().over(order_by=order) - 1)) // func.count().over()
+
+
+def _scored(config: SegmentConfig, as_of: datetime) -> CTE:
+    last, freq, money, joins = _values(config, as_of)
+    base_from: Any = AccountRow.__table__.join(
+        CustomerRow, CustomerRow.id == AccountRow.customer_id
+    )
+    for sub in joins:
+        base_from = base_from.outerjoin(sub, sub.c.customer_id == AccountRow.customer_id)
+    base = (
+        select(
+            AccountRow.customer_id,
+            CustomerRow.name,
+            AccountRow.owner,
+            AccountRow.arr,
+            AccountRow.currency,
+            AccountRow.start_date,
+            AccountRow.renewal_date,
+            last.label("last_at"),
+            freq.label("frequency"),
+            money.label("monetary"),
+        )
+        .select_from(base_from)
+        .where(active_at(as_of))
+        .cte("rfm_base")
+    )
+    return select(
+        base,
+        _quintile(base.c.last_at, nulls_lowest=True).label("r"),
+        _quintile(base.c.frequency).label("f"),
+        _quintile(base.c.monetary).label("m"),
+    ).cte("rfm_scored")
+
+
+def _within(column: Any, score: Score | None) -> list[Any]:
+    return [] if score is None else [column.between(score.low, score.high)]
+
+
+def _rule(scored: CTE, segment: Segment, as_of: datetime) -> list[Any]:
+    conditions = [
+        *_within(scored.c.r, segment.r),
+        *_within(scored.c.f, segment.f),
+        *_within(scored.c.m, segment.m),
+    ]
+    if segment.tenure_days_max is not None:
+        newest = as_of.date() - timedelta(days=segment.tenure_days_max)
+        conditions.append(scored.c.start_date >= newest)
+    return conditions
+
+
+def _segment_case(scored: CTE, config: SegmentConfig, as_of: datetime) -> Any:
+    whens: list[tuple[Any, str]] = []
+    for segment in config.segments:
+        conditions = _rule(scored, segment, as_of)
+        if not conditions:  # no bound: everyone not yet named
+            return case(*whens, else_=literal(segment.name)) if whens else literal(segment.name)
+        whens.append((and_(*conditions), segment.name))
+    return case(*whens, else_=None)
+
+
+def _tag_column(customer: Any, tag: BehaviourTag, as_of: datetime) -> Any:
+    since = as_of - timedelta(days=tag.within_days)
+    held = []
+    if tag.page is not None:
+        at = UsageEventRow.occurred_at
+        page = UsageEventRow.properties["page"].as_string()
+        held.append(
+            exists().where(
+                UsageEventRow.customer_id == customer,
+                UsageEventRow.kind == "page_visit",
+                at > since,
+                at <= as_of,
+                page.contains(tag.page, autoescape=True),
+            )
+        )
+    if tag.labels:
+        at = InteractionRow.occurred_at
+        held.append(
+            exists()
+            .select_from(TagRow.__table__.join(InteractionRow))
+            .where(InteractionRow.customer_id == customer, TagRow.label.in_(tag.labels))
+            .where(TagRow.speaker_role != "rep", at > since, at <= as_of)
+        )
+    if tag.nps is not None:
+        at = SurveyResponseRow.responded_at
+        held.append(
+            exists().where(
+                SurveyResponseRow.customer_id == customer,
+                SurveyResponseRow.kind == "nps",
+                SurveyResponseRow.score.between(*tag.nps),
+                at > since,
+                at <= as_of,
+            )
+        )
+    return case((or_(*held), 1), else_=0).label(f"tag_{tag.name}")
+
+
+def classified(config: SegmentConfig, as_of: datetime) -> CTE:
+    """Every active customer with its values, scores, segment, band, health and a 0/1 column per tag."""
+    scored = _scored(config, as_of)
+    latest = (
+        select(HealthSnapshotRow.customer_id, func.max(HealthSnapshotRow.as_of).label("at"))
+        .where(HealthSnapshotRow.as_of <= as_of)
+        .group_by(HealthSnapshotRow.customer_id)
+        .subquery()
+    )
+    snapshot = (
+        select(HealthSnapshotRow.customer_id, HealthSnapshotRow.band, HealthSnapshotRow.score)
+        .join(
+            latest,
+            and_(
+                latest.c.customer_id == HealthSnapshotRow.customer_id,
+                latest.c.at == HealthSnapshotRow.as_of,
+            ),
+        )
+        .subquery()
+    )
+    return (
+        select(
+            scored,
+            _segment_case(scored, config, as_of).label("segment"),
+            snapshot.c.band,
+            snapshot.c.score.label("health"),
+            *(_tag_column(scored.c.customer_id, tag, as_of) for tag in config.tags),
+        )
+        .select_from(scored.outerjoin(snapshot, snapshot.c.customer_id == scored.c.customer_id))
+        .cte("rfm_classified")
+    )
+
+
+def _filtered(rows: CTE, wanted: SegmentFilter, as_of: datetime) -> Select[Any]:
+    query = select(rows, func.count().over().label("total"))
+    if wanted.segment is not None:
+        query = query.where(rows.c.segment == wanted.segment)
+    if wanted.band is not None:
+        query = query.where(rows.c.band == wanted.band)
+    if wanted.owner is not None:
+        query = query.where(rows.c.owner == wanted.owner)
+    if wanted.tag is not None:
+        query = query.where(rows.c[f"tag_{wanted.tag}"] == 1)
+    if wanted.renewal_within is not None:
+        today = as_of.date()
+        until = today + timedelta(days=wanted.renewal_within)
+        query = query.where(rows.c.renewal_date.between(today, until))
+    return query
+
+
+def segment_page(
+    session: Session,
+    config: SegmentConfig,
+    as_of: datetime,
+    wanted: SegmentFilter,
+    limit: int = 50,
+    offset: int = 0,
+) -> tuple[int, list[CustomerSegment]]:
+    """(how many customers match, one page of them): most valuable first (monetary, then id)."""
+    wanted.check(config)
+    rows = classified(config, as_of)
+    query = _filtered(rows, wanted, as_of).order_by(rows.c.monetary.desc(), rows.c.customer_id)
+    found = session.execute(query.limit(limit).offset(offset)).mappings().all()
+    total = found[0]["total"] if found else _count(session, rows, wanted, as_of)
+    return total, [_record(row, config) for row in found]
+
+
+def _count(session: Session, rows: CTE, wanted: SegmentFilter, as_of: datetime) -> int:
+    """The number matching when the page is empty (an offset past the end)."""
+    counted = _filtered(rows, wanted, as_of).subquery()
+    return int(session.execute(select(func.count()).select_from(counted)).scalar_one())
+
+
+def _record(row: Any, config: SegmentConfig) -> CustomerSegment:
+    return CustomerSegment(
+        customer_id=row["customer_id"],
+        name=row["name"],
+        owner=row["owner"],
+        arr=row["arr"],
+        currency=row["currency"],
+        renewal_date=row["renewal_date"],
+        last_at=row["last_at"],
+        frequency=int(row["frequency"]),
+        monetary=float(row["monetary"]),
+        r=int(row["r"]),
+        f=int(row["f"]),
+        m=int(row["m"]),
+        segment=row["segment"],
+        band=row["band"],
+        health=row["health"],
+        tags=tuple(t.name for t in config.tags if row[f"tag_{t.name}"]),
+    )

@@ -1,0 +1,99 @@
+"""The book at a glance: the churn trend by month and quarter, the active customers by health band and RFM
+segment (counts and ARR), and the top churn reasons. Every figure is aggregated in SQL (portfolio/churn.py,
+portfolio/rfm.py); this module only puts them together."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from sqlalchemy import func, select
+from sqlalchemy.orm import Session
+
+from portfolio.churn import ChurnPeriod, ChurnReason, churn_reasons, churn_trend, months, quarters
+from portfolio.rfm import classified
+from portfolio.segments import SegmentConfig
+
+__all__ = ["BookCell", "PortfolioView", "book_cells", "portfolio_view"]
+
+NO_BAND = "unknown"  # no health snapshot yet (run `callintel alerts --refresh`)
+
+
+@dataclass(frozen=True)
+class BookCell:
+    """The active customers of one segment in one health band, and their ARR."""
+
+    segment: str
+    band: str
+    customers: int
+    arr: float
+
+
+@dataclass(frozen=True)
+class PortfolioView:
+    as_of: datetime
+    months: list[ChurnPeriod]
+    quarters: list[ChurnPeriod]
+    cells: list[BookCell]
+    reasons: list[ChurnReason]
+    segments: list[tuple[str, str]]  # (name, label) in the configuration's order
+
+    @property
+    def active(self) -> int:
+        return sum(c.customers for c in self.cells)
+
+    @property
+    def arr(self) -> float:
+        return sum(c.arr for c in self.cells)
+
+    def by_band(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for cell in self.cells:
+            totals[cell.band] = totals.get(cell.band, 0) + cell.customers
+        return totals
+
+    def by_segment(self) -> dict[str, int]:
+        totals: dict[str, int] = {}
+        for cell in self.cells:
+            totals[cell.segment] = totals.get(cell.segment, 0) + cell.customers
+        return totals
+
+
+def book_cells(session: Session, config: SegmentConfig, as_of: datetime) -> list[BookCell]:
+    """Active customers and ARR per (segment, band), in SQL."""
+    rows = classified(config, as_of)
+    segment = func.coalesce(rows.c.segment, "-")
+    band = func.coalesce(rows.c.band, NO_BAND)
+    query = select(
+        segment.label("segment"),
+        band.label("band"),
+        func.count().label("n"),
+        func.coalesce(func.sum(rows.c.arr), 0.0).label("arr"),
+    ).group_by(segment, band)
+    cells = session.execute(query).all()
+    return sorted(
+        (BookCell(s, b, int(n), float(a)) for s, b, n, a in cells),
+        key=lambda c: (c.segment, c.band),
+    )
+
+
+def portfolio_view(
+    session: Session, config: SegmentConfig, as_of: datetime, months_back: int = 12
+) -> PortfolioView:
+    """The churn trend over ``months_back`` months (>= 1) and the quarters they span, the book by band and segment,
+    and the reasons of the customers lost in that span."""
+    by_month = churn_trend(session, months(as_of, months_back), as_of)
+    first = by_month[0].period.start
+    spanned = (
+        (as_of.year * 12 + as_of.month - 1) // 3 - (first.year * 12 + first.month - 1) // 3 + 1
+    )
+    by_quarter = churn_trend(session, quarters(as_of, spanned), as_of)
+    since = datetime.combine(first, datetime.min.time(), as_of.tzinfo)
+    return PortfolioView(
+        as_of=as_of,
+        months=by_month,
+        quarters=by_quarter,
+        cells=book_cells(session, config, as_of),
+        reasons=churn_reasons(session, as_of, since),
+        segments=[(s.name, s.label) for s in config.segments],
+    )
