@@ -26,6 +26,7 @@ from api import (
     routes_customers,
     routes_ingest,
     routes_interactions,
+    routes_portfolio,
     routes_webhooks,
     security,
 )
@@ -157,6 +158,7 @@ def create_app(
         routes_alerts,
         routes_ingest,
         routes_webhooks,
+        routes_portfolio,  # C: the portfolio and the RFM segments
         dashboard,
     ):
         app.include_router(module.router)

@@ -528,5 +528,12 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+# -- C: portfolio analytics (api/portfolio_commands.py): the book at a glance and the RFM segments --
+from api.portfolio_commands import portfolio_command, segments_command  # noqa: E402
+
+app.command("portfolio")(portfolio_command)
+app.command("segments")(segments_command)
+
+
 if __name__ == "__main__":
     main()

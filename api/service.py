@@ -47,6 +47,9 @@ if TYPE_CHECKING:
     from pipeline.runner import PoolReport
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
+    from portfolio.rfm import CustomerSegment, SegmentFilter
+    from portfolio.segments import SegmentConfig
+    from portfolio.view import PortfolioView
     from risk.backtest import BacktestResult
 
 __all__ = ["Callintel", "rep_email_domains"]
@@ -473,3 +476,33 @@ class Callintel:
     def comments(self, interaction_id: str, managers: bool) -> list[Comment]:
         """A call's comments, oldest first; reps (managers=False) do not see ``managers`` ones."""
         return queue.comments(self.store, interaction_id, managers)
+
+    # -- C: portfolio analytics (portfolio/: churn trend and reasons, RFM segments; api/portfolio_commands.py) --
+
+    def segments_config(self) -> SegmentConfig:
+        """CALLINTEL_SEGMENTS_CONFIG, or the bundled portfolio/data/segments.yaml (read again when it changes)."""
+        from portfolio.segments import load_segments
+
+        return load_segments(self.settings.segments_config)
+
+    def portfolio(self, moment: datetime, months: int = 12) -> PortfolioView:
+        """The book at ``moment``: churn trend over ``months`` months and their quarters, the active customers by
+        health band and segment, the top churn reasons."""
+        from portfolio.view import portfolio_view
+
+        config = self.segments_config()
+        with self.store.transaction() as session:
+            return portfolio_view(session, config, moment, months)
+
+    def segments(
+        self, moment: datetime, wanted: SegmentFilter, limit: int = 50, offset: int = 0
+    ) -> Slice[CustomerSegment]:
+        """The active customers with their RFM scores, segment, band and tags, most valuable first, narrowed by
+        ``wanted`` (InputError naming the filter for an unknown segment, band or tag)."""
+        from portfolio.rfm import segment_page
+
+        config = self.segments_config()
+        wanted.check(config)
+        with self.store.transaction() as session:
+            total, rows = segment_page(session, config, moment, wanted, limit, offset)
+        return Slice(total, rows)

@@ -106,6 +106,13 @@ class Settings(BaseSettings):
             "raise alerts without cron); 0: never."
         ),
     )
+    segments_config: Path | None = Field(
+        None,
+        description=(
+            "YAML of the RFM segmentation: where recency, frequency and monetary value come from, the named "
+            "segments and the behaviour tags; the bundled portfolio/data/segments.yaml when unset."
+        ),
+    )
     broker_url: str | None = Field(
         None,
         description=(

@@ -10,7 +10,7 @@ last contact (or payment) time, so the most recent scores 5; a customer never co
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import date, datetime, timedelta
 from typing import Any
 
@@ -65,15 +65,22 @@ class SegmentFilter:
     tag: str | None = None
     renewal_within: int | None = None
 
-    def check(self, config: SegmentConfig) -> None:
-        """InputError naming the filter when a segment, band or tag is not one the configuration knows."""
+    def problems(self, config: SegmentConfig) -> list[tuple[str, str]]:
+        """(field, problem) for each segment, band or tag the configuration does not know."""
+        found = []
         for field, value, known in (
             ("segment", self.segment, config.segment_names()),
             ("band", self.band, list(BANDS)),
             ("tag", self.tag, config.tag_names()),
         ):
             if value is not None and value not in known:
-                raise InputError(f"{field}: unknown {field} {value!r} (one of {', '.join(known)})")
+                found.append((field, f"unknown {field} {value!r} (one of {', '.join(known)})"))
+        return found
+
+    def check(self, config: SegmentConfig) -> None:
+        """InputError naming the first filter the configuration does not know."""
+        for field, problem in self.problems(config):
+            raise InputError(f"{field}: {problem}")
 
 
 @dataclass(frozen=True)
@@ -94,6 +101,19 @@ class CustomerSegment:
     band: str | None  # None: no health snapshot yet
     health: float | None
     tags: tuple[str, ...]
+
+    def as_dict(self) -> dict[str, Any]:
+        """JSON-ready: `callintel segments --json` and `GET /api/segments` give this per customer."""
+        return {
+            **{
+                k: v
+                for k, v in asdict(self).items()
+                if k not in ("renewal_date", "last_at", "tags")
+            },
+            "renewal_date": self.renewal_date.isoformat() if self.renewal_date else None,
+            "last_at": self.last_at.isoformat() if self.last_at else None,
+            "tags": list(self.tags),
+        }
 
 
 def active_at(moment: datetime) -> ColumnElement[bool]:

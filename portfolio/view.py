@@ -4,8 +4,9 @@ portfolio/rfm.py); this module only puts them together."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
@@ -14,7 +15,15 @@ from portfolio.churn import ChurnPeriod, ChurnReason, churn_reasons, churn_trend
 from portfolio.rfm import classified
 from portfolio.segments import SegmentConfig
 
-__all__ = ["BookCell", "PortfolioView", "book_cells", "portfolio_view"]
+__all__ = [
+    "BookCell",
+    "PortfolioView",
+    "book_cells",
+    "period_dict",
+    "portfolio_view",
+    "reason_dict",
+    "view_dict",
+]
 
 NO_BAND = "unknown"  # no health snapshot yet (run `callintel alerts --refresh`)
 
@@ -97,3 +106,50 @@ def portfolio_view(
         reasons=churn_reasons(session, as_of, since),
         segments=[(s.name, s.label) for s in config.segments],
     )
+
+
+def period_dict(p: ChurnPeriod) -> dict[str, Any]:
+    return {
+        "period": p.period.label,
+        "start": p.period.start.isoformat(),
+        "end": p.period.end.isoformat(),
+        "active_at_start": p.active_at_start,
+        "churned": p.churned,
+        "churn_rate": None if p.rate is None else round(p.rate, 4),
+        "arr_churned": p.arr_churned,
+    }
+
+
+def reason_dict(r: ChurnReason) -> dict[str, Any]:
+    return {
+        "reason": r.reason,
+        "label": r.label,
+        "customers": r.customers,
+        "lost": r.lost,
+        "evidence": [
+            {
+                "customer_id": e.customer_id,
+                "interaction_id": e.interaction_id,
+                "kind": e.kind,
+                "occurred_at": e.occurred_at.isoformat(),
+                "text": e.text,
+            }
+            for e in r.evidence
+        ],
+    }
+
+
+def view_dict(view: PortfolioView) -> dict[str, Any]:
+    """The view as JSON-ready data: `callintel portfolio --json` and `GET /api/portfolio` print this."""
+    return {
+        "as_of": view.as_of.isoformat(),
+        "active_customers": view.active,
+        "arr": view.arr,
+        "months": [period_dict(p) for p in view.months],
+        "quarters": [period_dict(p) for p in view.quarters],
+        "by_band": view.by_band(),
+        "by_segment": view.by_segment(),
+        "book": [asdict(cell) for cell in view.cells],
+        "segments": [{"name": name, "label": label} for name, label in view.segments],
+        "reasons": [reason_dict(r) for r in view.reasons],
+    }
