@@ -21,6 +21,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import (
     dashboard,
+    dashboard_portfolio,
     routes_accounts,
     routes_alerts,
     routes_customers,
@@ -160,6 +161,7 @@ def create_app(
         routes_webhooks,
         routes_portfolio,  # C: the portfolio and the RFM segments
         dashboard,
+        dashboard_portfolio,  # C: the Portfolio and Segments pages
     ):
         app.include_router(module.router)
     app.mount(

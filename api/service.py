@@ -47,6 +47,7 @@ if TYPE_CHECKING:
     from pipeline.runner import PoolReport
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
+    from portfolio.churn import LostCustomer
     from portfolio.rfm import CustomerSegment, SegmentFilter
     from portfolio.segments import SegmentConfig
     from portfolio.view import PortfolioView
@@ -506,3 +507,15 @@ class Callintel:
         with self.store.transaction() as session:
             total, rows = segment_page(session, config, moment, wanted, limit, offset)
         return Slice(total, rows)
+
+    def churned(self, moment: datetime, month: str) -> list[LostCustomer]:
+        """The customers churned in ``month`` (YYYY-MM), the rows behind its churn rate; InputError naming
+        the month when it is not one."""
+        from portfolio.churn import churned_in, month_period
+
+        try:
+            period = month_period(month)
+        except ValueError as exc:
+            raise InputError(f"month: {exc}") from None
+        with self.store.transaction() as session:
+            return churned_in(session, period, moment)

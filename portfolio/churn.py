@@ -21,7 +21,14 @@ from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
 from models.records import TAG_LABELS, label_name
-from models.tables import AccountRow, InteractionRow, RiskSignalRow, TagRow, UtcDateTime
+from models.tables import (
+    AccountRow,
+    CustomerRow,
+    InteractionRow,
+    RiskSignalRow,
+    TagRow,
+    UtcDateTime,
+)
 from risk.kinds import POSITIVE_KINDS
 
 __all__ = [
@@ -29,10 +36,13 @@ __all__ = [
     "ChurnPeriod",
     "ChurnReason",
     "Evidence",
+    "LostCustomer",
     "Period",
     "churn_reasons",
     "churn_trend",
+    "churned_in",
     "lost_customers",
+    "month_period",
     "months",
     "quarters",
     "reason_label",
@@ -302,3 +312,39 @@ def reason_label(reason: str) -> str:
     if kind == "competitor_mention" and entity:
         return f"Competitor {entity}"
     return label_name(kind) + (f" ({entity})" if entity else "")
+
+
+@dataclass(frozen=True)
+class LostCustomer:
+    customer_id: str
+    name: str | None
+    owner: str | None
+    arr: float | None
+    churned_at: datetime
+    reason: str | None  # the account's status_reason
+
+
+def month_period(label: str) -> Period:
+    """``2026-10`` as a Period; ValueError for anything else."""
+    start = date.fromisoformat(f"{label}-01") if len(label) == 7 else None
+    if start is None:
+        raise ValueError(f"{label!r} is not a month (YYYY-MM)")
+    return Period(label, start, _month_start(start, -1))
+
+
+def churned_in(session: Session, period: Period, as_of: datetime) -> list[LostCustomer]:
+    """The customers counted as churned in ``period`` (the rows behind its churn rate), largest ARR first."""
+    query = (
+        select(
+            AccountRow.customer_id,
+            CustomerRow.name,
+            AccountRow.owner,
+            AccountRow.arr,
+            AccountRow.status_at,
+            AccountRow.status_reason,
+        )
+        .join(CustomerRow, CustomerRow.id == AccountRow.customer_id)
+        .where(_churned_in(period, as_of))
+        .order_by(AccountRow.arr.desc(), AccountRow.customer_id)
+    )
+    return [LostCustomer(*row) for row in session.execute(query).all()]
