@@ -50,6 +50,7 @@ def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
                 out.rule(f"Post-call summary of the top flagged call ({summary.interaction_id})")
                 out.print(Markdown(to_markdown(summary)))
             _riskiest(callintel, as_of)
+            _portfolio(callintel, as_of)
     return 1 if jobs.failed else 0
 
 
@@ -65,3 +66,16 @@ def _riskiest(callintel: Callintel, as_of: datetime | None, timelines: int = 2) 
     render.stdout.print(render.alerts_table(alerts, title="Latest alerts"))
     for history, _ in callintel.customers(as_of)[:timelines]:
         run_timeline(callintel, history.customer_id, as_of, days=60, as_json=False)
+
+
+# -- C: the demo ends with the book at a glance (api/portfolio_commands.py) --
+
+
+def _portfolio(callintel: Callintel, as_of: datetime | None) -> None:
+    """The portfolio view as of the end of the samples: churn trend, segments by band, top churn reasons."""
+    from api.portfolio_commands import print_portfolio
+
+    if as_of is None:
+        return
+    render.stdout.rule(f"Portfolio as of {as_of:%Y-%m-%d}")
+    print_portfolio(callintel.portfolio(as_of))

@@ -50,7 +50,8 @@ def trend_chart(periods: list[ChurnPeriod], width: int = 760, height: int = 220)
     highest = max((p.rate or 0.0 for p in periods), default=0.0)
     scale = max(0.05, highest * 1.15)
     step = plot_w / max(1, len(periods))
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str, str]] = []
     for i, p in enumerate(periods):
         rate = p.rate or 0.0
         h = rate / scale * plot_h
@@ -85,7 +86,8 @@ def book_chart(view: PortfolioView, width: int = 760, row: int = 26) -> Chart:
     plot_w = width - left - 70
     totals = view.by_segment()
     widest = max(totals.values(), default=0) or 1
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str, str]] = []
     for i, (name, label) in enumerate(view.segments):
         y, x = top + i * row, float(left)
         labels.append((left - 8, y + row * 0.62, "end", label))
@@ -108,7 +110,8 @@ def reasons_chart(reasons: list[ChurnReason], width: int = 760, row: int = 26) -
     """One bar per reason, as long as its share of the lost customers; a bar links to the calls behind it."""
     left, top = 230, 6
     plot_w = width - left - 70
-    bars, labels = [], []
+    bars: list[Bar] = []
+    labels: list[tuple[float, float, str, str]] = []
     for i, r in enumerate(reasons):
         y = top + i * row
         w = r.customers / max(1, r.lost) * plot_w

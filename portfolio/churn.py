@@ -347,4 +347,8 @@ def churned_in(session: Session, period: Period, as_of: datetime) -> list[LostCu
         .where(_churned_in(period, as_of))
         .order_by(AccountRow.arr.desc(), AccountRow.customer_id)
     )
-    return [LostCustomer(*row) for row in session.execute(query).all()]
+    return [
+        LostCustomer(cid, name, owner, arr, at, reason)
+        for cid, name, owner, arr, at, reason in session.execute(query).all()
+        if at is not None  # always (the query asks for a churn date)
+    ]
