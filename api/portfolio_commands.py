@@ -60,7 +60,7 @@ def book_table(view: PortfolioView) -> Table:
             label,
             *(str(counts.get(band, 0) or "–") for band in BANDS),
             str(sum(counts.values())),
-            render.money(sum(c.arr for c in cells)) or "–",
+            render.money(sum(c.arr for c in cells)) if cells else "–",
         )
     return table
 

@@ -32,7 +32,9 @@ def test_the_portfolio_charts_link_to_their_rows(page, book_site):  # noqa: F811
     base, secret = book_site
     sign_in(page, base, secret, "/dashboard/portfolio")
     assert page.locator("#churn-trend rect.bar").count() == 12
-    assert page.locator("#book-chart rect.bar").count() == 8  # the (segment, band) pieces of book.py
+    assert (
+        page.locator("#book-chart rect.bar").count() == 8
+    )  # the (segment, band) pieces of book.py
     assert page.locator("#reasons-chart rect.bar").count() == 4
     box = page.locator("#churn-trend rect.bar").last.bounding_box()
     assert box is not None and box["height"] > 50  # October's 16.7%, drawn to scale
