@@ -103,6 +103,9 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
         "Timeline, last 60 days" in run.stdout
         and "Health over the last 60 days (weekly)" in run.stdout
     )
+    # C: it ends with the portfolio view, the samples' three churned customers behind its reasons
+    assert "Portfolio as of 2026-10-30" in run.stdout
+    assert "Top churn reasons (3 customers lost" in run.stdout
     _risk_commands_read_the_kept_database(cli, f"sqlite:///{keep}")
     # re-running over the kept database duplicates nothing
     again = cli("demo", "--keep", str(keep))
