@@ -6,11 +6,12 @@ from __future__ import annotations
 import pytest
 
 from models.errors import InputError
+from models.tables import CommercialEventRow, InvoiceRow
 from portfolio.churn import churn_reasons, churn_trend, months, quarters
 from portfolio.rfm import SegmentFilter, segment_page
-from portfolio.segments import load_segments
+from portfolio.segments import SegmentConfig, load_segments
 from portfolio.view import portfolio_view
-from tests.portfolio.book import AS_OF, build_book
+from tests.portfolio.book import AS_OF, at, build_book
 
 pytestmark = pytest.mark.both_backends
 
@@ -160,3 +161,35 @@ def test_the_portfolio_view(book):
         "2026-Q3",
         "2026-Q4",
     ]
+
+
+def test_recency_frequency_and_money_can_come_from_payments_and_purchases(book):
+    with book.transaction() as session:
+        for cid, days, amount in (("c01", 10, 500.0), ("c02", 100, 2000.0), ("c03", 400, 9000.0)):
+            session.add(
+                InvoiceRow(
+                    customer_id=cid, invoice_id=f"INV-{cid}", issued_at=at(days + 30),
+                    due_at=at(days), paid_at=at(days), amount=amount,
+                )
+            )  # fmt: skip
+        session.add(
+            CommercialEventRow(
+                customer_id="c02",
+                kind="purchase",
+                occurred_at=at(50),
+                amount=100.0,
+                dedup_key="p2",
+            )
+        )
+    config = SegmentConfig.model_validate(
+        {"recency": "payment", "frequency": "purchases", "monetary": "payments",
+         "segments": [{"name": "everyone", "label": "Everyone"}]}
+    )  # fmt: skip
+    with book.transaction() as session:
+        _, rows = segment_page(session, config, AS_OF, SegmentFilter())
+    scores = {r.customer_id: (r.r, r.f, r.m) for r in rows}
+    # recency: 7 never paid (rank 1: score 1), c03 rank 8 (1 + 35 // 10 = 4), c02 rank 9 and c01 rank 10 (5);
+    # payments in the last 365 days: c03's is older, so it has none (1); c01 and c02 rank 9 and 10 (5)
+    assert scores["c01"] == (5, 1, 5) and scores["c02"] == (5, 5, 5) and scores["c03"] == (4, 1, 1)
+    assert {scores[c] for c in ("c04", "c05", "c10")} == {(1, 1, 1)}
+    assert {r.segment for r in rows} == {"everyone"}
