@@ -47,8 +47,8 @@ LOST = {  # id: (churned at, ARR)
 }
 
 
-def at(days_ago: float) -> datetime:
-    return AS_OF - timedelta(days=days_ago)
+def days_ago(days: float) -> datetime:
+    return AS_OF - timedelta(days=days)
 
 
 def _interaction(customer: str, n: int, at: datetime, kind: str = "call") -> InteractionRow:
@@ -87,25 +87,25 @@ def _live(session) -> None:
         )  # fmt: skip
         last = LAST_DAYS[i]
         for n in range(CONTACTS[i]):
-            session.add(_interaction(cid, n, at(last + 3 * n)))
+            session.add(_interaction(cid, n, days_ago(last + 3 * n)))
     session.flush()
     session.add(_tag("c10-0", "product_issue", "the export keeps crashing"))  # complaint in 30 days
     session.add(
         UsageEventRow(
-            customer_id="c09", kind="page_visit", occurred_at=at(10),
+            customer_id="c09", kind="page_visit", occurred_at=days_ago(10),
             properties={"page": "/pricing", "user": "a@c09"}, dedup_key="c09-pricing",
         )
     )  # fmt: skip
     session.add(
         SurveyResponseRow(
-            customer_id="c07", kind="nps", score=9, responded_at=at(40), dedup_key="c07-nps"
+            customer_id="c07", kind="nps", score=9, responded_at=days_ago(40), dedup_key="c07-nps"
         )
     )
     for cid, at, score, band in (
-        ("c09", at(1), 85.0, "green"),
-        ("c09", at(60), 30.0, "red"),
-        ("c01", at(1), 30.0, "red"),
-        ("c02", at(30), 80.0, "green"),
+        ("c09", days_ago(1), 85.0, "green"),
+        ("c09", days_ago(60), 30.0, "red"),
+        ("c01", days_ago(1), 30.0, "red"),
+        ("c02", days_ago(30), 80.0, "green"),
         ("c02", AS_OF + timedelta(days=5), 20.0, "red"),  # after as_of: not seen
     ):
         session.add(

@@ -11,7 +11,7 @@ from portfolio.churn import churn_reasons, churn_trend, months, quarters
 from portfolio.rfm import SegmentFilter, segment_page
 from portfolio.segments import SegmentConfig, load_segments
 from portfolio.view import portfolio_view
-from tests.portfolio.book import AS_OF, at, build_book
+from tests.portfolio.book import AS_OF, build_book, days_ago
 
 pytestmark = pytest.mark.both_backends
 
@@ -168,15 +168,15 @@ def test_recency_frequency_and_money_can_come_from_payments_and_purchases(book):
         for cid, days, amount in (("c01", 10, 500.0), ("c02", 100, 2000.0), ("c03", 400, 9000.0)):
             session.add(
                 InvoiceRow(
-                    customer_id=cid, invoice_id=f"INV-{cid}", issued_at=at(days + 30),
-                    due_at=at(days), paid_at=at(days), amount=amount,
+                    customer_id=cid, invoice_id=f"INV-{cid}", issued_at=days_ago(days + 30),
+                    due_at=days_ago(days), paid_at=days_ago(days), amount=amount,
                 )
             )  # fmt: skip
         session.add(
             CommercialEventRow(
                 customer_id="c02",
                 kind="purchase",
-                occurred_at=at(50),
+                occurred_at=days_ago(50),
                 amount=100.0,
                 dedup_key="p2",
             )
