@@ -27,7 +27,7 @@ from sqlalchemy import (
     or_,
     select,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.errors import InputError
 from models.tables import (
@@ -128,39 +128,49 @@ def active_at(moment: datetime) -> ColumnElement[bool]:
     )
 
 
+def _last_and_recent(customer: Any, at: Any, recent: Any, as_of: datetime, since: datetime) -> Any:
+    """Per customer: the last ``at`` up to as_of and the sum of ``recent`` after ``since``, in one pass."""
+    return (
+        select(
+            customer.label("customer_id"),
+            func.max(at).label("last"),
+            func.sum(case((at > since, recent), else_=0)).label("recent"),
+        )
+        .where(at <= as_of)
+        .group_by(customer)
+        .subquery()
+    )
+
+
 def _values(config: SegmentConfig, as_of: datetime) -> tuple[Any, Any, Any, list[Any]]:
-    """The last-time, frequency and monetary columns, and the grouped subqueries they come from."""
+    """The last-time, frequency and monetary columns, and the grouped subqueries they come from (contacts,
+    and payments, each read once however many of the three they give)."""
     since = as_of - timedelta(days=config.window_days)
-    if config.recency == "contact":
-        last = _grouped(
-            InteractionRow.customer_id,
-            func.max(InteractionRow.occurred_at),
-            InteractionRow.occurred_at <= as_of,
+    used: dict[str, Any] = {}
+    if "contact" in (config.recency, config.frequency.removesuffix("s")):
+        used["contacts"] = _last_and_recent(
+            InteractionRow.customer_id, InteractionRow.occurred_at, 1, as_of, since
         )
-    else:
-        last = _grouped(
-            InvoiceRow.customer_id, func.max(InvoiceRow.paid_at), InvoiceRow.paid_at <= as_of
+    if "payment" in (config.recency, config.monetary.removesuffix("s")):
+        used["payments"] = _last_and_recent(
+            InvoiceRow.customer_id, InvoiceRow.paid_at, InvoiceRow.amount, as_of, since
         )
-    if config.frequency == "contacts":
-        when = InteractionRow.occurred_at
-        freq = _grouped(InteractionRow.customer_id, func.count(), when > since, when <= as_of)
-    else:
+    if config.frequency == "purchases":
         when = CommercialEventRow.occurred_at
         kinds = CommercialEventRow.kind.in_(("purchase", "renewal"))
-        freq = _grouped(
+        used["purchases"] = _grouped(
             CommercialEventRow.customer_id, func.count(), kinds, when > since, when <= as_of
         )
-    joins = [last, freq]
+    last = used["contacts" if config.recency == "contact" else "payments"].c.last
+    if config.frequency == "contacts":
+        freq = func.coalesce(used["contacts"].c.recent, 0)
+    else:
+        freq = func.coalesce(used["purchases"].c.value, 0)
     if config.monetary == "arr":
         money: Any = func.coalesce(AccountRow.arr, 0.0)
     else:
-        paid = InvoiceRow.paid_at
-        pay = _grouped(
-            InvoiceRow.customer_id, func.sum(InvoiceRow.amount), paid > since, paid <= as_of
-        )
-        joins.append(pay)
-        money = func.coalesce(pay.c.value, 0.0)
-    return last.c.value, func.coalesce(freq.c.value, 0), money, joins
+        money = func.coalesce(used["payments"].c.recent, 0.0)
+    return last, freq, money, list(used.values())
 
 
 def _grouped(key: Any, value: Any, *where: Any) -> Any:
@@ -252,11 +262,15 @@ def _tag_column(customer: Any, tag: BehaviourTag, as_of: datetime) -> Any:
         )
     if tag.labels:
         at = InteractionRow.occurred_at
+        # the customer's interactions, then their tags by interaction: ``label || ''`` keeps SQLite from
+        # scanning the label index instead (every tag of that label in the book, once per customer)
+        tagged = exists().where(
+            TagRow.interaction_id == InteractionRow.id,
+            TagRow.label.concat("").in_(tag.labels),
+            TagRow.speaker_role != "rep",
+        )
         held.append(
-            exists()
-            .select_from(TagRow.__table__.join(InteractionRow))
-            .where(InteractionRow.customer_id == customer, TagRow.label.in_(tag.labels))
-            .where(TagRow.speaker_role != "rep", at > since, at <= as_of)
+            exists().where(InteractionRow.customer_id == customer, at > since, at <= as_of, tagged)
         )
     if tag.nps is not None:
         at = SurveyResponseRow.responded_at
@@ -275,32 +289,25 @@ def _tag_column(customer: Any, tag: BehaviourTag, as_of: datetime) -> Any:
 def classified(config: SegmentConfig, as_of: datetime) -> CTE:
     """Every active customer with its values, scores, segment, band, health and a 0/1 column per tag."""
     scored = _scored(config, as_of)
+    # the latest snapshot at or before as_of, found per customer through the (customer_id, as_of) unique index
+    older = aliased(HealthSnapshotRow)
     latest = (
-        select(HealthSnapshotRow.customer_id, func.max(HealthSnapshotRow.as_of).label("at"))
-        .where(HealthSnapshotRow.as_of <= as_of)
-        .group_by(HealthSnapshotRow.customer_id)
-        .subquery()
+        select(func.max(older.as_of))
+        .where(older.customer_id == scored.c.customer_id, older.as_of <= as_of)
+        .scalar_subquery()
     )
-    snapshot = (
-        select(HealthSnapshotRow.customer_id, HealthSnapshotRow.band, HealthSnapshotRow.score)
-        .join(
-            latest,
-            and_(
-                latest.c.customer_id == HealthSnapshotRow.customer_id,
-                latest.c.at == HealthSnapshotRow.as_of,
-            ),
-        )
-        .subquery()
+    snapshot = and_(
+        HealthSnapshotRow.customer_id == scored.c.customer_id, HealthSnapshotRow.as_of == latest
     )
     return (
         select(
             scored,
             _segment_case(scored, config, as_of).label("segment"),
-            snapshot.c.band,
-            snapshot.c.score.label("health"),
+            HealthSnapshotRow.band,
+            HealthSnapshotRow.score.label("health"),
             *(_tag_column(scored.c.customer_id, tag, as_of) for tag in config.tags),
         )
-        .select_from(scored.outerjoin(snapshot, snapshot.c.customer_id == scored.c.customer_id))
+        .select_from(scored.outerjoin(HealthSnapshotRow, snapshot))
         .cte("rfm_classified")
     )
 
