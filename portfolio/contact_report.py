@@ -1,0 +1,219 @@
+"""The contact-frequency report and the per-rep drill-down, assembled from the SQL tallies of portfolio/contacts.py.
+
+The norms are always the whole book's (every customer not churned by as_of): a ``rep`` or ``customer`` filter
+narrows what is shown, never what a customer is compared with.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Mapping
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from models.errors import NotFound
+from models.store import Store
+from portfolio.contact_records import (
+    PERIOD_DAYS,
+    ContactReport,
+    ContactStats,
+    CustomerContacts,
+    Period,
+    RepContacts,
+    RepDetail,
+    Tally,
+    stats,
+)
+from portfolio.contact_rules import ContactRules, Judged, Judgement, cross_cells, judge
+from portfolio.contacts import (
+    Scope,
+    accounts_in_book,
+    bands_at,
+    channel_counts,
+    contact_rows,
+    summed,
+    tallies,
+)
+
+__all__ = ["contact_report", "rep_detail"]
+
+STATUS_ORDER = {"neglected": 0, "over": 1, "normal": 2}
+
+
+@dataclass(frozen=True)
+class _Book:
+    """What the report is built from, read in one transaction."""
+
+    rules: ContactRules
+    period: Period
+    names: dict[str, tuple[str | None, str | None, str | None]]  # id -> (name, owner, segment)
+    bands: dict[str, str]
+    segments: Mapping[str, str | None]  # customer -> the segment judged in
+    rates: dict[str, float]  # customer -> contacts per period, the whole book's, unrounded
+    shown: dict[tuple[Any, ...], Tally]  # (customer,) or (customer, rep) with a rep filter
+    per_channel: dict[tuple[Any, ...], Tally]  # (customer, channel), filtered
+    per_rep: dict[tuple[Any, ...], Tally]  # (customer, rep), filtered
+    rep_channels: dict[tuple[str | None, str], int]
+    judged: dict[str, Judgement]
+
+    def stats(self, tally: Tally) -> ContactStats:
+        return stats(tally, self.rules.window_days, self.period)
+
+
+def _read(
+    store: Store,
+    rules: ContactRules,
+    scope: Scope,
+    period: Period,
+    segments: Mapping[str, str | None] | None,
+) -> _Book:
+    book_scope = Scope(scope.as_of, scope.window_days, scope.conversion_days)
+    with store.transaction() as session:
+        accounts = accounts_in_book(session, scope.as_of)
+        names = {cid: (name, owner, segment) for cid, name, owner, segment in accounts}
+        if scope.customer is not None and scope.customer not in names:
+            raise NotFound("customer", scope.customer)
+        per_customer = tallies(session, book_scope)
+        per_rep = tallies(session, scope, ("rep",))
+        shown = per_rep if scope.rep is not None else tallies(session, scope)
+        per_channel = tallies(session, scope, ("channel",))
+        bands, rep_channels = bands_at(session, scope.as_of), channel_counts(session, scope)
+    periods = rules.window_days / PERIOD_DAYS[period]
+    rates = {cid: per_customer.get((cid,), Tally()).contacts / periods for cid in names}
+    recency = {cid: per_customer[(cid,)].recency_days for cid in names if (cid,) in per_customer}
+    chosen = segments if segments is not None else {c: v[2] for c, v in names.items()}
+    judged = judge(rates, recency, chosen, rules)
+    return _Book(
+        rules,
+        period,
+        names,
+        bands,
+        chosen,
+        rates,
+        shown,
+        per_channel,
+        per_rep,
+        rep_channels,
+        judged,
+    )
+
+
+def _customer(book: _Book, cid: str, tally: Tally) -> CustomerContacts:
+    name, owner, segment = book.names[cid]
+    judged = book.judged[cid]
+    channels = {
+        key[1]: book.stats(t) for key, t in sorted(book.per_channel.items()) if key[0] == cid
+    }
+    return CustomerContacts(
+        customer_id=cid,
+        name=name,
+        owner=owner,
+        segment=segment,
+        band=book.bands.get(cid),
+        stats=book.stats(tally),
+        channels=channels,
+        norm=judged.norm,
+        status=judged.status,
+        reason=judged.reason,
+    )
+
+
+def _shown_customers(book: _Book, scope: Scope) -> list[CustomerContacts]:
+    if scope.rep is None:
+        wanted = [c for c in book.names if scope.customer in (None, c)]
+        rows = [_customer(book, c, book.shown.get((c,), Tally())) for c in wanted]
+    else:
+        rows = [_customer(book, key[0], t) for key, t in book.shown.items() if key[0] in book.names]
+    return sorted(rows, key=lambda c: (STATUS_ORDER[c.status], c.customer_id))
+
+
+def _reps(book: _Book) -> list[RepContacts]:
+    grouped: dict[str | None, list[tuple[str, Tally]]] = defaultdict(list)
+    for (cid, rep), t in book.per_rep.items():
+        grouped[rep].append((cid, t))
+    reps = []
+    for rep, pairs in grouped.items():
+        active = [cid for cid, _ in pairs if cid in book.judged]
+        reps.append(
+            RepContacts(
+                rep=rep,
+                customers=len(active),
+                over=sum(book.judged[c].status == "over" for c in active),
+                neglected=sum(book.judged[c].status == "neglected" for c in active),
+                stats=book.stats(summed(t for _, t in pairs)),
+                channels={ch: n for (r, ch), n in sorted(book.rep_channels.items()) if r == rep},
+            )
+        )
+    return sorted(reps, key=lambda r: (-r.stats.contacts, r.rep or ""))
+
+
+def contact_report(
+    store: Store,
+    rules: ContactRules,
+    as_of: datetime,
+    period: Period | None = None,
+    rep: str | None = None,
+    customer: str | None = None,
+    limit: int = 100,
+    offset: int = 0,
+    segments: Mapping[str, str | None] | None = None,
+) -> ContactReport:
+    """Contact frequency at ``as_of``: per channel, per rep, per customer (paged, neglected first) with the
+    customer's status against its segment's norm (``segments``: customer -> segment; default the accounts'),
+    and the cross-analysis by segment and health band. NotFound for an unknown ``customer``; an unknown
+    ``rep`` has no contacts (empty lists)."""
+    scope = Scope(as_of, rules.window_days, rules.conversion_days, rep, customer)
+    book = _read(store, rules, scope, period or rules.period, segments)
+    customers = _shown_customers(book, scope)
+    per_channel: dict[str, list[Tally]] = defaultdict(list)
+    for (_cid, channel), t in book.per_channel.items():
+        per_channel[channel].append(t)
+    judged = [
+        Judged(book.segments.get(c), book.bands.get(c), book.rates[c], j.status)
+        for c, j in book.judged.items()
+    ]
+    by_segment, cross = cross_cells(judged)
+    return ContactReport(
+        as_of=as_of,
+        window_days=rules.window_days,
+        period=book.period,
+        channels={ch: book.stats(summed(ts)) for ch, ts in sorted(per_channel.items())},
+        reps=_reps(book),
+        total=len(customers),
+        customers=customers[offset : offset + limit],
+        segments=by_segment,
+        cross=cross,
+    )
+
+
+def rep_detail(
+    store: Store,
+    rules: ContactRules,
+    as_of: datetime,
+    rep: str,
+    period: Period | None = None,
+    limit: int = 200,
+) -> RepDetail:
+    """One rep: their totals, their customers (the rep's contacts with each, the customer's status) and their
+    contacts in the window, newest first. A rep with no contacts gets zeros and empty lists."""
+    report = contact_report(store, rules, as_of, period, rep=rep, limit=1_000_000)
+    scope = Scope(as_of, rules.window_days, rules.conversion_days, rep=rep)
+    with store.transaction() as session:
+        interactions = contact_rows(session, scope, limit)
+    empty = RepContacts(
+        rep=rep,
+        customers=0,
+        over=0,
+        neglected=0,
+        stats=stats(Tally(), rules.window_days, report.period),
+        channels={},
+    )
+    return RepDetail(
+        as_of=as_of,
+        window_days=rules.window_days,
+        period=report.period,
+        rep=next((r for r in report.reps if r.rep == rep), empty),
+        customers=report.customers,
+        interactions=interactions,
+    )
