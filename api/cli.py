@@ -528,5 +528,11 @@ def main(argv: list[str] | None = None) -> int:
     return code
 
 
+# D: contact frequency (api/contacts_commands.py)
+from api.contacts_commands import contacts as _contacts  # noqa: E402
+
+app.command("contacts")(_contacts)
+
+
 if __name__ == "__main__":
     main()

@@ -47,6 +47,8 @@ if TYPE_CHECKING:
     from pipeline.runner import PoolReport
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
+    from portfolio.contact_records import ContactReport, Period, RepDetail
+    from portfolio.contact_rules import ContactRules
     from risk.backtest import BacktestResult
 
 __all__ = ["Callintel", "rep_email_domains"]
@@ -473,3 +475,35 @@ class Callintel:
     def comments(self, interaction_id: str, managers: bool) -> list[Comment]:
         """A call's comments, oldest first; reps (managers=False) do not see ``managers`` ones."""
         return queue.comments(self.store, interaction_id, managers)
+
+    # D: contact frequency per customer, channel and rep (portfolio/contact_report.py)
+
+    def contact_rules(self) -> ContactRules:
+        """CALLINTEL_CONTACTS_CONFIG, or the bundled portfolio/data/contacts.yaml (read each time)."""
+        from portfolio.contact_rules import load_rules
+
+        return load_rules(self.settings.contacts_config)
+
+    def contacts(
+        self,
+        moment: datetime,
+        period: Period | None = None,
+        rep: str | None = None,
+        customer: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+    ) -> ContactReport:
+        """Contact frequency at ``moment``: per channel, rep and customer (neglected first, paged), each customer
+        against its segment's norm, and by segment and health band; NotFound for an unknown customer."""
+        from portfolio.contact_report import contact_report
+
+        rules = self.contact_rules()
+        return contact_report(self.store, rules, moment, period, rep, customer, limit, offset)
+
+    def rep_contacts(
+        self, rep: str, moment: datetime, period: Period | None = None, limit: int = 200
+    ) -> RepDetail:
+        """One rep's contact totals, their customers and their contacts in the window (empty for a stranger)."""
+        from portfolio.contact_report import rep_detail
+
+        return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)
