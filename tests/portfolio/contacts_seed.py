@@ -20,7 +20,7 @@ cyan neglected (183 > 45 days). The ent norm is median(0.3333, 0) = 0.1667: delt
 
 from __future__ import annotations
 
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 from typing import Any
 
 from models.store import Store
