@@ -7,7 +7,7 @@ customer (and per customer and channel, or rep) are summed into any coarser grou
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Literal, get_args
 
@@ -37,7 +37,7 @@ PERIOD_DAYS: dict[str, int] = {"week": 7, "month": 30}
 Status = Literal["over", "neglected", "normal"]
 
 
-@dataclass(frozen=True)
+@dataclass(frozen=True, slots=True)
 class Tally:
     """What one group of contacts adds up to (in the window, but ``last_at`` over all history to as_of)."""
 
@@ -59,19 +59,28 @@ class Tally:
     converted: int = 0  # contacts followed by a renewal or purchase within conversion_days
 
     def __add__(self, other: Tally) -> Tally:
-        latest = max(
-            (t for t in (self, other) if t.last_at is not None),
-            key=lambda t: t.last_at or datetime.min,
-            default=None,
+        """Both groups together (of different customers, or of one customer's sums alone)."""
+        latest = (
+            self
+            if other.last_at is None or (self.last_at or other.last_at) > other.last_at
+            else other
         )
-        summed = {
-            name: getattr(self, name) + getattr(other, name)
-            for name in self.__dataclass_fields__
-            if name not in ("last_at", "recency_days")
-        }
-        if latest is None:
-            return replace(self, **summed, last_at=None, recency_days=None)
-        return replace(self, **summed, last_at=latest.last_at, recency_days=latest.recency_days)
+        return Tally(
+            self.contacts + other.contacts,
+            self.gaps + other.gaps,
+            self.span_days + other.span_days,
+            latest.last_at,
+            latest.recency_days,
+            self.emails_sent + other.emails_sent,
+            self.emails_replied + other.emails_replied,
+            self.tickets_opened + other.tickets_opened,
+            self.tickets_answered + other.tickets_answered,
+            self.timed_calls + other.timed_calls,
+            self.call_seconds + other.call_seconds,
+            self.summarised_calls + other.summarised_calls,
+            self.next_step_calls + other.next_step_calls,
+            self.converted + other.converted,
+        )
 
 
 def _ratio(part: float, whole: float) -> float | None:

@@ -27,10 +27,11 @@ from portfolio.contact_records import (
 )
 from portfolio.contact_rules import ContactRules, Judged, Judgement, cross_cells, judge
 from portfolio.contacts import (
+    Cell,
     Scope,
     accounts_in_book,
     bands_at,
-    channel_counts,
+    cells,
     contact_rows,
     summed,
     tallies,
@@ -51,9 +52,9 @@ class _Book:
     bands: dict[str, str]
     segments: Mapping[str, str | None]  # customer -> the segment judged in
     rates: dict[str, float]  # customer -> contacts per period, the whole book's, unrounded
-    shown: dict[tuple[Any, ...], Tally]  # (customer,) or (customer, rep) with a rep filter
-    per_channel: dict[tuple[Any, ...], Tally]  # (customer, channel), filtered
-    per_rep: dict[tuple[Any, ...], Tally]  # (customer, rep), filtered
+    shown: dict[Any, Tally]  # by customer, or by (customer, rep) with a rep filter
+    per_channel: dict[str, dict[str, Tally]]  # customer -> channel -> tally, filtered
+    per_rep: dict[Any, Tally]  # by (customer, rep), filtered
     rep_channels: dict[tuple[str | None, str], int]
     judged: dict[str, Judgement]
 
@@ -74,14 +75,28 @@ def _read(
         names = {cid: (name, owner, segment) for cid, name, owner, segment in accounts}
         if scope.customer is not None and scope.customer not in names:
             raise NotFound("customer", scope.customer)
-        per_customer = tallies(session, book_scope)
-        per_rep = tallies(session, scope, ("rep",))
-        shown = per_rep if scope.rep is not None else tallies(session, scope)
-        per_channel = tallies(session, scope, ("channel",))
-        bands, rep_channels = bands_at(session, scope.as_of), channel_counts(session, scope)
+        everything = cells(session, book_scope)
+        found = everything if scope == book_scope else cells(session, scope)
+        bands = bands_at(session, scope.as_of)
+    as_of = scope.as_of
+    per_customer = tallies(everything, as_of, lambda c: c.customer_id)
+    per_rep = tallies(found, as_of, lambda c: (c.customer_id, c.rep))
+    per_channel: dict[str, dict[str, Tally]] = defaultdict(dict)
+    for (cid, channel), tally in sorted(tallies(found, as_of, _channel_key).items()):
+        per_channel[cid][channel] = tally
+    rep_channels: dict[tuple[str | None, str], int] = defaultdict(int)
+    for cell in found:
+        rep_channels[(cell.rep, cell.channel)] += cell.contacts
+    shown = (
+        per_rep
+        if scope.rep is not None
+        else per_customer
+        if found is everything
+        else tallies(found, as_of, lambda c: c.customer_id)
+    )
     periods = rules.window_days / PERIOD_DAYS[period]
-    rates = {cid: per_customer.get((cid,), Tally()).contacts / periods for cid in names}
-    recency = {cid: per_customer[(cid,)].recency_days for cid in names if (cid,) in per_customer}
+    rates = {cid: per_customer.get(cid, Tally()).contacts / periods for cid in names}
+    recency = {cid: per_customer[cid].recency_days for cid in names if cid in per_customer}
     chosen = segments if segments is not None else {c: v[2] for c, v in names.items()}
     judged = judge(rates, recency, chosen, rules)
     return _Book(
@@ -99,12 +114,14 @@ def _read(
     )
 
 
+def _channel_key(cell: Cell) -> tuple[str, str]:
+    return cell.customer_id, cell.channel
+
+
 def _customer(book: _Book, cid: str, tally: Tally) -> CustomerContacts:
     name, owner, segment = book.names[cid]
     judged = book.judged[cid]
-    channels = {
-        key[1]: book.stats(t) for key, t in sorted(book.per_channel.items()) if key[0] == cid
-    }
+    channels = {channel: book.stats(t) for channel, t in book.per_channel.get(cid, {}).items()}
     return CustomerContacts(
         customer_id=cid,
         name=name,
@@ -122,7 +139,7 @@ def _customer(book: _Book, cid: str, tally: Tally) -> CustomerContacts:
 def _shown_customers(book: _Book, scope: Scope) -> list[CustomerContacts]:
     if scope.rep is None:
         wanted = [c for c in book.names if scope.customer in (None, c)]
-        rows = [_customer(book, c, book.shown.get((c,), Tally())) for c in wanted]
+        rows = [_customer(book, c, book.shown.get(c, Tally())) for c in wanted]
     else:
         rows = [_customer(book, key[0], t) for key, t in book.shown.items() if key[0] in book.names]
     return sorted(rows, key=lambda c: (STATUS_ORDER[c.status], c.customer_id))
@@ -167,8 +184,9 @@ def contact_report(
     book = _read(store, rules, scope, period or rules.period, segments)
     customers = _shown_customers(book, scope)
     per_channel: dict[str, list[Tally]] = defaultdict(list)
-    for (_cid, channel), t in book.per_channel.items():
-        per_channel[channel].append(t)
+    for channels in book.per_channel.values():
+        for channel, t in channels.items():
+            per_channel[channel].append(t)
     judged = [
         Judged(book.segments.get(c), book.bands.get(c), book.rates[c], j.status)
         for c, j in book.judged.items()

@@ -9,8 +9,9 @@ and rep (``Tally``); those few rows per customer are added up into channels and 
 
 from __future__ import annotations
 
-from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from collections import defaultdict
+from collections.abc import Callable, Hashable, Iterable, Sequence
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -45,14 +46,16 @@ from portfolio.contact_records import CHANNELS, ContactInteraction, Tally
 
 __all__ = [
     "Scope",
+    "Cell",
     "accounts_in_book",
     "bands_at",
-    "channel_counts",
+    "cells",
     "channel_of",
     "contact_rows",
     "facts",
     "summed",
     "tallies",
+    "tally_of",
 ]
 
 CONVERTING = ("renewal", "purchase")
@@ -180,41 +183,22 @@ def facts(scope: Scope) -> Subquery:
     return query.subquery("facts")
 
 
-def _tally_columns(f: Subquery, scope: Scope) -> list[ColumnElement[Any]]:
-    in_window = f.c.in_window == 1
-    first = func.min(case((in_window, f.c.occurred_at)))
-    last = func.max(case((in_window, f.c.occurred_at)))
-    sums = [
-        func.sum(f.c[name]).label(name)
-        for name in (
-            "email_sent",
-            "email_replied",
-            "ticket_opened",
-            "ticket_answered",
-            "timed",
-            "seconds",
-            "summarised",
-            "next_step",
-            "converted",
-        )
-    ]
-    return [
-        func.sum(f.c.in_window).label("contacts"),
-        _AgeDays(last, first).label("span_days"),
-        func.max(f.c.occurred_at).label("last_at"),
-        _AgeDays(scope.moment(), func.max(f.c.occurred_at)).label("recency_days"),
-        *sums,
-    ]
+SUMS = (  # the 0/1 flags (and seconds) of ``facts`` the database adds up
+    "email_sent",
+    "email_replied",
+    "ticket_opened",
+    "ticket_answered",
+    "timed",
+    "seconds",
+    "summarised",
+    "next_step",
+    "converted",
+)
 
 
-def _tally(row: Any) -> Tally:
-    contacts = int(row.contacts or 0)
+def _sums(row: Any) -> Tally:
+    """A row's sums as a tally of them alone."""
     return Tally(
-        contacts=contacts,
-        gaps=max(contacts - 1, 0),
-        span_days=float(row.span_days or 0.0) if contacts > 1 else 0.0,
-        last_at=row.last_at,
-        recency_days=float(row.recency_days) if row.recency_days is not None else None,
         emails_sent=int(row.email_sent),
         emails_replied=int(row.email_replied),
         tickets_opened=int(row.ticket_opened),
@@ -227,14 +211,77 @@ def _tally(row: Any) -> Tally:
     )
 
 
-def tallies(session: Session, scope: Scope, by: Sequence[str] = ()) -> dict[tuple[Any, ...], Tally]:
-    """A tally per customer and each of ``by`` (columns of ``facts``: channel, rep), keyed (customer, *by).
+@dataclass(frozen=True)
+class Cell:
+    """The contacts of one customer on one channel by one rep: the finest grain the database sums to."""
 
-    Grouping always includes the customer: a gap between contacts is one between the same customer's."""
+    customer_id: str
+    channel: str
+    rep: str | None
+    contacts: int  # in the window
+    first_at: datetime | None  # the first and last contact in the window
+    last_in_window: datetime | None
+    last_at: datetime | None  # the last contact at or before as_of
+    sums: Tally  # the flags' sums alone
+
+
+def cells(session: Session, scope: Scope) -> list[Cell]:
+    """The contacts in scope summed per customer, channel and rep, in one pass over them."""
     f = facts(scope)
-    keys = [f.c.customer_id, *(f.c[name] for name in by)]
-    query: Select[Any] = select(*keys, *_tally_columns(f, scope)).group_by(*keys)
-    return {tuple(row[: len(keys)]): _tally(row) for row in session.execute(query)}
+    in_window = f.c.in_window == 1
+    keys = [f.c.customer_id, f.c.channel, f.c.rep]
+    query: Select[Any] = select(
+        *keys,
+        func.sum(f.c.in_window).label("contacts"),
+        func.min(case((in_window, f.c.occurred_at))).label("first_at"),
+        func.max(case((in_window, f.c.occurred_at))).label("last_in_window"),
+        func.max(f.c.occurred_at).label("last_at"),
+        *(func.sum(f.c[name]).label(name) for name in SUMS),
+    ).group_by(*keys)
+    return [
+        Cell(
+            row.customer_id,
+            row.channel,
+            row.rep,
+            int(row.contacts),
+            row.first_at,
+            row.last_in_window,
+            row.last_at,
+            _sums(row),
+        )
+        for row in session.execute(query)
+    ]
+
+
+def _days(later: datetime, earlier: datetime) -> float:
+    return (later - earlier).total_seconds() / 86400
+
+
+def tally_of(of_one_customer: Sequence[Cell], as_of: datetime) -> Tally:
+    """One customer's cells (any channels and reps) as one tally: its gaps are between its own contacts."""
+    contacts = sum(c.contacts for c in of_one_customer)
+    firsts = [c.first_at for c in of_one_customer if c.first_at is not None]
+    lasts = [c.last_in_window for c in of_one_customer if c.last_in_window is not None]
+    ever = [c.last_at for c in of_one_customer if c.last_at is not None]
+    last_at = max(ever, default=None)
+    return replace(
+        summed(c.sums for c in of_one_customer),
+        contacts=contacts,
+        gaps=max(contacts - 1, 0),
+        span_days=_days(max(lasts), min(firsts)) if contacts > 1 else 0.0,
+        last_at=last_at,
+        recency_days=_days(as_of, last_at) if last_at is not None else None,
+    )
+
+
+def tallies(
+    found: Iterable[Cell], as_of: datetime, by: Callable[[Cell], Hashable]
+) -> dict[Any, Tally]:
+    """A tally per key ``by`` a cell; each key must fall within one customer (it includes the customer)."""
+    grouped: dict[Any, list[Cell]] = defaultdict(list)
+    for cell in found:
+        grouped[by(cell)].append(cell)
+    return {key: tally_of(group, as_of) for key, group in grouped.items()}
 
 
 def accounts_in_book(
@@ -295,19 +342,6 @@ def _interaction(row: Any) -> ContactInteraction:
         next_step=bool(row.next_step) if row.summarised else None,
         converted=bool(row.converted),
     )
-
-
-def channel_counts(session: Session, scope: Scope) -> dict[tuple[str | None, str], int]:
-    """Contacts in the window per (rep, channel)."""
-    c = _contacts(scope)
-    query = (
-        select(c.c.rep, c.c.channel, func.count())
-        .where(
-            c.c.channel.is_not(None), c.c.occurred_at > literal(scope.window_start, UtcDateTime())
-        )
-        .group_by(c.c.rep, c.c.channel)
-    )
-    return {(rep, channel): int(n) for rep, channel, n in session.execute(query)}
 
 
 def summed(values: Iterable[Tally]) -> Tally:
