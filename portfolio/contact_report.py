@@ -55,7 +55,7 @@ class _Book:
     shown: dict[Any, Tally]  # by customer, or by (customer, rep) with a rep filter
     per_channel: dict[str, dict[str, Tally]]  # customer -> channel -> tally, filtered
     per_rep: dict[Any, Tally]  # by (customer, rep), filtered
-    rep_channels: dict[tuple[str | None, str], int]
+    rep_channels: dict[str | None, dict[str, int]]  # rep -> channel -> contacts in the window
     judged: dict[str, Judgement]
 
     def stats(self, tally: Tally) -> ContactStats:
@@ -84,9 +84,10 @@ def _read(
     per_channel: dict[str, dict[str, Tally]] = defaultdict(dict)
     for (cid, channel), tally in sorted(tallies(found, as_of, _channel_key).items()):
         per_channel[cid][channel] = tally
-    rep_channels: dict[tuple[str | None, str], int] = defaultdict(int)
-    for cell in found:
-        rep_channels[(cell.rep, cell.channel)] += cell.contacts
+    rep_channels: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for cell in sorted(found, key=lambda c: c.channel):
+        counts = rep_channels[cell.rep]
+        counts[cell.channel] = counts.get(cell.channel, 0) + cell.contacts
     shown = (
         per_rep
         if scope.rep is not None
@@ -159,7 +160,7 @@ def _reps(book: _Book) -> list[RepContacts]:
                 over=sum(book.judged[c].status == "over" for c in active),
                 neglected=sum(book.judged[c].status == "neglected" for c in active),
                 stats=book.stats(summed(t for _, t in pairs)),
-                channels={ch: n for (r, ch), n in sorted(book.rep_channels.items()) if r == rep},
+                channels={ch: n for ch, n in book.rep_channels.get(rep, {}).items() if n},
             )
         )
     return sorted(reps, key=lambda r: (-r.stats.contacts, r.rep or ""))

@@ -166,3 +166,17 @@ def test_bad_rules_name_the_file_and_field(tmp_path):
         load_rules(path)
     assert caught.value.path == str(path)
     assert load_rules().window_days == 90
+
+
+@pytest.mark.both_backends
+def test_contacts_without_a_rep_are_a_row_of_their_own(book, backend):
+    with book.transaction() as session:
+        session.add(
+            InteractionRow(
+                id="d-call", customer_id="delta", kind="call", occurred_at=AS_OF, source="x",
+                sha256="d" * 64, rep=None, meta={"format": "text"},
+            )
+        )  # fmt: skip
+    reps = {r.rep: r for r in contact_report(book, RULES, AS_OF).reps}
+    assert set(reps) == {"alice", "bob", None}
+    assert reps[None].stats.contacts == 1 and reps[None].channels == {"call": 1}
