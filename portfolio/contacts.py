@@ -120,11 +120,19 @@ def _wrote(interaction_id: Any, role: str) -> ColumnElement[bool]:
     return exists().where(u.interaction_id == interaction_id, u.speaker_role == role)
 
 
+def _in_book(as_of: datetime) -> ColumnElement[bool]:
+    """The customer (its account outer-joined) is in the book at ``as_of``: not churned by then."""
+    a = AccountRow
+    return or_(a.status.is_(None), a.status != "churned", a.status_at > as_of)
+
+
 def _contacts(scope: Scope) -> Subquery:
     i = InteractionRow
-    query = select(
-        i.id, i.customer_id, i.rep, i.occurred_at, i.title, channel_of().label("channel")
-    ).where(i.occurred_at <= scope.moment())
+    query = (
+        select(i.id, i.customer_id, i.rep, i.occurred_at, i.title, channel_of().label("channel"))
+        .outerjoin(AccountRow, AccountRow.customer_id == i.customer_id)
+        .where(i.occurred_at <= scope.moment(), _in_book(scope.as_of))
+    )
     if scope.rep is not None:
         query = query.where(i.rep == scope.rep)
     if scope.customer is not None:
@@ -314,7 +322,7 @@ def accounts_in_book(
     query = (
         select(CustomerRow.id, CustomerRow.name, a.owner, a.segment)
         .outerjoin(a, a.customer_id == CustomerRow.id)
-        .where(or_(a.status.is_(None), a.status != "churned", a.status_at > as_of))
+        .where(_in_book(as_of))
         .order_by(CustomerRow.id)
     )
     if customer is not None:

@@ -12,7 +12,7 @@ As of 2026-10-31 00:00 UTC, a 90-day window (from 2026-08-02), rates per month (
 - cyan (smb, no snapshot): alice's call on 2026-05-01 only, before the window: 0/month, recency 183 days.
 - delta (ent), bob's meeting (a WebVTT transcript, 3,600 s, a next step) on 10-15: 0.3333/month, recency 16.
 - echo (ent): only a survey comment (10-20), which is no contact: 0/month, never contacted.
-- fox (smb) churned on 09-01: not in the book.
+- fox (smb) churned on 09-01: not in the book, nor is alice's call with it on 08-15 counted anywhere.
 
 The smb norm is the median of (1.6667, 0.6667, 0) = 0.6667: acme is over (above 2 x 0.6667), beta normal,
 cyan neglected (183 > 45 days). The ent norm is median(0.3333, 0) = 0.1667: delta normal, echo neglected.
@@ -158,6 +158,7 @@ def _contacts() -> list[Any]:
         *_interaction(
             "b-mail", "beta", day(10, 20), "alice", "ticket", {"format": "eml"}, [("rep", None)]
         ),
+        *_interaction("f-call", "fox", day(8, 15), "alice", "call", call, [("rep", 60.0)], 60),
         *_interaction("c-call", "cyan", day(5, 1), "alice", "call", call, [("rep", 30.0)], 30),
         *_interaction(
             "d-meet",

@@ -35,6 +35,7 @@ def test_the_channel_is_derived_from_the_stored_format_and_metadata(book, backen
         "b-ticket": "ticket",
         "b-mail": "email",
         "c-call": "call",
+        "f-call": "call",
         "d-meet": "meeting",
         "e-survey": None,
     }
