@@ -127,3 +127,39 @@ def test_the_dashboard_pages_link_the_charts_to_their_rows(site):
     assert re.findall(r'id="c-(\w+)"', alice) == ["cyan", "acme", "beta"]
     assert alice.count('class="contact-row"') == 6 and 'href="/dashboard/calls/a-call1"' in alice
     assert client.get("/dashboard/contacts", params={"period": "year"}).status_code == 422
+
+
+def test_no_generated_request_to_the_contact_routes_gets_a_server_error(site):
+    """schemathesis on these three operations, as tests/api/test_openapi_fuzz.py does on all of them."""
+    import schemathesis
+    from hypothesis import HealthCheck, given, settings
+    from schemathesis.checks import not_a_server_error
+
+    client, _, _ = site
+    app = client.app
+    schema = schemathesis.openapi.from_dict(app.openapi())
+    schema.app = app
+    secret = client.headers["Authorization"]
+    operations = [
+        op
+        for op in (result.ok() for result in schema.get_all_operations())
+        if op.path.startswith(("/api/contacts", "/api/reps"))
+    ]
+    assert len(operations) == 3
+    for operation in operations:
+
+        @given(operation.as_strategy())
+        @settings(
+            max_examples=25,
+            deadline=None,
+            suppress_health_check=list(HealthCheck),
+            database=None,
+            derandomize=True,
+        )
+        def run(case):
+            case.call_and_validate(headers={"Authorization": secret}, checks=[not_a_server_error])
+
+        run()
+    for day in ("0001-01-01", "9999-12-31", "9999-12-31T23:59:59%2B14:00", "1969-12-31"):
+        assert client.get(f"/api/contacts?as_of={day}").status_code == 422
+        assert client.get(f"/api/reps/alice?as_of={day}").status_code == 422
