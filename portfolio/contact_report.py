@@ -78,28 +78,21 @@ def _read(
         everything = cells(session, book_scope)
         found = everything if scope == book_scope else cells(session, scope)
         bands = bands_at(session, scope.as_of)
-    as_of = scope.as_of
-    per_customer = tallies(everything, as_of, lambda c: c.customer_id)
-    per_rep = tallies(found, as_of, lambda c: (c.customer_id, c.rep))
-    per_channel: dict[str, dict[str, Tally]] = defaultdict(dict)
-    for (cid, channel), tally in sorted(tallies(found, as_of, _channel_key).items()):
-        per_channel[cid][channel] = tally
-    rep_channels: dict[str | None, dict[str, int]] = defaultdict(dict)
-    for cell in sorted(found, key=lambda c: c.channel):
-        counts = rep_channels[cell.rep]
-        counts[cell.channel] = counts.get(cell.channel, 0) + cell.contacts
+    per_customer = tallies(everything, scope.as_of, lambda c: c.customer_id)
+    per_rep = tallies(found, scope.as_of, lambda c: (c.customer_id, c.rep))
     shown = (
         per_rep
         if scope.rep is not None
         else per_customer
         if found is everything
-        else tallies(found, as_of, lambda c: c.customer_id)
+        else tallies(found, scope.as_of, lambda c: c.customer_id)
     )
     periods = rules.window_days / PERIOD_DAYS[period]
     rates = {cid: per_customer.get(cid, Tally()).contacts / periods for cid in names}
     recency = {cid: per_customer[cid].recency_days for cid in names if cid in per_customer}
     chosen = segments if segments is not None else {c: v[2] for c, v in names.items()}
     judged = judge(rates, recency, chosen, rules)
+    per_channel, rep_channels = _by_channel(found, scope.as_of)
     return _Book(
         rules,
         period,
@@ -113,6 +106,20 @@ def _read(
         rep_channels,
         judged,
     )
+
+
+def _by_channel(
+    found: list[Cell], as_of: datetime
+) -> tuple[dict[str, dict[str, Tally]], dict[str | None, dict[str, int]]]:
+    """(customer -> channel -> tally, rep -> channel -> contacts in the window), channels in order."""
+    per_channel: dict[str, dict[str, Tally]] = defaultdict(dict)
+    for (cid, channel), tally in sorted(tallies(found, as_of, _channel_key).items()):
+        per_channel[cid][channel] = tally
+    rep_channels: dict[str | None, dict[str, int]] = defaultdict(dict)
+    for cell in sorted(found, key=lambda c: c.channel):
+        counts = rep_channels[cell.rep]
+        counts[cell.channel] = counts.get(cell.channel, 0) + cell.contacts
+    return per_channel, rep_channels
 
 
 def _channel_key(cell: Cell) -> tuple[str, str]:
