@@ -12,7 +12,7 @@ HTTP API answer the same question the same way (the rep email domains of an ``.e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -492,13 +492,17 @@ class Callintel:
         customer: str | None = None,
         limit: int = 100,
         offset: int = 0,
+        segments: Mapping[str, str | None] | None = None,
     ) -> ContactReport:
         """Contact frequency at ``moment``: per channel, rep and customer (neglected first, paged), each customer
-        against its segment's norm, and by segment and health band; NotFound for an unknown customer."""
+        against its segment's norm (``segments``: customer -> segment, default the accounts' ``segment``), and by
+        segment and health band; NotFound for an unknown customer."""
         from portfolio.contact_report import contact_report
 
         rules = self.contact_rules()
-        return contact_report(self.store, rules, moment, period, rep, customer, limit, offset)
+        return contact_report(
+            self.store, rules, moment, period, rep, customer, limit, offset, segments
+        )
 
     def rep_contacts(
         self, rep: str, moment: datetime, period: Period | None = None, limit: int = 200
