@@ -21,7 +21,8 @@ from fastapi.responses import HTMLResponse
 from api.auth import ApiToken
 from api.dashboard import templates
 from api.deps import ServiceDep, viewer
-from portfolio.contact_records import CustomerContacts, Period
+from portfolio.contact_records import Period
+from portfolio.contact_report import CustomerFilter
 
 __all__ = ["Bar", "BarChart", "bar_chart", "router"]
 
@@ -72,18 +73,6 @@ def bar_chart(items: list[tuple[str, float, str]], width: int = 560, height: int
     return BarChart(width, height, left, top + plot_h, bars, ticks)
 
 
-def _filtered(
-    customers: list[CustomerContacts], segment: str, band: str, status: str
-) -> list[CustomerContacts]:
-    return [
-        c
-        for c in customers
-        if (not segment or (c.segment or "(none)") == segment or segment == "*")
-        and (not band or (c.band or "unknown") == band or band == "*")
-        and (not status or c.status == status)
-    ]
-
-
 def _link(**query: str) -> str:
     return "/dashboard/contacts?" + urlencode({k: v for k, v in query.items() if v}) + "#customers"
 
@@ -98,7 +87,8 @@ def contacts_page(
     band: Annotated[str, Query(max_length=16)] = "",
     status: Literal["over", "neglected", "normal", ""] = "",
 ) -> HTMLResponse:
-    report = callintel.contacts(callintel.as_of(), period, limit=1_000_000)
+    wanted = CustomerFilter(segment or None, band or None, status or None)
+    report = callintel.contacts(callintel.as_of(), period, limit=SHOWN, wanted=wanted)
     by_segment = bar_chart(
         [(c.segment, c.median_per_period, _link(segment=c.segment)) for c in report.segments]
     )
@@ -109,14 +99,13 @@ def contacts_page(
             if r.rep
         ]
     )
-    shown = _filtered(report.customers, segment, band, status)
     context = {
         "token": token,
         "report": report,
         "by_segment": by_segment,
         "by_rep": by_rep,
-        "customers": shown[:SHOWN],
-        "matched": len(shown),
+        "customers": report.customers,
+        "matched": report.total,
         "filters": {"segment": segment, "band": band, "status": status},
         "link": _link,
     }

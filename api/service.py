@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
     from portfolio.contact_records import ContactReport, Period, RepDetail
+    from portfolio.contact_report import CustomerFilter
     from portfolio.contact_rules import ContactRules
     from risk.backtest import BacktestResult
 
@@ -493,15 +494,16 @@ class Callintel:
         limit: int = 100,
         offset: int = 0,
         segments: Mapping[str, str | None] | None = None,
+        wanted: CustomerFilter | None = None,
     ) -> ContactReport:
         """Contact frequency at ``moment``: per channel, rep and customer (neglected first, paged), each customer
         against its segment's norm (``segments``: customer -> segment, default the accounts' ``segment``), and by
-        segment and health band; NotFound for an unknown customer."""
+        segment and health band (``wanted``: only these customers listed); NotFound for an unknown customer."""
         from portfolio.contact_report import contact_report
 
         rules = self.contact_rules()
         return contact_report(
-            self.store, rules, moment, period, rep, customer, limit, offset, segments
+            self.store, rules, moment, period, rep, customer, limit, offset, segments, wanted
         )
 
     def rep_contacts(

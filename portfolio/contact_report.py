@@ -22,10 +22,18 @@ from portfolio.contact_records import (
     Period,
     RepContacts,
     RepDetail,
+    Status,
     Tally,
     stats,
 )
-from portfolio.contact_rules import ContactRules, Judged, Judgement, cross_cells, judge
+from portfolio.contact_rules import (
+    NO_SEGMENT,
+    ContactRules,
+    Judged,
+    Judgement,
+    cross_cells,
+    judge,
+)
 from portfolio.contacts import (
     Cell,
     Scope,
@@ -37,7 +45,7 @@ from portfolio.contacts import (
     tallies,
 )
 
-__all__ = ["contact_report", "rep_detail"]
+__all__ = ["CustomerFilter", "contact_report", "rep_detail"]
 
 STATUS_ORDER = {"neglected": 0, "over": 1, "normal": 2}
 
@@ -144,13 +152,37 @@ def _customer(book: _Book, cid: str, tally: Tally) -> CustomerContacts:
     )
 
 
-def _shown_customers(book: _Book, scope: Scope) -> list[CustomerContacts]:
-    if scope.rep is None:
-        wanted = [c for c in book.names if scope.customer in (None, c)]
-        rows = [_customer(book, c, book.shown.get(c, Tally())) for c in wanted]
-    else:
-        rows = [_customer(book, key[0], t) for key, t in book.shown.items() if key[0] in book.names]
-    return sorted(rows, key=lambda c: (STATUS_ORDER[c.status], c.customer_id))
+@dataclass(frozen=True)
+class CustomerFilter:
+    """Which customers the report lists: a segment ("(none)": without one), a band ("unknown": no snapshot),
+    a status; None or "*": any."""
+
+    segment: str | None = None
+    band: str | None = None
+    status: Status | None = None
+
+    def keeps(self, book: _Book, cid: str) -> bool:
+        segment, band = book.segments.get(cid) or NO_SEGMENT, book.bands.get(cid) or "unknown"
+        return (
+            self.segment in (None, "*", segment)
+            and self.band in (None, "*", band)
+            and self.status in (None, book.judged[cid].status)
+        )
+
+
+def _shown_customers(
+    book: _Book, scope: Scope, wanted: CustomerFilter, offset: int, limit: int
+) -> tuple[int, list[CustomerContacts]]:
+    """(customers matched, the page of them): sorted, then only the page's rows are made."""
+    keys: list[tuple[str, Any]] = (
+        [(c, c) for c in book.names if scope.customer in (None, c)]
+        if scope.rep is None
+        else [(key[0], key) for key in book.shown if key[0] in book.names]
+    )
+    keys = [k for k in keys if wanted.keeps(book, k[0])]
+    keys.sort(key=lambda k: (STATUS_ORDER[book.judged[k[0]].status], k[0]))
+    page = keys[offset : offset + limit]
+    return len(keys), [_customer(book, cid, book.shown.get(key, Tally())) for cid, key in page]
 
 
 def _reps(book: _Book) -> list[RepContacts]:
@@ -183,14 +215,15 @@ def contact_report(
     limit: int = 100,
     offset: int = 0,
     segments: Mapping[str, str | None] | None = None,
+    wanted: CustomerFilter | None = None,
 ) -> ContactReport:
     """Contact frequency at ``as_of``: per channel, per rep, per customer (paged, neglected first) with the
     customer's status against its segment's norm (``segments``: customer -> segment; default the accounts'),
     and the cross-analysis by segment and health band. NotFound for an unknown ``customer``; an unknown
-    ``rep`` has no contacts (empty lists)."""
+    ``rep`` has no contacts (empty lists); ``wanted`` narrows the customers listed."""
     scope = Scope(as_of, rules.window_days, rules.conversion_days, rep, customer)
     book = _read(store, rules, scope, period or rules.period, segments)
-    customers = _shown_customers(book, scope)
+    total, customers = _shown_customers(book, scope, wanted or CustomerFilter(), offset, limit)
     per_channel: dict[str, list[Tally]] = defaultdict(list)
     for channels in book.per_channel.values():
         for channel, t in channels.items():
@@ -206,8 +239,8 @@ def contact_report(
         period=book.period,
         channels={ch: book.stats(summed(ts)) for ch, ts in sorted(per_channel.items())},
         reps=_reps(book),
-        total=len(customers),
-        customers=customers[offset : offset + limit],
+        total=total,
+        customers=customers,
         segments=by_segment,
         cross=cross,
     )

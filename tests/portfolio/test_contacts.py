@@ -8,7 +8,7 @@ from sqlalchemy import select
 from models.errors import ConfigError, NotFound
 from models.tables import InteractionRow
 from portfolio.contact_records import Tally, stats
-from portfolio.contact_report import contact_report, rep_detail
+from portfolio.contact_report import CustomerFilter, contact_report, rep_detail
 from portfolio.contact_rules import ContactRules, judge, load_rules
 from portfolio.contacts import channel_of
 from tests.portfolio.contacts_seed import AS_OF, seed_contacts
@@ -181,3 +181,15 @@ def test_contacts_without_a_rep_are_a_row_of_their_own(book, backend):
     reps = {r.rep: r for r in contact_report(book, RULES, AS_OF).reps}
     assert set(reps) == {"alice", "bob", None}
     assert reps[None].stats.contacts == 1 and reps[None].channels == {"call": 1}
+
+
+def test_the_customers_listed_are_filtered_then_paged(book):
+    def listed(**wanted) -> list[str]:
+        report = contact_report(book, RULES, AS_OF, wanted=CustomerFilter(**wanted), limit=2)
+        return [report.total, *(c.customer_id for c in report.customers)]
+
+    assert listed(segment="smb") == [3, "cyan", "acme"]
+    assert listed(band="unknown") == [3, "cyan", "echo"]
+    assert listed(segment="ent", status="neglected") == [1, "echo"]
+    assert listed(segment="*", band="red") == [1, "acme"]
+    assert listed(segment="nothing") == [0]
