@@ -164,6 +164,11 @@ def create_app(
         dashboard_portfolio,  # C: the Portfolio and Segments pages
     ):
         app.include_router(module.router)
+    # D: contact frequency (api/routes_contacts.py) and its dashboard page (api/dashboard_contacts.py)
+    from api import dashboard_contacts, routes_contacts
+
+    app.include_router(routes_contacts.router)
+    app.include_router(dashboard_contacts.router)
     app.mount(
         "/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static"
     )

@@ -533,6 +533,10 @@ from api.portfolio_commands import portfolio_command, segments_command  # noqa: 
 
 app.command("portfolio")(portfolio_command)
 app.command("segments")(segments_command)
+# D: contact frequency (api/contacts_commands.py)
+from api.contacts_commands import contacts as _contacts  # noqa: E402
+
+app.command("contacts")(_contacts)
 
 
 if __name__ == "__main__":

@@ -12,7 +12,7 @@ HTTP API answer the same question the same way (the rep email domains of an ``.e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from datetime import datetime
 from pathlib import Path
@@ -51,6 +51,9 @@ if TYPE_CHECKING:
     from portfolio.rfm import CustomerSegment, SegmentFilter
     from portfolio.segments import SegmentConfig
     from portfolio.view import PortfolioView
+    from portfolio.contact_records import ContactReport, Period, RepDetail
+    from portfolio.contact_report import CustomerFilter
+    from portfolio.contact_rules import ContactRules
     from risk.backtest import BacktestResult
 
 __all__ = ["Callintel", "rep_email_domains"]
@@ -519,3 +522,39 @@ class Callintel:
             raise InputError(f"month: {exc}") from None
         with self.store.transaction() as session:
             return churned_in(session, period, moment)
+    # D: contact frequency per customer, channel and rep (portfolio/contact_report.py)
+
+    def contact_rules(self) -> ContactRules:
+        """CALLINTEL_CONTACTS_CONFIG, or the bundled portfolio/data/contacts.yaml (read each time)."""
+        from portfolio.contact_rules import load_rules
+
+        return load_rules(self.settings.contacts_config)
+
+    def contacts(
+        self,
+        moment: datetime,
+        period: Period | None = None,
+        rep: str | None = None,
+        customer: str | None = None,
+        limit: int = 100,
+        offset: int = 0,
+        segments: Mapping[str, str | None] | None = None,
+        wanted: CustomerFilter | None = None,
+    ) -> ContactReport:
+        """Contact frequency at ``moment``: per channel, rep and customer (neglected first, paged), each customer
+        against its segment's norm (``segments``: customer -> segment, default the accounts' ``segment``), and by
+        segment and health band (``wanted``: only these customers listed); NotFound for an unknown customer."""
+        from portfolio.contact_report import contact_report
+
+        rules = self.contact_rules()
+        return contact_report(
+            self.store, rules, moment, period, rep, customer, limit, offset, segments, wanted
+        )
+
+    def rep_contacts(
+        self, rep: str, moment: datetime, period: Period | None = None, limit: int = 200
+    ) -> RepDetail:
+        """One rep's contact totals, their customers and their contacts in the window (empty for a stranger)."""
+        from portfolio.contact_report import rep_detail
+
+        return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)

@@ -211,6 +211,15 @@ class Settings(BaseSettings):
             "more get 429 with Retry-After; 0: no limit."
         ),
     )
+    # D: contact frequency (portfolio/contacts.py)
+    contacts_config: Path | None = Field(
+        None,
+        description=(
+            "YAML of the contact-frequency analysis: window, period (week or month), the over- and "
+            "under-contact factors against the segment median, neglect and conversion days; the bundled "
+            "portfolio/data/contacts.yaml when unset."
+        ),
+    )
 
     def risk_moment(self) -> datetime:
         """The moment risk is judged at when none is asked for: CALLINTEL_RISK_AS_OF, else now."""
