@@ -21,11 +21,13 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from api import (
     dashboard,
+    dashboard_tasks,
     routes_accounts,
     routes_alerts,
     routes_customers,
     routes_ingest,
     routes_interactions,
+    routes_tasks,
     routes_webhooks,
     security,
 )
@@ -160,6 +162,9 @@ def create_app(
         dashboard,
     ):
         app.include_router(module.router)
+    # E: follow-up tasks (the API and the dashboard's Tasks page)
+    app.include_router(routes_tasks.router)
+    app.include_router(dashboard_tasks.router)
     app.mount(
         "/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static"
     )

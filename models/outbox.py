@@ -23,6 +23,7 @@ EventType = Literal[
     "interaction.analysed",
     "alert.acknowledged",
     "alert.resolved",
+    "task.overdue",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
