@@ -97,12 +97,13 @@ def add_tasks(session: Session, tasks: Sequence[Task]) -> int:
     """Insert the tasks whose key is not stored yet (in key order); how many were new."""
     added = 0
     for task in sorted(tasks, key=lambda t: t.key):
-        result = session.execute(
+        statement = (
             dialect_insert(session, TaskRow)
             .values(**_values(task))
             .on_conflict_do_nothing(index_elements=["key"])
+            .returning(TaskRow.id)
         )
-        added += max(result.rowcount, 0)  # type: ignore[attr-defined]
+        added += len(session.scalars(statement).all())
     return added
 
 
