@@ -13,9 +13,9 @@ re-analysing a call updates its open tasks instead of adding others (and drops o
 Reminders, raised by the periodic refresh (``raise_reminders``: `callintel alerts --refresh`, serve's refresh):
 
     an open task whose due day has passed                        (overdue from the day after it is due)
-    a red customer (latest health snapshot) with an unresolved    a reach_out task for the alert's owner, due
-    alert and no call or ticket since it, CALLINTEL_REMINDER_DAYS  that many days after the alert's day, made
-    after the alert's day                                          once the day after (so it is overdue)
+    a red customer (latest health snapshot) whose first           a reach_out task for the alert's owner, due
+    unresolved alert since their last call or ticket is more       that many days after the alert's day, made
+    than CALLINTEL_REMINDER_DAYS days old                          the day after (so it is overdue at once)
 
 Each reminder is raised once per task: it is stamped ``reminded_at`` and one ``task.overdue`` webhook is queued in
 the same transaction (again only if the task's due day is changed by a re-analysis).
@@ -151,8 +151,10 @@ def _red_customers(session: Session, as_of: datetime) -> set[str]:
     return set(session.scalars(query.where(HealthSnapshotRow.band == "red")))
 
 
-def _newest_alerts(session: Session, customers: set[str], as_of: datetime) -> list[AlertRow]:
-    """Each customer's newest unresolved alert raised at or before ``as_of``."""
+def _first_alerts(
+    session: Session, customers: set[str], since: dict[str, datetime], as_of: datetime
+) -> list[AlertRow]:
+    """Each customer's first unresolved alert raised after their last contact (``since``) and by ``as_of``."""
     query = (
         select(AlertRow)
         .where(
@@ -160,12 +162,14 @@ def _newest_alerts(session: Session, customers: set[str], as_of: datetime) -> li
             AlertRow.status != "resolved",
             AlertRow.occurred_at <= as_of,
         )
-        .order_by(AlertRow.customer_id, AlertRow.occurred_at.desc(), AlertRow.id.desc())
+        .order_by(AlertRow.customer_id, AlertRow.occurred_at, AlertRow.id)
     )
-    newest: dict[str, AlertRow] = {}
+    first: dict[str, AlertRow] = {}
     for row in session.scalars(query):
-        newest.setdefault(row.customer_id, row)
-    return list(newest.values())
+        last = since.get(row.customer_id)
+        if last is None or row.occurred_at > last:
+            first.setdefault(row.customer_id, row)
+    return list(first.values())
 
 
 def _last_contact(session: Session, customers: set[str], as_of: datetime) -> dict[str, datetime]:
@@ -180,19 +184,17 @@ def _last_contact(session: Session, customers: set[str], as_of: datetime) -> dic
 
 
 def reach_outs(session: Session, as_of: datetime, days: int) -> list[Task]:
-    """The reach-out tasks due by ``as_of``: a red customer's newest unresolved alert with no call or ticket
-    after it, ``days`` days after the alert's day has passed (see the module's rules)."""
+    """The reach-out tasks due by ``as_of``: a red customer's first unresolved alert with no call or ticket
+    after it, once ``days`` days after the alert's day have passed (see the module's rules). Later alerts
+    with still no contact share its task (its key names the first)."""
     red = _red_customers(session, as_of)
     if not red:
         return []
-    contacts = _last_contact(session, red, as_of)
     tasks = []
-    for alert in _newest_alerts(session, red, as_of):
+    for alert in _first_alerts(session, red, _last_contact(session, red, as_of), as_of):
         due = alert.occurred_at.date() + timedelta(days=days)
-        last = contacts.get(alert.customer_id)
-        if due >= as_of.date() or (last is not None and last > alert.occurred_at):
-            continue
-        tasks.append(_reach_out(alert, due, days))
+        if due < as_of.date():
+            tasks.append(_reach_out(alert, due, days))
     return tasks
 
 

@@ -225,8 +225,14 @@ def test_a_red_customer_left_alone_for_n_days_after_an_alert_gets_a_reach_out(st
     assert task.title.startswith("Reach out to hooli: red, and no call or ticket in the 7 days")
     (delivery,) = deliveries(store)
     assert delivery.payload["data"]["reason"] == "no_contact"
+    red_alert(store, "hooli", "2026-10-05")  # a later alert, still no contact: the same reach-out
     again = raise_reminders(store, datetime(2026, 10, 20, tzinfo=UTC), days=7)
     assert (again.reach_outs, again.reminded, len(deliveries(store))) == (0, [], 1)
+    call(store, "hooli", "2026-10-21")  # contacted; a new alert after it starts a new count
+    red_alert(store, "hooli", "2026-10-22")
+    assert raise_reminders(store, datetime(2026, 10, 29, 12, tzinfo=UTC), days=7).reach_outs == 0
+    fresh = raise_reminders(store, datetime(2026, 10, 30, 0, tzinfo=UTC), days=7)
+    assert [(t.kind, t.due) for t in fresh.reminded] == [("reach_out", D("2026-10-29"))]
 
 
 @pytest.mark.both_backends
