@@ -31,6 +31,7 @@ from typing import Any
 from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.accounts_repo import chunked
 from models.analysis import NextStep, Summary
 from models.outbox import emit
 from models.store import Store
@@ -155,32 +156,30 @@ def _first_alerts(
     session: Session, customers: set[str], since: dict[str, datetime], as_of: datetime
 ) -> list[AlertRow]:
     """Each customer's first unresolved alert raised after their last contact (``since``) and by ``as_of``."""
-    query = (
-        select(AlertRow)
-        .where(
-            AlertRow.customer_id.in_(sorted(customers)),
+    first: dict[str, AlertRow] = {}
+    for ids in chunked(sorted(customers)):
+        query = select(AlertRow).where(
+            AlertRow.customer_id.in_(ids),
             AlertRow.status != "resolved",
             AlertRow.occurred_at <= as_of,
         )
-        .order_by(AlertRow.customer_id, AlertRow.occurred_at, AlertRow.id)
-    )
-    first: dict[str, AlertRow] = {}
-    for row in session.scalars(query):
-        last = since.get(row.customer_id)
-        if last is None or row.occurred_at > last:
-            first.setdefault(row.customer_id, row)
-    return list(first.values())
+        for row in session.scalars(query.order_by(AlertRow.occurred_at, AlertRow.id)):
+            last = since.get(row.customer_id)
+            if last is None or row.occurred_at > last:
+                first.setdefault(row.customer_id, row)
+    return [first[customer] for customer in sorted(first)]
 
 
 def _last_contact(session: Session, customers: set[str], as_of: datetime) -> dict[str, datetime]:
-    query = (
-        select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
-        .where(
-            InteractionRow.customer_id.in_(sorted(customers)), InteractionRow.occurred_at <= as_of
+    last: dict[str, datetime] = {}
+    for ids in chunked(sorted(customers)):
+        query = (
+            select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
+            .where(InteractionRow.customer_id.in_(ids), InteractionRow.occurred_at <= as_of)
+            .group_by(InteractionRow.customer_id)
         )
-        .group_by(InteractionRow.customer_id)
-    )
-    return {customer: at for customer, at in session.execute(query).all()}
+        last.update({customer: at for customer, at in session.execute(query).all()})
+    return last
 
 
 def reach_outs(session: Session, as_of: datetime, days: int) -> list[Task]:
