@@ -3,18 +3,21 @@ reminders (overdue tasks, red customers left alone) at a given moment, each with
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, date, datetime
 
 import pytest
 from sqlalchemy import select
 
 from models.errors import Conflict, NotFound
+from models.settings import get_settings
 from models.store import Store
 from models.tables import TaskRow, WebhookDeliveryRow
 from models.tasks import Task, TaskFilter, add_tasks, get_task, set_status, tasks_page
 from pipeline.stages import persist
-from pipeline.webhooks import add_subscription
+from pipeline.webhooks import add_subscription, deliver_due, verify_signature
 from portfolio.tasks import raise_reminders, summary_tasks, sync_from_summaries
+from tests.helpers import Receiver
 from tests.portfolio.tasks_seed import call, owner, red_alert, snapshot, step, summary
 
 D = date.fromisoformat
@@ -245,3 +248,28 @@ def test_the_reminder_days_are_a_parameter(store):
     with store.transaction() as session:
         (row,) = session.scalars(select(TaskRow))
         assert row.due == D("2026-10-04")
+
+
+def test_the_reminder_reaches_a_receiver_signed_once(store, monkeypatch):
+    monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
+    get_settings.cache_clear()
+    receiver = Receiver([])
+    try:
+        _, secret = add_subscription(store, receiver.url, ["task.overdue"])
+        call(store, "acme", "2026-10-01")
+        task = dated(store, "acme", "2026-10-20", "send the quote")
+        for hour in (1, 2):  # two refreshes: one reminder
+            raise_reminders(store, datetime(2026, 10, 22, hour, tzinfo=UTC), days=7)
+            assert deliver_due(store).failed == 0
+        ((headers, body),) = receiver.requests
+    finally:
+        receiver.server.shutdown()
+    assert verify_signature(secret, headers["X-Callintel-Signature"], body)
+    event = json.loads(body)
+    assert (event["type"], headers["X-Callintel-Event"]) == ("task.overdue", "task.overdue")
+    assert event["id"] == f"task.overdue:{task.id}:2026-10-20"
+    assert (event["data"]["id"], event["data"]["owner"], event["data"]["days_overdue"]) == (
+        task.id,
+        "sam",
+        2,
+    )
