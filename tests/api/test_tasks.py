@@ -4,6 +4,7 @@ field) and on the command line (the list, --overdue, done / reopen, the sync, th
 from __future__ import annotations
 
 import json
+import re
 from datetime import UTC, date, datetime
 
 import pytest
@@ -167,6 +168,29 @@ def test_the_dashboard_lists_a_reps_own_tasks_and_closes_one_from_this_server_on
         assert done.status_code == 303
         assert done.headers["location"] == f"/dashboard/tasks?status=any#task-{ids['t-sam-1']}"
     assert request("GET", f"/api/tasks/{ids['t-sam-1']}").json()["note"] == "sent"
+
+
+def test_the_tasks_page_has_no_inline_script_and_never_carries_the_host(seeded):
+    store, url, _ = seeded
+    settings = Settings(database_url=url, risk_as_of="2026-10-31")
+    secret = create_token(store, "manager", "maria")[1]
+    with TestClient(create_app(settings, store), base_url="http://evil.example") as client:
+        origin = {"Origin": "http://evil.example"}
+        assert (
+            client.post(
+                "/dashboard/login", data={"token": secret}, headers=origin, follow_redirects=False
+            ).status_code
+            == 303
+        )
+        for path in ("/dashboard/tasks", "/dashboard/tasks?status=any&overdue=true&owner=sam"):
+            html = client.get(path).text
+            assert "task t-sam-1" in html and "evil.example" not in html, path
+            assert not re.search(r"<script(?![^>]*\bsrc=)", html), path
+            assert not re.search(r"<style|\sstyle=|\son[a-z]+=|javascript:", html, re.I), path
+            targets = re.findall(r'name="next" value="([^"]*)"', html)
+            assert targets and all(t.startswith("/dashboard/tasks") for t in targets), path
+        bad = client.get("/dashboard/tasks?status=closed")
+        assert bad.status_code == 422 and "status" in bad.text
 
 
 # the command line
