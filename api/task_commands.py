@@ -98,7 +98,8 @@ def tasks(
         moment = callintel.as_of(as_of)
         if sync:
             made = callintel.sync_tasks()
-            render.stdout.print(f"made {made} tasks from the stored summaries", markup=False)
+            console = render.stderr if json_output else render.stdout  # --json: stdout is JSON only
+            console.print(f"made {made} tasks from the stored summaries", markup=False)
         day = moment.date()
         wanted = TaskFilter(
             owner, customer, status.value if status else None, day if overdue else None

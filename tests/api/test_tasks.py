@@ -269,7 +269,8 @@ def test_the_sync_and_the_refresh_raise_tasks_and_reminders(tmp_path, cli):
                 )
             )
     synced = cli("tasks", "--sync", "--json", "--database-url", url)
-    assert synced.stdout.startswith("made 1 tasks from the stored summaries")
+    assert synced.stderr.strip() == "made 1 tasks from the stored summaries"
+    assert [i["title"] for i in json.loads(synced.stdout)["items"]] == ["I'll send the quote"]
     refreshed = cli("alerts", "--refresh", "--as-of", "2026-10-20", "--database-url", url)
     assert refreshed.returncode == 0, refreshed.stderr
     assert (
@@ -284,3 +285,19 @@ def test_the_sync_and_the_refresh_raise_tasks_and_reminders(tmp_path, cli):
         ("next_step", "sam", "2026-10-09"),
     ]
     assert all(i["reminded_at"] for i in overdue["items"])
+
+
+def test_the_analysed_sample_calls_next_steps_are_tasks(world):
+    """The pipeline on the bundled calls (tests/api/conftest.py): their dated next steps are tasks."""
+    headers = {
+        role: {"Authorization": f"Bearer {world.tokens[role]}"} for role in ("manager", "rep")
+    }
+    everyone = world.client.get("/api/tasks?limit=1000", headers=headers["manager"]).json()
+    assert everyone["total"] > 0
+    assert all(
+        t["interaction_id"] and t["kind"] in ("next_step", "follow_up") for t in everyone["items"]
+    )
+    mine = world.client.get("/api/tasks?limit=1000", headers=headers["rep"]).json()
+    assert [t["id"] for t in mine["items"]] == [
+        t["id"] for t in everyone["items"] if t["owner"] == "sam"
+    ]
