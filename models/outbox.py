@@ -15,7 +15,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 
-__all__ = ["EVENT_TYPES", "EventType", "emit"]
+__all__ = ["EVENT_TYPES", "EventType", "emit", "emit_many"]
 
 EventType = Literal[
     "risk_signal.created",
@@ -63,3 +63,22 @@ def emit(session: Session, event_type: EventType, event_id: str, data: dict[str,
         for s in fresh
     )
     return len(fresh)
+
+
+# -- E: many events of one type at once (the follow-up task reminders of a refresh: portfolio/tasks.py) --
+
+
+def emit_many(
+    session: Session, event_type: EventType, events: list[tuple[str, dict[str, Any]]]
+) -> int:
+    """``emit`` for many (event id, data) pairs of one type: the subscriptions are read once, and nothing more
+    is read when none wants the type; returns how many deliveries were added."""
+    wanted = any(
+        event_type in s.events
+        for s in session.scalars(
+            select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active)
+        )
+    )
+    return (
+        sum(emit(session, event_type, event_id, data) for event_id, data in events) if wanted else 0
+    )

@@ -15,10 +15,10 @@ from datetime import UTC, date, datetime
 from typing import Literal, get_args
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, delete, func, select
+from sqlalchemy import ColumnElement, delete, func, select, update
 from sqlalchemy.orm import Session
 
-from models.accounts_repo import dialect_insert
+from models.accounts_repo import chunked, dialect_insert
 from models.errors import Conflict, InputError, NotFound
 from models.pages import Slice
 from models.records import Record
@@ -93,10 +93,18 @@ def _values(task: Task) -> dict[str, object]:
     return task.model_dump(exclude={"id", "created_at"}) | {"created_at": datetime.now(UTC)}
 
 
+def _stored_keys(session: Session, keys: Sequence[str]) -> set[str]:
+    found: set[str] = set()
+    for chunk in chunked(sorted(keys)):
+        found.update(session.scalars(select(TaskRow.key).where(TaskRow.key.in_(chunk))))
+    return found
+
+
 def add_tasks(session: Session, tasks: Sequence[Task]) -> int:
     """Insert the tasks whose key is not stored yet (in key order); how many were new."""
+    stored = _stored_keys(session, [t.key for t in tasks])
     added = 0
-    for task in sorted(tasks, key=lambda t: t.key):
+    for task in sorted((t for t in tasks if t.key not in stored), key=lambda t: t.key):
         statement = (
             dialect_insert(session, TaskRow)
             .values(**_values(task))
@@ -196,8 +204,14 @@ def unreminded_overdue(session: Session, day: date) -> list[TaskRow]:
     return list(session.scalars(query.order_by(TaskRow.due, TaskRow.id)))
 
 
-def mark_reminded(rows: Sequence[TaskRow], at: datetime) -> list[Task]:
-    """Record that the reminder of each row was raised at ``at``; the tasks as they now are."""
-    for row in rows:
-        row.reminded_at = at
-    return [_task(row) for row in rows]
+def mark_reminded(session: Session, rows: Sequence[TaskRow], at: datetime) -> list[Task]:
+    """Record that the reminder of each row was raised at ``at`` (one UPDATE per 500); the tasks as they now are."""
+    ids = [row.id for row in rows]
+    for chunk in chunked(ids):
+        session.execute(
+            update(TaskRow)
+            .where(TaskRow.id.in_(chunk))
+            .values(reminded_at=at)
+            .execution_options(synchronize_session=False)
+        )
+    return [_task(row).model_copy(update={"reminded_at": at}) for row in rows]

@@ -33,7 +33,7 @@ from sqlalchemy.orm import Session
 
 from models.accounts_repo import chunked
 from models.analysis import NextStep, Summary
-from models.outbox import emit
+from models.outbox import emit_many
 from models.store import Store
 from models.tables import (
     AccountRow,
@@ -225,7 +225,7 @@ def raise_reminders(store: Store, as_of: datetime, days: int) -> Reminders:
     each reminded task is stamped and one ``task.overdue`` webhook queued, in one transaction."""
     with store.transaction() as session:
         made = add_tasks(session, reach_outs(session, as_of, days))
-        reminded = mark_reminded(unreminded_overdue(session, as_of.date()), as_of)
-        for task in reminded:
-            emit(session, "task.overdue", f"task.overdue:{task.id}:{task.due}", _event(task, as_of))
+        reminded = mark_reminded(session, unreminded_overdue(session, as_of.date()), as_of)
+        events = [(f"task.overdue:{t.id}:{t.due}", _event(t, as_of)) for t in reminded]
+        emit_many(session, "task.overdue", events)
     return Reminders(made, reminded)
