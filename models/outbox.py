@@ -7,6 +7,7 @@ the rows; the rows are also the delivery log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
@@ -69,10 +70,11 @@ def emit(session: Session, event_type: EventType, event_id: str, data: dict[str,
 
 
 def emit_many(
-    session: Session, event_type: EventType, events: list[tuple[str, dict[str, Any]]]
+    session: Session, event_type: EventType, events: Iterable[tuple[str, dict[str, Any]]]
 ) -> int:
-    """``emit`` for many (event id, data) pairs of one type: the subscriptions are read once, and nothing more
-    is read when none wants the type; returns how many deliveries were added."""
+    """``emit`` for many (event id, data) pairs of one type: the subscriptions are read once, and when none
+    wants the type nothing more is read (nor are the events made: pass a generator); returns how many
+    deliveries were added."""
     wanted = any(
         event_type in s.events
         for s in session.scalars(

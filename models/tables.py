@@ -467,7 +467,10 @@ class TaskRow(Base):
     webhook, when the refresh finds it overdue."""
 
     __tablename__ = "tasks"
-    __table_args__ = (Index("ix_tasks_open_due", "status", "due"),)
+    __table_args__ = (
+        Index("ix_tasks_open_due", "status", "due"),
+        Index("ix_tasks_unreminded", "status", "reminded_at", "due"),  # what a refresh looks for
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(300), unique=True)

@@ -25,10 +25,10 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
-from datetime import date, datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import func, select
+from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
 from models.accounts_repo import chunked
@@ -153,17 +153,19 @@ def _red_customers(session: Session, as_of: datetime) -> set[str]:
 
 
 def _first_alerts(
-    session: Session, customers: set[str], since: dict[str, datetime], as_of: datetime
-) -> list[AlertRow]:
-    """Each customer's first unresolved alert raised after their last contact (``since``) and by ``as_of``."""
-    first: dict[str, AlertRow] = {}
+    session: Session, customers: set[str], since: dict[str, datetime], before: datetime
+) -> list[Row[int, str, datetime, str | None]]:
+    """Each customer's first unresolved alert after their last contact (``since``), if raised before
+    ``before`` (the first is the oldest: when it is not old enough, no later one is): id, customer, time, owner."""
+    first: dict[str, Row[int, str, datetime, str | None]] = {}
+    columns = (AlertRow.id, AlertRow.customer_id, AlertRow.occurred_at, AlertRow.owner)
     for ids in chunked(sorted(customers)):
-        query = select(AlertRow).where(
+        query = select(*columns).where(
             AlertRow.customer_id.in_(ids),
             AlertRow.status != "resolved",
-            AlertRow.occurred_at <= as_of,
+            AlertRow.occurred_at < before,
         )
-        for row in session.scalars(query.order_by(AlertRow.occurred_at, AlertRow.id)):
+        for row in session.execute(query.order_by(AlertRow.occurred_at, AlertRow.id)):
             last = since.get(row.customer_id)
             if last is None or row.occurred_at > last:
                 first.setdefault(row.customer_id, row)
@@ -189,15 +191,16 @@ def reach_outs(session: Session, as_of: datetime, days: int) -> list[Task]:
     red = _red_customers(session, as_of)
     if not red:
         return []
-    tasks = []
-    for alert in _first_alerts(session, red, _last_contact(session, red, as_of), as_of):
-        due = alert.occurred_at.date() + timedelta(days=days)
-        if due < as_of.date():
-            tasks.append(_reach_out(alert, due, days))
-    return tasks
+    # due (the alert's day + days) before as_of's day: the alert was raised before this midnight
+    before = datetime.combine(as_of.date() - timedelta(days=days), time(), UTC)
+    contacts = _last_contact(session, red, as_of)
+    return [
+        _reach_out(alert, alert.occurred_at.date() + timedelta(days=days), days)
+        for alert in _first_alerts(session, red, contacts, before)
+    ]
 
 
-def _reach_out(alert: AlertRow, due: date, days: int) -> Task:
+def _reach_out(alert: Row[int, str, datetime, str | None], due: date, days: int) -> Task:
     return Task(
         key=f"alert:{alert.id}",
         kind="reach_out",
@@ -226,6 +229,6 @@ def raise_reminders(store: Store, as_of: datetime, days: int) -> Reminders:
     with store.transaction() as session:
         made = add_tasks(session, reach_outs(session, as_of, days))
         reminded = mark_reminded(session, unreminded_overdue(session, as_of.date()), as_of)
-        events = [(f"task.overdue:{t.id}:{t.due}", _event(t, as_of)) for t in reminded]
+        events = ((f"task.overdue:{t.id}:{t.due}", _event(t, as_of)) for t in reminded)
         emit_many(session, "task.overdue", events)
     return Reminders(made, reminded)

@@ -46,10 +46,16 @@ def upgrade() -> None:
     op.create_index("ix_tasks_interaction_id", "tasks", ["interaction_id"])
     op.create_index("ix_tasks_owner", "tasks", ["owner"])
     op.create_index("ix_tasks_open_due", "tasks", ["status", "due"])
+    op.create_index("ix_tasks_unreminded", "tasks", ["status", "reminded_at", "due"])
 
 
 def downgrade() -> None:
-    for index in ("ix_tasks_open_due", "ix_tasks_owner", "ix_tasks_interaction_id"):
+    for index in (
+        "ix_tasks_unreminded",
+        "ix_tasks_open_due",
+        "ix_tasks_owner",
+        "ix_tasks_interaction_id",
+    ):
         op.drop_index(index, "tasks")
     op.drop_index("ix_tasks_customer_id", "tasks")
     op.drop_table("tasks")
