@@ -22,12 +22,14 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from api import (
     dashboard,
     dashboard_portfolio,
+    dashboard_tasks,
     routes_accounts,
     routes_alerts,
     routes_customers,
     routes_ingest,
     routes_interactions,
     routes_portfolio,
+    routes_tasks,
     routes_webhooks,
     security,
 )
@@ -169,6 +171,9 @@ def create_app(
 
     app.include_router(routes_contacts.router)
     app.include_router(dashboard_contacts.router)
+    # E: follow-up tasks (the API and the dashboard's Tasks page)
+    app.include_router(routes_tasks.router)
+    app.include_router(dashboard_tasks.router)
     app.mount(
         "/dashboard/static", StaticFiles(packages=[("api", "static")]), name="dashboard_static"
     )

@@ -17,6 +17,7 @@ import typer
 from typer.exceptions import TyperException
 
 from api import render
+from api import task_commands as _task_commands
 from api.admin_commands import token_app, webhook_app
 from api.alert_commands import StatusOption, alert_app
 from api.commands import DATABASE_HELP
@@ -537,6 +538,9 @@ app.command("segments")(segments_command)
 from api.contacts_commands import contacts as _contacts  # noqa: E402
 
 app.command("contacts")(_contacts)
+# -- E: follow-up tasks (api/task_commands.py) --
+app.command("tasks")(_task_commands.tasks)
+app.add_typer(_task_commands.task_app, name="task")  # done, reopen
 
 
 if __name__ == "__main__":

@@ -135,7 +135,20 @@ def run_alerts(
             f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
             markup=False,
         )
+        _remind(callintel, as_of)  # E: follow-up task reminders
     page = callintel.alerts_page(status, owner, customer_id, limit)
     shown = f"{len(page.items)} of {page.total}" if page.total > len(page.items) else page.total
     render.stdout.print(render.alerts_table(page.items, title=f"Alerts, newest first ({shown})"))
     return new
+
+
+# -- E: the follow-up task reminders `callintel alerts --refresh` raises (portfolio/tasks.py) --
+
+
+def _remind(callintel: Callintel, as_of: datetime) -> None:
+    reminders = callintel.raise_reminders(as_of)
+    render.stdout.print(
+        f"{len(reminders.reminded)} follow-up tasks newly overdue, their owners reminded "
+        f"({reminders.reach_outs} reach-outs made for red customers left alone; see 'callintel tasks --overdue')",
+        markup=False,
+    )

@@ -23,7 +23,7 @@ from api import moments
 from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
 from api.sessions import end_session, session_token, start_session
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
-from models import accounts_repo, queue
+from models import accounts_repo, queue, tasks
 from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
@@ -33,6 +33,7 @@ from models.queue import Comment, QueueState, Visibility
 from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
+from models.tasks import Task, TaskFilter
 from risk.config import RiskConfig, load_config
 from risk.engine import Assessment, evaluate, list_alerts
 from risk.health import Health
@@ -54,6 +55,7 @@ if TYPE_CHECKING:
     from portfolio.contact_records import ContactReport, Period, RepDetail
     from portfolio.contact_report import CustomerFilter
     from portfolio.contact_rules import ContactRules
+    from portfolio.tasks import Reminders
     from risk.backtest import BacktestResult
 
 __all__ = ["Callintel", "rep_email_domains"]
@@ -558,3 +560,37 @@ class Callintel:
         from portfolio.contact_report import rep_detail
 
         return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)
+    # -- E: follow-up tasks (models/tasks.py records, portfolio/tasks.py rules) --
+
+    def tasks_page(self, wanted: TaskFilter, limit: int = 50, offset: int = 0) -> Slice[Task]:
+        """One page of the follow-up tasks, soonest due first, narrowed by owner, customer, status, overdue."""
+        return tasks.tasks_page(self.store, wanted, limit, offset)
+
+    def task(self, task_id: int) -> Task:
+        """One stored task; NotFound if there is none with this id."""
+        return tasks.get_task(self.store, task_id)
+
+    def task_owners(self) -> list[str]:
+        """The owners named on stored tasks, sorted."""
+        return tasks.task_owners(self.store)
+
+    def finish_task(self, task_id: int, by: str, note: str | None = None) -> Task:
+        """Mark a task done (Conflict if it already is)."""
+        return tasks.set_status(self.store, task_id, True, by, note)
+
+    def reopen_task(self, task_id: int, by: str) -> Task:
+        """Open a done task again (Conflict if it is open)."""
+        return tasks.set_status(self.store, task_id, False, by)
+
+    def sync_tasks(self) -> int:
+        """Make the tasks of every stored summary (a store analysed before tasks existed); how many were new."""
+        from portfolio.tasks import sync_from_summaries
+
+        return sync_from_summaries(self.store)
+
+    def raise_reminders(self, moment: datetime) -> Reminders:
+        """Reach-out tasks for red customers left alone and a reminder (task.overdue) per newly overdue task,
+        as of ``moment``, CALLINTEL_REMINDER_DAYS after an alert."""
+        from portfolio.tasks import raise_reminders
+
+        return raise_reminders(self.store, moment, self.settings.reminder_days)

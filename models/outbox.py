@@ -7,6 +7,7 @@ the rows; the rows are also the delivery log.
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 from typing import Any, Literal, get_args
 
@@ -15,7 +16,7 @@ from sqlalchemy.orm import Session
 
 from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
 
-__all__ = ["EVENT_TYPES", "EventType", "emit"]
+__all__ = ["EVENT_TYPES", "EventType", "emit", "emit_many"]
 
 EventType = Literal[
     "risk_signal.created",
@@ -23,6 +24,7 @@ EventType = Literal[
     "interaction.analysed",
     "alert.acknowledged",
     "alert.resolved",
+    "task.overdue",
 ]
 EVENT_TYPES: tuple[str, ...] = get_args(EventType)
 
@@ -62,3 +64,23 @@ def emit(session: Session, event_type: EventType, event_id: str, data: dict[str,
         for s in fresh
     )
     return len(fresh)
+
+
+# -- E: many events of one type at once (the follow-up task reminders of a refresh: portfolio/tasks.py) --
+
+
+def emit_many(
+    session: Session, event_type: EventType, events: Iterable[tuple[str, dict[str, Any]]]
+) -> int:
+    """``emit`` for many (event id, data) pairs of one type: the subscriptions are read once, and when none
+    wants the type nothing more is read (nor are the events made: pass a generator); returns how many
+    deliveries were added."""
+    wanted = any(
+        event_type in s.events
+        for s in session.scalars(
+            select(WebhookSubscriptionRow).where(WebhookSubscriptionRow.active)
+        )
+    )
+    return (
+        sum(emit(session, event_type, event_id, data) for event_id, data in events) if wanted else 0
+    )

@@ -220,6 +220,16 @@ class Settings(BaseSettings):
             "portfolio/data/contacts.yaml when unset."
         ),
     )
+    # E: follow-up tasks (portfolio/tasks.py)
+    reminder_days: int = Field(
+        7,
+        ge=1,
+        le=365,
+        description=(
+            "days after an alert on a red customer with no call or ticket with them before their owner gets a "
+            "reach-out task and its reminder (the task.overdue webhook)."
+        ),
+    )
 
     def risk_moment(self) -> datetime:
         """The moment risk is judged at when none is asked for: CALLINTEL_RISK_AS_OF, else now."""

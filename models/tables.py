@@ -44,6 +44,7 @@ __all__ = [
     "SummaryRow",
     "SurveyResponseRow",
     "TagRow",
+    "TaskRow",
     "TranscriptRow",
     "UsageEventRow",
     "UtcDateTime",
@@ -453,3 +454,40 @@ class QueueCommentRow(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     visibility: Mapped[str] = mapped_column(String(16), default="all")
+
+
+# -- E: follow-up tasks (models/tasks.py, portfolio/tasks.py; migration 0010) --
+
+
+class TaskRow(Base):
+    """A follow-up task: a next step promised on a call, or reaching out to a red customer no one contacted.
+
+    ``key`` is stable per source (``step:<interaction>:<utterance>:<n>``, ``alert:<id>``): storing the same
+    summary again updates the task instead of adding one. ``reminded_at`` is set once, with the task.overdue
+    webhook, when the refresh finds it overdue."""
+
+    __tablename__ = "tasks"
+    __table_args__ = (
+        Index("ix_tasks_open_due", "status", "due"),
+        Index("ix_tasks_unreminded", "status", "reminded_at", "due"),  # what a refresh looks for
+    )
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    key: Mapped[str] = mapped_column(String(300), unique=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), index=True
+    )
+    interaction_id: Mapped[str | None] = mapped_column(
+        ForeignKey("interactions.id", ondelete="CASCADE"), index=True
+    )
+    alert_id: Mapped[int | None] = mapped_column(ForeignKey("alerts.id", ondelete="CASCADE"))
+    owner: Mapped[str | None] = mapped_column(String(256), index=True)
+    title: Mapped[str] = mapped_column(Text)
+    due: Mapped[date] = mapped_column(Date)
+    status: Mapped[str] = mapped_column(String(16), default="open")
+    created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
+    done_at: Mapped[datetime | None] = mapped_column()
+    done_by: Mapped[str | None] = mapped_column(String(256))
+    note: Mapped[str | None] = mapped_column(Text)
+    reminded_at: Mapped[datetime | None] = mapped_column()

@@ -39,6 +39,7 @@ __all__ = [
     "deliver_forever",
     "follow",
     "refresh_risk",
+    "remind",
 ]
 
 logger = logging.getLogger("callintel.pipeline")
@@ -54,7 +55,21 @@ def refresh_risk(store: Store, settings: Settings) -> int:
     from risk.engine import evaluate
 
     assessments = evaluate(store, load_config(settings.risk_config), settings.risk_moment())
+    remind(store, settings)  # E: follow-up task reminders
     return sum(len(a.alerts) for a in assessments)
+
+
+# -- E: follow-up task reminders (portfolio/tasks.py), raised with every risk refresh --
+
+
+def remind(store: Store, settings: Settings) -> int:
+    """Raise the due reminders (overdue tasks, red customers left alone); how many tasks were reminded."""
+    from portfolio.tasks import raise_reminders
+
+    reminders = raise_reminders(store, settings.risk_moment(), settings.reminder_days)
+    if reminders.reminded:
+        logger.info("%d follow-up tasks overdue: their owners reminded", len(reminders.reminded))
+    return len(reminders.reminded)
 
 
 def deliver_forever(

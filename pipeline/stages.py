@@ -153,6 +153,14 @@ def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:
     Store.put_analysis(session, interaction_id, tags, sentiments)
 
 
+def _save_summary(session: Session, interaction_id: str, output: Any) -> None:
+    """The summary, and the follow-up tasks of its next steps (portfolio/tasks.py), in one transaction."""
+    from portfolio.tasks import store_summary_tasks
+
+    Store.put_summary(session, output)
+    store_summary_tasks(session, output)
+
+
 def _save_risk(session: Session, interaction_id: str, output: Any) -> None:
     from risk.engine import record
 
@@ -172,7 +180,7 @@ PIPELINE: tuple[PipelineStage, ...] = (
     PipelineStage("transcribe", transcribe, lambda session, _, t: Store.put_transcript(session, t)),
     PipelineStage("tag", tag, _save_analysis),
     PipelineStage("metrics", metrics, lambda session, _, m: Store.put_metrics(session, m)),
-    PipelineStage("summary", summary, lambda session, _, summ: Store.put_summary(session, summ)),
+    PipelineStage("summary", summary, _save_summary),
     PipelineStage("risk", risk, _save_risk),
 )
 BY_NAME: dict[str, PipelineStage] = {stage.name: stage for stage in PIPELINE}
