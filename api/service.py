@@ -49,13 +49,13 @@ if TYPE_CHECKING:
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
     from portfolio.churn import LostCustomer
-    from portfolio.rfm import CustomerSegment, SegmentFilter
-    from portfolio.segments import SegmentConfig
-    from portfolio.view import PortfolioView
     from portfolio.contact_records import ContactReport, Period, RepDetail
     from portfolio.contact_report import CustomerFilter
     from portfolio.contact_rules import ContactRules
+    from portfolio.rfm import CustomerSegment, SegmentFilter
+    from portfolio.segments import SegmentConfig
     from portfolio.tasks import Reminders
+    from portfolio.view import PortfolioView
     from risk.backtest import BacktestResult
 
 __all__ = ["Callintel", "rep_email_domains"]
@@ -524,6 +524,7 @@ class Callintel:
             raise InputError(f"month: {exc}") from None
         with self.store.transaction() as session:
             return churned_in(session, period, moment)
+
     # D: contact frequency per customer, channel and rep (portfolio/contact_report.py)
 
     def contact_rules(self) -> ContactRules:
@@ -560,6 +561,7 @@ class Callintel:
         from portfolio.contact_report import rep_detail
 
         return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)
+
     # -- E: follow-up tasks (models/tasks.py records, portfolio/tasks.py rules) --
 
     def tasks_page(self, wanted: TaskFilter, limit: int = 50, offset: int = 0) -> Slice[Task]:
