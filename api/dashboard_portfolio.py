@@ -101,4 +101,5 @@ def segments_page(
         total=page.total,
         pages=max(1, -(-page.total // PAGE_SIZE)),
         labels={s.name: s.label for s in config.segments},
+        tag_labels={t.name: t.label for t in config.tags},
     )

@@ -4,8 +4,7 @@ do, and print the same JSON with ``--json``."""
 
 from __future__ import annotations
 
-import json
-from typing import TYPE_CHECKING, Annotated, Any
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 from rich.markup import escape
@@ -13,6 +12,7 @@ from rich.table import Table
 
 from api import render
 from api.commands import DATABASE_HELP
+from api.portfolio_schemas import CustomerSegmentBody, PortfolioBody, SegmentPage
 from api.service import Callintel
 
 if TYPE_CHECKING:
@@ -24,8 +24,9 @@ if TYPE_CHECKING:
 __all__ = [
     "portfolio_command",
     "print_portfolio",
+    "portfolio_body",
+    "segments_body",
     "segments_command",
-    "segments_dict",
 ]
 
 AS_OF_HELP = "Judge as of this date (its end) or date-time (default: CALLINTEL_RISK_AS_OF or now)."
@@ -97,14 +98,17 @@ def print_portfolio(view: PortfolioView) -> None:
         out.print("No churn reasons: no customer was lost in this span.", markup=False)
 
 
-def segments_dict(page: Slice[CustomerSegment], limit: int, offset: int) -> dict[str, Any]:
+def segments_body(page: Slice[CustomerSegment], limit: int, offset: int) -> SegmentPage:
     """The segment list as `callintel segments --json` and `GET /api/segments` give it."""
-    return {
-        "total": page.total,
-        "limit": limit,
-        "offset": offset,
-        "items": [row.as_dict() for row in page.items],
-    }
+    items = [CustomerSegmentBody.model_validate(row.as_dict()) for row in page.items]
+    return SegmentPage(total=page.total, limit=limit, offset=offset, items=items)
+
+
+def portfolio_body(view: PortfolioView) -> PortfolioBody:
+    """The view as `callintel portfolio --json` and `GET /api/portfolio` give it."""
+    from portfolio.view import view_dict
+
+    return PortfolioBody.model_validate(view_dict(view))
 
 
 def segments_table(page: Slice[CustomerSegment], labels: dict[str, str]) -> Table:
@@ -134,12 +138,10 @@ def portfolio_command(
 ) -> None:
     """The book at a glance: churn rate by month and quarter, active customers by segment and health band, the
     top churn reasons."""
-    from portfolio.view import view_dict
-
     with Callintel.open(database_url) as callintel:
         view = callintel.portfolio(callintel.as_of(as_of), months)
     if json_output:
-        print(json.dumps(view_dict(view), indent=2))
+        print(portfolio_body(view).model_dump_json(indent=2))
     else:
         print_portfolio(view)
 
@@ -171,6 +173,6 @@ def segments_command(
         page = callintel.segments(callintel.as_of(as_of), wanted, limit, offset)
         labels = {s.name: s.label for s in callintel.segments_config().segments}
     if json_output:
-        print(json.dumps(segments_dict(page, limit, offset), indent=2))
+        print(segments_body(page, limit, offset).model_dump_json(indent=2))
     else:
         render.stdout.print(segments_table(page, labels))

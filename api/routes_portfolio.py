@@ -9,7 +9,7 @@ A segment, band or tag the segments configuration does not know, or a bad date, 
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query
 from fastapi.exceptions import RequestValidationError
@@ -17,9 +17,9 @@ from fastapi.exceptions import RequestValidationError
 from api.auth import ApiToken
 from api.deps import ServiceDep, allow
 from api.moments import AsOf
-from api.portfolio_commands import segments_dict
+from api.portfolio_commands import portfolio_body, segments_body
+from api.portfolio_schemas import PortfolioBody, SegmentPage
 from portfolio.rfm import SegmentFilter
-from portfolio.view import view_dict
 
 __all__ = ["router"]
 
@@ -28,19 +28,23 @@ BookReader = Annotated[ApiToken, Depends(allow("admin", "manager", "crm"))]
 
 
 @router.get(
-    "/portfolio", summary="Churn trend, the book by segment and health band, top churn reasons"
+    "/portfolio",
+    response_model=PortfolioBody,
+    summary="Churn trend, the book by segment and health band, top churn reasons",
 )
 def portfolio(
     callintel: ServiceDep,
     _: BookReader,
     as_of: AsOf | None = None,
     months: Annotated[int, Query(ge=1, le=120)] = 12,
-) -> dict[str, Any]:
-    return view_dict(callintel.portfolio(callintel.as_of(as_of), months))
+) -> PortfolioBody:
+    return portfolio_body(callintel.portfolio(callintel.as_of(as_of), months))
 
 
 @router.get(
-    "/segments", summary="Active customers by RFM segment, most valuable first, filtered and paged"
+    "/segments",
+    response_model=SegmentPage,
+    summary="Active customers by RFM segment, most valuable first, filtered and paged",
 )
 def segments(
     callintel: ServiceDep,
@@ -53,7 +57,7 @@ def segments(
     as_of: AsOf | None = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 50,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> dict[str, Any]:
+) -> SegmentPage:
     wanted = SegmentFilter(segment, band, owner, tag, renewal_within)
     problems = wanted.problems(callintel.segments_config())
     if problems:
@@ -64,4 +68,4 @@ def segments(
             ]
         )
     page = callintel.segments(callintel.as_of(as_of), wanted, limit, offset)
-    return segments_dict(page, limit, offset)
+    return segments_body(page, limit, offset)

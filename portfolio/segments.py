@@ -129,7 +129,7 @@ class SegmentConfig(BaseModel):
 
 
 @lru_cache(maxsize=8)
-def _load(source: Path, mtime: float) -> SegmentConfig:
+def _load(source: Path, stamp: tuple[int, int]) -> SegmentConfig:
     raw = load_yaml(source, "segments configuration")
     try:
         return SegmentConfig.model_validate(raw)
@@ -139,12 +139,12 @@ def _load(source: Path, mtime: float) -> SegmentConfig:
 
 def load_segments(path: str | Path | None = None) -> SegmentConfig:
     """The segments configuration at ``path`` (the bundled one when None); ConfigError naming the file and
-    field otherwise. Read again when the file changes."""
+    field otherwise. Read again when the file changes (its time or size)."""
     source = Path(path) if path else DEFAULT_SEGMENTS
     try:
-        mtime = source.stat().st_mtime
+        stat = source.stat()
     except OSError as exc:
         raise ConfigError(
             f"cannot read the segments configuration: {exc.strerror or exc}", source
         ) from None
-    return _load(source, mtime)
+    return _load(source, (stat.st_mtime_ns, stat.st_size))

@@ -97,3 +97,12 @@ def test_bad_filters_are_refused_and_reps_kept_out(manager):
     assert unknown.status_code == 400 and "unknown segment" in unknown.text
     _sign_in(manager, "rep")
     assert manager.get("/dashboard/portfolio").status_code == 403
+
+
+def test_a_behaviour_tag_filter_shows_the_tag_by_its_label(manager):
+    _sign_in(manager)
+    html = manager.get("/dashboard/segments", params={"tag": "complaint_30d"}).text
+    assert re.findall(
+        r'<tr class="segment-row"><td><a href="/dashboard/customers/(\w+)"', html
+    ) == ["c10"]
+    assert '<span class="chip tag-complaint_30d">complaint in last 30 days</span>' in html
