@@ -13,7 +13,7 @@ from collections import defaultdict
 from collections.abc import Callable, Hashable, Iterable, Sequence
 from dataclasses import dataclass
 from datetime import datetime, timedelta
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import (
     ColumnElement,
@@ -205,18 +205,24 @@ SUMS = (  # the 0/1 flags (and seconds) of ``facts`` the database adds up
 )
 
 
-def _sums(row: Any) -> Tally:
-    """A row's sums as a tally of them alone."""
-    return Tally(
-        emails_sent=int(row.email_sent),
-        emails_replied=int(row.email_replied),
-        tickets_opened=int(row.ticket_opened),
-        tickets_answered=int(row.ticket_answered),
-        timed_calls=int(row.timed),
-        call_seconds=float(row.seconds),
-        summarised_calls=int(row.summarised),
-        next_step_calls=int(row.next_step),
-        converted=int(row.converted),
+Sums = tuple[
+    int, int, int, int, int, float, int, int, int
+]  # SUMS in order: Tally's fields from emails_sent
+
+
+def _sums(row: Any) -> Sums:
+    """A row's sums, in the order of SUMS (and of the Tally fields they add up to)."""
+    m = row._mapping
+    return (
+        int(m["email_sent"]),
+        int(m["email_replied"]),
+        int(m["ticket_opened"]),
+        int(m["ticket_answered"]),
+        int(m["timed"]),
+        float(m["seconds"]),
+        int(m["summarised"]),
+        int(m["next_step"]),
+        int(m["converted"]),
     )
 
 
@@ -231,7 +237,7 @@ class Cell:
     first_at: datetime | None  # the first and last contact in the window
     last_in_window: datetime | None
     last_at: datetime | None  # the last contact at or before as_of
-    sums: Tally  # the flags' sums alone
+    sums: Sums  # the flags' sums
 
 
 def _no_jit(session: Session) -> None:
@@ -281,10 +287,10 @@ def tally_of(of_one_customer: Sequence[Cell], as_of: datetime) -> Tally:
     lasts = [c.last_in_window for c in of_one_customer if c.last_in_window is not None]
     ever = [c.last_at for c in of_one_customer if c.last_at is not None]
     last_at = max(ever, default=None)
-    sums = (
+    sums: Sums = (
         of_one_customer[0].sums
         if len(of_one_customer) == 1
-        else summed(c.sums for c in of_one_customer)
+        else cast(Sums, tuple(map(sum, zip(*(c.sums for c in of_one_customer), strict=True))))
     )
     return Tally(
         contacts,
@@ -292,15 +298,7 @@ def tally_of(of_one_customer: Sequence[Cell], as_of: datetime) -> Tally:
         _days(max(lasts), min(firsts)) if contacts > 1 else 0.0,
         last_at,
         _days(as_of, last_at) if last_at is not None else None,
-        sums.emails_sent,
-        sums.emails_replied,
-        sums.tickets_opened,
-        sums.tickets_answered,
-        sums.timed_calls,
-        sums.call_seconds,
-        sums.summarised_calls,
-        sums.next_step_calls,
-        sums.converted,
+        *sums,
     )
 
 

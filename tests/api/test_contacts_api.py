@@ -163,3 +163,12 @@ def test_no_generated_request_to_the_contact_routes_gets_a_server_error(site):
     for day in ("0001-01-01", "9999-12-31", "9999-12-31T23:59:59%2B14:00", "1969-12-31"):
         assert client.get(f"/api/contacts?as_of={day}").status_code == 422
         assert client.get(f"/api/reps/alice?as_of={day}").status_code == 422
+
+
+def test_bad_contact_rules_are_one_line_naming_the_file_and_field(site, cli, tmp_path):
+    _, url, _ = site
+    rules = tmp_path / "contacts.yaml"
+    rules.write_text("over_factor: 0.5\n")
+    run = cli("contacts", "--database-url", url, env={"CALLINTEL_CONTACTS_CONFIG": str(rules)})
+    assert run.returncode == 2
+    assert run.stderr == f"callintel: {rules}: over_factor: Input should be greater than 1\n"
