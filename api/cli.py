@@ -21,6 +21,7 @@ from api import task_commands as _task_commands
 from api.admin_commands import token_app, webhook_app
 from api.alert_commands import StatusOption, alert_app
 from api.commands import DATABASE_HELP
+from api.queue_commands import queue_app
 from api.service import Callintel
 from models.errors import CallintelError, ConfigError
 from models.settings import Settings, get_settings
@@ -136,27 +137,7 @@ def customers(
         run_customers(callintel, callintel.as_of(as_of), limit, json_output)
 
 
-@app.command()
-def queue(
-    kind: Annotated[str, typer.Option(help="call or ticket.")] = "call",
-    label: Annotated[str | None, typer.Option(help="Only calls with this label.")] = None,
-    include_reviewed: Annotated[
-        bool, typer.Option("--include-reviewed", help="Show calls marked reviewed too.")
-    ] = False,
-    as_of: Annotated[str | None, typer.Option(help="Rank recency as of this moment.")] = None,
-    limit: Annotated[int, typer.Option(min=1, max=500, help="Show at most this many.")] = 20,
-    json_output: Annotated[bool, typer.Option("--json", help="One JSON object a line.")] = False,
-    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
-) -> None:
-    """The flagged-call queue, most severe first: risk weight x score x recency x account value."""
-    from api.queue_commands import run_queue
-    from models.pages import FlagFilter
-
-    if kind not in ("call", "ticket"):
-        raise typer.BadParameter("must be call or ticket", param_hint="--kind")
-    wanted = FlagFilter(label=label, kind=kind, include_reviewed=include_reviewed)
-    with Callintel.open(database_url) as callintel:
-        run_queue(callintel, wanted, as_of, limit, json_output)
+app.add_typer(queue_app, name="queue")  # list, review, assign, comment(s): api/queue_commands.py
 
 
 @app.command()

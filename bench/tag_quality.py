@@ -5,7 +5,8 @@
 
 The test split is every file in nlp/data/holdout/; --source keeps one of them (e.g. holdout2.tsv, the set written
 on 2026-11-23 and first scored after the model it measures was trained). --report gives the figures each held-out
-set was written for (REPORT below), and sentiment accuracy on the untouched external evaluation part
+set was written for (REPORT below; holdout8.tsv, written 2026-11-24 before the training batch it judges, is the
+fresh one for product_issue, expansion_interest and sentiment), and sentiment accuracy on the untouched external evaluation part
 (nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
 
 Thresholds and regularisation were chosen on dev by nlp/train.py; test is read only here.
@@ -50,6 +51,7 @@ class Quality:
 
 EXISTING_LABELS = TAG_LABELS[:5]  # the labels of the first four held-out sets
 NEW_LABELS = TAG_LABELS[5:]  # product_issue … expansion_interest (holdout5.tsv)
+FRESH_LABELS = ("product_issue", "expansion_interest")  # holdout8.tsv, with sentiment (2026-11-24)
 SIGNING = ("cancellation_intent", "competitor_mention")  # "signed with / moving to a competitor"
 
 
@@ -69,7 +71,9 @@ REPORT = (
     HeldOutSet("new labels", ("holdout5.tsv",), NEW_LABELS),
     HeldOutSet("long turns", ("holdout6.tsv",), TAG_LABELS),
     HeldOutSet("sentiment", ("holdout7.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (issue 18)", ("holdout8.tsv",), FRESH_LABELS),
 )
+DETAILED = ("new labels", "fresh (issue 18)")  # the sets whose per-label figures --report prints
 
 
 @dataclass(frozen=True)
@@ -188,11 +192,13 @@ def print_report(figures: Report) -> None:
         print(
             f"{held.name:16s} {files:40s} {q.utterances:10d} {q.macro_f1:8.3f} {q.sentiment_accuracy:9.3f}"
         )
-    new = next(h.quality for h in figures.sets if h.name == "new labels")
-    for s in new.labels:
-        print(
-            f"  {s.label:20s} support {s.support:3d} precision {s.precision:.3f} recall {s.recall:.3f} F1 {s.f1:.3f}"
-        )
+    for held in figures.sets:
+        if held.name in DETAILED:
+            print(f"{held.name} ({held.sources[0]}):")
+            for s in held.quality.labels:
+                print(
+                    f"  {s.label:20s} support {s.support:3d} precision {s.precision:.3f} recall {s.recall:.3f} F1 {s.f1:.3f}"
+                )
     print(
         f"signed with / moving to a competitor: {figures.signing_both:.3f} of {figures.signing_lines} lines "
         "get cancellation_intent + competitor_mention"

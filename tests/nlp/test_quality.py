@@ -30,8 +30,8 @@ def test_each_new_label_reaches_its_bar(report):
     quality = held_out(report, "new labels")
     assert {s.label for s in quality.labels} == set(tag_quality.NEW_LABELS)
     assert all(s.support >= 30 for s in quality.labels)
-    # The target is 0.85 each; product_issue reached 0.825 and expansion_interest 0.828 (README, Quality),
-    # so their guards are below the target: a guard against regressions, not the goal.
+    # The target is 0.85 each; product_issue and expansion_interest reach 0.853 and 0.885 since the eleventh
+    # batch (0.825 and 0.828 before; README, Quality): their guards leave room for a retrain's +-0.02.
     short = {"product_issue": 0.82, "expansion_interest": 0.82}
     assert all(s.f1 >= short.get(s.label, 0.85) for s in quality.labels), quality.labels
 
@@ -54,3 +54,14 @@ def test_sentiment_on_the_fresh_set_and_on_human_rated_text(report):
 @pytest.mark.slow
 def test_intents_inside_long_turns(report):
     assert held_out(report, "long turns").macro_f1 >= 0.85
+
+
+@pytest.mark.slow
+def test_the_fresh_set_for_the_labels_that_fell_short(report):
+    # holdout8.tsv was committed before the training batch it judges (README, Quality). Guards, not the goal:
+    # the shipped heads reach about 0.86 / 0.88 there; sentiment on it is the open miss.
+    quality = held_out(report, "fresh (issue 18)")
+    assert {s.label for s in quality.labels} == set(tag_quality.FRESH_LABELS)
+    assert all(s.support >= 40 for s in quality.labels)
+    assert all(s.f1 >= 0.82 for s in quality.labels), quality.labels
+    assert quality.sentiment_accuracy >= 0.60
