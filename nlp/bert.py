@@ -140,14 +140,17 @@ class SentenceBert:
     """Mean-pooled, L2-normalised BERT sentence embeddings from a sentence-transformers model directory."""
 
     def __init__(self, model_dir: Path) -> None:
-        self.model = BertEncoder(BertConfig(model_dir / "config.json"))
+        with torch.device(
+            "meta"
+        ):  # no random initialisation of weights that are replaced at once (~0.3 s)
+            self.model = BertEncoder(BertConfig(model_dir / "config.json"))
         weights = load_file(str(model_dir / "model.safetensors"))
         weights = {
             k: v
             for k, v in weights.items()
             if not k.startswith(("pooler.", "embeddings.position_ids"))
         }
-        self.model.load_state_dict(weights, strict=True)
+        self.model.load_state_dict(weights, strict=True, assign=True)
         self.model.eval()
         self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
         self.tokenizer.no_padding()
