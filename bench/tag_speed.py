@@ -69,6 +69,10 @@ def throughput(args: argparse.Namespace, lines: list[str]) -> None:
     ]
     import torch
 
+    if args.threads > 0:
+        torch.set_num_threads(
+            args.threads
+        )  # as the encoders will: the header states what the run used
     print(
         f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} "
         f"tagger_window={args.batch_size} torch_threads={torch.get_num_threads()} device=cpu"
