@@ -8,8 +8,7 @@ from typing import Annotated
 import typer
 
 from api import render
-from api.commands import DATABASE_HELP
-from api.service import Callintel
+from api.commands import DATABASE_HELP, open_callintel
 from models.outbox import EVENT_TYPES
 
 __all__ = ["token_app", "webhook_app"]
@@ -39,7 +38,7 @@ def token_create(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Create a token and print it once (only its hash is stored)."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         token, secret = callintel.create_token(role.value, name or f"{role.value} token", rep)
     render.stdout.print(
         f"created token {token.id} ({token.role}{', rep ' + token.rep if token.rep else ''}); "
@@ -54,7 +53,7 @@ def token_list(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Every token: id, name, role, rep, prefix, created, last used, revoked."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         render.stdout.print(render.tokens_table(callintel.tokens()))
 
 
@@ -64,7 +63,7 @@ def token_revoke(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Revoke a token: requests with it get 401 from now on."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         callintel.revoke_token(token_id)
     render.stdout.print(f"revoked token {token_id}", markup=False)
 
@@ -88,7 +87,7 @@ def webhook_add(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Subscribe a URL to events; every request is signed with the subscription's secret."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         subscription_id, signing_secret = callintel.add_webhook(url, event, secret)
     render.stdout.print(
         f"subscription {subscription_id}: {url} <- {', '.join(sorted(set(event)))}; signing secret:",
@@ -104,7 +103,7 @@ def webhook_deliveries(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """The delivery log: event, subscription, status, attempts, last HTTP status or error."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         render.stdout.print(render.deliveries_table(callintel.deliveries(status, limit=limit)))
 
 
@@ -113,7 +112,7 @@ def webhook_list(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """The live subscriptions (their secrets are never shown again)."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         render.stdout.print(render.subscriptions_table(callintel.webhooks()))
 
 
@@ -125,7 +124,7 @@ def webhook_remove(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Stop sending to a subscription; its pending deliveries are dropped, its log is kept."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         callintel.remove_webhook(subscription_id)
     render.stdout.print(f"removed subscription {subscription_id}", markup=False)
 
@@ -135,7 +134,7 @@ def webhook_deliver(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Send every delivery that is due (new ones, and retries whose time has come); for cron."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         outcome = callintel.deliver_due()
     render.stdout.print(
         f"delivered {outcome.delivered}, retrying later {outcome.retrying}, failed {outcome.failed}",

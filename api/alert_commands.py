@@ -4,14 +4,16 @@ from __future__ import annotations
 
 import getpass
 from enum import StrEnum
-from typing import Annotated
+from typing import TYPE_CHECKING, Annotated
 
 import typer
 
 from api import render
-from api.commands import DATABASE_HELP
-from api.service import Callintel
+from api.commands import DATABASE_HELP, open_callintel
 from models.analysis import Alert
+
+if TYPE_CHECKING:
+    from api.service import Callintel
 
 __all__ = [
     "OutcomeOption",
@@ -77,7 +79,7 @@ def alert_ack(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Acknowledge an open alert: someone has seen it and acts on it."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_acknowledge(callintel, alert_id, by)
 
 
@@ -90,5 +92,5 @@ def alert_resolve(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Resolve an alert with its outcome (a resolved alert is final)."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_resolve(callintel, alert_id, outcome, note, by)

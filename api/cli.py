@@ -20,9 +20,8 @@ from api import render
 from api import task_commands as _task_commands
 from api.admin_commands import token_app, webhook_app
 from api.alert_commands import StatusOption, alert_app
-from api.commands import DATABASE_HELP
+from api.commands import DATABASE_HELP, open_callintel
 from api.queue_commands import queue_app
-from api.service import Callintel
 from models.errors import CallintelError, ConfigError
 from models.settings import Settings, get_settings
 
@@ -87,7 +86,7 @@ def ingest(
     """Ingest recordings, transcripts, tickets and usage events, then analyse them; bad files are reported and skipped."""
     from api.commands import run_ingest
 
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         status = run_ingest(
             callintel, paths, callintel.ingest_defaults(customer, rep), workers, analyse
         )
@@ -114,7 +113,7 @@ def summary(
     from api.commands import run_summary
 
     fmt = "json" if json_output else output_format.value
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_summary(callintel, interaction, fmt)
 
 
@@ -133,7 +132,7 @@ def customers(
     """Customers by health score, riskiest first, with the biggest risks behind each score."""
     from api.risk_commands import run_customers
 
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_customers(callintel, callintel.as_of(as_of), limit, json_output)
 
 
@@ -153,7 +152,7 @@ def timeline(
     """A customer's health with its breakdown, how it moved, and calls, tickets, usage and signals in time order."""
     from api.risk_commands import run_timeline
 
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_timeline(callintel, customer, callintel.as_of(as_of), days, json_output)
 
 
@@ -173,7 +172,7 @@ def alerts(
     """Alerts: a customer falling into a worse band, or a high-weight risk signal; each raised once."""
     from api.risk_commands import run_alerts
 
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_alerts(callintel, refresh, callintel.as_of(as_of), customer, limit, status, owner)
 
 
@@ -215,7 +214,7 @@ def backtest(
         window = parse_window(start, end)
     except CallintelError as exc:  # a bad --from/--to is a usage error: one line, exit 2
         raise ConfigError(str(exc)) from None
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         run_backtest(callintel, horizon, *window, json_output)
 
 
@@ -256,6 +255,7 @@ def serve(
     import uvicorn
 
     from api.app import create_app
+    from api.service import Callintel
     from pipeline.background import background_workers
 
     settings = Callintel(database_url=database_url).settings  # the store opens with the app
@@ -318,7 +318,7 @@ def jobs_list(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """One row per job: status, last stage done, attempts, error; then the count per status."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         queue = callintel.jobs()
         jobs, counts = queue.jobs(status.value if status else None), queue.counts()
     render.stdout.print(
@@ -339,7 +339,7 @@ def jobs_run(
     """Run every pending job (queued, or left running by a worker that died) until none is left."""
     from api.commands import process_with_progress, report_jobs
 
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         status = report_jobs(process_with_progress(callintel, workers))
     raise typer.Exit(status)
 
@@ -352,7 +352,7 @@ def jobs_retry(
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Queue the failed jobs again with fresh attempts (then run them with 'callintel jobs run')."""
-    with Callintel.open(database_url) as callintel:
+    with open_callintel(database_url) as callintel:
         count = callintel.jobs().requeue("failed", stages_too=from_start)
     render.stdout.print(f"queued {count} failed jobs again", markup=False)
 
@@ -364,11 +364,13 @@ def tag(
 ) -> None:
     """Tag utterances from stdin (plain text or JSON lines with text and speaker); one JSON object per line out."""
     from api.tag_stream import run_tag
+    from nlp.tagger import Tagger
 
-    callintel = Callintel()
-    settings = callintel.settings
+    settings = (
+        get_settings()
+    )  # no store and no facade: tagging needs neither, and they cost start-up time
     run_tag(
-        callintel.tagger(competitors),
+        Tagger.from_settings(settings, catalogue=competitors),
         sys.stdin.buffer,
         sys.stdout,
         batch_size or settings.tag_batch_size,

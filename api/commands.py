@@ -3,22 +3,34 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
+from contextlib import contextmanager
 from pathlib import Path
 from typing import TYPE_CHECKING
 
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 
 from api import render
-from ingest import FileOutcome, IngestDefaults, IngestReport
 from models.errors import InputError
 
-if TYPE_CHECKING:
+if TYPE_CHECKING:  # the CLI imports this module to register commands: nothing heavy at import time
     from api.service import Callintel
+    from ingest import FileOutcome, IngestDefaults, IngestReport
     from pipeline.runner import PoolReport
     from pipeline.stages import Engines
     from transcribe.engine import TranscribeOptions
 
 DATABASE_HELP = "Store URL (default: CALLINTEL_DATABASE_URL)."  # every command's --database-url
+
+
+@contextmanager
+def open_callintel(database_url: str | None = None) -> Iterator[Callintel]:
+    """``Callintel.open`` for a command: the facade (the store, SQLAlchemy, the risk engine) is imported only
+    when a command that uses it runs, not when the CLI starts."""
+    from api.service import Callintel
+
+    with Callintel.open(database_url) as callintel:
+        yield callintel
 
 
 def ingest_with_progress(

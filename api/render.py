@@ -11,17 +11,18 @@ from rich.console import Console
 from rich.table import Table
 from rich.text import Text
 
-from models.accounts import Account
-from models.analysis import Alert, Job
-from models.records import Interaction
-from models.settings import Settings
-from models.store import CustomerCounts, FlaggedInteraction
-from risk.health import Health
-from risk.history import CustomerHistory
-from risk.timeline import TimelineEntry
-
-if TYPE_CHECKING:
+if (
+    TYPE_CHECKING
+):  # annotations only: importing the store and the risk engine here slows every command's start
     from api.account_view import AccountSummary
+    from models.accounts import Account
+    from models.analysis import Alert, Job
+    from models.records import Interaction
+    from models.settings import Settings
+    from models.store import CustomerCounts, FlaggedInteraction
+    from risk.health import Health
+    from risk.history import CustomerHistory
+    from risk.timeline import TimelineEntry
 
 stdout = Console(highlight=False, soft_wrap=False)
 stderr = Console(stderr=True, highlight=False)

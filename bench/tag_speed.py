@@ -1,21 +1,33 @@
-"""Tagging throughput: utterances per second of the tagger vs the bare MiniLM encoder, same lines, same process.
+"""Tagging throughput and `callintel tag` start-up: before (sentence-transformers fp32) and now (fp32, int8).
 
-    python bench/tag_speed.py [--lines 10000] [--runs 3] [--threads 0] [--batch-size 64] [--cli]
+    python bench/tag_speed.py [--lines 2000] [--runs 3] [--threads 0] [--batch-size 512]
+                              [--startup-runs 3] [--baseline-ref 041a64b] [--no-startup]
 
-Both figures are the best (minimum time) of ``--runs`` runs after a warm-up. The
-ratio tagger/encoder says what tagging costs beyond encoding (1.0 = nothing). The
-bare encoder embeds each line whole; the tagger's figure includes everything it does:
-the sentence splitting, one embedding per sentence unit, the rules and the heads.
-``--cli`` also times the real ``callintel tag`` command on the same lines, start-up included.
+Throughput, in one process on the same lines, for three encoders under the same tagger:
+``sentence-transformers fp32`` (the encoder before issue 19: the bundled MiniLM through
+sentence-transformers), ``plain torch fp32`` (nlp/bert.py, the default) and ``plain torch
+int8`` (CALLINTEL_ENCODER_PRECISION=int8). Each figure is the best (minimum time) of
+``--runs`` runs after a warm-up; the bare encoder's figure (each line embedded whole) is
+given beside the tagger's (sentence splitting, one embedding per sentence, rules, heads).
+The speed-ups are against the first row, measured in the same run.
+
+Start-up: the wall time of ``callintel tag`` on one line (a new interpreter each time,
+import, model load and one tagging), best of ``--startup-runs``, for this tree and for
+the tree of ``--baseline-ref`` (extracted with ``git archive``; the commit before issue 19's
+start-up work by default).
 """
 
 from __future__ import annotations
 
 import argparse
 import os
+import resource
 import subprocess
 import sys
+import tarfile
+import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -24,9 +36,12 @@ os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from nlp.components import encoder_of  # noqa: E402
 from nlp.dataset import SPLITS, load_split  # noqa: E402
+from nlp.encoder import Precision, bundled_model_dir  # noqa: E402
 from nlp.tagger import Tagger, TagInput  # noqa: E402
 
-ENCODE_BATCH = 64  # the encoder's own batch, the same for both figures
+ENCODE_BATCH = 64  # the encoder's own batch, the same for every figure
+BASELINE_REF = "041a64b"  # sentence-transformers encoder, eager CLI imports
+ONE_LINE = "We are moving to Gong next quarter, it is just too expensive for us.\n"
 
 
 def make_lines(count: int) -> list[str]:
@@ -36,7 +51,7 @@ def make_lines(count: int) -> list[str]:
     return [fillers[(i // len(base)) % len(fillers)] + base[i % len(base)] for i in range(count)]
 
 
-def best_of(runs: int, work) -> float:
+def best_of(runs: int, work: Callable[[], object]) -> float:
     work()  # warm-up
     times = []
     for _ in range(runs):
@@ -46,48 +61,119 @@ def best_of(runs: int, work) -> float:
     return min(times)
 
 
+def throughput(args: argparse.Namespace, lines: list[str]) -> None:
+    variants: list[tuple[str, str | None, Precision]] = [
+        ("sentence-transformers fp32", str(bundled_model_dir()), "fp32"),
+        ("plain torch fp32", None, "fp32"),
+        ("plain torch int8", None, "int8"),
+    ]
+    import torch
+
+    if args.threads > 0:
+        torch.set_num_threads(
+            args.threads
+        )  # as the encoders will: the header states what the run used
+    print(
+        f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} "
+        f"tagger_window={args.batch_size} torch_threads={torch.get_num_threads()} device=cpu"
+    )
+    print(
+        f"{'encoder':28s} {'bare encoder/s':>14s} {'tagger/s':>9s} {'tagger/encoder':>14s} {'tagger speed-up':>15s}"
+    )
+    first = None
+    for name, model, precision in variants:
+        tagger = Tagger(
+            model=model, threads=args.threads, batch_size=args.batch_size, precision=precision
+        )
+        encode_s, tag_s = _timed(tagger, lines, args.runs)
+        first = first or tag_s
+        print(
+            f"{name:28s} {len(lines) / encode_s:14.1f} {len(lines) / tag_s:9.1f} "
+            f"{encode_s / tag_s:14.3f} {first / tag_s:14.2f}x"
+        )
+
+
+def _timed(tagger: Tagger, lines: list[str], runs: int) -> tuple[float, float]:
+    """Best times of the bare encoder and of the whole tagger on ``lines``."""
+    encoder = encoder_of(tagger.pipeline)
+    encode_s = best_of(runs, lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))
+    tag_s = best_of(runs, lambda: list(tagger.tag(TagInput(text) for text in lines)))
+    return encode_s, tag_s
+
+
+def startup_s(tree: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:
+    """Best wall time and best CPU time (user + system) of ``callintel tag`` on one line, run from ``tree`` in a
+    new interpreter each time. CPU time says less about other jobs on a shared machine than wall time does."""
+    command = [sys.executable, "-c", "from api.cli import main; main()", "tag"]
+    full_env = {**os.environ, "PYTHONPATH": str(tree), **env}
+    walls, cpus = [], []
+    for _ in range(runs):
+        used = resource.getrusage(resource.RUSAGE_CHILDREN)
+        start = time.perf_counter()
+        subprocess.run(
+            command,
+            input=ONE_LINE,
+            text=True,
+            cwd=tree,
+            env=full_env,
+            stdout=subprocess.DEVNULL,
+            check=True,
+        )
+        walls.append(time.perf_counter() - start)
+        after = resource.getrusage(resource.RUSAGE_CHILDREN)
+        cpus.append(after.ru_utime - used.ru_utime + after.ru_stime - used.ru_stime)
+    return min(walls), min(cpus)
+
+
+def startup(args: argparse.Namespace) -> None:
+    print(
+        f"`callintel tag` start-up, one line in, best of {args.startup_runs} (new interpreter each):"
+    )
+    with tempfile.TemporaryDirectory() as scratch:
+        before = Path(scratch)
+        archive = subprocess.run(
+            ["git", "archive", "--format=tar", args.baseline_ref],
+            cwd=ROOT,
+            capture_output=True,
+            check=True,
+        ).stdout
+        (before / "tree.tar").write_bytes(archive)
+        with tarfile.open(before / "tree.tar") as tar:
+            tar.extractall(before, filter="data")
+        figures = [
+            (f"before ({args.baseline_ref})", startup_s(before, args.startup_runs, {})),
+            (
+                "now, fp32",
+                startup_s(ROOT, args.startup_runs, {"CALLINTEL_ENCODER_PRECISION": "fp32"}),
+            ),
+            (
+                "now, int8",
+                startup_s(ROOT, args.startup_runs, {"CALLINTEL_ENCODER_PRECISION": "int8"}),
+            ),
+        ]
+    for name, (wall, cpu) in figures:
+        print(f"  {name:24s} {wall:6.2f} s wall  {cpu:6.2f} s CPU")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
-    parser.add_argument("--lines", type=int, default=10_000)
+    parser.add_argument("--lines", type=int, default=2_000)
     parser.add_argument("--runs", type=int, default=3)
     parser.add_argument("--threads", type=int, default=0, help="torch threads (0: library default)")
     parser.add_argument(
         "--batch-size", type=int, default=512, help="tagger window (CALLINTEL_TAG_BATCH_SIZE)"
     )
-    parser.add_argument("--cli", action="store_true", help="also time `callintel tag` end to end")
-    args = parser.parse_args()
-    lines = make_lines(args.lines)
-    tagger = Tagger(threads=args.threads, batch_size=args.batch_size)
-    encoder = encoder_of(tagger.pipeline)
-    import torch
-
-    encode_s = best_of(args.runs, lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))
-    tag_s = best_of(args.runs, lambda: list(tagger.tag(TagInput(text) for text in lines)))
-    print(
-        f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} tagger_window={args.batch_size} "
-        f"torch_threads={torch.get_num_threads()} "
-        f"encoder={encoder.name} device=cpu dtype=float32"
+    parser.add_argument("--startup-runs", type=int, default=3)
+    parser.add_argument(
+        "--baseline-ref", default=BASELINE_REF, help="git commit for the 'before' start-up"
     )
-    print(f"bare encoder      {len(lines) / encode_s:8.1f} utterances/s  ({encode_s:.2f} s)")
-    print(f"callintel tagger  {len(lines) / tag_s:8.1f} utterances/s  ({tag_s:.2f} s)")
-    print(f"ratio tagger/encoder {encode_s / tag_s:.3f}")
-    if args.cli:
-        payload = "\n".join(lines) + "\n"
-        cli = Path(sys.executable).with_name("callintel")
-        start = time.perf_counter()
-        subprocess.run(
-            [str(cli), "tag", "--batch-size", str(args.batch_size)],
-            input=payload,
-            text=True,
-            stdout=subprocess.DEVNULL,
-            check=True,
-        )
-        wall = time.perf_counter() - start
-        print(
-            f"`callintel tag`   {len(lines) / wall:8.1f} utterances/s  ({wall:.2f} s wall, start-up included, one run)"
-        )
+    parser.add_argument("--no-startup", action="store_true", help="throughput only")
+    args = parser.parse_args()
+    throughput(args, make_lines(args.lines))
+    if not args.no_startup:
+        startup(args)
 
 
 if __name__ == "__main__":

@@ -75,6 +75,13 @@ class Settings(BaseSettings):
         le=256,
         description="CPU threads for model inference; 0 lets each library choose.",
     )
+    encoder_precision: Literal["fp32", "int8"] = Field(
+        "fp32",
+        description=(
+            "fp32 or int8: the sentence encoder's Linear layers quantised to int8 in memory at load "
+            "(faster tagging; bench/tag_quality.py and bench/tag_speed.py report both)."
+        ),
+    )
     rep_email_domains: str = Field(
         "",
         description="comma-separated email domains of your own company: senders there are reps in .eml tickets.",

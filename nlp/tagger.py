@@ -13,8 +13,13 @@ from spacy.tokens import Doc, Span
 from models.errors import ModelUnavailable
 from models.records import Role, Sentiment, Tag, Transcript
 from models.settings import Settings
-from nlp.components import encoder_of, heads_of  # importing it registers the factories
+from nlp.components import (
+    EncoderComponent,
+    encoder_of,
+    heads_of,
+)  # importing it registers the factories
 from nlp.cues import INTENT_LABELS
+from nlp.encoder import Precision, load_encoder
 
 __all__ = ["TagInput", "TaggedUtterance", "Tagger", "build_pipeline"]
 
@@ -72,9 +77,19 @@ class Tagger:
         threads: int = 0,
         batch_size: int = 512,
         heads: str | Path | None = None,
+        precision: Precision | None = None,
     ) -> None:
+        """``precision``: fp32 or int8 (default CALLINTEL_ENCODER_PRECISION)."""
         self.batch_size = batch_size
         self.pipeline = build_pipeline(catalogue, model, threads, batch_size, heads)
+        component = self.pipeline.get_pipe("callintel_encoder")
+        if isinstance(component, EncoderComponent) and precision not in (
+            None,
+            component.encoder.precision,
+        ):
+            component.encoder = load_encoder(
+                model, threads, precision
+            )  # the pipe loads the default one
         head = heads_of(self.pipeline)
         encoder = encoder_of(self.pipeline)
         if encoder.dimension != head.dimension:
@@ -91,6 +106,7 @@ class Tagger:
             settings.embedding_model,
             settings.threads,
             settings.tag_batch_size,
+            precision=settings.encoder_precision,
         )
 
     def encode(self, texts: list[str]):
