@@ -15,6 +15,7 @@ from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
@@ -118,6 +119,7 @@ class CustomerCounts:
     usage_events: int
 
 
+USAGE_BATCH = 2_000  # usage events per INSERT statement: bounded whatever the file's size
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another process's write lock
 
 
@@ -188,6 +190,13 @@ def _create_engine(url: str) -> Engine:
 
 
 _insert = dialect_insert  # the dialect's INSERT, with ON CONFLICT (SQLite and PostgreSQL both)
+
+
+def batched(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``values`` in lists of ``size`` (the last one shorter); itertools.batched is Python 3.12."""
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
 
 
 def _customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
@@ -403,15 +412,18 @@ class Store:
 
     @staticmethod
     def _add_usage_events(session: Session, events: Iterable[UsageEvent]) -> int:
-        """Insert the events whose dedup key is not stored yet (here or by a concurrent transaction)."""
+        """Insert the events whose dedup key is not stored yet (here or by a concurrent transaction), in
+        statements of USAGE_BATCH rows (a file of 440,000 events is one transaction of many bounded INSERT ...
+        ON CONFLICT DO NOTHING statements); keys in sorted order, so concurrent writers never wait in a cycle."""
         by_key = {event.dedup_key(): event for event in events}
-        if not by_key:
-            return 0
-        rows = [{**by_key[key].model_dump(), "dedup_key": key} for key in sorted(by_key)]
         statement = _insert(session, UsageEventRow).on_conflict_do_nothing(
             index_elements=["dedup_key"]
         )
-        return len(session.scalars(statement.returning(UsageEventRow.id), rows).all())
+        new = 0
+        for keys in batched(sorted(by_key), USAGE_BATCH):
+            rows = [{**by_key[key].model_dump(), "dedup_key": key} for key in keys]
+            new += len(session.scalars(statement.returning(UsageEventRow.id), rows).all())
+        return new
 
     @staticmethod
     def _ensure_customers(
