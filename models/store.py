@@ -10,6 +10,7 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
@@ -21,7 +22,20 @@ from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, delete, event, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    create_engine,
+    delete,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -33,6 +47,7 @@ from models.errors import StoreError
 from models.private_files import FILE_MODE, create_private_file, make_private_dir
 from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent, Utterance
 from models.tables import (
+    SEARCH_INDEX,
     CallMetricsRow,
     CustomerRow,
     InteractionRow,
@@ -197,6 +212,24 @@ def batched(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
     iterator = iter(values)
     while chunk := list(islice(iterator, size)):
         yield chunk
+
+
+def search_words(text: str) -> list[str]:
+    """The words a search looks for, lower-cased, as both full-text indexes split text (letters and digits)."""
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    """Utterances holding every word (or a word it starts), through the dialect's full-text index."""
+    if dialect == "sqlite":
+        found = select(literal_column("rowid")).select_from(table(SEARCH_INDEX))
+        found = found.where(
+            literal_column(SEARCH_INDEX).op("MATCH")(" ".join(f'"{w}"*' for w in words))
+        )
+        return UtteranceRow.id.in_(found)
+    vector = func.to_tsvector(literal("simple", REGCONFIG), UtteranceRow.text)
+    query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
+    return vector.op("@@")(query)
 
 
 def _customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
@@ -481,11 +514,16 @@ class Store:
     def search_utterances(
         self, text: str, rep: str | None = None, limit: int = 50
     ) -> list[tuple[str, Utterance]]:
-        """(interaction id, utterance) whose text contains ``text`` (case-insensitive), newest interaction first."""
+        """(interaction id, utterance) holding every word of ``text`` (case-insensitive; each word also matches
+        as the start of a longer one: ``price`` finds "pricing"), newest interaction first. The database's
+        full-text index answers (SQLite FTS5, PostgreSQL tsvector + GIN: migration 0011), not a scan."""
+        words = search_words(text)
+        if not words:
+            return []
         query = (
             select(UtteranceRow.interaction_id, UtteranceRow)
             .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
-            .where(func.lower(UtteranceRow.text).contains(text.lower(), autoescape=True))
+            .where(_matches(self.engine.dialect.name, words))
             .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
             .limit(limit)
         )
