@@ -279,7 +279,7 @@ def at_risk(
     band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "",
 ) -> HTMLResponse:
     moment = callintel.as_of()
-    rated = callintel.customers(moment, band or None)
+    rated = callintel.customers(moment, band or None).items  # the stored health (api/queries.py)
     colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
     return _page(
         request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours

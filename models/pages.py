@@ -12,17 +12,36 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 
 from models import convert
-from models.records import Interaction
+from models.accounts import Account
+from models.records import Interaction, RiskSignal
 from models.store import FlaggedInteraction, Severity, Store
-from models.tables import AccountRow, InteractionRow, QueueReviewRow, TagRow
+from models.tables import (
+    AccountRow,
+    CustomerRow,
+    HealthSnapshotRow,
+    InteractionRow,
+    QueueReviewRow,
+    RiskSignalRow,
+    TagRow,
+)
 
-__all__ = ["FlagFilter", "Ranking", "Slice", "flagged_page", "interactions_page"]
+__all__ = [
+    "BANDS",
+    "FlagFilter",
+    "Ranking",
+    "Slice",
+    "StoredHealth",
+    "flagged_page",
+    "health_page",
+    "interactions_page",
+]
 
 T = TypeVar("T")
 
@@ -243,3 +262,141 @@ def flagged_page(
             total,
             [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows],
         )
+
+
+# -- F: the at-risk list read from the stored health (issue 19) ---------------------------------------------
+
+BAND_RANK = {
+    "red": 0,
+    "yellow": 1,
+    "green": 2,
+}  # risk.health.AT_RISK_ORDER; unknown (no evaluation) last
+BANDS = (*BAND_RANK, "unknown")
+
+
+@dataclass(frozen=True)
+class StoredHealth:
+    """A customer's latest stored evaluation at or before a moment (the risk stage and ``alerts --refresh``
+    write them: risk/engine.py record) with its signals and the points each took off, the account and the
+    last contact; ``as_of`` None and band ``unknown``: not evaluated by then."""
+
+    customer_id: str
+    name: str | None
+    account: Account | None
+    last_contact: datetime | None
+    as_of: datetime | None
+    score: float | None
+    band: str
+    breakdown: dict[str, float]
+    raw_risk: float
+    churned: bool
+    signals: list[tuple[RiskSignal, float]]
+
+
+def _latest(moment: datetime) -> Any:
+    """Each customer's latest evaluation at or before ``moment`` (the (customer_id, as_of) index answers)."""
+    return (
+        select(HealthSnapshotRow.customer_id, func.max(HealthSnapshotRow.as_of).label("as_of"))
+        .where(HealthSnapshotRow.as_of <= moment)
+        .group_by(HealthSnapshotRow.customer_id)
+        .subquery()
+    )
+
+
+def _health_rows(moment: datetime, band: str | None) -> Select:
+    latest = _latest(moment)
+    shown = func.coalesce(HealthSnapshotRow.band, "unknown")
+    query = (
+        select(CustomerRow.id, CustomerRow.name, AccountRow, HealthSnapshotRow)
+        .outerjoin(latest, latest.c.customer_id == CustomerRow.id)
+        .outerjoin(
+            HealthSnapshotRow,
+            and_(
+                HealthSnapshotRow.customer_id == latest.c.customer_id,
+                HealthSnapshotRow.as_of == latest.c.as_of,
+            ),
+        )
+        .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
+        .where(or_(HealthSnapshotRow.churned.is_(None), HealthSnapshotRow.churned.is_(false())))
+    )
+    return query.where(shown == band) if band is not None else query
+
+
+def _at_risk_order(query: Select) -> Select:
+    """risk.health.at_risk_key in SQL: band (red first, unknown last), ARR, raw risk (largest first), id."""
+    rank = case(BAND_RANK, value=HealthSnapshotRow.band, else_=len(BAND_RANK))
+    return query.order_by(
+        rank,
+        func.coalesce(AccountRow.arr, 0.0).desc(),
+        func.coalesce(HealthSnapshotRow.raw_risk, 0.0).desc(),
+        CustomerRow.id,
+    )
+
+
+def _account(row: AccountRow | None, name: str | None) -> Account | None:
+    if row is None:
+        return None
+    columns = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "updated_at"}
+    return Account.model_validate({**columns, "name": name})
+
+
+def _signals(session: Session, ids: list[str]) -> dict[str, list[tuple[RiskSignal, float]]]:
+    """The stored signals of these customers' latest evaluation, largest contribution first (stored order)."""
+    found: dict[str, list[tuple[RiskSignal, float]]] = {i: [] for i in ids}
+    query = (
+        select(RiskSignalRow).where(RiskSignalRow.customer_id.in_(ids)).order_by(RiskSignalRow.id)
+    )
+    for row in session.scalars(query):
+        fields = {name: getattr(row, name) for name in RiskSignal.model_fields}
+        found[row.customer_id].append((RiskSignal.model_validate(fields), row.points or 0.0))
+    return found
+
+
+def _last_contacts(session: Session, ids: list[str]) -> dict[str, datetime]:
+    query = (
+        select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
+        .where(InteractionRow.customer_id.in_(ids))
+        .group_by(InteractionRow.customer_id)
+    )
+    return {customer_id: moment for customer_id, moment in session.execute(query)}
+
+
+def _stored_health(
+    row: Any, signals: dict[str, list[tuple[RiskSignal, float]]], last: dict[str, datetime]
+) -> StoredHealth:
+    customer_id, name, account, snapshot = row
+    return StoredHealth(
+        customer_id,
+        name,
+        _account(account, name),
+        last.get(customer_id),
+        snapshot.as_of if snapshot else None,
+        snapshot.score if snapshot else None,
+        snapshot.band if snapshot else "unknown",
+        dict(snapshot.breakdown or {}) if snapshot else {},
+        snapshot.raw_risk or 0.0 if snapshot else 0.0,
+        bool(snapshot.churned) if snapshot else False,
+        signals[customer_id] if snapshot else [],
+    )
+
+
+def health_page(
+    store: Store,
+    moment: datetime,
+    band: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Slice[StoredHealth]:
+    """The at-risk list from the stored health, riskiest first: each customer's latest evaluation at or before
+    ``moment``, churned customers (outcomes) left out, customers never evaluated by then ``unknown`` and last.
+    The database filters by band, orders and cuts the page; only the page's signals are read."""
+    query = _health_rows(moment, band)
+    page = _at_risk_order(query).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    with store.transaction() as session:
+        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
+        rows = list(session.execute(page))
+        ids = [row[0] for row in rows]
+        signals, last = _signals(session, ids), _last_contacts(session, ids)
+        return Slice(total, [_stored_health(row, signals, last) for row in rows])

@@ -24,6 +24,7 @@ from alembic import command
 from alembic.config import Config
 from sqlalchemy import (
     ColumnElement,
+    Integer,
     create_engine,
     delete,
     event,
@@ -222,11 +223,9 @@ def search_words(text: str) -> list[str]:
 def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
     """Utterances holding every word (or a word it starts), through the dialect's full-text index."""
     if dialect == "sqlite":
-        found = select(literal_column("rowid")).select_from(table(SEARCH_INDEX))
-        found = found.where(
-            literal_column(SEARCH_INDEX).op("MATCH")(" ".join(f'"{w}"*' for w in words))
-        )
-        return UtteranceRow.id.in_(found)
+        phrase = " ".join(f'"{w}"*' for w in words)
+        found = select(literal_column("rowid", Integer)).select_from(table(SEARCH_INDEX))
+        return UtteranceRow.id.in_(found.where(literal_column(SEARCH_INDEX).op("MATCH")(phrase)))
     vector = func.to_tsvector(literal("simple", REGCONFIG), UtteranceRow.text)
     query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
     return vector.op("@@")(query)
