@@ -40,7 +40,9 @@ __all__ = [
     "StoredHealth",
     "flagged_page",
     "health_page",
+    "health_rows",
     "interactions_page",
+    "interactions_query",
 ]
 
 T = TypeVar("T")
@@ -101,6 +103,14 @@ def _where(
     return [clause for clause in found if clause is not None]
 
 
+def interactions_query(
+    customer: str | None = None, kind: str | None = None, rep: str | None = None
+) -> Select:
+    """The interaction list's rows, newest first (an index per filter: models/tables.py, migration 0011)."""
+    query = select(InteractionRow).where(*_where(kind, rep, customer or None))
+    return query.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
+
+
 def interactions_page(
     store: Store,
     customer: str | None = None,
@@ -111,8 +121,7 @@ def interactions_page(
 ) -> Slice[Interaction]:
     """Interactions newest first, narrowed by customer, kind and rep."""
     where = _where(kind, rep, customer or None)
-    query = select(InteractionRow).where(*where)
-    query = query.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
+    query = interactions_query(customer, kind, rep)
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(InteractionRow).where(*where))
         rows = session.scalars(query.limit(limit).offset(offset))
@@ -303,7 +312,7 @@ def _latest(moment: datetime) -> Any:
     )
 
 
-def _health_rows(moment: datetime, band: str | None) -> Select:
+def health_rows(moment: datetime, band: str | None) -> Select:
     latest = _latest(moment)
     shown = func.coalesce(HealthSnapshotRow.band, "unknown")
     query = (
@@ -390,7 +399,7 @@ def health_page(
     """The at-risk list from the stored health, riskiest first: each customer's latest evaluation at or before
     ``moment``, churned customers (outcomes) left out, customers never evaluated by then ``unknown`` and last.
     The database filters by band, orders and cuts the page; only the page's signals are read."""
-    query = _health_rows(moment, band)
+    query = health_rows(moment, band)
     page = _at_risk_order(query).offset(offset)
     if limit is not None:
         page = page.limit(limit)

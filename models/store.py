@@ -25,6 +25,7 @@ from alembic.config import Config
 from sqlalchemy import (
     ColumnElement,
     Integer,
+    Select,
     create_engine,
     delete,
     event,
@@ -69,6 +70,8 @@ __all__ = [
     "Store",
     "StoredInteraction",
     "rowcount",
+    "search_query",
+    "search_words",
 ]
 
 logger = logging.getLogger("callintel.store")
@@ -229,6 +232,18 @@ def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
     vector = func.to_tsvector(literal("simple", REGCONFIG), UtteranceRow.text)
     query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
     return vector.op("@@")(query)
+
+
+def search_query(dialect: str, words: list[str], rep: str | None = None, limit: int = 50) -> Select:
+    """(interaction id, utterance row) holding every word, newest interaction first, only ``rep``'s if given."""
+    query = (
+        select(UtteranceRow.interaction_id, UtteranceRow)
+        .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
+        .where(_matches(dialect, words))
+        .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
+        .limit(limit)
+    )
+    return query.where(InteractionRow.rep == rep) if rep is not None else query
 
 
 def _customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
@@ -519,15 +534,7 @@ class Store:
         words = search_words(text)
         if not words:
             return []
-        query = (
-            select(UtteranceRow.interaction_id, UtteranceRow)
-            .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
-            .where(_matches(self.engine.dialect.name, words))
-            .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
-            .limit(limit)
-        )
-        if rep is not None:
-            query = query.where(InteractionRow.rep == rep)
+        query = search_query(self.engine.dialect.name, words, rep, limit)
         with self.transaction() as session:
             return [
                 (interaction_id, convert.utterance(row))
