@@ -352,12 +352,14 @@ def _account(row: AccountRow | None, name: str | None) -> Account | None:
 def _signals(session: Session, ids: list[str]) -> dict[str, list[tuple[RiskSignal, float]]]:
     """The stored signals of these customers' latest evaluation, largest contribution first (stored order)."""
     found: dict[str, list[tuple[RiskSignal, float]]] = {i: [] for i in ids}
-    query = (
-        select(RiskSignalRow).where(RiskSignalRow.customer_id.in_(ids)).order_by(RiskSignalRow.id)
-    )
-    for row in session.scalars(query):
-        fields = {name: getattr(row, name) for name in RiskSignal.model_fields}
-        found[row.customer_id].append((RiskSignal.model_validate(fields), row.points or 0.0))
+    names = list(RiskSignal.model_fields)
+    columns = [getattr(RiskSignalRow, name) for name in names]
+    query = select(*columns, RiskSignalRow.points).where(RiskSignalRow.customer_id.in_(ids))
+    for *values, points in session.execute(query.order_by(RiskSignalRow.id)):
+        fields = dict(
+            zip(names, values, strict=True)
+        )  # as the risk engine stored them: valid already
+        found[fields["customer_id"]].append((RiskSignal.model_construct(**fields), points or 0.0))
     return found
 
 
@@ -373,7 +375,7 @@ def _last_contacts(session: Session, ids: list[str]) -> dict[str, datetime]:
 def _stored_health(
     row: Any, signals: dict[str, list[tuple[RiskSignal, float]]], last: dict[str, datetime]
 ) -> StoredHealth:
-    customer_id, name, account, snapshot = row
+    customer_id, name, account, snapshot = row[:4]
     return StoredHealth(
         customer_id,
         name,
@@ -389,6 +391,13 @@ def _stored_health(
     )
 
 
+def _count(session: Session, query: Select, offset: int) -> int:
+    """How many match, for a page that came back empty (none match, or it starts past the end)."""
+    if offset == 0:
+        return 0
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
 def health_page(
     store: Store,
     moment: datetime,
@@ -400,12 +409,12 @@ def health_page(
     ``moment``, churned customers (outcomes) left out, customers never evaluated by then ``unknown`` and last.
     The database filters by band, orders and cuts the page; only the page's signals are read."""
     query = health_rows(moment, band)
-    page = _at_risk_order(query).offset(offset)
+    page = _at_risk_order(query.add_columns(func.count().over())).offset(offset)
     if limit is not None:
         page = page.limit(limit)
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(query.subquery())) or 0
-        rows = list(session.execute(page))
+        rows = list(session.execute(page))  # each with the count of all that match: one pass
+        total = rows[0][-1] if rows else _count(session, query, offset)
         ids = [row[0] for row in rows]
         signals, last = _signals(session, ids), _last_contacts(session, ids)
         return Slice(total, [_stored_health(row, signals, last) for row in rows])
