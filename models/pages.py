@@ -313,10 +313,12 @@ def _latest(moment: datetime) -> Any:
 
 
 def health_rows(moment: datetime, band: str | None) -> Select:
+    """(customer id, latest snapshot id or None) of the customers in the list: narrow rows, so that ordering
+    every customer sorts keys, not whole snapshots; the page's rows are read by id afterwards."""
     latest = _latest(moment)
     shown = func.coalesce(HealthSnapshotRow.band, "unknown")
     query = (
-        select(CustomerRow.id, CustomerRow.name, AccountRow, HealthSnapshotRow)
+        select(CustomerRow.id, HealthSnapshotRow.id)
         .outerjoin(latest, latest.c.customer_id == CustomerRow.id)
         .outerjoin(
             HealthSnapshotRow,
@@ -372,10 +374,29 @@ def _last_contacts(session: Session, ids: list[str]) -> dict[str, datetime]:
     return {customer_id: moment for customer_id, moment in session.execute(query)}
 
 
+def _page_rows(session: Session, keys: list[Any]) -> list[tuple[Any, ...]]:
+    """(customer id, name, account row, snapshot row) of each key, in the keys' order: by primary key."""
+    ids = [customer_id for customer_id, *_ in keys]
+    query = select(CustomerRow.id, CustomerRow.name).where(CustomerRow.id.in_(ids))
+    names = {customer_id: name for customer_id, name in session.execute(query)}
+    accounts = {
+        a.customer_id: a
+        for a in session.scalars(select(AccountRow).where(AccountRow.customer_id.in_(ids)))
+    }
+    wanted = [snapshot for _, snapshot, *_ in keys if snapshot is not None]
+    snapshots = {
+        h.id: h
+        for h in session.scalars(select(HealthSnapshotRow).where(HealthSnapshotRow.id.in_(wanted)))
+    }
+    return [
+        (c, names.get(c), accounts.get(c), snapshots.get(h) if h else None) for c, h, *_ in keys
+    ]
+
+
 def _stored_health(
     row: Any, signals: dict[str, list[tuple[RiskSignal, float]]], last: dict[str, datetime]
 ) -> StoredHealth:
-    customer_id, name, account, snapshot = row[:4]
+    customer_id, name, account, snapshot = row
     return StoredHealth(
         customer_id,
         name,
@@ -413,8 +434,9 @@ def health_page(
     if limit is not None:
         page = page.limit(limit)
     with store.transaction() as session:
-        rows = list(session.execute(page))  # each with the count of all that match: one pass
-        total = rows[0][-1] if rows else _count(session, query, offset)
+        keys = list(session.execute(page))  # each with the count of all that match: one pass
+        total = keys[0][-1] if keys else _count(session, query, offset)
+        rows = _page_rows(session, keys)
         ids = [row[0] for row in rows]
         signals, last = _signals(session, ids), _last_contacts(session, ids)
         return Slice(total, [_stored_health(row, signals, last) for row in rows])
