@@ -127,13 +127,22 @@ def customers(
     json_output: Annotated[
         bool, typer.Option("--json", help="Health, breakdown and signals as JSON.")
     ] = False,
+    recompute: Annotated[
+        bool,
+        typer.Option(
+            "--recompute",
+            help="Recompute every customer's health from their history (implied by --as-of); "
+            "without it the stored health of the last evaluation is read.",
+        ),
+    ] = False,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Customers by health score, riskiest first, with the biggest risks behind each score."""
     from api.risk_commands import run_customers
 
     with open_callintel(database_url) as callintel:
-        run_customers(callintel, callintel.as_of(as_of), limit, json_output)
+        moment = callintel.as_of(as_of)
+        run_customers(callintel, moment, limit, json_output, recompute or as_of is not None)
 
 
 app.add_typer(queue_app, name="queue")  # list, review, assign, comment(s): api/queue_commands.py

@@ -277,12 +277,25 @@ def at_risk(
     callintel: ServiceDep,
     token: RiskViewer,
     band: Annotated[Literal["green", "yellow", "red", ""], Query()] = "",
+    limit: Annotated[int, Query(ge=1, le=1000)] = 200,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> HTMLResponse:
     moment = callintel.as_of()
-    rated = callintel.customers(moment, band or None)
+    page = callintel.customers(
+        moment, band or None, limit, offset
+    )  # F: the stored health, one page
+    rated = page.items
     colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
+    pages = {"total": page.total, "offset": offset, "limit": limit}
     return _page(
-        request, "customers.html", token, rated=rated, as_of=moment, band=band, colours=colours
+        request,
+        "customers.html",
+        token,
+        rated=rated,
+        as_of=moment,
+        band=band,
+        colours=colours,
+        pages=pages,
     )
 
 

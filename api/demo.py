@@ -64,7 +64,7 @@ def _riskiest(callintel: Callintel, as_of: datetime | None, timelines: int = 2) 
     run_customers(callintel, as_of, limit=10, as_json=False)
     alerts = callintel.alerts(limit=5)
     render.stdout.print(render.alerts_table(alerts, title="Latest alerts"))
-    for history, _ in callintel.customers(as_of)[:timelines]:
+    for history, _ in callintel.customers(as_of, limit=timelines, recompute=True).items:
         run_timeline(callintel, history.customer_id, as_of, days=60, as_json=False)
 
 

@@ -8,14 +8,16 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, cast
 
 from api.auth import ApiToken
+from models.accounts import Account
 from models.errors import Forbidden, NotFound
+from models.pages import Slice, StoredHealth, health_page
 from models.records import Interaction
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
-from risk.health import Health, at_risk, health, replay
+from risk.health import Band, Health, at_risk, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.playbooks import Recommendation, configured_playbooks, recommend
 from risk.timeline import TimelineEntry, timeline
@@ -24,12 +26,14 @@ if TYPE_CHECKING:
     from api.service import Callintel
 
 __all__ = [
+    "AtRisk",
     "CustomerView",
     "customer_view",
     "customers_by_risk",
     "public_interaction",
     "readable_interaction",
     "rep_scope",
+    "stored_customers",
 ]
 
 
@@ -63,12 +67,60 @@ def public_interaction(interaction: Interaction) -> Interaction:
     )
 
 
+@dataclass(frozen=True)
+class AtRisk:
+    """Who a row of the at-risk list is: the customer, their account and when they were last contacted."""
+
+    customer_id: str
+    name: str | None = None
+    account: Account | None = None
+    last_contact: datetime | None = None
+
+
 def customers_by_risk(
-    store: Store, moment: datetime, config: RiskConfig
-) -> list[tuple[CustomerHistory, Health]]:
-    """The customers at risk at ``moment``, riskiest first (risk.health.at_risk: by band, then ARR, then raw
-    risk); churned customers are outcomes and left out."""
-    return at_risk((h, health(h, moment, config)) for h in load_histories(store))
+    store: Store, moment: datetime, config: RiskConfig, band: str | None = None
+) -> list[tuple[AtRisk, Health]]:
+    """Every customer's health recomputed at ``moment`` from their whole history, riskiest first
+    (risk.health.at_risk: by band, then ARR, then raw risk); churned customers are outcomes and left out.
+    What an explicit ``as_of`` asks for; the stored list (stored_customers) is the fast read."""
+    rated = at_risk((h, health(h, moment, config)) for h in load_histories(store))
+    return [(_who(history), h) for history, h in rated if band is None or h.band == band]
+
+
+def _who(history: CustomerHistory) -> AtRisk:
+    last = history.interactions[-1].occurred_at if history.interactions else None
+    return AtRisk(history.customer_id, history.name, history.account, last)
+
+
+def stored_customers(
+    store: Store,
+    moment: datetime,
+    band: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Slice[tuple[AtRisk, Health]]:
+    """The at-risk list read from the stored health (models.pages.health_page): each customer's latest
+    evaluation at or before ``moment``, its ``as_of`` the evaluation's; never evaluated: ``unknown``, last."""
+    page = health_page(store, moment, band, limit, offset)
+    return Slice(page.total, [_stored(row, moment) for row in page.items])
+
+
+def _stored(row: StoredHealth, moment: datetime) -> tuple[AtRisk, Health]:
+    who = AtRisk(row.customer_id, row.name, row.account, row.last_contact)
+    band = cast(Band, row.band)
+    signals, points = [s for s, _ in row.signals], [p for _, p in row.signals]
+    rated = Health(
+        row.customer_id,
+        row.as_of or moment,
+        row.score,
+        band,
+        row.breakdown,
+        signals,
+        points,
+        row.raw_risk,
+        row.churned,
+    )
+    return who, rated
 
 
 @dataclass(frozen=True)

@@ -15,13 +15,13 @@ if (
     TYPE_CHECKING
 ):  # annotations only: importing the store and the risk engine here slows every command's start
     from api.account_view import AccountSummary
+    from api.queries import AtRisk
     from models.accounts import Account
     from models.analysis import Alert, Job
     from models.records import Interaction
     from models.settings import Settings
     from models.store import CustomerCounts, FlaggedInteraction
     from risk.health import Health
-    from risk.history import CustomerHistory
     from risk.timeline import TimelineEntry
 
 stdout = Console(highlight=False, soft_wrap=False)
@@ -158,7 +158,7 @@ def money(amount: float | None, currency: str = "USD") -> str:
 
 
 def risk_table(
-    rows: Sequence[tuple[Health, CustomerHistory]],
+    rows: Sequence[tuple[Health, AtRisk]],
     title: str = "Customers at risk (riskiest first)",
     width: int | None = None,
 ) -> Table:
@@ -187,7 +187,7 @@ def risk_table(
     return table
 
 
-def _risk_cells(health: Health, history: CustomerHistory, wide: bool) -> list[str]:
+def _risk_cells(health: Health, history: AtRisk, wide: bool) -> list[str]:
     account = history.account
     reasons = "\n".join(
         f"{kind} {-points:+.0f}" for kind, points in list(health.breakdown.items())[:3]
@@ -202,7 +202,7 @@ def _risk_cells(health: Health, history: CustomerHistory, wide: bool) -> list[st
         _esc(reasons or "none"),
     ]
     if wide:
-        last = history.interactions[-1].occurred_at.date() if history.interactions else "never"
+        last = history.last_contact.date() if history.last_contact else "never"
         cells.append(str(last))
     return cells
 

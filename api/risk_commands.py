@@ -11,9 +11,9 @@ from api import render
 from api.account_view import AccountSummary, account_summary
 from models.errors import InputError, NotFound
 from risk.health import Health
-from risk.history import CustomerHistory
 
 if TYPE_CHECKING:
+    from api.queries import AtRisk
     from api.service import Callintel
 
 __all__ = [
@@ -46,7 +46,7 @@ def health_dict(h: Health) -> dict:
     }
 
 
-def account_dict(history: CustomerHistory) -> dict:
+def account_dict(history: AtRisk) -> dict:
     """The customer's name and the account fields `callintel customers` shows (None where unknown)."""
     account = history.account
     return {
@@ -78,8 +78,12 @@ def summary_dict(panel: AccountSummary) -> dict | None:
     }
 
 
-def run_customers(callintel: Callintel, as_of: datetime, limit: int, as_json: bool) -> None:
-    rows = [(h, history) for history, h in callintel.customers(as_of)]
+def run_customers(
+    callintel: Callintel, as_of: datetime, limit: int, as_json: bool, recompute: bool = True
+) -> None:
+    """The at-risk list: recomputed at ``as_of``, or (``recompute`` False) the stored health (api/queries.py)."""
+    page = callintel.customers(as_of, limit=limit, recompute=recompute)
+    rows = [(h, history) for history, h in page.items]
     if as_json:
         _json([{**health_dict(h), **account_dict(history)} for h, history in rows[:limit]])
         return

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api.auth import ApiToken
 from api.deps import ServiceDep, allow
@@ -58,12 +58,22 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
 def customers(
     callintel: ServiceDep,
     _: RiskReader,
+    response: Response,
     as_of: AsOf | None = None,
-    band: Annotated[str | None, Query(pattern="^(green|yellow|red)$")] = None,
+    band: Annotated[str | None, Query(pattern="^(green|yellow|red|unknown)$")] = None,
+    limit: Annotated[int | None, Query(ge=1, le=1000, description="At most this many")] = None,
+    offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    recompute: Annotated[
+        bool,
+        Query(description="Recompute every customer's health now (implied by as_of; slow at size)"),
+    ] = False,
 ) -> list[CustomerRisk]:
-    return [
-        _risk(h, history.name) for history, h in callintel.customers(callintel.as_of(as_of), band)
-    ]
+    """The stored health of each customer's latest evaluation (the risk stage, ``alerts --refresh``), paged
+    in SQL; with ``as_of`` or ``recompute``, recomputed at that moment. ``X-Total-Count``: how many match."""
+    moment = callintel.as_of(as_of)
+    page = callintel.customers(moment, band, limit, offset, recompute or as_of is not None)
+    response.headers["X-Total-Count"] = str(page.total)
+    return [_risk(h, who.name) for who, h in page.items]
 
 
 @router.get(

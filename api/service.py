@@ -7,7 +7,7 @@ web app (api/app.py, its routes and the dashboard) are thin adapters over it, as
 HTTP API answer the same question the same way (the rep email domains of an ``.eml``, a bare ``as_of`` date).
 
     with Callintel.open() as ci:            # CALLINTEL_* settings, CALLINTEL_DATABASE_URL's store
-        ci.customers(ci.as_of("2026-10-31"))
+        ci.customers(ci.as_of("2026-10-31")).items
 """
 
 from __future__ import annotations
@@ -37,11 +37,11 @@ from models.tasks import Task, TaskFilter
 from risk.config import RiskConfig, load_config
 from risk.engine import Assessment, evaluate, list_alerts
 from risk.health import Health
-from risk.history import CustomerHistory, load_history
+from risk.history import load_history
 
 if TYPE_CHECKING:
     from api.account_view import AccountView
-    from api.queries import CustomerView
+    from api.queries import AtRisk, CustomerView
     from ingest import IngestItem, ParsedSource
     from nlp.tagger import Tagger
     from pipeline.queue import JobQueue
@@ -238,13 +238,23 @@ class Callintel:
         return load_config(self.settings.risk_config)
 
     def customers(
-        self, moment: datetime, band: str | None = None
-    ) -> list[tuple[CustomerHistory, Health]]:
-        """Every customer's health at ``moment`` (only those in ``band``), riskiest first."""
-        from api.queries import customers_by_risk
+        self,
+        moment: datetime,
+        band: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        recompute: bool = False,
+    ) -> Slice[tuple[AtRisk, Health]]:
+        """The at-risk list, riskiest first (only ``band``; one page): read from the stored health, each
+        customer's latest evaluation at or before ``moment`` (api/queries.py stored_customers); with
+        ``recompute``, every customer's health recomputed at ``moment`` from their history (slow at size)."""
+        from api.queries import customers_by_risk, stored_customers
 
-        rated = customers_by_risk(self.store, moment, self.risk_config())
-        return [(history, h) for history, h in rated if band is None or h.band == band]
+        if not recompute:
+            return stored_customers(self.store, moment, band, limit, offset)
+        rated = customers_by_risk(self.store, moment, self.risk_config(), band)
+        end = None if limit is None else offset + limit
+        return Slice(len(rated), rated[offset:end])
 
     def customer(self, customer_id: str, moment: datetime, days: int) -> CustomerView:
         """One customer's health, weekly replay and timeline over ``days``; NotFound if none."""

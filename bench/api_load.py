@@ -1,12 +1,19 @@
 """Load on the HTTP API's main read endpoints: requests per second and latency percentiles, loopback only.
 
     python bench/api_load.py [--requests 300] [--concurrency 8] [--database-url sqlite:///demo.db]
+    python bench/api_load.py --portfolio [--customers 10000] [--database-url URL] [--baseline-requests 4]
 
 Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
 `callintel serve` on a free loopback port (one uvicorn worker, no pipeline workers), creates a manager token (sent
 as the bearer header to the API, and signed in with on the dashboard's form for its session cookie), then for each endpoint
 sends --requests GETs from --concurrency client threads (httpx, keep-alive) after 10 warm-up requests. Bounded:
 a fixed number of requests, to 127.0.0.1 only. Reports requests/s, p50 and p95 per endpoint.
+
+--portfolio: every read route over a generated book of --customers customers (bench/make_portfolio.py's
+store writer fills --database-url, or a SQLite file in a temporary folder, when it holds no customers; every
+customer is then evaluated as of the portfolio's end, as `callintel alerts --refresh` would, so the at-risk
+list has its stored health), and in the same run today's recomputing at-risk list (``recompute=true``: every
+customer's health from their whole history on each request) for --baseline-requests requests.
 """
 
 from __future__ import annotations
@@ -53,9 +60,9 @@ def run(args: list[str], env: dict[str, str]) -> str:
 
 
 def measure(
-    client: httpx.Client, path: str, requests: int, concurrency: int
+    client: httpx.Client, path: str, requests: int, concurrency: int, warm: int = 10
 ) -> tuple[float, float, float]:
-    for _ in range(10):
+    for _ in range(warm):
         client.get(path).raise_for_status()
 
     def one(_: int) -> float:
@@ -76,7 +83,18 @@ def main() -> None:
     parser.add_argument("--requests", type=int, default=300)
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database-url")
+    parser.add_argument("--portfolio", action="store_true", help="every read route over a big book")
+    parser.add_argument("--customers", type=int, default=10_000, help="with --portfolio")
+    parser.add_argument("--usage-days", type=float, default=180, help="usage kept per customer")
+    parser.add_argument(
+        "--baseline-requests", type=int, default=4, help="recomputing list requests"
+    )
     args = parser.parse_args()
+    if args.portfolio:
+        from bench.api_portfolio import run_portfolio
+
+        run_portfolio(args)
+        return
     with tempfile.TemporaryDirectory() as tmp:
         env = {
             **os.environ,

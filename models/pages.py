@@ -12,17 +12,38 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, case, func, literal, or_, select
+from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
 from sqlalchemy.ext.compiler import compiles
+from sqlalchemy.orm import Session
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 
 from models import convert
-from models.records import Interaction
+from models.accounts import Account
+from models.records import Interaction, RiskSignal
 from models.store import FlaggedInteraction, Severity, Store
-from models.tables import AccountRow, InteractionRow, QueueReviewRow, TagRow
+from models.tables import (
+    AccountRow,
+    CustomerRow,
+    HealthSnapshotRow,
+    InteractionRow,
+    QueueReviewRow,
+    RiskSignalRow,
+    TagRow,
+)
 
-__all__ = ["FlagFilter", "Ranking", "Slice", "flagged_page", "interactions_page"]
+__all__ = [
+    "BANDS",
+    "FlagFilter",
+    "Ranking",
+    "Slice",
+    "StoredHealth",
+    "flagged_page",
+    "health_page",
+    "health_rows",
+    "interactions_page",
+    "interactions_query",
+]
 
 T = TypeVar("T")
 
@@ -82,6 +103,14 @@ def _where(
     return [clause for clause in found if clause is not None]
 
 
+def interactions_query(
+    customer: str | None = None, kind: str | None = None, rep: str | None = None
+) -> Select:
+    """The interaction list's rows, newest first (an index per filter: models/tables.py, migration 0011)."""
+    query = select(InteractionRow).where(*_where(kind, rep, customer or None))
+    return query.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
+
+
 def interactions_page(
     store: Store,
     customer: str | None = None,
@@ -92,8 +121,7 @@ def interactions_page(
 ) -> Slice[Interaction]:
     """Interactions newest first, narrowed by customer, kind and rep."""
     where = _where(kind, rep, customer or None)
-    query = select(InteractionRow).where(*where)
-    query = query.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
+    query = interactions_query(customer, kind, rep)
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(InteractionRow).where(*where))
         rows = session.scalars(query.limit(limit).offset(offset))
@@ -243,3 +271,172 @@ def flagged_page(
             total,
             [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows],
         )
+
+
+# -- F: the at-risk list read from the stored health (issue 19) ---------------------------------------------
+
+BAND_RANK = {
+    "red": 0,
+    "yellow": 1,
+    "green": 2,
+}  # risk.health.AT_RISK_ORDER; unknown (no evaluation) last
+BANDS = (*BAND_RANK, "unknown")
+
+
+@dataclass(frozen=True)
+class StoredHealth:
+    """A customer's latest stored evaluation at or before a moment (the risk stage and ``alerts --refresh``
+    write them: risk/engine.py record) with its signals and the points each took off, the account and the
+    last contact; ``as_of`` None and band ``unknown``: not evaluated by then."""
+
+    customer_id: str
+    name: str | None
+    account: Account | None
+    last_contact: datetime | None
+    as_of: datetime | None
+    score: float | None
+    band: str
+    breakdown: dict[str, float]
+    raw_risk: float
+    churned: bool
+    signals: list[tuple[RiskSignal, float]]
+
+
+def _latest(moment: datetime) -> Any:
+    """Each customer's latest evaluation at or before ``moment`` (the (customer_id, as_of) index answers)."""
+    return (
+        select(HealthSnapshotRow.customer_id, func.max(HealthSnapshotRow.as_of).label("as_of"))
+        .where(HealthSnapshotRow.as_of <= moment)
+        .group_by(HealthSnapshotRow.customer_id)
+        .subquery()
+    )
+
+
+def health_rows(moment: datetime, band: str | None) -> Select:
+    """(customer id, latest snapshot id or None) of the customers in the list: narrow rows, so that ordering
+    every customer sorts keys, not whole snapshots; the page's rows are read by id afterwards."""
+    latest = _latest(moment)
+    shown = func.coalesce(HealthSnapshotRow.band, "unknown")
+    query = (
+        select(CustomerRow.id, HealthSnapshotRow.id)
+        .outerjoin(latest, latest.c.customer_id == CustomerRow.id)
+        .outerjoin(
+            HealthSnapshotRow,
+            and_(
+                HealthSnapshotRow.customer_id == latest.c.customer_id,
+                HealthSnapshotRow.as_of == latest.c.as_of,
+            ),
+        )
+        .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
+        .where(or_(HealthSnapshotRow.churned.is_(None), HealthSnapshotRow.churned.is_(false())))
+    )
+    return query.where(shown == band) if band is not None else query
+
+
+def _at_risk_order(query: Select) -> Select:
+    """risk.health.at_risk_key in SQL: band (red first, unknown last), ARR, raw risk (largest first), id."""
+    rank = case(BAND_RANK, value=HealthSnapshotRow.band, else_=len(BAND_RANK))
+    return query.order_by(
+        rank,
+        func.coalesce(AccountRow.arr, 0.0).desc(),
+        func.coalesce(HealthSnapshotRow.raw_risk, 0.0).desc(),
+        CustomerRow.id,
+    )
+
+
+def _account(row: AccountRow | None, name: str | None) -> Account | None:
+    if row is None:
+        return None
+    columns = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "updated_at"}
+    return Account.model_validate({**columns, "name": name})
+
+
+def _signals(session: Session, ids: list[str]) -> dict[str, list[tuple[RiskSignal, float]]]:
+    """The stored signals of these customers' latest evaluation, largest contribution first (stored order)."""
+    found: dict[str, list[tuple[RiskSignal, float]]] = {i: [] for i in ids}
+    names = list(RiskSignal.model_fields)
+    columns = [getattr(RiskSignalRow, name) for name in names]
+    query = select(*columns, RiskSignalRow.points).where(RiskSignalRow.customer_id.in_(ids))
+    for *values, points in session.execute(query.order_by(RiskSignalRow.id)):
+        fields = dict(
+            zip(names, values, strict=True)
+        )  # as the risk engine stored them: valid already
+        found[fields["customer_id"]].append((RiskSignal.model_construct(**fields), points or 0.0))
+    return found
+
+
+def _last_contacts(session: Session, ids: list[str]) -> dict[str, datetime]:
+    query = (
+        select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
+        .where(InteractionRow.customer_id.in_(ids))
+        .group_by(InteractionRow.customer_id)
+    )
+    return {customer_id: moment for customer_id, moment in session.execute(query)}
+
+
+def _page_rows(session: Session, keys: list[Any]) -> list[tuple[Any, ...]]:
+    """(customer id, name, account row, snapshot row) of each key, in the keys' order: by primary key."""
+    ids = [customer_id for customer_id, *_ in keys]
+    query = select(CustomerRow.id, CustomerRow.name).where(CustomerRow.id.in_(ids))
+    names = {customer_id: name for customer_id, name in session.execute(query)}
+    accounts = {
+        a.customer_id: a
+        for a in session.scalars(select(AccountRow).where(AccountRow.customer_id.in_(ids)))
+    }
+    wanted = [snapshot for _, snapshot, *_ in keys if snapshot is not None]
+    snapshots = {
+        h.id: h
+        for h in session.scalars(select(HealthSnapshotRow).where(HealthSnapshotRow.id.in_(wanted)))
+    }
+    return [
+        (c, names.get(c), accounts.get(c), snapshots.get(h) if h else None) for c, h, *_ in keys
+    ]
+
+
+def _stored_health(
+    row: Any, signals: dict[str, list[tuple[RiskSignal, float]]], last: dict[str, datetime]
+) -> StoredHealth:
+    customer_id, name, account, snapshot = row
+    return StoredHealth(
+        customer_id,
+        name,
+        _account(account, name),
+        last.get(customer_id),
+        snapshot.as_of if snapshot else None,
+        snapshot.score if snapshot else None,
+        snapshot.band if snapshot else "unknown",
+        dict(snapshot.breakdown or {}) if snapshot else {},
+        snapshot.raw_risk or 0.0 if snapshot else 0.0,
+        bool(snapshot.churned) if snapshot else False,
+        signals[customer_id] if snapshot else [],
+    )
+
+
+def _count(session: Session, query: Select, offset: int) -> int:
+    """How many match, for a page that came back empty (none match, or it starts past the end)."""
+    if offset == 0:
+        return 0
+    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def health_page(
+    store: Store,
+    moment: datetime,
+    band: str | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+) -> Slice[StoredHealth]:
+    """The at-risk list from the stored health, riskiest first: each customer's latest evaluation at or before
+    ``moment``, churned customers (outcomes) left out, customers never evaluated by then ``unknown`` and last.
+    The database filters by band, orders and cuts the page; only the page's signals are read."""
+    query = health_rows(moment, band)
+    page = _at_risk_order(query.add_columns(func.count().over())).offset(offset)
+    if limit is not None:
+        page = page.limit(limit)
+    with store.transaction() as session:
+        keys = list(session.execute(page))  # each with the count of all that match: one pass
+        total = keys[0][-1] if keys else _count(session, query, offset)
+        rows = _page_rows(session, keys)
+        ids = [row[0] for row in rows]
+        signals, last = _signals(session, ids), _last_contacts(session, ids)
+        return Slice(total, [_stored_health(row, signals, last) for row in rows])

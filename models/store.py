@@ -10,17 +10,34 @@ from __future__ import annotations
 import fcntl
 import logging
 import os
+import re
 from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from contextlib import contextmanager
 from dataclasses import dataclass
 from datetime import UTC, datetime
+from itertools import islice
 from pathlib import Path
 from typing import Any, Protocol
 
 from alembic import command
 from alembic.config import Config
-from sqlalchemy import create_engine, delete, event, func, select, text, update
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    create_engine,
+    delete,
+    event,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    text,
+    update,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.engine import CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, SQLAlchemyError
 from sqlalchemy.orm import Session, selectinload
@@ -32,6 +49,7 @@ from models.errors import StoreError
 from models.private_files import FILE_MODE, create_private_file, make_private_dir
 from models.records import Interaction, Sentiment, Tag, Transcript, UsageEvent, Utterance
 from models.tables import (
+    SEARCH_INDEX,
     CallMetricsRow,
     CustomerRow,
     InteractionRow,
@@ -52,6 +70,8 @@ __all__ = [
     "Store",
     "StoredInteraction",
     "rowcount",
+    "search_query",
+    "search_words",
 ]
 
 logger = logging.getLogger("callintel.store")
@@ -118,6 +138,7 @@ class CustomerCounts:
     usage_events: int
 
 
+USAGE_BATCH = 2_000  # usage events per INSERT statement: bounded whatever the file's size
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another process's write lock
 
 
@@ -188,6 +209,41 @@ def _create_engine(url: str) -> Engine:
 
 
 _insert = dialect_insert  # the dialect's INSERT, with ON CONFLICT (SQLite and PostgreSQL both)
+
+
+def batched(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``values`` in lists of ``size`` (the last one shorter); itertools.batched is Python 3.12."""
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def search_words(text: str) -> list[str]:
+    """The words a search looks for, lower-cased, as both full-text indexes split text (letters and digits)."""
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    """Utterances holding every word (or a word it starts), through the dialect's full-text index."""
+    if dialect == "sqlite":
+        phrase = " ".join(f'"{w}"*' for w in words)
+        found = select(literal_column("rowid", Integer)).select_from(table(SEARCH_INDEX))
+        return UtteranceRow.id.in_(found.where(literal_column(SEARCH_INDEX).op("MATCH")(phrase)))
+    vector = func.to_tsvector(literal("simple", REGCONFIG), UtteranceRow.text)
+    query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
+    return vector.op("@@")(query)
+
+
+def search_query(dialect: str, words: list[str], rep: str | None = None, limit: int = 50) -> Select:
+    """(interaction id, utterance row) holding every word, newest interaction first, only ``rep``'s if given."""
+    query = (
+        select(UtteranceRow.interaction_id, UtteranceRow)
+        .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
+        .where(_matches(dialect, words))
+        .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
+        .limit(limit)
+    )
+    return query.where(InteractionRow.rep == rep) if rep is not None else query
 
 
 def _customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
@@ -403,15 +459,18 @@ class Store:
 
     @staticmethod
     def _add_usage_events(session: Session, events: Iterable[UsageEvent]) -> int:
-        """Insert the events whose dedup key is not stored yet (here or by a concurrent transaction)."""
+        """Insert the events whose dedup key is not stored yet (here or by a concurrent transaction), in
+        statements of USAGE_BATCH rows (a file of 440,000 events is one transaction of many bounded INSERT ...
+        ON CONFLICT DO NOTHING statements); keys in sorted order, so concurrent writers never wait in a cycle."""
         by_key = {event.dedup_key(): event for event in events}
-        if not by_key:
-            return 0
-        rows = [{**by_key[key].model_dump(), "dedup_key": key} for key in sorted(by_key)]
         statement = _insert(session, UsageEventRow).on_conflict_do_nothing(
             index_elements=["dedup_key"]
         )
-        return len(session.scalars(statement.returning(UsageEventRow.id), rows).all())
+        new = 0
+        for keys in batched(sorted(by_key), USAGE_BATCH):
+            rows = [{**by_key[key].model_dump(), "dedup_key": key} for key in keys]
+            new += len(session.scalars(statement.returning(UsageEventRow.id), rows).all())
+        return new
 
     @staticmethod
     def _ensure_customers(
@@ -469,16 +528,13 @@ class Store:
     def search_utterances(
         self, text: str, rep: str | None = None, limit: int = 50
     ) -> list[tuple[str, Utterance]]:
-        """(interaction id, utterance) whose text contains ``text`` (case-insensitive), newest interaction first."""
-        query = (
-            select(UtteranceRow.interaction_id, UtteranceRow)
-            .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
-            .where(func.lower(UtteranceRow.text).contains(text.lower(), autoescape=True))
-            .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
-            .limit(limit)
-        )
-        if rep is not None:
-            query = query.where(InteractionRow.rep == rep)
+        """(interaction id, utterance) holding every word of ``text`` (case-insensitive; each word also matches
+        as the start of a longer one: ``price`` finds "pricing"), newest interaction first. The database's
+        full-text index answers (SQLite FTS5, PostgreSQL tsvector + GIN: migration 0011), not a scan."""
+        words = search_words(text)
+        if not words:
+            return []
+        query = search_query(self.engine.dialect.name, words, rep, limit)
         with self.transaction() as session:
             return [
                 (interaction_id, convert.utterance(row))

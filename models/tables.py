@@ -7,6 +7,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    Boolean,
     Date,
     DateTime,
     Float,
@@ -18,6 +19,7 @@ from sqlalchemy import (
     UniqueConstraint,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
+from sqlalchemy.sql.expression import false
 from sqlalchemy.types import TypeDecorator
 
 from models.accounts import CommercialKind, ContactRole, LifecycleStatus, SurveyKind
@@ -35,6 +37,7 @@ __all__ = [
     "CustomerRow",
     "DashboardSessionRow",
     "HealthSnapshotRow",
+    "SEARCH_INDEX",
     "InteractionRow",
     "InvoiceRow",
     "QueueCommentRow",
@@ -49,6 +52,7 @@ __all__ = [
     "UsageEventRow",
     "UtcDateTime",
     "UtteranceRow",
+    "include_object",
     "WebhookDeliveryRow",
     "WebhookSubscriptionRow",
 ]
@@ -73,6 +77,16 @@ class UtcDateTime(TypeDecorator[datetime]):
         return value.replace(tzinfo=UTC) if value.tzinfo is None else value.astimezone(UTC)
 
 
+SEARCH_INDEX = "utterances_fts"  # SQLite's FTS5 table (and its triggers), PostgreSQL's GIN index: migration 0011
+
+
+def include_object(
+    _object: Any, name: str | None, _type: str, _reflected: bool, _other: Any
+) -> bool:
+    """Alembic's autogenerate filter: the full-text search index is the database's own (0011), not a model."""
+    return not (name or "").removeprefix("ix_").startswith(SEARCH_INDEX)
+
+
 class Base(DeclarativeBase):
     type_annotation_map = {datetime: UtcDateTime, dict[str, Any]: JSON}
 
@@ -86,6 +100,11 @@ class CustomerRow(Base):
 
 class InteractionRow(Base):
     __tablename__ = "interactions"
+    __table_args__ = (  # the interaction list's and the queue's filters, each with the time order (0011)
+        Index("ix_interactions_kind_time", "kind", "occurred_at"),
+        Index("ix_interactions_customer_time", "customer_id", "occurred_at"),
+        Index("ix_interactions_rep_time", "rep", "occurred_at"),
+    )
 
     id: Mapped[str] = mapped_column(String(64), primary_key=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"), index=True)
@@ -175,6 +194,7 @@ class RiskSignalRow(Base):
     occurred_at: Mapped[datetime] = mapped_column()
     explanation: Mapped[str] = mapped_column(Text)
     key: Mapped[str | None] = mapped_column(String(256))
+    points: Mapped[float | None] = mapped_column(Float)  # what it took off at the evaluation (0011)
 
 
 class UsageEventRow(Base):
@@ -230,7 +250,10 @@ class HealthSnapshotRow(Base):
     """A customer's health as evaluated at ``as_of`` (the last one is compared with the next for band changes)."""
 
     __tablename__ = "health_snapshots"
-    __table_args__ = (UniqueConstraint("customer_id", "as_of", name="uq_snapshot_moment"),)
+    __table_args__ = (
+        UniqueConstraint("customer_id", "as_of", name="uq_snapshot_moment"),
+        Index("ix_snapshots_moment", "as_of"),
+    )
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(ForeignKey("customers.id"))
@@ -238,10 +261,14 @@ class HealthSnapshotRow(Base):
     score: Mapped[float] = mapped_column(Float)
     band: Mapped[str] = mapped_column(String(16))
     breakdown: Mapped[dict[str, Any]] = mapped_column(JSON)
+    # what the at-risk list orders by and leaves out, stored with the health (0011); None: an older snapshot
+    raw_risk: Mapped[float | None] = mapped_column(Float)
+    churned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
 
 
 class AlertRow(Base):
     __tablename__ = "alerts"
+    __table_args__ = (Index("ix_alerts_owner", "owner"), Index("ix_alerts_time", "occurred_at"))
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     key: Mapped[str] = mapped_column(String(256), unique=True)

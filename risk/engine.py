@@ -181,7 +181,10 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
                 },
             )
     session.execute(delete(RiskSignalRow).where(RiskSignalRow.customer_id == h.customer_id))
-    session.add_all(RiskSignalRow(**s.model_dump(), key=signal_key(s)) for s in h.signals)
+    session.add_all(  # F: with the points each took off, which the at-risk list shows (api/queries.py)
+        RiskSignalRow(**s.model_dump(), key=signal_key(s), points=p)
+        for s, p in zip(h.signals, h.points, strict=True)
+    )
     session.execute(
         delete(HealthSnapshotRow).where(
             HealthSnapshotRow.customer_id == h.customer_id, HealthSnapshotRow.as_of == h.as_of
@@ -194,6 +197,8 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
             score=h.score,
             band=h.band,
             breakdown=h.breakdown,
+            raw_risk=h.raw_risk,  # F: the at-risk list orders and filters in SQL on these (0011)
+            churned=h.churned,
         )
     )
     keys = [a.key for a in assessment.alerts]

@@ -104,7 +104,7 @@ def test_customers_as_of_is_the_same_moment_in_the_cli_and_the_api(
 
 def test_a_customers_timeline_is_the_same_in_the_cli_and_the_api(cli, risk_store, tmp_path):
     callintel, secret = _client(risk_store, tmp_path)
-    (customer, _), *_ = callintel.customers(callintel.as_of("2026-10-31"))
+    (customer, _), *_ = callintel.customers(callintel.as_of("2026-10-31"), recompute=True).items
     run = cli(
         "timeline", customer.customer_id, "--as-of", "2026-10-31", "--days", "30", "--json",
         "--database-url", risk_store,

@@ -1,0 +1,139 @@
+"""``bench/api_load.py --portfolio``: every read route over a generated book, with today's recomputing
+at-risk list beside the stored one in the same run (issue 19: p95 under 50 ms at 10,000 customers)."""
+
+from __future__ import annotations
+
+import argparse
+import os
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+from typing import Any
+
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.api_load import CALLINTEL, COOKIE, free_port, measure, run  # noqa: E402
+from bench.make_portfolio import END  # noqa: E402
+
+__all__ = ["ROUTES", "run_portfolio"]
+
+ROUTES = [
+    "/api/customers?limit=50",
+    "/api/customers?limit=50&band=red",
+    "/api/customers?limit=50&offset={middle}",
+    "/api/customers/{customer}",
+    "/api/customers/{customer}/timeline?days=60",
+    "/api/queue?limit=20",
+    "/api/queue?limit=20&label=cancellation_intent",
+    "/api/interactions?limit=20",
+    "/api/interactions?limit=20&customer={customer}",
+    "/api/interactions?limit=20&kind=ticket&offset={middle}",
+    "/api/interactions/{interaction}",
+    "/api/search?q=export",
+    "/api/alerts?limit=50",
+    "/api/alerts?limit=50&status=open&customer_id={customer}",
+    "/dashboard/customers?limit=50",
+]
+BASELINE = "/api/customers?limit=50&recompute=true"
+
+
+def _customers(url: str) -> int:
+    from sqlalchemy import func, select
+
+    from models.store import Store
+    from models.tables import CustomerRow
+
+    with Store(url) as store, store.transaction() as session:
+        return session.scalar(select(func.count()).select_from(CustomerRow)) or 0
+
+
+def fill(url: str, customers: int, usage_days: float) -> None:
+    """The book through bench/make_portfolio.py's store writer, then every customer evaluated at its end."""
+    from api.service import Callintel
+    from models.settings import Settings
+    from risk.engine import evaluate
+
+    began = time.perf_counter()
+    argv = ["--customers", str(customers), "--database-url", url, "--usage-days", str(usage_days)]
+    subprocess.run([sys.executable, "bench/make_portfolio.py", *argv], check=True)
+    with Callintel(Settings(database_url=url)) as callintel:
+        ids = [c.customer_id for c in callintel.store.customer_counts()]
+        config = callintel.risk_config()
+        for start in range(0, len(ids), 250):  # bounded memory: 250 histories at a time
+            evaluate(callintel.store, config, END, ids[start : start + 250])
+    print(f"filled and evaluated {customers} customers in {time.perf_counter() - began:.0f} s")
+
+
+def _sign_in(client: httpx.Client, token: str, base: str) -> None:
+    for _ in range(300):
+        try:
+            client.get("/api/health")
+            break
+        except httpx.TransportError:
+            time.sleep(0.2)  # polling for the server to listen
+    signed = client.post("/dashboard/login", data={"token": token}, headers={"Origin": base})
+    client.cookies.set(COOKIE, signed.cookies[COOKIE])
+
+
+def _names(client: httpx.Client) -> dict[str, Any]:
+    first = client.get("/api/customers?limit=1")
+    total = int(first.headers["X-Total-Count"])
+    interaction = client.get("/api/interactions?limit=1").json()["items"][0]["id"]
+    return {
+        "customer": first.json()[0]["customer_id"],
+        "middle": total // 2,
+        "interaction": interaction,
+    }
+
+
+def _report(client: httpx.Client, args: argparse.Namespace, names: dict[str, Any]) -> None:
+    print(f"{'route':<58}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
+    for route in ROUTES:
+        path = route.format(**names)
+        rate, p50, p95 = measure(client, path, args.requests, args.concurrency)
+        print(f"{path:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}", flush=True)
+    rate, p50, p95 = measure(client, BASELINE, args.baseline_requests, args.concurrency, warm=0)
+    print(f"{BASELINE + ' (today)':<58}{rate:>8.2f}{p50:>9.1f}{p95:>9.1f}", flush=True)
+
+
+def run_portfolio(args: argparse.Namespace) -> None:
+    with tempfile.TemporaryDirectory() as tmp:
+        url = args.database_url or f"sqlite:///{tmp}/portfolio.db"
+        if _customers(url) == 0:
+            fill(url, args.customers, args.usage_days)
+        env = {
+            **os.environ,
+            "HF_HUB_OFFLINE": "1",
+            "CALLINTEL_RISK_AS_OF": END.isoformat(),
+            "CALLINTEL_RATE_LIMIT": "0",
+        }
+        token = run(["token", "create", "--role", "admin", "--database-url", url], env)
+        token = token.splitlines()[-1]
+        port = free_port()
+        command = ["serve", "--port", str(port), "--database-url", url, "--workers", "0"]
+        server = subprocess.Popen([str(CALLINTEL), *command], env=env, stdout=subprocess.DEVNULL)
+        base = f"http://127.0.0.1:{port}"
+        limits = httpx.Limits(max_connections=args.concurrency)
+        try:
+            with httpx.Client(
+                base_url=base,
+                headers={"Authorization": f"Bearer {token}"},
+                timeout=600,
+                limits=limits,
+            ) as client:
+                _sign_in(client, token, base)
+                names = _names(client)
+                backend = url.split(":", 1)[0].split("+")[0]
+                print(
+                    f"{_customers(url)} customers, {backend}; {args.requests} requests per route "
+                    f"({args.baseline_requests} for today's list), {args.concurrency} client threads, "
+                    f"1 uvicorn worker, loopback; cpu cores: {os.cpu_count()} (shared)"
+                )
+                _report(client, args, names)
+        finally:
+            server.terminate()
+            server.wait(20)
