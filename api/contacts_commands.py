@@ -33,6 +33,11 @@ STATS_COLUMNS = ("contacts", "per period", "interval d", "recency d", "reply", "
 MORE_COLUMNS = ("call min", "next step", "converted")
 
 
+class SegmentBy(StrEnum):
+    account = "account"
+    value = "value"
+
+
 class PeriodOption(StrEnum):
     week = "week"
     month = "month"
@@ -160,6 +165,12 @@ def contacts(
         PeriodOption | None, typer.Option(help="Rates per week or month (default: the YAML's).")
     ] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many customers.")] = 50,
+    segment_by: Annotated[
+        SegmentBy,
+        typer.Option(
+            help="Judge each customer against its account segment or its RFM value segment."
+        ),
+    ] = SegmentBy.account,
     json_output: Annotated[bool, typer.Option("--json", help="The whole report as JSON.")] = False,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
@@ -180,7 +191,8 @@ def contacts(
                 print_rep(detail)
             return
         try:
-            report = callintel.contacts(moment, wanted, None, customer, limit)
+            segments = callintel.value_segments(moment) if segment_by is SegmentBy.value else None
+            report = callintel.contacts(moment, wanted, None, customer, limit, segments=segments)
         except NotFound:
             raise InputError(f"--customer: no customer {customer!r}") from None
         if json_output:

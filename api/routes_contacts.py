@@ -10,7 +10,7 @@ A bad date or period is a 422 naming the field, as is an unknown ``customer``; a
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Literal
 
 from fastapi import APIRouter, Depends, Path, Query
 from fastapi.exceptions import RequestValidationError
@@ -42,10 +42,12 @@ def contacts(
     customer: Annotated[str | None, Query(min_length=1, max_length=128)] = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
+    segment_by: Literal["account", "value"] = "account",
 ) -> ContactReport:
     moment = callintel.as_of(as_of)
+    segments = callintel.value_segments(moment) if segment_by == "value" else None
     try:
-        return callintel.contacts(moment, period, rep, customer, limit, offset)
+        return callintel.contacts(moment, period, rep, customer, limit, offset, segments)
     except NotFound:
         problem = {"loc": ("query", "customer"), "msg": "no such customer", "type": "value_error"}
         raise RequestValidationError([problem]) from None

@@ -523,6 +523,13 @@ class Callintel:
             total, rows = segment_page(session, config, moment, wanted, limit, offset)
         return Slice(total, rows)
 
+    def value_segments(self, moment: datetime) -> dict[str, str]:
+        """Each active customer's RFM value segment at ``moment`` (customer id -> segment name)."""
+        from portfolio.rfm import value_segments
+
+        with self.store.transaction() as session:
+            return value_segments(session, self.segments_config(), moment)
+
     def churned(self, moment: datetime, month: str) -> list[LostCustomer]:
         """The customers churned in ``month`` (YYYY-MM), the rows behind its churn rate; InputError naming
         the month when it is not one."""

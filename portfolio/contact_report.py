@@ -135,14 +135,14 @@ def _channel_key(cell: Cell) -> tuple[str, str]:
 
 
 def _customer(book: _Book, cid: str, tally: Tally) -> CustomerContacts:
-    name, owner, segment = book.names[cid]
+    name, owner, _ = book.names[cid]
     judged = book.judged[cid]
     channels = {channel: book.stats(t) for channel, t in book.per_channel.get(cid, {}).items()}
     return CustomerContacts(
         customer_id=cid,
         name=name,
         owner=owner,
-        segment=segment,
+        segment=book.segments.get(cid),  # the segment judged in: the account's, or the value segment asked for
         band=book.bands.get(cid),
         stats=book.stats(tally),
         channels=channels,

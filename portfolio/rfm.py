@@ -50,6 +50,7 @@ __all__ = [
     "active_at",
     "classified",
     "segment_page",
+    "value_segments",
 ]
 
 BANDS: tuple[str, ...] = ("green", "yellow", "red")
@@ -344,6 +345,13 @@ def segment_page(
     found = session.execute(query.limit(limit).offset(offset)).mappings().all()
     total = found[0]["total"] if found else _count(session, rows, wanted, as_of)
     return total, [_record(row, config) for row in found]
+
+
+def value_segments(session: Session, config: SegmentConfig, as_of: datetime) -> dict[str, str]:
+    """Each active customer's named RFM segment at ``as_of`` (customer id -> segment name)."""
+    rows = classified(config, as_of)
+    found = session.execute(select(rows.c.customer_id, rows.c.segment)).all()
+    return {customer_id: segment for customer_id, segment in found}
 
 
 def _count(session: Session, rows: CTE, wanted: SegmentFilter, as_of: datetime) -> int:

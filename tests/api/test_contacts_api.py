@@ -80,11 +80,26 @@ def test_the_cli_and_the_api_agree(site, cli):
         (("--customer", "acme"), "/api/contacts", {"customer": "acme"}),
         (("--rep", "alice"), "/api/reps/alice", {}),
         (("--period", "week"), "/api/contacts", {"period": "week"}),
+        (("--segment-by", "value"), "/api/contacts", {"segment_by": "value"}),
     ]:
         run = cli("contacts", "--as-of", AS_OF, "--json", "--database-url", url, *args)
         assert run.returncode == 0, run.stderr
         expected = client.get(route, params={"as_of": AS_OF, **params}).json()
         assert json.loads(run.stdout) == expected, args
+
+
+def test_customers_can_be_judged_against_their_rfm_value_segment(site):
+    client, _, _ = site
+    by_value = client.get("/api/contacts", params={"as_of": AS_OF, "segment_by": "value"}).json()
+    by_account = client.get("/api/contacts", params={"as_of": AS_OF}).json()
+    rfm = client.get("/api/segments", params={"as_of": AS_OF, "limit": 100}).json()["items"]
+    value_of = {row["customer_id"]: row["segment"] for row in rfm}
+    assert value_of, "the constructed book has active customers with RFM segments"
+    judged = {c["customer_id"]: c["segment"] for c in by_value["customers"]}
+    assert judged == {c: value_of.get(c) for c in judged}
+    assert judged != {c["customer_id"]: c["segment"] for c in by_account["customers"]}
+    bad = client.get("/api/contacts", params={"segment_by": "size"})
+    assert bad.status_code == 422 and bad.json()["message"].startswith("query.segment_by:")
 
 
 def test_the_cli_tables_and_its_one_line_errors(site, cli):
