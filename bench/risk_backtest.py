@@ -1,6 +1,7 @@
 """The risk engine against simple baselines on the seeded synthetic portfolio, in one run.
 
     python bench/risk_backtest.py [--customers 300] [--seed 7] [--horizon 60] [--from-day 150] [--json]
+    python bench/risk_backtest.py --held-out     # the held-out seeds (HELD_OUT_SEEDS): one line each, the mean
 
 Builds the portfolio of bench/make_portfolio.py in memory, then replays every customer weekly from
 ``--from-day`` days into its year (so the engine has a baseline to compare with) to its end (2026-10-31),
@@ -10,6 +11,9 @@ last 14 days' logins are at most half the daily rate of the 56 days before, whic
 lead time and false-alarm rate, as risk/backtest.py defines them; the engine's recall per mechanism of the decline
 (make_portfolio.MECHANISMS: which ways of leaving it catches), and the lift of its signal kinds.
 The goal for the engine: recall >= 0.8 at precision >= 0.6, beating every baseline.
+
+``--held-out`` runs the engine and both baselines on HELD_OUT_SEEDS (drawn at random before the third round of
+tuning, and run only once it was done), one line per seed and judge, then the mean of each judge.
 """
 
 from __future__ import annotations
@@ -34,7 +38,28 @@ from risk.backtest import BacktestResult, Judge, Verdict, backtest, engine_judge
 from risk.config import load_config  # noqa: E402
 from risk.history import CustomerHistory  # noqa: E402
 
-__all__ = ["MechanismRecall", "mechanism_recall", "silence_judge", "usage_drop_judge"]
+__all__ = [
+    "DEV_SEEDS",
+    "HELD_OUT_SEEDS",
+    "MechanismRecall",
+    "mechanism_recall",
+    "silence_judge",
+    "usage_drop_judge",
+]
+
+# (seed, customers). The dev seeds: every seed looked at while tuning the engine (its first two rounds).
+DEV_SEEDS: tuple[tuple[int, int], ...] = (
+    *((seed, 300) for seed in (1, 2, 3, 7, 11, 23, 101, 202, 303)),
+    (5, 500),
+    (404, 500),
+)
+# Drawn with secrets.randbelow(10**6) before the third round of tuning; not run until it was done.
+HELD_OUT_SEEDS: tuple[tuple[int, int], ...] = (
+    (289097, 300),
+    (259999, 300),
+    (810245, 300),
+    (931332, 500),
+)
 
 LITTLE_WARNING = (
     "little warning"  # churners the generator gives no mechanism (they leave with no sign)
@@ -143,6 +168,54 @@ def _summary(result: BacktestResult, seconds: float, profiles: list[Profile]) ->
     return {**data, "seconds": round(seconds, 2)}
 
 
+def _judges() -> dict[str, Judge]:
+    return {
+        "engine": engine_judge(load_config()),
+        "usage drop alone": usage_drop_judge(),
+        "silence alone": silence_judge(),
+    }
+
+
+def _run(
+    customers: int, seed: int, horizon: float, from_day: int
+) -> tuple[dict[str, tuple[BacktestResult, float]], list[Profile]]:
+    """Each judge's result (and seconds) on the portfolio of ``customers`` and ``seed``."""
+    portfolio = build(customers, seed)
+    results: dict[str, tuple[BacktestResult, float]] = {}
+    for name, judge in _judges().items():
+        clock = time.perf_counter()
+        result = backtest(
+            portfolio.histories, judge, START + timedelta(days=from_day), END, horizon
+        )
+        results[name] = (result, time.perf_counter() - clock)
+    return results, portfolio.profiles
+
+
+def _mean(values: list[float | None]) -> float | None:
+    known = [v for v in values if v is not None]
+    return sum(known) / len(known) if known else None
+
+
+def run_seeds(seeds: tuple[tuple[int, int], ...], horizon: float, from_day: int) -> int:
+    """One line per seed and judge (precision, recall, false alarms), then each judge's mean."""
+    seen: dict[str, list[BacktestResult]] = {}
+    for seed, customers in seeds:
+        results, _ = _run(customers, seed, horizon, from_day)
+        for name, (r, _seconds) in results.items():
+            seen.setdefault(name, []).append(r)
+            print(
+                f"seed {seed:>6} ({customers} customers)  {name:<16}  precision {_fmt(r.precision)}"
+                f"  recall {_fmt(r.recall)}  ({r.caught} / {r.churners} caught, {r.false_alarms} false alarms)",
+                flush=True,
+            )
+    for name, rs in seen.items():
+        precision, recall = _mean([r.precision for r in rs]), _mean([r.recall for r in rs])
+        print(
+            f"mean of {len(rs)} seeds  {name:<16}  precision {_fmt(precision)}  recall {_fmt(recall)}"
+        )
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--customers", type=int, default=300)
@@ -152,25 +225,24 @@ def main(argv: list[str] | None = None) -> int:
         "--from-day", type=int, default=150, help="replay from this day of the year"
     )
     parser.add_argument("--json", action="store_true")
+    parser.add_argument(
+        "--held-out", action="store_true", help="run every seed of HELD_OUT_SEEDS, then the mean"
+    )
+    parser.add_argument(
+        "--dev", action="store_true", help="run every seed of DEV_SEEDS, then the mean"
+    )
     args = parser.parse_args(argv)
+    if args.held_out or args.dev:
+        return run_seeds(
+            HELD_OUT_SEEDS if args.held_out else DEV_SEEDS, args.horizon, args.from_day
+        )
     began = time.perf_counter()
-    portfolio = build(args.customers, args.seed)
-    built = time.perf_counter() - began
+    results, profiles = _run(args.customers, args.seed, args.horizon, args.from_day)
     start = START + timedelta(days=args.from_day)
-    judges = {
-        "engine": engine_judge(load_config()),
-        "usage drop alone": usage_drop_judge(),
-        "silence alone": silence_judge(),
-    }
-    results: dict[str, tuple[BacktestResult, float]] = {}
-    for name, judge in judges.items():
-        clock = time.perf_counter()
-        result = backtest(portfolio.histories, judge, start, END, args.horizon)
-        results[name] = (result, time.perf_counter() - clock)
     if args.json:
         print(
             json.dumps(
-                {n: _summary(r, s, portfolio.profiles) for n, (r, s) in results.items()},
+                {n: _summary(r, s, profiles) for n, (r, s) in results.items()},
                 default=str,
                 indent=2,
             )
@@ -178,12 +250,12 @@ def main(argv: list[str] | None = None) -> int:
         return 0
     console = Console(width=None if sys.stdout.isatty() else 130)
     console.print(
-        f"{args.customers} customers (seed {args.seed}, built in {built:.1f} s), replayed weekly "
+        f"{args.customers} customers (seed {args.seed}, {time.perf_counter() - began:.1f} s in all), replayed weekly "
         f"{start:%Y-%m-%d} to {END:%Y-%m-%d}, horizon {args.horizon:.0f} days",
         markup=False,
     )
     console.print(_table(results))
-    console.print(_mechanism_table(mechanism_recall(results["engine"][0], portfolio.profiles)))
+    console.print(_mechanism_table(mechanism_recall(results["engine"][0], profiles)))
     console.print(
         lift_table(
             results["engine"][0], "Lift of the engine's signals: P(churn | fired) / P(churn)"

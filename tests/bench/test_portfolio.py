@@ -158,3 +158,20 @@ def test_recall_by_mechanism_counts_each_churner_under_every_mechanism_it_showed
     # the silence baseline catches the churners that went silent far more often than those that did not
     assert rows["silence"].recall is not None and rows["silence"].recall > 0.8
     assert (rows["pages"].recall or 0.0) < rows["silence"].recall
+
+
+def test_a_run_over_seeds_prints_each_seed_and_judge_then_the_means(capsys):
+    assert risk_backtest.run_seeds(((2, 12), (3, 12)), horizon=60, from_day=150) == 0
+    lines = capsys.readouterr().out.splitlines()
+    assert len(lines) == 2 * 3 + 3  # a line per seed and judge, then each judge's mean
+    assert lines[0].startswith("seed      2 (12 customers)  engine") and "precision" in lines[0]
+    assert [line.split("  ")[1].strip() for line in lines[-3:]] == [
+        "engine",
+        "usage drop alone",
+        "silence alone",
+    ]
+    assert all(line.startswith("mean of 2 seeds") for line in lines[-3:])
+    # the held-out seeds are new: none of them was a dev seed
+    assert not {s for s, _ in risk_backtest.HELD_OUT_SEEDS} & {
+        s for s, _ in risk_backtest.DEV_SEEDS
+    }

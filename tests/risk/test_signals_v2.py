@@ -162,7 +162,7 @@ def test_nps_detractor_falling_nps_and_promoters():
     )
     detractor = full("detractor", surveys=[survey("x", "nps", 3, 5)], **base)
     assert ranked(detractor, falling, passive) == ["passive", "falling", "detractor"]
-    objecting = [call(2, tag("price_objection"))]
+    objecting = [call(2, tag("product_issue", "It keeps crashing."))]
     with_promoter = full("p", objecting, team(), surveys=[survey("x", "nps", 10, 5)])
     assert score(with_promoter) > score(full("q", objecting, team()))
     assert health(promoter, AS_OF, CONFIG).breakdown["promoter_nps"] < 0
@@ -264,7 +264,7 @@ def test_at_risk_order_is_band_then_arr_then_raw_risk():
 
 
 def test_expansion_interest_gives_points_back():
-    objecting = call(2, tag("price_objection"))
+    objecting = call(2, tag("product_issue", "It keeps crashing."))
     plain = full("plain", [*CALLS, objecting], team())
     keen = full(
         "keen",
