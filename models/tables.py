@@ -40,6 +40,7 @@ __all__ = [
     "QueueCommentRow",
     "QueueReviewRow",
     "JobRow",
+    "RiskDirtyRow",
     "RiskSignalRow",
     "SummaryRow",
     "SurveyResponseRow",
@@ -453,3 +454,17 @@ class QueueCommentRow(Base):
     body: Mapped[str] = mapped_column(Text)
     created_at: Mapped[datetime] = mapped_column(default=lambda: datetime.now(UTC))
     visibility: Mapped[str] = mapped_column(String(16), default="all")
+
+
+# -- H: incremental risk refresh (migration 0012) ----------------------------------------------------
+
+
+class RiskDirtyRow(Base):
+    """A customer whose data changed since their last evaluation: written by the database's triggers on the
+    tables the risk engine reads (migration 0012), deleted by risk.refresh when it records their health."""
+
+    __tablename__ = "risk_dirty"
+    __table_args__ = (Index("ix_risk_dirty_customer", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(128))
