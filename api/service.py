@@ -48,6 +48,7 @@ if TYPE_CHECKING:
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
     from risk.backtest import BacktestResult
+    from risk.refresh import Refreshed  # H
 
 __all__ = ["Callintel", "rep_email_domains"]
 
@@ -473,3 +474,12 @@ class Callintel:
     def comments(self, interaction_id: str, managers: bool) -> list[Comment]:
         """A call's comments, oldest first; reps (managers=False) do not see ``managers`` ones."""
         return queue.comments(self.store, interaction_id, managers)
+
+    # -- H: the incremental risk refresh (risk/refresh.py) --
+
+    def refresh_risk(self, moment: datetime, full: bool = False) -> Refreshed:
+        """Evaluate the customers whose data changed or who were not evaluated on ``moment``'s day yet (all
+        of them with ``full``), in bounded batches: health, signals, new alerts."""
+        from risk.refresh import refresh
+
+        return refresh(self.store, self.risk_config(), moment, full)

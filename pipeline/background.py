@@ -49,12 +49,13 @@ SUPERVISE_S = 1.0
 
 
 def refresh_risk(store: Store, settings: Settings) -> int:
-    """Evaluate every customer now (or as of CALLINTEL_RISK_AS_OF); returns how many new alerts that raised."""
+    """Evaluate now (or as of CALLINTEL_RISK_AS_OF) the customers whose data changed or who were not evaluated
+    today (risk/refresh.py: incremental, in bounded batches); returns how many new alerts that raised."""
     from risk.config import load_config
-    from risk.engine import evaluate
+    from risk.refresh import refresh
 
-    assessments = evaluate(store, load_config(settings.risk_config), settings.risk_moment())
-    return sum(len(a.alerts) for a in assessments)
+    done = refresh(store, load_config(settings.risk_config), settings.risk_moment())
+    return len(done.alerts)
 
 
 def deliver_forever(

@@ -120,10 +120,17 @@ def refresh(
     full: bool = False,
     batch: int = BATCH,
     playbooks: Playbooks | None = None,
+    customers: list[str] | None = None,
 ) -> Refreshed:
-    """Evaluate every customer (``full``) or those due (``due_customers``) as of ``as_of``."""
+    """Evaluate every customer (``full``), those due (``due_customers``), or the ``customers`` named, as of
+    ``as_of``."""
     started = time.perf_counter()
-    batches = _all_customers(store, batch) if full else _batches(due_customers(store, as_of), batch)
+    if customers is not None:
+        batches = _batches(sorted(set(customers)), batch)
+    elif full:
+        batches = _all_customers(store, batch)
+    else:
+        batches = _batches(due_customers(store, as_of), batch)
     evaluated = recorded = 0
     alerts: list[Alert] = []
     for ids in batches:

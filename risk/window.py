@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, or_, select
+from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import Session
 
 from models.tables import UsageEventRow
@@ -78,18 +78,15 @@ class Window:
         anchors = self._anchors(session, ids, reach)
         recent = usage_rows(
             session,
-            or_(
-                *(
-                    and_(
-                        UsageEventRow.customer_id == customer_id,
-                        UsageEventRow.occurred_at > reach[customer_id],
-                        UsageEventRow.occurred_at <= self.as_of,
-                    )
-                    for customer_id in ids
-                )
+            and_(
+                UsageEventRow.customer_id.in_(ids),
+                UsageEventRow.occurred_at > min(reach.values()),
+                UsageEventRow.occurred_at <= self.as_of,
             ),
         )
-        return {c: anchors.get(c, []) + recent.get(c, []) for c in ids}
+        return {
+            c: anchors.get(c, []) + [u for u in recent.get(c, []) if u.at > reach[c]] for c in ids
+        }
 
     def _reach(self, session: Session, ids: list[str]) -> dict[str, datetime]:
         """Per customer: where the full read starts (the window's start, or a kind's or a user's last event
