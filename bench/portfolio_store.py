@@ -161,21 +161,23 @@ def store_portfolio(
     usage_days: float | None = 180,
     chunk: int = 50,
     progress: Callable[[str], None] = lambda _: None,
+    first: int = 0,
 ) -> Written:
-    """Write customers 0..customers-1 of the portfolio for ``seed`` into the store at ``url``."""
+    """Write customers ``first``..customers-1 of the portfolio for ``seed`` into the store at ``url`` (a
+    later ``first`` goes on where an interrupted run stopped)."""
     started = time.perf_counter()
     tickets = events = rows = 0
     with Store(url) as store:
-        for first in range(0, customers, chunk):
+        for start in range(first, customers, chunk):
             done = _write_chunk(
-                store, range(first, min(customers, first + chunk)), seed, churn_share, usage_days
+                store, range(start, min(customers, start + chunk)), seed, churn_share, usage_days
             )
             tickets, events, rows = tickets + done[0], events + done[1], rows + done[2]
-            if (first // chunk) % 20 == 19:
+            if (start // chunk) % 20 == 19:
                 progress(
-                    f"{first + chunk} customers written ({time.perf_counter() - started:.0f} s)"
+                    f"{start + chunk} customers written ({time.perf_counter() - started:.0f} s)"
                 )
-    return Written(customers, tickets, events, rows, time.perf_counter() - started)
+    return Written(customers - first, tickets, events, rows, time.perf_counter() - started)
 
 
 def main(args) -> int:

@@ -85,10 +85,10 @@ def bench_refresh(url: str, baseline: int, new: int) -> None:
             f"{cpu / full.evaluated * 1000:.1f} ms a customer), {len(full.alerts)} new alerts; "
             f"peak RSS {peak_rss_mb():.0f} MB"
         )
+        run = time.time_ns()  # new content each run (the same content is stored once)
         for n in range(new):
-            store.save_interaction(
-                *ticket(customers[(n * 97) % len(customers)], END, n, n % 2 == 1)
-            )
+            customer = customers[(n * 97) % len(customers)]
+            store.save_interaction(*ticket(customer, END, run + n, n % 2 == 1))
         incremental = refresh(store, config, END)
         print(
             f"incremental refresh after {new} new tickets: {incremental.evaluated} customers in "
