@@ -169,7 +169,9 @@ def timeline(
 def alerts(
     refresh: Annotated[
         bool,
-        typer.Option(help="Evaluate every customer first (store health, signals, new alerts)."),
+        typer.Option(
+            help="Evaluate the changed customers first (store health, signals, new alerts)."
+        ),
     ] = False,
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
     customer: Annotated[str | None, typer.Option(help="Only this customer.")] = None,
@@ -177,12 +179,18 @@ def alerts(
     owner: Annotated[str | None, typer.Option(help="Only alerts of this account owner.")] = None,
     limit: Annotated[int, typer.Option(min=1, help="Show at most this many.")] = 50,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    full: Annotated[
+        bool,
+        typer.Option(help="With --refresh: every customer, not only the changed ones (H)."),
+    ] = False,
 ) -> None:
-    """Alerts: a customer falling into a worse band, or a high-weight risk signal; each raised once."""
+    """Alerts: a customer falling into a worse band, or a high-weight risk signal; each raised once.
+    --refresh first evaluates the customers whose data changed or who were not evaluated today."""
     from api.risk_commands import run_alerts
 
     with open_callintel(database_url) as callintel:
-        run_alerts(callintel, refresh, callintel.as_of(as_of), customer, limit, status, owner)
+        moment = callintel.as_of(as_of)
+        run_alerts(callintel, refresh, moment, customer, limit, status, owner, full)
 
 
 app.add_typer(alert_app, name="alert")  # ack and resolve: api/alert_commands.py

@@ -130,15 +130,26 @@ def run_alerts(
     limit: int,
     status: str | None = None,
     owner: str | None = None,
+    full: bool = False,
 ) -> int:
     new = 0
-    if refresh:
+    if refresh and customer_id is None:  # H: the incremental refresh (risk/refresh.py)
+        done = callintel.refresh_risk(as_of, full)
+        new = len(done.alerts)
+        how = "all" if full else "those changed or not yet evaluated that day"
+        render.stdout.print(
+            f"evaluated {done.evaluated} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts "
+            f"({how}; {done.seconds:.1f} s)",
+            markup=False,
+        )
+    elif refresh:
         results = callintel.evaluate(as_of, customer_id)
         new = sum(len(r.alerts) for r in results)
         render.stdout.print(
             f"evaluated {len(results)} customers as of {as_of:%Y-%m-%d %H:%M} UTC: {new} new alerts",
             markup=False,
         )
+    if refresh:
         _remind(callintel, as_of)  # E: follow-up task reminders
     page = callintel.alerts_page(status, owner, customer_id, limit)
     shown = f"{len(page.items)} of {page.total}" if page.total > len(page.items) else page.total

@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from portfolio.tasks import Reminders
     from portfolio.view import PortfolioView
     from risk.backtest import BacktestResult
+    from risk.refresh import Refreshed  # H
 
 __all__ = ["Callintel", "rep_email_domains"]
 
@@ -613,3 +614,12 @@ class Callintel:
         from portfolio.tasks import raise_reminders
 
         return raise_reminders(self.store, moment, self.settings.reminder_days)
+
+    # -- H: the incremental risk refresh (risk/refresh.py) --
+
+    def refresh_risk(self, moment: datetime, full: bool = False) -> Refreshed:
+        """Evaluate the customers whose data changed or who were not evaluated on ``moment``'s day yet (all
+        of them with ``full``), in bounded batches: health, signals, new alerts."""
+        from risk.refresh import refresh
+
+        return refresh(self.store, self.risk_config(), moment, full)

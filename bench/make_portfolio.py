@@ -43,7 +43,17 @@ from models.records import Record  # noqa: E402
 from risk.config import load_config  # noqa: E402
 from risk.history import CustomerHistory, InteractionFacts, TagFact, UsageFact  # noqa: E402
 
-__all__ = ["END", "core_features", "MECHANISMS", "START", "Portfolio", "Profile", "build", "write"]
+__all__ = [
+    "END",
+    "core_features",
+    "customer",
+    "MECHANISMS",
+    "START",
+    "Portfolio",
+    "Profile",
+    "build",
+    "write",
+]
 
 END = datetime(2026, 10, 31, tzinfo=UTC)
 START = END - timedelta(days=365)
@@ -516,6 +526,15 @@ def core_features() -> tuple[str, ...]:
     return tuple(load_config().core_features)
 
 
+def customer(
+    index: int, seed: int, churn_share: float, keep_rows: bool, core: tuple[str, ...]
+) -> tuple[Profile, CustomerHistory, list, list]:
+    """Customer ``index`` of the portfolio for ``seed`` (what ``build`` gives at that index)."""
+    rng = random.Random(f"{seed}:{index}")
+    profile = _profile(index, rng, churn_share)
+    return (profile, *_customer(profile, rng, keep_rows, core))
+
+
 def build(
     customers: int = 300,
     seed: int = 7,
@@ -528,9 +547,9 @@ def build(
     core = core_features() if core is None else core
     portfolio = Portfolio([], [])
     for index in range(customers):
-        rng = random.Random(f"{seed}:{index}")
-        profile = _profile(index, rng, churn_share)
-        history, usage_rows, ticket_rows = _customer(profile, rng, keep_rows, core)
+        profile, history, usage_rows, ticket_rows = customer(
+            index, seed, churn_share, keep_rows, core
+        )
         portfolio.profiles.append(profile)
         portfolio.histories.append(history)
         portfolio.usage += usage_rows
@@ -577,9 +596,20 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--seed", type=int, default=7)
     parser.add_argument("--churn-share", type=float, default=0.2)
     parser.add_argument("--out", type=Path, help="write the ingest files to this folder")
+    parser.add_argument(
+        "--database-url", help="write straight into this store (bench/portfolio_store.py)"
+    )
+    parser.add_argument(
+        "--usage-days", type=float, default=180, help="with --database-url: usage kept"
+    )
+    parser.add_argument("--refresh", action="store_true", help="with --database-url: evaluate risk")
     args = parser.parse_args(argv)
     if args.customers < 1 or not 0 <= args.churn_share <= 1:
         parser.error("--customers must be at least 1 and --churn-share 0..1")
+    if args.database_url:
+        from bench.portfolio_store import main as store_main
+
+        return store_main(args)
     portfolio = build(args.customers, args.seed, args.churn_share, keep_rows=args.out is not None)
     churners = [p for p in portfolio.profiles if p.churn_at is not None]
     quiet = sum(not p.mechanisms for p in churners)

@@ -43,6 +43,7 @@ __all__ = [
     "QueueCommentRow",
     "QueueReviewRow",
     "JobRow",
+    "RiskDirtyRow",
     "RiskSignalRow",
     "SummaryRow",
     "SurveyResponseRow",
@@ -518,3 +519,17 @@ class TaskRow(Base):
     done_by: Mapped[str | None] = mapped_column(String(256))
     note: Mapped[str | None] = mapped_column(Text)
     reminded_at: Mapped[datetime | None] = mapped_column()
+
+
+# -- H: incremental risk refresh (migration 0012) ----------------------------------------------------
+
+
+class RiskDirtyRow(Base):
+    """A customer whose data changed since their last evaluation: written by the database's triggers on the
+    tables the risk engine reads (migration 0012), deleted by risk.refresh when it records their health."""
+
+    __tablename__ = "risk_dirty"
+    __table_args__ = (Index("ix_risk_dirty_customer", "customer_id"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    customer_id: Mapped[str] = mapped_column(String(128))

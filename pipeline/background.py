@@ -50,13 +50,14 @@ SUPERVISE_S = 1.0
 
 
 def refresh_risk(store: Store, settings: Settings) -> int:
-    """Evaluate every customer now (or as of CALLINTEL_RISK_AS_OF); returns how many new alerts that raised."""
+    """Evaluate now (or as of CALLINTEL_RISK_AS_OF) the customers whose data changed or who were not evaluated
+    today (risk/refresh.py: incremental, in bounded batches); returns how many new alerts that raised."""
     from risk.config import load_config
-    from risk.engine import evaluate
+    from risk.refresh import refresh
 
-    assessments = evaluate(store, load_config(settings.risk_config), settings.risk_moment())
+    done = refresh(store, load_config(settings.risk_config), settings.risk_moment())
     remind(store, settings)  # E: follow-up task reminders
-    return sum(len(a.alerts) for a in assessments)
+    return len(done.alerts)
 
 
 # -- E: follow-up task reminders (portfolio/tasks.py), raised with every risk refresh --

@@ -4,7 +4,8 @@ transcribe  audio -> Transcript (faster-whisper); nothing to do for imported tra
 tag         Transcript -> Tags + per-utterance Sentiment
 metrics     timed Transcript -> CallMetrics (none for tickets or untimed text)
 summary     Transcript + Tags -> Summary
-risk        the customer's history -> health, risk signals, alerts (risk.engine), as of CALLINTEL_RISK_AS_OF or now
+risk        the customer's history -> health, risk signals, alerts (risk.engine), as of CALLINTEL_RISK_AS_OF or now;
+            once per customer per batch (the customer's last job to get here evaluates)
 """
 
 from __future__ import annotations
@@ -15,13 +16,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from models.analysis import CallMetrics, Stage, Summary
+from models.analysis import STAGES, CallMetrics, Stage, Summary
 from models.errors import MalformedSource
 from models.records import Transcript
 from models.settings import Settings
 from models.store import Store, StoredInteraction
+from models.tables import InteractionRow, JobRow
 
 __all__ = ["BY_NAME", "PIPELINE", "Engines", "PipelineStage", "persist"]
 
@@ -127,25 +130,59 @@ def summary(engines: Engines, stored: StoredInteraction) -> Summary | None:
 
 
 def risk(engines: Engines, stored: StoredInteraction):
+    """The customer's health once per batch: skipped while another of their jobs has stages before this one
+    to run (that job evaluates them, seeing this interaction too); the history read through the bounded usage
+    window (risk/window.py), so that the time taken does not grow with the customer's history."""
     from risk.config import load_config
     from risk.engine import assess, last_snapshot
-    from risk.history import load_history
+    from risk.history import read_histories
+    from risk.window import Window
 
     settings, store = engines.settings, engines.store
     if store is None:
         raise RuntimeError("the risk stage needs the worker's store")
     as_of = settings.risk_moment()
     customer_id = stored.interaction.customer_id
-    history = load_history(store, customer_id)
+    config = load_config(settings.risk_config)
     with store.transaction() as session:
+        if _evaluated_later(session, customer_id, stored.interaction.id):
+            return None
+        histories = read_histories(session, [customer_id], Window.for_config(config, as_of))
         previous = last_snapshot(session, customer_id, as_of)
-    if history is None:
+    if not histories:
         return None
-    assessment = assess(history, as_of, load_config(settings.risk_config), previous)
+    assessment = assess(histories[0], as_of, config, previous)
     unknown = (
         assessment.health.score is None
     )  # as of a moment before the customer's data: nothing to store
     return None if unknown else assessment
+
+
+BEFORE_RISK = tuple(
+    s for s in STAGES if s not in ("summary", "risk")
+)  # a job at these has more to run
+
+
+def _evaluated_later(session: Session, customer_id: str, interaction_id: str) -> bool:
+    """Whether another job of the customer will still reach the risk stage: queued, or running a stage
+    before the summary. Two jobs at their risk stages at once both evaluate (neither waits on the other)."""
+    pending = (
+        select(JobRow.interaction_id)
+        .join(InteractionRow, InteractionRow.id == JobRow.interaction_id)
+        .where(
+            InteractionRow.customer_id == customer_id,
+            JobRow.interaction_id != interaction_id,
+            or_(
+                JobRow.status == "queued",
+                and_(
+                    JobRow.status == "running",
+                    or_(JobRow.stage.is_(None), JobRow.stage.in_(BEFORE_RISK)),
+                ),
+            ),
+        )
+        .limit(1)
+    )
+    return session.scalar(pending) is not None
 
 
 def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:

@@ -142,7 +142,9 @@ def _customer(book: _Book, cid: str, tally: Tally) -> CustomerContacts:
         customer_id=cid,
         name=name,
         owner=owner,
-        segment=book.segments.get(cid),  # the segment judged in: the account's, or the value segment asked for
+        segment=book.segments.get(
+            cid
+        ),  # the segment judged in: the account's, or the value segment asked for
         band=book.bands.get(cid),
         stats=book.stats(tally),
         channels=channels,

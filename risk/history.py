@@ -4,11 +4,12 @@ survey responses). ``load_history`` reads it from the store; everything after th
 
 from __future__ import annotations
 
+import json
 from dataclasses import dataclass, field
-from datetime import datetime
-from typing import Any
+from datetime import UTC, datetime
+from typing import TYPE_CHECKING, Any
 
-from sqlalchemy import select
+from sqlalchemy import String, Text, cast, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
@@ -25,6 +26,9 @@ from models.tables import (
     UsageEventRow,
 )
 
+if TYPE_CHECKING:
+    from risk.window import Window
+
 __all__ = [
     "CustomerHistory",
     "InteractionFacts",
@@ -32,6 +36,8 @@ __all__ = [
     "UsageFact",
     "load_histories",
     "load_history",
+    "read_histories",
+    "usage_rows",
 ]
 
 
@@ -106,8 +112,10 @@ def _facts(row: InteractionRow) -> InteractionFacts:
     )
 
 
-def load_history(store: Store, customer_id: str) -> CustomerHistory | None:
-    histories = load_histories(store, [customer_id])
+def load_history(
+    store: Store, customer_id: str, window: Window | None = None
+) -> CustomerHistory | None:
+    histories = load_histories(store, [customer_id], window)
     return histories[0] if histories else None
 
 
@@ -140,42 +148,62 @@ def _columns(row: Any, keep: set[str] | None = None) -> dict[str, Any]:
     return {n: getattr(row, n) for n in names if (keep is None or n in keep) and n != "updated_at"}
 
 
-def _usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
+def usage_rows(session: Session, where: Any) -> dict[str, list[UsageFact]]:
+    """The usage events ``where`` selects, per customer in time order. Events share their properties' text
+    (a user's logins, a feature's uses), so each distinct text is decoded once: the facts sharing it share
+    one dict, which the signals only read."""
     usage: dict[str, list[UsageFact]] = {}
+    decoded: dict[str | None, dict[str, Any]] = {}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    moment = type_coerce(UsageEventRow.occurred_at, String) if sqlite else UsageEventRow.occurred_at
     events = session.execute(
-        select(
-            UsageEventRow.customer_id,
-            UsageEventRow.kind,
-            UsageEventRow.occurred_at,
-            UsageEventRow.properties,
-        )
-        .where(UsageEventRow.customer_id.in_(ids))
-        .order_by(UsageEventRow.occurred_at)
-    )
-    for customer_id, kind, occurred_at, properties in events:
-        usage.setdefault(customer_id, []).append(UsageFact(kind, occurred_at, properties or {}))
+        select(UsageEventRow.customer_id, UsageEventRow.kind, moment)
+        .add_columns(cast(UsageEventRow.properties, Text))
+        .where(where)
+        .order_by(UsageEventRow.customer_id, UsageEventRow.occurred_at, UsageEventRow.id)
+    )  # the index's order: no sort
+    for customer_id, kind, occurred_at, text in events:
+        properties = decoded.get(text)
+        if properties is None:
+            properties = decoded[text] = (json.loads(text) if text else None) or {}
+        at = datetime.fromisoformat(occurred_at).replace(tzinfo=UTC) if sqlite else occurred_at
+        usage.setdefault(customer_id, []).append(UsageFact(kind, at, properties))
     return usage
 
 
-def load_histories(store: Store, customer_ids: list[str] | None = None) -> list[CustomerHistory]:
-    """Every customer's history (or those named), in customer id order."""
+def _usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
+    return usage_rows(session, UsageEventRow.customer_id.in_(ids))
+
+
+def load_histories(
+    store: Store, customer_ids: list[str] | None = None, window: Window | None = None
+) -> list[CustomerHistory]:
+    """Every customer's history (or those named), in customer id order; with a ``window``, only the usage
+    events its assessment reads (risk/window.py: the same assessment, from a bounded read)."""
     with store.transaction() as session:
-        query = select(CustomerRow).order_by(CustomerRow.id)
-        if customer_ids is not None:
-            query = query.where(CustomerRow.id.in_(customer_ids))
-        customers = list(session.scalars(query))
-        ids = [c.id for c in customers]
-        rows = session.scalars(
-            select(InteractionRow)
-            .where(InteractionRow.customer_id.in_(ids))
-            .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
-            .order_by(InteractionRow.occurred_at, InteractionRow.id)
-        )
-        interactions: dict[str, list[InteractionFacts]] = {}
-        for row in rows:
-            interactions.setdefault(row.customer_id, []).append(_facts(row))
-        usage = _usage(session, ids)
-        accounts = _account_data(session, ids)
+        return read_histories(session, customer_ids, window)
+
+
+def read_histories(
+    session: Session, customer_ids: list[str] | None = None, window: Window | None = None
+) -> list[CustomerHistory]:
+    """``load_histories`` inside the caller's transaction."""
+    query = select(CustomerRow).order_by(CustomerRow.id)
+    if customer_ids is not None:
+        query = query.where(CustomerRow.id.in_(customer_ids))
+    customers = list(session.scalars(query))
+    ids = [c.id for c in customers]
+    rows = session.scalars(
+        select(InteractionRow)
+        .where(InteractionRow.customer_id.in_(ids))
+        .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
+        .order_by(InteractionRow.occurred_at, InteractionRow.id)
+    )
+    interactions: dict[str, list[InteractionFacts]] = {}
+    for row in rows:
+        interactions.setdefault(row.customer_id, []).append(_facts(row))
+    usage = _usage(session, ids) if window is None else window.usage(session, ids)
+    accounts = _account_data(session, ids)
     return [
         CustomerHistory(
             c.id,
