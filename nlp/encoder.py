@@ -122,18 +122,24 @@ def onnx_model(
     target = folder / f"{BUNDLED_NAME}-{weights_sha256[:16]}-{precision}.onnx"
     if _recorded_hash(target) == weights_sha256 and target.is_file():
         return target
-    folder.mkdir(parents=True, exist_ok=True)
-    if precision == "fp32":
-        logger.info("exporting %s to ONNX (once): %s", BUNDLED_NAME, target)
-        _atomic(target, lambda tmp: _export_onnx(model_dir, tmp))
-    else:
-        source = onnx_model(model_dir, cache_dir, "fp32", weights_sha256)
-        logger.info("quantising %s to int8 (once): %s", BUNDLED_NAME, target)
-        _atomic(target, lambda tmp: _quantise_onnx(source, tmp))
-    _atomic(
-        _record_of(target),
-        lambda tmp: tmp.write_text(json.dumps({"weights_sha256": weights_sha256}), "utf-8"),
-    )
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if precision == "fp32":
+            logger.info("exporting %s to ONNX (once): %s", BUNDLED_NAME, target)
+            _atomic(target, lambda tmp: _export_onnx(model_dir, tmp))
+        else:
+            source = onnx_model(model_dir, cache_dir, "fp32", weights_sha256)
+            logger.info("quantising %s to int8 (once): %s", BUNDLED_NAME, target)
+            _atomic(target, lambda tmp: _quantise_onnx(source, tmp))
+        _atomic(
+            _record_of(target),
+            lambda tmp: tmp.write_text(json.dumps({"weights_sha256": weights_sha256}), "utf-8"),
+        )
+    except OSError as exc:
+        raise ModelUnavailable(
+            f"cannot write the sentence encoder's ONNX file in {folder} ({exc.strerror or exc}); "
+            "set CALLINTEL_MODEL_CACHE to a writable directory"
+        ) from None
     return target
 
 

@@ -10,7 +10,7 @@ from pathlib import Path
 import numpy as np
 import pytest
 
-from models.errors import ConfigError
+from models.errors import ConfigError, ModelUnavailable
 from models.settings import Settings, get_settings
 from nlp.dataset import SPLITS, load_split
 from nlp.encoder import BUNDLED_SHA256, Encoder, bundled_model_dir, load_encoder, onnx_model
@@ -136,3 +136,10 @@ def test_a_configured_model_in_int8_runs_on_sentence_transformers(tmp_path, text
     assert sum(isinstance(m, Int8Linear) for m in model.modules()) == 6 * 6 + 1  # and the pooler
     cosine = (encoder.encode(texts) * reference).sum(axis=1)
     assert cosine.min() > 0.85 and cosine.mean() > 0.96
+
+
+def test_an_unwritable_model_cache_is_a_clear_error(tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache directory should be")
+    with pytest.raises(ModelUnavailable, match="CALLINTEL_MODEL_CACHE"):
+        onnx_model(bundled_model_dir(), blocked, "fp32")
