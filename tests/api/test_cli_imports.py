@@ -61,7 +61,7 @@ def test_a_store_command_loads_no_model_library(tmp_path):
 def test_tag_loads_the_encoder_without_transformers_nor_the_store():
     code = "import sys\nsys.argv = ['callintel', 'tag']\nfrom api.cli import main\nmain(['tag'])"
     loaded = imported_after(code, stdin="We are moving to Gong, it is too expensive\n")
-    assert {"torch", "spacy", "tokenizers"} <= loaded  # it did tag
+    assert {"onnxruntime", "spacy", "tokenizers"} <= loaded  # it did tag
     unused = {
         "transformers",
         "sentence_transformers",
@@ -71,3 +71,16 @@ def test_tag_loads_the_encoder_without_transformers_nor_the_store():
         "fastapi",
     }
     assert not loaded & unused, sorted(loaded & unused)
+
+
+@pytest.mark.slow  # loads the encoder
+def test_the_bundled_encoder_runs_without_torch():
+    """torch in a `callintel tag` process comes from spaCy (thinc imports it whenever it is installed), not
+    from the encoder: ONNX Runtime runs the MiniLM, exported once beforehand."""
+    code = "from nlp.encoder import Encoder\nassert Encoder().encode(['too expensive']).shape == (1, 384)"
+    imported_after(code)  # the first use in this model cache exports the ONNX file (torch); then:
+    loaded = imported_after(code)
+    assert "onnxruntime" in loaded
+    assert not loaded & {"torch", "transformers", "sentence_transformers"}, sorted(
+        loaded & {"torch", "transformers", "sentence_transformers"}
+    )

@@ -1,0 +1,145 @@
+"""The bundled MiniLM on ONNX Runtime (exported once from the bundled weights) against sentence-transformers'
+fp32 embeddings; the int8 copy; the cached files and their SHA-256 records."""
+
+from __future__ import annotations
+
+import json
+import shutil
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+from models.errors import ConfigError, ModelUnavailable
+from models.settings import Settings, get_settings
+from nlp.dataset import SPLITS, load_split
+from nlp.encoder import BUNDLED_SHA256, Encoder, bundled_model_dir, load_encoder, onnx_model
+
+
+@pytest.fixture(scope="session")
+def onnx_cache(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """One model cache for the session: the export (seconds) and the int8 copy are made once, here."""
+    cache = tmp_path_factory.mktemp("model-cache")
+    for precision in ("fp32", "int8"):
+        onnx_model(bundled_model_dir(), cache, precision)
+    return cache
+
+
+@pytest.fixture(scope="module")
+def texts() -> list[str]:
+    labelled = [e.text for name in SPLITS for e in load_split(name)][::7]
+    return [*labelled, "", "ok", "word " * 400]  # empty, one token, truncated at 256 tokens
+
+
+@pytest.fixture(scope="module")
+def reference(texts: list[str]) -> np.ndarray:
+    """sentence-transformers (torch, transformers) on the same bundled files."""
+    from sentence_transformers import SentenceTransformer
+
+    model = SentenceTransformer(str(bundled_model_dir()), device="cpu")
+    return model.encode(texts, batch_size=32, normalize_embeddings=True, convert_to_numpy=True)
+
+
+@pytest.mark.slow
+def test_the_onnx_encoder_gives_sentence_transformers_embeddings(onnx_cache, texts, reference):
+    vectors = Encoder(cache_dir=onnx_cache).encode(
+        texts, batch_size=16
+    )  # other batches, same vectors
+    assert vectors.shape == reference.shape == (len(texts), 384)
+    assert np.abs(vectors - reference).max() < 1e-4
+
+
+@pytest.mark.slow
+def test_int8_stays_close_to_fp32_and_is_quantised(onnx_cache, texts, reference):
+    import onnx
+
+    encoder = Encoder(precision="int8", cache_dir=onnx_cache)
+    graph = onnx.load(str(onnx_model(bundled_model_dir(), onnx_cache, "int8"))).graph
+    int8_matmuls = [node for node in graph.node if node.op_type == "MatMulInteger"]
+    assert len(int8_matmuls) == 6 * 6  # every Linear of the six layers
+    vectors = encoder.encode(texts)
+    assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
+    cosine = (vectors * reference).sum(axis=1)
+    assert cosine.min() > 0.9 and cosine.mean() > 0.98  # about 0.956 and 0.991
+
+
+@pytest.mark.slow
+def test_cached_files_are_reused_and_a_stale_or_missing_one_is_made_again(onnx_cache, tmp_path):
+    model_dir = bundled_model_dir()
+    fp32 = onnx_model(model_dir, onnx_cache, "fp32")
+    assert fp32.parent.parent == onnx_cache and BUNDLED_SHA256[:16] in fp32.name
+    record = json.loads(fp32.with_name(fp32.name + ".json").read_text("utf-8"))
+    assert record == {"weights_sha256": BUNDLED_SHA256}
+    stamp = fp32.stat().st_mtime_ns
+    assert onnx_model(model_dir, onnx_cache, "fp32") == fp32 and fp32.stat().st_mtime_ns == stamp
+
+    cache = tmp_path / "cache"
+    shutil.copytree(onnx_cache, cache)
+    int8 = onnx_model(model_dir, cache, "int8")
+    int8.with_name(int8.name + ".json").write_text('{"weights_sha256": "' + "0" * 64 + '"}')
+    int8.write_bytes(b"left by other weights")
+    assert onnx_model(model_dir, cache, "int8") == int8  # stale record: quantised again
+    assert int8.stat().st_size > 1_000_000
+    assert (
+        json.loads(int8.with_name(int8.name + ".json").read_text())["weights_sha256"]
+        == BUNDLED_SHA256
+    )
+    int8.unlink()
+    assert onnx_model(model_dir, cache, "int8").stat().st_size > 1_000_000  # missing: made again
+    assert sorted(p.name for p in (cache / "encoder").iterdir()) == sorted(
+        p.name for p in (onnx_cache / "encoder").iterdir()
+    )  # no temporary file left behind
+
+
+@pytest.mark.slow
+def test_the_model_cache_setting_places_the_files(onnx_cache, monkeypatch):
+    monkeypatch.setenv("CALLINTEL_MODEL_CACHE", str(onnx_cache))
+    get_settings.cache_clear()
+    encoder = Encoder()
+    assert encoder.name == "all-MiniLM-L6-v2" and encoder.dimension == 384
+
+
+def test_precision_is_a_checked_setting(monkeypatch):
+    assert Settings().encoder_precision == "fp32"
+    assert Settings(encoder_precision="int8").encoder_precision == "int8"
+    monkeypatch.setenv("CALLINTEL_ENCODER_PRECISION", "fp16")
+    get_settings.cache_clear()
+    try:
+        with pytest.raises(ConfigError, match="CALLINTEL_ENCODER_PRECISION"):
+            get_settings()
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_load_encoder_takes_the_precision_from_the_settings(onnx_cache, monkeypatch):
+    monkeypatch.setenv("CALLINTEL_MODEL_CACHE", str(onnx_cache))
+    monkeypatch.setenv("CALLINTEL_ENCODER_PRECISION", "int8")
+    get_settings.cache_clear()
+    try:
+        assert load_encoder().precision == "int8"
+        assert load_encoder(precision="fp32").precision == "fp32"
+    finally:
+        monkeypatch.undo()
+        get_settings.cache_clear()
+
+
+@pytest.mark.slow
+def test_a_configured_model_in_int8_runs_on_sentence_transformers(tmp_path, texts, reference):
+    from torch.ao.nn.quantized.dynamic import Linear as Int8Linear
+
+    copy = tmp_path / "minilm"
+    shutil.copytree(bundled_model_dir(), copy)
+    encoder = Encoder(str(copy), precision="int8")
+    model = encoder.backend.model  # type: ignore[union-attr]
+    assert sum(isinstance(m, Int8Linear) for m in model.modules()) == 6 * 6 + 1  # and the pooler
+    cosine = (encoder.encode(texts) * reference).sum(axis=1)
+    assert cosine.min() > 0.85 and cosine.mean() > 0.96
+
+
+def test_an_unwritable_model_cache_is_a_clear_error(tmp_path):
+    blocked = tmp_path / "cache"
+    blocked.write_text("a file where the cache directory should be")
+    with pytest.raises(ModelUnavailable, match="CALLINTEL_MODEL_CACHE"):
+        onnx_model(bundled_model_dir(), blocked, "fp32")
