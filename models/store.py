@@ -18,10 +18,8 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from itertools import islice
 from pathlib import Path
-from typing import Any, Protocol
+from typing import TYPE_CHECKING, Any, Protocol
 
-from alembic import command
-from alembic.config import Config
 from sqlalchemy import (
     ColumnElement,
     Integer,
@@ -60,6 +58,9 @@ from models.tables import (
     UsageEventRow,
     UtteranceRow,
 )
+
+if TYPE_CHECKING:
+    from alembic.config import Config
 
 __all__ = [
     "BatchResult",
@@ -275,6 +276,8 @@ class Store:
         self.close()
 
     def alembic_config(self) -> Config:
+        from alembic.config import Config  # on first use: most commands never migrate
+
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
@@ -290,6 +293,8 @@ class Store:
                         text("SELECT pg_advisory_xact_lock(7241)")
                     )  # one migrator at a time
                 config.attributes["connection"] = connection
+                from alembic import command
+
                 command.upgrade(config, revision)
         except SQLAlchemyError as exc:
             raise StoreError(

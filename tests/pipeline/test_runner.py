@@ -34,9 +34,9 @@ def test_every_stage_is_stored_and_a_rerun_changes_nothing(store, db_url, settin
     assert {m.kind for m in summary.key_moments} >= {"competitor_mention", "price_objection"}
     from risk.engine import list_alerts
 
-    assert [
-        a.kind for a in list_alerts(store)
-    ] == []  # one price objection and a competitor: still green
+    alerts = list_alerts(store)
+    # a competitor named outright weighs enough (risk.yaml) to raise an alert on its own, the price objection not
+    assert [(a.kind, "Gong" in a.reason) for a in alerts] == [("high_weight_signal", True)]
     before = (stored, summary, store.get_metrics(interaction_id))
     assert run_jobs(db_url, settings, 1, engines).done == 1  # nothing queued: nothing redone
     JobQueue(store).enqueue([interaction_id])
@@ -46,6 +46,7 @@ def test_every_stage_is_stored_and_a_rerun_changes_nothing(store, db_url, settin
         store.get_summary(interaction_id),
         store.get_metrics(interaction_id),
     ) == before
+    assert list_alerts(store) == alerts  # analysing it again raises nothing new
 
 
 def test_a_transient_error_is_retried_and_recorded(store, db_url, settings, engines, monkeypatch):
