@@ -21,10 +21,10 @@ from fastapi.responses import HTMLResponse
 from api.auth import ApiToken
 from api.dashboard import templates
 from api.deps import ServiceDep, viewer
-from portfolio.contact_records import Period
+from portfolio.contact_records import ContactReport, Period
 from portfolio.contact_report import CustomerFilter
 
-__all__ = ["Bar", "BarChart", "bar_chart", "router"]
+__all__ = ["Bar", "BarChart", "bar_chart", "contact_charts", "router"]
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 ContactViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
@@ -77,6 +77,21 @@ def _link(**query: str) -> str:
     return "/dashboard/contacts?" + urlencode({k: v for k, v in query.items() if v}) + "#customers"
 
 
+def contact_charts(report: ContactReport) -> tuple[BarChart, BarChart]:
+    """(median contacts per period by segment, contacts per period by rep): each bar links to its rows."""
+    by_segment = bar_chart(
+        [(c.segment, c.median_per_period, _link(segment=c.segment)) for c in report.segments]
+    )
+    by_rep = bar_chart(
+        [
+            (r.rep or "(no rep)", r.stats.per_period, f"/dashboard/contacts/reps/{quote(r.rep)}")
+            for r in report.reps
+            if r.rep
+        ]
+    )
+    return by_segment, by_rep
+
+
 @router.get("/contacts")
 def contacts_page(
     request: Request,
@@ -89,16 +104,7 @@ def contacts_page(
 ) -> HTMLResponse:
     wanted = CustomerFilter(segment or None, band or None, status or None)
     report = callintel.contacts(callintel.as_of(), period, limit=SHOWN, wanted=wanted)
-    by_segment = bar_chart(
-        [(c.segment, c.median_per_period, _link(segment=c.segment)) for c in report.segments]
-    )
-    by_rep = bar_chart(
-        [
-            (r.rep or "(no rep)", r.stats.per_period, f"/dashboard/contacts/reps/{quote(r.rep)}")
-            for r in report.reps
-            if r.rep
-        ]
-    )
+    by_segment, by_rep = contact_charts(report)
     context = {
         "token": token,
         "report": report,

@@ -18,6 +18,7 @@ from fastapi.responses import HTMLResponse
 from pydantic import BaseModel, Field, field_validator
 
 from api.dashboard import PAGE_SIZE, RiskViewer, templates
+from api.dashboard_contacts import contact_charts
 from api.deps import ServiceDep
 from api.portfolio_charts import book_chart, reasons_chart, trend_chart
 from portfolio.rfm import BANDS, SegmentFilter
@@ -65,6 +66,7 @@ def portfolio_page(
     moment = callintel.as_of()
     view = callintel.portfolio(moment)
     chosen = next((r for r in view.reasons if r.reason == form.reason), None)
+    by_segment, by_rep = contact_charts(callintel.contacts(moment, limit=1))
     return _render(
         request,
         "portfolio.html",
@@ -73,6 +75,8 @@ def portfolio_page(
         trend=trend_chart(view.months),
         book=book_chart(view),
         reasons=reasons_chart(view.reasons),
+        contacts_by_segment=by_segment,
+        contacts_by_rep=by_rep,
         form=form,
         churned=callintel.churned(moment, form.month) if form.month else None,
         reason=chosen,
