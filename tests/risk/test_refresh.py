@@ -78,7 +78,12 @@ def _state(store: Store) -> tuple[list, list, list]:
                 RiskSignalRow.kind,
                 RiskSignalRow.weight,
                 RiskSignalRow.key,
-            ).order_by(RiskSignalRow.customer_id, RiskSignalRow.key, RiskSignalRow.kind)
+            ).order_by(  # every column: two signals may share a key (PostgreSQL orders ties at will)
+                RiskSignalRow.customer_id,
+                RiskSignalRow.key,
+                RiskSignalRow.kind,
+                RiskSignalRow.weight,
+            )
         ).all()
         alerts = session.execute(
             select(AlertRow.key, AlertRow.kind, AlertRow.band, AlertRow.score).order_by(
