@@ -64,7 +64,9 @@ def test_the_portfolio_page_draws_three_linked_charts(manager):
     assert reasons[0] == "/dashboard/portfolio?reason=price_objection#reason"
     # contact frequency by segment and by rep, as the Contacts page draws it, each bar linking to its rows
     by_segment, by_rep = _links(html, "contacts-by-segment"), _links(html, "contacts-by-rep")
-    assert by_segment and all(link.startswith("/dashboard/contacts?segment=") for link in by_segment)
+    assert by_segment and all(
+        link.startswith("/dashboard/contacts?segment=") for link in by_segment
+    )
     assert by_rep and all(link.startswith("/dashboard/contacts/reps/") for link in by_rep)
     contacts = manager.get("/dashboard/contacts").text
     assert _links(contacts, "segment-chart") == by_segment
