@@ -58,7 +58,10 @@ class Settings(BaseSettings):
     )
     model_cache: Path = Field(
         default_factory=default_model_cache,
-        description="where bundled models that ship in parts (Whisper base) are joined, once, and checked on each load.",
+        description=(
+            "where bundled models that ship in parts (Whisper base) are joined, once, and checked on each load; "
+            "and where the bundled sentence encoder's ONNX files (fp32, int8) are exported once."
+        ),
     )
     tag_batch_size: int = Field(
         512,
@@ -78,8 +81,9 @@ class Settings(BaseSettings):
     encoder_precision: Literal["fp32", "int8"] = Field(
         "fp32",
         description=(
-            "fp32 or int8: the sentence encoder's Linear layers quantised to int8 in memory at load "
-            "(faster tagging; bench/tag_quality.py and bench/tag_speed.py report both)."
+            "fp32 or int8: the sentence encoder's Linear layers quantised to int8 (the bundled model: an "
+            "onnxruntime-quantised ONNX file made once in the model cache; a configured one: torch, in memory) "
+            "for faster tagging; bench/tag_quality.py and bench/tag_speed.py report both."
         ),
     )
     rep_email_domains: str = Field(
