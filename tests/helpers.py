@@ -7,10 +7,12 @@ import socket
 import subprocess
 import threading
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
+from typing import Any
 
 import httpx
 
@@ -143,3 +145,21 @@ def skip_summary(reasons: list[str]) -> list[str]:
         + (f"{what}" if how is None else f"no {what}; to run them: {how}")
         for (what, how), n in counts.items()
     ]
+
+
+@contextmanager
+def serving_seeded(
+    folder: Path, seed: Callable[[Any], object], as_of: str
+) -> Iterator[tuple[str, str]]:
+    """A SQLite store in ``folder`` filled by ``seed(store)``, served by `callintel serve` with risk judged at
+    ``as_of``; yields (base URL, a manager token's secret)."""
+    from api.auth import create_token
+    from models.store import Store
+
+    url = f"sqlite:///{folder / 'site.db'}"
+    with Store(url) as store:
+        seed(store)
+        secret = create_token(store, "manager", "manager-bot")[1]
+    env = {"CALLINTEL_RISK_AS_OF": as_of}
+    with serving("--database-url", url, "--workers", "0", env=env) as base:
+        yield base, secret

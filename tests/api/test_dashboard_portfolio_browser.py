@@ -8,10 +8,8 @@ from collections.abc import Iterator
 
 import pytest
 
-from api.auth import create_token
-from models.store import Store
 from tests.api.test_dashboard_browser import chromium, page, shot, sign_in  # noqa: F401 - fixtures
-from tests.helpers import serving
+from tests.helpers import serving_seeded
 from tests.portfolio.book import build_book
 
 pytestmark = pytest.mark.slow
@@ -19,13 +17,10 @@ pytestmark = pytest.mark.slow
 
 @pytest.fixture(scope="module")
 def book_site(tmp_path_factory) -> Iterator[tuple[str, str]]:
-    url = f"sqlite:///{tmp_path_factory.mktemp('book') / 'book.db'}"
-    with Store(url) as store:
-        build_book(store)
-        secret = create_token(store, "manager", "manager-bot")[1]
-    env = {"CALLINTEL_RISK_AS_OF": "2026-10-31T23:59:59Z"}
-    with serving("--database-url", url, "--workers", "0", env=env) as base:
-        yield base, secret
+    with serving_seeded(
+        tmp_path_factory.mktemp("book"), build_book, "2026-10-31T23:59:59Z"
+    ) as site:
+        yield site
 
 
 def test_the_portfolio_charts_link_to_their_rows(page, book_site):  # noqa: F811
