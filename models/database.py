@@ -1,0 +1,225 @@
+"""The database: one SQLAlchemy engine, its Alembic-migrated schema, and transactions.
+
+``Database`` knows nothing of interactions, jobs or tokens: it opens the engine (SQLite or PostgreSQL behind one
+URL), migrates the schema, and hands out transactions. What is stored and how it is read is the repositories'
+(``models/*_repo.py``, ``models/queue.py``, ``models/tasks.py``): functions over the caller's Session, so that
+one operation (an ingested file, a pipeline stage with its job's progress, an API request) is one transaction
+that commits whole or not at all. ``models/store.py``'s ``Store`` is a Database with the older one-call methods.
+"""
+
+from __future__ import annotations
+
+import fcntl
+import logging
+import os
+from collections.abc import Iterable, Iterator
+from contextlib import contextmanager
+from itertools import islice
+from pathlib import Path
+from typing import TYPE_CHECKING, Any, Self
+
+from sqlalchemy import Executable, create_engine, event, text
+from sqlalchemy.engine import CursorResult, Engine, Result, make_url
+from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
+from sqlalchemy.orm import Session
+
+from models.errors import StoreError
+from models.private_files import FILE_MODE, create_private_file, make_private_dir
+
+if TYPE_CHECKING:
+    from alembic.config import Config
+
+__all__ = [
+    "BUSY_TIMEOUT_MS",
+    "Database",
+    "batched",
+    "describe_error",
+    "rejected_row",
+    "rowcount",
+]
+
+logger = logging.getLogger("callintel.store")
+MIGRATIONS = Path(__file__).parent / "migrations"
+BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another process's write lock
+
+
+def _sqlite_pragmas(dbapi_connection, _record) -> None:
+    cursor = dbapi_connection.cursor()
+    cursor.execute("PRAGMA foreign_keys=ON")
+    cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(
+        "PRAGMA journal_mode=WAL"
+    )  # readers do not wait for the writer (worker processes share the file)
+    cursor.close()
+
+
+SQLITE_HINTS = {  # SQLite's terse messages, with what to check
+    "unable to open database file": "cannot open the database file: check that its folder exists and is writable",
+    "attempt to write a readonly database": "the database is read-only: check that the file and its folder are writable",
+}
+
+
+def rowcount(result: Result[Any]) -> int:
+    """The rows an UPDATE or DELETE matched (Session.execute is typed to return a plain Result)."""
+    if not isinstance(result, CursorResult):
+        raise TypeError(f"a row count needs the result of an UPDATE or DELETE, not {result!r}")
+    return result.rowcount
+
+
+def describe_error(exc: SQLAlchemyError) -> str:
+    """One line on a database failure, with a hint where SQLite's own message is cryptic."""
+    message = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+    return SQLITE_HINTS.get(message, message)
+
+
+def rejected_row(exc: StoreError) -> bool:
+    """Whether a StoreError came from a row the database refused (a value too long for its column, a broken
+    constraint): that one write failed, the database itself is usable."""
+    return isinstance(exc.__context__, DataError | IntegrityError)
+
+
+def batched(values: Iterable[Any], size: int) -> Iterator[list[Any]]:
+    """``values`` in lists of ``size`` (the last one shorter); itertools.batched is Python 3.12."""
+    iterator = iter(values)
+    while chunk := list(islice(iterator, size)):
+        yield chunk
+
+
+def _prepare_sqlite_file(database: str) -> None:
+    """The database's folder (0700 when created here) and file (0600 when created here: SQLite gives its -wal and
+    -shm files the same mode)."""
+    path = Path(database).expanduser()
+    try:
+        make_private_dir(path.parent)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database folder: {exc.strerror or exc}", database
+        ) from None
+    try:
+        create_private_file(path)
+    except OSError as exc:
+        raise StoreError(
+            f"cannot create the database file: {exc.strerror or exc} (is its folder writable?)",
+            database,
+        ) from None
+
+
+def _create_engine(url: str) -> Engine:
+    try:
+        parsed = make_url(url)
+    except ArgumentError:
+        raise StoreError("not a database URL (expected e.g. sqlite:///path/to.db)", url) from None
+    if parsed.get_backend_name() == "sqlite" and parsed.database not in (None, "", ":memory:"):
+        _prepare_sqlite_file(parsed.database)
+    try:
+        engine = create_engine(parsed, future=True)
+    except (ArgumentError, ImportError) as exc:
+        raise StoreError(
+            f"cannot use database URL: {exc}", parsed.render_as_string(hide_password=True)
+        ) from None
+    if parsed.get_backend_name() == "sqlite":
+        event.listen(engine, "connect", _sqlite_pragmas)
+    return engine
+
+
+class Database:
+    """The engine, the migrations and transactions; SQLite or PostgreSQL behind one URL."""
+
+    def __init__(self, url: str, *, migrate: bool = True) -> None:
+        self.url = url
+        self.engine = _create_engine(url)
+        self.display_url = self.engine.url.render_as_string(hide_password=True)
+        if migrate:
+            self.migrate()
+
+    @property
+    def dialect(self) -> str:
+        """``sqlite`` or ``postgresql``."""
+        return self.engine.dialect.name
+
+    def close(self) -> None:
+        self.engine.dispose()
+
+    def __enter__(self) -> Self:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self.close()
+
+    def alembic_config(self) -> Config:
+        from alembic.config import Config  # on first use: most commands never migrate
+
+        config = Config()
+        config.set_main_option("script_location", str(MIGRATIONS))
+        config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        return config
+
+    def migrate(self, revision: str = "head") -> None:
+        """Bring the schema to ``revision`` with Alembic (idempotent; processes starting together take turns)."""
+        config = self.alembic_config()
+        try:
+            with self._migration_lock(), self.engine.begin() as connection:
+                if connection.dialect.name == "postgresql":
+                    connection.execute(
+                        text("SELECT pg_advisory_xact_lock(7241)")
+                    )  # one migrator at a time
+                config.attributes["connection"] = connection
+                from alembic import command
+
+                command.upgrade(config, revision)
+        except SQLAlchemyError as exc:
+            raise StoreError(
+                f"cannot migrate the database: {describe_error(exc)}", self.display_url
+            ) from None
+
+    @contextmanager
+    def _migration_lock(self) -> Iterator[None]:
+        """SQLite: an exclusive lock on ``<database>.lock`` while migrating (its DDL is not otherwise serialised)."""
+        database = self.engine.url.database
+        if self.dialect != "sqlite" or database in (None, "", ":memory:"):
+            yield
+            return
+        try:
+            descriptor = os.open(f"{database}.lock", os.O_RDWR | os.O_CREAT, FILE_MODE)
+        except OSError as exc:
+            raise StoreError(
+                f"cannot create the migration lock {database}.lock: {exc.strerror or exc} "
+                "(is the database folder writable?)",
+                self.display_url,
+            ) from None
+        with os.fdopen(descriptor) as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def transaction(self) -> Iterator[Session]:
+        """A session whose work commits on success and rolls back on any error."""
+        try:
+            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+                yield session
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
+
+    def write_quietly(self, statement: Executable, what: str) -> None:
+        """Run a bookkeeping write (a token's last use) if the database takes it at once: a read never waits on
+        it, and a busy database only costs the write (logged at debug level)."""
+        sqlite = self.dialect == "sqlite"
+        try:
+            with self.engine.connect() as connection:
+                connection.exec_driver_sql(
+                    "PRAGMA busy_timeout=0" if sqlite else "SET lock_timeout = '100ms'"
+                )
+                try:
+                    connection.execute(statement)
+                    connection.commit()
+                finally:
+                    connection.rollback()
+                    connection.exec_driver_sql(
+                        f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}" if sqlite else "RESET lock_timeout"
+                    )
+                    connection.commit()
+        except SQLAlchemyError:
+            logger.debug("%s not recorded (the database is busy)", what)

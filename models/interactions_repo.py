@@ -1,0 +1,419 @@
+"""Interactions and what the pipeline makes of them: transcripts, utterances (and their search), tags, call
+metrics, summaries; the customers they belong to.
+
+Functions over the caller's Session (one operation, one transaction: see models/database.py). An interaction is
+inserted ``ON CONFLICT DO NOTHING`` on its content's sha256, so re-ingesting the same content is a no-op and of
+several processes storing it at once exactly one creates it; with it goes its job (queued for the pipeline).
+"""
+
+from __future__ import annotations
+
+import re
+from collections import Counter
+from collections.abc import Iterable, Iterator, Sequence
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Protocol
+
+from sqlalchemy import (
+    ColumnElement,
+    Integer,
+    Select,
+    String,
+    delete,
+    func,
+    literal,
+    literal_column,
+    select,
+    table,
+    update,
+)
+from sqlalchemy.dialects.postgresql import REGCONFIG
+from sqlalchemy.orm import Session, selectinload
+
+from models import convert
+from models.accounts_repo import dialect_insert
+from models.accounts_repo import ensure_customers as ensure_customer_ids
+from models.analysis import CallMetrics, Summary
+from models.errors import StoreError
+from models.records import Interaction, Sentiment, Tag, Transcript, Utterance
+from models.tables import (
+    SEARCH_INDEX,
+    Base,
+    CallMetricsRow,
+    CustomerRow,
+    InteractionRow,
+    JobRow,
+    SummaryRow,
+    TagRow,
+    TranscriptRow,
+    UsageEventRow,
+    UtteranceRow,
+)
+
+__all__ = [
+    "TEXT_LIMITS",
+    "CustomerCounts",
+    "FlaggedInteraction",
+    "NewInteraction",
+    "Severity",
+    "StoredInteraction",
+    "add_interaction",
+    "customer_counts",
+    "ensure_customers",
+    "find_interaction_ids",
+    "flagged_queue",
+    "get_interaction",
+    "get_metrics",
+    "get_summary",
+    "latest_interaction_time",
+    "list_interactions",
+    "list_reps",
+    "put_analysis",
+    "put_metrics",
+    "put_summary",
+    "put_transcript",
+    "search_query",
+    "search_utterances",
+    "search_words",
+    "upload_references",
+]
+
+
+@dataclass(frozen=True)
+class StoredInteraction:
+    interaction: Interaction
+    transcript: Transcript | None
+    tags: list[Tag]
+    sentiments: list[Sentiment | None]
+
+
+class NewInteraction(Protocol):
+    """What a batch write needs of each item (ingest.parsed.IngestItem, a frozen dataclass, fits): read-only."""
+
+    @property
+    def interaction(self) -> Interaction: ...
+    @property
+    def transcript(self) -> Transcript | None: ...
+    @property
+    def customer_name(self) -> str | None: ...
+
+
+@dataclass(frozen=True)
+class FlaggedInteraction:
+    """One row of the managers' queue: an interaction, how often each label fired, and its strongest tag."""
+
+    interaction: Interaction
+    label_counts: dict[str, int]
+    top: Tag
+    severity: Severity | None = None
+    assignee: str | None = None
+    reviewed_at: datetime | None = None
+    reviewed_by: str | None = None
+
+
+@dataclass(frozen=True)
+class Severity:
+    """Why a call ranks where it does: ``total = weight × score × recency × value`` (models/pages.py)."""
+
+    total: float
+    weight: float
+    score: float
+    recency: float
+    value: float
+
+
+@dataclass(frozen=True)
+class CustomerCounts:
+    customer_id: str
+    name: str | None
+    calls: int
+    tickets: int
+    usage_events: int
+
+
+def _length(row: type[Base], column: str) -> int:
+    kind = row.__table__.c[column].type
+    if not isinstance(kind, String) or kind.length is None:
+        raise TypeError(f"{row.__name__}.{column} is not a String of a given length")
+    return kind.length
+
+
+# The sizes of the text columns a source fills (ingest/validation.py refuses longer values before storing).
+TEXT_LIMITS: dict[str, int] = {
+    "rep": _length(InteractionRow, "rep"),
+    "title": _length(InteractionRow, "title"),
+    "kind": _length(InteractionRow, "kind"),
+    "speaker_label": _length(UtteranceRow, "speaker_label"),
+    "customer_name": _length(CustomerRow, "name"),
+    "language": _length(TranscriptRow, "language"),
+}
+
+
+# -- writes -------------------------------------------------------------------------------------------
+
+
+def customer_names(items: Sequence[NewInteraction]) -> dict[str, str | None]:
+    """Each item's customer with the first name any item gives it."""
+    names: dict[str, str | None] = {}
+    for item in items:
+        customer_id = item.interaction.customer_id
+        names[customer_id] = names.get(customer_id) or item.customer_name
+    return names
+
+
+def ensure_customers(
+    session: Session, names: dict[str, str | None], more: Iterable[str] = ()
+) -> None:
+    """Create each customer not stored yet (concurrent creators do not clash) and fill in a missing name."""
+    ensure_customer_ids(session, {*names, *more})
+    for customer_id in sorted(names):
+        if names[customer_id]:
+            session.execute(
+                update(CustomerRow)
+                .where(CustomerRow.id == customer_id, CustomerRow.name.is_(None))
+                .values(name=names[customer_id])
+            )
+
+
+def add_interaction(
+    session: Session,
+    interaction: Interaction,
+    transcript: Transcript | None = None,
+    tags: Sequence[Tag] = (),
+    sentiments: Sequence[Sentiment | None] = (),
+) -> bool:
+    """Insert the interaction unless its sha256 is stored (by this or a concurrent transaction), then its rows
+    and its queued job; False when it was stored already. Its customer must exist (``ensure_customers``)."""
+    values = {**interaction.model_dump(exclude={"metadata"}), "meta": interaction.metadata}
+    stored = (
+        dialect_insert(session, InteractionRow)
+        .values(**values)
+        .on_conflict_do_nothing(index_elements=["sha256"])
+    )
+    if session.scalar(stored.returning(InteractionRow.id)) is None:
+        return False
+    if transcript is not None:
+        session.add(convert.transcript_row(transcript, interaction.id))
+        session.add_all(convert.utterance_rows(transcript, sentiments, interaction.id))
+    session.add_all(convert.tag_row(tag, interaction.id) for tag in tags)
+    session.add(JobRow(interaction_id=interaction.id, status="queued", attempts=0))
+    session.flush()
+    return True
+
+
+def put_transcript(session: Session, transcript: Transcript) -> None:
+    """Replace an interaction's transcript; its utterances and tags go with the old one."""
+    row = session.get(InteractionRow, transcript.interaction_id)
+    if row is None:
+        raise StoreError(f"no interaction {transcript.interaction_id}")
+    session.execute(delete(TagRow).where(TagRow.interaction_id == row.id))
+    session.execute(delete(UtteranceRow).where(UtteranceRow.interaction_id == row.id))
+    session.execute(delete(TranscriptRow).where(TranscriptRow.interaction_id == row.id))
+    session.add(convert.transcript_row(transcript, row.id))
+    session.add_all(convert.utterance_rows(transcript, (), row.id))
+    session.flush()
+    session.expire(row)
+
+
+def put_analysis(
+    session: Session,
+    interaction_id: str,
+    tags: Sequence[Tag],
+    sentiments: Sequence[Sentiment | None],
+) -> None:
+    """Replace an interaction's tags and its utterances' sentiments."""
+    row = session.get(
+        InteractionRow, interaction_id, options=[selectinload(InteractionRow.utterances)]
+    )
+    if row is None:
+        raise StoreError(f"no interaction {interaction_id}")
+    row.tags = [convert.tag_row(tag, interaction_id) for tag in tags]
+    for utterance, sentiment in zip(row.utterances, sentiments, strict=False):
+        utterance.sentiment_label = sentiment.label if sentiment else None
+        utterance.sentiment_score = sentiment.score if sentiment else None
+
+
+def put_metrics(session: Session, metrics: CallMetrics) -> None:
+    session.merge(
+        CallMetricsRow(interaction_id=metrics.interaction_id, data=metrics.model_dump(mode="json"))
+    )
+
+
+def put_summary(session: Session, summary: Summary) -> None:
+    session.merge(
+        SummaryRow(interaction_id=summary.interaction_id, data=summary.model_dump(mode="json"))
+    )
+
+
+# -- reads --------------------------------------------------------------------------------------------
+
+
+def get_interaction(session: Session, interaction_id: str) -> StoredInteraction | None:
+    row = session.get(
+        InteractionRow,
+        interaction_id,
+        options=[
+            selectinload(InteractionRow.utterances),
+            selectinload(InteractionRow.tags),
+            selectinload(InteractionRow.transcript),
+        ],
+    )
+    return convert.stored_interaction(row) if row else None
+
+
+def get_metrics(session: Session, interaction_id: str) -> CallMetrics | None:
+    row = session.get(CallMetricsRow, interaction_id)
+    return CallMetrics.model_validate(row.data) if row else None
+
+
+def get_summary(session: Session, interaction_id: str) -> Summary | None:
+    row = session.get(SummaryRow, interaction_id)
+    return Summary.model_validate(row.data) if row else None
+
+
+def latest_interaction_time(session: Session) -> datetime | None:
+    """When the newest interaction happened (as stored: SQLite gives it back without a time zone)."""
+    return session.scalar(select(func.max(InteractionRow.occurred_at)))
+
+
+def search_words(text: str) -> list[str]:
+    """The words a search looks for, lower-cased, as both full-text indexes split text (letters and digits)."""
+    return re.findall(r"[^\W_]+", text.lower())
+
+
+def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
+    """Utterances holding every word (or a word it starts), through the dialect's full-text index."""
+    if dialect == "sqlite":
+        phrase = " ".join(f'"{w}"*' for w in words)
+        found = select(literal_column("rowid", Integer)).select_from(table(SEARCH_INDEX))
+        return UtteranceRow.id.in_(found.where(literal_column(SEARCH_INDEX).op("MATCH")(phrase)))
+    vector = func.to_tsvector(literal("simple", REGCONFIG), UtteranceRow.text)
+    query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
+    return vector.op("@@")(query)
+
+
+def search_query(dialect: str, words: list[str], rep: str | None = None, limit: int = 50) -> Select:
+    """(interaction id, utterance row) holding every word, newest interaction first, only ``rep``'s if given."""
+    query = (
+        select(UtteranceRow.interaction_id, UtteranceRow)
+        .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
+        .where(_matches(dialect, words))
+        .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
+        .limit(limit)
+    )
+    return query.where(InteractionRow.rep == rep) if rep is not None else query
+
+
+def search_utterances(
+    session: Session, text: str, rep: str | None = None, limit: int = 50
+) -> list[tuple[str, Utterance]]:
+    """(interaction id, utterance) holding every word of ``text`` (case-insensitive; each word also matches
+    as the start of a longer one: ``price`` finds "pricing"), newest interaction first. The database's
+    full-text index answers (SQLite FTS5, PostgreSQL tsvector + GIN: migration 0011), not a scan."""
+    words = search_words(text)
+    if not words:
+        return []
+    query = search_query(session.get_bind().dialect.name, words, rep, limit)
+    return [
+        (interaction_id, convert.utterance(row)) for interaction_id, row in session.execute(query)
+    ]
+
+
+def find_interaction_ids(session: Session, prefix: str) -> list[str]:
+    """Stored interaction ids starting with ``prefix`` (users type a few characters of an id)."""
+    query = select(InteractionRow.id).where(InteractionRow.id.startswith(prefix, autoescape=True))
+    return list(session.scalars(query.order_by(InteractionRow.id).limit(10)))
+
+
+def list_interactions(
+    session: Session,
+    customer_id: str | None = None,
+    kind: str | None = None,
+    ids: Iterable[str] | None = None,
+) -> list[Interaction]:
+    """Interactions in time order, of one customer, one kind or with these ids (all when none is given)."""
+    query = select(InteractionRow).order_by(InteractionRow.occurred_at, InteractionRow.id)
+    if customer_id:
+        query = query.where(InteractionRow.customer_id == customer_id)
+    if kind:
+        query = query.where(InteractionRow.kind == kind)
+    if ids is not None:
+        query = query.where(InteractionRow.id.in_(list(ids)))
+    return [convert.interaction(row) for row in session.scalars(query)]
+
+
+def list_reps(session: Session, kind: str | None = None) -> list[str]:
+    """The reps named on interactions (of one kind), sorted."""
+    query = (
+        select(InteractionRow.rep)
+        .where(InteractionRow.rep.is_not(None))
+        .distinct()
+        .order_by(InteractionRow.rep)
+    )
+    if kind:
+        query = query.where(InteractionRow.kind == kind)
+    return list(session.scalars(query))
+
+
+def flagged_queue(
+    session: Session, kind: str | None = "call", min_score: float = 0.0, limit: int = 50
+) -> list[FlaggedInteraction]:
+    """Interactions with customer tags (any speaker but the rep), strongest first: highest tag score, then
+    most tags. The severity-ranked, paged queue is models/pages.py's flagged_page."""
+    query = (
+        select(TagRow, InteractionRow)
+        .join(InteractionRow, TagRow.interaction_id == InteractionRow.id)
+        .where(TagRow.score >= min_score, TagRow.speaker_role != "rep")
+    )
+    if kind:
+        query = query.where(InteractionRow.kind == kind)
+    grouped: dict[str, tuple[InteractionRow, list[TagRow]]] = {}
+    for tag_row, interaction_row in session.execute(query):
+        grouped.setdefault(interaction_row.id, (interaction_row, []))[1].append(tag_row)
+    rows = [
+        FlaggedInteraction(
+            convert.interaction(row),
+            dict(sorted(Counter(t.label for t in tags).items())),
+            convert.tag(max(tags, key=lambda t: (t.score, -t.utterance_index))),
+        )
+        for row, tags in grouped.values()
+    ]
+    rows.sort(
+        key=lambda f: (-f.top.score, -sum(f.label_counts.values()), f.interaction.occurred_at)
+    )
+    return rows[:limit]
+
+
+def customer_counts(session: Session) -> list[CustomerCounts]:
+    """Per customer: calls, tickets and usage events stored, ordered by id."""
+    kinds = session.execute(
+        select(InteractionRow.customer_id, InteractionRow.kind, func.count()).group_by(
+            InteractionRow.customer_id, InteractionRow.kind
+        )
+    ).all()
+    usage = dict(
+        session.execute(
+            select(UsageEventRow.customer_id, func.count()).group_by(UsageEventRow.customer_id)
+        ).all()
+    )
+    customers = session.execute(
+        select(CustomerRow.id, CustomerRow.name).order_by(CustomerRow.id)
+    ).all()
+    per_kind = {(cid, kind): n for cid, kind, n in kinds}
+    return [
+        CustomerCounts(
+            cid,
+            name,
+            per_kind.get((cid, "call"), 0),
+            per_kind.get((cid, "ticket"), 0),
+            usage.get(cid, 0),
+        )
+        for cid, name in customers
+    ]
+
+
+def upload_references(session: Session) -> Iterator[str]:
+    """Every file stored interactions refer to: their source and, for a recording, its audio path."""
+    for source, meta in session.execute(select(InteractionRow.source, InteractionRow.meta)):
+        yield from (where for where in (source, (meta or {}).get("audio_path")) if where)
