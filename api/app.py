@@ -90,11 +90,7 @@ def create_app(
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         callintel = Callintel(settings, store)  # the one facade every route and page drives
-        app.state.callintel, app.state.store, app.state.settings = (
-            callintel,
-            callintel.store,
-            settings,
-        )
+        app.state.callintel, app.state.settings = callintel, settings
         sweep_orphans(settings.upload_dir, callintel.store)  # what killed uploads left
         yield
         callintel.close()  # a store handed in stays open: its owner closes it
@@ -141,7 +137,7 @@ def create_app(
         summary="Liveness: the API is up, its store answers; serve's workers",
     )
     def health_check() -> dict[str, Any]:
-        app.state.store.latest_event_time()
+        app.state.callintel.store.latest_event_time()
         if workers is None:
             return {"status": "ok"}
         status = workers.status()

@@ -23,7 +23,6 @@ from typing import Any
 
 import anyio
 
-from api.auth import verify_token
 from models.errors import StoreError
 from models.settings import Settings
 
@@ -107,8 +106,8 @@ class BodyLimits:
         scheme, _, secret = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return "missing API token: send 'Authorization: Bearer <token>' (see callintel token create)"
-        store = scope["app"].state.store
-        token = await anyio.to_thread.run_sync(verify_token, store, secret.strip())
+        callintel = scope["app"].state.callintel  # the app's facade (api/service.py)
+        token = await anyio.to_thread.run_sync(callintel.verify_token, secret.strip())
         return None if token is not None else "invalid or revoked API token"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:

@@ -26,9 +26,8 @@ from typing import Any
 
 import anyio
 
-from api.auth import ApiToken, verify_token
+from api.auth import ApiToken
 from api.deps import COOKIE
-from api.sessions import session_token
 from models.errors import StoreError
 from models.settings import Settings
 
@@ -92,10 +91,10 @@ class RateLimit:
 
     def _lookup(self, scope: dict, secret: str) -> ApiToken | None:
         """The token behind a bearer secret, or behind a dashboard session's cookie."""
-        store = scope["app"].state.store
+        callintel = scope["app"].state.callintel  # the app's facade (api/service.py)
         if scope["path"].startswith("/dashboard"):
-            return session_token(store, secret, self.settings)
-        return verify_token(store, secret)
+            return callintel.session_token(secret)
+        return callintel.verify_token(secret)
 
     async def _key(self, scope: dict) -> str:
         """``token:<id>`` for a valid token, else ``client:<address>``."""

@@ -308,7 +308,7 @@ class Callintel:
         """Subscribe ``url`` to ``events``; its id and signing secret."""
         from pipeline.webhooks import add_subscription
 
-        return add_subscription(self.store, url, events, secret, self.settings)
+        return add_subscription(self.store, url, events, secret, settings=self.settings)
 
     def webhooks(self) -> list[Subscription]:
         from pipeline.webhooks import list_subscriptions

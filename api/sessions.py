@@ -12,12 +12,10 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-from sqlalchemy import delete, or_, select, update
-
-from api.auth import LAST_USED_RESOLUTION, ApiToken, record_quietly, token_record
+from api.auth import LAST_USED_RESOLUTION, ApiToken
+from models import tokens_repo
 from models.settings import Settings
 from models.store import Store
-from models.tables import ApiTokenRow, DashboardSessionRow
 
 __all__ = ["end_session", "session_token", "start_session"]
 
@@ -34,23 +32,10 @@ def start_session(store: Store, token: ApiToken, settings: Settings) -> str:
     """A new session for this (live) token; its secret, for the cookie. Ended sessions are swept on the way."""
     secret = secrets.token_urlsafe(32)
     now = datetime.now(UTC)
+    expires = now + timedelta(hours=settings.session_hours)
     with store.transaction() as session:
-        session.execute(
-            delete(DashboardSessionRow).where(
-                or_(
-                    DashboardSessionRow.expires_at <= now,
-                    DashboardSessionRow.last_seen_at <= now - _idle(settings),
-                )
-            )
-        )
-        session.add(
-            DashboardSessionRow(
-                session_hash=_hash(secret),
-                token_id=token.id,
-                created_at=now,
-                last_seen_at=now,
-                expires_at=now + timedelta(hours=settings.session_hours),
-            )
+        tokens_repo.add_session(
+            session, _hash(secret), token.id, now, expires, now - _idle(settings)
         )
     return secret
 
@@ -59,36 +44,17 @@ def session_token(store: Store, secret: str, settings: Settings) -> ApiToken | N
     """The token of the live session with this secret (its last request recorded), or None."""
     now = datetime.now(UTC)
     with store.transaction() as session:
-        found = session.execute(
-            select(DashboardSessionRow.id, DashboardSessionRow.last_seen_at, ApiTokenRow)
-            .join(ApiTokenRow, ApiTokenRow.id == DashboardSessionRow.token_id)
-            .where(
-                DashboardSessionRow.session_hash == _hash(secret),
-                DashboardSessionRow.expires_at > now,
-                DashboardSessionRow.last_seen_at > now - _idle(settings),
-                ApiTokenRow.revoked_at.is_(None),
-            )
-        ).first()
-        if found is None:
-            return None
-        session_id, last_seen, row = found
-        token = token_record(row)
-    if now - last_seen > min(
-        LAST_USED_RESOLUTION, _idle(settings) / 10
-    ):  # at most one write a minute or so
-        record_quietly(
-            store,
-            update(DashboardSessionRow)
-            .where(DashboardSessionRow.id == session_id)
-            .values(last_seen_at=now),
-            f"session {session_id}: last request",
+        found = tokens_repo.live_session(session, _hash(secret), now, now - _idle(settings))
+    if found is None:
+        return None
+    if now - found.last_seen_at > min(LAST_USED_RESOLUTION, _idle(settings) / 10):
+        store.write_quietly(  # at most one write a minute or so
+            tokens_repo.session_seen(found.id, now), f"session {found.id}: last request"
         )
-    return token
+    return found.token
 
 
 def end_session(store: Store, secret: str) -> None:
     """Sign out: the session is deleted (its cookie opens nothing from now on)."""
     with store.transaction() as session:
-        session.execute(
-            delete(DashboardSessionRow).where(DashboardSessionRow.session_hash == _hash(secret))
-        )
+        tokens_repo.delete_session(session, _hash(secret))

@@ -22,8 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import BinaryIO
 
-from sqlalchemy import select
-
+from models import interactions_repo
 from models.errors import (
     CallintelError,
     InsufficientStorage,
@@ -33,7 +32,6 @@ from models.errors import (
 )
 from models.private_files import make_private_dir
 from models.store import Store
-from models.tables import InteractionRow
 
 __all__ = [
     "Received",
@@ -151,11 +149,10 @@ def _referenced(root: Path, store: Store) -> set[str]:
     roots = {os.path.abspath(root), os.path.realpath(root)}
     names: set[str] = set()
     with store.transaction() as session:
-        for source, meta in session.execute(select(InteractionRow.source, InteractionRow.meta)):
-            for where in (source, (meta or {}).get("audio_path")):
-                folder = os.path.dirname(os.path.abspath(str(where).split("#")[0])) if where else ""
-                if os.path.dirname(folder) in roots:
-                    names.add(os.path.basename(folder))
+        for where in interactions_repo.upload_references(session):
+            folder = os.path.dirname(os.path.abspath(str(where).split("#")[0]))
+            if os.path.dirname(folder) in roots:
+                names.add(os.path.basename(folder))
     return names
 
 

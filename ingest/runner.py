@@ -8,12 +8,11 @@ from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 
-from sqlalchemy.exc import DataError, IntegrityError
-
 from ingest.files import discover
 from ingest.parsed import ParsedSource
 from ingest.readers import IngestDefaults, read_source
 from models.accounts_repo import AccountCounts
+from models.database import rejected_row
 from models.errors import (
     CallintelError,
     InputError,
@@ -93,7 +92,7 @@ def expand(paths: Sequence[str | Path]) -> tuple[list[Path], list[FileOutcome]]:
 
 def database_unusable(exc: StoreError) -> bool:
     """True unless the database refused this file's data only (a constraint, a value it cannot hold)."""
-    return not isinstance(exc.__context__, DataError | IntegrityError)
+    return not rejected_row(exc)
 
 
 def ingest_file(

@@ -7,11 +7,10 @@ from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
 from pydantic import ValidationError
-from sqlalchemy import String
 
 from models.errors import MalformedSource
+from models.interactions_repo import TEXT_LIMITS
 from models.settings import get_settings
-from models.tables import Base, CustomerRow, InteractionRow, TranscriptRow, UtteranceRow
 
 if TYPE_CHECKING:
     from ingest.parsed import ParsedSource
@@ -53,22 +52,10 @@ def check_text(path: Path, text: str, where: str) -> None:
             raise MalformedSource(f"{where}: contains a lone surrogate (not text)", path) from None
 
 
-def _length(table: type[Base], column: str) -> int:
-    """The size of a String column."""
-    kind = table.__table__.c[column].type
-    if not isinstance(kind, String) or kind.length is None:
-        raise TypeError(f"{table.__name__}.{column} is not a String of a given length")
-    return kind.length
-
-
-def _column_limits(table: type[Base], **fields: str) -> dict[str, int]:
-    return {field: _length(table, column) for field, column in fields.items()}
-
-
-INTERACTION_LIMITS = _column_limits(InteractionRow, rep="rep", title="title", kind="kind")
-LABEL_LIMIT = _length(UtteranceRow, "speaker_label")
-NAME_LIMIT = _length(CustomerRow, "name")
-LANGUAGE_LIMIT = _length(TranscriptRow, "language")
+INTERACTION_LIMITS = {field: TEXT_LIMITS[field] for field in ("rep", "title", "kind")}
+LABEL_LIMIT = TEXT_LIMITS["speaker_label"]
+NAME_LIMIT = TEXT_LIMITS["customer_name"]
+LANGUAGE_LIMIT = TEXT_LIMITS["language"]
 
 
 def _check_field(path: Path, value: str | None, where: str, limit: int | None = None) -> None:

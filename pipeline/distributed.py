@@ -22,7 +22,7 @@ from kombu.exceptions import OperationalError
 from kombu.utils.url import maybe_sanitize_url
 
 from models.errors import BrokerUnavailable, ConfigError
-from models.settings import Settings, get_settings
+from models.settings import Settings
 from models.store import Store
 from pipeline.queue import worker_name
 from pipeline.runner import PoolReport, attempt, queue_for
@@ -78,9 +78,18 @@ def celery_app(broker_url: str, lease_s: float = 120.0) -> Celery:
 # --- in the worker processes ---------------------------------------------------------------------------------
 
 
+# The settings ``run_worker`` was given (by the facade's caller: ``callintel worker``); its worker processes are
+# forked from it and read them here, not from the environment again.
+_worker_settings: Settings | None = None
+
+
 @lru_cache(maxsize=1)
 def _process_state() -> tuple[Settings, Store, Engines]:
-    settings = get_settings()
+    settings = _worker_settings
+    if settings is None:
+        raise ConfigError(
+            "a callintel worker process is started by 'callintel worker' (run_worker)"
+        )
     store = Store(settings.database_url)
     engines = Engines(settings)
     engines.store = store
@@ -175,8 +184,10 @@ def run_distributed(
 def run_worker(settings: Settings, concurrency: int, loglevel: str = "INFO") -> None:
     """Run a Celery worker (prefork, ``concurrency`` processes) until it is stopped; BrokerUnavailable at once
     when the broker cannot be reached at the start (a worker already running waits for it to come back)."""
+    global _worker_settings
     broker = _broker(settings)
     check_broker(broker)
+    _worker_settings = settings
     app = celery_app(broker, settings.job_lease_s)
     app.worker_main(
         [

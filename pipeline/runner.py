@@ -15,12 +15,12 @@ from collections.abc import Callable
 from contextlib import contextmanager
 from dataclasses import dataclass
 
-from models.analysis import STAGES, Job
+from models.analysis import Job
 from models.errors import CallintelError, ConfigError, InputError, LeaseLost, ModelUnavailable
 from models.settings import Settings
 from models.store import Store
 from pipeline.queue import JobQueue, worker_name
-from pipeline.stages import BY_NAME, Engines, persist
+from pipeline.stages import BY_NAME, Engines, persist, stages_after
 from pipeline.webhooks import deliver_due
 
 __all__ = [
@@ -75,9 +75,8 @@ def _heartbeat(queue: JobQueue, interaction_id: str, worker: str):
 
 def run_job(job: Job, store: Store, queue: JobQueue, engines: Engines, worker: str) -> None:
     """Run the stages after ``job.stage``; each stage's output and progress commit together."""
-    remaining = STAGES[STAGES.index(job.stage) + 1 :] if job.stage else STAGES
     with _heartbeat(queue, job.interaction_id, worker):
-        for stage in remaining:
+        for stage in stages_after(job.stage):
             stored = store.get_interaction(job.interaction_id)
             if stored is None:
                 raise InputError(f"interaction {job.interaction_id} is no longer stored")

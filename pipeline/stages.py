@@ -16,17 +16,16 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import and_, or_, select
 from sqlalchemy.orm import Session
 
-from models.analysis import STAGES, CallMetrics, Stage, Summary
+from models import interactions_repo, jobs_repo
+from models.analysis import CallMetrics, Stage, Summary
 from models.errors import MalformedSource
 from models.records import Transcript
 from models.settings import Settings
 from models.store import Store, StoredInteraction
-from models.tables import InteractionRow, JobRow
 
-__all__ = ["BY_NAME", "PIPELINE", "Engines", "PipelineStage", "persist"]
+__all__ = ["BY_NAME", "PIPELINE", "Engines", "PipelineStage", "persist", "stages_after"]
 
 logger = logging.getLogger("callintel.pipeline")
 
@@ -145,8 +144,8 @@ def risk(engines: Engines, stored: StoredInteraction):
     customer_id = stored.interaction.customer_id
     config = load_config(settings.risk_config)
     with store.transaction() as session:
-        if _evaluated_later(session, customer_id, stored.interaction.id):
-            return None
+        if jobs_repo.other_job_before(session, customer_id, stored.interaction.id, BEFORE_RISK):
+            return None  # that job evaluates the customer, seeing this interaction too
         histories = read_histories(session, [customer_id], Window.for_config(config, as_of))
         previous = last_snapshot(session, customer_id, as_of)
     if not histories:
@@ -158,43 +157,16 @@ def risk(engines: Engines, stored: StoredInteraction):
     return None if unknown else assessment
 
 
-BEFORE_RISK = tuple(
-    s for s in STAGES if s not in ("summary", "risk")
-)  # a job at these has more to run
-
-
-def _evaluated_later(session: Session, customer_id: str, interaction_id: str) -> bool:
-    """Whether another job of the customer will still reach the risk stage: queued, or running a stage
-    before the summary. Two jobs at their risk stages at once both evaluate (neither waits on the other)."""
-    pending = (
-        select(JobRow.interaction_id)
-        .join(InteractionRow, InteractionRow.id == JobRow.interaction_id)
-        .where(
-            InteractionRow.customer_id == customer_id,
-            JobRow.interaction_id != interaction_id,
-            or_(
-                JobRow.status == "queued",
-                and_(
-                    JobRow.status == "running",
-                    or_(JobRow.stage.is_(None), JobRow.stage.in_(BEFORE_RISK)),
-                ),
-            ),
-        )
-        .limit(1)
-    )
-    return session.scalar(pending) is not None
-
-
 def _save_analysis(session: Session, interaction_id: str, output: Any) -> None:
     tags, sentiments = output
-    Store.put_analysis(session, interaction_id, tags, sentiments)
+    interactions_repo.put_analysis(session, interaction_id, tags, sentiments)
 
 
 def _save_summary(session: Session, interaction_id: str, output: Any) -> None:
     """The summary, and the follow-up tasks of its next steps (portfolio/tasks.py), in one transaction."""
     from portfolio.tasks import store_summary_tasks
 
-    Store.put_summary(session, output)
+    interactions_repo.put_summary(session, output)
     store_summary_tasks(session, output)
 
 
@@ -214,13 +186,28 @@ class PipelineStage:
 
 
 PIPELINE: tuple[PipelineStage, ...] = (
-    PipelineStage("transcribe", transcribe, lambda session, _, t: Store.put_transcript(session, t)),
+    PipelineStage(
+        "transcribe", transcribe, lambda session, _, t: interactions_repo.put_transcript(session, t)
+    ),
     PipelineStage("tag", tag, _save_analysis),
-    PipelineStage("metrics", metrics, lambda session, _, m: Store.put_metrics(session, m)),
+    PipelineStage(
+        "metrics", metrics, lambda session, _, m: interactions_repo.put_metrics(session, m)
+    ),
     PipelineStage("summary", summary, _save_summary),
     PipelineStage("risk", risk, _save_risk),
 )
 BY_NAME: dict[str, PipelineStage] = {stage.name: stage for stage in PIPELINE}
+# Another job of the customer with only these stages done (or none) still reaches the risk stage; two jobs at
+# their summary or risk stages at once both evaluate (neither waits on the other).
+BEFORE_RISK: tuple[Stage, ...] = tuple(
+    stage.name for stage in PIPELINE if stage.name not in ("summary", "risk")
+)
+
+
+def stages_after(done: Stage | None) -> list[Stage]:
+    """The stages a job runs after ``done`` (all of them when none is done), in the pipeline's order."""
+    names = [stage.name for stage in PIPELINE]
+    return names[names.index(done) + 1 :] if done is not None else names
 
 
 def persist(session: Session, stage: str, interaction_id: str, output: Any) -> None:

@@ -1,4 +1,4 @@
-"""Delivering webhooks: signed POSTs from the outbox (models/outbox.py), retried with backoff, logged.
+"""Delivering webhooks: signed POSTs from the outbox (models/webhooks_repo.py), retried with backoff, logged.
 
 Each request carries the event as JSON and these headers:
 
@@ -31,14 +31,13 @@ from datetime import UTC, datetime, timedelta
 from urllib.parse import urlsplit
 
 import httpx
-from sqlalchemy import select
+from sqlalchemy.orm import Session
 
-from models import crypto
-from models.errors import InputError, NotFound
-from models.outbox import EVENT_TYPES
-from models.settings import Settings, get_settings
+from models import crypto, webhooks_repo
+from models.errors import InputError
+from models.settings import Settings
 from models.store import Store
-from models.tables import WebhookDeliveryRow, WebhookSubscriptionRow
+from models.webhooks_repo import EVENT_TYPES, Delivery, PendingDelivery, Subscription
 from pipeline import egress
 
 __all__ = [
@@ -116,10 +115,11 @@ def add_subscription(
     url: str,
     events: list[str],
     secret: str | None = None,
-    settings: Settings | None = None,
+    *,
+    settings: Settings,
 ) -> tuple[int, str]:
-    """Subscribe ``url`` to ``events``; returns its id and signing secret (stored encrypted)."""
-    settings = settings or get_settings()
+    """Subscribe ``url`` to ``events``; returns its id and signing secret (stored encrypted with the settings'
+    key; the settings' allow-list decides where it may point)."""
     _check_url(url, settings)
     unknown = sorted(set(events) - set(EVENT_TYPES))
     if not events or unknown:
@@ -132,88 +132,22 @@ def add_subscription(
         )
     secret = secret or "whsec_" + secrets.token_urlsafe(24)
     with store.transaction() as session:
-        row = WebhookSubscriptionRow(
-            url=url,
-            events=sorted(set(events)),
-            secret=crypto.encrypt(settings, secret),
-            active=True,
+        subscription_id = webhooks_repo.add_subscription(
+            session, url, events, crypto.encrypt(settings, secret)
         )
-        session.add(row)
-        session.flush()
-        return row.id, secret
-
-
-@dataclass(frozen=True)
-class Subscription:
-    """A subscribed URL (its signing secret is shown once, when it is added, and never listed)."""
-
-    id: int
-    url: str
-    events: list[str]
-    active: bool
-    created_at: datetime
-
-
-@dataclass(frozen=True)
-class Delivery:
-    """One event for one subscription: a row of the delivery log."""
-
-    id: int
-    subscription_id: int
-    event_id: str
-    event_type: str
-    status: str  # pending, delivered, failed
-    attempts: int
-    next_attempt_at: datetime | None  # when a pending one is tried (again)
-    last_status: int | None
-    last_error: str | None
-    delivered_at: datetime | None
-
-
-def _subscription(row: WebhookSubscriptionRow) -> Subscription:
-    return Subscription(row.id, row.url, list(row.events), row.active, row.created_at)
-
-
-def _delivery(row: WebhookDeliveryRow) -> Delivery:
-    return Delivery(
-        row.id,
-        row.subscription_id,
-        row.event_id,
-        row.event_type,
-        row.status,
-        row.attempts,
-        row.next_attempt_at if row.status == "pending" else None,
-        row.last_status,
-        row.last_error,
-        row.delivered_at,
-    )
+    return subscription_id, secret
 
 
 def list_subscriptions(store: Store) -> list[Subscription]:
     """The live subscriptions (removed ones keep only their delivery log)."""
-    query = (
-        select(WebhookSubscriptionRow)
-        .where(WebhookSubscriptionRow.active)
-        .order_by(WebhookSubscriptionRow.id)
-    )
     with store.transaction() as session:
-        return [_subscription(row) for row in session.scalars(query)]
+        return webhooks_repo.list_subscriptions(session)
 
 
 def remove_subscription(store: Store, subscription_id: int) -> None:
     """Stop sending to a subscription: no new events are queued for it and its pending deliveries are dropped."""
     with store.transaction() as session:
-        row = session.get(WebhookSubscriptionRow, subscription_id)
-        if row is None or not row.active:
-            raise NotFound("webhook subscription", str(subscription_id))
-        row.active = False
-        for delivery in session.scalars(
-            select(WebhookDeliveryRow).where(
-                WebhookDeliveryRow.subscription_id == subscription_id,
-                WebhookDeliveryRow.status == "pending",
-            )
-        ):
-            delivery.status, delivery.last_error = "failed", "subscription removed"
+        webhooks_repo.remove_subscription(session, subscription_id)
 
 
 def list_deliveries(
@@ -224,28 +158,14 @@ def list_deliveries(
         raise InputError(
             f"unknown delivery status {status!r} (expected one of {', '.join(DELIVERY_STATUSES)})"
         )
-    query = select(WebhookDeliveryRow).order_by(WebhookDeliveryRow.id.desc()).limit(limit)
-    if status:
-        query = query.where(WebhookDeliveryRow.status == status)
-    if subscription_id is not None:
-        query = query.where(WebhookDeliveryRow.subscription_id == subscription_id)
     with store.transaction() as session:
-        return [_delivery(row) for row in session.scalars(query)]
+        return webhooks_repo.list_deliveries(session, status, subscription_id, limit)
 
 
 def retry_delivery(store: Store, delivery_id: int) -> Delivery:
     """Give a failed delivery (of a live subscription) a fresh set of attempts, due now."""
     with store.transaction() as session:
-        row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
-        if row is None:
-            raise NotFound("webhook delivery", str(delivery_id))
-        subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
-        if row.status != "failed" or subscription is None or not subscription.active:
-            raise InputError(
-                f"delivery {delivery_id} is {row.status}: only a failed delivery of a live subscription is retried"
-            )
-        row.status, row.attempts, row.next_attempt_at = "pending", 0, datetime.now(UTC)
-        return _delivery(row)
+        return webhooks_repo.retry_delivery(session, delivery_id, datetime.now(UTC))
 
 
 @dataclass(frozen=True)
@@ -255,13 +175,16 @@ class DeliveryOutcome:
     failed: int
 
 
-def _attempt(row: WebhookDeliveryRow, url: str, secret: str, allow: egress.AllowList) -> str | None:
-    """POST one delivery; None on a 2xx answer, else what went wrong (NO_ANSWER short of an HTTP answer)."""
-    body = json.dumps(row.payload, sort_keys=True).encode()
+def _attempt(
+    delivery: PendingDelivery, url: str, secret: str, allow: egress.AllowList
+) -> tuple[int | None, str | None]:
+    """POST one delivery: its HTTP status (None short of an answer) and None on a 2xx answer, else what went
+    wrong (NO_ANSWER short of an HTTP answer)."""
+    body = json.dumps(delivery.payload, sort_keys=True).encode()
     headers = {
         "Content-Type": "application/json",
-        "X-Callintel-Event": row.event_type,
-        "X-Callintel-Delivery": row.event_id,
+        "X-Callintel-Event": delivery.event_type,
+        "X-Callintel-Delivery": delivery.event_id,
         "X-Callintel-Signature": sign(secret, body),
     }
     try:
@@ -271,78 +194,72 @@ def _attempt(row: WebhookDeliveryRow, url: str, secret: str, allow: egress.Allow
     ) as exc:  # any failure is a failed attempt (a bad URL stored earlier too), never a dead worker
         logger.warning(
             "webhook %s to subscription %s: %s: %s",
-            row.event_id,
-            row.subscription_id,
+            delivery.event_id,
+            delivery.subscription_id,
             type(exc).__name__,
             exc,
         )
-        row.last_status = None
-        return NO_ANSWER
-    row.last_status = status
-    return None if 200 <= status < 300 else f"HTTP {status}"
+        return None, NO_ANSWER
+    return status, None if 200 <= status < 300 else f"HTTP {status}"
 
 
-def _record(row: WebhookDeliveryRow, error: str | None) -> str:
-    """Count the attempt on the row: delivered, failed for good, or due again after a backoff."""
-    row.attempts += 1
+def _record(
+    session: Session, delivery: PendingDelivery, http_status: int | None, error: str | None
+) -> str:
+    """Count the attempt: delivered, failed for good, or due again after a backoff (2, 4, 8 ... s, at most an
+    hour); returns which."""
+    now, attempts = datetime.now(UTC), delivery.attempts + 1
     if error is None:
-        row.status, row.delivered_at, row.last_error = "delivered", datetime.now(UTC), None
-        return "delivered"
-    row.last_error = error
-    if row.attempts >= MAX_ATTEMPTS:
-        row.status = "failed"
+        outcome = "delivered"
+    else:
+        outcome = "failed" if attempts >= MAX_ATTEMPTS else "retrying"
+    status = "pending" if outcome == "retrying" else outcome
+    again = now + timedelta(seconds=min(3600, 2**attempts)) if outcome == "retrying" else None
+    webhooks_repo.record_attempt(session, delivery.id, status, http_status, error, now, again)
+    return outcome
+
+
+def _deliver_one(
+    session: Session, delivery_id: int, settings: Settings, allow: egress.AllowList
+) -> str | None:
+    """Send one delivery if it is still pending; its outcome (None: nothing to do)."""
+    delivery = webhooks_repo.pending_delivery(session, delivery_id)
+    if delivery is None:
+        return None
+    if delivery.url is None or delivery.encrypted_secret is None:
+        # deleting a subscription deletes its deliveries: not seen here
+        webhooks_repo.fail_delivery(session, delivery_id, "subscription removed")
         return "failed"
-    row.next_attempt_at = datetime.now(UTC) + timedelta(seconds=min(3600, 2**row.attempts))
-    return "retrying"
-
-
-def _due(store: Store, limit: int) -> list[int]:
-    with store.transaction() as session:
-        return list(
-            session.scalars(
-                select(WebhookDeliveryRow.id)
-                .where(
-                    WebhookDeliveryRow.status == "pending",
-                    WebhookDeliveryRow.next_attempt_at <= datetime.now(UTC),
-                )
-                .order_by(WebhookDeliveryRow.id)
-                .limit(limit)
-            )
-        )
+    secret = crypto.decrypt(settings, delivery.encrypted_secret)
+    http_status, error = _attempt(delivery, delivery.url, secret, allow)
+    outcome = _record(session, delivery, http_status, error)
+    logger.info(
+        "webhook %s to subscription %s: %s",
+        delivery.event_id,
+        delivery.subscription_id,
+        error or "delivered",
+    )
+    return outcome
 
 
 def deliver_due(
     store: Store,
-    settings: Settings | None = None,
+    settings: Settings,
     limit: int = 100,
     stop: Callable[[], bool] = lambda: False,
 ) -> DeliveryOutcome:
     """Send every delivery that is due (until ``stop()``); each one's result is committed on its own.
 
     Raises SecretKeyError, before anything is sent or counted, when the secrets do not decrypt."""
-    settings = settings or get_settings()
     allow = egress.AllowList.parse(settings.webhook_allow_hosts)
     counts = {"delivered": 0, "retrying": 0, "failed": 0}
-    for delivery_id in _due(store, limit):
+    with store.transaction() as session:
+        due = webhooks_repo.due_delivery_ids(session, datetime.now(UTC), limit)
+    for delivery_id in due:
         if stop():
             break
         with store.transaction() as session:
-            row = session.get(WebhookDeliveryRow, delivery_id, with_for_update=True)
-            if row is None or row.status != "pending":
-                continue
-            subscription = session.get(WebhookSubscriptionRow, row.subscription_id)
-            if subscription is None:  # deleting one deletes its deliveries: not seen here
-                row.status, row.last_error = "failed", "subscription removed"
-                counts["failed"] += 1
-                continue
-            error = _attempt(
-                row, subscription.url, crypto.decrypt(settings, subscription.secret), allow
-            )
-            counts[_record(row, error)] += 1
-            logger.info(
-                "webhook %s to subscription %s: %s",
-                row.event_id,
-                row.subscription_id,
-                error or "delivered",
-            )
+            outcome = _deliver_one(session, delivery_id, settings, allow)
+        if outcome is not None:
+            counts[outcome] += 1
     return DeliveryOutcome(**counts)

@@ -28,7 +28,12 @@ def api(seeded, tmp_path, monkeypatch):
     store, url, ids = seeded
     monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
     get_settings.cache_clear()
-    add_subscription(store, "http://127.0.0.1:9/crm", ["alert.acknowledged", "alert.resolved"])
+    add_subscription(
+        store,
+        "http://127.0.0.1:9/crm",
+        ["alert.acknowledged", "alert.resolved"],
+        settings=get_settings(),
+    )
     settings = Settings(database_url=url, upload_dir=tmp_path / "up", risk_as_of="2026-10-31")
     tokens = {
         role: create_token(store, role, f"{role}-bot", rep="sam" if role == "rep" else None)[1]

@@ -72,7 +72,7 @@ def test_subscriptions_and_deliveries_over_http(world, tagger, loopback_allowed)
             )
         )
     outcome = deliver_due(
-        store
+        store, get_settings()
     )  # every job the other tests' uploads left queued finished too: one event each
     failed = client.get(
         "/api/webhooks/deliveries",

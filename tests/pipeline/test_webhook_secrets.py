@@ -44,12 +44,14 @@ def _emit(store, event_id: str = "interaction.analysed:x") -> None:
 
 @pytest.mark.both_backends
 def test_the_stored_secret_is_encrypted_and_deliveries_still_verify(store, receiver):
-    _, shown = add_subscription(store, receiver.url, ["interaction.analysed"], secret=SECRET)
+    _, shown = add_subscription(
+        store, receiver.url, ["interaction.analysed"], secret=SECRET, settings=get_settings()
+    )
     (stored,) = _stored_secrets(store)
     assert shown == SECRET and SECRET not in stored and stored.startswith("gAAAA")  # a Fernet token
     assert crypto.decrypt(get_settings(), stored) == SECRET
     _emit(store)
-    assert deliver_due(store).delivered == 1
+    assert deliver_due(store, get_settings()).delivered == 1
     ((headers, body),) = receiver.requests
     assert verify_signature(SECRET, headers["X-Callintel-Signature"], body)
 
@@ -57,7 +59,7 @@ def test_the_stored_secret_is_encrypted_and_deliveries_still_verify(store, recei
 def test_a_wrong_key_is_one_error_naming_the_setting_and_costs_no_attempt(
     store, receiver, cli, db_url, monkeypatch
 ):
-    add_subscription(store, receiver.url, ["interaction.analysed"])
+    add_subscription(store, receiver.url, ["interaction.analysed"], settings=get_settings())
     _emit(store)
     other = Settings(secret_key="another-key-" + "z" * 32, webhook_allow_hosts="127.0.0.1")
     with pytest.raises(SecretKeyError, match="CALLINTEL_SECRET_KEY"):
@@ -76,7 +78,7 @@ def test_a_wrong_key_is_one_error_naming_the_setting_and_costs_no_attempt(
     with store.transaction() as session:
         (row,) = session.scalars(select(WebhookDeliveryRow))
     assert (row.status, row.attempts) == ("pending", 0) and receiver.requests == []
-    assert deliver_due(store).delivered == 1  # the right key again
+    assert deliver_due(store, get_settings()).delivered == 1  # the right key again
 
 
 def test_development_makes_a_key_once_in_the_data_dir(tmp_path, monkeypatch):
@@ -125,7 +127,7 @@ def test_migration_0006_encrypts_the_secrets_stored_before_it(db_url, receiver):
             }
             assert columns["secret"].length == 512
         _emit(store)
-        assert deliver_due(store).delivered == 1
+        assert deliver_due(store, get_settings()).delivered == 1
         ((headers, body),) = receiver.requests
         assert verify_signature(SECRET, headers["X-Callintel-Signature"], body)
         config = store.alembic_config()

@@ -44,7 +44,10 @@ def test_events_are_signed_retried_and_delivered_once(store, db_url, settings, e
         update={"risk_as_of": datetime(2026, 9, 2, tzinfo=UTC)}
     )
     _, secret = add_subscription(
-        store, receiver.url, ["interaction.analysed", "risk_signal.created", "health.band_changed"]
+        store,
+        receiver.url,
+        ["interaction.analysed", "risk_signal.created", "health.band_changed"],
+        settings=get_settings(),
     )
     interaction, transcript = make_call()
     transcript.utterances[
@@ -62,7 +65,7 @@ def test_events_are_signed_retried_and_delivered_once(store, db_url, settings, e
     )
     assert sum(r.status == "pending" and r.last_status == 500 for r in rows.values()) == 1
     _due_now(store)
-    outcome = deliver_due(store)
+    outcome = deliver_due(store, get_settings())
     assert outcome.delivered == 1 and outcome.failed == 0
     JobQueue(store).enqueue([interaction.id])  # analysing again announces nothing new
     run_jobs(db_url, settings, 1, engines)
@@ -93,14 +96,19 @@ def test_events_are_signed_retried_and_delivered_once(store, db_url, settings, e
 
 def test_a_receiver_that_never_answers_is_given_up_after_the_last_attempt(store, monkeypatch):
     monkeypatch.setattr("pipeline.webhooks.MAX_ATTEMPTS", 2)
-    add_subscription(store, "http://127.0.0.1:9/nothing-listens-here", ["interaction.analysed"])
+    add_subscription(
+        store,
+        "http://127.0.0.1:9/nothing-listens-here",
+        ["interaction.analysed"],
+        settings=get_settings(),
+    )
     from models.outbox import emit
 
     with store.transaction() as session:
         emit(session, "interaction.analysed", "interaction.analysed:x", {"interaction_id": "x"})
-    assert deliver_due(store).retrying == 1
+    assert deliver_due(store, get_settings()).retrying == 1
     _due_now(store)
-    assert deliver_due(store).failed == 1
+    assert deliver_due(store, get_settings()).failed == 1
     with store.transaction() as session:
         (row,) = session.scalars(select(WebhookDeliveryRow))
     assert (row.status, row.attempts, row.last_status, row.last_error) == (
@@ -116,11 +124,13 @@ def test_a_delivery_that_raises_anything_is_a_failed_attempt_not_a_dead_worker(s
     from models.outbox import emit
     from models.tables import WebhookSubscriptionRow
 
-    add_subscription(store, "http://127.0.0.1:9/hooks", ["interaction.analysed"])
+    add_subscription(
+        store, "http://127.0.0.1:9/hooks", ["interaction.analysed"], settings=get_settings()
+    )
     with store.transaction() as session:
         session.execute(update(WebhookSubscriptionRow).values(url="http://[::1/"))
         emit(session, "interaction.analysed", "interaction.analysed:y", {"interaction_id": "y"})
-    assert deliver_due(store).retrying == 1
+    assert deliver_due(store, get_settings()).retrying == 1
     with store.transaction() as session:
         (row,) = session.scalars(select(WebhookDeliveryRow))
     assert row.attempts == 1 and row.last_error == NO_ANSWER
@@ -146,9 +156,9 @@ def test_subscriptions_check_their_url_and_events(store):
     from models.errors import InputError
 
     with pytest.raises(InputError, match="not an http"):
-        add_subscription(store, "ftp://x", ["interaction.analysed"])
+        add_subscription(store, "ftp://x", ["interaction.analysed"], settings=get_settings())
     with pytest.raises(InputError, match="unknown events"):
-        add_subscription(store, "http://x", ["interaction.deleted"])
+        add_subscription(store, "http://x", ["interaction.deleted"], settings=get_settings())
     for broken in ("http://[::1/", "http://", "http://:80/path"):
         with pytest.raises(InputError, match="not a valid URL"):
-            add_subscription(store, broken, ["interaction.analysed"])
+            add_subscription(store, broken, ["interaction.analysed"], settings=get_settings())

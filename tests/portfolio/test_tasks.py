@@ -176,7 +176,9 @@ def dated(store: Store, customer: str, due: str, title: str, owner: str = "sam")
 @pytest.mark.both_backends
 def test_an_overdue_task_is_reminded_once_with_one_webhook(store):
     call(store, "acme", "2026-10-01")
-    add_subscription(store, "https://crm.example.com/hook", ["task.overdue"])
+    add_subscription(
+        store, "https://crm.example.com/hook", ["task.overdue"], settings=get_settings()
+    )
     a, b, c = (
         dated(store, "acme", due, title)
         for due, title in [("2026-10-20", "a"), ("2026-10-25", "b"), ("2026-10-30", "c")]
@@ -202,7 +204,9 @@ def test_an_overdue_task_is_reminded_once_with_one_webhook(store):
 def test_a_red_customer_left_alone_for_n_days_after_an_alert_gets_a_reach_out(store):
     for customer in ("hooli", "acme", "globex", "umbrella"):
         call(store, customer, "2026-09-20")
-    add_subscription(store, "https://crm.example.com/hook", ["task.overdue"])
+    add_subscription(
+        store, "https://crm.example.com/hook", ["task.overdue"], settings=get_settings()
+    )
     alert = red_alert(store, "hooli", "2026-10-01")  # red, nobody called since: due 10-08
     snapshot(store, "hooli", "2026-10-01", "red")
     red_alert(store, "acme", "2026-10-01")  # red, but called on 10-03
@@ -255,12 +259,12 @@ def test_the_reminder_reaches_a_receiver_signed_once(store, monkeypatch):
     get_settings.cache_clear()
     receiver = Receiver([])
     try:
-        _, secret = add_subscription(store, receiver.url, ["task.overdue"])
+        _, secret = add_subscription(store, receiver.url, ["task.overdue"], settings=get_settings())
         call(store, "acme", "2026-10-01")
         task = dated(store, "acme", "2026-10-20", "send the quote")
         for hour in (1, 2):  # two refreshes: one reminder
             raise_reminders(store, datetime(2026, 10, 22, hour, tzinfo=UTC), days=7)
-            assert deliver_due(store).failed == 0
+            assert deliver_due(store, get_settings()).failed == 0
         ((headers, body),) = receiver.requests
     finally:
         receiver.server.shutdown()

@@ -138,7 +138,11 @@ def subscribed(store, monkeypatch):
     monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
     get_settings.cache_clear()
     add_subscription(
-        store, "http://127.0.0.1:9/hook", ["alert.acknowledged", "alert.resolved"], "s" * 32
+        store,
+        "http://127.0.0.1:9/hook",
+        ["alert.acknowledged", "alert.resolved"],
+        "s" * 32,
+        settings=get_settings(),
     )
     return store
 
@@ -225,7 +229,9 @@ def test_the_alert_list_filters_by_status_owner_and_customer_and_pages(store):
 def test_a_raised_alert_carries_the_account_owner_and_its_id(store, monkeypatch):
     monkeypatch.setenv("CALLINTEL_WEBHOOK_ALLOW_HOSTS", "127.0.0.1")
     get_settings.cache_clear()
-    add_subscription(store, "http://127.0.0.1:9/hook", ["health.band_changed"], "s" * 32)
+    add_subscription(
+        store, "http://127.0.0.1:9/hook", ["health.band_changed"], "s" * 32, settings=get_settings()
+    )
     for days in (50, 35, 20):
         store_call(store, "acme", days, "All good.")
     with store.transaction() as session:
