@@ -2,9 +2,10 @@
 
 ``Database`` knows nothing of interactions, jobs or tokens: it opens the engine (SQLite or PostgreSQL behind one
 URL), migrates the schema, and hands out transactions. What is stored and how it is read is the repositories'
-(``models/*_repo.py``, ``models/queue.py``, ``models/tasks.py``): functions over the caller's Session, so that
-one operation (an ingested file, a pipeline stage with its job's progress, an API request) is one transaction
-that commits whole or not at all. ``models/store.py``'s ``Store`` is a Database with the older one-call methods.
+(``models/*_repo.py``): functions over the caller's Session, so that one operation (an ingested file, a pipeline
+stage with its job's progress, an API request) is one transaction that commits whole or not at all.
+``models/queue.py`` and ``models/tasks.py`` (and models/pages.py's lists) still open their own transactions from
+a Store. ``models/store.py``'s ``Store`` is a Database with the older one-call methods.
 """
 
 from __future__ import annotations
