@@ -21,6 +21,7 @@ from sqlalchemy.orm import Session
 from models import interactions_repo, jobs_repo
 from models.analysis import CallMetrics, Stage, Summary
 from models.errors import MalformedSource
+from models.interactions_repo import put_metrics, put_transcript
 from models.records import Transcript
 from models.settings import Settings
 from models.store import Store, StoredInteraction
@@ -186,13 +187,9 @@ class PipelineStage:
 
 
 PIPELINE: tuple[PipelineStage, ...] = (
-    PipelineStage(
-        "transcribe", transcribe, lambda session, _, t: interactions_repo.put_transcript(session, t)
-    ),
+    PipelineStage("transcribe", transcribe, lambda session, _, out: put_transcript(session, out)),
     PipelineStage("tag", tag, _save_analysis),
-    PipelineStage(
-        "metrics", metrics, lambda session, _, m: interactions_repo.put_metrics(session, m)
-    ),
+    PipelineStage("metrics", metrics, lambda session, _, out: put_metrics(session, out)),
     PipelineStage("summary", summary, _save_summary),
     PipelineStage("risk", risk, _save_risk),
 )
