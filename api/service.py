@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
     from portfolio.churn import LostCustomer
-    from portfolio.contact_records import ContactReport, Period, RepDetail
+    from portfolio.contact_records import ContactReport, ContactSummary, Period, RepDetail
     from portfolio.contact_report import CustomerFilter
     from portfolio.contact_rules import ContactRules
     from portfolio.rfm import CustomerSegment, SegmentFilter
@@ -623,3 +623,12 @@ class Callintel:
         from risk.refresh import refresh
 
         return refresh(self.store, self.risk_config(), moment, full)
+
+    # -- F: the Portfolio page's contact summary (portfolio/contact_report.py) --
+
+    def contact_summary(self, moment: datetime, period: Period | None = None) -> ContactSummary:
+        """``contacts(moment, period).summary()``: each segment's norm and each rep's contacts per period, read
+        without the per-contact figures of the whole report."""
+        from portfolio.contact_report import contact_summary
+
+        return contact_summary(self.store, self.contact_rules(), moment, period)
