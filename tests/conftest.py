@@ -140,6 +140,13 @@ def _text_stream(data: str = "") -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data.encode()), encoding="utf-8", write_through=True)
 
 
+def _written(stream: io.TextIOWrapper) -> str:
+    """What was written to a ``_text_stream``."""
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode()
+
+
 @pytest.fixture
 def cli(tmp_path: Path):
     """Run ``callintel ARGS`` in this process through ``api.cli.main(argv)``: the fast default.
@@ -193,7 +200,7 @@ def cli(tmp_path: Path):
                 for handler in root.handlers:
                     handler.close()
                 root.setLevel(level)
-        return Run(code, stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
+        return Run(code, _written(stdout), _written(stderr))
 
     return run
 
