@@ -249,10 +249,12 @@ def tagger():
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that runs the console script (the ``cli`` fixture) is slow: each run is a process that imports
-    the model libraries and loads the models. ``make test-fast`` (``-m "not slow"``) leaves these out."""
+    """A test that runs the CLI is slow: ``cli_process`` starts the console script (a process that imports the
+    model libraries), and each ``cli`` run builds its own facade, which loads the models its command uses (the
+    tagger's pipeline, Whisper) again. ``make test-fast`` (``-m "not slow"``) leaves both out: it starts no
+    process and loads the models once, through the session fixtures ``tagger`` and ``whisper``."""
     for item in items:
-        if "cli" in getattr(item, "fixturenames", ()):
+        if {"cli", "cli_process"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 
