@@ -628,7 +628,7 @@ class Callintel:
         config = self.risk_config()
         return refresh(self.store, config, moment, full, playbooks=self.playbooks(config))
 
-    # -- F: the Portfolio page's contact summary (portfolio/contact_report.py) --
+    # -- F: the Portfolio page's contact summary (portfolio/contact_report.py); CALLINTEL_RISK_PLAYBOOKS --
 
     def contact_summary(self, moment: datetime, period: Period | None = None) -> ContactSummary:
         """``contacts(moment, period).summary()``: each segment's norm and each rep's contacts per period, read
