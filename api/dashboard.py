@@ -46,7 +46,7 @@ from models.records import TAG_LABELS, label_name
 from models.store import StoredInteraction
 from risk.alerts import MAX_NOTE
 
-__all__ = ["router", "templates"]
+__all__ = ["back_to", "router", "templates"]
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 templates = Jinja2Templates(directory=Path(__file__).with_name("templates"))
@@ -76,6 +76,15 @@ def _local(target: str | None) -> str:
         if target and target.startswith("/") and not target.startswith("//")
         else "/dashboard/"
     )
+
+
+def back_to(next: str, anchor: str, within: str = "/") -> RedirectResponse:
+    """After a form's POST, back to the page it was on at ``#anchor`` (a row): only a path on this server under
+    ``within``; else ``within`` itself (the dashboard's home for "/")."""
+    target = _local(next)
+    if not target.startswith(within):
+        target = within
+    return RedirectResponse(f"{target.split('#')[0]}#{anchor}", status_code=303)
 
 
 @router.get("/login")
@@ -362,11 +371,6 @@ def alerts_page(
     )
 
 
-def _back(next: str, alert_id: int) -> RedirectResponse:
-    """Back to the page the form was on (a path on this server), at the alert's row."""
-    return RedirectResponse(f"{_local(next).split('#')[0]}#alert-{alert_id}", status_code=303)
-
-
 @router.post("/alerts/{alert_id}/acknowledge", dependencies=[Depends(same_origin)])
 def acknowledge_alert(
     alert_id: AlertId,
@@ -375,7 +379,7 @@ def acknowledge_alert(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     callintel.acknowledge_alert(alert_id, token.name)
-    return _back(next, alert_id)
+    return back_to(next, f"alert-{alert_id}")
 
 
 @router.post("/alerts/{alert_id}/resolve", dependencies=[Depends(same_origin)])
@@ -388,7 +392,7 @@ def resolve_alert(
     next: Annotated[str, Form(max_length=2000)] = "",
 ) -> Response:
     callintel.resolve_alert(alert_id, outcome, token.name, note or None)
-    return _back(next, alert_id)
+    return back_to(next, f"alert-{alert_id}")
 
 
 # -- I: the queue workflow on the call page (review, assign, comment; api/routes_queue.py over HTTP) --

@@ -10,86 +10,51 @@ Server-rendered SVG like the customer page's health chart: no script, no inline 
 
 from __future__ import annotations
 
-import math
-from dataclasses import dataclass
 from typing import Annotated, Literal
-from urllib.parse import quote, urlencode
+from urllib.parse import quote
 
 from fastapi import APIRouter, Depends, Query, Request
 from fastapi.responses import HTMLResponse
 
 from api.auth import ApiToken
+from api.charts import Chart, Column, columns, link, round_top
 from api.dashboard import templates
 from api.deps import ServiceDep, viewer
-from portfolio.contact_records import ContactReport, Period
+from portfolio.contact_records import ContactSummary, Period
 from portfolio.contact_report import CustomerFilter
 
-__all__ = ["Bar", "BarChart", "bar_chart", "contact_charts", "router"]
+__all__ = ["contact_charts", "router"]
 
 router = APIRouter(prefix="/dashboard", include_in_schema=False)
 ContactViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
 SHOWN = 200  # customers listed on the page; the API pages through all of them
 
 
-@dataclass(frozen=True)
-class Bar:
-    label: str
-    value: float
-    href: str
-    x: float
-    y: float
-    width: float
-    height: float
-
-
-@dataclass(frozen=True)
-class BarChart:
-    width: int
-    height: int
-    left: int
-    base: float  # the y of the zero line
-    bars: list[Bar]
-    ticks: list[tuple[float, str]]  # (y, label) of the value axis
-
-
-def _top(largest: float) -> float:
-    """A round axis maximum at or above ``largest`` (> 0): 1, 2 or 5 times a power of ten."""
-    magnitude = 10.0 ** math.floor(math.log10(largest))
-    return next(step * magnitude for step in (1, 2, 5, 10) if step * magnitude >= largest)
-
-
-def bar_chart(items: list[tuple[str, float, str]], width: int = 560, height: int = 220) -> BarChart:
-    """Vertical bars of (label, value, link), scaled to a round maximum, labels under the bars."""
-    left, top, bottom = 44, 12, 40
-    plot_w, plot_h = width - left - 12, height - top - bottom
-    peak = _top(max((v for _, v, _ in items), default=0.0) or 1.0)
-    slot = plot_w / max(1, len(items))
-    bars = []
-    for n, (label, value, href) in enumerate(items):
-        h = value / peak * plot_h
-        x = left + n * slot + slot * 0.15
-        bars.append(Bar(label, value, href, x, top + plot_h - h, slot * 0.7, h))
-    ticks = [(top + plot_h * (1 - f), f"{peak * f:g}") for f in (0, 0.5, 1)]
-    return BarChart(width, height, left, top + plot_h, bars, ticks)
-
-
 def _link(**query: str) -> str:
-    return "/dashboard/contacts?" + urlencode({k: v for k, v in query.items() if v}) + "#customers"
+    return link("/dashboard/contacts", "customers", **query)
 
 
-def contact_charts(report: ContactReport) -> tuple[BarChart, BarChart]:
+def _bars(items: list[Column]) -> Chart:
+    """Vertical bars over a round maximum, ticks at 0, half and the top; each value drawn above its bar."""
+    peak = round_top(max((c.value for c in items), default=0.0) or 1.0)
+    return columns(items, peak, [0, peak / 2, peak], "{:g}".format, "count")
+
+
+def _column(label: str, value: float, href: str) -> Column:
+    return Column(label, value, href, f"{label}: {value:.2f}", f"{value:.2f}")
+
+
+def contact_charts(summary: ContactSummary) -> tuple[Chart, Chart]:
     """(median contacts per period by segment, contacts per period by rep): each bar links to its rows."""
-    by_segment = bar_chart(
-        [(c.segment, c.median_per_period, _link(segment=c.segment)) for c in report.segments]
-    )
-    by_rep = bar_chart(
-        [
-            (r.rep or "(no rep)", r.stats.per_period, f"/dashboard/contacts/reps/{quote(r.rep)}")
-            for r in report.reps
-            if r.rep
-        ]
-    )
-    return by_segment, by_rep
+    by_segment = [
+        _column(c.segment, c.median_per_period, _link(segment=c.segment)) for c in summary.segments
+    ]
+    by_rep = [
+        _column(r.rep, r.per_period, f"/dashboard/contacts/reps/{quote(r.rep)}")
+        for r in summary.reps
+        if r.rep
+    ]
+    return _bars(by_segment), _bars(by_rep)
 
 
 @router.get("/contacts")
@@ -104,7 +69,7 @@ def contacts_page(
 ) -> HTMLResponse:
     wanted = CustomerFilter(segment or None, band or None, status or None)
     report = callintel.contacts(callintel.as_of(), period, limit=SHOWN, wanted=wanted)
-    by_segment, by_rep = contact_charts(report)
+    by_segment, by_rep = contact_charts(report.summary())
     context = {
         "token": token,
         "report": report,

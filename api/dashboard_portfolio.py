@@ -1,9 +1,10 @@
 """The dashboard's Portfolio pages (engineer C's; api/app.py registers the router):
 
-    /dashboard/portfolio?month=&reason=   the churn-rate trend, the book by segment and health band and the top
-                                          churn reasons as server-rendered SVG (api/portfolio_charts.py); every
-                                          bar links to its rows: a month's churned customers, a reason's calls
-                                          and tickets (on this page), a segment and band's customers
+    /dashboard/portfolio?month=&reason=   the churn-rate trend, the book by segment and health band, the top
+                                          churn reasons (api/portfolio_charts.py) and contact frequency (only
+                                          its summary read) as server-rendered SVG; every bar links to its rows:
+                                          a month's churned customers, a reason's calls and tickets (on this
+                                          page), a segment and band's customers
     /dashboard/segments                   the RFM segment list (filters: segment, band, owner, tag, renewal window)
 
 Shown to admins, managers and CRM tokens, as the customers at risk are.
@@ -66,7 +67,7 @@ def portfolio_page(
     moment = callintel.as_of()
     view = callintel.portfolio(moment)
     chosen = next((r for r in view.reasons if r.reason == form.reason), None)
-    by_segment, by_rep = contact_charts(callintel.contacts(moment, limit=1))
+    by_segment, by_rep = contact_charts(callintel.contact_summary(moment))
     return _render(
         request,
         "portfolio.html",

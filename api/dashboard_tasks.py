@@ -13,11 +13,11 @@ from __future__ import annotations
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Form, Query, Request
-from fastapi.responses import HTMLResponse, RedirectResponse, Response
+from fastapi.responses import HTMLResponse, Response
 from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken
-from api.dashboard import PAGE_SIZE, templates
+from api.dashboard import PAGE_SIZE, back_to, templates
 from api.deps import ServiceDep, same_origin, viewer
 from api.routes_tasks import TASK_ACTORS, TaskId, actable_task, owner_scope
 from models.tasks import MAX_NOTE, TaskFilter, TaskStatus
@@ -76,12 +76,6 @@ def tasks_page(
     )
 
 
-def _back(next: str, task_id: int) -> RedirectResponse:
-    """Back to the tasks page the form was on (only a path of it), at the task's row."""
-    target = next if next.startswith("/dashboard/tasks") else "/dashboard/tasks"
-    return RedirectResponse(f"{target.split('#')[0]}#task-{task_id}", status_code=303)
-
-
 @router.post("/tasks/{task_id}/done", dependencies=[Depends(same_origin)])
 def finish_task(
     task_id: TaskId,
@@ -92,7 +86,7 @@ def finish_task(
 ) -> Response:
     actable_task(callintel, token, task_id)
     callintel.finish_task(task_id, token.name, note.strip() or None)
-    return _back(next, task_id)
+    return back_to(next, f"task-{task_id}", "/dashboard/tasks")
 
 
 @router.post("/tasks/{task_id}/reopen", dependencies=[Depends(same_origin)])
@@ -104,4 +98,4 @@ def reopen_task(
 ) -> Response:
     actable_task(callintel, token, task_id)
     callintel.reopen_task(task_id, token.name)
-    return _back(next, task_id)
+    return back_to(next, f"task-{task_id}", "/dashboard/tasks")

@@ -19,7 +19,7 @@ from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Band, Health, at_risk, health, replay
 from risk.history import CustomerHistory, load_histories, load_history
-from risk.playbooks import Recommendation, configured_playbooks, recommend
+from risk.playbooks import Playbooks, Recommendation, recommend
 from risk.timeline import TimelineEntry, timeline
 
 if TYPE_CHECKING:
@@ -133,7 +133,12 @@ class CustomerView:
 
 
 def customer_view(
-    store: Store, config: RiskConfig, customer_id: str, moment: datetime, days: int
+    store: Store,
+    config: RiskConfig,
+    customer_id: str,
+    moment: datetime,
+    days: int,
+    playbooks: Playbooks,
 ) -> CustomerView:
     """One customer's health now, weekly health over ``days`` and the timeline of those days."""
     history = load_history(store, customer_id)
@@ -145,5 +150,5 @@ def customer_view(
         now,
         replay(history, moment - timedelta(days=days), moment, config),
         timeline(history, moment, config, days),
-        recommend(now, history, configured_playbooks(config), config),
+        recommend(now, history, playbooks, config),
     )

@@ -3,10 +3,10 @@ commercial events and survey responses. Who may is api/permissions.py's table (a
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from pathlib import Path as Path_
-from typing import Annotated, TypeVar
+from typing import Annotated, Literal, TypeVar
 
 from fastapi import APIRouter, Path
 from pydantic import BaseModel, ValidationError
@@ -28,6 +28,7 @@ from api.schemas import (
     StatusIn,
     SurveyBatch,
 )
+from api.service import Callintel
 from ingest.accounts import survey_ticket
 from ingest.parsed import IngestItem
 from ingest.validation import check_text, describe
@@ -65,6 +66,31 @@ def _checked(body: BaseModel) -> None:
         _texts(body.model_dump())
     except MalformedSource as exc:
         raise MalformedSource(exc.message) from None  # the body, not a file
+
+
+R = TypeVar("R", bound=BaseModel)
+
+
+def _records(model: type[R], given: Sequence[BaseModel]) -> list[R]:
+    """The request's items as the records they stand for (the same fields)."""
+    return [model.model_validate(item.model_dump()) for item in given]
+
+
+def _pushed(
+    callintel: Callintel,
+    batch: AccountBatch,
+    kind: Literal["invoices", "commercial", "surveys"],
+    tickets: Sequence[IngestItem] = (),
+) -> BatchOut:
+    """Store a pushed batch of one kind (and the tickets its survey comments became, queued for analysis where
+    a broker is configured): how many were received, stored (new or changed) and already stored as given."""
+    result = callintel.save_account_data(batch, tickets)
+    if result.created and callintel.settings.broker_url:
+        dispatch_new(callintel, result.created)
+    received, stored = len(getattr(batch, kind)), getattr(result.accounts, kind)
+    return BatchOut(
+        received=received, stored=stored, unchanged=received - stored, interactions=result.created
+    )
 
 
 def _contacts(customer_id: str, contacts: list[ContactIn]) -> list[Contact]:
@@ -150,9 +176,7 @@ def replace_contacts(
 )
 def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
     _checked(batch)
-    invoices = [Invoice.model_validate(i.model_dump()) for i in batch.invoices]
-    stored = callintel.save_account_data(AccountBatch(invoices=invoices)).accounts.invoices
-    return BatchOut(received=len(invoices), stored=stored, unchanged=len(invoices) - stored)
+    return _pushed(callintel, AccountBatch(invoices=_records(Invoice, batch.invoices)), "invoices")
 
 
 @router.post(
@@ -163,9 +187,8 @@ def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWrite
 )
 def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
     _checked(batch)
-    events = [CommercialEvent.model_validate(e.model_dump()) for e in batch.events]
-    stored = callintel.save_account_data(AccountBatch(commercial=events)).accounts.commercial
-    return BatchOut(received=len(events), stored=stored, unchanged=len(events) - stored)
+    events = _records(CommercialEvent, batch.events)
+    return _pushed(callintel, AccountBatch(commercial=events), "commercial")
 
 
 @router.post(
@@ -176,21 +199,11 @@ def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: Commercial
 )
 def push_surveys(batch: SurveyBatch, callintel: ServiceDep, _: SurveyWriter) -> BatchOut:
     _checked(batch)
-    responses = [SurveyResponse.model_validate(r.model_dump()) for r in batch.responses]
+    responses = _records(SurveyResponse, batch.responses)
     tickets: dict[str, IngestItem] = {}
     for response in responses:
         if (ticket := survey_ticket(response, "api:surveys")) is not None:
             tickets[response.dedup_key()] = ticket
     links = {key: item.interaction.id for key, item in tickets.items()}
-    result = callintel.save_account_data(
-        AccountBatch(surveys=responses, survey_links=links), list(tickets.values())
-    )
-    if result.created and callintel.settings.broker_url:
-        dispatch_new(callintel, result.created)
-    stored = result.accounts.surveys
-    return BatchOut(
-        received=len(responses),
-        stored=stored,
-        unchanged=len(responses) - stored,
-        interactions=result.created,
-    )
+    pushed = AccountBatch(surveys=responses, survey_links=links)
+    return _pushed(callintel, pushed, "surveys", list(tickets.values()))

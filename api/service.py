@@ -49,7 +49,7 @@ if TYPE_CHECKING:
     from pipeline.stages import Engines
     from pipeline.webhooks import Delivery, DeliveryOutcome, Subscription
     from portfolio.churn import LostCustomer
-    from portfolio.contact_records import ContactReport, Period, RepDetail
+    from portfolio.contact_records import ContactReport, ContactSummary, Period, RepDetail
     from portfolio.contact_report import CustomerFilter
     from portfolio.contact_rules import ContactRules
     from portfolio.rfm import CustomerSegment, SegmentFilter
@@ -57,6 +57,7 @@ if TYPE_CHECKING:
     from portfolio.tasks import Reminders
     from portfolio.view import PortfolioView
     from risk.backtest import BacktestResult
+    from risk.playbooks import Playbooks  # F
     from risk.refresh import Refreshed  # H
 
 __all__ = ["Callintel", "rep_email_domains"]
@@ -261,12 +262,14 @@ class Callintel:
         """One customer's health, weekly replay and timeline over ``days``; NotFound if none."""
         from api.queries import customer_view
 
-        return customer_view(self.store, self.risk_config(), customer_id, moment, days)
+        config = self.risk_config()
+        return customer_view(self.store, config, customer_id, moment, days, self.playbooks(config))
 
     def evaluate(self, moment: datetime, customer_id: str | None = None) -> list[Assessment]:
         """Assess and record every customer (or one): health, signals, new alerts."""
         wanted = [customer_id] if customer_id else None
-        return evaluate(self.store, self.risk_config(), moment, wanted)
+        config = self.risk_config()
+        return evaluate(self.store, config, moment, wanted, self.playbooks(config))
 
     def alerts(self, customer_id: str | None = None, limit: int = 100) -> list[Alert]:
         """Stored alerts, newest first."""
@@ -622,4 +625,21 @@ class Callintel:
         of them with ``full``), in bounded batches: health, signals, new alerts."""
         from risk.refresh import refresh
 
-        return refresh(self.store, self.risk_config(), moment, full)
+        config = self.risk_config()
+        return refresh(self.store, config, moment, full, playbooks=self.playbooks(config))
+
+    # -- F: the Portfolio page's contact summary (portfolio/contact_report.py); CALLINTEL_RISK_PLAYBOOKS --
+
+    def contact_summary(self, moment: datetime, period: Period | None = None) -> ContactSummary:
+        """``contacts(moment, period).summary()``: each segment's norm and each rep's contacts per period, read
+        without the per-contact figures of the whole report."""
+        from portfolio.contact_report import contact_summary
+
+        return contact_summary(self.store, self.contact_rules(), moment, period)
+
+    def playbooks(self, config: RiskConfig | None = None) -> Playbooks:
+        """CALLINTEL_RISK_PLAYBOOKS's playbooks (the bundled ones when unset), checked against ``config`` (the
+        configured risk rules when None); read each time, as the risk configuration is."""
+        from risk.playbooks import load_playbooks
+
+        return load_playbooks(self.settings.risk_playbooks, config or self.risk_config())

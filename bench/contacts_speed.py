@@ -6,7 +6,9 @@ Writes a synthetic book straight into the tables (no pipeline): ``--customers`` 
 with about ``--contacts`` contacts over 180 days up to 2026-10-31 on random channels (calls with a duration and a
 summary, emails, tickets, meetings; two utterances each), a renewal for one customer in five and a health
 snapshot a month. Then times ``contact_report`` (the whole report: per channel, per rep, every customer judged
-against its segment, the cross-analysis) and ``rep_detail`` for one rep: the minimum of ``--runs`` runs each.
+against its segment, the cross-analysis), ``contact_summary`` (what the dashboard's Portfolio page shows: the
+segments' norms and the reps' rates, from a count per customer and rep) and ``rep_detail`` for one rep: the
+minimum of ``--runs`` runs each.
 The baseline, in the same process run, is one pass over the same interactions in SQL (a count per customer
 and channel): the ratio says what the report costs over the floor of reading the contacts once.
 """
@@ -39,7 +41,7 @@ from models.tables import (  # noqa: E402
     TranscriptRow,
     UtteranceRow,
 )
-from portfolio.contact_report import contact_report, rep_detail  # noqa: E402
+from portfolio.contact_report import contact_report, contact_summary, rep_detail  # noqa: E402
 from portfolio.contact_rules import load_rules  # noqa: E402
 from portfolio.contacts import channel_of  # noqa: E402
 
@@ -140,6 +142,7 @@ def measure(url: str, customers: int, contacts: int, runs: int) -> dict[str, Any
         rules = load_rules()
         baseline = best_of(runs, lambda: floor_pass(store))
         report = best_of(runs, lambda: contact_report(store, rules, AS_OF))
+        summary = best_of(runs, lambda: contact_summary(store, rules, AS_OF))
         rep = best_of(runs, lambda: rep_detail(store, rules, AS_OF, REPS[0]))
     return {
         "backend": url.split(":", 1)[0].split("+")[0],
@@ -148,8 +151,10 @@ def measure(url: str, customers: int, contacts: int, runs: int) -> dict[str, Any
         "seed_s": round(seeded, 1),
         "baseline_s": round(baseline, 3),
         "report_s": round(report, 3),
+        "summary_s": round(summary, 3),
         "rep_detail_s": round(rep, 3),
         "report_over_baseline": round(report / baseline, 1),
+        "summary_over_baseline": round(summary / baseline, 1),
     }
 
 

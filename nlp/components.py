@@ -28,7 +28,7 @@ from spacy.util import minibatch
 
 from nlp.competitors import CompetitorMatcher
 from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
-from nlp.encoder import Encoder, load_encoder
+from nlp.encoder import Encoder, Precision, load_encoder
 from nlp.heads import (
     HEADS_FILE,
     SENTIMENTS,
@@ -124,9 +124,17 @@ class EncoderComponent:
     window by length into batches of ``encode_batch_size``, so little compute goes on padding."""
 
     def __init__(
-        self, model: str | None, threads: int, batch_size: int, encode_batch_size: int
+        self,
+        model: str | None,
+        threads: int,
+        batch_size: int,
+        encode_batch_size: int,
+        precision: Precision = "fp32",
+        cache_dir: str | None = None,
     ) -> None:
-        self.encoder = load_encoder(model, threads)
+        self.encoder = load_encoder(
+            model, threads, precision, Path(cache_dir) if cache_dir else None
+        )
         self.batch_size = batch_size
         self.encode_batch_size = encode_batch_size
 
@@ -149,7 +157,14 @@ class EncoderComponent:
 
 @Language.factory(
     "callintel_encoder",
-    default_config={"model": None, "threads": 0, "batch_size": 512, "encode_batch_size": 64},
+    default_config={
+        "model": None,
+        "threads": 0,
+        "batch_size": 512,
+        "encode_batch_size": 64,
+        "precision": "fp32",
+        "cache_dir": None,
+    },
 )
 def make_encoder(
     nlp: Language,
@@ -158,8 +173,10 @@ def make_encoder(
     threads: int,
     batch_size: int,
     encode_batch_size: int,
+    precision: Precision,
+    cache_dir: str | None,
 ) -> EncoderComponent:
-    return EncoderComponent(model, threads, batch_size, encode_batch_size)
+    return EncoderComponent(model, threads, batch_size, encode_batch_size, precision, cache_dir)
 
 
 class HeadsComponent:

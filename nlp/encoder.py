@@ -95,9 +95,9 @@ class Encoder:
             path = bundled_model_dir()
             verify_bundled(path)
             if cache_dir is None:
-                from models.settings import get_settings
+                from models.settings import default_model_cache  # the setting's default
 
-                cache_dir = get_settings().model_cache
+                cache_dir = default_model_cache()
             onnx_file = onnx_model(path, cache_dir, precision)
             self.name, backend = BUNDLED_NAME, _OnnxSentenceBert(path, onnx_file, threads)
         else:
@@ -349,18 +349,14 @@ def _quiet_transformers() -> None:
     hf_logging.set_verbosity_error()
 
 
-def load_encoder(
-    model_ref: str | None = None, threads: int = 0, precision: Precision | None = None
-) -> Encoder:
-    """One encoder per (model, threads, precision) in a process; precision defaults to CALLINTEL_ENCODER_PRECISION."""
-    if precision is None:
-        from models.settings import get_settings
-
-        precision = get_settings().encoder_precision
-    return _cached_encoder(model_ref, threads, precision)
-
-
 @lru_cache(maxsize=4)
-def _cached_encoder(model_ref: str | None, threads: int, precision: Precision) -> Encoder:
+def load_encoder(
+    model_ref: str | None = None,
+    threads: int = 0,
+    precision: Precision = "fp32",
+    cache_dir: Path | None = None,
+) -> Encoder:
+    """One encoder per (model, threads, precision, cache) in a process. The caller passes the settings
+    (CALLINTEL_ENCODER_PRECISION, CALLINTEL_MODEL_CACHE: ``Tagger.from_settings``); the defaults are theirs."""
     logger.info("loading embedding model %s (%s)", model_ref or BUNDLED_NAME, precision)
-    return Encoder(model_ref, threads, precision)
+    return Encoder(model_ref, threads, precision, cache_dir)

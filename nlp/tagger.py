@@ -14,12 +14,11 @@ from models.errors import ModelUnavailable
 from models.records import Role, Sentiment, Tag, Transcript
 from models.settings import Settings
 from nlp.components import (
-    EncoderComponent,
     encoder_of,
     heads_of,
 )  # importing it registers the factories
 from nlp.cues import INTENT_LABELS
-from nlp.encoder import Precision, load_encoder
+from nlp.encoder import Precision
 
 __all__ = ["TagInput", "TaggedUtterance", "Tagger", "build_pipeline"]
 
@@ -52,6 +51,8 @@ def build_pipeline(
     batch_size: int = 512,
     heads: str | Path | None = None,
     with_heads: bool = True,
+    precision: Precision = "fp32",
+    cache_dir: Path | None = None,
 ) -> Language:
     pipeline = spacy.blank("en")
     pipeline.add_pipe("sentencizer")
@@ -60,7 +61,14 @@ def build_pipeline(
     )
     pipeline.add_pipe("callintel_cues")
     pipeline.add_pipe(
-        "callintel_encoder", config={"model": model, "threads": threads, "batch_size": batch_size}
+        "callintel_encoder",
+        config={
+            "model": model,
+            "threads": threads,
+            "batch_size": batch_size,
+            "precision": precision,
+            "cache_dir": str(cache_dir) if cache_dir else None,
+        },
     )
     if with_heads:
         pipeline.add_pipe("callintel_heads", config={"path": str(heads) if heads else None})
@@ -77,19 +85,15 @@ class Tagger:
         threads: int = 0,
         batch_size: int = 512,
         heads: str | Path | None = None,
-        precision: Precision | None = None,
+        precision: Precision = "fp32",
+        cache_dir: Path | None = None,
     ) -> None:
-        """``precision``: fp32 or int8 (default CALLINTEL_ENCODER_PRECISION)."""
+        """``precision``: fp32 or int8; ``cache_dir``: where the bundled encoder's ONNX files go (the defaults:
+        the settings' defaults; ``from_settings`` passes CALLINTEL_ENCODER_PRECISION and CALLINTEL_MODEL_CACHE)."""
         self.batch_size = batch_size
-        self.pipeline = build_pipeline(catalogue, model, threads, batch_size, heads)
-        component = self.pipeline.get_pipe("callintel_encoder")
-        if isinstance(component, EncoderComponent) and precision not in (
-            None,
-            component.encoder.precision,
-        ):
-            component.encoder = load_encoder(
-                model, threads, precision
-            )  # the pipe loads the default one
+        self.pipeline = build_pipeline(
+            catalogue, model, threads, batch_size, heads, precision=precision, cache_dir=cache_dir
+        )
         head = heads_of(self.pipeline)
         encoder = encoder_of(self.pipeline)
         if encoder.dimension != head.dimension:
@@ -107,6 +111,7 @@ class Tagger:
             settings.threads,
             settings.tag_batch_size,
             precision=settings.encoder_precision,
+            cache_dir=settings.model_cache,
         )
 
     def encode(self, texts: list[str]):

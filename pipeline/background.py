@@ -53,9 +53,12 @@ def refresh_risk(store: Store, settings: Settings) -> int:
     """Evaluate now (or as of CALLINTEL_RISK_AS_OF) the customers whose data changed or who were not evaluated
     today (risk/refresh.py: incremental, in bounded batches); returns how many new alerts that raised."""
     from risk.config import load_config
+    from risk.playbooks import load_playbooks
     from risk.refresh import refresh
 
-    done = refresh(store, load_config(settings.risk_config), settings.risk_moment())
+    config = load_config(settings.risk_config)
+    playbooks = load_playbooks(settings.risk_playbooks, config)
+    done = refresh(store, config, settings.risk_moment(), playbooks=playbooks)
     remind(store, settings)  # E: follow-up task reminders
     return len(done.alerts)
 

@@ -136,6 +136,7 @@ def risk(engines: Engines, stored: StoredInteraction):
     from risk.config import load_config
     from risk.engine import assess, last_snapshot
     from risk.history import read_histories
+    from risk.playbooks import load_playbooks
     from risk.window import Window
 
     settings, store = engines.settings, engines.store
@@ -151,7 +152,8 @@ def risk(engines: Engines, stored: StoredInteraction):
         previous = last_snapshot(session, customer_id, as_of)
     if not histories:
         return None
-    assessment = assess(histories[0], as_of, config, previous)
+    playbooks = load_playbooks(settings.risk_playbooks, config)  # F: the setting, from the caller
+    assessment = assess(histories[0], as_of, config, previous, playbooks)
     unknown = (
         assessment.health.score is None
     )  # as of a moment before the customer's data: nothing to store

@@ -20,11 +20,13 @@ __all__ = [
     "ContactInteraction",
     "ContactReport",
     "ContactStats",
+    "ContactSummary",
     "CrossCell",
     "CustomerContacts",
     "Period",
     "RepContacts",
     "RepDetail",
+    "RepRate",
     "Status",
     "Tally",
     "stats",
@@ -188,6 +190,24 @@ class ContactInteraction(BaseModel):
     converted: bool
 
 
+class RepRate(BaseModel):
+    """One rep's contacts in the window, and per period."""
+
+    rep: str | None
+    contacts: int
+    per_period: float
+
+
+class ContactSummary(BaseModel):
+    """What the Portfolio page shows of the report: each segment's norm, each rep's contacts per period."""
+
+    as_of: datetime
+    window_days: int
+    period: Period
+    segments: list[CrossCell] = Field(description="per segment (band '*'), as in the report")
+    reps: list[RepRate] = Field(description="the report's reps, in its order (most contacts first)")
+
+
 class ContactReport(BaseModel):
     as_of: datetime
     window_days: int
@@ -200,6 +220,20 @@ class ContactReport(BaseModel):
     cross: list[CrossCell] = Field(
         description="per segment and health band, and per band (segment '*')"
     )
+
+    def summary(self) -> ContactSummary:
+        """The report's segments and reps' rates (what ``contact_summary`` reads without the rest)."""
+        reps = [
+            RepRate(rep=r.rep, contacts=r.stats.contacts, per_period=r.stats.per_period)
+            for r in self.reps
+        ]
+        return ContactSummary(
+            as_of=self.as_of,
+            window_days=self.window_days,
+            period=self.period,
+            segments=self.segments,
+            reps=reps,
+        )
 
 
 class RepDetail(BaseModel):

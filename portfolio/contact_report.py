@@ -18,10 +18,12 @@ from portfolio.contact_records import (
     PERIOD_DAYS,
     ContactReport,
     ContactStats,
+    ContactSummary,
     CustomerContacts,
     Period,
     RepContacts,
     RepDetail,
+    RepRate,
     Status,
     Tally,
     stats,
@@ -41,11 +43,13 @@ from portfolio.contacts import (
     bands_at,
     cells,
     contact_rows,
+    counts_by_rep,
+    days_between,
     summed,
     tallies,
 )
 
-__all__ = ["CustomerFilter", "contact_report", "rep_detail"]
+__all__ = ["CustomerFilter", "contact_report", "contact_summary", "rep_detail"]
 
 STATUS_ORDER = {"neglected": 0, "over": 1, "normal": 2}
 
@@ -245,6 +249,40 @@ def contact_report(
         customers=customers,
         segments=by_segment,
         cross=cross,
+    )
+
+
+def contact_summary(
+    store: Store, rules: ContactRules, as_of: datetime, period: Period | None = None
+) -> ContactSummary:
+    """``contact_report(...).summary()`` (each segment's norm and counts, each rep's contacts per period) from
+    a count of the contacts per customer and rep, without the per-contact flags the rest of the report needs."""
+    period = period or rules.period
+    scope = Scope(as_of, rules.window_days, rules.conversion_days)
+    with store.transaction() as session:
+        accounts = accounts_in_book(session, as_of)
+        counts = counts_by_rep(session, scope)
+    contacts: dict[str, int] = defaultdict(int)
+    by_rep: dict[str | None, int] = defaultdict(int)
+    last: dict[str, datetime] = {}
+    for cid, rep, n, last_at in counts:
+        contacts[cid] += n
+        by_rep[rep] += n
+        last[cid] = max(last_at, last.get(cid, last_at))
+    periods = rules.window_days / PERIOD_DAYS[period]
+    segments = {cid: segment for cid, _, _, segment in accounts}
+    rates = {cid: contacts.get(cid, 0) / periods for cid in segments}
+    recency = {cid: days_between(as_of, last[cid]) for cid in segments if cid in last}
+    judged = judge(rates, recency, segments, rules)
+    by_segment, _ = cross_cells(
+        Judged(segments[c], None, rates[c], j.status) for c, j in judged.items()
+    )
+    reps = [
+        RepRate(rep=rep, contacts=n, per_period=round(n / periods, 4))
+        for rep, n in sorted(by_rep.items(), key=lambda kv: (-kv[1], kv[0] or ""))
+    ]
+    return ContactSummary(
+        as_of=as_of, window_days=rules.window_days, period=period, segments=by_segment, reps=reps
     )
 
 

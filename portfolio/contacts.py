@@ -53,6 +53,8 @@ __all__ = [
     "cells",
     "channel_of",
     "contact_rows",
+    "counts_by_rep",
+    "days_between",
     "facts",
     "summed",
     "tallies",
@@ -276,7 +278,22 @@ def cells(session: Session, scope: Scope) -> list[Cell]:
     ]
 
 
-def _days(later: datetime, earlier: datetime) -> float:
+def counts_by_rep(session: Session, scope: Scope) -> list[tuple[str, str | None, int, datetime]]:
+    """(customer, rep, contacts in the window, last contact at or before as_of) per customer and rep: the
+    counts of ``cells`` without the per-contact flags of ``facts`` (replies, durations, conversions), which are
+    what costs. The same contacts: those in scope on a channel (surveys left out)."""
+    c = _contacts(scope)
+    in_window = _flag(c.c.occurred_at > literal(scope.window_start, UtcDateTime()))
+    keys = [c.c.customer_id, c.c.rep]
+    query: Select[Any] = (
+        select(*keys, func.sum(in_window), func.max(c.c.occurred_at))
+        .where(c.c.channel.is_not(None))
+        .group_by(*keys)
+    )
+    return [(row[0], row[1], int(row[2]), row[3]) for row in session.execute(query)]
+
+
+def days_between(later: datetime, earlier: datetime) -> float:
     return (later - earlier).total_seconds() / 86400
 
 
@@ -295,9 +312,9 @@ def tally_of(of_one_customer: Sequence[Cell], as_of: datetime) -> Tally:
     return Tally(
         contacts,
         max(contacts - 1, 0),
-        _days(max(lasts), min(firsts)) if contacts > 1 else 0.0,
+        days_between(max(lasts), min(firsts)) if contacts > 1 else 0.0,
         last_at,
-        _days(as_of, last_at) if last_at is not None else None,
+        days_between(as_of, last_at) if last_at is not None else None,
         *sums,
     )
 

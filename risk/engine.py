@@ -28,7 +28,7 @@ from risk.config import RiskConfig
 from risk.health import BAND_ORDER, Health, health
 from risk.history import CustomerHistory, load_histories
 from risk.kinds import INDICATOR_KINDS, is_positive
-from risk.playbooks import Playbooks, Recommendation, configured_playbooks, recommend
+from risk.playbooks import Playbooks, Recommendation, load_playbooks, recommend
 from risk.signals import signal_key
 
 __all__ = [
@@ -111,7 +111,7 @@ def assess(
     playbooks: Playbooks | None = None,
 ) -> Assessment:
     """Health at ``as_of`` and the alerts to raise, each with the account owner and the recommended action
-    (``playbooks``: CALLINTEL_RISK_PLAYBOOKS's, or the bundled ones, when None)."""
+    (``playbooks``: the bundled ones when None; the facade passes CALLINTEL_RISK_PLAYBOOKS's)."""
     current = health(history, as_of, config)
     if current.score is None or current.churned:
         return Assessment(current, [])
@@ -134,7 +134,7 @@ def assess(
                 )
             )
     owner = history.account.owner if history.account else None
-    action = _action(recommend(current, history, playbooks or configured_playbooks(config), config))
+    action = _action(recommend(current, history, playbooks or load_playbooks(None, config), config))
     by_key: dict[str, Alert] = {}
     for alert in (
         alerts

@@ -21,7 +21,6 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_valida
 
 from ingest.validation import describe
 from models.errors import ConfigError
-from models.settings import get_settings
 from risk.config import RiskConfig, load_config, load_yaml
 from risk.health import Health
 from risk.history import CustomerHistory
@@ -31,7 +30,6 @@ __all__ = [
     "DEFAULT_PLAYBOOKS",
     "Playbooks",
     "Recommendation",
-    "configured_playbooks",
     "load_playbooks",
     "recommend",
 ]
@@ -98,11 +96,6 @@ def load_playbooks(path: str | Path | None = None, config: RiskConfig | None = N
     except ValueError as exc:
         raise ConfigError(str(exc), source) from None
     return playbooks
-
-
-def configured_playbooks(config: RiskConfig) -> Playbooks:
-    """The playbooks CALLINTEL_RISK_PLAYBOOKS names (the bundled ones when unset), checked against ``config``."""
-    return load_playbooks(get_settings().risk_playbooks, config)
 
 
 def _tenure_days(history: CustomerHistory, as_of: datetime) -> float | None:

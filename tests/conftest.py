@@ -140,6 +140,13 @@ def _text_stream(data: str = "") -> io.TextIOWrapper:
     return io.TextIOWrapper(io.BytesIO(data.encode()), encoding="utf-8", write_through=True)
 
 
+def _written(stream: io.TextIOWrapper) -> str:
+    """What was written to a ``_text_stream``."""
+    buffer = stream.buffer
+    assert isinstance(buffer, io.BytesIO)
+    return buffer.getvalue().decode()
+
+
 @pytest.fixture
 def cli(tmp_path: Path):
     """Run ``callintel ARGS`` in this process through ``api.cli.main(argv)``: the fast default.
@@ -193,7 +200,7 @@ def cli(tmp_path: Path):
                 for handler in root.handlers:
                     handler.close()
                 root.setLevel(level)
-        return Run(code, stdout.buffer.getvalue().decode(), stderr.buffer.getvalue().decode())
+        return Run(code, _written(stdout), _written(stderr))
 
     return run
 
@@ -242,10 +249,12 @@ def tagger():
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """A test that runs the console script (the ``cli`` fixture) is slow: each run is a process that imports
-    the model libraries and loads the models. ``make test-fast`` (``-m "not slow"``) leaves these out."""
+    """A test that runs the CLI is slow: ``cli_process`` starts the console script (a process that imports the
+    model libraries), and each ``cli`` run builds its own facade, which loads the models its command uses (the
+    tagger's pipeline, Whisper) again. ``make test-fast`` (``-m "not slow"``) leaves both out: it starts no
+    process and loads the models once, through the session fixtures ``tagger`` and ``whisper``."""
     for item in items:
-        if "cli" in getattr(item, "fixturenames", ()):
+        if {"cli", "cli_process"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)
 
 

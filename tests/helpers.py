@@ -12,9 +12,33 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
-from typing import Any
+from typing import TYPE_CHECKING, Any, TypeVar
 
 import httpx
+
+if TYPE_CHECKING:
+    from schemathesis import APIOperation
+    from schemathesis.schemas import BaseSchema
+
+T = TypeVar("T")
+
+
+def operations(schema: BaseSchema) -> list[APIOperation]:
+    """Every operation of a schemathesis schema; the schema's first error raised."""
+    from schemathesis.core.result import Err
+
+    found = []
+    for result in schema.get_all_operations():
+        if isinstance(result, Err):
+            raise result.err()
+        found.append(result.ok())
+    return found
+
+
+def known(value: T | None) -> T:
+    """``value``, which the test expects to be there: an AssertionError, not an AttributeError, when None."""
+    assert value is not None
+    return value
 
 
 def call_doc(customer: str = "acme", **extra) -> dict:
@@ -58,7 +82,8 @@ class Receiver:
     """A loopback HTTP server that answers with the next status in ``statuses`` and records every request."""
 
     def __init__(self, statuses):
-        self.statuses, self.requests = list(statuses), []
+        self.statuses: list[int] = list(statuses)
+        self.requests: list[tuple[dict[str, str], bytes]] = []
         receiver = self
 
         class Handler(BaseHTTPRequestHandler):
@@ -104,7 +129,7 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
                     break
             except httpx.TransportError:
                 assert process.poll() is None and time.monotonic() < deadline, (
-                    process.stderr.read() if process.poll() is not None else "no answer"
+                    known(process.stderr).read() if process.poll() is not None else "no answer"
                 )
                 time.sleep(0.2)
         yield base
@@ -122,6 +147,11 @@ SKIP_GROUPS = (  # (words in a skip reason, what the group needs, how to run it)
     ("redis-server", "redis-server", "`make services`, then `make test`"),
     ("chromium", "Debian's Chromium", "`make services`, then `make test`"),
     ("espeak-ng", "espeak-ng", "`apt-get install espeak-ng`, then `make test`"),
+    (
+        "chattr",
+        "write-protected folder (root writes anywhere without chattr +i)",
+        "`make test` as a user other than root",
+    ),
     (
         "extra is not installed",
         "the Whisper base extra",

@@ -5,6 +5,7 @@ from __future__ import annotations
 import json
 import shutil
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import numpy as np
@@ -14,7 +15,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.auth import create_token
 from ingest import ingest_paths
-from models.records import Speaker, Transcript, Utterance
+from models.records import Role, Speaker, Transcript, Utterance
 from models.settings import Settings
 from models.store import Store
 from pipeline.queue import JobQueue
@@ -25,7 +26,7 @@ from tests.audio import speak, tone, write_wav
 from transcribe.audio import SAMPLE_RATE
 
 # A renewal call spoken by espeak-ng (rep on the left channel): what the dashboard's audio player plays.
-RECORDED_CALL = [
+RECORDED_CALL: list[tuple[Role, str]] = [
     ("rep", "Hi Pat, thanks for joining. I wanted to talk about your renewal."),
     ("customer", "Honestly our CFO will never sign off at that number."),
     ("rep", "I understand. We can look at a multi year discount."),
@@ -120,7 +121,7 @@ def world(tmp_path_factory, tagger):
         database_url=url,
         upload_dir=tmp / "uploads",
         max_upload_mb=1,
-        risk_as_of="2026-10-31T00:00:00Z",
+        risk_as_of=datetime(2026, 10, 31, tzinfo=UTC),
     )
     with Store(url) as store:
         ingest_paths([tmp / "in", recording], store)

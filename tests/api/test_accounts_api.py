@@ -5,6 +5,7 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from dataclasses import dataclass
+from datetime import UTC, datetime
 from pathlib import Path
 
 import pytest
@@ -61,7 +62,9 @@ class Api:
 @pytest.fixture
 def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
     settings = Settings(
-        database_url=db_url, upload_dir=tmp_path / "uploads", risk_as_of="2026-10-31T00:00:00Z"
+        database_url=db_url,
+        upload_dir=tmp_path / "uploads",
+        risk_as_of=datetime(2026, 10, 31, tzinfo=UTC),
     )
     with Store(db_url) as store:
         tokens = {

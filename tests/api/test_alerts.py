@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import UTC, datetime
+
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select
@@ -34,7 +36,9 @@ def api(seeded, tmp_path, monkeypatch):
         ["alert.acknowledged", "alert.resolved"],
         settings=get_settings(),
     )
-    settings = Settings(database_url=url, upload_dir=tmp_path / "up", risk_as_of="2026-10-31")
+    settings = Settings(
+        database_url=url, upload_dir=tmp_path / "up", risk_as_of=datetime(2026, 10, 31, tzinfo=UTC)
+    )
     tokens = {
         role: create_token(store, role, f"{role}-bot", rep="sam" if role == "rep" else None)[1]
         for role in ("admin", "manager", "rep", "crm")

@@ -7,7 +7,17 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, UsageEvent, Utterance
+from models.records import (
+    Interaction,
+    Sentiment,
+    SentimentLabel,
+    Speaker,
+    Tag,
+    TagLabel,
+    Transcript,
+    UsageEvent,
+    Utterance,
+)
 from models.store import Store
 from models.tables import AccountRow
 from tests.helpers import one_line_error
@@ -17,7 +27,7 @@ CHURN = DAY0 + timedelta(days=100)
 pytestmark = pytest.mark.both_backends
 
 
-def _call(store: Store, customer: str, day: int, text: str, *tags: tuple[str, str]) -> None:
+def _call(store: Store, customer: str, day: int, text: str, *tags: tuple[TagLabel, str]) -> None:
     interaction = Interaction.from_content(
         f"{customer}{day}{text}".encode(),
         customer_id=customer,
@@ -43,7 +53,7 @@ def _call(store: Store, customer: str, day: int, text: str, *tags: tuple[str, st
         )
         for label, evidence in tags
     ]
-    mood = "negative" if tags else "positive"
+    mood: SentimentLabel = "negative" if tags else "positive"
     store.save_interaction(interaction, transcript, found, [Sentiment(label=mood, score=0.9)])
 
 

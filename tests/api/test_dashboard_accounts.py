@@ -31,7 +31,9 @@ def site(tmp_path):
             for role in ("manager", "crm", "rep")
         }
         settings = Settings(
-            database_url=url, upload_dir=tmp_path / "up", risk_as_of="2026-10-31T00:00:00Z"
+            database_url=url,
+            upload_dir=tmp_path / "up",
+            risk_as_of=datetime(2026, 10, 31, tzinfo=UTC),
         )
         with TestClient(create_app(settings, store)) as client:
 

@@ -4,6 +4,7 @@ server-rendered SVG and every bar links to the rows behind it."""
 from __future__ import annotations
 
 import re
+from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
@@ -16,22 +17,30 @@ from tests.api.test_dashboard import SAME_ORIGIN
 from tests.portfolio.book import build_book
 
 
+class _Client(TestClient):
+    """A test client that carries the tokens' secrets made for it, by role."""
+
+    secrets: dict[str, str]
+
+
 @pytest.fixture
 def manager(tmp_path):
     url = f"sqlite:///{tmp_path / 'book.db'}"
     with Store(url) as store:
         build_book(store)
     settings = Settings(
-        database_url=url, upload_dir=tmp_path / "uploads", risk_as_of="2026-10-31T23:59:59Z"
+        database_url=url,
+        upload_dir=tmp_path / "uploads",
+        risk_as_of=datetime(2026, 10, 31, 23, 59, 59, tzinfo=UTC),
     )
     callintel = Callintel(settings)
     secrets = {role: callintel.create_token(role, role, "dana")[1] for role in ("manager", "rep")}
-    with callintel, TestClient(create_app(settings, callintel.store)) as client:
+    with callintel, _Client(create_app(settings, callintel.store)) as client:
         client.secrets = secrets
         yield client
 
 
-def _sign_in(client: TestClient, role: str = "manager") -> None:
+def _sign_in(client: _Client, role: str = "manager") -> None:
     signed = client.post(
         "/dashboard/login",
         data={"token": client.secrets[role], "next": "/dashboard/portfolio"},

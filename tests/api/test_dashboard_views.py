@@ -3,12 +3,12 @@
 from datetime import UTC, datetime
 
 from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches
-from models.records import Tag
+from models.records import Tag, TagLabel
 from risk.config import Bands
-from risk.health import Health
+from risk.health import Band, Health
 
 
-def _tag(label: str, start: int, end: int, score: float = 0.9) -> Tag:
+def _tag(label: TagLabel, start: int, end: int, score: float = 0.9) -> Tag:
     return Tag(label=label, score=score, start=start, end=end, evidence="x")
 
 
@@ -48,7 +48,7 @@ def test_highlight_without_tags_is_the_plain_text():
 
 
 def _health(score: float, breakdown: dict[str, float], day: int) -> Health:
-    band = "green" if score >= 75 else "yellow" if score >= 40 else "red"
+    band: Band = "green" if score >= 75 else "yellow" if score >= 40 else "red"
     return Health("acme", datetime(2026, 10, day, tzinfo=UTC), score, band, breakdown, [], [])
 
 

@@ -6,7 +6,7 @@ from models.store import Store
 from models.tables import UsageEventRow
 from pipeline.queue import JobQueue
 from samples._write_accounts import ACCOUNTS, SURVEYS
-from tests.helpers import one_line_error
+from tests.helpers import known, one_line_error
 
 CALLS_AND_TICKETS = 70  # 31 calls, 39 tickets
 USAGE_EVENTS = 6407  # samples/usage/usage.jsonl
@@ -84,18 +84,20 @@ def test_demo_runs_offline_on_the_bundled_samples(cli, tmp_path):
         assert jobs == {"done": interactions}
         # the three recordings are transcribed by the bundled Whisper, one side per channel
         recordings = [
-            store.get_interaction(i.id)
+            known(store.get_interaction(i.id))
             for i in store.list_interactions(kind="call")
             if i.metadata["format"] == "audio"
         ]
-        assert len(recordings) == 3 and all(r.transcript.model == "tiny.en" for r in recordings)
+        assert len(recordings) == 3 and all(
+            known(r.transcript).model == "tiny.en" for r in recordings
+        )
         assert all(
-            {u.speaker.role for u in r.transcript.utterances} == {"rep", "customer"}
+            {u.speaker.role for u in known(r.transcript).utterances} == {"rep", "customer"}
             for r in recordings
         )
         hooli = next(r for r in recordings if r.interaction.customer_id == "hooli")
         said = " ".join(
-            u.text for u in hooli.transcript.utterances if u.speaker.role == "customer"
+            u.text for u in known(hooli.transcript).utterances if u.speaker.role == "customer"
         ).lower()
         assert "cancel" in said and "export" in said
     assert "Customer risk as of 2026-10-30" in run.stdout and "Latest alerts" in run.stdout

@@ -15,6 +15,7 @@ from api.service import Callintel
 from models.settings import Settings
 from models.store import Store
 from samples import SAMPLES_DIR
+from tests.helpers import known
 
 EML = """From: Dana <dana@callintel.example>
 To: Sam Lee <sam@globex.com>
@@ -36,8 +37,8 @@ def _client(url: str, tmp_path: Path, **settings) -> tuple[Callintel, str]:
 def _roles(url: str) -> list[tuple[str, str]]:
     with Store(url) as store:
         (ticket,) = store.list_interactions(kind="ticket")
-        stored = store.get_interaction(ticket.id)
-    return [(u.speaker.role, u.speaker.label) for u in stored.transcript.utterances]
+        stored = known(store.get_interaction(ticket.id))
+    return [(u.speaker.role, u.speaker.label) for u in known(stored.transcript).utterances]
 
 
 def test_an_eml_gets_the_same_speaker_roles_from_the_cli_and_an_upload(cli, tmp_path):

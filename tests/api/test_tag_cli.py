@@ -81,6 +81,7 @@ def test_streams_on_an_open_pipe(tmp_path):
         env=os.environ.copy(),
         cwd=tmp_path,
     )
+    assert proc.stdin is not None and proc.stdout is not None  # both are pipes
     try:
         proc.stdin.write(b"Please cancel our subscription.\n")
         proc.stdin.flush()

@@ -58,7 +58,9 @@ def seeded(tmp_path):
 @pytest.fixture
 def api(seeded, tmp_path):
     store, url, ids = seeded
-    settings = Settings(database_url=url, upload_dir=tmp_path / "up", risk_as_of="2026-10-31")
+    settings = Settings(
+        database_url=url, upload_dir=tmp_path / "up", risk_as_of=datetime(2026, 10, 31, tzinfo=UTC)
+    )
     tokens = {
         role: create_token(store, role, f"{role}-bot", rep="sam" if role == "rep" else None)[1]
         for role in ("admin", "manager", "rep", "crm")
@@ -144,7 +146,7 @@ def test_the_dashboard_lists_a_reps_own_tasks_and_closes_one_from_this_server_on
     request, ids = api
     # the dashboard's forms: api/dashboard_tasks.py, signed in with a rep's token
     store, url, _ = seeded
-    settings = Settings(database_url=url, risk_as_of="2026-10-31")
+    settings = Settings(database_url=url, risk_as_of=datetime(2026, 10, 31, tzinfo=UTC))
     secret = create_token(store, "rep", "sam-browser", rep="sam")[1]
     with TestClient(create_app(settings, store), base_url="http://testserver") as client:
         origin = {"Origin": "http://testserver"}
@@ -172,7 +174,7 @@ def test_the_dashboard_lists_a_reps_own_tasks_and_closes_one_from_this_server_on
 
 def test_the_tasks_page_has_no_inline_script_and_never_carries_the_host(seeded):
     store, url, _ = seeded
-    settings = Settings(database_url=url, risk_as_of="2026-10-31")
+    settings = Settings(database_url=url, risk_as_of=datetime(2026, 10, 31, tzinfo=UTC))
     secret = create_token(store, "manager", "maria")[1]
     with TestClient(create_app(settings, store), base_url="http://evil.example") as client:
         origin = {"Origin": "http://evil.example"}

@@ -7,6 +7,7 @@ import json
 from datetime import timedelta
 
 import pytest
+from pydantic import BaseModel
 
 from bench import risk_backtest
 from bench.make_portfolio import (
@@ -83,7 +84,13 @@ def test_the_written_files_have_the_records_columns_and_read_back(tmp_path):
         "usage.jsonl",
         "tickets.jsonl",
     ]
-    records = (Account, Contact, Invoice, CommercialEvent, SurveyResponse)
+    records: tuple[type[BaseModel], ...] = (
+        Account,
+        Contact,
+        Invoice,
+        CommercialEvent,
+        SurveyResponse,
+    )
     for path, record in zip(paths[:5], records, strict=True):
         with open(path, newline="") as fh:
             reader = csv.DictReader(fh)

@@ -11,8 +11,8 @@ from models.errors import CallintelError
 PACKAGES = ("api", "models", "pipeline", "ingest", "nlp", "risk", "transcribe")
 
 
-def _subclasses(cls: type) -> set[type]:
-    found = set()
+def _subclasses(cls: type[object]) -> set[type[object]]:
+    found: set[type[object]] = set()
     for sub in cls.__subclasses__():
         found |= {sub, *_subclasses(sub)}
     return found

@@ -11,13 +11,14 @@ import pytest
 
 from models.pages import FlagFilter, Ranking, flagged_page, interactions_page
 from models.queue import assign, review
-from models.records import Interaction, Speaker, Tag, Transcript, Utterance
+from models.records import Interaction, Role, Speaker, Tag, TagLabel, Transcript, Utterance
 from models.store import FlaggedInteraction, Store
 from models.tables import AccountRow
 
 pytestmark = pytest.mark.both_backends
 
-LABELS = ("price_objection", "cancellation_intent", "competitor_mention")
+LABELS: tuple[TagLabel, ...] = ("price_objection", "cancellation_intent", "competitor_mention")
+ROLES: tuple[Role, ...] = ("customer", "unknown", "rep")
 START = datetime(2026, 9, 1, 10, tzinfo=UTC)
 
 
@@ -37,7 +38,7 @@ def _call(n: int, rng: random.Random) -> tuple[Interaction, Transcript, list[Tag
     tags = [
         Tag(label=rng.choice(LABELS), score=rng.choice([0.55, 0.7, 0.9, 0.95]), start=0, end=3,
             evidence="Too", utterance_index=rng.randrange(3),
-            speaker_role=rng.choice(["customer", "unknown", "rep"]))
+            speaker_role=rng.choice(ROLES))
         for _ in range(rng.randrange(0, 4))
     ]  # fmt: skip
     return (
@@ -160,7 +161,7 @@ def test_reviewed_calls_leave_the_queue_unless_asked_for(filled: Store):
 def test_a_renewal_threat_outranks_a_billing_question_and_rep_words_do_not_count(store: Store):
     now = datetime(2026, 9, 25, tzinfo=UTC)
     weights = Ranking({"cancellation_intent": 30, "billing_question": 6}, 30.0, now)
-    said = {
+    said: dict[str, tuple[TagLabel, float, Role]] = {
         "bank": ("billing_question", 0.99, "customer"),
         "renew": ("cancellation_intent", 0.80, "customer"),
         "rep": ("cancellation_intent", 0.99, "rep"),

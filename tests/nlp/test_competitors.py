@@ -7,7 +7,7 @@ from nlp.catalogue import load_catalogue
 from nlp.tagger import Tagger, TagInput
 
 
-def entities(tagger: Tagger, text: str) -> list[tuple[str, str]]:
+def entities(tagger: Tagger, text: str) -> list[tuple[str | None, str]]:
     (result,) = tagger.tag([TagInput(text)])
     return [(t.entity, t.evidence) for t in result.tags if t.label == "competitor_mention"]
 

@@ -11,6 +11,7 @@ import yaml
 
 from ingest.readers import read_source
 from models.analysis import Summary
+from nlp.outcome import Outcome
 from nlp.summary import call_outcome, summarise
 
 EXPECTED = Path(__file__).parent / "data" / "expected_summaries"
@@ -23,7 +24,7 @@ def test_at_least_six_calls_are_written_down():
 
 
 @pytest.fixture(scope="module")
-def summaries(tagger) -> dict[str, tuple[Summary, object]]:
+def summaries(tagger) -> dict[str, tuple[Summary, Outcome | None]]:
     made = {}
     for case in CASES:
         expected = yaml.safe_load(case.read_text(encoding="utf-8"))

@@ -18,7 +18,7 @@ def transcript(*utterances, duration=None):
 
 
 def test_figures_of_a_constructed_call():
-    m = call_metrics(
+    measured = call_metrics(
         transcript(
             _u(
                 0, "rep", 0, 10, "Hi, thanks for joining. How are things going?"
@@ -32,6 +32,8 @@ def test_figures_of_a_constructed_call():
             duration=60,
         )
     )
+    assert measured is not None
+    m = measured
     assert m.duration_s == 60
     assert m.talk_time_s == {"customer": 35.0, "rep": 19.0}
     assert m.talk_ratio == {

@@ -92,11 +92,17 @@ def test_cached_files_are_reused_and_a_stale_or_missing_one_is_made_again(onnx_c
 
 
 @pytest.mark.slow
-def test_the_model_cache_setting_places_the_files(onnx_cache, monkeypatch):
-    monkeypatch.setenv("CALLINTEL_MODEL_CACHE", str(onnx_cache))
-    get_settings.cache_clear()
-    encoder = Encoder()
-    assert encoder.name == "all-MiniLM-L6-v2" and encoder.dimension == 384
+def test_the_tagger_takes_the_model_cache_and_precision_from_the_settings(tmp_path):
+    """The encoder reads no settings itself: the facade's ``Tagger.from_settings`` passes them down."""
+    from nlp.components import encoder_of
+    from nlp.tagger import Tagger
+
+    cache = tmp_path / "cache"
+    tagger = Tagger.from_settings(Settings(model_cache=cache, encoder_precision="int8"))
+    encoder = encoder_of(tagger.pipeline)
+    assert (encoder.name, encoder.dimension, encoder.precision) == ("all-MiniLM-L6-v2", 384, "int8")
+    made = sorted(p.name for p in (cache / "encoder").glob("*.onnx"))
+    assert [name.rsplit("-", 1)[1] for name in made] == ["fp32.onnx", "int8.onnx"]
 
 
 def test_precision_is_a_checked_setting(monkeypatch):
@@ -113,16 +119,10 @@ def test_precision_is_a_checked_setting(monkeypatch):
 
 
 @pytest.mark.slow
-def test_load_encoder_takes_the_precision_from_the_settings(onnx_cache, monkeypatch):
-    monkeypatch.setenv("CALLINTEL_MODEL_CACHE", str(onnx_cache))
-    monkeypatch.setenv("CALLINTEL_ENCODER_PRECISION", "int8")
-    get_settings.cache_clear()
-    try:
-        assert load_encoder().precision == "int8"
-        assert load_encoder(precision="fp32").precision == "fp32"
-    finally:
-        monkeypatch.undo()
-        get_settings.cache_clear()
+def test_load_encoder_keeps_one_encoder_per_precision_and_cache(onnx_cache):
+    int8 = load_encoder(precision="int8", cache_dir=onnx_cache)
+    assert int8.precision == "int8" and load_encoder(precision="int8", cache_dir=onnx_cache) is int8
+    assert load_encoder(precision="fp32", cache_dir=onnx_cache).precision == "fp32"
 
 
 @pytest.mark.slow

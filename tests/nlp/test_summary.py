@@ -2,7 +2,7 @@ from datetime import UTC, date, datetime
 
 import numpy as np
 
-from models.records import Interaction, Sentiment, Speaker, Tag, Transcript, Utterance
+from models.records import Interaction, Role, Sentiment, Speaker, Tag, Transcript, Utterance
 from nlp.summary import (
     SummaryOptions,
     customer_questions,
@@ -13,7 +13,7 @@ from nlp.summary import (
 )
 from nlp.summary_markdown import to_markdown
 
-LINES = [
+LINES: list[tuple[Role, str]] = [
     ("rep", "Thanks for joining, how is the rollout going for the team?"),
     (
         "customer",

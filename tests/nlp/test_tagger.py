@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import pytest
 
+from models.records import Role
 from nlp.tagger import Tagger, TagInput
 
 
-def labels(tagger: Tagger, text: str, role: str = "unknown") -> set[str]:
+def labels(tagger: Tagger, text: str, role: Role = "unknown") -> set[str]:
     (result,) = tagger.tag([TagInput(text, role)])
     return {t.label for t in result.tags}
 

@@ -67,7 +67,7 @@ def test_a_failing_round_is_retried_and_the_worker_lives_on(
     """A round raises twice (a locked database, a bug): the worker logs it, backs off, and still runs the job."""
     import pipeline.background as background
 
-    real, failures = background.drain, []
+    real, failures = background.drain, list[int]()
 
     def flaky(*args, **kwargs):
         if len(failures) < 2:

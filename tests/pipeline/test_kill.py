@@ -10,6 +10,7 @@ from models.store import Store
 from pipeline.queue import JobQueue
 from samples import SAMPLES_DIR
 from tests.conftest import CALLINTEL
+from tests.helpers import known
 
 
 def _analysis(url: str) -> dict:
@@ -22,7 +23,7 @@ def _analysis(url: str) -> dict:
                 store.get_metrics(i.id),
             )
             for i in store.list_interactions()
-            for stored in [store.get_interaction(i.id)]
+            for stored in [known(store.get_interaction(i.id))]
         }
 
 

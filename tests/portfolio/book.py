@@ -87,6 +87,7 @@ def _live(session) -> None:
         )  # fmt: skip
         last = LAST_DAYS[i]
         for n in range(CONTACTS[i]):
+            assert last is not None  # a customer never contacted has no contacts
             session.add(_interaction(cid, n, days_ago(last + 3 * n)))
     session.flush()
     session.add(_tag("c10-0", "product_issue", "the export keeps crashing"))  # complaint in 30 days

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, date, datetime
 
 from models.analysis import NextStep, Summary
-from models.records import Interaction
+from models.records import Interaction, Role
 from models.store import Store
 from models.tables import AccountRow, AlertRow, HealthSnapshotRow
 
@@ -31,7 +31,7 @@ def call(store: Store, customer: str, day: str, rep: str | None = "sam", text: s
     return interaction.id
 
 
-def step(index: int, commitment: str, due: date | None, role: str = "rep") -> NextStep:
+def step(index: int, commitment: str, due: date | None, role: Role = "rep") -> NextStep:
     return NextStep(
         utterance_index=index, speaker_role=role, text=commitment, commitment=commitment, due=due
     )

@@ -184,7 +184,7 @@ def test_contacts_without_a_rep_are_a_row_of_their_own(book, backend):
 
 
 def test_the_customers_listed_are_filtered_then_paged(book):
-    def listed(**wanted) -> list[str]:
+    def listed(**wanted) -> list[int | str]:
         report = contact_report(book, RULES, AS_OF, wanted=CustomerFilter(**wanted), limit=2)
         return [report.total, *(c.customer_id for c in report.customers)]
 

@@ -17,7 +17,7 @@ from models.tasks import Task, TaskFilter, add_tasks, get_task, set_status, task
 from pipeline.stages import persist
 from pipeline.webhooks import add_subscription, deliver_due, verify_signature
 from portfolio.tasks import raise_reminders, summary_tasks, sync_from_summaries
-from tests.helpers import Receiver
+from tests.helpers import Receiver, known
 from tests.portfolio.tasks_seed import call, owner, red_alert, snapshot, step, summary
 
 D = date.fromisoformat
@@ -95,7 +95,7 @@ def test_storing_a_summary_makes_its_tasks_once_and_a_new_analysis_updates_them(
         ("Follow up: We'll send the PO", "dana", D("2026-10-15")),
         ("I'll book the QBR", "dana", D("2026-10-20")),
     ]
-    set_status(store, tasks[2].id, True, "dana", "booked")
+    set_status(store, known(tasks[2].id), True, "dana", "booked")
     again = made.model_copy(
         update={
             "next_steps": [step(1, "I'll send the revised proposal", D("2026-10-10"))],
@@ -136,12 +136,12 @@ def test_done_and_reopen_and_their_conflicts(store):
     interaction_id = call(store, "acme", "2026-10-01")
     save(store, summary(interaction_id, "acme", [step(0, "I'll call back", D("2026-10-03"))]))
     (task,) = stored(store)
-    done = set_status(store, task.id, True, "sam", "called, all good")
+    done = set_status(store, known(task.id), True, "sam", "called, all good")
     assert (done.status, done.done_by, done.note) == ("done", "sam", "called, all good")
     assert done.done_at is not None
     with pytest.raises(Conflict, match=f"task {task.id} is already done"):
-        set_status(store, task.id, True, "sam")
-    assert set_status(store, task.id, False, "sam").status == "open"
+        set_status(store, known(task.id), True, "sam")
+    assert set_status(store, known(task.id), False, "sam").status == "open"
     with pytest.raises(NotFound):
         get_task(store, 999)
 
@@ -184,7 +184,7 @@ def test_an_overdue_task_is_reminded_once_with_one_webhook(store):
         for due, title in [("2026-10-20", "a"), ("2026-10-25", "b"), ("2026-10-30", "c")]
     )
     finished = dated(store, "acme", "2026-10-01", "finished")
-    set_status(store, finished.id, True, "sam")
+    set_status(store, known(finished.id), True, "sam")
     # 2026-10-30 12:00: a and b are past their due day; c is due today
     first = raise_reminders(store, datetime(2026, 10, 30, 12, tzinfo=UTC), days=7)
     assert [t.title for t in first.reminded] == ["a", "b"] and first.reach_outs == 0

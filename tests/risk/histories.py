@@ -4,7 +4,15 @@ from __future__ import annotations
 
 from datetime import UTC, datetime, timedelta
 
-from models.accounts import Account, CommercialEvent, Invoice, SurveyResponse
+from models.accounts import (
+    Account,
+    CommercialEvent,
+    CommercialKind,
+    Invoice,
+    SurveyKind,
+    SurveyResponse,
+)
+from models.records import InteractionKind, Role
 from risk.history import CustomerHistory, InteractionFacts, TagFact, UsageFact
 
 AS_OF = datetime(2026, 10, 31, 12, tzinfo=UTC)
@@ -15,7 +23,7 @@ def tag(
     text: str = "We will cancel.",
     score: float = 0.95,
     sentiment: str = "negative",
-    role: str = "customer",
+    role: Role = "customer",
     entity: str | None = None,
 ) -> TagFact:
     return TagFact(label, score, text.split()[0], entity, 0, 12.0, text, role, sentiment)
@@ -24,7 +32,7 @@ def tag(
 def call(
     days_ago: float,
     *tags: TagFact,
-    kind: str = "call",
+    kind: InteractionKind = "call",
     sentiments=("neutral",),
     title: str | None = "Call",
 ):
@@ -107,7 +115,7 @@ def invoice(
 
 
 def survey(
-    customer: str, kind: str, score: int, days_ago: float, respondent: str | None = "ann"
+    customer: str, kind: SurveyKind, score: int, days_ago: float, respondent: str | None = "ann"
 ) -> SurveyResponse:
     return SurveyResponse(
         customer_id=customer,
@@ -128,7 +136,7 @@ def seats(customer: str, before: int, after: int, days_ago: float) -> Commercial
     )
 
 
-def purchase(customer: str, days_ago: float, kind: str = "renewal") -> CommercialEvent:
+def purchase(customer: str, days_ago: float, kind: CommercialKind = "renewal") -> CommercialEvent:
     return CommercialEvent(
         customer_id=customer, kind=kind, occurred_at=ago(days_ago), amount=1000.0
     )

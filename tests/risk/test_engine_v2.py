@@ -9,6 +9,7 @@ from sqlalchemy import func, select
 from models.tables import AccountRow, CustomerRow, HealthSnapshotRow, UsageEventRow
 from risk.config import load_config
 from risk.engine import Snapshot, assess, evaluate
+from tests.helpers import known
 from tests.risk.histories import AS_OF, account, ago, call, full, invoice, tag, team
 
 CONFIG = load_config()
@@ -28,8 +29,9 @@ def test_alerts_carry_the_owner_and_the_recommended_action():
     assert kinds == ["band_changed", "high_weight_signal"]
     for alert in result.alerts:
         assert alert.owner == "dana@us.com"
-        assert alert.action.startswith("Executive visit to diagnose what changed")
-        assert "Cancellation requested on 2026-10-30" in alert.action  # the reason comes with it
+        action = known(alert.action)
+        assert action.startswith("Executive visit to diagnose what changed")
+        assert "Cancellation requested on 2026-10-30" in action  # the reason comes with it
 
 
 def test_a_state_alerts_once_while_it_lasts_and_indicators_never_alone():
@@ -39,7 +41,7 @@ def test_a_state_alerts_once_while_it_lasts_and_indicators_never_alone():
         a.reason.split(" for ")[0].replace("No login", "no_login") for a in first.alerts
     }
     before = Snapshot(
-        AS_OF, first.health.score, first.health.band, frozenset(first.health.breakdown)
+        AS_OF, known(first.health.score), first.health.band, frozenset(first.health.breakdown)
     )
     later = assess(h, AS_OF + timedelta(days=1), CONFIG, before)
     assert later.alerts == []  # the same silence, the same band: nothing new

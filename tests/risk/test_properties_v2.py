@@ -171,4 +171,4 @@ def test_one_more_failed_payment_never_raises_health(h, data):
         invoices = tuple(sorted((*h.invoices, new), key=lambda i: i.issued_at))
     after = health(replace(h, invoices=invoices), AS_OF, CONFIG)
     assume(before.score is not None)
-    assert after.score is not None and after.score <= before.score
+    assert after.score is not None and before.score is not None and after.score <= before.score

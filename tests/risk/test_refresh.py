@@ -4,7 +4,9 @@ interaction does."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from datetime import UTC, datetime, timedelta
+from typing import Any
 
 import pytest
 from sqlalchemy import select
@@ -62,7 +64,7 @@ def test_the_windowed_history_assesses_a_generated_portfolio_as_the_whole_histor
     assert lookback_days(CONFIG) >= 90
 
 
-def _state(store: Store) -> tuple[list, list, list]:
+def _state(store: Store) -> tuple[Sequence[Any], Sequence[Any], Sequence[Any]]:
     with store.transaction() as session:
         snapshots = session.execute(
             select(
@@ -162,7 +164,12 @@ def _second_postgres(request) -> str:
     admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    request.addfinalizer(lambda: (_drop_database(admin, name), admin.dispose()))
+
+    def drop() -> None:
+        _drop_database(admin, name)
+        admin.dispose()
+
+    request.addfinalizer(drop)
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 

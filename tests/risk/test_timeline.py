@@ -2,7 +2,7 @@
 
 from models.accounts import Invoice
 from risk.config import load_config
-from risk.timeline import timeline
+from risk.timeline import TimelineEntry, timeline
 from tests.risk.histories import AS_OF, ago, call, full, invoice, purchase, seats, survey, team
 
 CONFIG = load_config()
@@ -30,7 +30,7 @@ def test_payments_surveys_and_commercial_events_are_entries():
     )
     entries = timeline(h, AS_OF, CONFIG, days=90)
     assert entries == sorted(entries, key=lambda e: e.at)
-    by_kind = {}
+    by_kind: dict[str, list[TimelineEntry]] = {}
     for e in entries:
         by_kind.setdefault(e.kind, []).append(e)
     payments = {e.title: e.detail for e in by_kind["payment"]}

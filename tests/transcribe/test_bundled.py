@@ -11,6 +11,7 @@ import pytest
 
 from models.checksums import sha256_of
 from models.errors import ModelUnavailable
+from tests.helpers import known
 from transcribe.bundled import BUNDLED, Bundle, prepare, resolve_model
 
 
@@ -67,7 +68,11 @@ def test_parts_are_joined_once_into_the_cache_and_checked(split_bundle, tmp_path
 
 
 def test_a_wrong_checksum_refuses_to_load_and_leaves_nothing_half_written(split_bundle, tmp_path):
-    part = Path(importlib.util.find_spec("fake_part2").origin).parent / "data" / "model.bin.part2"
+    part = (
+        Path(known(known(importlib.util.find_spec("fake_part2")).origin)).parent
+        / "data"
+        / "model.bin.part2"
+    )
     part.write_bytes(b"second half, altered")
     with pytest.raises(
         ModelUnavailable, match="SHA-256 is .*, expected .*; refusing to load"
@@ -78,7 +83,11 @@ def test_a_wrong_checksum_refuses_to_load_and_leaves_nothing_half_written(split_
 
 
 def test_a_small_file_with_a_wrong_checksum_is_refused(split_bundle, tmp_path):
-    config = Path(importlib.util.find_spec("fake_part1").origin).parent / "data" / "config.json"
+    config = (
+        Path(known(known(importlib.util.find_spec("fake_part1")).origin)).parent
+        / "data"
+        / "config.json"
+    )
     config.write_bytes(b'{"changed": true}')
     with pytest.raises(ModelUnavailable, match="config.json: SHA-256 is"):
         prepare(split_bundle, tmp_path / "cache")
