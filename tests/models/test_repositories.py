@@ -32,7 +32,8 @@ def test_writes_through_several_repositories_commit_together(db_url):
         stored = interactions_repo.get_interaction(session, interaction.id)
         assert stored is not None and stored.transcript == transcript
         assert usage_repo.list_usage_events(session, "acme") == [_event()]
-        assert jobs_repo.get_job(session, interaction.id).status == "queued"  # queued with it
+        job = jobs_repo.get_job(session, interaction.id)
+        assert job is not None and job.status == "queued"  # queued with it
         assert [c.name for c in interactions_repo.customer_counts(session)] == ["Acme"]
     database.close()
 
