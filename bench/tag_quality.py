@@ -6,8 +6,9 @@
 The test split is every file in nlp/data/holdout/; --source keeps one of them (e.g. holdout2.tsv, the set written
 on 2026-11-23 and first scored after the model it measures was trained). --report gives the figures each held-out
 set was written for (REPORT below; holdout8.tsv, written 2026-11-24 before the training batch it judges, is the
-fresh one for product_issue, expansion_interest and sentiment), and sentiment accuracy on the untouched external evaluation part
-(nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
+fresh one for product_issue, expansion_interest and sentiment; holdout9.tsv, written later on 2026-11-24 before
+the sentiment changes and the twelfth training batch, is the fresh one for sentiment), and sentiment accuracy on the
+untouched external evaluation part (nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
 
 Thresholds and regularisation were chosen on dev by nlp/train.py; test is read only here.
 """
@@ -72,6 +73,7 @@ REPORT = (
     HeldOutSet("long turns", ("holdout6.tsv",), TAG_LABELS),
     HeldOutSet("sentiment", ("holdout7.tsv",), TAG_LABELS),
     HeldOutSet("fresh (issue 18)", ("holdout8.tsv",), FRESH_LABELS),
+    HeldOutSet("fresh sentiment", ("holdout9.tsv",), TAG_LABELS),
 )
 DETAILED = ("new labels", "fresh (issue 18)")  # the sets whose per-label figures --report prints
 

@@ -205,7 +205,7 @@ class HeadsComponent:
             x = features(embeddings, roles, cues, self.heads.similarities(embeddings), stance)
             scores = self.heads.intent_scores(x)
             sentiment = self.heads.sentiment_probabilities(
-                sentiment_features(embeddings, stance, cues)
+                sentiment_features(embeddings, stance, cues, roles, scores)
             )
             offset = 0
             for doc, doc_units in zip(batch, units, strict=True):

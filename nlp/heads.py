@@ -2,7 +2,8 @@
 
 Features per utterance: the L2-normalised embedding, the speaker role (one-hot),
 and for each intent label whether a cue phrase is present and whether it is
-negated. Weights are trained by ``python -m nlp.train`` and shipped as JSON.
+negated. The sentiment head also reads the intent heads' scores. Weights are
+trained by ``python -m nlp.train`` and shipped as JSON.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ __all__ = [
     "cue_features",
     "features",
     "load_heads",
+    "role_columns",
     "sentiment_features",
     "similarity_features",
 ]
@@ -76,6 +78,14 @@ def similarity_features(
     return out
 
 
+def role_columns(roles: Sequence[str]) -> np.ndarray:
+    """(n, roles) one-hot speaker role."""
+    out = np.zeros((len(roles), len(ROLE_ORDER)), dtype=np.float32)
+    for row, role in enumerate(roles):
+        out[row, ROLE_ORDER.index(role)] = 1.0
+    return out
+
+
 def features(
     embeddings: np.ndarray,
     roles: Sequence[str],
@@ -83,16 +93,24 @@ def features(
     similarities: np.ndarray,
     stance: np.ndarray,
 ) -> np.ndarray:
-    role_cols = np.zeros((len(roles), len(ROLE_ORDER)), dtype=np.float32)
-    for row, role in enumerate(roles):
-        role_cols[row, ROLE_ORDER.index(role)] = 1.0
-    return np.hstack([embeddings, role_cols, cues, similarities, stance]).astype(
+    return np.hstack([embeddings, role_columns(roles), cues, similarities, stance]).astype(
         np.float32, copy=False
     )
 
 
-def sentiment_features(embeddings: np.ndarray, stance: np.ndarray, cues: np.ndarray) -> np.ndarray:
-    return np.hstack([embeddings, stance, cues]).astype(np.float32, copy=False)
+def sentiment_features(
+    embeddings: np.ndarray,
+    stance: np.ndarray,
+    cues: np.ndarray,
+    roles: Sequence[str],
+    intent_scores: np.ndarray,
+) -> np.ndarray:
+    """The sentiment head's input: the embedding, the stance and cue features, the speaker role (a rep's
+    words are not the customer's stance) and the intent heads' scores (a voiced risk is the customer's stance;
+    out-of-fold scores when training)."""
+    return np.hstack([embeddings, stance, cues, role_columns(roles), intent_scores]).astype(
+        np.float32, copy=False
+    )
 
 
 def _sigmoid(x: np.ndarray) -> np.ndarray:

@@ -119,26 +119,50 @@ def out_of_fold_scores(data: Fitting, c: float) -> np.ndarray:
     return scores
 
 
-def choose(data: Fitting) -> dict[str, dict]:
-    """Per intent: the C and threshold with the best out-of-fold F1."""
+def choose(data: Fitting) -> tuple[dict[str, dict], np.ndarray]:
+    """Per intent: the C and threshold with the best out-of-fold F1, and the out-of-fold scores at that C."""
     best: dict[str, tuple] = {}
+    scores = {c: out_of_fold_scores(data, c) for c in C_GRID}
     for c in C_GRID:
-        scores = out_of_fold_scores(data, c)
         for col, label in enumerate(INTENT_LABELS):
             for threshold in THRESHOLDS:
-                f1 = f1_score(data.labels[:, col], scores[:, col] >= threshold, zero_division=0)
+                f1 = f1_score(data.labels[:, col], scores[c][:, col] >= threshold, zero_division=0)
                 key = (round(float(f1), 4), -abs(float(threshold) - 0.5), -c)
                 if label not in best or key > best[label][0]:
                     best[label] = (
                         key,
                         {"C": c, "threshold": float(threshold), "cv_f1": round(float(f1), 4)},
                     )
-    return {label: choice for label, (_, choice) in best.items()}
+    choices = {label: choice for label, (_, choice) in best.items()}
+    chosen = np.column_stack(
+        [scores[choices[label]["C"]][:, col] for col, label in enumerate(INTENT_LABELS)]
+    )
+    return choices, chosen
 
 
-def fit_sentiment(data: Fitting, external: Fitting) -> tuple[LogisticRegression, dict]:
-    """Sentiment on the fitting set plus the external training part; C by cross-validated accuracy on both."""
-    x = np.vstack([sentiment_features(d.embeddings, d.stance, d.cues) for d in (data, external)])
+def intent_scores(
+    data: Fitting, other: Fitting, weights: np.ndarray, biases: np.ndarray
+) -> np.ndarray:
+    """The fitted intent heads' scores for examples outside the fitting set (the external sentences)."""
+    sims = similarity_features(other.embeddings, data.embeddings, data.labels)
+    roles = [e.speaker for e in other.examples]
+    x = features(other.embeddings, roles, other.cues, sims, other.stance)
+    return 1.0 / (1.0 + np.exp(-(x @ weights.T + biases)))
+
+
+def fit_sentiment(
+    data: Fitting, external: Fitting, scores: tuple[np.ndarray, np.ndarray]
+) -> tuple[LogisticRegression, dict]:
+    """Sentiment on the fitting set plus the external training part; C by cross-validated accuracy on both.
+
+    ``scores`` are the intent scores of each (out-of-fold for the fitting set, so the head learns how much to
+    trust scores as good as the tagger's on new text)."""
+    x = np.vstack(
+        [
+            sentiment_features(d.embeddings, d.stance, d.cues, [e.speaker for e in d.examples], s)
+            for d, s in zip((data, external), scores, strict=True)
+        ]
+    )
     y = np.concatenate([data.sentiment, external.sentiment])
     ours = np.arange(len(y)) < len(data.sentiment)
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
@@ -166,7 +190,7 @@ def fit_sentiment(data: Fitting, external: Fitting) -> tuple[LogisticRegression,
 def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
     pipeline = build_pipeline(model=model, with_heads=False)
     data = embed(load_split("train", folder) + load_split("dev", folder), pipeline)
-    choices = choose(data)
+    choices, out_of_fold = choose(data)
     everything = np.arange(len(data.examples))
     x, y = design(data, everything, everything, augment=True)
     weights, biases = [], []
@@ -176,11 +200,15 @@ def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
         ).fit(x, y[:, col])
         weights.append(fitted.coef_[0])
         biases.append(fitted.intercept_[0])
-    sentiment, sentiment_info = fit_sentiment(data, embed(load_external("wink_train"), pipeline))
+    external = embed(load_external("wink_train"), pipeline)
+    weights_array, biases_array = np.asarray(weights), np.asarray(biases)
+    sentiment, sentiment_info = fit_sentiment(
+        data, external, (out_of_fold, intent_scores(data, external, weights_array, biases_array))
+    )
     order = [list(sentiment.classes_).index(i) for i in range(len(SENTIMENTS))]
     return Heads(
-        intent_weights=np.asarray(weights, dtype=np.float32),
-        intent_bias=np.asarray(biases, dtype=np.float32),
+        intent_weights=weights_array.astype(np.float32),
+        intent_bias=biases_array.astype(np.float32),
         thresholds=np.asarray(
             [choices[label]["threshold"] for label in INTENT_LABELS], dtype=np.float32
         ),

@@ -64,4 +64,14 @@ def test_the_fresh_set_for_the_labels_that_fell_short(report):
     assert {s.label for s in quality.labels} == set(tag_quality.FRESH_LABELS)
     assert all(s.support >= 40 for s in quality.labels)
     assert all(s.f1 >= 0.82 for s in quality.labels), quality.labels
-    assert quality.sentiment_accuracy >= 0.60
+    # 0.662 before the sentiment head read the speaker role and the intent scores, 0.766 since (README, Quality)
+    assert quality.sentiment_accuracy >= 0.72
+
+
+@pytest.mark.slow
+def test_sentiment_on_the_ninth_set(report):
+    # holdout9.tsv was committed before the sentiment changes and the twelfth batch (README, Quality). The target
+    # is 0.85; the shipped heads reach 0.783 (0.652 before): a guard, not the goal.
+    quality = held_out(report, "fresh sentiment")
+    assert quality.utterances >= 120
+    assert quality.sentiment_accuracy >= 0.75

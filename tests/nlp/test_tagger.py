@@ -180,3 +180,14 @@ def test_empty_and_blank_utterances_get_no_tags(tagger: Tagger):
     results = list(tagger.tag([TagInput(""), TagInput("   "), TagInput("\x00\x01 ok")]))
     assert [r.tags for r in results[:2]] == [[], []]
     assert all(r.sentiment.label in {"positive", "neutral", "negative"} for r in results)
+
+
+def test_a_reps_words_are_not_the_customers_stance(tagger: Tagger):
+    # The sentiment head reads the speaker role: by the labelling rule a rep's line is neutral (README, Quality).
+    apology = "I know the last release was a letdown, and I am sorry about that."
+    rep, customer = tagger.tag([TagInput(apology, "rep"), TagInput(apology, "customer")])
+    assert (rep.sentiment.label, customer.sentiment.label) == ("neutral", "negative")
+    (cheer,) = tagger.tag(
+        [TagInput("Awesome, I will send the contract over this afternoon.", "rep")]
+    )
+    assert cheer.sentiment.label == "neutral"
