@@ -28,7 +28,15 @@ from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
 from models.errors import InputError, NotFound
-from models.pages import FlagFilter, Ranking, Slice, flagged_page, interactions_page
+from models.pages import (
+    Cursor,
+    FlagFilter,
+    HealthFilter,
+    Ranking,
+    Slice,
+    flagged_page,
+    interactions_page,
+)
 from models.queue import Comment, QueueState, Visibility
 from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
@@ -245,17 +253,20 @@ class Callintel:
         limit: int | None = None,
         offset: int = 0,
         recompute: bool = False,
+        owner: str | None = None,
+        cursor: Cursor | None = None,
     ) -> Slice[tuple[AtRisk, Health]]:
-        """The at-risk list, riskiest first (only ``band``; one page): read from the stored health, each
-        customer's latest evaluation at or before ``moment`` (api/queries.py stored_customers); with
-        ``recompute``, every customer's health recomputed at ``moment`` from their history (slow at size)."""
-        from api.queries import customers_by_risk, stored_customers
+        """The at-risk list, riskiest first (only ``band`` and ``owner``'s; one page, after ``cursor`` then
+        ``offset``): read from the stored health, each customer's latest evaluation at or before ``moment``
+        (api/queries.py stored_customers); with ``recompute``, every customer's health recomputed at
+        ``moment`` from their history (slow at size)."""
+        from api.queries import customers_by_risk, recomputed_page, stored_customers
 
+        wanted = HealthFilter(band, owner)
         if not recompute:
-            return stored_customers(self.store, moment, band, limit, offset)
-        rated = customers_by_risk(self.store, moment, self.risk_config(), band)
-        end = None if limit is None else offset + limit
-        return Slice(len(rated), rated[offset:end])
+            return stored_customers(self.store, moment, wanted, limit, offset, cursor)
+        rated = customers_by_risk(self.store, moment, self.risk_config(), wanted)
+        return recomputed_page(rated, limit, offset, cursor)
 
     def customer(self, customer_id: str, moment: datetime, days: int) -> CustomerView:
         """One customer's health, weekly replay and timeline over ``days``; NotFound if none."""
