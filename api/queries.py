@@ -14,7 +14,15 @@ from api.auth import ApiToken
 from models.accounts import Account
 from models.current_health import Cursor, band_rank
 from models.errors import Forbidden, NotFound
-from models.pages import HealthFilter, Slice, StoredHealth, health_page
+from models.pages import (
+    Evaluation,
+    HealthFilter,
+    Slice,
+    StoredHealth,
+    customer_health,
+    evaluations,
+    health_page,
+)
 from models.records import Interaction
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
@@ -36,6 +44,8 @@ __all__ = [
     "readable_interaction",
     "rep_scope",
     "stored_customers",
+    "stored_health",
+    "stored_replay",
 ]
 
 
@@ -164,17 +174,70 @@ class CustomerView:
 
 
 def customer_view(
-    store: Store, config: RiskConfig, customer_id: str, moment: datetime, days: int
+    store: Store,
+    config: RiskConfig,
+    customer_id: str,
+    moment: datetime,
+    days: int,
+    recompute: bool = True,
 ) -> CustomerView:
-    """One customer's health now, weekly health over ``days`` and the timeline of those days."""
+    """One customer's health now, weekly health over ``days`` and the timeline of those days: recomputed
+    from the history, or (``recompute`` False) read from the stored evaluations (stored_health)."""
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
-    now = health(history, moment, config)
+    start = moment - timedelta(days=days)
+    if recompute:
+        now, moves = health(history, moment, config), replay(history, start, moment, config)
+    else:
+        now, moves = (
+            stored_health(store, customer_id, moment),
+            stored_replay(store, customer_id, start, moment),
+        )
     return CustomerView(
         history,
         now,
-        replay(history, moment - timedelta(days=days), moment, config),
+        moves,
         timeline(history, moment, config, days),
         recommend(now, history, configured_playbooks(config), config),
     )
+
+
+def stored_health(store: Store, customer_id: str, moment: datetime) -> Health:
+    """The customer's latest stored evaluation at or before ``moment`` (``unknown`` when none), as the stored
+    at-risk list shows it."""
+    return _stored(customer_health(store, customer_id, moment), moment)[1]
+
+
+def stored_replay(
+    store: Store,
+    customer_id: str,
+    start: datetime,
+    end: datetime,
+    step: timedelta = timedelta(days=7),
+) -> list[Health]:
+    """risk.health.replay from the stored evaluations: at ``start``, every ``step`` after it and at ``end``,
+    the latest evaluation by then (each once; none before the first evaluation)."""
+    stored = evaluations(store, customer_id, start, end)
+    moments = [
+        start + step * n for n in range(int((end - start) / step) + 1) if start + step * n < end
+    ]
+    chosen: dict[datetime, Evaluation] = {}
+    for moment in [*moments, end]:
+        known = [e for e in stored if e.as_of <= moment]
+        if known:
+            chosen.setdefault(known[-1].as_of, known[-1])
+    return [
+        Health(
+            customer_id,
+            e.as_of,
+            e.score,
+            cast(Band, e.band),
+            e.breakdown,
+            [],
+            [],
+            e.raw_risk,
+            e.churned,
+        )
+        for e in chosen.values()
+    ]

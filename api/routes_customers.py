@@ -26,6 +26,10 @@ from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
 RiskReader = Annotated[ApiToken, Depends(allow("admin", "manager", "crm"))]
+Recompute = Annotated[
+    bool,
+    Query(description="Recompute the health from the history (implied by as_of; slow at size)"),
+]
 
 
 def _risk(h: Health, name: str | None) -> CustomerRisk:
@@ -81,10 +85,7 @@ def customers(
         str | None,
         Query(max_length=1024, description="Start after this place: a page's X-Next-Cursor"),
     ] = None,
-    recompute: Annotated[
-        bool,
-        Query(description="Recompute every customer's health now (implied by as_of; slow at size)"),
-    ] = False,
+    recompute: Recompute = False,
 ) -> list[CustomerRisk]:
     """The stored health of each customer's latest evaluation (the risk stage, ``alerts --refresh``), paged
     in SQL; with ``as_of`` or ``recompute``, recomputed at that moment. ``X-Total-Count``: how many match;
@@ -106,9 +107,15 @@ def customers(
     "commercial events, survey responses",
 )
 def customer(
-    customer_id: str, callintel: ServiceDep, _: RiskReader, as_of: AsOf | None = None
+    customer_id: str,
+    callintel: ServiceDep,
+    _: RiskReader,
+    as_of: AsOf | None = None,
+    recompute: Recompute = False,
 ) -> CustomerDetail:
-    view = callintel.account_view(customer_id, callintel.as_of(as_of))
+    """The health is the stored evaluation's (as in the list); with ``as_of`` or ``recompute``, recomputed."""
+    recomputed = recompute or as_of is not None
+    view = callintel.account_view(customer_id, callintel.as_of(as_of), recomputed)
     if view.health is None:  # never: it was asked for at a moment
         raise NotFound("customer health", customer_id)
     surveys = [
@@ -136,8 +143,12 @@ def customer_timeline(
     _: RiskReader,
     as_of: AsOf | None = None,
     days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    recompute: Recompute = False,
 ) -> TimelineOut:
-    view = callintel.customer(customer_id, callintel.as_of(as_of), days)
+    """The health and the weekly replay from the stored evaluations (each point the latest by then); with
+    ``as_of`` or ``recompute``, recomputed from the history."""
+    recomputed = recompute or as_of is not None
+    view = callintel.customer(customer_id, callintel.as_of(as_of), days, recomputed)
     moves = [
         ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown)
         for p in view.replay

@@ -268,11 +268,15 @@ class Callintel:
         rated = customers_by_risk(self.store, moment, self.risk_config(), wanted)
         return recomputed_page(rated, limit, offset, cursor)
 
-    def customer(self, customer_id: str, moment: datetime, days: int) -> CustomerView:
-        """One customer's health, weekly replay and timeline over ``days``; NotFound if none."""
+    def customer(
+        self, customer_id: str, moment: datetime, days: int, recompute: bool = True
+    ) -> CustomerView:
+        """One customer's health, weekly replay and timeline over ``days``; NotFound if none. The health and
+        replay recomputed from the history, or (``recompute`` False) read from the stored evaluations."""
         from api.queries import customer_view
 
-        return customer_view(self.store, self.risk_config(), customer_id, moment, days)
+        config = self.risk_config()
+        return customer_view(self.store, config, customer_id, moment, days, recompute)
 
     def evaluate(self, moment: datetime, customer_id: str | None = None) -> list[Assessment]:
         """Assess and record every customer (or one): health, signals, new alerts."""
@@ -358,10 +362,14 @@ class Callintel:
 
     # -- engineer A: account data (models/accounts_repo.py, ingest/accounts.py, api/routes_accounts.py) --------
 
-    def account_view(self, customer_id: str, moment: datetime | None = None) -> AccountView:
+    def account_view(
+        self, customer_id: str, moment: datetime | None = None, recompute: bool = True
+    ) -> AccountView:
         """One customer's account, contacts (with their last login), invoices, commercial events and survey
-        responses; with its health at ``moment`` when one is given. NotFound if there is no such customer."""
+        responses; with its health at ``moment`` when one is given (recomputed, or with ``recompute`` False
+        the stored evaluation: api/queries.py stored_health). NotFound if there is no such customer."""
         from api.account_view import account_view
+        from api.queries import stored_health
         from risk.health import health
 
         history = load_history(self.store, customer_id)
@@ -369,7 +377,11 @@ class Callintel:
             raise NotFound("customer", customer_id)
         with self.store.transaction() as session:
             links = accounts_repo.survey_interactions(session, customer_id)
-        rated = health(history, moment, self.risk_config()) if moment is not None else None
+        rated = None
+        if moment is not None and recompute:
+            rated = health(history, moment, self.risk_config())
+        elif moment is not None:
+            rated = stored_health(self.store, customer_id, moment)
         return account_view(history, links, rated, moment)
 
     def create_customer(self, account: Account, contacts: Sequence[Contact] = ()) -> AccountView:

@@ -46,6 +46,9 @@ __all__ = [
     "at_risk_order",
     "current_keys",
     "current_rows",
+    "customer_health",
+    "evaluations",
+    "Evaluation",
     "health_page",
     "health_rows",
     "interactions_page",
@@ -468,14 +471,16 @@ def health_page(
     limit: int | None = None,
     offset: int = 0,
     cursor: Cursor | None = None,
+    from_snapshots: bool = False,
 ) -> Slice[StoredHealth]:
     """The at-risk list from the stored health, riskiest first: each customer's latest evaluation at or before
     ``moment``, churned customers (outcomes) left out, customers never evaluated by then ``unknown`` and last.
-    Read from the current-health rows (an index range) unless someone was evaluated after ``moment``. The
+    Read from the current-health rows (an index range) unless someone was evaluated after ``moment`` or
+    ``from_snapshots`` asks for the snapshots themselves (the list before 0013: the benchmark's baseline). The
     page starts after ``cursor`` (a page's ``next_cursor``), then skips ``offset``; only its signals are read."""
     wanted = wanted or HealthFilter()
     with store.transaction() as session:
-        current = _current_answers(session, moment)
+        current = not from_snapshots and _current_answers(session, moment)
         query = current_rows(wanted) if current else health_rows(moment, wanted)
         keys = current_keys() if current else _snapshot_keys()
         page = at_risk_order(query, keys).offset(offset)
@@ -488,3 +493,50 @@ def health_page(
         signals, last = _signals(session, ids), _last_contacts(session, ids)
         items = [_stored_health(row, signals, last) for row in rows]
         return Slice(total, items, _next(found, limit))
+
+
+# -- C: one customer's stored health and its history of evaluations (issue 19) ---------------------------
+
+
+def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredHealth:
+    """The customer's latest stored evaluation at or before ``moment`` with its signals, as a row of the
+    at-risk list shows it (``unknown`` when none); by the (customer, as_of) index, nothing recomputed."""
+    latest = (
+        select(HealthSnapshotRow.id)
+        .where(HealthSnapshotRow.customer_id == customer_id, HealthSnapshotRow.as_of <= moment)
+        .order_by(HealthSnapshotRow.as_of.desc())
+        .limit(1)
+    )
+    with store.transaction() as session:
+        rows = _page_rows(session, [(customer_id, session.scalar(latest))])
+        signals, last = _signals(session, [customer_id]), _last_contacts(session, [customer_id])
+        return _stored_health(rows[0], signals, last)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A stored evaluation of a customer's health, without its signals (what a replay plots)."""
+
+    as_of: datetime
+    score: float
+    band: str
+    breakdown: dict[str, float]
+    raw_risk: float
+    churned: bool
+
+
+def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
+    """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
+    h = HealthSnapshotRow
+    first = select(func.max(h.as_of)).where(h.customer_id == customer_id, h.as_of <= start)
+    with store.transaction() as session:
+        since = session.scalar(first) or start
+        query = (
+            select(h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
+            .where(h.customer_id == customer_id, h.as_of >= since, h.as_of <= end)
+            .order_by(h.as_of)
+        )
+        return [
+            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
+            for at, score, band, breakdown, raw, churned in session.execute(query)
+        ]

@@ -19,7 +19,7 @@ from bench.make_portfolio import END, build
 from models.accounts import Account
 from models.accounts_repo import AccountBatch
 from models.current_health import Cursor
-from models.pages import HealthFilter, at_risk_order, current_keys, current_rows
+from models.pages import HealthFilter, at_risk_order, current_keys, current_rows, health_page
 from models.records import UsageEvent
 from models.settings import Settings
 from models.store import Store
@@ -96,6 +96,8 @@ def test_the_stored_list_is_the_recomputed_list(db_url: str, tmp_path: Path, his
         assert (
             len({h.band for _, h in stored.items}) >= 2
         )  # an ordering across bands, not within one
+        snapshots = health_page(callintel.store, END, from_snapshots=True)
+        assert [h.customer_id for h in snapshots.items] == [w.customer_id for w, _ in stored.items]
         for band in ("red", "yellow", "green"):
             assert _rows(callintel.customers(END, band)) == _rows(
                 callintel.customers(END, band, recompute=True)
@@ -104,10 +106,26 @@ def test_the_stored_list_is_the_recomputed_list(db_url: str, tmp_path: Path, his
         assert [row for page in pages for row in _rows(page)] == _rows(stored)
         for recompute in (False, True):
             assert _walk(callintel, 37, recompute=recompute) == _rows(stored)
+        for who, _ in stored.items[::30]:
+            assert _one(callintel, who.customer_id, False) == _one(callintel, who.customer_id, True)
         owner = next(who.account.owner for who, _ in stored.items if who.account)
         assert _rows(callintel.customers(END, owner=owner)) == _rows(
             callintel.customers(END, recompute=True, owner=owner)
         )
+
+
+def _health(h) -> tuple:
+    signals = [(s.model_dump(), p) for s, p in zip(h.signals, h.points, strict=True)]
+    return (h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, signals)
+
+
+def _one(callintel: Callintel, customer_id: str, recompute: bool) -> tuple:
+    """The customer page's health and the timeline's health, replay and recommendation."""
+    page = callintel.account_view(customer_id, END, recompute).health
+    view = callintel.customer(customer_id, END, 60, recompute)
+    last = view.replay[-1]  # the stored replay has the one evaluation, at END
+    moved = (last.as_of, last.score, last.band, last.breakdown, last.raw_risk)
+    return _health(page), _health(view.health), moved, view.recommendation
 
 
 def _walk(callintel: Callintel, size: int, **wanted) -> list[tuple]:
@@ -245,3 +263,21 @@ def test_a_page_of_the_list_is_a_range_of_its_index(store: Store, what, wanted, 
     expected = index if isinstance(index, str) else "ix_customer_health_order"
     assert expected in found, found
     assert "TEMP B-TREE" not in found and "Sort" not in found, found
+
+
+def test_the_customer_pages_read_the_stored_evaluation(evaluated: Callintel):
+    with (
+        evaluated as callintel,
+        TestClient(create_app(callintel.settings, callintel.store)) as client,
+    ):
+        auth = {"Authorization": f"Bearer {callintel.create_token('manager', 'm')[1]}"}
+        who = callintel.customers(END).items[0][0].customer_id
+        assert _one(callintel, who, False) == _one(callintel, who, True)
+        late = UsageEvent(customer_id=who, kind="login", occurred_at=END)  # no refresh after it
+        callintel.save_usage([late])
+        for path in (f"/api/customers/{who}", f"/api/customers/{who}/timeline?days=60"):
+            stored = client.get(path, headers=auth).json()
+            recomputed = client.get(path, params={"recompute": "true"}, headers=auth).json()
+            health = stored.get("health", stored)
+            assert health["as_of"].startswith("2026-10-31")  # the evaluation's moment, not now
+            assert health["score"] is not None and health != recomputed.get("health", recomputed)
