@@ -78,7 +78,9 @@ def customers(
     response: Response,
     as_of: AsOf | None = None,
     band: Annotated[str | None, Query(pattern="^(green|yellow|red|unknown)$")] = None,
-    owner: Annotated[str | None, Query(max_length=256, description="Only this owner's")] = None,
+    owner: Annotated[
+        str | None, Query(max_length=256, pattern="^[^\x00]*$", description="Only this owner's")
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="At most this many")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     cursor: Annotated[

@@ -84,7 +84,7 @@ class Cursor:
         numbers = (rank, arr, risk)
         if not all(_finite(n) for n in numbers):
             raise ValueError("not a cursor a page of this list gave")
-        if not isinstance(customer_id, str) or not isinstance(rank, int):
+        if not isinstance(customer_id, str) or "\x00" in customer_id or not isinstance(rank, int):
             raise ValueError("not a cursor a page of this list gave")
         return cls(rank, float(arr), float(risk), customer_id)
 

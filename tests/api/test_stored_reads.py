@@ -201,7 +201,8 @@ def test_cursor_pages_end_cleanly_and_a_bad_cursor_is_a_422(evaluated: Callintel
         assert "X-Next-Cursor" not in empty.headers
         forged = Cursor(9, 0.0, 0.0, "zzz").encode()  # well formed, after everyone: an empty page
         assert client.get("/api/customers", params={"cursor": forged}, headers=auth).json() == []
-        for bad in ("x", "bm90IGpzb24", "WzEsMiwzXQ", "WyJhIiwwLDAsImIiXQ", "!" * 2000):
+        nul = Cursor(0, 0.0, 0.0, "a\x00").encode()  # PostgreSQL stores no NUL: never a customer id
+        for bad in ("x", "bm90IGpzb24", "WzEsMiwzXQ", "WyJhIiwwLDAsImIiXQ", nul, "!" * 2000):
             answer = client.get("/api/customers", params={"cursor": bad}, headers=auth)
             assert answer.status_code == 422, bad
             assert answer.json()["message"].startswith("query.cursor"), answer.json()
