@@ -182,18 +182,18 @@ def customer_view(
     recompute: bool = True,
 ) -> CustomerView:
     """One customer's health now, weekly health over ``days`` and the timeline of those days: recomputed
-    from the history, or (``recompute`` False) read from the stored evaluations (stored_health)."""
+    from the history, or (``recompute`` False) read from the stored evaluations (stored_health) where the
+    customer has one by ``moment`` (a customer never evaluated yet is recomputed: their page is not blank
+    until the next refresh)."""
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
     start = moment - timedelta(days=days)
-    if recompute:
+    now = None if recompute else stored_health(store, customer_id, moment)
+    if now is None or now.score is None:  # asked, or never evaluated: one customer, recomputed
         now, moves = health(history, moment, config), replay(history, start, moment, config)
     else:
-        now, moves = (
-            stored_health(store, customer_id, moment),
-            stored_replay(store, customer_id, start, moment),
-        )
+        moves = stored_replay(store, customer_id, start, moment)
     return CustomerView(
         history,
         now,

@@ -367,7 +367,8 @@ class Callintel:
     ) -> AccountView:
         """One customer's account, contacts (with their last login), invoices, commercial events and survey
         responses; with its health at ``moment`` when one is given (recomputed, or with ``recompute`` False
-        the stored evaluation: api/queries.py stored_health). NotFound if there is no such customer."""
+        the stored evaluation, api/queries.py stored_health, where there is one by ``moment``). NotFound if
+        there is no such customer."""
         from api.account_view import account_view
         from api.queries import stored_health
         from risk.health import health
@@ -378,10 +379,12 @@ class Callintel:
         with self.store.transaction() as session:
             links = accounts_repo.survey_interactions(session, customer_id)
         rated = None
-        if moment is not None and recompute:
-            rated = health(history, moment, self.risk_config())
-        elif moment is not None:
+        if moment is not None and not recompute:
             rated = stored_health(self.store, customer_id, moment)
+        if moment is not None and (
+            rated is None or rated.score is None
+        ):  # never evaluated: recomputed
+            rated = health(history, moment, self.risk_config())
         return account_view(history, links, rated, moment)
 
     def create_customer(self, account: Account, contacts: Sequence[Contact] = ()) -> AccountView:
