@@ -193,7 +193,7 @@ def customer_view(
     if now is None or now.score is None:  # asked, or never evaluated: one customer, recomputed
         now, moves = health(history, moment, config), replay(history, start, moment, config)
     else:
-        moves = stored_replay(store, customer_id, start, moment)
+        moves = stored_replay(store, history, start, moment, config)
     return CustomerView(
         history,
         now,
@@ -211,33 +211,27 @@ def stored_health(store: Store, customer_id: str, moment: datetime) -> Health:
 
 def stored_replay(
     store: Store,
-    customer_id: str,
+    history: CustomerHistory,
     start: datetime,
     end: datetime,
+    config: RiskConfig,
     step: timedelta = timedelta(days=7),
 ) -> list[Health]:
-    """risk.health.replay from the stored evaluations: at ``start``, every ``step`` after it and at ``end``,
-    the latest evaluation by then (each once; none before the first evaluation)."""
-    stored = evaluations(store, customer_id, start, end)
-    moments = [
-        start + step * n for n in range(int((end - start) / step) + 1) if start + step * n < end
-    ]
-    chosen: dict[datetime, Evaluation] = {}
-    for moment in [*moments, end]:
-        known = [e for e in stored if e.as_of <= moment]
+    """risk.health.replay's points (``start``, every ``step`` after it, ``end``), each the customer's latest
+    stored evaluation in the step up to it; a point with none (no refresh ran in that week) is recomputed from
+    the history, so the chart has its points whether the refresh ran regularly or not."""
+    stored = evaluations(store, history.customer_id, start - step, end)
+    moments = [start + step * n for n in range(int((end - start) / step) + 1)]
+    points = []
+    for moment in [*(m for m in moments if m < end), end]:
+        known = [e for e in stored if moment - step < e.as_of <= moment]
         if known:
-            chosen.setdefault(known[-1].as_of, known[-1])
-    return [
-        Health(
-            customer_id,
-            e.as_of,
-            e.score,
-            cast(Band, e.band),
-            e.breakdown,
-            [],
-            [],
-            e.raw_risk,
-            e.churned,
-        )
-        for e in chosen.values()
-    ]
+            points.append(_evaluated(history.customer_id, known[-1]))
+        else:
+            points.append(health(history, moment, config))
+    return points
+
+
+def _evaluated(customer_id: str, e: Evaluation) -> Health:
+    band = cast(Band, e.band)
+    return Health(customer_id, e.as_of, e.score, band, e.breakdown, [], [], e.raw_risk, e.churned)
