@@ -317,7 +317,7 @@ def customer_page(
     days: Annotated[int, Query(ge=14, le=730)] = 120,
 ) -> HTMLResponse:
     moment = callintel.as_of()
-    view = callintel.customer(customer_id, moment, days)
+    view = callintel.customer(customer_id, moment, days, recompute=False)  # C: the stored health
     chart = health_chart(view.replay, callintel.risk_config().bands)
     alerts = callintel.alerts(customer_id, 20)
     return _page(

@@ -12,8 +12,17 @@ from typing import TYPE_CHECKING, cast
 
 from api.auth import ApiToken
 from models.accounts import Account
+from models.current_health import Cursor, band_rank
 from models.errors import Forbidden, NotFound
-from models.pages import Slice, StoredHealth, health_page
+from models.pages import (
+    Evaluation,
+    HealthFilter,
+    Slice,
+    StoredHealth,
+    customer_health,
+    evaluations,
+    health_page,
+)
 from models.records import Interaction
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
@@ -30,10 +39,13 @@ __all__ = [
     "CustomerView",
     "customer_view",
     "customers_by_risk",
+    "recomputed_page",
     "public_interaction",
     "readable_interaction",
     "rep_scope",
     "stored_customers",
+    "stored_health",
+    "stored_replay",
 ]
 
 
@@ -78,13 +90,19 @@ class AtRisk:
 
 
 def customers_by_risk(
-    store: Store, moment: datetime, config: RiskConfig, band: str | None = None
+    store: Store, moment: datetime, config: RiskConfig, wanted: HealthFilter | None = None
 ) -> list[tuple[AtRisk, Health]]:
     """Every customer's health recomputed at ``moment`` from their whole history, riskiest first
     (risk.health.at_risk: by band, then ARR, then raw risk); churned customers are outcomes and left out.
     What an explicit ``as_of`` asks for; the stored list (stored_customers) is the fast read."""
+    wanted = wanted or HealthFilter()
     rated = at_risk((h, health(h, moment, config)) for h in load_histories(store))
-    return [(_who(history), h) for history, h in rated if band is None or h.band == band]
+    return [
+        (_who(history), h)
+        for history, h in rated
+        if (wanted.band is None or h.band == wanted.band)
+        and (wanted.owner is None or (history.account and history.account.owner) == wanted.owner)
+    ]
 
 
 def _who(history: CustomerHistory) -> AtRisk:
@@ -92,17 +110,40 @@ def _who(history: CustomerHistory) -> AtRisk:
     return AtRisk(history.customer_id, history.name, history.account, last)
 
 
+def _place(row: tuple[AtRisk, Health]) -> Cursor:
+    """A row's place in the at-risk order, as the stored list's cursor names it."""
+    who, rated = row
+    arr = (who.account.arr if who.account else None) or 0.0
+    return Cursor(band_rank(rated.band), float(arr), rated.raw_risk, who.customer_id)
+
+
+def _key(place: Cursor) -> tuple[int, float, float, str]:
+    return place.band_rank, -place.arr, -place.raw_risk, place.customer_id
+
+
+def recomputed_page(
+    rated: list[tuple[AtRisk, Health]], limit: int | None, offset: int, cursor: Cursor | None
+) -> Slice[tuple[AtRisk, Health]]:
+    """A page of the recomputed list, cut as the stored list cuts its pages (after ``cursor``, then
+    ``offset``), with the cursor of its last row when it is full."""
+    after = [r for r in rated if cursor is None or _key(_place(r)) > _key(cursor)]
+    items = after[offset:] if limit is None else after[offset : offset + limit]
+    full = limit is not None and items and len(items) == limit
+    return Slice(len(rated), items, _place(items[-1]).encode() if full else None)
+
+
 def stored_customers(
     store: Store,
     moment: datetime,
-    band: str | None = None,
+    wanted: HealthFilter | None = None,
     limit: int | None = None,
     offset: int = 0,
+    cursor: Cursor | None = None,
 ) -> Slice[tuple[AtRisk, Health]]:
     """The at-risk list read from the stored health (models.pages.health_page): each customer's latest
     evaluation at or before ``moment``, its ``as_of`` the evaluation's; never evaluated: ``unknown``, last."""
-    page = health_page(store, moment, band, limit, offset)
-    return Slice(page.total, [_stored(row, moment) for row in page.items])
+    page = health_page(store, moment, wanted, limit, offset, cursor)
+    return Slice(page.total, [_stored(row, moment) for row in page.items], page.next_cursor)
 
 
 def _stored(row: StoredHealth, moment: datetime) -> tuple[AtRisk, Health]:
@@ -139,16 +180,59 @@ def customer_view(
     moment: datetime,
     days: int,
     playbooks: Playbooks,
+    recompute: bool = True,
 ) -> CustomerView:
-    """One customer's health now, weekly health over ``days`` and the timeline of those days."""
+    """One customer's health now, weekly health over ``days`` and the timeline of those days: recomputed
+    from the history, or (``recompute`` False) read from the stored evaluations (stored_health) where the
+    customer has one by ``moment`` (a customer never evaluated yet is recomputed: their page is not blank
+    until the next refresh)."""
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
-    now = health(history, moment, config)
+    start = moment - timedelta(days=days)
+    now = None if recompute else stored_health(store, customer_id, moment)
+    if now is None or now.score is None:  # asked, or never evaluated: one customer, recomputed
+        now, moves = health(history, moment, config), replay(history, start, moment, config)
+    else:
+        moves = stored_replay(store, history, start, moment, config)
     return CustomerView(
         history,
         now,
-        replay(history, moment - timedelta(days=days), moment, config),
+        moves,
         timeline(history, moment, config, days),
         recommend(now, history, playbooks, config),
     )
+
+
+def stored_health(store: Store, customer_id: str, moment: datetime) -> Health:
+    """The customer's latest stored evaluation at or before ``moment`` (``unknown`` when none), as the stored
+    at-risk list shows it."""
+    return _stored(customer_health(store, customer_id, moment), moment)[1]
+
+
+def stored_replay(
+    store: Store,
+    history: CustomerHistory,
+    start: datetime,
+    end: datetime,
+    config: RiskConfig,
+    step: timedelta = timedelta(days=7),
+) -> list[Health]:
+    """risk.health.replay's points (``start``, every ``step`` after it, ``end``), each the customer's latest
+    stored evaluation in the step up to it; a point with none (no refresh ran in that week) is recomputed from
+    the history, so the chart has its points whether the refresh ran regularly or not."""
+    stored = evaluations(store, history.customer_id, start - step, end)
+    moments = [start + step * n for n in range(int((end - start) / step) + 1)]
+    points = []
+    for moment in [*(m for m in moments if m < end), end]:
+        known = [e for e in stored if moment - step < e.as_of <= moment]
+        if known:
+            points.append(_evaluated(history.customer_id, known[-1]))
+        else:
+            points.append(health(history, moment, config))
+    return points
+
+
+def _evaluated(customer_id: str, e: Evaluation) -> Health:
+    band = cast(Band, e.band)
+    return Health(customer_id, e.as_of, e.score, band, e.breakdown, [], [], e.raw_risk, e.churned)

@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from fastapi.exceptions import RequestValidationError
 
 from api.auth import ApiToken
 from api.deps import ServiceDep, allow
@@ -19,11 +20,16 @@ from api.schemas import (
     TimelineEntryOut,
     TimelineOut,
 )
+from models.current_health import Cursor
 from models.errors import NotFound
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
 RiskReader = Annotated[ApiToken, Depends(allow("admin", "manager", "crm"))]
+Recompute = Annotated[
+    bool,
+    Query(description="Recompute the health from the history (implied by as_of; slow at size)"),
+]
 
 
 def _risk(h: Health, name: str | None) -> CustomerRisk:
@@ -50,6 +56,17 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
     )
 
 
+def _cursor(token: str | None) -> Cursor | None:
+    """The page's cursor; a 422 naming the field for anything a page of this list did not give."""
+    if token is None:
+        return None
+    try:
+        return Cursor.decode(token)
+    except ValueError as exc:
+        error = {"loc": ("query", "cursor"), "msg": str(exc), "type": "value_error"}
+        raise RequestValidationError([error]) from None
+
+
 @router.get(
     "/customers",
     response_model=list[CustomerRisk],
@@ -61,18 +78,27 @@ def customers(
     response: Response,
     as_of: AsOf | None = None,
     band: Annotated[str | None, Query(pattern="^(green|yellow|red|unknown)$")] = None,
+    owner: Annotated[
+        str | None, Query(max_length=256, pattern="^[^\x00]*$", description="Only this owner's")
+    ] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="At most this many")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-    recompute: Annotated[
-        bool,
-        Query(description="Recompute every customer's health now (implied by as_of; slow at size)"),
-    ] = False,
+    cursor: Annotated[
+        str | None,
+        Query(max_length=1024, description="Start after this place: a page's X-Next-Cursor"),
+    ] = None,
+    recompute: Recompute = False,
 ) -> list[CustomerRisk]:
     """The stored health of each customer's latest evaluation (the risk stage, ``alerts --refresh``), paged
-    in SQL; with ``as_of`` or ``recompute``, recomputed at that moment. ``X-Total-Count``: how many match."""
+    in SQL; with ``as_of`` or ``recompute``, recomputed at that moment. ``X-Total-Count``: how many match;
+    ``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
     moment = callintel.as_of(as_of)
-    page = callintel.customers(moment, band, limit, offset, recompute or as_of is not None)
+    recomputed = recompute or as_of is not None
+    after = _cursor(cursor)
+    page = callintel.customers(moment, band, limit, offset, recomputed, owner, after)
     response.headers["X-Total-Count"] = str(page.total)
+    if page.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = page.next_cursor
     return [_risk(h, who.name) for who, h in page.items]
 
 
@@ -83,9 +109,15 @@ def customers(
     "commercial events, survey responses",
 )
 def customer(
-    customer_id: str, callintel: ServiceDep, _: RiskReader, as_of: AsOf | None = None
+    customer_id: str,
+    callintel: ServiceDep,
+    _: RiskReader,
+    as_of: AsOf | None = None,
+    recompute: Recompute = False,
 ) -> CustomerDetail:
-    view = callintel.account_view(customer_id, callintel.as_of(as_of))
+    """The health is the stored evaluation's (as in the list); with ``as_of`` or ``recompute``, recomputed."""
+    recomputed = recompute or as_of is not None
+    view = callintel.account_view(customer_id, callintel.as_of(as_of), recomputed)
     if view.health is None:  # never: it was asked for at a moment
         raise NotFound("customer health", customer_id)
     surveys = [
@@ -113,8 +145,12 @@ def customer_timeline(
     _: RiskReader,
     as_of: AsOf | None = None,
     days: Annotated[int, Query(ge=1, le=3650)] = 90,
+    recompute: Recompute = False,
 ) -> TimelineOut:
-    view = callintel.customer(customer_id, callintel.as_of(as_of), days)
+    """The health and the weekly replay from the stored evaluations (each point the latest by then); with
+    ``as_of`` or ``recompute``, recomputed from the history."""
+    recomputed = recompute or as_of is not None
+    view = callintel.customer(customer_id, callintel.as_of(as_of), days, recomputed)
     moves = [
         ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown)
         for p in view.replay

@@ -28,7 +28,15 @@ from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
 from models.errors import InputError, NotFound
-from models.pages import FlagFilter, Ranking, Slice, flagged_page, interactions_page
+from models.pages import (
+    Cursor,
+    FlagFilter,
+    HealthFilter,
+    Ranking,
+    Slice,
+    flagged_page,
+    interactions_page,
+)
 from models.queue import Comment, QueueState, Visibility
 from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
@@ -246,24 +254,32 @@ class Callintel:
         limit: int | None = None,
         offset: int = 0,
         recompute: bool = False,
+        owner: str | None = None,
+        cursor: Cursor | None = None,
     ) -> Slice[tuple[AtRisk, Health]]:
-        """The at-risk list, riskiest first (only ``band``; one page): read from the stored health, each
-        customer's latest evaluation at or before ``moment`` (api/queries.py stored_customers); with
-        ``recompute``, every customer's health recomputed at ``moment`` from their history (slow at size)."""
-        from api.queries import customers_by_risk, stored_customers
+        """The at-risk list, riskiest first (only ``band`` and ``owner``'s; one page, after ``cursor`` then
+        ``offset``): read from the stored health, each customer's latest evaluation at or before ``moment``
+        (api/queries.py stored_customers); with ``recompute``, every customer's health recomputed at
+        ``moment`` from their history (slow at size)."""
+        from api.queries import customers_by_risk, recomputed_page, stored_customers
 
+        wanted = HealthFilter(band, owner)
         if not recompute:
-            return stored_customers(self.store, moment, band, limit, offset)
-        rated = customers_by_risk(self.store, moment, self.risk_config(), band)
-        end = None if limit is None else offset + limit
-        return Slice(len(rated), rated[offset:end])
+            return stored_customers(self.store, moment, wanted, limit, offset, cursor)
+        rated = customers_by_risk(self.store, moment, self.risk_config(), wanted)
+        return recomputed_page(rated, limit, offset, cursor)
 
-    def customer(self, customer_id: str, moment: datetime, days: int) -> CustomerView:
-        """One customer's health, weekly replay and timeline over ``days``; NotFound if none."""
+    def customer(
+        self, customer_id: str, moment: datetime, days: int, recompute: bool = True
+    ) -> CustomerView:
+        """One customer's health, weekly replay and timeline over ``days``; NotFound if none. The health and
+        replay recomputed from the history, or (``recompute`` False) read from the stored evaluations."""
         from api.queries import customer_view
 
         config = self.risk_config()
-        return customer_view(self.store, config, customer_id, moment, days, self.playbooks(config))
+        return customer_view(
+            self.store, config, customer_id, moment, days, self.playbooks(config), recompute
+        )
 
     def evaluate(self, moment: datetime, customer_id: str | None = None) -> list[Assessment]:
         """Assess and record every customer (or one): health, signals, new alerts."""
@@ -350,10 +366,15 @@ class Callintel:
 
     # -- engineer A: account data (models/accounts_repo.py, ingest/accounts.py, api/routes_accounts.py) --------
 
-    def account_view(self, customer_id: str, moment: datetime | None = None) -> AccountView:
+    def account_view(
+        self, customer_id: str, moment: datetime | None = None, recompute: bool = True
+    ) -> AccountView:
         """One customer's account, contacts (with their last login), invoices, commercial events and survey
-        responses; with its health at ``moment`` when one is given. NotFound if there is no such customer."""
+        responses; with its health at ``moment`` when one is given (recomputed, or with ``recompute`` False
+        the stored evaluation, api/queries.py stored_health, where there is one by ``moment``). NotFound if
+        there is no such customer."""
         from api.account_view import account_view
+        from api.queries import stored_health
         from risk.health import health
 
         history = load_history(self.store, customer_id)
@@ -361,7 +382,13 @@ class Callintel:
             raise NotFound("customer", customer_id)
         with self.store.transaction() as session:
             links = accounts_repo.survey_interactions(session, customer_id)
-        rated = health(history, moment, self.risk_config()) if moment is not None else None
+        rated = None
+        if moment is not None and not recompute:
+            rated = stored_health(self.store, customer_id, moment)
+        if moment is not None and (
+            rated is None or rated.score is None
+        ):  # never evaluated: recomputed
+            rated = health(history, moment, self.risk_config())
         return account_view(history, links, rated, moment)
 
     def create_customer(self, account: Account, contacts: Sequence[Contact] = ()) -> AccountView:

@@ -20,10 +20,12 @@ from sqlalchemy.types import Float
 
 from models import convert
 from models.accounts import Account
+from models.current_health import BAND_RANK, UNKNOWN_RANK, Cursor, band_rank
 from models.records import Interaction, RiskSignal
 from models.store import FlaggedInteraction, Severity, Store
 from models.tables import (
     AccountRow,
+    CustomerHealthRow,
     CustomerRow,
     HealthSnapshotRow,
     InteractionRow,
@@ -34,11 +36,19 @@ from models.tables import (
 
 __all__ = [
     "BANDS",
+    "Cursor",
     "FlagFilter",
+    "HealthFilter",
     "Ranking",
     "Slice",
     "StoredHealth",
     "flagged_page",
+    "at_risk_order",
+    "current_keys",
+    "current_rows",
+    "customer_health",
+    "evaluations",
+    "Evaluation",
     "health_page",
     "health_rows",
     "interactions_page",
@@ -50,10 +60,12 @@ T = TypeVar("T")
 
 @dataclass(frozen=True)
 class Slice(Generic[T]):
-    """One page of a longer list: ``total`` rows matched, ``items`` are those from the offset on."""
+    """One page of a longer list: ``total`` rows matched, ``items`` are those from the offset on;
+    ``next_cursor``: where the next page starts, for a list paged by keyset (None: this is the last page)."""
 
     total: int
     items: list[T]
+    next_cursor: str | None = None
 
 
 @dataclass(frozen=True)
@@ -275,11 +287,6 @@ def flagged_page(
 
 # -- F: the at-risk list read from the stored health (issue 19) ---------------------------------------------
 
-BAND_RANK = {
-    "red": 0,
-    "yellow": 1,
-    "green": 2,
-}  # risk.health.AT_RISK_ORDER; unknown (no evaluation) last
 BANDS = (*BAND_RANK, "unknown")
 
 
@@ -312,13 +319,21 @@ def _latest(moment: datetime) -> Any:
     )
 
 
-def health_rows(moment: datetime, band: str | None) -> Select:
-    """(customer id, latest snapshot id or None) of the customers in the list: narrow rows, so that ordering
-    every customer sorts keys, not whole snapshots; the page's rows are read by id afterwards."""
+@dataclass(frozen=True)
+class HealthFilter:
+    """What the at-risk list is narrowed to; None: no filter."""
+
+    band: str | None = None
+    owner: str | None = None
+
+
+def health_rows(moment: datetime, wanted: HealthFilter) -> Select:
+    """The list from the snapshots themselves, for a moment before some customer's current evaluation:
+    (customer id, latest snapshot id at or before ``moment`` or None, then the order's keys)."""
     latest = _latest(moment)
-    shown = func.coalesce(HealthSnapshotRow.band, "unknown")
+    keys = _snapshot_keys()
     query = (
-        select(CustomerRow.id, HealthSnapshotRow.id)
+        select(CustomerRow.id, HealthSnapshotRow.id, *keys)
         .outerjoin(latest, latest.c.customer_id == CustomerRow.id)
         .outerjoin(
             HealthSnapshotRow,
@@ -330,18 +345,37 @@ def health_rows(moment: datetime, band: str | None) -> Select:
         .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
         .where(or_(HealthSnapshotRow.churned.is_(None), HealthSnapshotRow.churned.is_(false())))
     )
-    return query.where(shown == band) if band is not None else query
+    if wanted.band is not None:
+        query = query.where(keys[0] == band_rank(wanted.band))
+    return query.where(AccountRow.owner == wanted.owner) if wanted.owner is not None else query
 
 
-def _at_risk_order(query: Select) -> Select:
+def _snapshot_keys() -> tuple[Any, Any, Any, Any]:
+    rank = case(BAND_RANK, value=HealthSnapshotRow.band, else_=UNKNOWN_RANK)
+    arr = func.coalesce(AccountRow.arr, 0.0)
+    return rank, arr, func.coalesce(HealthSnapshotRow.raw_risk, 0.0), CustomerRow.id
+
+
+def current_rows(wanted: HealthFilter) -> Select:
+    """The list from each customer's current-health row (models/current_health.py): (customer id, snapshot
+    id or None, then the order's keys); in the at-risk order it is one range of ix_customer_health_order (or
+    _owner, narrowed to an owner)."""
+    h = CustomerHealthRow
+    query = select(h.customer_id, h.snapshot_id, *current_keys()).where(h.churned == false())
+    if wanted.band is not None:
+        query = query.where(h.band_rank == band_rank(wanted.band))
+    return query.where(h.owner == wanted.owner) if wanted.owner is not None else query
+
+
+def current_keys() -> tuple[Any, Any, Any, Any]:
+    h = CustomerHealthRow
+    return h.band_rank, h.arr, h.raw_risk, h.customer_id
+
+
+def at_risk_order(query: Select, keys: tuple[Any, Any, Any, Any]) -> Select:
     """risk.health.at_risk_key in SQL: band (red first, unknown last), ARR, raw risk (largest first), id."""
-    rank = case(BAND_RANK, value=HealthSnapshotRow.band, else_=len(BAND_RANK))
-    return query.order_by(
-        rank,
-        func.coalesce(AccountRow.arr, 0.0).desc(),
-        func.coalesce(HealthSnapshotRow.raw_risk, 0.0).desc(),
-        CustomerRow.id,
-    )
+    rank, arr, raw_risk, customer_id = keys
+    return query.order_by(rank, arr.desc(), raw_risk.desc(), customer_id)
 
 
 def _account(row: AccountRow | None, name: str | None) -> Account | None:
@@ -412,31 +446,97 @@ def _stored_health(
     )
 
 
-def _count(session: Session, query: Select, offset: int) -> int:
-    """How many match, for a page that came back empty (none match, or it starts past the end)."""
-    if offset == 0:
-        return 0
+def _count(session: Session, query: Select) -> int:
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+
+
+def _current_answers(session: Session, moment: datetime) -> bool:
+    """Whether each customer's current health is their latest evaluation at or before ``moment``: none of
+    them was evaluated after it (the usual case: the list read now)."""
+    later = select(CustomerHealthRow.customer_id).where(CustomerHealthRow.as_of > moment).limit(1)
+    return session.scalar(later) is None
+
+
+def _next(keys: list[Any], limit: int | None) -> str | None:
+    if limit is None or len(keys) < limit:
+        return None
+    _, _, rank, arr, raw_risk, customer_id = keys[-1]
+    return Cursor(int(rank), float(arr), float(raw_risk), str(customer_id)).encode()
 
 
 def health_page(
     store: Store,
     moment: datetime,
-    band: str | None = None,
+    wanted: HealthFilter | None = None,
     limit: int | None = None,
     offset: int = 0,
+    cursor: Cursor | None = None,
+    from_snapshots: bool = False,
 ) -> Slice[StoredHealth]:
     """The at-risk list from the stored health, riskiest first: each customer's latest evaluation at or before
     ``moment``, churned customers (outcomes) left out, customers never evaluated by then ``unknown`` and last.
-    The database filters by band, orders and cuts the page; only the page's signals are read."""
-    query = health_rows(moment, band)
-    page = _at_risk_order(query.add_columns(func.count().over())).offset(offset)
-    if limit is not None:
-        page = page.limit(limit)
+    Read from the current-health rows (an index range) unless someone was evaluated after ``moment`` or
+    ``from_snapshots`` asks for the snapshots themselves (the list before 0013: the benchmark's baseline). The
+    page starts after ``cursor`` (a page's ``next_cursor``), then skips ``offset``; only its signals are read."""
+    wanted = wanted or HealthFilter()
     with store.transaction() as session:
-        keys = list(session.execute(page))  # each with the count of all that match: one pass
-        total = keys[0][-1] if keys else _count(session, query, offset)
-        rows = _page_rows(session, keys)
+        current = not from_snapshots and _current_answers(session, moment)
+        query = current_rows(wanted) if current else health_rows(moment, wanted)
+        keys = current_keys() if current else _snapshot_keys()
+        page = at_risk_order(query, keys).offset(offset)
+        if cursor is not None:
+            page = page.where(cursor.after(*keys))
+        found = list(session.execute(page if limit is None else page.limit(limit)))
+        total = _count(session, query)
+        rows = _page_rows(session, found)
         ids = [row[0] for row in rows]
         signals, last = _signals(session, ids), _last_contacts(session, ids)
-        return Slice(total, [_stored_health(row, signals, last) for row in rows])
+        items = [_stored_health(row, signals, last) for row in rows]
+        return Slice(total, items, _next(found, limit))
+
+
+# -- C: one customer's stored health and its history of evaluations (issue 19) ---------------------------
+
+
+def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredHealth:
+    """The customer's latest stored evaluation at or before ``moment`` with its signals, as a row of the
+    at-risk list shows it (``unknown`` when none); by the (customer, as_of) index, nothing recomputed."""
+    latest = (
+        select(HealthSnapshotRow.id)
+        .where(HealthSnapshotRow.customer_id == customer_id, HealthSnapshotRow.as_of <= moment)
+        .order_by(HealthSnapshotRow.as_of.desc())
+        .limit(1)
+    )
+    with store.transaction() as session:
+        rows = _page_rows(session, [(customer_id, session.scalar(latest))])
+        signals, last = _signals(session, [customer_id]), _last_contacts(session, [customer_id])
+        return _stored_health(rows[0], signals, last)
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A stored evaluation of a customer's health, without its signals (what a replay plots)."""
+
+    as_of: datetime
+    score: float
+    band: str
+    breakdown: dict[str, float]
+    raw_risk: float
+    churned: bool
+
+
+def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
+    """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
+    h = HealthSnapshotRow
+    first = select(func.max(h.as_of)).where(h.customer_id == customer_id, h.as_of <= start)
+    with store.transaction() as session:
+        since = session.scalar(first) or start
+        query = (
+            select(h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
+            .where(h.customer_id == customer_id, h.as_of >= since, h.as_of <= end)
+            .order_by(h.as_of)
+        )
+        return [
+            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
+            for at, score, band, breakdown, raw, churned in session.execute(query)
+        ]

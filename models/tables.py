@@ -34,6 +34,7 @@ __all__ = [
     "CallMetricsRow",
     "CommercialEventRow",
     "ContactRow",
+    "CustomerHealthRow",
     "CustomerRow",
     "DashboardSessionRow",
     "HealthSnapshotRow",
@@ -533,3 +534,48 @@ class RiskDirtyRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     customer_id: Mapped[str] = mapped_column(String(128))
+
+
+# -- C: the current health, one row per customer (issue 19; migration 0013) ------------------------------
+
+
+class CustomerHealthRow(Base):
+    """Each customer's latest stored evaluation with the account fields the at-risk list orders and filters
+    by, so that a page of the list is one range of an index. The risk engine writes the evaluation's columns
+    with the snapshot (models/current_health.py, called by risk.engine.record); the database copies the
+    customer's name and the account's ARR, owner, renewal and status itself (migration 0013's triggers,
+    whoever writes); a customer never evaluated has a row with band ``unknown``."""
+
+    __tablename__ = "customer_health"
+    __table_args__ = (Index("ix_customer_health_as_of", "as_of"),)
+
+    customer_id: Mapped[str] = mapped_column(
+        ForeignKey("customers.id", ondelete="CASCADE"), primary_key=True
+    )
+    name: Mapped[str | None] = mapped_column(String(256))
+    snapshot_id: Mapped[int | None] = mapped_column(Integer)  # health_snapshots.id; None: unknown
+    as_of: Mapped[datetime | None] = mapped_column()
+    band: Mapped[str] = mapped_column(String(16), default="unknown", server_default="unknown")
+    band_rank: Mapped[int] = mapped_column(
+        Integer, default=3, server_default="3"
+    )  # red 0 .. unknown 3
+    score: Mapped[float | None] = mapped_column(Float)
+    raw_risk: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")
+    churned: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    arr: Mapped[float] = mapped_column(Float, default=0.0, server_default="0")  # 0: unknown
+    owner: Mapped[str | None] = mapped_column(String(256))
+    renewal_date: Mapped[date | None] = mapped_column(Date)
+    status: Mapped[str | None] = mapped_column(String(24))  # the account's lifecycle status
+
+
+def _at_risk_index(name: str, *leading: Any) -> Index:
+    """An index in the at-risk order (models/pages.py): band, ARR and raw risk largest first, customer id."""
+    h = CustomerHealthRow
+    columns = (h.churned, h.band_rank, h.arr.desc(), h.raw_risk.desc(), h.customer_id)
+    return Index(name, *leading, *columns)
+
+
+CUSTOMER_HEALTH_INDEXES = (
+    _at_risk_index("ix_customer_health_order"),
+    _at_risk_index("ix_customer_health_owner", CustomerHealthRow.owner),
+)

@@ -20,6 +20,7 @@ from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from models.analysis import Alert
+from models.current_health import set_current
 from models.outbox import emit
 from models.pages import Slice
 from models.store import Store
@@ -190,17 +191,18 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
             HealthSnapshotRow.customer_id == h.customer_id, HealthSnapshotRow.as_of == h.as_of
         )
     )
-    session.add(
-        HealthSnapshotRow(
-            customer_id=h.customer_id,
-            as_of=h.as_of,
-            score=h.score,
-            band=h.band,
-            breakdown=h.breakdown,
-            raw_risk=h.raw_risk,  # F: the at-risk list orders and filters in SQL on these (0011)
-            churned=h.churned,
-        )
+    snapshot = HealthSnapshotRow(
+        customer_id=h.customer_id,
+        as_of=h.as_of,
+        score=h.score,
+        band=h.band,
+        breakdown=h.breakdown,
+        raw_risk=h.raw_risk,  # F: the at-risk list orders and filters in SQL on these (0011)
+        churned=h.churned,
     )
+    session.add(snapshot)
+    session.flush()
+    set_current(session, snapshot)  # C: the customer's current-health row, with the snapshot (0013)
     keys = [a.key for a in assessment.alerts]
     known = (
         set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()

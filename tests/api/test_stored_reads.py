@@ -1,21 +1,30 @@
 """The at-risk list read from the stored health gives exactly what recomputing every customer gives, on a
-generated portfolio of 300 customers (both backends); customers never evaluated show as ``unknown``, last;
-the API's pages have clean edges."""
+generated portfolio of 300 customers (both backends), through offsets and keyset cursors alike; customers
+never evaluated show as ``unknown``, last; the current-health rows (migration 0013) follow the snapshots and
+the accounts, and are backfilled from the snapshots; a page is one range of an index; the API's pages have
+clean edges."""
 
 from __future__ import annotations
 
+from datetime import timedelta
 from pathlib import Path
 
 import pytest
+from alembic import command
 from fastapi.testclient import TestClient
 
 from api.app import create_app
 from api.service import Callintel
 from bench.make_portfolio import END, build
+from models.accounts import Account
 from models.accounts_repo import AccountBatch
+from models.current_health import Cursor
+from models.pages import HealthFilter, at_risk_order, current_keys, current_rows, health_page
 from models.records import UsageEvent
 from models.settings import Settings
+from models.store import Store
 from risk.history import CustomerHistory
+from tests.models.test_query_plans import plan
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]
 CUSTOMERS = 300
@@ -87,12 +96,48 @@ def test_the_stored_list_is_the_recomputed_list(db_url: str, tmp_path: Path, his
         assert (
             len({h.band for _, h in stored.items}) >= 2
         )  # an ordering across bands, not within one
+        snapshots = health_page(callintel.store, END, from_snapshots=True)
+        assert [h.customer_id for h in snapshots.items] == [w.customer_id for w, _ in stored.items]
         for band in ("red", "yellow", "green"):
             assert _rows(callintel.customers(END, band)) == _rows(
                 callintel.customers(END, band, recompute=True)
             )
         pages = [callintel.customers(END, limit=37, offset=o) for o in range(0, stored.total, 37)]
         assert [row for page in pages for row in _rows(page)] == _rows(stored)
+        for recompute in (False, True):
+            assert _walk(callintel, 37, recompute=recompute) == _rows(stored)
+        for who, _ in stored.items[::30]:
+            assert _one(callintel, who.customer_id, False) == _one(callintel, who.customer_id, True)
+        owner = next(who.account.owner for who, _ in stored.items if who.account)
+        assert _rows(callintel.customers(END, owner=owner)) == _rows(
+            callintel.customers(END, recompute=True, owner=owner)
+        )
+
+
+def _health(h) -> tuple:
+    signals = [(s.model_dump(), p) for s, p in zip(h.signals, h.points, strict=True)]
+    return (h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, signals)
+
+
+def _one(callintel: Callintel, customer_id: str, recompute: bool) -> tuple:
+    """The customer page's health and the timeline's health, replay and recommendation."""
+    page = callintel.account_view(customer_id, END, recompute).health
+    view = callintel.customer(customer_id, END, 60, recompute)
+    last = view.replay[-1]  # the stored replay has the one evaluation, at END
+    moved = (last.as_of, last.score, last.band, last.breakdown, last.raw_risk)
+    return _health(page), _health(view.health), moved, view.recommendation
+
+
+def _walk(callintel: Callintel, size: int, **wanted) -> list[tuple]:
+    """Every row, a page at a time, each page after the last one's cursor."""
+    rows: list[tuple] = []
+    cursor = None
+    while True:
+        page = callintel.customers(END, limit=size, cursor=cursor, **wanted)
+        rows += _rows(page)
+        if page.next_cursor is None:
+            return rows
+        cursor = Cursor.decode(page.next_cursor)
 
 
 def test_a_customer_never_evaluated_is_unknown_and_last_until_evaluated(evaluated: Callintel):
@@ -131,3 +176,109 @@ def test_pages_past_the_end_and_bad_pages(evaluated: Callintel, tmp_path: Path):
         for field, value in (("offset", "-1"), ("offset", "x"), ("limit", "0"), ("limit", "1001")):
             bad = client.get("/api/customers", params={field: value}, headers=auth)
             assert bad.status_code == 422 and bad.json()["message"].startswith(f"query.{field}")
+
+
+def test_cursor_pages_end_cleanly_and_a_bad_cursor_is_a_422(evaluated: Callintel):
+    with (
+        evaluated as callintel,
+        TestClient(create_app(callintel.settings, callintel.store)) as client,
+    ):
+        auth = {"Authorization": f"Bearer {callintel.create_token('manager', 'm')[1]}"}
+        everyone = [r["customer_id"] for r in client.get("/api/customers", headers=auth).json()]
+        seen, params = [], {"limit": 7}
+        while True:
+            page = client.get("/api/customers", params=params, headers=auth)
+            assert page.status_code == 200 and page.headers["X-Total-Count"] == str(len(everyone))
+            seen += [r["customer_id"] for r in page.json()]
+            if "X-Next-Cursor" not in page.headers:
+                break
+            params = {"limit": 7, "cursor": page.headers["X-Next-Cursor"]}
+        assert seen == everyone and 0 < len(page.json()) < 7  # the last page: short, no cursor
+        whole = client.get("/api/customers", params={"limit": len(everyone)}, headers=auth)
+        after = {"limit": 5, "cursor": whole.headers["X-Next-Cursor"]}  # full, so it has one
+        empty = client.get("/api/customers", params=after, headers=auth)
+        assert empty.status_code == 200 and empty.json() == []
+        assert "X-Next-Cursor" not in empty.headers
+        forged = Cursor(9, 0.0, 0.0, "zzz").encode()  # well formed, after everyone: an empty page
+        assert client.get("/api/customers", params={"cursor": forged}, headers=auth).json() == []
+        nul = Cursor(0, 0.0, 0.0, "a\x00").encode()  # PostgreSQL stores no NUL: never a customer id
+        for bad in ("x", "bm90IGpzb24", "WzEsMiwzXQ", "WyJhIiwwLDAsImIiXQ", nul, "!" * 2000):
+            answer = client.get("/api/customers", params={"cursor": bad}, headers=auth)
+            assert answer.status_code == 422, bad
+            assert answer.json()["message"].startswith("query.cursor"), answer.json()
+
+
+def test_the_current_rows_follow_the_accounts_without_a_refresh(evaluated: Callintel):
+    with evaluated as callintel:
+        rows = callintel.customers(END).items
+        who, rated = next((w, h) for w, h in rows if h.band == rows[-1][1].band and w.account)
+        callintel.update_account(
+            Account(customer_id=who.customer_id, arr=10.0**9, name="Renamed", owner="zed")
+        )
+        first = next(w for w, h in callintel.customers(END).items if h.band == rated.band)
+        assert (first.customer_id, first.name, first.account.arr) == (
+            who.customer_id,
+            "Renamed",
+            10.0**9,
+        )
+        mine = callintel.customers(END, owner="zed")
+        assert [w.customer_id for w, _ in mine.items] == [who.customer_id] and mine.total == 1
+
+
+def test_the_migration_fills_the_current_rows_from_the_snapshots(evaluated: Callintel):
+    with evaluated as callintel:
+        before = _rows(callintel.customers(END))
+        command.downgrade(callintel.store.alembic_config(), "0012")
+        callintel.store.migrate()
+        assert _rows(callintel.customers(END)) == before
+
+
+def test_a_moment_before_the_current_evaluation_reads_the_snapshots(evaluated: Callintel):
+    with evaluated as callintel:
+        later = END + timedelta(days=3)
+        callintel.evaluate(later, callintel.customers(END).items[0][0].customer_id)
+        stored, recomputed = callintel.customers(END), callintel.customers(END, recompute=True)
+        # the health, not the signals: risk_signals keeps only a customer's last recorded evaluation's
+        assert [r[:-1] for r in _rows(stored)] == [r[:-1] for r in _rows(recomputed)]
+        now = callintel.customers(later)
+        assert now.items[-1][1].as_of == END  # the others' latest evaluation is END's
+
+
+ORDERED = [
+    ("everyone", HealthFilter(), None),
+    ("a band", HealthFilter(band="yellow"), None),
+    ("after a cursor", HealthFilter(), Cursor(1, 5e4, 0.3, "cust0100")),  # the index: where
+    ("an owner", HealthFilter(owner="kim"), "ix_customer_health_owner"),
+]
+
+
+@pytest.mark.parametrize(("what", "wanted", "index"), ORDERED, ids=[o[0] for o in ORDERED])
+def test_a_page_of_the_list_is_a_range_of_its_index(store: Store, what, wanted, index):
+    """In the at-risk order from the index: no sort of the customers, whatever the filter (PostgreSQL with
+    sorts priced out as well, so that the plan shows whether the index can give the order)."""
+    keys = current_keys()
+    query = at_risk_order(current_rows(wanted), keys)
+    if isinstance(index, Cursor):
+        query = query.where(index.after(*keys))
+    found = plan(store, query.limit(50), "SET enable_sort = off")
+    expected = index if isinstance(index, str) else "ix_customer_health_order"
+    assert expected in found, found
+    assert "TEMP B-TREE" not in found and "Sort" not in found, found
+
+
+def test_the_customer_pages_read_the_stored_evaluation(evaluated: Callintel):
+    with (
+        evaluated as callintel,
+        TestClient(create_app(callintel.settings, callintel.store)) as client,
+    ):
+        auth = {"Authorization": f"Bearer {callintel.create_token('manager', 'm')[1]}"}
+        who = callintel.customers(END).items[0][0].customer_id
+        assert _one(callintel, who, False) == _one(callintel, who, True)
+        late = UsageEvent(customer_id=who, kind="login", occurred_at=END)  # no refresh after it
+        callintel.save_usage([late])
+        for path in (f"/api/customers/{who}", f"/api/customers/{who}/timeline?days=60"):
+            stored = client.get(path, headers=auth).json()
+            recomputed = client.get(path, params={"recompute": "true"}, headers=auth).json()
+            health = stored.get("health", stored)
+            assert health["as_of"].startswith("2026-10-31")  # the evaluation's moment, not now
+            assert health["score"] is not None and health != recomputed.get("health", recomputed)

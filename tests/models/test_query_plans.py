@@ -8,7 +8,14 @@ from datetime import UTC, datetime
 import pytest
 from sqlalchemy import Select, select
 
-from models.pages import FlagFilter, Ranking, _ranked, health_rows, interactions_query
+from models.pages import (
+    FlagFilter,
+    HealthFilter,
+    Ranking,
+    _ranked,
+    health_rows,
+    interactions_query,
+)
 from models.store import Store, search_query
 from models.tables import AlertRow
 from risk.engine import AlertFilter, _alert_where
@@ -17,7 +24,7 @@ pytestmark = pytest.mark.both_backends
 MOMENT = datetime(2026, 10, 31, tzinfo=UTC)
 
 
-def plan(store: Store, statement: Select) -> str:
+def plan(store: Store, statement: Select, *settings: str) -> str:
     dialect = store.engine.dialect
     compiled = statement.compile(dialect=dialect)
     with store.engine.connect() as connection:
@@ -25,7 +32,8 @@ def plan(store: Store, statement: Select) -> str:
             params = tuple(compiled.params[name] for name in compiled.positiontup or ())
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
             return "\n".join(str(row[-1]) for row in rows)
-        connection.exec_driver_sql("SET enable_seqscan = off")
+        for setting in ("SET enable_seqscan = off", *settings):  # more costs to price out
+            connection.exec_driver_sql(setting)
         rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
         return "\n".join(str(row[0]) for row in rows)
 
@@ -43,7 +51,7 @@ CASES = [  # (what, statement, the index its plan must name on SQLite, and on Po
     ("alert customer", _alerts(AlertFilter(customer_id="acme")), "ix_alerts_customer_id", None),
     ("newest alerts", _alerts(AlertFilter()), "ix_alerts_time", None),
     ("queue label", _ranked(FlagFilter(label="price_objection"), Ranking(), "?"), "ix_tags", None),
-    ("latest health", health_rows(MOMENT, "red"), "health_snapshots", None),
+    ("latest health", health_rows(MOMENT, HealthFilter("red")), "health_snapshots", None),
 ]
 
 

@@ -1,0 +1,102 @@
+"""Each customer's current health in one row (``customer_health``, migration 0013): what the at-risk list
+pages through as one range of an index, and the keyset cursor that marks a place in that order.
+
+The row holds the customer's latest stored evaluation (the snapshot with the latest ``as_of``) and copies of
+the account fields the list orders and filters by. ``set_current`` writes the evaluation's columns in the
+transaction that stores the snapshot (risk.engine.record: the risk stage, the refresh and ``alerts
+--refresh`` all write through it); the database's triggers (0013) add the row when a customer is created and
+copy the name and the account's ARR, owner, renewal and status whenever they change, whoever writes them.
+"""
+
+from __future__ import annotations
+
+import base64
+import binascii
+import json
+import math
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy.orm import Session
+
+from models.tables import CustomerHealthRow, HealthSnapshotRow
+
+__all__ = ["BAND_RANK", "UNKNOWN_RANK", "Cursor", "band_rank", "set_current"]
+
+BAND_RANK = {"red": 0, "yellow": 1, "green": 2}  # risk.health.AT_RISK_ORDER
+UNKNOWN_RANK = len(BAND_RANK)  # no evaluation: after every evaluated customer
+
+
+def band_rank(band: str) -> int:
+    return BAND_RANK.get(band, UNKNOWN_RANK)
+
+
+def set_current(session: Session, snapshot: HealthSnapshotRow) -> None:
+    """Make ``snapshot`` (flushed: it has its id) the customer's current health, unless a later evaluation is
+    current already (one at the same moment is the one it replaces)."""
+    row = CustomerHealthRow
+    session.execute(
+        update(row)
+        .where(
+            row.customer_id == snapshot.customer_id,
+            or_(row.as_of.is_(None), row.as_of <= snapshot.as_of),
+        )
+        .values(
+            snapshot_id=snapshot.id,
+            as_of=snapshot.as_of,
+            band=snapshot.band,
+            band_rank=band_rank(snapshot.band),
+            score=snapshot.score,
+            raw_risk=snapshot.raw_risk or 0.0,
+            churned=bool(snapshot.churned),
+        )
+        .execution_options(synchronize_session=False)
+    )
+
+
+def _finite(value: object) -> bool:
+    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
+
+
+@dataclass(frozen=True)
+class Cursor:
+    """A place in the at-risk order: the last row of a page (its band rank, ARR, raw risk and id); the next
+    page starts after it. Opaque to clients: URL-safe base64 of a JSON array."""
+
+    band_rank: int
+    arr: float
+    raw_risk: float
+    customer_id: str
+
+    def encode(self) -> str:
+        values = [self.band_rank, self.arr, self.raw_risk, self.customer_id]
+        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+
+    @classmethod
+    def decode(cls, token: str) -> Cursor:
+        """The cursor a page gave; ValueError for anything else."""
+        try:
+            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
+            rank, arr, risk, customer_id = json.loads(raw)
+        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
+            raise ValueError("not a cursor a page of this list gave") from exc
+        numbers = (rank, arr, risk)
+        if not all(_finite(n) for n in numbers):
+            raise ValueError("not a cursor a page of this list gave")
+        if not isinstance(customer_id, str) or "\x00" in customer_id or not isinstance(rank, int):
+            raise ValueError("not a cursor a page of this list gave")
+        return cls(rank, float(arr), float(risk), customer_id)
+
+    def after(self, rank: Any, arr: Any, raw_risk: Any, customer_id: Any) -> ColumnElement[bool]:
+        """The rows after this place in the order (band, ARR desc, raw risk desc, id) given as these
+        columns: from its band on, so that an index in that order is entered at the band."""
+        same_arr = and_(
+            arr == self.arr,
+            or_(
+                raw_risk < self.raw_risk,
+                and_(raw_risk == self.raw_risk, customer_id > self.customer_id),
+            ),
+        )
+        within = and_(rank == self.band_rank, or_(arr < self.arr, same_arr))
+        return and_(rank >= self.band_rank, or_(rank > self.band_rank, within))
