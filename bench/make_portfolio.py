@@ -13,9 +13,12 @@ About a fifth of the customers churn (status ``churned``, ``status_at`` = the ch
 shows over the last 30-120 days in one to three of ``MECHANISMS``; some churn with little warning. The rest
 carry realistic noise: holiday dips for everyone, summer dips for seasonal businesses, temporary slumps that
 recover, healthy quiet customers (few logins but steady), a stray price objection, a late payment, a
-detractor. ``build`` gives the CustomerHistory objects in memory (for bench/risk_backtest.py); ``--out`` also
-writes the ingest files: accounts.csv, contacts.csv, invoices.csv, commercial.csv, surveys.csv (columns = the
-field names of models/accounts.py's records), usage.jsonl and tickets.jsonl.
+detractor; and, from bench/portfolio_noise.py, the leavers' signs shown by customers who stay (a competitor
+named in passing or in a renewal haggle, the odd angry ticket, pricing-page visits, a trimmed seat or two, an
+NPS of 5-6, an invoice paid late once). ``build`` gives the CustomerHistory objects in memory (for
+bench/risk_backtest.py); ``--out`` also writes the ingest files: accounts.csv, contacts.csv, invoices.csv,
+commercial.csv, surveys.csv (columns = the field names of models/accounts.py's records), usage.jsonl and
+tickets.jsonl.
 """
 
 from __future__ import annotations
@@ -25,7 +28,7 @@ import csv
 import json
 import random
 import sys
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, date, datetime, timedelta
 from pathlib import Path
 
@@ -477,7 +480,12 @@ def _account(profile: Profile, arr: float, rng: random.Random) -> Account:
 
 
 def _customer(
-    profile: Profile, rng: random.Random, keep_rows: bool, core: tuple[str, ...]
+    profile: Profile,
+    rng: random.Random,
+    keep_rows: bool,
+    core: tuple[str, ...],
+    seed: int,
+    index: int,
 ) -> tuple[CustomerHistory, list, list]:
     contacts = _contacts(profile)
     arr = _arr(profile, rng)
@@ -495,19 +503,40 @@ def _customer(
         commercial=_commercial(profile, arr, account.start_date or START.date(), rng),
         surveys=_surveys(profile, contacts, rng),
     )
+    history, tickets = _with_noise(profile, history, tickets, rng, seed, index)
     if not keep_rows:
         return history, [], []
     usage_rows = [
         {
             "customer_id": profile.customer_id,
-            "kind": k,
-            "occurred_at": at.isoformat(),
-            "properties": p,
+            "kind": u.kind,
+            "occurred_at": u.at.isoformat(),
+            "properties": u.properties,
         }
-        for k, at, p in usage
+        for u in history.usage
     ]
     ticket_rows = [_ticket_row(profile, n, at, t) for n, (at, t) in enumerate(tickets)]
     return history, usage_rows, ticket_rows
+
+
+def _with_noise(
+    profile: Profile,
+    history: CustomerHistory,
+    tickets: list[tuple[datetime, Ticket]],
+    rng: random.Random,
+    seed: int,
+    index: int,
+) -> tuple[CustomerHistory, list[tuple[datetime, Ticket]]]:
+    """The steady customer's signs (bench/portfolio_noise.py) over ``history``; its tickets numbered after the
+    customer's own (drawn last, so that the customer underneath is the same with or without them)."""
+    from bench.portfolio_noise import overlay
+
+    noise = overlay(history, seed, index, START, profile.churn_at or END)
+    extra = [
+        _facts(profile, len(tickets) + n, at, t, rng) for n, (at, t) in enumerate(noise.tickets)
+    ]
+    interactions = sorted((*noise.history.interactions, *extra), key=lambda f: f.occurred_at)
+    return replace(noise.history, interactions=tuple(interactions)), tickets + noise.tickets
 
 
 def _ticket_row(profile: Profile, number: int, at: datetime, ticket: Ticket) -> dict:
@@ -532,7 +561,7 @@ def customer(
     """Customer ``index`` of the portfolio for ``seed`` (what ``build`` gives at that index)."""
     rng = random.Random(f"{seed}:{index}")
     profile = _profile(index, rng, churn_share)
-    return (profile, *_customer(profile, rng, keep_rows, core))
+    return (profile, *_customer(profile, rng, keep_rows, core, seed, index))
 
 
 def build(

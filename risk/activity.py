@@ -141,13 +141,20 @@ def _count(times: Sequence[datetime], start: datetime, end: datetime) -> int:
 
 
 def _baseline(
-    times: Sequence[datetime], recent_start: datetime, days: float, minimum: int
+    times: Sequence[datetime],
+    recent_start: datetime,
+    days: float,
+    minimum: int,
+    quiet: bool = False,
 ) -> tuple[int, datetime, str] | None:
     """The baseline window before ``recent_start``, or the last active period when that window is too thin."""
     start = recent_start - timedelta(days=days)
     count = _count(times, start, recent_start)
-    if count >= minimum:
+    if count >= minimum and not quiet:
         return count, recent_start, f"the {days:.0f} days before"
+    if count >= minimum:
+        active = f"the {days:.0f} days up to {recent_start:%Y-%m-%d} (its last active period)"
+        return count, recent_start, active
     before = bisect_right(times, start)
     if not before:
         return None
@@ -165,7 +172,15 @@ def _usage_drops(
     recent_start = as_of - timedelta(days=rule.recent_days)
     for kind, weight in rule.kinds.items():
         times = [u.at for u in usage if u.kind == kind]
-        base = _baseline(times, recent_start, rule.baseline_days, rule.min_baseline_events)
+        # the baseline ends where the last recent_days of activity begin: while a silence lasts it stays put
+        # (a sliding one could shrink the drop as the silence grows)
+        anchor = (
+            min(recent_start, times[-1] - timedelta(days=rule.recent_days))
+            if times
+            else recent_start
+        )
+        quiet = anchor < recent_start
+        base = _baseline(times, anchor, rule.baseline_days, rule.min_baseline_events, quiet)
         if base is None:
             continue
         recent = _count(times, recent_start, as_of)

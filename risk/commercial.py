@@ -83,15 +83,11 @@ def _nps_signals(
     for latest, previous in _latest_by_respondent([a for a in answers if a.kind == "nps"]):
         at = latest.responded_at
         if latest.score <= rule.detractor_max:
-            out.append(
-                signal(
-                    customer,
-                    "nps_detractor",
-                    rule.detractor_weight,
-                    at,
-                    f"A detractor: {_who(latest)}",
-                )
+            share = (rule.detractor_max + 1 - latest.score) / (rule.detractor_max + 1)
+            why = (
+                f"A detractor: {_who(latest)} (an answer of 0 weighs in full, this one {share:.0%})"
             )
+            out.append(signal(customer, "nps_detractor", rule.detractor_weight * share, at, why))
         elif latest.score >= rule.promoter_min:
             out.append(
                 signal(

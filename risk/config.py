@@ -38,9 +38,21 @@ class Bands(_Strict):
 
 
 class TagRule(_Strict):
+    """A conversation tag's weight. With ``alone_weight``, the tag weighs ``weight`` only when the customer said
+    it in the same breath (the same utterance) as one of ``stronger_with`` (a competitor named alongside a
+    price objection or an intent to leave), and ``alone_weight`` when named in passing."""
+
     weight: float = Field(ge=0)
     min_score: float = Field(0.5, ge=0, le=1)
     negative_only: bool = False
+    alone_weight: float | None = Field(None, ge=0)
+    stronger_with: list[str] = Field(default_factory=list)
+
+    @model_validator(mode="after")
+    def _context_needs_both(self) -> TagRule:
+        if (self.alone_weight is None) != (not self.stronger_with):
+            raise ValueError("alone_weight and stronger_with go together")
+        return self
 
 
 class SentimentRule(_Strict):

@@ -50,6 +50,7 @@ __all__ = [
     "decayed",
     "has_data",
     "health",
+    "rate",
     "replay",
 ]
 
@@ -149,7 +150,15 @@ def health(history: CustomerHistory, as_of: datetime, config: RiskConfig) -> Hea
     churned = churned_at(history, as_of) is not None
     if not has_data(history, as_of):
         return Health(history.customer_id, as_of, None, "unknown", {}, [], [], 0.0, churned)
-    counted = _counted(derive_signals(history, as_of, config), as_of, config)
+    return rate(history, as_of, derive_signals(history, as_of, config), config)
+
+
+def rate(
+    history: CustomerHistory, as_of: datetime, signals: list[RiskSignal], config: RiskConfig
+) -> Health:
+    """The health ``signals`` (derived from ``history`` as of ``as_of``) give: decayed, combined, banded."""
+    churned = churned_at(history, as_of) is not None
+    counted = _counted(signals, as_of, config)
     counted += _combination(history.customer_id, counted, as_of, config)
     counted.sort(key=lambda sp: (-sp[1], sp[0].kind))
     breakdown: dict[str, float] = defaultdict(float)

@@ -57,28 +57,53 @@ def _tag_rule(label: str, config: RiskConfig) -> TagRule | None:
     return config.tags.get(label)
 
 
+def _in_context(tag: TagFact, facts: InteractionFacts, rule: TagRule) -> tuple[float, str]:
+    """What ``tag`` weighs in its conversation, and the words that say why: with ``alone_weight`` set, the full
+    weight only when the customer said one of ``stronger_with`` in the same utterance."""
+    if rule.alone_weight is None:
+        return rule.weight, ""
+    partner = next(
+        (
+            t
+            for t in facts.tags
+            if t.role != "rep"
+            and t.utterance_index == tag.utterance_index
+            and t.label in rule.stronger_with
+        ),
+        None,
+    )
+    if partner is not None:
+        return (
+            rule.weight,
+            f', alongside {label_name(partner.label).lower()} ("{partner.evidence}")',
+        )
+    names = [label_name(label).lower() for label in rule.stronger_with]
+    named = ", ".join(names[:-1]) + " or " + names[-1] if len(names) > 1 else names[0]
+    return rule.alone_weight, f", in passing (said with no {named})"
+
+
 def _tag_signals(
     history: CustomerHistory, facts: InteractionFacts, config: RiskConfig
 ) -> list[RiskSignal]:
-    best: dict[str, tuple[TagFact, TagRule]] = {}
+    best: dict[str, tuple[TagFact, float, str]] = {}
     for tag in facts.tags:
         rule = _tag_rule(tag.label, config)
         if rule is None or tag.role == "rep" or tag.score < rule.min_score:
             continue
         if rule.negative_only and tag.sentiment != "negative":
             continue
-        if tag.label not in best or tag.score > best[tag.label][0].score:
-            best[tag.label] = (tag, rule)
+        weight, context = _in_context(tag, facts, rule)
+        held = best.get(tag.label)
+        if held is None or (abs(weight), tag.score) > (abs(held[1]), held[0].score):
+            best[tag.label] = (tag, weight, context)
     signals = []
-    for label, (tag, rule) in best.items():
+    for label, (tag, weight, context) in best.items():
         name = label_name(label) + (f" ({tag.entity})" if tag.entity else "")
         why = (
-            f'{name} in {_where(facts)} on {facts.occurred_at:%Y-%m-%d}{_at(tag.start_s)}: "{tag.evidence}" '
-            f'(the customer said: "{tag.text}")'
+            f'{name} in {_where(facts)} on {facts.occurred_at:%Y-%m-%d}{_at(tag.start_s)}: "{tag.evidence}"'
+            f'{context} (the customer said: "{tag.text}")'
         )
-        signals.append(
-            signal(history.customer_id, label, rule.weight, facts.occurred_at, why, facts.id)
-        )
+        signals.append(signal(history.customer_id, label, weight, facts.occurred_at, why, facts.id))
     return signals
 
 

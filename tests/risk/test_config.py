@@ -7,7 +7,7 @@ from risk.config import DEFAULT_CONFIG, load_config
 def test_the_bundled_defaults_load():
     config = load_config()
     assert (config.bands.green, config.bands.yellow, config.half_life_days) == (70, 40, 30)
-    assert config.tags["cancellation_intent"].weight == 90 and config.usage.kinds["login"] == 25
+    assert config.tags["cancellation_intent"].weight == 90 and config.usage.kinds["login"] == 18.75
     weights = {
         name: getattr(config.indicators, name).weight
         for name in ("login_frequency", "core_feature_depth", "ticket_sentiment")
@@ -32,7 +32,7 @@ def test_the_bundled_defaults_load():
         ),
         (lambda text: text + "surprise: 1\n", "surprise: Extra inputs are not permitted"),
         (
-            lambda text: text.replace("decision_maker: 38,", "ceo: 38,"),
+            lambda text: text.replace("{decision_maker: ", "{ceo: "),
             "key_people: 'ceo' is not a key role",
         ),
         (

@@ -110,7 +110,9 @@ def test_two_signals_sharing_a_key_raise_one_alert_and_store_cleanly(store):
         team(),
         invoices=(invoice("acme", 1, 10, None, failed=2), invoice("acme", 2, 10, None, failed=3)),
     )
-    result = assess(h, AS_OF, CONFIG, None)
+    # failed payments that weigh enough for an alert each (whatever the bundled weight)
+    payments = CONFIG.payments.model_copy(update={"failed_weight": 30, "max_failed_weight": 40})
+    result = assess(h, AS_OF, CONFIG.model_copy(update={"payments": payments}), None)
     keys = [a.key for a in result.alerts]
     assert len(keys) == len(set(keys))
     assert sum(a.key.startswith("signal:acme:payment_failed") for a in result.alerts) == 1

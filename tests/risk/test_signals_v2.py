@@ -77,7 +77,7 @@ def test_usage_drop_keeps_firing_once_the_baseline_window_is_empty():
     gone = full("gone", CALLS, team(300, 150))  # nothing for 150 days: the 56-day baseline is empty
     (drop,) = signals_of(gone, "usage_drop:login")
     assert (
-        drop.weight == 25
+        drop.weight == CONFIG.usage.kinds["login"]
         and "its last active period" in drop.explanation
         and "(-100%)" in drop.explanation
     )
@@ -293,8 +293,14 @@ def test_two_warning_signs_go_red_and_a_seasonal_dip_or_a_quiet_customer_does_no
     ]
     detractor = [survey("x", "nps", 3, 10)]
     warnings = {
+        # two invoices failing and unpaid (one failed attempt on its own is a light sign: steady customers
+        # have them too)
         "detractor+failed": full(
-            "a", CALLS, usage, surveys=detractor, invoices=[invoice("x", 1, 10, None, 2)]
+            "a",
+            CALLS,
+            usage,
+            surveys=detractor,
+            invoices=[invoice("x", 1, 40, None, 2), invoice("x", 2, 10, None, 2)],
         ),
         "detractor+downgrade": full(
             "b", CALLS, usage, surveys=detractor, commercial=[seats("x", 20, 15, 20)]
@@ -399,4 +405,6 @@ def test_a_dip_costs_little_and_a_collapse_the_full_weight():
         h = history("c", [call(5)], logins(10, recent_per_day))
         return sum(s.weight for s in signals_of(h, "usage_drop:login"))
 
-    assert drop_points(10) == 0 and drop_points(5) < 5 and drop_points(0) == 25
+    full_weight = CONFIG.usage.kinds["login"]
+    assert drop_points(10) == 0 and drop_points(5) < full_weight / 5
+    assert drop_points(0) == full_weight
