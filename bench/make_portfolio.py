@@ -606,6 +606,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument(
         "--jobs", type=int, default=2, help="with --database-url: processes building the rows"
     )
+    parser.add_argument(
+        "--first", type=int, default=0, help="with --database-url: go on from this customer index"
+    )
     args = parser.parse_args(argv)
     if args.customers < 1 or not 0 <= args.churn_share <= 1:
         parser.error("--customers must be at least 1 and --churn-share 0..1")

@@ -175,7 +175,9 @@ def _ticket_rows(
 def build_chunk(indexes: range, seed: int, share: float, days: float | None) -> Chunk:
     """Customers ``indexes`` of the portfolio for ``seed``, as rows (pure: any process can build it)."""
     core = core_features()
-    histories, tickets, usage = [], {}, {}
+    histories: list[CustomerHistory] = []
+    tickets: dict[str, TicketRows] = {}
+    usage: dict[str, dict[str, Any]] = {}
     for index in indexes:
         _, history, _, ticket_rows = customer(index, seed, share, True, core)
         histories.append(history)
@@ -307,6 +309,7 @@ def main(args) -> int:
         args.churn_share,
         args.usage_days,
         progress=print,
+        first=args.first,
         jobs=args.jobs,
     )
     print(
