@@ -58,19 +58,19 @@ class Run:
 
 
 def write_calls(folder: Path, copies: int) -> int:
-    """The bundled transcripts, ``copies`` times, each copy distinct content; how many files."""
-    calls = [
-        p for p in discover([SAMPLES_DIR / "calls"]) if p.suffix.lower() in TRANSCRIPT_SUFFIXES
-    ]
+    """The bundled calls folder (with its manifests and sidecars), ``copies`` times, each copy's transcripts
+    distinct content; how many transcripts."""
+    calls = 0
     for copy in range(copies):
-        for path in calls:
-            target = folder / f"copy{copy}" / path.relative_to(SAMPLES_DIR / "calls")
-            target.parent.mkdir(parents=True, exist_ok=True)
-            target.write_bytes(path.read_bytes() + b"\n" * (copy + 1))
-            sidecar = path.with_name(path.name + ".meta.json")
-            if sidecar.exists():
-                shutil.copy(sidecar, target.with_name(target.name + ".meta.json"))
-    return len(calls) * copies
+        target = folder / f"copy{copy}"
+        shutil.copytree(SAMPLES_DIR / "calls", target)
+        for path in discover([target]):
+            if path.suffix.lower() in TRANSCRIPT_SUFFIXES:
+                path.write_bytes(path.read_bytes() + b"\n" * (copy + 1))
+                calls += 1
+            else:
+                path.unlink()  # recordings: not this benchmark's
+    return calls
 
 
 def _ingest(url: str, folder: Path) -> float:
