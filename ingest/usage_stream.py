@@ -21,7 +21,6 @@ from ingest.files import MAX_BYTES, iter_jsonl
 from ingest.metadata import SourceMeta, resolve_meta
 from ingest.parsed import ParsedSource
 from ingest.readers import (
-    USAGE_COLUMNS,
     IngestDefaults,
     csv_usage_event,
     is_usage_value,
@@ -128,6 +127,3 @@ def store_usage_file(
         return _store_chunks(store, path, usage_chunks(path, meta), check)
     except NotPlainUsage:
         return None
-
-
-_ = USAGE_COLUMNS  # the columns a usage CSV names; the rest are properties (readers.csv_usage_event)
