@@ -92,7 +92,12 @@ def timed_pool(
         ready.get(timeout=600)
     loaded = time.perf_counter() - started
     begin = time.perf_counter()
-    first()
+    try:
+        first()
+    except BaseException:
+        for child in children:  # waiting for a start signal that will not come
+            child.terminate()
+        raise
     go.set()
     for child in children:
         child.join()
