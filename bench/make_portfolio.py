@@ -632,6 +632,12 @@ def main(argv: list[str] | None = None) -> int:
         "--usage-days", type=float, default=180, help="with --database-url: usage kept"
     )
     parser.add_argument("--refresh", action="store_true", help="with --database-url: evaluate risk")
+    parser.add_argument(
+        "--jobs", type=int, default=2, help="with --database-url: processes building the rows"
+    )
+    parser.add_argument(
+        "--first", type=int, default=0, help="with --database-url: go on from this customer index"
+    )
     args = parser.parse_args(argv)
     if args.customers < 1 or not 0 <= args.churn_share <= 1:
         parser.error("--customers must be at least 1 and --churn-share 0..1")

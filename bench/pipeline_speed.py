@@ -20,6 +20,7 @@ import os
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -72,8 +73,11 @@ def _worker(url: str, settings: Settings, audio: bool, ready, go) -> None:
     work(url, settings, engines)
 
 
-def timed_pool(url: str, settings: Settings, workers: int, audio: bool) -> tuple[float, float]:
-    """(seconds from the start signal to an empty queue, seconds the workers took to load their models)."""
+def timed_pool(
+    url: str, settings: Settings, workers: int, audio: bool, first: Callable[[], object] = int
+) -> tuple[float, float]:
+    """(seconds from the start signal to an empty queue, seconds the workers took to load their models);
+    ``first`` runs on the clock before the workers are let go (e.g. ingesting the files they analyse)."""
     context = multiprocessing.get_context("spawn")
     ready, go = context.Queue(), context.Event()
     settings = per_worker(settings, workers)
@@ -88,6 +92,12 @@ def timed_pool(url: str, settings: Settings, workers: int, audio: bool) -> tuple
         ready.get(timeout=600)
     loaded = time.perf_counter() - started
     begin = time.perf_counter()
+    try:
+        first()
+    except BaseException:
+        for child in children:  # waiting for a start signal that will not come
+            child.terminate()
+        raise
     go.set()
     for child in children:
         child.join()

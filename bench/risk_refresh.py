@@ -2,7 +2,7 @@
 against the customer's history size; before (the whole history, once per interaction) and after, same run.
 
     python bench/make_portfolio.py --customers 10000 --database-url sqlite:////tmp/p.db
-    python bench/risk_refresh.py --database-url sqlite:////tmp/p.db [--baseline 200] [--new 100]
+    python bench/risk_refresh.py --database-url sqlite:////tmp/p.db [--baseline 200] [--new 100] [--refresh-only]
     python bench/risk_refresh.py --stage-only [--years 0.25 0.5 1 2] [--batch 10]
 
 Refresh (on the stored portfolio, as of its end, 2026-10-31): the full refresh (risk/refresh.py) of every
@@ -182,12 +182,14 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--years", type=float, nargs="+", default=[0.25, 0.5, 1, 2])
     parser.add_argument("--batch", type=int, default=10)
     parser.add_argument("--runs", type=int, default=3)
+    parser.add_argument("--refresh-only", action="store_true", help="skip the risk stage's bench")
     args = parser.parse_args(argv)
     if not args.stage_only:
         if not args.database_url:
             parser.error("--database-url is needed (or --stage-only)")
         bench_refresh(args.database_url, args.baseline, args.new)
-    bench_stage(args.years, args.batch, args.runs)
+    if not args.refresh_only:
+        bench_stage(args.years, args.batch, args.runs)
     return 0
 
 

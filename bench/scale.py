@@ -75,6 +75,37 @@ def fresh_store(server_url: str | None, tmp: Path) -> str:
     return make_url(server_url).set(database=name).render_as_string(hide_password=False)
 
 
+def start_workers(workers: int, env: dict[str, str], tmp: Path) -> list[subprocess.Popen]:
+    """``workers`` `callintel worker --concurrency 1` processes, returned once each has loaded its models and
+    reported ready (stop them with stop_workers)."""
+    logs = [tmp / f"w{workers}-{n}-{uuid.uuid4().hex[:6]}.log" for n in range(workers)]
+    procs = [
+        subprocess.Popen(
+            [str(CALLINTEL), "worker", "--concurrency", "1"],
+            env=env,
+            stdout=log.open("w"),
+            stderr=subprocess.STDOUT,
+            start_new_session=True,
+        )
+        for log in logs
+    ]
+    deadline = time.monotonic() + 600
+    while not all(" ready." in log.read_text() for log in logs):
+        if time.monotonic() > deadline or any(p.poll() is not None for p in procs):
+            stop_workers(procs)
+            raise SystemExit(f"workers did not start: see {logs[0]}")
+        time.sleep(0.2)  # polling a condition (the workers' logs), not waiting a fixed time
+    return procs
+
+
+def stop_workers(procs: list[subprocess.Popen]) -> None:
+    for proc in procs:
+        if proc.poll() is None:
+            os.killpg(proc.pid, signal.SIGTERM)
+    for proc in procs:
+        proc.wait(60)
+
+
 def timed_batch(
     workers: int, copies: int, broker: str, server_url: str | None, tmp: Path
 ) -> tuple[int, float]:
@@ -87,32 +118,15 @@ def timed_batch(
         "CALLINTEL_BROKER_URL": broker,
         "CALLINTEL_THREADS": str(threads),
     }
-    logs = [tmp / f"w{workers}-{n}-{uuid.uuid4().hex[:6]}.log" for n in range(workers)]
-    procs = [
-        subprocess.Popen(
-            [str(CALLINTEL), "worker", "--concurrency", "1"],
-            env=env,
-            stdout=log.open("w"),
-            stderr=subprocess.STDOUT,
-            start_new_session=True,
-        )
-        for log in logs
-    ]
+    procs: list[subprocess.Popen] = []
     try:
-        deadline = time.monotonic() + 300
-        while not all(" ready." in log.read_text() for log in logs):
-            if time.monotonic() > deadline:
-                raise SystemExit("workers did not start")
-            time.sleep(0.2)
+        procs = start_workers(workers, env, tmp)
         report = run_distributed(url, Settings(database_url=url, broker_url=broker), poll_s=0.1)
         if report.done != calls:
             raise SystemExit(f"only {report.done} of {calls} jobs done")
         return calls, report.seconds
     finally:
-        for proc in procs:
-            os.killpg(proc.pid, signal.SIGTERM)
-        for proc in procs:
-            proc.wait(60)
+        stop_workers(procs)
         drop_store(server_url, url)
 
 

@@ -17,6 +17,7 @@ __all__ = [
     "check_regular",
     "discover",
     "is_metadata_file",
+    "iter_jsonl",
     "parse_json",
     "parse_jsonl",
     "parse_jsonl_lines",
@@ -182,3 +183,16 @@ def parse_jsonl(path: Path, text: str) -> list[tuple[int, Any]]:
         for number, line in enumerate(text.splitlines(), start=1)
         if line.strip()
     ]
+
+
+def iter_jsonl(path: Path) -> Iterator[tuple[int, Any]]:
+    """(line number, value) for each non-blank line, read one line at a time (never the whole file), the lines
+    numbered as ``parse_jsonl`` numbers them (str.splitlines of the whole text); raises MalformedSource at the
+    first line that is not JSON, and UnicodeDecodeError at a byte that is not UTF-8."""
+    number = 0
+    with path.open("rb") as handle:
+        for position, raw in enumerate(handle):
+            for line in raw.decode("utf-8-sig" if position == 0 else "utf-8").splitlines():
+                number += 1
+                if line.strip():
+                    yield number, _loads(path, line, f"on line {number}")

@@ -103,7 +103,7 @@ def _digest(data: bytes) -> str:
     return hashlib.sha256(data).hexdigest()
 
 
-def _usage(path: Path, value: dict[str, Any], meta: SourceMeta, where: str) -> UsageEvent:
+def usage_event(path: Path, value: dict[str, Any], meta: SourceMeta, where: str) -> UsageEvent:
     """One usage event, validated with the record's schema; the customer of the file's metadata wins."""
     fields = {name: value[name] for name in UsageEvent.model_fields if name in value}
     if meta.customer_id or not fields.get("customer_id"):
@@ -130,7 +130,7 @@ def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
             except MalformedSource as exc:
                 result.problems.append(exc)
         elif "kind" in value and "occurred_at" in value:
-            result.usage_events.append(_usage(path, value, meta, where))
+            result.usage_events.append(usage_event(path, value, meta, where))
         else:
             raise MalformedSource(
                 f"{where}neither a ticket (messages/body), account data nor a usage event (kind, occurred_at)",
@@ -160,6 +160,31 @@ def _csv_rows(path: Path) -> tuple[set[str], list[tuple[int, dict[str, str]]], s
     return columns, rows, ragged
 
 
+USAGE_COLUMNS = frozenset(
+    {"customer_id", "kind", "occurred_at"}
+)  # a usage CSV's other columns: properties
+
+
+def is_usage_value(value: dict[str, Any]) -> bool:
+    """A JSON Lines object that is a usage event: not a ticket, not account data, with kind and occurred_at."""
+    if "messages" in value or "body" in value:
+        return False
+    return record_type(value, [value.get("kind")]) is None and {"kind", "occurred_at"} <= set(value)
+
+
+def csv_usage_event(path: Path, row: dict[str, str], meta: SourceMeta, number: int) -> UsageEvent:
+    """A usage CSV's row (stripped values): its other non-empty columns are the event's properties."""
+    return usage_event(
+        path,
+        {
+            **{k: v for k, v in row.items() if k in USAGE_COLUMNS and v},
+            "properties": {k: v for k, v in row.items() if k not in USAGE_COLUMNS and v},
+        },
+        meta,
+        f"line {number}: ",
+    )
+
+
 def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     columns, rows, ragged = _csv_rows(path)
     if columns & set(TICKET_TEXT_COLUMNS):
@@ -168,19 +193,7 @@ def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     if kind is not None:
         return read_rows(path, kind, rows, meta, "row", ragged)
     if {"kind", "occurred_at"} <= columns:
-        known = {"customer_id", "kind", "occurred_at"}
-        events = [
-            _usage(
-                path,
-                {
-                    **{k: v for k, v in row.items() if k in known and v},
-                    "properties": {k: v for k, v in row.items() if k not in known and v},
-                },
-                meta,
-                f"line {n}: ",
-            )
-            for n, row in rows
-        ]
+        events = [csv_usage_event(path, row, meta, n) for n, row in rows]
         return ParsedSource(path, usage_events=events)
     raise MalformedSource(
         "a CSV needs a body/text/message column (tickets), account data columns (customer_id with owner, plan, "

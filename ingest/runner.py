@@ -11,6 +11,7 @@ from pathlib import Path
 from ingest.files import discover
 from ingest.parsed import ParsedSource
 from ingest.readers import IngestDefaults, read_source
+from ingest.usage_stream import store_usage_file
 from models.accounts_repo import AccountCounts
 from models.database import rejected_row
 from models.errors import (
@@ -105,6 +106,11 @@ def ingest_file(
     could be stored either.
     """
     try:
+        streamed = store_usage_file(path, store, defaults, check)
+        if (
+            streamed is not None
+        ):  # a usage export, streamed in bounded chunks (ingest/usage_stream.py)
+            return FileOutcome(path, usage_events=streamed)
         parsed = read_source(path, defaults)
         if check is not None:
             check(parsed)
