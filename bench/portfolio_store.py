@@ -5,8 +5,8 @@
 
 Each chunk of customers is one transaction (as one ingested file is). The rows are the ones the ingest path
 builds: the tickets read as ingest/tickets.py reads a tickets.jsonl row and turned into rows by models/convert.py
-(as ``Store._add_interaction`` does), the usage events validated as ``UsageEvent`` records and keyed by their
-``dedup_key`` (the rows ``Store._add_usage_events`` builds), and the account data (accounts, contacts, invoices,
+(as ``models.interactions_repo.add_interaction`` does), the usage events validated as ``UsageEvent`` records and keyed by their
+``dedup_key`` (the rows ``models.usage_repo.add_usage_events`` builds), and the account data (accounts, contacts, invoices,
 commercial events, surveys) through models/accounts_repo.py. What differs is how they reach the database: one
 bulk ``executemany`` per table and chunk (usage: ``INSERT ... ON CONFLICT (dedup_key) DO NOTHING``), no per-row
 round trip, and, with ``--jobs N``, N processes generating and building the rows while this one writes (at most
@@ -159,7 +159,7 @@ def _values(row: Any) -> dict[str, Any]:
 def _ticket_rows(
     item: IngestItem, tags: list[Tag], sentiments: list[Sentiment | None]
 ) -> TicketRows:
-    """The rows Store._add_interaction writes (models/convert.py), with the analysis and a done job."""
+    """The rows interactions_repo.add_interaction writes (models/convert.py), with the analysis and a done job."""
     interaction, transcript = item.interaction, item.transcript
     assert transcript is not None  # a ticket always has its messages
     rows = (

@@ -29,6 +29,7 @@ from ingest.readers import (
 )
 from ingest.tickets import TICKET_TEXT_COLUMNS
 from ingest.validation import check_parsed
+from models import interactions_repo, usage_repo
 from models.accounts import COMMERCIAL_KINDS
 from models.errors import MalformedSource
 from models.records import UsageEvent
@@ -92,7 +93,7 @@ def usage_chunks(
 def _store_chunks(
     store: Store, path: Path, chunks: Iterable[list[UsageEvent]], check: Check | None
 ) -> int:
-    """Every chunk in one transaction: the customers not seen yet, then the events (Store's bounded INSERT ...
+    """Every chunk in one transaction: the customers not seen yet, then the events (the usage repository's bounded INSERT ...
     ON CONFLICT DO NOTHING); ``check`` sees the first chunk before anything is stored. A file without an event
     is the whole-file reader's (an empty file is an error there)."""
     new, seen = 0, set[str]()
@@ -101,9 +102,9 @@ def _store_chunks(
             if number == 0 and check is not None:
                 check(ParsedSource(path, usage_events=chunk))
             customers = {event.customer_id for event in chunk} - seen
-            Store._ensure_customers(session, {}, customers)
+            interactions_repo.ensure_customers(session, {}, customers)
             seen |= customers
-            new += Store._add_usage_events(session, chunk)
+            new += usage_repo.add_usage_events(session, chunk)
         if not seen:
             raise NotPlainUsage("no usage event")
     return new

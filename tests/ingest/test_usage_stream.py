@@ -13,6 +13,7 @@ from sqlalchemy import func, select
 
 from ingest.readers import IngestDefaults, read_source
 from ingest.runner import ingest_file
+from models import usage_repo
 from models.store import USAGE_BATCH, Store
 from models.tables import CustomerRow, UsageEventRow
 
@@ -59,14 +60,14 @@ def _stored(store: Store) -> list[tuple]:
 def chunks(monkeypatch: pytest.MonkeyPatch) -> list[int]:
     """The size of every batch of events handed to the store."""
     sizes: list[int] = []
-    add = Store._add_usage_events
+    add = usage_repo.add_usage_events
 
     def recording(session, events):
         events = list(events)
         sizes.append(len(events))
         return add(session, events)
 
-    monkeypatch.setattr(Store, "_add_usage_events", staticmethod(recording))
+    monkeypatch.setattr(usage_repo, "add_usage_events", recording)
     return sizes
 
 
