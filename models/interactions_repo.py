@@ -294,14 +294,20 @@ def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
 
 
 def search_query(dialect: str, words: list[str], rep: str | None = None, limit: int = 50) -> Select:
-    """(interaction id, utterance row) holding every word, newest interaction first, only ``rep``'s if given."""
-    query = (
-        select(UtteranceRow.interaction_id, UtteranceRow)
-        .join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
-        .where(_matches(dialect, words))
-        .order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
-        .limit(limit)
+    """(interaction id, utterance row) holding every word, newest interaction first, only ``rep``'s if given.
+    On PostgreSQL the matches are a materialised CTE, so they come from the GIN index: left to itself the
+    planner walks the interactions newest first and computes each utterance's tsvector (it over-estimates
+    what a prefix query matches), 162 ms against 66 ms for a rare word in a 130,000-utterance book."""
+    query = select(UtteranceRow.interaction_id, UtteranceRow).join(
+        InteractionRow, InteractionRow.id == UtteranceRow.interaction_id
     )
+    if dialect == "postgresql":
+        found = select(UtteranceRow.id).where(_matches(dialect, words))
+        matches = found.cte("matches").prefix_with("MATERIALIZED")
+        query = query.join(matches, matches.c.id == UtteranceRow.id)
+    else:
+        query = query.where(_matches(dialect, words))
+    query = query.order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx).limit(limit)
     return query.where(InteractionRow.rep == rep) if rep is not None else query
 
 
