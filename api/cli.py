@@ -120,6 +120,15 @@ def summary(
 AS_OF_HELP = "Evaluate as of this date or date-time (default: CALLINTEL_RISK_AS_OF, else now)."
 
 
+class BandName(StrEnum):
+    """The health bands a list can be filtered to (risk/health.py Band)."""
+
+    green = "green"
+    yellow = "yellow"
+    red = "red"
+    unknown = "unknown"
+
+
 @app.command()
 def customers(
     as_of: Annotated[str | None, typer.Option(help=AS_OF_HELP)] = None,
@@ -135,14 +144,17 @@ def customers(
             "without it the stored health of the last evaluation is read.",
         ),
     ] = False,
+    band: Annotated[BandName | None, typer.Option(help="Only this health band.")] = None,
+    owner: Annotated[str | None, typer.Option(help="Only this account owner's customers.")] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
 ) -> None:
     """Customers by health score, riskiest first, with the biggest risks behind each score."""
-    from api.risk_commands import run_customers
+    from api.risk_commands import CustomerFilter, run_customers
 
     with open_callintel(database_url) as callintel:
         moment = callintel.as_of(as_of)
-        run_customers(callintel, moment, limit, json_output, recompute or as_of is not None)
+        wanted = CustomerFilter(band.value if band else None, owner)
+        run_customers(callintel, moment, limit, json_output, recompute or as_of is not None, wanted)
 
 
 app.add_typer(queue_app, name="queue")  # list, review, assign, comment(s): api/queue_commands.py

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from dataclasses import asdict
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -78,11 +78,26 @@ def summary_dict(panel: AccountSummary) -> dict | None:
     }
 
 
+@dataclass(frozen=True)
+class CustomerFilter:
+    """Which customers the list shows, as ``GET /api/customers``'s ``band`` and ``owner``."""
+
+    band: str | None = None
+    owner: str | None = None
+
+
 def run_customers(
-    callintel: Callintel, as_of: datetime, limit: int, as_json: bool, recompute: bool = True
+    callintel: Callintel,
+    as_of: datetime,
+    limit: int,
+    as_json: bool,
+    recompute: bool = True,
+    wanted: CustomerFilter = CustomerFilter(),
 ) -> None:
     """The at-risk list: recomputed at ``as_of``, or (``recompute`` False) the stored health (api/queries.py)."""
-    page = callintel.customers(as_of, limit=limit, recompute=recompute)
+    page = callintel.customers(
+        as_of, wanted.band, limit=limit, recompute=recompute, owner=wanted.owner
+    )
     rows = [(h, history) for history, h in page.items]
     if as_json:
         _json([{**health_dict(h), **account_dict(history)} for h, history in rows[:limit]])
