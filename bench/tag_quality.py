@@ -27,6 +27,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 os.environ.setdefault("HF_HUB_OFFLINE", "1")
 
 from models.records import TAG_LABELS  # noqa: E402
+from models.settings import get_settings  # noqa: E402
 from nlp.dataset import Example, load_external, load_split  # noqa: E402
 from nlp.tagger import TaggedUtterance, Tagger, TagInput  # noqa: E402
 
@@ -211,6 +212,11 @@ def print_report(figures: Report) -> None:
     )
 
 
+def _configured() -> Tagger:
+    """The tagger as the settings make it: CALLINTEL_ENCODER_PRECISION=int8 scores the int8 encoder."""
+    return Tagger.from_settings(get_settings())
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(
         description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
@@ -226,7 +232,7 @@ def main() -> None:
     )
     args = parser.parse_args()
     if args.report:
-        figures = report(Tagger())
+        figures = report(_configured())
         print(json.dumps(asdict(figures), indent=2) if args.json else "", end="")
         if not args.json:
             print_report(figures)
@@ -240,7 +246,7 @@ def main() -> None:
         parser.error(f"no utterances from {args.source} in the {args.split} split")
     quality = score(
         examples,
-        _tag(Tagger(), examples),
+        _tag(_configured(), examples),
         args.split + (f" ({args.source})" if args.source else ""),
     )
     if args.json:
