@@ -7,13 +7,10 @@ from __future__ import annotations
 
 import argparse
 import os
-import statistics
 import subprocess
 import sys
 import tempfile
 import time
-from collections.abc import Callable
-from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 from typing import Any
 
@@ -21,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.api_load import CALLINTEL, COOKIE, free_port, measure, run  # noqa: E402
+from bench.api_load import CALLINTEL, COOKIE, free_port, measure, run, timed  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
 __all__ = ["ROUTES", "run_portfolio"]
@@ -102,24 +99,6 @@ def _names(client: httpx.Client) -> dict[str, Any]:
     }
 
 
-def _timed(read: Callable[[], Any], requests: int, concurrency: int) -> tuple[float, float, float]:
-    """req/s, p50 and p95 ms of ``read`` called ``requests`` times from ``concurrency`` threads."""
-
-    def one(_: int) -> float:
-        started = time.perf_counter()
-        read()
-        return time.perf_counter() - started
-
-    for _ in range(3):
-        read()
-    began = time.perf_counter()
-    with ThreadPoolExecutor(concurrency) as pool:
-        latencies = sorted(pool.map(one, range(requests)))
-    elapsed = time.perf_counter() - began
-    p95 = latencies[max(0, int(0.95 * len(latencies)) - 1)]
-    return requests / elapsed, statistics.median(latencies) * 1000, p95 * 1000
-
-
 def _in_process(url: str, args: argparse.Namespace, middle: int) -> None:
     """The stored at-risk list's page read (models/pages.py health_page, without HTTP), from the snapshots
     as before 0013 and from the current-health rows, on the same store in the same run."""
@@ -142,7 +121,7 @@ def _in_process(url: str, args: argparse.Namespace, middle: int) -> None:
                 def read(given: dict[str, Any] = given, old: bool = old) -> Any:
                     return health_page(store, END, limit=50, from_snapshots=old, **given)
 
-                rate, p50, p95 = _timed(read, args.requests, args.concurrency)
+                rate, p50, p95 = timed(read, args.requests, args.concurrency, warm=3)
                 print(f"{name + ', ' + how:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}", flush=True)
 
 
