@@ -26,7 +26,7 @@ from models.pages import (
 from models.records import Interaction
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
-from risk.health import Band, Health, at_risk, health, replay
+from risk.health import Band, Health, at_risk, health, replay, replay_moments
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.playbooks import Playbooks, Recommendation, recommend
 from risk.timeline import TimelineEntry, timeline
@@ -222,9 +222,8 @@ def stored_replay(
     stored evaluation in the step up to it; a point with none (no refresh ran in that week) is recomputed from
     the history, so the chart has its points whether the refresh ran regularly or not."""
     stored = evaluations(store, history.customer_id, start - step, end)
-    moments = [start + step * n for n in range(int((end - start) / step) + 1)]
     points = []
-    for moment in [*(m for m in moments if m < end), end]:
+    for moment in replay_moments(start, end, step):
         known = [e for e in stored if moment - step < e.as_of <= moment]
         if known:
             points.append(_evaluated(history.customer_id, known[-1]))

@@ -153,15 +153,18 @@ def advance(
     row.stage, row.updated_at, row.lease_until = stage, now, lease_until
 
 
+def _running(interaction_id: str, worker: str) -> tuple[ColumnElement[bool], ...]:
+    """The job of ``interaction_id`` while ``worker`` runs it (a lease it lost is not its own any more)."""
+    return (
+        JobRow.interaction_id == interaction_id,
+        JobRow.worker == worker,
+        JobRow.status == "running",
+    )
+
+
 def heartbeat(session: Session, interaction_id: str, worker: str, lease_until: datetime) -> None:
     session.execute(
-        update(JobRow)
-        .where(
-            JobRow.interaction_id == interaction_id,
-            JobRow.worker == worker,
-            JobRow.status == "running",
-        )
-        .values(lease_until=lease_until)
+        update(JobRow).where(*_running(interaction_id, worker)).values(lease_until=lease_until)
     )
 
 
@@ -215,11 +218,7 @@ def release(session: Session, interaction_id: str, worker: str, now: datetime) -
     """Give a job back untouched: its attempt is not counted."""
     session.execute(
         update(JobRow)
-        .where(
-            JobRow.interaction_id == interaction_id,
-            JobRow.worker == worker,
-            JobRow.status == "running",
-        )
+        .where(*_running(interaction_id, worker))
         .values(
             status="queued",
             worker=None,

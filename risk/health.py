@@ -210,10 +210,14 @@ def replay(
     step: timedelta = timedelta(days=7),
 ) -> list[Health]:
     """Health at ``start``, every ``step`` after it, and at ``end``: how the score moved."""
-    points: list[Health] = []
+    return [health(history, moment, config) for moment in replay_moments(start, end, step)]
+
+
+def replay_moments(start: datetime, end: datetime, step: timedelta) -> list[datetime]:
+    """The moments a replay judges: ``start``, every ``step`` after it before ``end``, then ``end``."""
+    moments: list[datetime] = []
     moment = start
     while moment < end:
-        points.append(health(history, moment, config))
+        moments.append(moment)
         moment += step
-    points.append(health(history, end, config))
-    return points
+    return [*moments, end]
