@@ -246,14 +246,14 @@ def read_histories(
     interactions: dict[str, list[InteractionFacts]] = {}
     for row in rows:
         interactions.setdefault(row.customer_id, []).append(_facts(row))
-    usage = (usage or usage_of)(session, ids)
+    events = (usage or usage_of)(session, ids)
     accounts = _account_data(session, ids)
     return [
         CustomerHistory(
             c.id,
             c.name,
             tuple(interactions.get(c.id, ())),
-            tuple(usage.get(c.id, ())),
+            tuple(events.get(c.id, ())),
             **accounts[c.id],
         )
         for c in customers
