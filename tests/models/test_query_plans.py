@@ -16,9 +16,9 @@ from models.pages import (
     health_rows,
     interactions_query,
 )
+from models.risk_repo import AlertFilter, alert_where
 from models.store import Store, search_query
 from models.tables import AlertRow
-from models.risk_repo import AlertFilter, alert_where
 
 pytestmark = pytest.mark.both_backends
 MOMENT = datetime(2026, 10, 31, tzinfo=UTC)
