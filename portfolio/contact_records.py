@@ -1,4 +1,5 @@
-"""The records of the contact-frequency analysis (portfolio/contacts.py): what it counts and what it reports.
+"""The records of the contact-frequency analysis (portfolio/contacts.py): what it counts and what it reports
+(the channels and one contact are models/contacts_repo.py's, which reads them).
 
 A *tally* is additive (contacts, gaps between consecutive contacts, replies ...), so the SQL aggregates per
 customer (and per customer and channel, or rep) are summed into any coarser group without re-reading a row;
@@ -9,9 +10,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Literal, get_args
+from typing import Literal
 
 from pydantic import BaseModel, Field
+
+from models.contacts_repo import CHANNELS, Channel, ContactInteraction
 
 __all__ = [
     "CHANNELS",
@@ -32,8 +35,6 @@ __all__ = [
     "stats",
 ]
 
-Channel = Literal["call", "email", "meeting", "chat", "ticket"]
-CHANNELS: tuple[str, ...] = get_args(Channel)
 Period = Literal["week", "month"]
 PERIOD_DAYS: dict[str, int] = {"week": 7, "month": 30}
 Status = Literal["over", "neglected", "normal"]
@@ -173,21 +174,6 @@ class CrossCell(BaseModel):
     mean_per_period: float
     over: int
     neglected: int
-
-
-class ContactInteraction(BaseModel):
-    """One contact, for the drill-down."""
-
-    interaction_id: str
-    customer_id: str
-    rep: str | None
-    channel: Channel
-    occurred_at: datetime
-    title: str | None
-    answered: bool | None = Field(description="email replied or ticket answered; None: not asked")
-    call_minutes: float | None
-    next_step: bool | None
-    converted: bool
 
 
 class RepRate(BaseModel):

@@ -28,20 +28,20 @@ from dataclasses import dataclass
 from datetime import UTC, date, datetime, time, timedelta
 from typing import Any
 
-from sqlalchemy import Row, func, select
 from sqlalchemy.orm import Session
 
-from models.accounts_repo import chunked
 from models.analysis import NextStep, Summary
 from models.outbox import emit_many
-from models.store import Store
-from models.tables import (
-    AccountRow,
-    AlertRow,
-    HealthSnapshotRow,
-    InteractionRow,
-    SummaryRow,
+from models.portfolio_repo import (
+    OpenAlert,
+    account_owner,
+    last_contacts,
+    red_customers,
+    summaries,
+    summary_ids,
+    unresolved_alerts,
 )
+from models.store import Store
 from models.tasks import (
     Task,
     TaskKind,
@@ -102,21 +102,15 @@ def summary_tasks(summary: Summary, account_owner: str | None = None) -> list[Ta
     return tasks
 
 
-def _account_owner(session: Session, customer_id: str) -> str | None:
-    return session.scalar(select(AccountRow.owner).where(AccountRow.customer_id == customer_id))
-
-
 def store_summary_tasks(session: Session, summary: Summary) -> int:
     """Write the summary's tasks in the caller's transaction (idempotent); how many were new."""
-    owner = None if summary.rep else _account_owner(session, summary.customer_id)
+    owner = None if summary.rep else account_owner(session, summary.customer_id)
     return replace_interaction_tasks(session, summary.interaction_id, summary_tasks(summary, owner))
 
 
 def _summary_ids(store: Store) -> Iterator[list[str]]:
     with store.transaction() as session:
-        ids = list(
-            session.scalars(select(SummaryRow.interaction_id).order_by(SummaryRow.interaction_id))
-        )
+        ids = summary_ids(session)
     for start in range(0, len(ids), SYNC_BATCH):
         yield ids[start : start + SYNC_BATCH]
 
@@ -127,80 +121,44 @@ def sync_from_summaries(store: Store) -> int:
     added = 0
     for batch in _summary_ids(store):
         with store.transaction() as session:
-            rows = session.scalars(select(SummaryRow).where(SummaryRow.interaction_id.in_(batch)))
-            for row in rows:
-                added += store_summary_tasks(session, Summary.model_validate(row.data))
+            for summary in summaries(session, batch):
+                added += store_summary_tasks(session, summary)
     return added
 
 
 # -- reminders ---------------------------------------------------------------------------------------------
 
 
-def _red_customers(session: Session, as_of: datetime) -> set[str]:
-    """Customers whose latest health snapshot at or before ``as_of`` is red."""
-    latest = (
-        select(HealthSnapshotRow.customer_id, func.max(HealthSnapshotRow.as_of).label("at"))
-        .where(HealthSnapshotRow.as_of <= as_of)
-        .group_by(HealthSnapshotRow.customer_id)
-        .subquery()
-    )
-    query = select(HealthSnapshotRow.customer_id).join(
-        latest,
-        (HealthSnapshotRow.customer_id == latest.c.customer_id)
-        & (HealthSnapshotRow.as_of == latest.c.at),
-    )
-    return set(session.scalars(query.where(HealthSnapshotRow.band == "red")))
-
-
 def _first_alerts(
     session: Session, customers: set[str], since: dict[str, datetime], before: datetime
-) -> list[Row[int, str, datetime, str | None]]:
+) -> list[OpenAlert]:
     """Each customer's first unresolved alert after their last contact (``since``), if raised before
-    ``before`` (the first is the oldest: when it is not old enough, no later one is): id, customer, time, owner."""
-    first: dict[str, Row[int, str, datetime, str | None]] = {}
-    columns = (AlertRow.id, AlertRow.customer_id, AlertRow.occurred_at, AlertRow.owner)
-    for ids in chunked(sorted(customers)):
-        query = select(*columns).where(
-            AlertRow.customer_id.in_(ids),
-            AlertRow.status != "resolved",
-            AlertRow.occurred_at < before,
-        )
-        for row in session.execute(query.order_by(AlertRow.occurred_at, AlertRow.id)):
-            last = since.get(row.customer_id)
-            if last is None or row.occurred_at > last:
-                first.setdefault(row.customer_id, row)
+    ``before`` (the first is the oldest: when it is not old enough, no later one is)."""
+    first: dict[str, OpenAlert] = {}
+    for alert in unresolved_alerts(session, customers, before):
+        last = since.get(alert.customer_id)
+        if last is None or alert.occurred_at > last:
+            first.setdefault(alert.customer_id, alert)
     return [first[customer] for customer in sorted(first)]
-
-
-def _last_contact(session: Session, customers: set[str], as_of: datetime) -> dict[str, datetime]:
-    last: dict[str, datetime] = {}
-    for ids in chunked(sorted(customers)):
-        query = (
-            select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
-            .where(InteractionRow.customer_id.in_(ids), InteractionRow.occurred_at <= as_of)
-            .group_by(InteractionRow.customer_id)
-        )
-        last.update({customer: at for customer, at in session.execute(query).all()})
-    return last
 
 
 def reach_outs(session: Session, as_of: datetime, days: int) -> list[Task]:
     """The reach-out tasks due by ``as_of``: a red customer's first unresolved alert with no call or ticket
     after it, once ``days`` days after the alert's day have passed (see the module's rules). Later alerts
     with still no contact share its task (its key names the first)."""
-    red = _red_customers(session, as_of)
+    red = red_customers(session, as_of)
     if not red:
         return []
     # due (the alert's day + days) before as_of's day: the alert was raised before this midnight
     before = datetime.combine(as_of.date() - timedelta(days=days), time(), UTC)
-    contacts = _last_contact(session, red, as_of)
+    contacts = last_contacts(session, red, as_of)
     return [
         _reach_out(alert, alert.occurred_at.date() + timedelta(days=days), days)
         for alert in _first_alerts(session, red, contacts, before)
     ]
 
 
-def _reach_out(alert: Row[int, str, datetime, str | None], due: date, days: int) -> Task:
+def _reach_out(alert: OpenAlert, due: date, days: int) -> Task:
     return Task(
         key=f"alert:{alert.id}",
         kind="reach_out",

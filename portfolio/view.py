@@ -1,6 +1,6 @@
 """The book at a glance: the churn trend by month and quarter, the active customers by health band and RFM
-segment (counts and ARR), and the top churn reasons. Every figure is aggregated in SQL (portfolio/churn.py,
-portfolio/rfm.py); this module only puts them together."""
+segment (counts and ARR), and the top churn reasons. Every figure is aggregated in SQL (models/churn_repo.py,
+models/rfm_repo.py); this module only puts them together."""
 
 from __future__ import annotations
 
@@ -8,12 +8,11 @@ from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import func, select
 from sqlalchemy.orm import Session
 
+from models.rfm_repo import book_counts
+from models.segments import SegmentConfig
 from portfolio.churn import ChurnPeriod, ChurnReason, churn_reasons, churn_trend, months, quarters
-from portfolio.rfm import classified
-from portfolio.segments import SegmentConfig
 
 __all__ = [
     "BookCell",
@@ -69,21 +68,9 @@ class PortfolioView:
 
 
 def book_cells(session: Session, config: SegmentConfig, as_of: datetime) -> list[BookCell]:
-    """Active customers and ARR per (segment, band), in SQL."""
-    rows = classified(config, as_of)
-    segment = func.coalesce(rows.c.segment, "-")
-    band = func.coalesce(rows.c.band, NO_BAND)
-    query = select(
-        segment.label("segment"),
-        band.label("band"),
-        func.count().label("n"),
-        func.coalesce(func.sum(rows.c.arr), 0.0).label("arr"),
-    ).group_by(segment, band)
-    cells = session.execute(query).all()
-    return sorted(
-        (BookCell(s, b, int(n), float(a)) for s, b, n, a in cells),
-        key=lambda c: (c.segment, c.band),
-    )
+    """Active customers and ARR per (segment, band), counted in SQL (models/rfm_repo.py)."""
+    cells = book_counts(session, config, as_of, NO_BAND)
+    return sorted((BookCell(*cell) for cell in cells), key=lambda c: (c.segment, c.band))
 
 
 def portfolio_view(

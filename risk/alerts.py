@@ -16,14 +16,14 @@ from __future__ import annotations
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import update
 from sqlalchemy.orm import Session
 
 from models.analysis import ALERT_OUTCOMES, Alert
-from models.errors import Conflict, InputError, NotFound
+from models.errors import Conflict, InputError
 from models.outbox import emit
+from models.risk_repo import change_alert
+from models.risk_repo import get_alert as stored_alert
 from models.store import Store
-from models.tables import AlertRow
 
 __all__ = [
     "MAX_ACTOR",
@@ -97,10 +97,7 @@ def get_alert(store: Store, alert_id: int) -> Alert:
 
 
 def _read(session: Session, alert_id: int) -> Alert:
-    row = session.get(AlertRow, alert_id)
-    if row is None:
-        raise NotFound("alert", str(alert_id))
-    return Alert.model_validate(row, from_attributes=True)
+    return stored_alert(session, alert_id)
 
 
 LIFECYCLE_FIELDS = (
@@ -121,12 +118,8 @@ def _store_change(
     event: Literal["alert.acknowledged", "alert.resolved"],
 ) -> None:
     """Write the lifecycle fields if the row's status is still ``before``'s, and announce the change."""
-    changed = session.execute(
-        update(AlertRow)
-        .where(AlertRow.id == before.id, AlertRow.status == before.status)
-        .values({name: getattr(after, name) for name in LIFECYCLE_FIELDS})
-    )
-    if getattr(changed, "rowcount", 1) != 1:
+    values = {name: getattr(after, name) for name in LIFECYCLE_FIELDS}
+    if before.id is None or not change_alert(session, before.id, before.status, values):
         raise Conflict(f"{_label(before)} was changed by someone else meanwhile: read it again")
     emit(session, event, f"{event}:{after.id}", after.model_dump(mode="json"))
 

@@ -16,15 +16,25 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import ColumnElement, delete, func, select
 from sqlalchemy.orm import Session
 
 from models.analysis import Alert
-from models.current_health import set_current
 from models.outbox import emit
 from models.pages import Slice
+from models.risk_repo import (
+    AlertFilter,
+    HealthRecord,
+    Snapshot,
+    add_alerts,
+    known_alert_keys,
+    last_snapshot,
+    replace_signals,
+    save_snapshot,
+    signal_identities,
+)
+from models.risk_repo import alert_owners as stored_owners
+from models.risk_repo import alerts_page as stored_page
 from models.store import Store
-from models.tables import AccountRow, AlertRow, HealthSnapshotRow, RiskSignalRow
 from risk.config import RiskConfig
 from risk.health import BAND_ORDER, Health, health
 from risk.history import CustomerHistory, load_histories
@@ -44,14 +54,6 @@ __all__ = [
     "list_alerts",
     "record",
 ]
-
-
-@dataclass(frozen=True)
-class Snapshot:
-    as_of: datetime
-    score: float
-    band: str
-    kinds: frozenset[str] = frozenset()  # the signal kinds in its breakdown
 
 
 @dataclass(frozen=True)
@@ -144,32 +146,11 @@ def assess(
     return Assessment(current, list(by_key.values()))
 
 
-def last_snapshot(session: Session, customer_id: str, before: datetime) -> Snapshot | None:
-    """The latest evaluation at or before ``before`` (one at the same moment is the previous state of knowledge)."""
-    row = session.scalars(
-        select(HealthSnapshotRow)
-        .where(HealthSnapshotRow.customer_id == customer_id, HealthSnapshotRow.as_of <= before)
-        .order_by(HealthSnapshotRow.as_of.desc())
-        .limit(1)
-    ).first()
-    return Snapshot(row.as_of, row.score, row.band, frozenset(row.breakdown or {})) if row else None
-
-
-def record(session: Session, assessment: Assessment) -> list[Alert]:
-    """Store the signals (replacing the customer's), the snapshot (replacing one at the same moment) and the new
-    alerts; returns the alerts that were new."""
-    h = assessment.health
-    before = {
-        f"{kind}:{interaction_id or ''}"
-        for kind, interaction_id in session.execute(
-            select(RiskSignalRow.kind, RiskSignalRow.interaction_id).where(
-                RiskSignalRow.customer_id == h.customer_id
-            )
-        )
-    }
+def _announce_new_signals(session: Session, h: Health) -> None:
+    """A ``risk_signal.created`` event for each signal that was not there at the last evaluation."""
+    before = {(kind, found or "") for kind, found in signal_identities(session, h.customer_id)}
     for signal in h.signals:
-        identity = f"{signal.kind}:{signal.interaction_id or ''}"
-        if identity not in before:  # a signal that was not there at the last evaluation
+        if (signal.kind, signal.interaction_id or "") not in before:
             emit(
                 session,
                 "risk_signal.created",
@@ -181,35 +162,26 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
                     "band": h.band,
                 },
             )
-    session.execute(delete(RiskSignalRow).where(RiskSignalRow.customer_id == h.customer_id))
-    session.add_all(  # F: with the points each took off, which the at-risk list shows (api/queries.py)
-        RiskSignalRow(**s.model_dump(), key=signal_key(s), points=p)
-        for s, p in zip(h.signals, h.points, strict=True)
+
+
+def record(session: Session, assessment: Assessment) -> list[Alert]:
+    """Store the signals (replacing the customer's), the snapshot (replacing one at the same moment) and the new
+    alerts; returns the alerts that were new."""
+    h = assessment.health
+    if h.score is None:
+        raise ValueError(f"{h.customer_id}: an unknown health is not recorded")
+    _announce_new_signals(session, h)
+    replace_signals(  # F: with the points each took off, which the at-risk list shows (api/queries.py)
+        session,
+        h.customer_id,
+        ((s, signal_key(s), p) for s, p in zip(h.signals, h.points, strict=True)),
     )
-    session.execute(
-        delete(HealthSnapshotRow).where(
-            HealthSnapshotRow.customer_id == h.customer_id, HealthSnapshotRow.as_of == h.as_of
-        )
+    save_snapshot(  # C: with the customer's current-health row (0013)
+        session,
+        HealthRecord(h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned),
     )
-    snapshot = HealthSnapshotRow(
-        customer_id=h.customer_id,
-        as_of=h.as_of,
-        score=h.score,
-        band=h.band,
-        breakdown=h.breakdown,
-        raw_risk=h.raw_risk,  # F: the at-risk list orders and filters in SQL on these (0011)
-        churned=h.churned,
-    )
-    session.add(snapshot)
-    session.flush()
-    set_current(session, snapshot)  # C: the customer's current-health row, with the snapshot (0013)
-    keys = [a.key for a in assessment.alerts]
-    known = (
-        set(session.scalars(select(AlertRow.key).where(AlertRow.key.in_(keys)))) if keys else set()
-    )
-    fresh = _stored_alerts(
-        session, h.customer_id, [a for a in assessment.alerts if a.key not in known]
-    )
+    known = known_alert_keys(session, [a.key for a in assessment.alerts])
+    fresh = add_alerts(session, h.customer_id, [a for a in assessment.alerts if a.key not in known])
     for alert in fresh:
         if alert.kind == "band_changed":
             emit(
@@ -220,15 +192,6 @@ def record(session: Session, assessment: Assessment) -> list[Alert]:
             )
     session.flush()
     return fresh
-
-
-def _stored_alerts(session: Session, customer_id: str, alerts: list[Alert]) -> list[Alert]:
-    """Store new alerts, each with the account's owner where it names none; the alerts with their ids."""
-    owner = session.scalar(select(AccountRow.owner).where(AccountRow.customer_id == customer_id))
-    rows = [AlertRow(**{**a.model_dump(exclude={"id"}), "owner": a.owner or owner}) for a in alerts]
-    session.add_all(rows)
-    session.flush()
-    return [Alert.model_validate(row, from_attributes=True) for row in rows]
 
 
 def evaluate(
@@ -258,47 +221,19 @@ def evaluate(
     return results
 
 
-@dataclass(frozen=True)
-class AlertFilter:
-    """What an alert list is narrowed to; None: no filter."""
-
-    customer_id: str | None = None
-    status: str | None = None
-    owner: str | None = None
-
-
-def _alert_where(wanted: AlertFilter) -> list[ColumnElement[bool]]:
-    found = [
-        AlertRow.customer_id == wanted.customer_id if wanted.customer_id else None,
-        AlertRow.status == wanted.status if wanted.status else None,
-        AlertRow.owner == wanted.owner if wanted.owner else None,
-    ]
-    return [clause for clause in found if clause is not None]
-
-
 def alerts_page(
     store: Store, wanted: AlertFilter, limit: int = 100, offset: int = 0
 ) -> Slice[Alert]:
     """Stored alerts narrowed by customer, status and owner, newest first: the total and one page."""
-    where = _alert_where(wanted)
-    query = (
-        select(AlertRow)
-        .where(*where)
-        .order_by(AlertRow.occurred_at.desc(), AlertRow.id.desc())
-        .limit(limit)
-        .offset(offset)
-    )
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(AlertRow).where(*where)) or 0
-        items = [Alert.model_validate(row, from_attributes=True) for row in session.scalars(query)]
+        total, items = stored_page(session, wanted, limit, offset)
     return Slice(total, items)
 
 
 def alert_owners(store: Store) -> list[str]:
     """The owners named on stored alerts, sorted (what an owner filter offers)."""
-    query = select(AlertRow.owner).where(AlertRow.owner.is_not(None)).distinct()
     with store.transaction() as session:
-        return sorted(o for o in session.scalars(query) if o)
+        return stored_owners(session)
 
 
 def list_alerts(

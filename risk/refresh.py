@@ -24,11 +24,10 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from datetime import time as clock
 
-from sqlalchemy import delete, exists, select
-
 from models.analysis import Alert
+from models.risk_repo import clear_dirty, customer_ids_after
+from models.risk_repo import due_customers as stored_due
 from models.store import Store
-from models.tables import CustomerRow, HealthSnapshotRow, RiskDirtyRow
 from risk.config import RiskConfig
 from risk.engine import assess, last_snapshot, record
 from risk.history import read_histories
@@ -56,15 +55,8 @@ def _day_start(as_of: datetime) -> datetime:
 def due_customers(store: Store, as_of: datetime) -> list[str]:
     """The customers an incremental refresh at ``as_of`` evaluates: marked changed, or not evaluated on
     ``as_of``'s day yet; in id order."""
-    evaluated_today = exists().where(
-        HealthSnapshotRow.customer_id == CustomerRow.id,
-        HealthSnapshotRow.as_of >= _day_start(as_of),
-        HealthSnapshotRow.as_of <= as_of,
-    )
     with store.transaction() as session:
-        stale = set(session.scalars(select(CustomerRow.id).where(~evaluated_today)))
-        marked = set(session.scalars(select(RiskDirtyRow.customer_id).distinct()))
-    return sorted(stale | marked)
+        return stored_due(session, _day_start(as_of), as_of)
 
 
 def _all_customers(store: Store, batch: int) -> Iterator[list[str]]:
@@ -72,14 +64,7 @@ def _all_customers(store: Store, batch: int) -> Iterator[list[str]]:
     last = ""
     while True:
         with store.transaction() as session:
-            ids = list(
-                session.scalars(
-                    select(CustomerRow.id)
-                    .where(CustomerRow.id > last)
-                    .order_by(CustomerRow.id)
-                    .limit(batch)
-                )
-            )
+            ids = customer_ids_after(session, last, batch)
         if not ids:
             return
         yield ids
@@ -97,7 +82,7 @@ def evaluate_batch(
     were recorded, and the new alerts."""
     recorded, fresh = 0, []
     with store.transaction() as session:
-        session.execute(delete(RiskDirtyRow).where(RiskDirtyRow.customer_id.in_(ids)))
+        clear_dirty(session, ids)
         for history in read_histories(session, ids, Window.for_config(config, as_of)):
             previous = last_snapshot(session, history.customer_id, as_of)
             assessment = assess(history, as_of, config, previous, playbooks)

@@ -23,12 +23,15 @@ from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
-from sqlalchemy import Text, and_, cast, func, select
 from sqlalchemy.orm import Session
 
-from models.tables import UsageEventRow
+from models.history_repo import (
+    UsageFact,
+    first_usage_by_properties,
+    latest_usage_before,
+    usage_between,
+)
 from risk.config import RiskConfig
-from risk.history import UsageFact, usage_rows
 
 __all__ = ["USUAL_GAP_DAYS", "Window", "lookback_days"]
 
@@ -76,14 +79,7 @@ class Window:
             return {}
         reach = self._reach(session, ids)
         anchors = self._anchors(session, ids, reach)
-        recent = usage_rows(
-            session,
-            and_(
-                UsageEventRow.customer_id.in_(ids),
-                UsageEventRow.occurred_at > min(reach.values()),
-                UsageEventRow.occurred_at <= self.as_of,
-            ),
-        )
+        recent = usage_between(session, ids, min(reach.values()), self.as_of)
         return {
             c: anchors.get(c, []) + [u for u in recent.get(c, []) if u.at > reach[c]] for c in ids
         }
@@ -93,41 +89,18 @@ class Window:
         before it, whichever is earlier; less the lookback)."""
         start = self.as_of - self.span
         reach = {customer_id: start for customer_id in ids}
-        user = UsageEventRow.properties["user"].as_string()
-        for key in (UsageEventRow.kind, user):
-            latest = session.execute(
-                select(UsageEventRow.customer_id, func.max(UsageEventRow.occurred_at))
-                .where(UsageEventRow.customer_id.in_(ids), UsageEventRow.occurred_at <= start)
-                .group_by(UsageEventRow.customer_id, key)
-            )
-            for customer_id, at in latest:
-                reach[customer_id] = min(reach[customer_id], at)
+        for customer_id, at in latest_usage_before(session, ids, start):
+            reach[customer_id] = min(reach[customer_id], at)
         return {customer_id: at - self.span for customer_id, at in reach.items()}
 
     def _anchors(
         self, session: Session, ids: list[str], reach: dict[str, datetime]
     ) -> dict[str, list[UsageFact]]:
         """Per customer: the first event of each distinct (kind, properties) at or before its reach."""
-        text = cast(UsageEventRow.properties, Text)
-        first = session.execute(
-            select(
-                UsageEventRow.customer_id,
-                UsageEventRow.kind,
-                text,
-                func.min(UsageEventRow.occurred_at),
-            )
-            .where(
-                UsageEventRow.customer_id.in_(ids),
-                UsageEventRow.occurred_at <= max(reach.values()),
-            )
-            .group_by(UsageEventRow.customer_id, UsageEventRow.kind, text)
-        )
         found: dict[str, list[UsageFact]] = {}
-        for customer_id, kind, properties, at in first:
-            if at <= reach[customer_id]:
-                found.setdefault(customer_id, []).append(
-                    UsageFact(kind, at, (json.loads(properties) if properties else None) or {})
-                )
+        for customer_id, fact in first_usage_by_properties(session, ids, max(reach.values())):
+            if fact.at <= reach[customer_id]:
+                found.setdefault(customer_id, []).append(fact)
         for facts in found.values():
             facts.sort(key=lambda fact: (fact.at, fact.kind, json.dumps(fact.properties)))
         return found

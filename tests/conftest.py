@@ -7,6 +7,7 @@ import io
 import json
 import logging
 import os
+import shutil
 import signal
 import subprocess
 import sys
@@ -111,8 +112,23 @@ def db_url(backend: str, tmp_path: Path, request: pytest.FixtureRequest) -> str:
     return f"sqlite:///{tmp_path / 'store.db'}"
 
 
+@pytest.fixture(scope="session")
+def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """An SQLite file migrated to head once per session: each ``store`` starts from a copy of it rather than
+    running every migration again (about 0.15 s of CPU a store)."""
+    path = tmp_path_factory.mktemp("template") / "store.db"
+    Store(f"sqlite:///{path}").close()  # closing checkpoints the WAL into the file
+    return path
+
+
 @pytest.fixture
-def store(db_url: str):
+def store(db_url: str, backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+    """A migrated store on ``db_url`` (SQLite: a private copy of the session's migrated file; opening it still
+    runs Alembic, which finds it at head)."""
+    target = tmp_path / "store.db"
+    if backend == "sqlite" and db_url == f"sqlite:///{target}" and not target.exists():
+        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), target)
+        target.chmod(0o600)
     with Store(db_url) as s:
         yield s
 

@@ -150,6 +150,7 @@ def test_the_dashboard_pages_link_the_charts_to_their_rows(site):
     assert client.get("/dashboard/contacts", params={"period": "year"}).status_code == 422
 
 
+@pytest.mark.slow  # slow: generates hundreds of requests (about 11 s); `make test` runs it
 def test_no_generated_request_to_the_contact_routes_gets_a_server_error(site):
     """schemathesis on these three operations, as tests/api/test_openapi_fuzz.py does on all of them."""
     import schemathesis

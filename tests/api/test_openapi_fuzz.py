@@ -44,6 +44,7 @@ def fuzz_target(tmp_path_factory):
     store.close()
 
 
+@pytest.mark.slow  # slow: generates hundreds of requests (about 20 s); `make test` runs it
 def test_no_generated_request_gets_a_server_error(fuzz_target):
     """Every operation, 25 generated cases each (schemathesis strategies driven by hypothesis directly: its pytest
     plugin does not load under pytest 9)."""

@@ -16,9 +16,9 @@ from models.pages import (
     health_rows,
     interactions_query,
 )
+from models.risk_repo import AlertFilter, alert_where
 from models.store import Store, search_query
 from models.tables import AlertRow
-from risk.engine import AlertFilter, _alert_where
 
 pytestmark = pytest.mark.both_backends
 MOMENT = datetime(2026, 10, 31, tzinfo=UTC)
@@ -39,7 +39,7 @@ def plan(store: Store, statement: Select, *settings: str) -> str:
 
 
 def _alerts(wanted: AlertFilter) -> Select:
-    return select(AlertRow).where(*_alert_where(wanted)).order_by(AlertRow.occurred_at.desc())
+    return select(AlertRow).where(*alert_where(wanted)).order_by(AlertRow.occurred_at.desc())
 
 
 CASES = [  # (what, statement, the index its plan must name on SQLite, and on PostgreSQL)

@@ -19,6 +19,7 @@ def test_tampered_weights_are_refused(tmp_path):
         verify_bundled(fake)
 
 
+@pytest.mark.slow  # slow: loads a second copy of the encoder (about 8 s); `make test` runs it
 def test_configured_local_model_is_honoured(tmp_path):
     copy = tmp_path / "minilm"
     shutil.copytree(bundled_model_dir(), copy)

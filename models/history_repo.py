@@ -1,0 +1,260 @@
+"""Customer histories as the risk engine reads them: interactions with their customer-side tags and sentiment,
+usage events with their properties, and the account data (account, contacts, invoices, commercial events,
+survey responses), as typed records (risk/history.py re-exports them; everything risk/ does with them is pure).
+
+Functions over the caller's Session. The usage reads come in the pieces risk/window.py's bounded read puts
+together: every event of some customers (``usage_of``), those in a span (``usage_between``), each kind's and
+each user's latest event before a moment (``latest_usage_before``), and the first event of each distinct
+(kind, properties) up to a moment (``first_usage_by_properties``).
+"""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime
+from typing import Any
+
+from sqlalchemy import String, Text, and_, cast, func, select, type_coerce
+from sqlalchemy.orm import Session, selectinload
+
+from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
+from models.records import InteractionKind, Record, Role
+from models.tables import (
+    AccountRow,
+    CommercialEventRow,
+    ContactRow,
+    CustomerRow,
+    InteractionRow,
+    InvoiceRow,
+    SurveyResponseRow,
+    UsageEventRow,
+)
+
+__all__ = [
+    "CustomerHistory",
+    "InteractionFacts",
+    "TagFact",
+    "UsageFact",
+    "UsageReader",
+    "first_usage_by_properties",
+    "latest_usage_before",
+    "read_histories",
+    "usage_between",
+    "usage_of",
+]
+
+
+@dataclass(frozen=True)
+class TagFact:
+    label: str
+    score: float
+    evidence: str
+    entity: str | None
+    utterance_index: int
+    start_s: float | None
+    text: str
+    role: Role
+    sentiment: str | None
+
+
+@dataclass(frozen=True)
+class InteractionFacts:
+    id: str
+    kind: InteractionKind
+    occurred_at: datetime
+    title: str | None
+    tags: tuple[TagFact, ...] = ()
+    customer_sentiments: tuple[
+        str, ...
+    ] = ()  # the label of each customer (or unknown-role) utterance
+    transcribed: bool = True  # False for a recording the pipeline has not transcribed (yet)
+
+
+@dataclass(frozen=True)
+class UsageFact:
+    kind: str
+    at: datetime
+    properties: dict[str, Any] = field(default_factory=dict)
+
+
+@dataclass(frozen=True)
+class CustomerHistory:
+    customer_id: str
+    name: str | None = None
+    interactions: tuple[InteractionFacts, ...] = ()  # in time order
+    usage: tuple[UsageFact, ...] = ()  # in time order
+    account: Account | None = None
+    contacts: tuple[Contact, ...] = ()
+    invoices: tuple[Invoice, ...] = ()  # by issue time
+    commercial: tuple[CommercialEvent, ...] = ()  # in time order
+    surveys: tuple[SurveyResponse, ...] = ()  # in time order
+
+
+UsageReader = Callable[[Session, list[str]], dict[str, list[UsageFact]]]
+
+
+def _facts(row: InteractionRow) -> InteractionFacts:
+    by_index = {u.idx: u for u in row.utterances}
+    tags = tuple(
+        TagFact(
+            t.label,
+            t.score,
+            t.evidence,
+            t.entity,
+            t.utterance_index,
+            by_index[t.utterance_index].start_s,
+            by_index[t.utterance_index].text,
+            t.speaker_role,
+            by_index[t.utterance_index].sentiment_label,
+        )
+        for t in sorted(row.tags, key=lambda t: (t.utterance_index, t.start, t.label))
+        if t.utterance_index in by_index
+    )
+    sentiments = tuple(
+        u.sentiment_label for u in row.utterances if u.speaker_role != "rep" and u.sentiment_label
+    )
+    return InteractionFacts(
+        row.id, row.kind, row.occurred_at, row.title, tags, sentiments, bool(row.utterances)
+    )
+
+
+def _account_data(session: Session, ids: list[str]) -> dict[str, dict[str, Any]]:
+    """Each customer's account, contacts, invoices, commercial events and survey responses, as records."""
+    found: dict[str, dict[str, Any]] = {i: {} for i in ids}
+    for row in session.scalars(select(AccountRow).where(AccountRow.customer_id.in_(ids))):
+        found[row.customer_id]["account"] = Account.model_validate(
+            {**_columns(row), "name": row.customer.name if row.customer else None}
+        )
+    listed: tuple[tuple[str, Any, type[Record], Any], ...] = (
+        ("contacts", ContactRow, Contact, ContactRow.user),
+        ("invoices", InvoiceRow, Invoice, InvoiceRow.issued_at),
+        ("commercial", CommercialEventRow, CommercialEvent, CommercialEventRow.occurred_at),
+        ("surveys", SurveyResponseRow, SurveyResponse, SurveyResponseRow.responded_at),
+    )
+    for name, table, record, order in listed:
+        query = select(table).where(table.customer_id.in_(ids)).order_by(order, table.id)
+        for row in session.scalars(query):
+            found[row.customer_id].setdefault(name, []).append(
+                record.model_validate(_columns(row, set(record.model_fields)))
+            )
+    return {
+        i: {k: v if k == "account" else tuple(v) for k, v in d.items()} for i, d in found.items()
+    }
+
+
+def _columns(row: Any, keep: set[str] | None = None) -> dict[str, Any]:
+    names = [c.key for c in row.__table__.columns]
+    return {n: getattr(row, n) for n in names if (keep is None or n in keep) and n != "updated_at"}
+
+
+def _usage_rows(session: Session, where: Any) -> dict[str, list[UsageFact]]:
+    """The usage events ``where`` selects, per customer in time order. Events share their properties' text
+    (a user's logins, a feature's uses), so each distinct text is decoded once: the facts sharing it share
+    one dict, which the signals only read."""
+    usage: dict[str, list[UsageFact]] = {}
+    decoded: dict[str | None, dict[str, Any]] = {}
+    sqlite = session.get_bind().dialect.name == "sqlite"
+    moment = type_coerce(UsageEventRow.occurred_at, String) if sqlite else UsageEventRow.occurred_at
+    events = session.execute(
+        select(UsageEventRow.customer_id, UsageEventRow.kind, moment)
+        .add_columns(cast(UsageEventRow.properties, Text))
+        .where(where)
+        .order_by(UsageEventRow.customer_id, UsageEventRow.occurred_at, UsageEventRow.id)
+    )  # the index's order: no sort
+    for customer_id, kind, occurred_at, text in events:
+        properties = decoded.get(text)
+        if properties is None:
+            properties = decoded[text] = (json.loads(text) if text else None) or {}
+        at = datetime.fromisoformat(occurred_at).replace(tzinfo=UTC) if sqlite else occurred_at
+        usage.setdefault(customer_id, []).append(UsageFact(kind, at, properties))
+    return usage
+
+
+def usage_of(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
+    """Every usage event of these customers, per customer in time order."""
+    return _usage_rows(session, UsageEventRow.customer_id.in_(ids))
+
+
+def usage_between(
+    session: Session, ids: list[str], after: datetime, until: datetime
+) -> dict[str, list[UsageFact]]:
+    """These customers' usage events in (after, until], per customer in time order."""
+    where = and_(
+        UsageEventRow.customer_id.in_(ids),
+        UsageEventRow.occurred_at > after,
+        UsageEventRow.occurred_at <= until,
+    )
+    return _usage_rows(session, where)
+
+
+def latest_usage_before(
+    session: Session, ids: list[str], until: datetime
+) -> list[tuple[str, datetime]]:
+    """(customer, time) of each kind's and each user's latest usage event at or before ``until``."""
+    user = UsageEventRow.properties["user"].as_string()
+    found: list[tuple[str, datetime]] = []
+    for key in (UsageEventRow.kind, user):
+        latest = session.execute(
+            select(UsageEventRow.customer_id, func.max(UsageEventRow.occurred_at))
+            .where(UsageEventRow.customer_id.in_(ids), UsageEventRow.occurred_at <= until)
+            .group_by(UsageEventRow.customer_id, key)
+        )
+        found += [(customer_id, at) for customer_id, at in latest]
+    return found
+
+
+def first_usage_by_properties(
+    session: Session, ids: list[str], until: datetime
+) -> list[tuple[str, UsageFact]]:
+    """(customer, event) for the first usage event of each distinct (customer, kind, properties) at or
+    before ``until`` (grouped in SQL)."""
+    text = cast(UsageEventRow.properties, Text)
+    first = session.execute(
+        select(
+            UsageEventRow.customer_id,
+            UsageEventRow.kind,
+            text,
+            func.min(UsageEventRow.occurred_at),
+        )
+        .where(UsageEventRow.customer_id.in_(ids), UsageEventRow.occurred_at <= until)
+        .group_by(UsageEventRow.customer_id, UsageEventRow.kind, text)
+    )
+    return [
+        (customer_id, UsageFact(kind, at, (json.loads(properties) if properties else None) or {}))
+        for customer_id, kind, properties, at in first
+    ]
+
+
+def read_histories(
+    session: Session, customer_ids: list[str] | None = None, usage: UsageReader | None = None
+) -> list[CustomerHistory]:
+    """Every customer's history (or those named), in customer id order; ``usage`` reads their usage events
+    (all of them when None: ``usage_of``)."""
+    query = select(CustomerRow).order_by(CustomerRow.id)
+    if customer_ids is not None:
+        query = query.where(CustomerRow.id.in_(customer_ids))
+    customers = list(session.scalars(query))
+    ids = [c.id for c in customers]
+    rows = session.scalars(
+        select(InteractionRow)
+        .where(InteractionRow.customer_id.in_(ids))
+        .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
+        .order_by(InteractionRow.occurred_at, InteractionRow.id)
+    )
+    interactions: dict[str, list[InteractionFacts]] = {}
+    for row in rows:
+        interactions.setdefault(row.customer_id, []).append(_facts(row))
+    events = (usage or usage_of)(session, ids)
+    accounts = _account_data(session, ids)
+    return [
+        CustomerHistory(
+            c.id,
+            c.name,
+            tuple(interactions.get(c.id, ())),
+            tuple(events.get(c.id, ())),
+            **accounts[c.id],
+        )
+        for c in customers
+    ]
