@@ -5,8 +5,9 @@ split by the layer it was spent in.
 
 Drives the app (api/app.py, with its middlewares) through httpx's ASGI transport on one thread, with the sync
 routes run inline rather than in the thread pool, so cProfile sees the whole request. For each route of
-bench/api_portfolio.py: the median wall time of --requests requests, then one profile of as many, its
-exclusive time summed per layer: the web framework (starlette, fastapi, the ASGI glue), pydantic (validation
+bench/api_portfolio.py: the median wall time and the mean CPU time (this process's, so other processes' load
+does not count) of --requests requests, then one profile of as many, its exclusive time summed per layer as a
+share of the profiled time: the web framework (starlette, fastapi, the ASGI glue), pydantic (validation
 and serialisation), JSON, SQLAlchemy, the database driver, and our own packages. The token must be a live
 manager or admin token of that store (`callintel token create`); nothing is written but its last use.
 """
@@ -83,16 +84,18 @@ async def _route(
     for _ in range(3):
         await get()
     walls = []
+    cpu = time.process_time()
     for _ in range(requests):
         began = time.perf_counter()
         await get()
         walls.append(time.perf_counter() - began)
+    cpu = (time.process_time() - cpu) * 1000 / requests
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(requests):
         await get()
     profile.disable()
-    return statistics.median(walls) * 1000, _layers(profile, requests)
+    return statistics.median(walls) * 1000, cpu, _layers(profile, requests)
 
 
 async def _names(client: httpx.AsyncClient) -> dict[str, Any]:
@@ -136,13 +139,17 @@ async def _run(
         await _sign_in(client, args.token)
         names = await _names(client)
         columns = [name for name, _ in LAYERS] + ["other"]
-        print(f"{'route':<46}{'wall':>7}{'cpu':>7}" + "".join(f"{c:>11}" for c in columns))
+        print(
+            "ms a request (wall: median; cpu: this process's, unprofiled); then % of the profiled time"
+        )
+        print(f"{'route':<46}{'wall':>6}{'cpu':>6}" + "".join(f"{c[:6]:>7}" for c in columns))
         for route in ROUTES:
             path = route.format(**names)
-            wall, spent = await _route(client, path, args.requests)
+            wall, cpu, spent = await _route(client, path, args.requests)
             shown = path if len(path) < 45 else path[:41] + "..."
-            cells = "".join(f"{spent.get(c, 0.0):>11.2f}" for c in columns)
-            print(f"{shown:<46}{wall:>7.1f}{sum(spent.values()):>7.1f}{cells}", flush=True)
+            total = sum(spent.values()) or 1.0
+            cells = "".join(f"{100 * spent.get(c, 0.0) / total:>7.0f}" for c in columns)
+            print(f"{shown:<46}{wall:>6.1f}{cpu:>6.1f}{cells}", flush=True)
 
 
 def main() -> None:
