@@ -27,6 +27,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 
@@ -393,7 +394,7 @@ def at_risk_order(query: Select, keys: tuple[Any, Any, Any, Any]) -> Select:
 # The page's own rows, read by prebuilt statements over an expanding list of ids: SQLAlchemy reuses a statement
 # built once, where one built on each request costs it more than the reads (it matches the cached
 # compilation's columns to the new statement's), and plain rows cost less than ORM objects.
-_IDS = bindparam("ids", expanding=True)
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _ACCOUNT_COLUMNS = [c for c in AccountRow.__table__.columns if c.key != "updated_at"]
 _WHO = (
     select(CustomerRow.id, CustomerRow.name, *_ACCOUNT_COLUMNS)
