@@ -43,7 +43,7 @@ from models.settings import Settings, get_settings
 from models.store import Store
 
 if TYPE_CHECKING:
-    from pipeline.background import WorkerPool
+    from api.serving import WorkerStatus
 
 __all__ = ["create_app"]
 
@@ -83,7 +83,9 @@ def _validation_message(exc: RequestValidationError) -> str:
 
 
 def create_app(
-    settings: Settings | None = None, store: Store | None = None, workers: WorkerPool | None = None
+    settings: Settings | None = None,
+    store: Store | None = None,
+    workers: WorkerStatus | None = None,
 ) -> FastAPI:
     settings = settings or get_settings()
 

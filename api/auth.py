@@ -61,8 +61,8 @@ def verify_token(store: Store, secret: str) -> ApiToken | None:
     """The live token with this secret (its last use recorded), or None."""
     if not secret.startswith(PREFIX):
         return None
-    with store.transaction() as session:
-        token = tokens_repo.live_token(session, _hash(secret))
+    with store.reading() as connection:  # each API request asks: no ORM session
+        token = tokens_repo.live_token(connection, _hash(secret))
     if token is None:
         return None
     now = datetime.now(UTC)

@@ -279,20 +279,34 @@ def serve(
         ),
     ] = None,
     database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+    web_workers: Annotated[
+        int | None,
+        typer.Option(
+            min=1,
+            max=64,
+            help="Web processes answering requests (default: CALLINTEL_WEB_WORKERS); the pipeline workers "
+            "and the hourly risk refresh run once whatever this is.",
+        ),
+    ] = None,
 ) -> None:
     """Serve the HTTP API (OpenAPI at /openapi.json, with a token), the dashboard (/dashboard) and workers for uploads."""
     import uvicorn
 
     from api.app import create_app
     from api.service import Callintel
+    from api.serving import serve_processes
     from pipeline.background import background_workers
 
     settings = Callintel(database_url=database_url).settings  # the store opens with the app
     count = workers if workers is not None else 0 if settings.broker_url else settings.workers
+    processes = web_workers or settings.web_workers
     listening = _listen(
         host, port
     )  # before any worker starts: a busy port is one line, not uvicorn's log
     with listening, background_workers(settings.database_url, settings, count) as pool:
+        if processes > 1:  # api/serving.py: uvicorn's supervisor, the pool's status shared
+            serve_processes(settings, listening, processes, pool if count else None)
+            return
         app_ = create_app(settings, workers=pool if count else None)
         uvicorn.Server(uvicorn.Config(app_, host=host, port=port, log_level="info")).run(
             sockets=[listening]

@@ -2,6 +2,7 @@
 
     python bench/api_load.py [--requests 300] [--concurrency 8] [--database-url sqlite:///demo.db]
     python bench/api_load.py --portfolio [--customers 10000] [--database-url URL] [--baseline-requests 4]
+        [--workers 1 2] [--no-in-process]
 
 Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
 `callintel serve` on a free loopback port (one uvicorn worker, no pipeline workers), creates a manager token (sent
@@ -13,7 +14,9 @@ a fixed number of requests, to 127.0.0.1 only. Reports requests/s, p50 and p95 p
 store writer fills --database-url, or a SQLite file in a temporary folder, when it holds no customers; every
 customer is then evaluated as of the portfolio's end, as `callintel alerts --refresh` would, so the at-risk
 list has its stored health), and in the same run today's recomputing at-risk list (``recompute=true``: every
-customer's health from their whole history on each request) for --baseline-requests requests.
+customer's health from their whole history on each request) for --baseline-requests requests. The server runs
+with each of --workers web processes in turn (`serve --web-workers N`); each route's line also gives the
+server's CPU ms a request (its processes' user + system time), steadier than latency on a shared machine.
 """
 
 from __future__ import annotations
@@ -98,6 +101,19 @@ def main() -> None:
     parser.add_argument("--usage-days", type=float, default=180, help="usage kept per customer")
     parser.add_argument(
         "--baseline-requests", type=int, default=4, help="recomputing list requests"
+    )
+    parser.add_argument(
+        "--workers",
+        type=int,
+        nargs="+",
+        default=[1],
+        help="with --portfolio: uvicorn worker processes (serve --web-workers); several: one run each",
+    )
+    parser.add_argument(
+        "--no-in-process",
+        dest="in_process",
+        action="store_false",
+        help="with --portfolio: leave out the in-process page reads (snapshots against current rows)",
     )
     args = parser.parse_args()
     if args.portfolio:

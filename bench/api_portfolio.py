@@ -125,16 +125,88 @@ def _in_process(url: str, args: argparse.Namespace, middle: int) -> None:
                 print(f"{name + ', ' + how:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}", flush=True)
 
 
-def _report(client: httpx.Client, args: argparse.Namespace, names: dict[str, Any]) -> None:
-    print(f"{'route':<58}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}")
+def _tree(pid: int) -> list[int]:
+    """``pid`` and its descendants (from /proc): the server and its web processes."""
+    parents: dict[int, list[int]] = {}
+    for stat in Path("/proc").glob("[0-9]*/stat"):
+        try:
+            parent = int(stat.read_text().rsplit(")", 1)[1].split()[1])
+        except (OSError, IndexError, ValueError):
+            continue
+        parents.setdefault(parent, []).append(int(stat.parent.name))
+    found, todo = [], [pid]
+    while todo:
+        found.append(todo.pop())
+        todo.extend(parents.get(found[-1], []))
+    return found
+
+
+def cpu_seconds(pid: int) -> float:
+    """CPU seconds (user + system) used so far by ``pid`` and its live descendants."""
+    ticks = 0
+    for each in _tree(pid):
+        try:
+            fields = Path(f"/proc/{each}/stat").read_text().rsplit(")", 1)[1].split()
+        except OSError:
+            continue
+        ticks += int(fields[11]) + int(fields[12])  # utime, stime
+    return ticks / os.sysconf("SC_CLK_TCK")
+
+
+def _report(
+    client: httpx.Client, args: argparse.Namespace, names: dict[str, Any], server: int
+) -> None:
+    """Each route's req/s, p50 and p95, and the server's CPU ms a request (its processes' user + system
+    time over the timed requests and their warm-up: less noisy than latency on a shared machine)."""
+    print(f"{'route':<58}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'cpu ms':>8}")
     for route in ROUTES:
         path = route.format(**names)
+        began = cpu_seconds(server)
         rate, p50, p95 = measure(client, path, args.requests, args.concurrency)
+        cpu = (cpu_seconds(server) - began) * 1000 / (args.requests + 10)
         shown = path if len(path) < 57 else path[:53] + "..."
-        print(f"{shown:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}", flush=True)
+        print(f"{shown:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}{cpu:>8.1f}", flush=True)
     if args.baseline_requests > 0:
         rate, p50, p95 = measure(client, BASELINE, args.baseline_requests, args.concurrency, warm=0)
         print(f"{BASELINE + ' (recomputed)':<58}{rate:>8.2f}{p50:>9.1f}{p95:>9.1f}", flush=True)
+
+
+def _serve_and_report(
+    url: str, args: argparse.Namespace, token: str, processes: int
+) -> dict[str, Any]:
+    """`callintel serve --web-workers PROCESSES` over the book, every route timed; the names it used."""
+    env = {
+        **os.environ,
+        "HF_HUB_OFFLINE": "1",
+        "CALLINTEL_RISK_AS_OF": END.isoformat(),
+        "CALLINTEL_RATE_LIMIT": "0",
+    }
+    port = free_port()
+    command = ["serve", "--port", str(port), "--database-url", url, "--workers", "0"]
+    command += ["--web-workers", str(processes)]
+    server = subprocess.Popen([str(CALLINTEL), *command], env=env, stdout=subprocess.DEVNULL)
+    base = f"http://127.0.0.1:{port}"
+    limits = httpx.Limits(max_connections=args.concurrency)
+    try:
+        with httpx.Client(
+            base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600, limits=limits
+        ) as client:
+            _sign_in(client, token, base)
+            names = _names(client)
+            backend = url.split(":", 1)[0].split("+")[0]
+            load = " ".join(f"{x:.2f}" for x in os.getloadavg())
+            print(
+                f"\n{_customers(url)} customers, {backend}; {args.requests} requests per route "
+                f"({args.baseline_requests} for the recomputed list), {args.concurrency} client threads, "
+                f"{processes} uvicorn worker{'s' if processes > 1 else ''}, loopback; cpu cores: "
+                f"{os.cpu_count()} (shared); load average {load}"
+            )
+            _report(client, args, names, server.pid)
+            print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
+            return names
+    finally:
+        server.terminate()
+        server.wait(60)
 
 
 def run_portfolio(args: argparse.Namespace) -> None:
@@ -142,36 +214,11 @@ def run_portfolio(args: argparse.Namespace) -> None:
         url = args.database_url or f"sqlite:///{tmp}/portfolio.db"
         if _customers(url) == 0:
             fill(url, args.customers, args.usage_days)
-        env = {
-            **os.environ,
-            "HF_HUB_OFFLINE": "1",
-            "CALLINTEL_RISK_AS_OF": END.isoformat(),
-            "CALLINTEL_RATE_LIMIT": "0",
-        }
+        env = {**os.environ, "HF_HUB_OFFLINE": "1"}
         token = run(["token", "create", "--role", "admin", "--database-url", url], env)
         token = token.splitlines()[-1]
-        port = free_port()
-        command = ["serve", "--port", str(port), "--database-url", url, "--workers", "0"]
-        server = subprocess.Popen([str(CALLINTEL), *command], env=env, stdout=subprocess.DEVNULL)
-        base = f"http://127.0.0.1:{port}"
-        limits = httpx.Limits(max_connections=args.concurrency)
-        try:
-            with httpx.Client(
-                base_url=base,
-                headers={"Authorization": f"Bearer {token}"},
-                timeout=600,
-                limits=limits,
-            ) as client:
-                _sign_in(client, token, base)
-                names = _names(client)
-                backend = url.split(":", 1)[0].split("+")[0]
-                print(
-                    f"{_customers(url)} customers, {backend}; {args.requests} requests per route "
-                    f"({args.baseline_requests} for the recomputed list), {args.concurrency} client threads, "
-                    f"1 uvicorn worker, loopback; cpu cores: {os.cpu_count()} (shared)"
-                )
-                _report(client, args, names)
+        names: dict[str, Any] = {}
+        for processes in args.workers:
+            names = _serve_and_report(url, args, token, processes)
+        if args.in_process:
             _in_process(url, args, names["middle"])
-        finally:
-            server.terminate()
-            server.wait(20)

@@ -20,7 +20,7 @@ from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
 from sqlalchemy import Executable, create_engine, event, text
-from sqlalchemy.engine import CursorResult, Engine, Result, make_url
+from sqlalchemy.engine import Connection, CursorResult, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
 
@@ -194,6 +194,16 @@ class Database:
                 yield
             finally:
                 fcntl.flock(handle, fcntl.LOCK_UN)
+
+    @contextmanager
+    def reading(self) -> Iterator[Connection]:
+        """A connection for Core reads, without an ORM session (a few tenths of a ms less a request: what every
+        API request's token lookup uses); SQLAlchemy's errors as StoreError, as in ``transaction``."""
+        try:
+            with self.engine.connect() as connection:
+                yield connection
+        except SQLAlchemyError as exc:
+            raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
 
     @contextmanager
     def transaction(self) -> Iterator[Session]:

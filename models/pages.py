@@ -12,9 +12,22 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
-from sqlalchemy import ColumnElement, Select, and_, case, false, func, literal, or_, select
+from sqlalchemy import (
+    ColumnElement,
+    Connection,
+    Select,
+    and_,
+    bindparam,
+    case,
+    false,
+    func,
+    literal,
+    or_,
+    select,
+)
 from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
+from sqlalchemy.sql.elements import BindParameter
 from sqlalchemy.sql.functions import FunctionElement
 from sqlalchemy.types import Float
 
@@ -378,52 +391,77 @@ def at_risk_order(query: Select, keys: tuple[Any, Any, Any, Any]) -> Select:
     return query.order_by(rank, arr.desc(), raw_risk.desc(), customer_id)
 
 
-def _account(row: AccountRow | None, name: str | None) -> Account | None:
-    if row is None:
+# The page's own rows, read by prebuilt statements over an expanding list of ids: SQLAlchemy reuses a statement
+# built once, where one built on each request costs it more than the reads (it matches the cached
+# compilation's columns to the new statement's), and plain rows cost less than ORM objects.
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_ACCOUNT_COLUMNS = [c for c in AccountRow.__table__.columns if c.key != "updated_at"]
+_WHO = (
+    select(CustomerRow.id, CustomerRow.name, *_ACCOUNT_COLUMNS)
+    .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
+    .where(CustomerRow.id.in_(_IDS))
+)
+_SNAPSHOTS = select(
+    HealthSnapshotRow.id,
+    HealthSnapshotRow.as_of,
+    HealthSnapshotRow.score,
+    HealthSnapshotRow.band,
+    HealthSnapshotRow.breakdown,
+    HealthSnapshotRow.raw_risk,
+    HealthSnapshotRow.churned,
+).where(HealthSnapshotRow.id.in_(_IDS))
+_SIGNAL_FIELDS = list(RiskSignal.model_fields)
+_SIGNALS = (
+    select(*(getattr(RiskSignalRow, name) for name in _SIGNAL_FIELDS), RiskSignalRow.points)
+    .where(RiskSignalRow.customer_id.in_(_IDS))
+    .order_by(RiskSignalRow.id)
+)
+_LAST_CONTACTS = (
+    select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
+    .where(InteractionRow.customer_id.in_(_IDS))
+    .group_by(InteractionRow.customer_id)
+)
+Reader = (
+    Session | Connection
+)  # an ORM session or a plain connection (Store.reading): Core reads only
+
+
+def _account(row: Any, name: str | None) -> Account | None:
+    """The account of a ``_WHO`` row (customer id, name, then the account's columns), None when it has none."""
+    if row is None or row[2] is None:
         return None
-    columns = {c.key: getattr(row, c.key) for c in row.__table__.columns if c.key != "updated_at"}
+    columns = dict(zip((c.key for c in _ACCOUNT_COLUMNS), row[2:], strict=True))
     return Account.model_validate({**columns, "name": name})
 
 
-def _signals(session: Session, ids: list[str]) -> dict[str, list[tuple[RiskSignal, float]]]:
+def _signals(session: Reader, ids: list[str]) -> dict[str, list[tuple[RiskSignal, float]]]:
     """The stored signals of these customers' latest evaluation, largest contribution first (stored order)."""
     found: dict[str, list[tuple[RiskSignal, float]]] = {i: [] for i in ids}
-    names = list(RiskSignal.model_fields)
-    columns = [getattr(RiskSignalRow, name) for name in names]
-    query = select(*columns, RiskSignalRow.points).where(RiskSignalRow.customer_id.in_(ids))
-    for *values, points in session.execute(query.order_by(RiskSignalRow.id)):
-        fields = dict(
-            zip(names, values, strict=True)
-        )  # as the risk engine stored them: valid already
-        found[fields["customer_id"]].append((RiskSignal.model_construct(**fields), points or 0.0))
+    for *values, points in session.execute(_SIGNALS, {"ids": ids}).all():
+        fields = dict(zip(_SIGNAL_FIELDS, values, strict=True))
+        signal = RiskSignal.model_validate(
+            fields
+        )  # pydantic-core's validation: faster than model_construct
+        found[signal.customer_id].append((signal, points or 0.0))
     return found
 
 
-def _last_contacts(session: Session, ids: list[str]) -> dict[str, datetime]:
-    query = (
-        select(InteractionRow.customer_id, func.max(InteractionRow.occurred_at))
-        .where(InteractionRow.customer_id.in_(ids))
-        .group_by(InteractionRow.customer_id)
-    )
-    return {customer_id: moment for customer_id, moment in session.execute(query)}
+def _last_contacts(session: Reader, ids: list[str]) -> dict[str, datetime]:
+    return {
+        customer_id: moment
+        for customer_id, moment in session.execute(_LAST_CONTACTS, {"ids": ids}).all()
+    }
 
 
-def _page_rows(session: Session, keys: list[Any]) -> list[tuple[Any, ...]]:
-    """(customer id, name, account row, snapshot row) of each key, in the keys' order: by primary key."""
+def _page_rows(session: Reader, keys: list[Any]) -> list[tuple[Any, ...]]:
+    """(customer id, name, who row, snapshot row) of each key, in the keys' order: by primary key."""
     ids = [customer_id for customer_id, *_ in keys]
-    query = select(CustomerRow.id, CustomerRow.name).where(CustomerRow.id.in_(ids))
-    names = {customer_id: name for customer_id, name in session.execute(query)}
-    accounts = {
-        a.customer_id: a
-        for a in session.scalars(select(AccountRow).where(AccountRow.customer_id.in_(ids)))
-    }
+    who = {row[0]: row for row in session.execute(_WHO, {"ids": ids}).all()}
     wanted = [snapshot for _, snapshot, *_ in keys if snapshot is not None]
-    snapshots = {
-        h.id: h
-        for h in session.scalars(select(HealthSnapshotRow).where(HealthSnapshotRow.id.in_(wanted)))
-    }
+    snapshots = {row.id: row for row in session.execute(_SNAPSHOTS, {"ids": wanted}).all()}
     return [
-        (c, names.get(c), accounts.get(c), snapshots.get(h) if h else None) for c, h, *_ in keys
+        (c, who[c][1] if c in who else None, who.get(c), snapshots.get(h) if h else None)
+        for c, h, *_ in keys
     ]
 
 
@@ -446,11 +484,11 @@ def _stored_health(
     )
 
 
-def _count(session: Session, query: Select) -> int:
+def _count(session: Reader, query: Select) -> int:
     return session.scalar(select(func.count()).select_from(query.subquery())) or 0
 
 
-def _current_answers(session: Session, moment: datetime) -> bool:
+def _current_answers(session: Reader, moment: datetime) -> bool:
     """Whether each customer's current health is their latest evaluation at or before ``moment``: none of
     them was evaluated after it (the usual case: the list read now)."""
     later = select(CustomerHealthRow.customer_id).where(CustomerHealthRow.as_of > moment).limit(1)
@@ -479,7 +517,7 @@ def health_page(
     ``from_snapshots`` asks for the snapshots themselves (the list before 0013: the benchmark's baseline). The
     page starts after ``cursor`` (a page's ``next_cursor``), then skips ``offset``; only its signals are read."""
     wanted = wanted or HealthFilter()
-    with store.transaction() as session:
+    with store.reading() as session:  # Core reads: no ORM session
         current = not from_snapshots and _current_answers(session, moment)
         query = current_rows(wanted) if current else health_rows(moment, wanted)
         keys = current_keys() if current else _snapshot_keys()
@@ -507,7 +545,7 @@ def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredH
         .order_by(HealthSnapshotRow.as_of.desc())
         .limit(1)
     )
-    with store.transaction() as session:
+    with store.reading() as session:
         rows = _page_rows(session, [(customer_id, session.scalar(latest))])
         signals, last = _signals(session, [customer_id]), _last_contacts(session, [customer_id])
         return _stored_health(rows[0], signals, last)

@@ -158,6 +158,16 @@ class Settings(BaseSettings):
         le=64,
         description="pipeline worker processes that run jobs concurrently (`--workers` overrides).",
     )
+    web_workers: int = Field(
+        1,
+        ge=1,
+        le=64,
+        description=(
+            "web processes `callintel serve` answers HTTP requests with (`--web-workers` overrides); more "
+            "than one answers concurrent reads in parallel (one per core); the pipeline workers and the risk "
+            "refresh still run once."
+        ),
+    )
     max_attempts: int = Field(
         3,
         ge=1,

@@ -5,9 +5,11 @@ from __future__ import annotations
 import sqlite3
 from datetime import UTC, datetime, timedelta
 
+import pytest
 from sqlalchemy import update
 
 from api.auth import create_token, list_tokens, verify_token
+from models.errors import StoreError
 from models.store import Store
 from models.tables import ApiTokenRow
 from tests.helpers import known
@@ -43,3 +45,17 @@ def test_a_read_does_not_wait_for_another_writer_to_record_the_last_use(tmp_path
             minutes=1
         )  # and now it is
         assert verify_token(store, "ci_not-a-token") is None
+
+
+def test_a_token_read_that_fails_is_a_store_error(tmp_path):
+    """The token lookup reads on a plain connection (Database.reading): a database failure there is still our
+    StoreError (the API's 503), not SQLAlchemy's own exception."""
+    path = tmp_path / "broken.db"
+    with Store(f"sqlite:///{path}") as store:
+        _, secret = create_token(store, "manager", "laptop")
+        holder = sqlite3.connect(path)
+        holder.execute("ALTER TABLE api_tokens RENAME TO api_tokens_gone")
+        holder.commit()
+        holder.close()
+        with pytest.raises(StoreError, match="database error"):
+            verify_token(store, secret)

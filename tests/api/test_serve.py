@@ -327,3 +327,49 @@ def test_serve_on_a_host_name_that_does_not_resolve_is_one_line(cli_process, db_
         run.returncode == 2
         and "cannot listen on port 8000 on no-such-host.invalid" in one_line_error(run)
     )
+
+
+@pytest.mark.slow
+def test_serve_with_two_web_processes_answers_and_stops_cleanly(cli, db_url):
+    """--web-workers 2: two web processes beside the one pipeline worker (which alone runs the refresh);
+    both stop, and the server exits 0, on SIGTERM."""
+    secret = cli(
+        "token", "create", "--role", "manager", "--database-url", db_url
+    ).stdout.splitlines()[-1]
+    port = free_port()
+    base = f"http://127.0.0.1:{port}"
+    argv = ["serve", "--port", str(port), "--workers", "1", "--web-workers", "2"]
+    server = subprocess.Popen(
+        [str(CALLINTEL), *argv, "--database-url", db_url],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+
+    def health() -> dict | None:
+        try:
+            return httpx.get(f"{base}/api/health").json()
+        except httpx.TransportError:
+            return None
+
+    deadline = time.monotonic() + 60
+    while time.monotonic() < deadline and not (
+        (h := health()) is not None
+        and h["workers"]["running"] == 1
+        and len(_workers_of(server.pid)) == 3
+    ):
+        time.sleep(0.2)  # polling for readiness
+    try:
+        assert health() == {"status": "ok", "workers": {"expected": 1, "running": 1, "restarts": 0}}
+        processes = _workers_of(server.pid)
+        assert len(processes) == 3  # two web processes and one pipeline worker
+        headers = {"Authorization": f"Bearer {secret}"}
+        with httpx.Client(base_url=base, headers=headers) as client:
+            pages = [client.get("/api/queue?limit=5") for _ in range(6)]
+        assert all(p.status_code == 200 and p.json()["items"] == [] for p in pages)
+    finally:
+        server.terminate()
+        assert server.wait(60) == 0
+    deadline = time.monotonic() + 20
+    while time.monotonic() < deadline and any(_alive(pid) for pid in processes):
+        time.sleep(0.2)
+    assert not any(_alive(pid) for pid in processes)

@@ -1,0 +1,166 @@
+"""Where a read request's milliseconds go: each portfolio route served in process, profiled, its own CPU time
+split by the layer it was spent in.
+
+    python bench/api_profile.py --database-url URL --token SECRET [--requests 20] [--top 0]
+
+Drives the app (api/app.py, with its middlewares) through httpx's ASGI transport on one thread, with the sync
+routes run inline rather than in the thread pool, so cProfile sees the whole request. For each route of
+bench/api_portfolio.py: the median wall time and the mean CPU time (this process's, so other processes' load
+does not count) of --requests requests, then one profile of as many, its exclusive time summed per layer as a
+share of the profiled time: the web framework (starlette, fastapi, the ASGI glue), pydantic (validation
+and serialisation), JSON, SQLAlchemy, the database driver, and our own packages. The token must be a live
+manager or admin token of that store (`callintel token create`); nothing is written but its last use.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import cProfile
+import os
+import pstats
+import statistics
+import sys
+import time
+from collections import defaultdict
+from collections.abc import Awaitable, Callable
+from pathlib import Path
+from typing import Any, cast
+
+import anyio.to_thread
+import httpx
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from bench.api_portfolio import ROUTES  # noqa: E402
+from bench.make_portfolio import END  # noqa: E402
+
+__all__ = ["LAYERS", "layer_of", "main"]
+
+# (layer, what a file path contains): the first that matches names the layer
+LAYERS = [
+    ("pydantic", ("/pydantic/", "/pydantic_core/")),
+    ("json", ("/json/",)),
+    ("sqlalchemy", ("/sqlalchemy/",)),
+    (
+        "driver",
+        ("/sqlite3/", "/psycopg/", "/psycopg_pool/", "sqlite3.Connection", "sqlite3.Cursor"),
+    ),
+    ("framework", ("/starlette/", "/fastapi/", "/anyio/", "/httpx", "/asyncio/", "/h11/")),
+    ("api/", ("/api/",)),
+    ("models/", ("/models/",)),
+    ("risk/", ("/risk/",)),
+    ("jinja", ("/jinja2/", "/markupsafe/")),
+]
+
+
+def layer_of(filename: str, function: str) -> str:
+    where = f"{filename} {function}"
+    for name, marks in LAYERS:
+        if any(mark in where for mark in marks):
+            return name
+    return "other"
+
+
+async def _inline(func: Callable[..., Any], *args: Any, **_: Any) -> Any:
+    return func(*args)  # the sync route on this thread, so the profile sees it
+
+
+def _layers(profile: cProfile.Profile, requests: int) -> dict[str, float]:
+    """Exclusive ms a request per layer."""
+    spent: dict[str, float] = defaultdict(float)
+    stats: Any = cast(Any, pstats.Stats(profile)).stats  # typeshed leaves the table out
+    for (filename, _, function), (_, _, tottime, _, _) in stats.items():
+        spent[layer_of(filename, function)] += tottime * 1000 / requests
+    return spent
+
+
+async def _route(
+    client: httpx.AsyncClient, path: str, requests: int
+) -> tuple[float, float, dict[str, float]]:
+    async def get() -> None:
+        (await client.get(path)).raise_for_status()
+
+    for _ in range(3):
+        await get()
+    walls = []
+    cpu = time.process_time()
+    for _ in range(requests):
+        began = time.perf_counter()
+        await get()
+        walls.append(time.perf_counter() - began)
+    cpu = (time.process_time() - cpu) * 1000 / requests
+    profile = cProfile.Profile()
+    profile.enable()
+    for _ in range(requests):
+        await get()
+    profile.disable()
+    return statistics.median(walls) * 1000, cpu, _layers(profile, requests)
+
+
+async def _names(client: httpx.AsyncClient) -> dict[str, Any]:
+    first = await client.get("/api/customers?limit=1")
+    total = int(first.headers["X-Total-Count"])
+    customer = first.json()[0]["customer_id"]
+    middle = await client.get(f"/api/customers?limit=50&offset={total // 2 - 50}")
+    owner = (await client.get(f"/api/customers/{customer}")).json()["account"]["owner"]
+    interaction = (await client.get("/api/interactions?limit=1")).json()["items"][0]["id"]
+    return {
+        "customer": customer,
+        "middle": total // 2,
+        "cursor": middle.headers["X-Next-Cursor"],
+        "owner": owner,
+        "interaction": interaction,
+    }
+
+
+async def _sign_in(client: httpx.AsyncClient, token: str) -> None:
+    signed = await client.post(
+        "/dashboard/login", data={"token": token}, headers={"Origin": "http://127.0.0.1"}
+    )
+    client.cookies.set("callintel_session", signed.cookies["callintel_session"])
+
+
+async def _run(
+    args: argparse.Namespace, serve: Callable[[], Awaitable[None]] | None = None
+) -> None:
+    from api.app import create_app
+    from models.settings import Settings
+
+    app = create_app(Settings(database_url=args.database_url, rate_limit=0, risk_as_of=END))
+    transport = httpx.ASGITransport(app=app)
+    headers = {"Authorization": f"Bearer {args.token}"}
+    async with (
+        app.router.lifespan_context(app),
+        httpx.AsyncClient(
+            transport=transport, base_url="http://127.0.0.1", headers=headers
+        ) as client,
+    ):
+        await _sign_in(client, args.token)
+        names = await _names(client)
+        columns = [name for name, _ in LAYERS] + ["other"]
+        print(
+            "ms a request (wall: median; cpu: this process's, unprofiled); then % of the profiled time"
+        )
+        print(f"{'route':<46}{'wall':>6}{'cpu':>6}" + "".join(f"{c[:6]:>7}" for c in columns))
+        for route in ROUTES:
+            path = route.format(**names)
+            wall, cpu, spent = await _route(client, path, args.requests)
+            shown = path if len(path) < 45 else path[:41] + "..."
+            total = sum(spent.values()) or 1.0
+            cells = "".join(f"{100 * spent.get(c, 0.0) / total:>7.0f}" for c in columns)
+            print(f"{shown:<46}{wall:>6.1f}{cpu:>6.1f}{cells}", flush=True)
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--database-url", required=True)
+    parser.add_argument("--token", default=os.environ.get("CALLINTEL_BENCH_TOKEN"))
+    parser.add_argument("--requests", type=int, default=20)
+    args = parser.parse_args()
+    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # sync routes inline, for the profile
+    asyncio.run(_run(args))
+
+
+if __name__ == "__main__":
+    main()
