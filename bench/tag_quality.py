@@ -7,8 +7,10 @@ The test split is every file in nlp/data/holdout/; --source keeps one of them (e
 on 2026-11-23 and first scored after the model it measures was trained). --report gives the figures each held-out
 set was written for (REPORT below; holdout8.tsv, written 2026-11-24 before the training batch it judges, is the
 fresh one for product_issue, expansion_interest and sentiment; holdout9.tsv, written later on 2026-11-24 before
-the sentiment changes and the twelfth training batch, is the fresh one for sentiment), and sentiment accuracy on the
-untouched external evaluation part (nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
+the sentiment changes and the twelfth training batch, is the fresh one for sentiment; holdout10.tsv, written before
+the thirteenth batch, is the fresh one for sentiment and product_issue), product_issue F1 on every set that has
+product issues, and sentiment accuracy on the untouched external evaluation part (nlp/data/external/wink_eval.jsonl,
+human-rated product-review sentences).
 
 Thresholds and regularisation were chosen on dev by nlp/train.py; test is read only here.
 """
@@ -75,8 +77,10 @@ REPORT = (
     HeldOutSet("sentiment", ("holdout7.tsv",), TAG_LABELS),
     HeldOutSet("fresh (issue 18)", ("holdout8.tsv",), FRESH_LABELS),
     HeldOutSet("fresh sentiment", ("holdout9.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (holdout10)", ("holdout10.tsv",), TAG_LABELS),
 )
-DETAILED = ("new labels", "fresh (issue 18)")  # the sets whose per-label figures --report prints
+DETAILED = ("new labels", "fresh (issue 18)", "fresh (holdout10)")
+TRACKED = "product_issue"  # its F1 is printed for every set that has it  # the sets whose per-label figures --report prints
 
 
 @dataclass(frozen=True)
@@ -199,9 +203,22 @@ def print_report(figures: Report) -> None:
         if held.name in DETAILED:
             print(f"{held.name} ({held.sources[0]}):")
             for s in held.quality.labels:
-                print(
-                    f"  {s.label:20s} support {s.support:3d} precision {s.precision:.3f} recall {s.recall:.3f} F1 {s.f1:.3f}"
-                )
+                if (
+                    s.support or s.precision < 1.0
+                ):  # labels the set has, or that were wrongly found in it
+                    print(
+                        f"  {s.label:20s} support {s.support:3d} precision {s.precision:.3f} recall {s.recall:.3f} F1 {s.f1:.3f}"
+                    )
+    tracked = [
+        (held.name, s)
+        for held in figures.sets
+        for s in held.quality.labels
+        if s.label == TRACKED and s.support
+    ]
+    print(
+        f"{TRACKED} F1 per set: "
+        + ", ".join(f"{name} {s.f1:.3f} ({s.support})" for name, s in tracked)
+    )
     print(
         f"signed with / moving to a competitor: {figures.signing_both:.3f} of {figures.signing_lines} lines "
         "get cancellation_intent + competitor_mention"

@@ -2,8 +2,10 @@
 
 Features per utterance: the L2-normalised embedding, the speaker role (one-hot),
 and for each intent label whether a cue phrase is present and whether it is
-negated. The sentiment head also reads the intent heads' scores. Weights are
-trained by ``python -m nlp.train`` and shipped as JSON.
+negated. The sentiment head also reads the intent heads' scores; it is a small
+MLP (one ReLU hidden layer, scikit-learn's ``MLPClassifier``), which beat a
+logistic regression out of fold. Weights are trained by ``python -m nlp.train``
+and shipped as JSON.
 """
 
 from __future__ import annotations
@@ -127,7 +129,9 @@ class Heads:
     intent_weights: np.ndarray  # (intents, features)
     intent_bias: np.ndarray  # (intents,)
     thresholds: np.ndarray  # (intents,) tuned on dev
-    sentiment_weights: np.ndarray  # (3, sentiment features)
+    sentiment_hidden_weights: np.ndarray  # (hidden, sentiment features)
+    sentiment_hidden_bias: np.ndarray  # (hidden,)
+    sentiment_weights: np.ndarray  # (3, hidden)
     sentiment_bias: np.ndarray  # (3,)
     exemplars: np.ndarray  # (m, embedding dim) train-split embeddings
     exemplar_labels: np.ndarray  # (m, intents) bool
@@ -146,7 +150,8 @@ class Heads:
         return _sigmoid(x @ self.intent_weights.T + self.intent_bias)
 
     def sentiment_probabilities(self, x: np.ndarray) -> np.ndarray:
-        return _softmax(x @ self.sentiment_weights.T + self.sentiment_bias)
+        hidden = np.maximum(x @ self.sentiment_hidden_weights.T + self.sentiment_hidden_bias, 0.0)
+        return _softmax(hidden @ self.sentiment_weights.T + self.sentiment_bias)
 
     def save(self, path: Path) -> None:
         path.write_text(self.to_json() + "\n")
@@ -168,6 +173,8 @@ class Heads:
                 "thresholds": [round(float(t), 4) for t in self.thresholds],
                 "intent_bias": self.intent_bias.round(6).tolist(),
                 "intent_weights": self.intent_weights.round(6).tolist(),
+                "sentiment_hidden_bias": self.sentiment_hidden_bias.round(6).tolist(),
+                "sentiment_hidden_weights": self.sentiment_hidden_weights.round(6).tolist(),
                 "sentiment_bias": self.sentiment_bias.round(6).tolist(),
                 "sentiment_weights": self.sentiment_weights.round(6).tolist(),
             },
@@ -190,6 +197,10 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
         raise ModelUnavailable(
             f"cannot read trained heads ({exc}); run python -m nlp.train", path
         ) from None
+    if "sentiment_hidden_weights" not in raw:
+        raise ModelUnavailable(
+            "heads have a linear sentiment head, not the MLP; run python -m nlp.train", path
+        )
     if raw["intent_labels"] != list(INTENT_LABELS) or raw["roles"] != list(ROLE_ORDER):
         raise ModelUnavailable(
             "heads were trained for another label set; run python -m nlp.train", path
@@ -208,6 +219,8 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
         intent_weights=np.asarray(raw["intent_weights"], dtype=np.float32),
         intent_bias=np.asarray(raw["intent_bias"], dtype=np.float32),
         thresholds=np.asarray(raw["thresholds"], dtype=np.float32),
+        sentiment_hidden_weights=np.asarray(raw["sentiment_hidden_weights"], dtype=np.float32),
+        sentiment_hidden_bias=np.asarray(raw["sentiment_hidden_bias"], dtype=np.float32),
         sentiment_weights=np.asarray(raw["sentiment_weights"], dtype=np.float32),
         sentiment_bias=np.asarray(raw["sentiment_bias"], dtype=np.float32),
         exemplars=exemplars,

@@ -18,6 +18,7 @@ import numpy as np
 from sklearn.linear_model import LogisticRegression
 from sklearn.metrics import f1_score
 from sklearn.model_selection import StratifiedKFold
+from sklearn.neural_network import MLPClassifier
 
 from nlp.components import cue_hits, encoder_of
 from nlp.cues import INTENT_LABELS
@@ -39,6 +40,14 @@ C_GRID = (1.0, 4.0, 16.0)
 THRESHOLDS = np.round(np.arange(0.2, 0.91, 0.05), 2)
 FOLDS = 5
 SEED = 0
+# The sentiment head: one ReLU hidden layer; its L2 penalty by cross-validation. Out of fold it beat the
+# logistic regression it replaced (README, Quality): 0.843 against 0.819 on ours, 0.876 against 0.850 external.
+SENTIMENT_HIDDEN = 128
+ALPHA_GRID = (0.1, 0.3)
+
+
+def sentiment_model(alpha: float) -> MLPClassifier:
+    return MLPClassifier((SENTIMENT_HIDDEN,), alpha=alpha, max_iter=400, random_state=SEED)
 
 
 @dataclass
@@ -152,8 +161,9 @@ def intent_scores(
 
 def fit_sentiment(
     data: Fitting, external: Fitting, scores: tuple[np.ndarray, np.ndarray]
-) -> tuple[LogisticRegression, dict]:
-    """Sentiment on the fitting set plus the external training part; C by cross-validated accuracy on both.
+) -> tuple[MLPClassifier, dict]:
+    """Sentiment on the fitting set plus the external training part; the MLP's penalty by cross-validated
+    accuracy on both.
 
     ``scores`` are the intent scores of each (out-of-fold for the fitting set, so the head learns how much to
     trust scores as good as the tagger's on new text)."""
@@ -167,23 +177,31 @@ def fit_sentiment(
     ours = np.arange(len(y)) < len(data.sentiment)
     folds = StratifiedKFold(FOLDS, shuffle=True, random_state=SEED)
     accuracy: dict[float, tuple[float, float]] = {}
-    for c in C_GRID:
+    for alpha in ALPHA_GRID:
         right = np.zeros(len(y), dtype=bool)
         for fit_rows, val_rows in folds.split(x, y):
-            model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(
-                x[fit_rows], y[fit_rows]
-            )
+            model = sentiment_model(alpha).fit(x[fit_rows], y[fit_rows])
             right[val_rows] = model.predict(x[val_rows]) == y[val_rows]
-        accuracy[c] = (float(right[ours].mean()), float(right[~ours].mean()))
-    c = max(
-        C_GRID, key=lambda c: (min(accuracy[c]), -c)
-    )  # the best worse-of-the-two; ties: smallest C
-    model = LogisticRegression(C=c, class_weight="balanced", max_iter=5000).fit(x, y)
+        accuracy[alpha] = (float(right[ours].mean()), float(right[~ours].mean()))
+    # the best worse-of-the-two; ties: the larger penalty
+    alpha = max(ALPHA_GRID, key=lambda a: (min(accuracy[a]), a))
+    model = sentiment_model(alpha).fit(x, y)
     return model, {
-        "C": c,
-        "cv_accuracy": round(accuracy[c][0], 4),
-        "cv_accuracy_external": round(accuracy[c][1], 4),
+        "model": f"MLP ({SENTIMENT_HIDDEN} ReLU)",
+        "alpha": alpha,
+        "cv_accuracy": round(accuracy[alpha][0], 4),
+        "cv_accuracy_external": round(accuracy[alpha][1], 4),
         "external_examples": len(external.examples),
+    }
+
+
+def sentiment_layers(model: MLPClassifier, order: list[int]) -> dict[str, np.ndarray]:
+    """The fitted MLP as the Heads fields: the hidden layer, then the output layer in SENTIMENTS order."""
+    return {
+        "sentiment_hidden_weights": model.coefs_[0].T.astype(np.float32),
+        "sentiment_hidden_bias": model.intercepts_[0].astype(np.float32),
+        "sentiment_weights": model.coefs_[1].T[order].astype(np.float32),
+        "sentiment_bias": model.intercepts_[1][order].astype(np.float32),
     }
 
 
@@ -212,8 +230,7 @@ def train(folder: Path = DATA_DIR, model: str | None = None) -> Heads:
         thresholds=np.asarray(
             [choices[label]["threshold"] for label in INTENT_LABELS], dtype=np.float32
         ),
-        sentiment_weights=sentiment.coef_[order].astype(np.float32),
-        sentiment_bias=sentiment.intercept_[order].astype(np.float32),
+        **sentiment_layers(sentiment, order),
         exemplars=data.embeddings,
         exemplar_labels=data.labels,
         encoder=encoder_of(pipeline).name,
@@ -241,7 +258,7 @@ def main() -> None:
         )
     sentiment = heads.metadata["sentiment"]
     print(
-        f"{'sentiment':22s} C={sentiment['C']:<5} cross-validated accuracy={sentiment['cv_accuracy']:.3f} "
+        f"{'sentiment':22s} alpha={sentiment['alpha']:<5} cross-validated accuracy={sentiment['cv_accuracy']:.3f} "
         f"(external training part {sentiment['cv_accuracy_external']:.3f})"
     )
 

@@ -64,14 +64,28 @@ def test_the_fresh_set_for_the_labels_that_fell_short(report):
     assert {s.label for s in quality.labels} == set(tag_quality.FRESH_LABELS)
     assert all(s.support >= 40 for s in quality.labels)
     assert all(s.f1 >= 0.82 for s in quality.labels), quality.labels
-    # 0.662 before the sentiment head read the speaker role and the intent scores, 0.766 since (README, Quality)
-    assert quality.sentiment_accuracy >= 0.72
+    # 0.662 before the sentiment head read the speaker role and the intent scores, 0.766 since, 0.821 with the
+    # MLP head and seven lines relabelled by the one rule (README, Quality)
+    assert quality.sentiment_accuracy >= 0.78
 
 
 @pytest.mark.slow
 def test_sentiment_on_the_ninth_set(report):
     # holdout9.tsv was committed before the sentiment changes and the twelfth batch (README, Quality). The target
-    # is 0.85; the shipped heads reach 0.783 (0.652 before): a guard, not the goal.
+    # is 0.85; the shipped heads reach 0.797 (0.652, then 0.783 before): a guard, not the goal.
     quality = held_out(report, "fresh sentiment")
     assert quality.utterances >= 120
-    assert quality.sentiment_accuracy >= 0.75
+    assert quality.sentiment_accuracy >= 0.77
+
+
+@pytest.mark.slow
+def test_the_tenth_set(report):
+    # holdout10.tsv was committed before the MLP sentiment head and the thirteenth batch (README, Quality). The
+    # targets are 0.85 for sentiment and product_issue F1; the shipped heads reach 0.791 and 0.727 (both missed):
+    # guards, not the goal.
+    quality = held_out(report, "fresh (holdout10)")
+    assert quality.utterances >= 150
+    product_issue = next(s for s in quality.labels if s.label == "product_issue")
+    assert product_issue.support >= 25
+    assert product_issue.f1 >= 0.70
+    assert quality.sentiment_accuracy >= 0.76
