@@ -6,9 +6,11 @@
     usage_drop:<kind>       a usage kind's recent rate against its baseline, or against its last active period
                             once the baseline is empty; points rise from almost none at the threshold's drop
                             to the full weight at -100%; not when chance explains the fall (usage.max_chance)
-    key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
-                            events) who was active before and has not been seen for key_people.days (or
-                            cadence_factor times their usual gap between visits, if longer)
+    key_person_inactive:<role>  a decision-maker, admin or champion (a contact, or ``properties.role`` on
+                            their events) who was active before and has not been seen for key_people.days (or
+                            cadence_factor times their usual gap between visits, if longer); one kind per role,
+                            so that the decision-maker and the admin gone quiet are two pieces of evidence,
+                            not one seen twice (two admins of one customer still are)
     core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold, by more than
                             chance explains (core_feature_drop.max_chance: a sparse feature's quiet month is
                             no evidence)
@@ -246,7 +248,8 @@ def _key_person_signals(
             why = (
                 f"The {who} has not logged in for {quiet:.0f} days (last seen {seen[-1]:%Y-%m-%d})"
             )
-            signals.append(signal(history.customer_id, "key_person_inactive", weight, as_of, why))
+            kind = f"key_person_inactive:{role}"
+            signals.append(signal(history.customer_id, kind, weight, as_of, why))
     return signals
 
 

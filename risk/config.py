@@ -197,6 +197,9 @@ class PurchaseRule(_Strict):
 class TopicRule(_Strict):
     recent_days: float = Field(gt=0)
     min_recent: int = Field(ge=1)
+    min_leaving: int = Field(
+        1, ge=1
+    )  # recent tickets about leaving: one angry billing ticket is no shift
     exit_share: float = Field(gt=0, le=1)
     exit_tags: list[str]
     exit_cues: list[str]

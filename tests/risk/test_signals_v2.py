@@ -97,7 +97,7 @@ def test_key_person_inactive_ranks_a_decision_maker_above_a_user():
     user = full("user", CALLS, quiet("u2"), contacts=contacts)
     everyone = full("everyone", CALLS, usage, contacts=contacts)
     assert ranked(everyone, user, dm) == ["everyone", "user", "dm"]
-    (signal,) = signals_of(dm, "key_person_inactive")
+    (signal,) = signals_of(dm, "key_person_inactive:decision_maker")
     assert (
         signal.explanation
         == "The decision-maker Ann (u1) has not logged in for 20 days (last seen 2026-10-11)"
@@ -109,9 +109,25 @@ def test_key_person_inactive_ranks_a_decision_maker_above_a_user():
         else e
         for e in quiet("u3")
     ]
-    assert [s.kind for s in signals_of(full("r", CALLS, by_role), "key_person_inactive")] == [
-        "key_person_inactive"
+    assert [s.kind for s in signals_of(full("r", CALLS, by_role), "key_person_inactive:admin")] == [
+        "key_person_inactive:admin"
     ]
+
+
+def test_two_key_people_gone_quiet_are_two_pieces_of_evidence():
+    contacts = [
+        Contact(customer_id="x", user="u1", role="decision_maker", name="Ann"),
+        Contact(customer_id="x", user="u2", role="admin", name="Bob"),
+    ]
+    usage = team(users=("u1", "u2", "u3", "u4", "u5"))
+
+    def quiet(*users):
+        return [e for e in usage if not (e.properties.get("user") in users and e.at > ago(20))]
+
+    both = health(full("both", CALLS, quiet("u1", "u2"), contacts=contacts), AS_OF, CONFIG)
+    weights = CONFIG.key_people.roles
+    assert both.breakdown["key_person_inactive:decision_maker"] == weights["decision_maker"]
+    assert both.breakdown["key_person_inactive:admin"] == weights["admin"]  # in full, not halved
 
 
 def test_core_feature_abandoned_while_logins_hold():
@@ -395,8 +411,8 @@ def test_a_weekly_key_person_is_judged_against_their_own_cadence():
         return full("x", CALLS, [*team(), *visits], contacts=contacts)
 
     # 8 times their usual gap: a weekly visitor's gaps vary, and a month away now and then is chance
-    assert signals_of(weekly(40), "key_person_inactive") == []
-    (signal,) = signals_of(weekly(60), "key_person_inactive")
+    assert signals_of(weekly(40), "key_person_inactive:decision_maker") == []
+    (signal,) = signals_of(weekly(60), "key_person_inactive:decision_maker")
     assert "has not logged in for 60 days" in signal.explanation
 
 
