@@ -186,6 +186,7 @@ class SurveyRule(_Strict):
 class SeatRule(_Strict):
     full_share: float = Field(gt=0, le=1)
     weight: float = Field(ge=0)
+    exponent: float = Field(1, ge=1)  # the points grow with (share lost / full_share) to this power
 
 
 class PurchaseRule(_Strict):

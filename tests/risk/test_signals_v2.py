@@ -424,3 +424,18 @@ def test_a_dip_costs_little_and_a_collapse_the_full_weight():
     full_weight = CONFIG.usage.kinds["login"]
     assert drop_points(10) == 0 and drop_points(5) < full_weight / 5
     assert drop_points(0) == full_weight
+
+
+def test_a_seat_or_two_trimmed_costs_little_and_half_the_seats_the_full_weight():
+    rule = CONFIG.seats
+
+    def points(before, after):
+        (signal,) = signals_of(
+            full("s", CALLS, team(), commercial=[seats("x", before, after, 5)]), "seat_reduction"
+        )
+        return signal.weight
+
+    assert points(20, 10) == rule.weight
+    trimmed = points(10, 9)
+    assert trimmed == round(rule.weight * (0.1 / rule.full_share) ** rule.exponent, 2)
+    assert trimmed < rule.weight * 0.1 / rule.full_share  # less than in proportion
