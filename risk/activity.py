@@ -6,9 +6,14 @@
     usage_drop:<kind>       a usage kind's recent rate against its baseline, or against its last active period
                             once the baseline is empty; points rise from almost none at the threshold's drop
                             to the full weight at -100%; not when chance explains the fall (usage.max_chance)
-    key_person_inactive     a decision-maker, admin or champion (a contact, or ``properties.role`` on their
-                            events) who was active before and has not been seen for key_people.days (or
-                            cadence_factor times their usual gap between visits, if longer)
+    key_person_inactive:<role>  a decision-maker, admin or champion (a contact, or ``properties.role`` on
+                            their events) who was active before and has not been seen for key_people.days (or
+                            cadence_factor times their usual gap between visits, if longer), a gap their own
+                            rate of visits (over lookback_days up to their last visit, and the gap) explains
+                            at most max_chance of the time (a rare visitor's long gap is their rhythm); one
+                            kind per role,
+                            so that the decision-maker and the admin gone quiet are two pieces of evidence,
+                            not one seen twice (two admins of one customer still are)
     core_feature_abandoned  a core feature's use stopping or falling steeply while logins hold, by more than
                             chance explains (core_feature_drop.max_chance: a sparse feature's quiet month is
                             no evidence)
@@ -223,6 +228,19 @@ def _usual_gap(visits: list[datetime], days: float = 90) -> float:
     return (seen_days[-1] - seen_days[0]).days / (len(seen_days) - 1)
 
 
+def _quiet_chance(
+    visits: list[datetime], quiet: float, lookback: float
+) -> tuple[float, int, float]:
+    """The chance that a person keeps to their rate and still stays away ``quiet`` days: the days they were
+    seen in the ``lookback`` days up to their last visit, over that span and the silence (if nothing changed,
+    the silence is part of their rhythm; so a longer silence never makes the chance larger); with the days
+    seen and the span before the silence."""
+    last = visits[-1]
+    span = min(lookback, (last - visits[0]).total_seconds() / DAY)
+    days_seen = len({v.date() for v in visits if (last - v).total_seconds() / DAY <= lookback})
+    return math.exp(-days_seen * quiet / (span + quiet)), days_seen, span
+
+
 def _key_person_signals(
     history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
 ) -> list[RiskSignal]:
@@ -241,12 +259,20 @@ def _key_person_signals(
         if not seen or weight is None:
             continue  # never active: nothing went quiet
         quiet = (as_of - seen[-1]).total_seconds() / DAY
-        if quiet >= max(rule.days, rule.cadence_factor * _usual_gap(seen)):
-            who = f"{role.replace('_', '-')} {name}" + (f" ({user})" if name != user else "")
-            why = (
-                f"The {who} has not logged in for {quiet:.0f} days (last seen {seen[-1]:%Y-%m-%d})"
+        if quiet < max(rule.days, rule.cadence_factor * _usual_gap(seen)):
+            continue
+        chance, days_seen, span = _quiet_chance(seen, quiet, rule.lookback_days)
+        if chance > rule.max_chance:
+            continue  # a rare visitor's long gap: their own rhythm explains it
+        who = f"{role.replace('_', '-')} {name}" + (f" ({user})" if name != user else "")
+        why = f"The {who} has not logged in for {quiet:.0f} days (last seen {seen[-1]:%Y-%m-%d})"
+        if rule.max_chance < 1:
+            why += (
+                f"; seen on {days_seen} days in the {span:.0f} before, a gap this long by chance: "
+                f"{chance:.2%}"
             )
-            signals.append(signal(history.customer_id, "key_person_inactive", weight, as_of, why))
+            kind = f"key_person_inactive:{role}"
+            signals.append(signal(history.customer_id, kind, weight, as_of, why))
     return signals
 
 

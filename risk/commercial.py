@@ -7,7 +7,8 @@ nps_detractor       a respondent's latest NPS answer is 0..detractor_max
 nps_falling         an NPS answer nps_drop or more below the same respondent's previous one
 csat_falling        a CSAT answer of csat_low or less, or csat_drop below the previous one
 promoter_nps        (positive) a respondent's latest NPS answer is promoter_min or more
-seat_reduction      a seat change to fewer seats; points in proportion to the share of seats lost
+seat_reduction      a seat change to fewer seats; points growing with the share of seats lost (seats.exponent:
+                    trimming a licence or two is routine, halving the seats is not)
 purchase_slowdown   the time since the last renewal or purchase well past their usual (median) gap
 cancel_requested    the account's status is cancel_requested (dated as_of: red until the status is active)
 """
@@ -131,7 +132,7 @@ def _seat_signals(
             f"Seats cut from {event.seats_before} to {event.seats_after} ({-share:+.0%}) on {event.occurred_at:%Y-%m-%d}"
             + (f": {event.note}" if event.note else "")
         )
-        weight = rule.weight * min(1.0, share / rule.full_share)
+        weight = rule.weight * min(1.0, share / rule.full_share) ** rule.exponent
         out.append(signal(history.customer_id, "seat_reduction", weight, event.occurred_at, why))
     return out
 

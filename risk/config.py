@@ -106,9 +106,11 @@ class UsageRule(_Strict):
 
 class KeyPeopleRule(_Strict):
     days: float = Field(gt=0)
-    cadence_factor: float = Field(
-        ge=0
-    )  # or this many times their usual gap between visits, if longer
+    # or this many times their usual gap between visits (over the 90 days before the last), if longer
+    cadence_factor: float = Field(0, ge=0)
+    # and a gap this long by chance at their rate of visits (lookback_days up to the last) at most this often
+    max_chance: float = Field(1.0, gt=0, le=1)
+    lookback_days: float = Field(180, gt=0)
     roles: dict[str, float]
 
     @model_validator(mode="after")
@@ -186,6 +188,7 @@ class SurveyRule(_Strict):
 class SeatRule(_Strict):
     full_share: float = Field(gt=0, le=1)
     weight: float = Field(ge=0)
+    exponent: float = Field(1, ge=1)  # the points grow with (share lost / full_share) to this power
 
 
 class PurchaseRule(_Strict):
@@ -197,6 +200,9 @@ class PurchaseRule(_Strict):
 class TopicRule(_Strict):
     recent_days: float = Field(gt=0)
     min_recent: int = Field(ge=1)
+    min_leaving: int = Field(
+        1, ge=1
+    )  # recent tickets about leaving: one angry billing ticket is no shift
     exit_share: float = Field(gt=0, le=1)
     exit_tags: list[str]
     exit_cues: list[str]

@@ -213,7 +213,9 @@ def _topic_signal(
     leaving = [f for f, exit_, _ in recent if exit_]
     before_howto = sum(h for _, _, h in earlier)
     before_exit = sum(e for _, e, _ in earlier)
-    if len(recent) < rule.min_recent or len(leaving) / len(recent) < rule.exit_share:
+    if len(recent) < rule.min_recent or len(leaving) < rule.min_leaving:
+        return []
+    if len(leaving) / len(recent) < rule.exit_share:
         return []
     if before_howto <= before_exit:
         return []  # no shift: they were not asking how-to questions before

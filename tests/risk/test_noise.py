@@ -75,17 +75,23 @@ def test_a_weekly_decision_maker_away_a_month_is_their_rhythm_not_a_warning():
     contacts = [Contact(customer_id="x", user="boss", role="decision_maker")]
     visits = [UsageFact("login", ago(d), {"user": "boss"}) for d in range(30, 150, 7)]
     h = full("x", CALLS, [*team(), *visits], contacts=contacts)
-    assert "key_person_inactive" not in kinds_of(h)
+    assert not any(k.startswith("key_person_inactive") for k in kinds_of(h))
 
 
 def test_an_indicator_with_min_events_is_not_judged_on_a_handful():
-    few = [
-        *daily("login", 1, 60, user="u1"),
-        *daily("feature_used", 1, 3, user="u1", feature="call_library"),
-    ]
-    h = full("few", CALLS, few)
-    assert health(h, AS_OF, CONFIG).breakdown["core_feature_depth"] == 15  # 1 of 3: half
-    depth = CONFIG.indicators.core_feature_depth.model_copy(update={"min_events": 6})
+    # core-feature depth needs 6 feature uses in its window (risk.yaml): 3 uses of one feature are a quiet
+    # month, not shallow use; 20 uses of one of the three are shallow use (half credit)
+    logins = daily("login", 1, 60, user="u1")
+    few = full(
+        "few", CALLS, [*logins, *daily("feature_used", 1, 3, user="u1", feature="call_library")]
+    )
+    many = full(
+        "many", CALLS, [*logins, *daily("feature_used", 1, 20, user="u1", feature="call_library")]
+    )
+    assert CONFIG.indicators.core_feature_depth.min_events == 6
+    assert "core_feature_depth" not in health(few, AS_OF, CONFIG).breakdown
+    assert health(many, AS_OF, CONFIG).breakdown["core_feature_depth"] == 15  # 1 of 3: half
+    depth = CONFIG.indicators.core_feature_depth.model_copy(update={"min_events": 0})
     indicators = CONFIG.indicators.model_copy(update={"core_feature_depth": depth})
-    strict = CONFIG.model_copy(update={"indicators": indicators})
-    assert "core_feature_depth" not in health(h, AS_OF, strict).breakdown
+    lax = CONFIG.model_copy(update={"indicators": indicators})
+    assert health(few, AS_OF, lax).breakdown["core_feature_depth"] == 15

@@ -97,11 +97,11 @@ def test_key_person_inactive_ranks_a_decision_maker_above_a_user():
     user = full("user", CALLS, quiet("u2"), contacts=contacts)
     everyone = full("everyone", CALLS, usage, contacts=contacts)
     assert ranked(everyone, user, dm) == ["everyone", "user", "dm"]
-    (signal,) = signals_of(dm, "key_person_inactive")
-    assert (
-        signal.explanation
-        == "The decision-maker Ann (u1) has not logged in for 20 days (last seen 2026-10-11)"
+    (signal,) = signals_of(dm, "key_person_inactive:decision_maker")
+    assert signal.explanation.startswith(
+        "The decision-maker Ann (u1) has not logged in for 20 days (last seen 2026-10-11); seen on "
     )
+    assert "a gap this long by chance: 0.00%" in signal.explanation
     # properties.role on the events names a key person too
     by_role = [
         UsageFact(e.kind, e.at, {**e.properties, "role": "admin"})
@@ -109,9 +109,25 @@ def test_key_person_inactive_ranks_a_decision_maker_above_a_user():
         else e
         for e in quiet("u3")
     ]
-    assert [s.kind for s in signals_of(full("r", CALLS, by_role), "key_person_inactive")] == [
-        "key_person_inactive"
+    assert [s.kind for s in signals_of(full("r", CALLS, by_role), "key_person_inactive:admin")] == [
+        "key_person_inactive:admin"
     ]
+
+
+def test_two_key_people_gone_quiet_are_two_pieces_of_evidence():
+    contacts = [
+        Contact(customer_id="x", user="u1", role="decision_maker", name="Ann"),
+        Contact(customer_id="x", user="u2", role="admin", name="Bob"),
+    ]
+    usage = team(users=("u1", "u2", "u3", "u4", "u5"))
+
+    def quiet(*users):
+        return [e for e in usage if not (e.properties.get("user") in users and e.at > ago(20))]
+
+    both = health(full("both", CALLS, quiet("u1", "u2"), contacts=contacts), AS_OF, CONFIG)
+    weights = CONFIG.key_people.roles
+    assert both.breakdown["key_person_inactive:decision_maker"] == weights["decision_maker"]
+    assert both.breakdown["key_person_inactive:admin"] == weights["admin"]  # in full, not halved
 
 
 def test_core_feature_abandoned_while_logins_hold():
@@ -390,14 +406,20 @@ def test_core_feature_depth_needs_the_configured_features():
 def test_a_weekly_key_person_is_judged_against_their_own_cadence():
     contacts = [Contact(customer_id="x", user="boss", role="decision_maker")]
 
-    def weekly(quiet_days):
-        visits = [UsageFact("login", ago(d), {"user": "boss"}) for d in range(quiet_days, 150, 7)]
+    def weekly(quiet_days, weeks=20):
+        visits = [
+            UsageFact("login", ago(quiet_days + 7 * n), {"user": "boss"}) for n in range(weeks)
+        ]
         return full("x", CALLS, [*team(), *visits], contacts=contacts)
 
-    # 8 times their usual gap: a weekly visitor's gaps vary, and a month away now and then is chance
-    assert signals_of(weekly(40), "key_person_inactive") == []
-    (signal,) = signals_of(weekly(60), "key_person_inactive")
-    assert "has not logged in for 60 days" in signal.explanation
+    # a weekly visitor's gaps vary, and a month away now and then is chance (at their rate of 20 visits
+    # in 133 days, 40 days away happens about 1% of the time); three months away is not their rhythm
+    assert signals_of(weekly(40), "key_person_inactive:decision_maker") == []
+    (signal,) = signals_of(weekly(90), "key_person_inactive:decision_maker")
+    assert "has not logged in for 90 days" in signal.explanation
+    assert "seen on 20 days in the 133 before" in signal.explanation
+    # a decision-maker seen four times in half a year is never "inactive": their long gaps are their rhythm
+    assert signals_of(weekly(150, weeks=4), "key_person_inactive:decision_maker") == []
 
 
 def test_a_dip_costs_little_and_a_collapse_the_full_weight():
@@ -408,3 +430,18 @@ def test_a_dip_costs_little_and_a_collapse_the_full_weight():
     full_weight = CONFIG.usage.kinds["login"]
     assert drop_points(10) == 0 and drop_points(5) < full_weight / 5
     assert drop_points(0) == full_weight
+
+
+def test_a_seat_or_two_trimmed_costs_little_and_half_the_seats_the_full_weight():
+    rule = CONFIG.seats
+
+    def points(before, after):
+        (signal,) = signals_of(
+            full("s", CALLS, team(), commercial=[seats("x", before, after, 5)]), "seat_reduction"
+        )
+        return signal.weight
+
+    assert points(20, 10) == rule.weight
+    trimmed = points(10, 9)
+    assert trimmed == round(rule.weight * (0.1 / rule.full_share) ** rule.exponent, 2)
+    assert trimmed < rule.weight * 0.1 / rule.full_share  # less than in proportion
