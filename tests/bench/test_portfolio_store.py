@@ -89,9 +89,11 @@ def _contents(url: str) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.both_backends
-def test_the_fast_writer_stores_what_the_ingest_path_stores(db_url: str, tmp_path: Path):
+def test_the_fast_writer_stores_what_the_ingest_path_stores(
+    db_url: str, tmp_path: Path, migrated_copy
+):
     written = store_portfolio(db_url, CUSTOMERS, seed=SEED, usage_days=DAYS, chunk=3)
-    reference = f"sqlite:///{tmp_path / 'ingested.db'}"
+    reference = migrated_copy(f"sqlite:///{tmp_path / 'ingested.db'}")
     _ingest_path(reference)
 
     fast, ingested = _contents(db_url), _contents(reference)
