@@ -510,7 +510,7 @@ def demo(
     """Analyse the bundled samples end to end, offline, into a throwaway database."""
     from api.demo import run_demo
 
-    raise typer.Exit(run_demo(keep, workers))
+    raise typer.Exit(run_demo(get_settings(), keep, workers))
 
 
 @app.command()

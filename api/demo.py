@@ -12,13 +12,12 @@ from api import render
 from api.commands import ingest_with_progress, process_with_progress
 from api.service import Callintel
 from models.pages import FlagFilter
-from models.settings import get_settings
+from models.settings import Settings
 from nlp.summary_markdown import to_markdown
 from samples import SAMPLES_DIR
 
 
-def run_demo(keep: Path | None = None, workers: int | None = None) -> int:
-    settings = get_settings()
+def run_demo(settings: Settings, keep: Path | None = None, workers: int | None = None) -> int:
     with tempfile.TemporaryDirectory(prefix="callintel-demo-") as tmp:
         db_path = keep if keep is not None else Path(tmp) / "demo.db"
         with Callintel.open(f"sqlite:///{db_path}", settings) as callintel:

@@ -49,21 +49,21 @@ def _record(build: Callable[[], T]) -> T:
         raise MalformedSource(describe(exc)) from None
 
 
-def _texts(value: object, where: str = "body") -> None:
+def _texts(value: object, limit: int, where: str = "body") -> None:
     """Every text of a body through the ingest's text check (no NUL, which PostgreSQL cannot store): 422."""
     if isinstance(value, str):
-        check_text(Path_("request"), value, where)
+        check_text(Path_("request"), value, where, limit)
     elif isinstance(value, dict):
         for key, item in value.items():
-            _texts(item, f"{where}.{key}")
+            _texts(item, limit, f"{where}.{key}")
     elif isinstance(value, list):
         for index, item in enumerate(value):
-            _texts(item, f"{where}.{index}")
+            _texts(item, limit, f"{where}.{index}")
 
 
-def _checked(body: BaseModel) -> None:
+def _checked(body: BaseModel, callintel: Callintel) -> None:
     try:
-        _texts(body.model_dump())
+        _texts(body.model_dump(), callintel.settings.max_line_chars)
     except MalformedSource as exc:
         raise MalformedSource(exc.message) from None  # the body, not a file
 
@@ -122,7 +122,7 @@ def contact_out(contact: Contact, last_login: datetime | None) -> ContactOut:
     summary="Create a customer with its account data and contacts (409 if it exists)",
 )
 def create_customer(body: AccountIn, callintel: ServiceDep, _: AccountWriter) -> CustomerAccount:
-    _checked(body)
+    _checked(body, callintel)
     fields = body.model_dump(exclude_unset=True, exclude={"contacts"})
     account = _record(lambda: Account.model_validate(fields))
     view = callintel.create_customer(account, _contacts(body.customer_id, body.contacts))
@@ -137,7 +137,7 @@ def create_customer(body: AccountIn, callintel: ServiceDep, _: AccountWriter) ->
 def update_customer(
     customer_id: CustomerId, body: AccountUpdate, callintel: ServiceDep, _: AccountWriter
 ) -> CustomerAccount:
-    _checked(body)
+    _checked(body, callintel)
     fields = {"customer_id": customer_id, **body.model_dump(exclude_unset=True)}
     account = _record(lambda: Account.model_validate(fields))
     return customer_account(callintel.update_account(account))
@@ -151,7 +151,7 @@ def update_customer(
 def set_status(
     customer_id: CustomerId, body: StatusIn, callintel: ServiceDep, _: AccountWriter
 ) -> CustomerAccount:
-    _checked(body)
+    _checked(body, callintel)
     return customer_account(callintel.set_status(customer_id, body.status, body.at, body.reason))
 
 
@@ -163,7 +163,7 @@ def set_status(
 def replace_contacts(
     customer_id: CustomerId, body: ContactList, callintel: ServiceDep, _: AccountWriter
 ) -> CustomerAccount:
-    _checked(body)
+    _checked(body, callintel)
     view = callintel.replace_contacts(customer_id, _contacts(customer_id, body.contacts))
     return customer_account(view)
 
@@ -175,7 +175,7 @@ def replace_contacts(
     summary="Push invoices and payments (upserted by customer_id and invoice_id)",
 )
 def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
-    _checked(batch)
+    _checked(batch, callintel)
     return _pushed(callintel, AccountBatch(invoices=_records(Invoice, batch.invoices)), "invoices")
 
 
@@ -186,7 +186,7 @@ def push_invoices(batch: InvoiceBatch, callintel: ServiceDep, _: CommercialWrite
     summary="Push renewals, purchases and seat changes (duplicates are skipped)",
 )
 def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: CommercialWriter) -> BatchOut:
-    _checked(batch)
+    _checked(batch, callintel)
     events = _records(CommercialEvent, batch.events)
     return _pushed(callintel, AccountBatch(commercial=events), "commercial")
 
@@ -198,7 +198,7 @@ def push_commercial(batch: CommercialBatch, callintel: ServiceDep, _: Commercial
     summary="Push NPS and CSAT responses; a comment is stored as a ticket and tagged (duplicates are skipped)",
 )
 def push_surveys(batch: SurveyBatch, callintel: ServiceDep, _: SurveyWriter) -> BatchOut:
-    _checked(batch)
+    _checked(batch, callintel)
     responses = _records(SurveyResponse, batch.responses)
     tickets: dict[str, IngestItem] = {}
     for response in responses:

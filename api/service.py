@@ -139,7 +139,9 @@ class Callintel:
         self, customer_id: str | None = None, rep: str | None = None
     ) -> IngestDefaults:
         """What the user gave for every file, with the settings' rep email domains: one rule for all ways in."""
-        return IngestDefaults(customer_id, rep, rep_email_domains(self.settings))
+        return IngestDefaults(
+            customer_id, rep, rep_email_domains(self.settings), self.settings.max_line_chars
+        )
 
     def ingest(
         self,

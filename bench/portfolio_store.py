@@ -37,6 +37,7 @@ from sqlalchemy.orm import Session
 from bench.make_portfolio import END, core_features, customer
 from ingest.metadata import SourceMeta
 from ingest.parsed import IngestItem
+from ingest.readers import DEFAULT_MAX_LINE_CHARS
 from ingest.tickets import ticket_from_value
 from models import convert
 from models.accounts_repo import (
@@ -147,7 +148,9 @@ def ticket_items(
     """The customer's tickets as ingest/tickets.py reads a tickets.jsonl row, each with its precomputed
     (tags, sentiments)."""
     for facts, row in zip(history.interactions, ticket_rows, strict=True):
-        item = ticket_from_value(SOURCE, row, SourceMeta(), f"{row['ticket_id']}: ")
+        item = ticket_from_value(
+            SOURCE, row, SourceMeta(), DEFAULT_MAX_LINE_CHARS, f"{row['ticket_id']}: "
+        )
         yield item, _analysis(facts, row["messages"][0]["text"])
 
 

@@ -84,7 +84,9 @@ def _word(value: Any) -> Any:
     return re.sub(r"[\s-]+", "_", value.strip().lower()) if isinstance(value, str) else value
 
 
-def _fields(path: Path, model: type[Record], row: dict[str, Any], where: str) -> dict[str, Any]:
+def _fields(
+    path: Path, model: type[Record], row: dict[str, Any], where: str, max_chars: int
+) -> dict[str, Any]:
     """The row's non-empty values under the record's field names (aliases mapped), texts checked."""
     fields: dict[str, Any] = {}
     names = FIELD_NAMES[model]
@@ -93,21 +95,24 @@ def _fields(path: Path, model: type[Record], row: dict[str, Any], where: str) ->
         if name not in names or value is None or value == "" or name in fields:
             continue
         if isinstance(value, str) and not (
-            len(value) < 2000 and value.isascii() and "\x00" not in value
-        ):
-            check_text(
-                path, value, f"{where}{name}"
-            )  # the full check, for what the quick one cannot pass
+            len(value) <= max_chars and value.isascii() and "\x00" not in value
+        ):  # the full check, for what the quick one cannot pass
+            check_text(path, value, f"{where}{name}", max_chars)
         fields[name] = _word(value) if name in WORDS else value
     return fields
 
 
 def parse_record(
-    path: Path, kind: AccountType, row: dict[str, Any], meta: SourceMeta, where: str
+    path: Path,
+    kind: AccountType,
+    row: dict[str, Any],
+    meta: SourceMeta,
+    where: str,
+    max_chars: int,
 ) -> Record:
     """One row as its record; MalformedSource naming the row and the field if it is not one."""
     model = ACCOUNT_TYPES[kind]
-    fields = _fields(path, model, row, where)
+    fields = _fields(path, model, row, where, max_chars)
     if meta.customer_id or not fields.get("customer_id"):
         fields["customer_id"] = customer_of(path, meta, None, where)
     try:
@@ -183,6 +188,7 @@ def read_rows(
     kind: AccountType,
     rows: Iterable[tuple[int, dict[str, Any]]],
     meta: SourceMeta,
+    max_chars: int,
     label: str = "row",
     ragged: Collection[int] = (),
 ) -> ParsedSource:
@@ -194,9 +200,8 @@ def read_rows(
         try:
             if number in ragged:
                 raise MalformedSource(f"{where}more fields than the header has", path)
-            add_record(
-                parsed, parse_record(path, kind, row, meta, where), f"{path}#{label}-{number}"
-            )
+            record = parse_record(path, kind, row, meta, where, max_chars)
+            add_record(parsed, record, f"{path}#{label}-{number}")
         except MalformedSource as exc:
             parsed.problems.append(exc)
     return parsed

@@ -40,17 +40,23 @@ from ingest.transcripts import read_json_transcript, read_subtitles, read_text_t
 from ingest.validation import check_parsed, validated
 from models.errors import MalformedSource, UnsupportedSource
 from models.records import UsageEvent
+from models.settings import Settings
 
 __all__ = ["IngestDefaults", "IngestItem", "ParsedSource", "SUFFIXES", "read_source"]
 
 
+DEFAULT_MAX_LINE_CHARS: int = Settings.model_fields["max_line_chars"].default
+
+
 @dataclass(frozen=True)
 class IngestDefaults:
-    """Values a user gives on the command line: they override sidecars, manifests and the files."""
+    """Values a user gives on the command line (they override sidecars, manifests and the files) and the
+    settings the readers apply (``max_line_chars``: Settings.max_line_chars, given by the caller)."""
 
     customer_id: str | None = None
     rep: str | None = None
     rep_email_domains: tuple[str, ...] = ()
+    max_line_chars: int = DEFAULT_MAX_LINE_CHARS
 
     def meta(self) -> SourceMeta:
         return SourceMeta(customer_id=self.customer_id, rep=self.rep)
@@ -79,11 +85,13 @@ def _text(path: Path) -> tuple[bytes, str]:
     return data, text
 
 
-def _json(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+def _json(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
     data, text = _text(path)
     value = parse_json(path, text)
+    limit = defaults.max_line_chars
     if isinstance(value, dict) and "utterances" in value:
-        return ParsedSource(path, items=[read_json_transcript(path, _digest(data), value, meta)])
+        item = read_json_transcript(path, _digest(data), value, meta, limit)
+        return ParsedSource(path, items=[item])
     tickets = value.get("tickets") if isinstance(value, dict) else value
     if isinstance(value, dict) and tickets is None and ("messages" in value or "body" in value):
         tickets = [value]
@@ -95,7 +103,9 @@ def _json(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
         raise MalformedSource("every ticket must be a JSON object", path)
     return ParsedSource(
         path,
-        items=[ticket_from_value(path, t, meta, f"tickets.{i}: ") for i, t in enumerate(tickets)],
+        items=[
+            ticket_from_value(path, t, meta, limit, f"tickets.{i}: ") for i, t in enumerate(tickets)
+        ],
     )
 
 
@@ -111,7 +121,7 @@ def usage_event(path: Path, value: dict[str, Any], meta: SourceMeta, where: str)
     return validated(path, lambda: UsageEvent.model_validate(fields), where=where.rstrip(": "))
 
 
-def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+def _jsonl(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
     result = ParsedSource(path)
     broken: list[MalformedSource] = []
     for number, value in parse_jsonl_lines(path, _text(path)[1]):
@@ -122,10 +132,12 @@ def _jsonl(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
         elif not isinstance(value, dict):
             raise MalformedSource(f"{where}expected a JSON object", path)
         elif "messages" in value or "body" in value:
-            result.items.append(ticket_from_value(path, value, meta, where))
+            result.items.append(
+                ticket_from_value(path, value, meta, defaults.max_line_chars, where)
+            )
         elif (kind := record_type(value, [value.get("kind")])) is not None:
             try:
-                record = parse_record(path, kind, value, meta, where)
+                record = parse_record(path, kind, value, meta, where, defaults.max_line_chars)
                 add_record(result, record, f"{path}#line-{number}")
             except MalformedSource as exc:
                 result.problems.append(exc)
@@ -185,13 +197,13 @@ def csv_usage_event(path: Path, row: dict[str, str], meta: SourceMeta, number: i
     )
 
 
-def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+def _csv(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
     columns, rows, ragged = _csv_rows(path)
     if columns & set(TICKET_TEXT_COLUMNS):
-        return ParsedSource(path, items=tickets_from_csv(path, rows, meta))
+        return ParsedSource(path, items=tickets_from_csv(path, rows, meta, defaults.max_line_chars))
     kind = record_type(columns, (row.get("kind") for _, row in rows))
     if kind is not None:
-        return read_rows(path, kind, rows, meta, "row", ragged)
+        return read_rows(path, kind, rows, meta, defaults.max_line_chars, "row", ragged)
     if {"kind", "occurred_at"} <= columns:
         events = [csv_usage_event(path, row, meta, n) for n, row in rows]
         return ParsedSource(path, usage_events=events)
@@ -203,14 +215,16 @@ def _csv(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
     )
 
 
-def _subtitles(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+def _subtitles(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
     data, text = _text(path)
-    return ParsedSource(path, items=[read_subtitles(path, _digest(data), text, meta)])
+    item = read_subtitles(path, _digest(data), text, meta, defaults.max_line_chars)
+    return ParsedSource(path, items=[item])
 
 
-def _plain(path: Path, meta: SourceMeta, _: IngestDefaults) -> ParsedSource:
+def _plain(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
     data, text = _text(path)
-    return ParsedSource(path, items=[read_text_transcript(path, _digest(data), text, meta)])
+    item = read_text_transcript(path, _digest(data), text, meta, defaults.max_line_chars)
+    return ParsedSource(path, items=[item])
 
 
 def _eml(path: Path, meta: SourceMeta, defaults: IngestDefaults) -> ParsedSource:
@@ -247,5 +261,5 @@ def read_source(path: Path, defaults: IngestDefaults = IngestDefaults()) -> Pars
     except csv.Error as exc:
         raise MalformedSource(f"unreadable CSV: {exc}", path.parent / MANIFEST_NAME) from None
     parsed = reader(path, meta, defaults)
-    check_parsed(path, parsed)
+    check_parsed(path, parsed, defaults.max_line_chars)
     return parsed

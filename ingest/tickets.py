@@ -41,7 +41,7 @@ SUBJECT_PREFIX = re.compile(r"^\s*((re|fwd?|aw|sv)\s*:\s*)+", re.IGNORECASE)
 
 
 def ticket_from_value(
-    path: Path, value: dict[str, Any], meta: SourceMeta, where: str = ""
+    path: Path, value: dict[str, Any], meta: SourceMeta, max_chars: int, where: str = ""
 ) -> IngestItem:
     parsed = validated(path, lambda: TicketIn.model_validate(value), where=where.rstrip(": "))
     try:
@@ -51,7 +51,7 @@ def ticket_from_value(
     except ValueError as exc:
         raise MalformedSource(f"{where}{exc}", path) from None
     for number, message in enumerate(thread):
-        check_text(path, message.text, f"{where}messages.{number}")
+        check_text(path, message.text, f"{where}messages.{number}", max_chars)
     canonical = json.dumps(value, sort_keys=True, ensure_ascii=False, default=str).encode()
     digest = hashlib.sha256(canonical).hexdigest()
     utterances = [
@@ -75,7 +75,7 @@ def ticket_from_value(
 
 
 def tickets_from_csv(
-    path: Path, rows: list[tuple[int, dict[str, str]]], meta: SourceMeta
+    path: Path, rows: list[tuple[int, dict[str, str]]], meta: SourceMeta, max_chars: int
 ) -> list[IngestItem]:
     """One row per message; rows sharing a ticket_id are one thread, in file order."""
     grouped: dict[str, tuple[int, dict[str, Any]]] = {}
@@ -100,7 +100,7 @@ def tickets_from_csv(
             {"from": row.get("from") or row.get("sender") or "customer", "text": text}
         )
     return [
-        ticket_from_value(path, value, meta, f"line {number}: ")
+        ticket_from_value(path, value, meta, max_chars, f"line {number}: ")
         for number, value in grouped.values()
     ]
 

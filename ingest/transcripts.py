@@ -71,11 +71,12 @@ def speakers_for(labels: list[str], meta: SourceMeta) -> dict[str, Speaker]:
     return speakers
 
 
-def _utterances(path: Path, turns: list[_Turn], meta: SourceMeta) -> list[Utterance]:
+def _utterances(
+    path: Path, turns: list[_Turn], meta: SourceMeta, max_chars: int
+) -> list[Utterance]:
     for number, turn in enumerate(turns):
-        check_text(
-            path, turn.text, f"utterance {number}" + (f" (line {turn.line})" if turn.line else "")
-        )
+        where = f"utterance {number}" + (f" (line {turn.line})" if turn.line else "")
+        check_text(path, turn.text, where, max_chars)
     speakers = speakers_for(list(dict.fromkeys(t.label for t in turns)), meta)
     return [
         Utterance(
@@ -100,11 +101,11 @@ def _utterance(index: int, given: UtteranceIn) -> Utterance:
 
 
 def read_json_transcript(
-    path: Path, digest: str, value: dict[str, Any], meta: SourceMeta
+    path: Path, digest: str, value: dict[str, Any], meta: SourceMeta, max_chars: int
 ) -> IngestItem:
     parsed = validated(path, lambda: TranscriptFile.model_validate(value))
     for number, utterance in enumerate(parsed.utterances):
-        check_text(path, utterance.text, f"utterances.{number}")
+        check_text(path, utterance.text, f"utterances.{number}", max_chars)
     utterances = [
         validated(path, partial(_utterance, i, u), where=f"utterances.{i}")
         for i, u in enumerate(parsed.utterances)
@@ -146,7 +147,9 @@ def _caption_turns(captions) -> list[_Turn]:
     return turns
 
 
-def read_subtitles(path: Path, digest: str, text: str, meta: SourceMeta) -> IngestItem:
+def read_subtitles(
+    path: Path, digest: str, text: str, meta: SourceMeta, max_chars: int
+) -> IngestItem:
     """WebVTT (voices ``<v Name>`` or "Name: text" cues) or SRT ("Name: text" cues)."""
     try:
         captions = (
@@ -163,11 +166,18 @@ def read_subtitles(path: Path, digest: str, text: str, meta: SourceMeta) -> Inge
         raise MalformedSource("no captions with text", path)
     fmt = "webvtt" if path.suffix.lower() == ".vtt" else "srt"
     return new_item(
-        path, digest, "call", meta, {"metadata": {"format": fmt}}, _utterances(path, turns, meta)
+        path,
+        digest,
+        "call",
+        meta,
+        {"metadata": {"format": fmt}},
+        _utterances(path, turns, meta, max_chars),
     )
 
 
-def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -> IngestItem:
+def read_text_transcript(
+    path: Path, digest: str, text: str, meta: SourceMeta, max_chars: int
+) -> IngestItem:
     """Lines of ``Speaker: text``, optionally led by a time (``[00:01:23]``); other lines continue the last turn.
 
     With times, each turn ends where the next begins (the last one lasts as long as its words take at 150 wpm).
@@ -195,5 +205,10 @@ def read_text_transcript(path: Path, digest: str, text: str, meta: SourceMeta) -
         else:
             turn.start_s = None
     return new_item(
-        path, digest, "call", meta, {"metadata": {"format": "text"}}, _utterances(path, turns, meta)
+        path,
+        digest,
+        "call",
+        meta,
+        {"metadata": {"format": "text"}},
+        _utterances(path, turns, meta, max_chars),
     )

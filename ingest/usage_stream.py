@@ -75,7 +75,7 @@ def _events(path: Path, meta: SourceMeta) -> Iterator[UsageEvent]:
 
 
 def usage_chunks(
-    path: Path, meta: SourceMeta, size: int = USAGE_BATCH
+    path: Path, meta: SourceMeta, max_chars: int, size: int = USAGE_BATCH
 ) -> Iterator[list[UsageEvent]]:
     """The file's events, ``size`` at a time, each chunk checked as a parsed file is; NotPlainUsage where the
     file is for the whole-file reader."""
@@ -84,7 +84,7 @@ def usage_chunks(
     events = _events(path, meta)
     try:
         while chunk := list(islice(events, size)):
-            check_parsed(path, ParsedSource(path, usage_events=chunk))
+            check_parsed(path, ParsedSource(path, usage_events=chunk), max_chars)
             yield chunk
     except (MalformedSource, UnicodeDecodeError, csv.Error, OSError) as exc:
         raise NotPlainUsage(str(exc)) from None
@@ -125,6 +125,6 @@ def store_usage_file(
     except (csv.Error, MalformedSource, OSError):
         return None
     try:
-        return _store_chunks(store, path, usage_chunks(path, meta), check)
+        return _store_chunks(store, path, usage_chunks(path, meta, defaults.max_line_chars), check)
     except NotPlainUsage:
         return None

@@ -10,7 +10,6 @@ from pydantic import ValidationError
 
 from models.errors import MalformedSource
 from models.interactions_repo import TEXT_LIMITS
-from models.settings import get_settings
 
 if TYPE_CHECKING:
     from ingest.parsed import ParsedSource
@@ -35,9 +34,9 @@ def validated(path: Path, build: Callable[[], T], where: str = "") -> T:
         raise MalformedSource(f"{prefix}{describe(exc)}", path) from None
 
 
-def check_text(path: Path, text: str, where: str) -> None:
-    """Refuse a text (an utterance, a ticket message, a field) over CALLINTEL_MAX_LINE_CHARS or with a NUL."""
-    limit = get_settings().max_line_chars
+def check_text(path: Path, text: str, where: str, limit: int) -> None:
+    """Refuse a text (an utterance, a ticket message, a field) over ``limit`` characters (the caller's
+    Settings.max_line_chars, CALLINTEL_MAX_LINE_CHARS) or with a NUL."""
     if len(text) > limit:
         raise MalformedSource(
             f"{where}: {len(text)} characters long (at most {limit}: CALLINTEL_MAX_LINE_CHARS)",
@@ -58,35 +57,43 @@ NAME_LIMIT = TEXT_LIMITS["customer_name"]
 LANGUAGE_LIMIT = TEXT_LIMITS["language"]
 
 
-def _check_field(path: Path, value: str | None, where: str, limit: int | None = None) -> None:
+def _check_field(
+    path: Path, value: str | None, where: str, max_chars: int, limit: int | None = None
+) -> None:
     if value is None:
         return
-    check_text(path, value, where)
+    check_text(path, value, where, max_chars)
     if limit is not None and len(value) > limit:
         raise MalformedSource(f"{where}: {len(value)} characters long (at most {limit})", path)
 
 
-def check_parsed(path: Path, parsed: ParsedSource) -> None:
-    """What every reader's output must be before it is stored (the store's column sizes, no NUL, bounded texts)."""
+def check_parsed(path: Path, parsed: ParsedSource, max_chars: int) -> None:
+    """What every reader's output must be before it is stored (the store's column sizes, no NUL, texts of at most
+    ``max_chars`` characters)."""
     for number, item in enumerate(parsed.items):
         where = (
             f"{item.interaction.kind} {number}" if len(parsed.items) > 1 else item.interaction.kind
         )
         for field, limit in INTERACTION_LIMITS.items():
-            _check_field(path, getattr(item.interaction, field), f"{where}: {field}", limit)
-        _check_field(path, item.interaction.customer_id, f"{where}: customer_id")
-        _check_field(path, item.interaction.source, f"{where}: source")
-        _check_field(path, item.customer_name, f"{where}: customer_name", NAME_LIMIT)
+            _check_field(
+                path, getattr(item.interaction, field), f"{where}: {field}", max_chars, limit
+            )
+        _check_field(path, item.interaction.customer_id, f"{where}: customer_id", max_chars)
+        _check_field(path, item.interaction.source, f"{where}: source", max_chars)
+        _check_field(path, item.customer_name, f"{where}: customer_name", max_chars, NAME_LIMIT)
         if item.transcript is not None:
-            _check_field(path, item.transcript.language, f"{where}: language", LANGUAGE_LIMIT)
+            _check_field(
+                path, item.transcript.language, f"{where}: language", max_chars, LANGUAGE_LIMIT
+            )
         for utterance in item.transcript.utterances if item.transcript else ():
-            _check_field(path, utterance.text, f"{where}: utterance {utterance.index}")
+            _check_field(path, utterance.text, f"{where}: utterance {utterance.index}", max_chars)
             _check_field(
                 path,
                 utterance.speaker.label,
                 f"{where}: utterance {utterance.index} speaker",
+                max_chars,
                 LABEL_LIMIT,
             )
     for number, event in enumerate(parsed.usage_events):
-        _check_field(path, event.customer_id, f"usage event {number}: customer_id")
-        _check_field(path, event.kind, f"usage event {number}: kind")
+        _check_field(path, event.customer_id, f"usage event {number}: customer_id", max_chars)
+        _check_field(path, event.kind, f"usage event {number}: kind", max_chars)

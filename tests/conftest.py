@@ -12,10 +12,11 @@ import signal
 import subprocess
 import sys
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy.engine import make_url
 
 os.environ["HF_HUB_OFFLINE"] = "1"
 os.environ["TRANSFORMERS_OFFLINE"] = "1"
@@ -122,14 +123,26 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
 
 
 @pytest.fixture
-def store(db_url: str, backend: str, tmp_path: Path, request: pytest.FixtureRequest):
+def migrated_copy(request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """``migrated_copy(url)``: ``url`` with a private copy of the session's migrated file where an SQLite URL names
+    a file not there yet (for a test that needs an empty store at head, not the migrations run again); any other
+    URL unchanged."""
+
+    def copy(url: str) -> str:
+        database = make_url(url).database
+        if url.startswith("sqlite:///") and database and not Path(database).exists():
+            shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
+            Path(database).chmod(0o600)
+        return url
+
+    return copy
+
+
+@pytest.fixture
+def store(db_url: str, migrated_copy: Callable[[str], str]):
     """A migrated store on ``db_url`` (SQLite: a private copy of the session's migrated file; opening it still
     runs Alembic, which finds it at head)."""
-    target = tmp_path / "store.db"
-    if backend == "sqlite" and db_url == f"sqlite:///{target}" and not target.exists():
-        shutil.copyfile(request.getfixturevalue("migrated_sqlite"), target)
-        target.chmod(0o600)
-    with Store(db_url) as s:
+    with Store(migrated_copy(db_url)) as s:
         yield s
 
 

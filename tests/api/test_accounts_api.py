@@ -60,13 +60,13 @@ class Api:
 
 
 @pytest.fixture
-def api(db_url: str, tmp_path: Path) -> Iterator[Api]:
+def api(db_url: str, tmp_path: Path, migrated_copy) -> Iterator[Api]:
     settings = Settings(
         database_url=db_url,
         upload_dir=tmp_path / "uploads",
         risk_as_of=datetime(2026, 10, 31, tzinfo=UTC),
     )
-    with Store(db_url) as store:
+    with Store(migrated_copy(db_url)) as store:
         tokens = {
             role: create_token(store, role, role, rep="sam" if role == "rep" else None)[1]
             for role in ROLES

@@ -19,8 +19,8 @@ from tests.helpers import one_line_error
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    url = f"sqlite:///{tmp_path / 'alerts.db'}"
+def seeded(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'alerts.db'}")
     with Store(url) as store:
         yield store, url, seed(store)
 

@@ -21,8 +21,8 @@ AS_OF = "2026-10-31T00:00:00Z"
 
 
 @pytest.fixture
-def site(tmp_path: Path):
-    url = f"sqlite:///{tmp_path / 'contacts.db'}"
+def site(tmp_path: Path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'contacts.db'}")
     settings = Settings(
         database_url=url,
         upload_dir=tmp_path / "uploads",

@@ -22,8 +22,8 @@ SAME_ORIGIN = {"Origin": "http://testserver"}
 
 
 @pytest.fixture
-def site(tmp_path):
-    url = f"sqlite:///{tmp_path / 'dash.db'}"
+def site(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'dash.db'}")
     with Store(url) as store:
         ids = seed(store)
         secrets = {

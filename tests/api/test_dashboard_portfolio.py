@@ -24,8 +24,8 @@ class _Client(TestClient):
 
 
 @pytest.fixture
-def manager(tmp_path):
-    url = f"sqlite:///{tmp_path / 'book.db'}"
+def manager(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'book.db'}")
     with Store(url) as store:
         build_book(store)
     settings = Settings(

@@ -53,9 +53,9 @@ def age_sessions(store: Store, **values: datetime) -> None:
 
 
 @pytest.fixture
-def dashboard(db_url: str, tmp_path):
+def dashboard(db_url: str, tmp_path, migrated_copy):
     """An app over an empty store (SQLite or PostgreSQL), a manager token's id and secret, and the store."""
-    with Store(db_url) as store:
+    with Store(migrated_copy(db_url)) as store:
         token, secret = create_token(store, "manager", "laptop")
         settings = Settings(
             database_url=db_url,

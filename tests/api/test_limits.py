@@ -14,8 +14,8 @@ MIB = 1024 * 1024
 
 
 @pytest.fixture
-def small(tmp_path):
-    url = f"sqlite:///{tmp_path / 'limits.db'}"
+def small(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'limits.db'}")
     settings = Settings(
         database_url=url, upload_dir=tmp_path / "uploads", max_upload_mb=2, max_text_mb=1
     )

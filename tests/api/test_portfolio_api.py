@@ -16,8 +16,8 @@ from tests.portfolio.book import build_book
 
 
 @pytest.fixture
-def book_url(tmp_path) -> str:
-    url = f"sqlite:///{tmp_path / 'book.db'}"
+def book_url(tmp_path, migrated_copy) -> str:
+    url = migrated_copy(f"sqlite:///{tmp_path / 'book.db'}")
     with Store(url) as store:
         build_book(store)
     return url

@@ -15,8 +15,8 @@ LIMIT = 3
 
 
 @pytest.fixture
-def limited(tmp_path):
-    url = f"sqlite:///{tmp_path / 'rate.db'}"
+def limited(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'rate.db'}")
     with Store(url) as store:
         secrets = {role: create_token(store, role, role)[1] for role in ("manager", "crm")}
         app = create_app(
@@ -76,8 +76,8 @@ def test_the_dashboard_is_limited_by_its_sign_in_token(limited):
     )  # one token, one bucket
 
 
-def test_zero_turns_it_off(tmp_path):
-    url = f"sqlite:///{tmp_path / 'off.db'}"
+def test_zero_turns_it_off(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'off.db'}")
     with Store(url) as store:
         _, secret = create_token(store, "manager", "m")
         with TestClient(

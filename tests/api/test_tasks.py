@@ -49,8 +49,8 @@ def seed_tasks(store: Store) -> dict[str, int]:
 
 
 @pytest.fixture
-def seeded(tmp_path):
-    url = f"sqlite:///{tmp_path / 'tasks.db'}"
+def seeded(tmp_path, migrated_copy):
+    url = migrated_copy(f"sqlite:///{tmp_path / 'tasks.db'}")
     with Store(url) as store:
         yield store, url, seed_tasks(store)
 

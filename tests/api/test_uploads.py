@@ -55,8 +55,8 @@ def _api(url: str, uploads: Path) -> tuple[Store, Settings, dict[str, str]]:
 
 
 @pytest.fixture
-def api_(db_url: str, tmp_path: Path):
-    store, settings, tokens = _api(db_url, tmp_path / "uploads")
+def api_(db_url: str, tmp_path: Path, migrated_copy):
+    store, settings, tokens = _api(migrated_copy(db_url), tmp_path / "uploads")
     with store, TestClient(create_app(settings, store)) as client:
         yield Api(client, store, settings, tokens)
 

@@ -6,7 +6,6 @@ import csv
 import json
 from datetime import timedelta
 
-import pytest
 from pydantic import BaseModel
 
 from bench import risk_backtest
@@ -22,6 +21,7 @@ from bench.make_portfolio import (
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from risk.backtest import backtest, churn_date
 from risk.config import load_config
+from tests.bench.conftest import PORTFOLIO_CUSTOMERS
 
 
 def test_the_same_seed_gives_the_same_portfolio_and_another_seed_another():
@@ -30,15 +30,11 @@ def test_the_same_seed_gives_the_same_portfolio_and_another_seed_another():
     assert one.histories != other.histories
 
 
-@pytest.fixture(scope="module")
-def portfolio() -> Portfolio:
-    return build(300, seed=7)
-
-
 def test_counts_churners_and_what_each_churner_leaves_behind(portfolio: Portfolio):
-    assert len(portfolio.histories) == 300 == len({h.customer_id for h in portfolio.histories})
+    count = len(portfolio.histories)
+    assert count == PORTFOLIO_CUSTOMERS == len({h.customer_id for h in portfolio.histories})
     churners = [h for h in portfolio.histories if churn_date(h) is not None]
-    assert 30 <= len(churners) <= 90  # about a fifth
+    assert count / 10 <= len(churners) <= count * 3 / 10  # about a fifth
     mechanisms = {m for p in portfolio.profiles for m in p.mechanisms}
     assert mechanisms == set(MECHANISMS)
     assert any(p.churn_at and not p.mechanisms for p in portfolio.profiles)  # little warning

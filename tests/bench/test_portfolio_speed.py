@@ -13,8 +13,8 @@ from portfolio.segments import load_segments
 from portfolio.view import portfolio_view
 
 
-def test_the_bench_scales_the_synthetic_book_and_times_the_views(tmp_path):
-    with Store(f"sqlite:///{tmp_path / 'book.db'}") as store:
+def test_the_bench_scales_the_synthetic_book_and_times_the_views(tmp_path, migrated_copy):
+    with Store(migrated_copy(f"sqlite:///{tmp_path / 'book.db'}")) as store:
         fill(store, customers=30, base=10)
         with store.transaction() as session:
             accounts = session.execute(select(func.count()).select_from(AccountRow)).scalar_one()

@@ -89,9 +89,11 @@ def _contents(url: str) -> dict[str, list[tuple]]:
 
 
 @pytest.mark.both_backends
-def test_the_fast_writer_stores_what_the_ingest_path_stores(db_url: str, tmp_path: Path):
-    written = store_portfolio(db_url, CUSTOMERS, seed=SEED, usage_days=DAYS, chunk=3)
-    reference = f"sqlite:///{tmp_path / 'ingested.db'}"
+def test_the_fast_writer_stores_what_the_ingest_path_stores(
+    db_url: str, tmp_path: Path, migrated_copy
+):
+    written = store_portfolio(migrated_copy(db_url), CUSTOMERS, seed=SEED, usage_days=DAYS, chunk=3)
+    reference = migrated_copy(f"sqlite:///{tmp_path / 'ingested.db'}")
     _ingest_path(reference)
 
     fast, ingested = _contents(db_url), _contents(reference)
@@ -102,8 +104,10 @@ def test_the_fast_writer_stores_what_the_ingest_path_stores(db_url: str, tmp_pat
 
 
 @pytest.mark.both_backends
-def test_rewriting_stores_nothing_twice_and_other_processes_build_the_same_rows(db_url: str):
-    store_portfolio(db_url, 4, seed=SEED, usage_days=DAYS, chunk=2)
+def test_rewriting_stores_nothing_twice_and_other_processes_build_the_same_rows(
+    db_url: str, migrated_copy
+):
+    store_portfolio(migrated_copy(db_url), 4, seed=SEED, usage_days=DAYS, chunk=2)
     again = store_portfolio(db_url, 6, seed=SEED, usage_days=DAYS, chunk=2, jobs=2)
 
     assert again.tickets == len(build_chunk(range(4, 6), SEED, 0.2, DAYS).tickets)

@@ -10,9 +10,9 @@ from pathlib import Path
 
 import pytest
 
-from ingest import IngestDefaults, read_source
+from ingest import read_source
 from models.errors import InputError, MalformedSource, UnreadableSource
-from tests.helpers import call_doc, known, one_line_error
+from tests.helpers import call_doc, one_line_error
 
 LONG = "x" * 100_001  # one over CALLINTEL_MAX_LINE_CHARS's default
 
@@ -137,17 +137,6 @@ def test_a_deeply_nested_sidecar_names_the_sidecar(tmp_path: Path):
     with pytest.raises(MalformedSource, match="nested too deeply") as caught:
         read_source(tmp_path / "call.txt")
     assert caught.value.path == str(sidecar)
-
-
-def test_a_longer_limit_can_be_set(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
-    from models.settings import get_settings
-
-    monkeypatch.setenv("CALLINTEL_MAX_LINE_CHARS", "200000")
-    get_settings.cache_clear()
-    path = tmp_path / "long.txt"
-    path.write_text("Sam: " + LONG + "\n")
-    (item,) = read_source(path, IngestDefaults(customer_id="acme")).items
-    assert len(known(item.transcript).utterances[0].text) == len(LONG)
 
 
 @pytest.fixture

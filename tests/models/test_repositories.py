@@ -21,8 +21,8 @@ def _event(customer: str = "acme") -> UsageEvent:
     )
 
 
-def test_writes_through_several_repositories_commit_together(db_url):
-    database = Database(db_url)
+def test_writes_through_several_repositories_commit_together(db_url, migrated_copy):
+    database = Database(migrated_copy(db_url))
     interaction, transcript = make_call()
     with database.transaction() as session:
         interactions_repo.ensure_customers(session, {"acme": "Acme"})
@@ -38,8 +38,8 @@ def test_writes_through_several_repositories_commit_together(db_url):
     database.close()
 
 
-def test_a_failure_in_one_repository_rolls_back_the_others(db_url):
-    database = Database(db_url)
+def test_a_failure_in_one_repository_rolls_back_the_others(db_url, migrated_copy):
+    database = Database(migrated_copy(db_url))
     interaction, transcript = make_call(b"call-2")
     with pytest.raises(StoreError), database.transaction() as session:
         interactions_repo.ensure_customers(session, {"acme": None})
