@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +34,7 @@ from sqlalchemy.types import Float
 from models import convert
 from models.accounts import Account
 from models.current_health import BAND_RANK, UNKNOWN_RANK, Cursor, band_rank
+from models.keyset import NewestFirst, QueuePlace
 from models.records import Interaction, RiskSignal
 from models.store import FlaggedInteraction, Severity, Store
 from models.tables import (
@@ -143,14 +144,20 @@ def interactions_page(
     rep: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    cursor: NewestFirst | None = None,
 ) -> Slice[Interaction]:
-    """Interactions newest first, narrowed by customer, kind and rep."""
+    """Interactions newest first, narrowed by customer, kind and rep; after ``cursor`` (keyset: one range of
+    the filter's index), then ``offset``; ``next_cursor`` on a full page."""
     where = _where(kind, rep, customer or None)
     query = interactions_query(customer, kind, rep)
+    if cursor is not None:
+        query = query.where(cursor.after(InteractionRow.occurred_at, InteractionRow.id))
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(InteractionRow).where(*where))
-        rows = session.scalars(query.limit(limit).offset(offset))
-        return Slice(total or 0, [convert.interaction(row) for row in rows])
+        rows = list(session.scalars(query.limit(limit).offset(offset)))
+        full = rows and len(rows) == limit
+        last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
+        return Slice(total or 0, [convert.interaction(row) for row in rows], last)
 
 
 class _AgeDays(FunctionElement[float]):
@@ -267,35 +274,40 @@ def flagged_page(
     limit: int | None = 50,
     offset: int = 0,
     ranking: Ranking | None = None,
+    cursor: QueuePlace | None = None,
 ) -> Slice[FlaggedInteraction]:
     """The flagged queue, most severe first (then most customer flags, then oldest); reviewed calls hidden
-    unless ``wanted.include_reviewed``."""
-    ranking = ranking or Ranking()
-    dialect = store.engine.dialect.name
-    ranked = _ranked(wanted, ranking, dialect).subquery()
+    unless ``wanted.include_reviewed``. After ``cursor`` (ranked at its moment, not ``ranking``'s), then
+    ``offset``; ``next_cursor`` on a full page."""
+    ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
+    ranked = _ranked(wanted, ranking, store.engine.dialect.name).subquery()
+    keys = (ranked.c.severity, ranked.c.tags, InteractionRow.occurred_at, InteractionRow.id)
     page = (
         select(InteractionRow, ranked, QueueReviewRow)
         .join(ranked, ranked.c.id == InteractionRow.id)
         .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(ranked.c.severity.desc(), ranked.c.tags.desc(), InteractionRow.occurred_at)
-        .order_by(InteractionRow.id)
+        .order_by(keys[0].desc(), keys[1].desc(), keys[2], keys[3])
         .offset(offset)
     )
-    if limit is not None:
-        page = page.limit(limit)
+    page = page.where(cursor.after(*keys)) if cursor else page
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(ranked)) or 0
-        rows = list(session.execute(page))
+        rows = list(session.execute(page if limit is None else page.limit(limit)))
         tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
         found = select(TagRow).where(
             TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
         )
         for tag in session.scalars(found):
             tags[tag.interaction_id].append(tag)
-        return Slice(
-            total,
-            [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows],
-        )
+        items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
+        return Slice(total, items, _queue_next(rows, limit, ranking.as_of))
+
+
+def _queue_next(rows: list[Any], limit: int | None, as_of: datetime) -> str | None:
+    if not rows or limit is None or len(rows) < limit:
+        return None
+    last = rows[-1]
+    return QueuePlace(as_of, last.severity, last.tags, last[0].occurred_at, last[0].id).encode()
 
 
 # -- F: the at-risk list read from the stored health (issue 19) ---------------------------------------------
