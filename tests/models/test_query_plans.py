@@ -101,3 +101,12 @@ def test_a_page_after_a_cursor_is_a_range_of_the_filters_index(store: Store, wan
             line for line in found.splitlines() if line.strip(" ->").startswith("Sort  (")
         ]
         assert not whole_sorts, found  # an Incremental Sort (presorted by time) at most
+
+
+def test_the_queue_starts_from_the_flags_not_from_every_call_of_its_kind(store: Store):
+    """A kind holds most interactions and the flags are few: the queue reads the tags and looks each one's
+    interaction up by id, never walking the kind's index (on the 10,000-customer book: 1.3 s -> 0.19 s)."""
+    found = plan(store, _ranked(FlagFilter(kind="ticket"), Ranking(), store.engine.dialect.name))
+    assert "kind_time" not in found, found
+    if store.engine.dialect.name == "sqlite":
+        assert found.splitlines()[0].startswith("SCAN tags"), found
