@@ -11,15 +11,25 @@ copy the name and the account's ARR, owner, renewal and status whenever they cha
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, or_, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
 from models import keyset
+from models.store import Store
 from models.tables import CustomerHealthRow, HealthSnapshotRow
 
-__all__ = ["BAND_RANK", "UNKNOWN_RANK", "Cursor", "band_rank", "set_current"]
+__all__ = [
+    "BAND_RANK",
+    "UNKNOWN_RANK",
+    "Cursor",
+    "Evaluation",
+    "band_rank",
+    "evaluations",
+    "set_current",
+]
 
 BAND_RANK = {"red": 0, "yellow": 1, "green": 2}  # risk.health.AT_RISK_ORDER
 UNKNOWN_RANK = len(BAND_RANK)  # no evaluation: after every evaluated customer
@@ -82,3 +92,32 @@ class Cursor:
                 (customer_id, self.customer_id, False),
             ]
         )
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A stored evaluation of a customer's health, without its signals (what a replay plots)."""
+
+    as_of: datetime
+    score: float
+    band: str
+    breakdown: dict[str, float]
+    raw_risk: float
+    churned: bool
+
+
+def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
+    """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
+    h = HealthSnapshotRow
+    first = select(func.max(h.as_of)).where(h.customer_id == customer_id, h.as_of <= start)
+    with store.transaction() as session:
+        since = session.scalar(first) or start
+        query = (
+            select(h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
+            .where(h.customer_id == customer_id, h.as_of >= since, h.as_of <= end)
+            .order_by(h.as_of)
+        )
+        return [
+            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
+            for at, score, band, breakdown, raw, churned in session.execute(query)
+        ]

@@ -61,8 +61,6 @@ __all__ = [
     "current_keys",
     "current_rows",
     "customer_health",
-    "evaluations",
-    "Evaluation",
     "health_page",
     "health_rows",
     "interactions_page",
@@ -284,10 +282,13 @@ def flagged_page(
     unless ``wanted.include_reviewed``. After ``cursor`` (ranked at its moment, not ``ranking``'s), then
     ``offset``; ``next_cursor`` on a full page."""
     ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
-    ranked = _ranked(wanted, ranking, store.engine.dialect.name).subquery()
+    # ranked once (a materialised CTE) for the page and its count, not once for each
+    ranked = _ranked(wanted, ranking, store.engine.dialect.name).cte("ranked")
+    ranked = ranked.prefix_with("MATERIALIZED")
     keys = (ranked.c.severity, ranked.c.tags, InteractionRow.occurred_at, InteractionRow.id)
+    total = select(func.count()).select_from(ranked).scalar_subquery().label("total")
     page = (
-        select(InteractionRow, ranked, QueueReviewRow)
+        select(InteractionRow, ranked, total, QueueReviewRow)
         .join(ranked, ranked.c.id == InteractionRow.id)
         .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
         .order_by(keys[0].desc(), keys[1].desc(), keys[2], keys[3])
@@ -295,8 +296,8 @@ def flagged_page(
     )
     page = page.where(cursor.after(*keys)) if cursor else page
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(ranked)) or 0
         rows = list(session.execute(page if limit is None else page.limit(limit)))
+        counted = rows[0].total if rows else session.scalar(select(total))
         tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
         found = select(TagRow).where(
             TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
@@ -304,7 +305,7 @@ def flagged_page(
         for tag in session.scalars(found):
             tags[tag.interaction_id].append(tag)
         items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
-        return Slice(total, items, _queue_next(rows, limit, ranking.as_of))
+        return Slice(counted or 0, items, _queue_next(rows, limit, ranking.as_of))
 
 
 def _queue_next(rows: list[Any], limit: int | None, as_of: datetime) -> str | None:
@@ -549,7 +550,7 @@ def health_page(
         return Slice(total, items, _next(found, limit))
 
 
-# -- C: one customer's stored health and its history of evaluations (issue 19) ---------------------------
+# -- C: one customer's stored health (issue 19; its history of evaluations: models/current_health.py) -----
 
 
 def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredHealth:
@@ -565,32 +566,3 @@ def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredH
         rows = _page_rows(session, [(customer_id, session.scalar(latest))])
         signals, last = _signals(session, [customer_id]), _last_contacts(session, [customer_id])
         return _stored_health(rows[0], signals, last)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A stored evaluation of a customer's health, without its signals (what a replay plots)."""
-
-    as_of: datetime
-    score: float
-    band: str
-    breakdown: dict[str, float]
-    raw_risk: float
-    churned: bool
-
-
-def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
-    """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
-    h = HealthSnapshotRow
-    first = select(func.max(h.as_of)).where(h.customer_id == customer_id, h.as_of <= start)
-    with store.transaction() as session:
-        since = session.scalar(first) or start
-        query = (
-            select(h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
-            .where(h.customer_id == customer_id, h.as_of >= since, h.as_of <= end)
-            .order_by(h.as_of)
-        )
-        return [
-            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
-            for at, score, band, breakdown, raw, churned in session.execute(query)
-        ]
