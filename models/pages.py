@@ -203,12 +203,13 @@ def _customer_tag(min_score: float) -> list[ColumnElement[bool]]:
 
 
 def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
-    """Per flagged interaction: its strongest weight × score, tag count, recency, value and severity. The
-    kind is matched as ``kind || ''``, which no index serves: a kind holds most interactions, so SQLite
-    (without statistics) would walk every one of the kind and probe its tags, where the flags are few."""
+    """Per flagged interaction: its strongest weight × score, tag count, recency, value and severity. On
+    SQLite the kind is matched as ``kind || ''``, which no index serves: a kind holds most interactions, and
+    SQLite (without statistics) would walk every one of the kind and probe its tags, where flags are few."""
     where = _where(None, wanted.rep, wanted.customer, wanted.since, wanted.until)
     if wanted.kind:
-        where.append(InteractionRow.kind.concat("") == wanted.kind)
+        kind = InteractionRow.kind.concat("") if dialect == "sqlite" else InteractionRow.kind
+        where.append(kind == wanted.kind)
     if not wanted.include_reviewed:
         where.append(QueueReviewRow.reviewed_at.is_(None))
     if wanted.mine is not None:

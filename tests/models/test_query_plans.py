@@ -104,9 +104,10 @@ def test_a_page_after_a_cursor_is_a_range_of_the_filters_index(store: Store, wan
 
 
 def test_the_queue_starts_from_the_flags_not_from_every_call_of_its_kind(store: Store):
-    """A kind holds most interactions and the flags are few: the queue reads the tags and looks each one's
-    interaction up by id, never walking the kind's index (on the 10,000-customer book: 1.3 s -> 0.19 s)."""
-    found = plan(store, _ranked(FlagFilter(kind="ticket"), Ranking(), store.engine.dialect.name))
-    assert "kind_time" not in found, found
-    if store.engine.dialect.name == "sqlite":
-        assert found.splitlines()[0].startswith("SCAN tags"), found
+    """A kind holds most interactions and the flags are few: on SQLite, which plans without statistics, the
+    queue reads the tags and looks each one's interaction up by id, never walking the kind's index (on the
+    10,000-customer book: 883 -> 58 ms of CPU a request). PostgreSQL plans from its statistics."""
+    if store.engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL chooses from its statistics: the kind is matched plainly there")
+    found = plan(store, _ranked(FlagFilter(kind="ticket"), Ranking(), "sqlite"))
+    assert "kind_time" not in found and found.splitlines()[0].startswith("SCAN tags"), found
