@@ -115,8 +115,7 @@ class QueuePlace:
     interaction_id: str
 
     def encode(self) -> str:
-        values = [self.as_of, self.severity, self.tags, self.occurred_at, self.interaction_id]
-        return encode(values)
+        return encode([self.as_of, self.severity, self.tags, self.occurred_at, self.interaction_id])
 
     @classmethod
     def decode(cls, token: str) -> QueuePlace:
