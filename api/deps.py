@@ -8,9 +8,10 @@ so no cross-site request can). The dashboard's forms that change state are refus
 from __future__ import annotations
 
 from collections.abc import Callable
-from typing import Annotated
+from typing import Annotated, TypeVar
 
-from fastapi import Depends, Request
+from fastapi import Depends, Query, Request
+from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPAuthorizationCredentials, HTTPBearer
 
 from api.auth import ApiToken
@@ -19,15 +20,33 @@ from models.errors import Forbidden, LoginRequired, Unauthorized
 
 __all__ = [
     "COOKIE",
+    "CursorParam",
     "ServiceDep",
     "TokenDep",
     "allow",
     "check_role",
+    "keyset_cursor",
     "same_origin",
     "viewer",
 ]
 
 COOKIE = "callintel_session"
+C = TypeVar("C")
+CursorParam = Annotated[
+    str | None, Query(max_length=1024, description="Start after this place: a page's X-Next-Cursor")
+]
+
+
+def keyset_cursor(token: str | None, read: Callable[[str], C]) -> C | None:
+    """The page's cursor as ``read`` (a cursor's decode: models/keyset.py) gives it; a 422 naming
+    ``query.cursor`` for anything a page of that list did not give."""
+    if token is None:
+        return None
+    try:
+        return read(token)
+    except ValueError as exc:
+        error = {"loc": ("query", "cursor"), "msg": str(exc), "type": "value_error"}
+        raise RequestValidationError([error]) from None
 
 
 def _callintel(request: Request) -> Callintel:

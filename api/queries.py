@@ -12,15 +12,13 @@ from typing import TYPE_CHECKING, cast
 
 from api.auth import ApiToken
 from models.accounts import Account
-from models.current_health import Cursor, band_rank
+from models.current_health import Cursor, Evaluation, band_rank, evaluations
 from models.errors import Forbidden, NotFound
 from models.pages import (
-    Evaluation,
     HealthFilter,
     Slice,
     StoredHealth,
     customer_health,
-    evaluations,
     health_page,
 )
 from models.records import Interaction

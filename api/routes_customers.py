@@ -5,10 +5,9 @@ from __future__ import annotations
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
-from fastapi.exceptions import RequestValidationError
 
 from api.auth import ApiToken
-from api.deps import ServiceDep, allow
+from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
 from api.moments import AsOf
 from api.routes_accounts import contact_out
 from api.schemas import (
@@ -56,17 +55,6 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
     )
 
 
-def _cursor(token: str | None) -> Cursor | None:
-    """The page's cursor; a 422 naming the field for anything a page of this list did not give."""
-    if token is None:
-        return None
-    try:
-        return Cursor.decode(token)
-    except ValueError as exc:
-        error = {"loc": ("query", "cursor"), "msg": str(exc), "type": "value_error"}
-        raise RequestValidationError([error]) from None
-
-
 @router.get(
     "/customers",
     response_model=list[CustomerRisk],
@@ -83,10 +71,7 @@ def customers(
     ] = None,
     limit: Annotated[int | None, Query(ge=1, le=1000, description="At most this many")] = None,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-    cursor: Annotated[
-        str | None,
-        Query(max_length=1024, description="Start after this place: a page's X-Next-Cursor"),
-    ] = None,
+    cursor: CursorParam = None,
     recompute: Recompute = False,
 ) -> list[CustomerRisk]:
     """The stored health of each customer's latest evaluation (the risk stage, ``alerts --refresh``), paged
@@ -94,7 +79,7 @@ def customers(
     ``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
     moment = callintel.as_of(as_of)
     recomputed = recompute or as_of is not None
-    after = _cursor(cursor)
+    after = keyset_cursor(cursor, Cursor.decode)
     page = callintel.customers(moment, band, limit, offset, recomputed, owner, after)
     response.headers["X-Total-Count"] = str(page.total)
     if page.next_cursor is not None:

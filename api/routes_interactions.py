@@ -5,15 +5,16 @@ from __future__ import annotations
 from dataclasses import asdict, replace
 from typing import Annotated
 
-from fastapi import APIRouter, Depends, Query
+from fastapi import APIRouter, Depends, Query, Response
 
 from api import routes_queue
 from api.auth import ApiToken
-from api.deps import ServiceDep, allow
-from api.moments import Moment
+from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
+from api.moments import Moment, bounded_moment
 from api.queries import public_interaction, rep_scope
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit, SeverityOut
-from models.pages import FlagFilter
+from models.keyset import NewestFirst, QueuePlace
+from models.pages import FlagFilter, Slice
 from models.records import TAG_LABELS
 from models.store import FlaggedInteraction
 
@@ -30,15 +31,32 @@ Offset = Annotated[
 def list_interactions(
     callintel: ServiceDep,
     token: Reader,
+    response: Response,
     customer: str | None = None,
     rep: str | None = None,
     kind: Annotated[str | None, Query(pattern="^(call|ticket)$")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: CursorParam = None,
 ) -> Page:
-    page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset)
+    """``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
+    after = keyset_cursor(cursor, NewestFirst.decode)
+    page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset, after)
     items = [public_interaction(i) for i in page.items]
-    return Page(total=page.total, limit=limit, offset=offset, items=items)
+    return _paged(response, page, Page(total=page.total, limit=limit, offset=offset, items=items))
+
+
+def _paged(response: Response, page: Slice, body: Page) -> Page:
+    if page.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return body
+
+
+def _queue_place(token: str) -> QueuePlace:
+    """A queue page's cursor, its moment in range (ValueError otherwise, as for a forged one)."""
+    place = QueuePlace.decode(token)
+    bounded_moment(place.as_of)
+    return place
 
 
 @router.get(
@@ -64,6 +82,7 @@ def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -
 def flagged_queue(
     callintel: ServiceDep,
     token: Reader,
+    response: Response,
     label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
     rep: str | None = None,
     customer: str | None = None,
@@ -74,15 +93,19 @@ def flagged_queue(
     reviewed: Annotated[bool, Query(description="Include calls marked reviewed")] = False,
     limit: Limit = 50,
     offset: Offset = 0,
+    cursor: CursorParam = None,
 ) -> Page:
+    """``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page, ranked at the same
+    moment as the first (keyset paging)."""
+    after = keyset_cursor(cursor, _queue_place)
     wanted = FlagFilter(
         label, rep_scope(token, rep), customer, since, until, min_score, kind, reviewed
     )
     if token.role == "rep":  # a rep's own calls and those assigned to them
         wanted = replace(wanted, rep=None, mine=token.rep)
-    page = callintel.flagged(wanted, limit, offset)
+    page = callintel.flagged(wanted, limit, offset, after)
     items = [flagged_item(f) for f in page.items]
-    return Page(total=page.total, limit=limit, offset=offset, items=items)
+    return _paged(response, page, Page(total=page.total, limit=limit, offset=offset, items=items))
 
 
 def flagged_item(f: FlaggedInteraction) -> FlaggedItem:

@@ -28,6 +28,7 @@ from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
 from models.errors import InputError, NotFound
+from models.keyset import NewestFirst, QueuePlace
 from models.pages import (
     Cursor,
     FlagFilter,
@@ -225,15 +226,19 @@ class Callintel:
         rep: str | None = None,
         limit: int = 50,
         offset: int = 0,
+        cursor: NewestFirst | None = None,
     ) -> Slice[Interaction]:
-        """One page of the interactions, newest first (filtered and paged by the database)."""
-        return interactions_page(self.store, customer, kind, rep, limit, offset)
+        """One page of the interactions, newest first (filtered and paged by the database), after
+        ``cursor`` (a page's ``next_cursor``) then ``offset``."""
+        return interactions_page(self.store, customer, kind, rep, limit, offset, cursor)
 
     def flagged(
-        self, wanted: FlagFilter, limit: int = 50, offset: int = 0
+        self, wanted: FlagFilter, limit: int = 50, offset: int = 0, cursor: QueuePlace | None = None
     ) -> Slice[FlaggedInteraction]:
-        """One page of the flagged queue, most severe first, narrowed by the filter (models/pages.py)."""
-        return flagged_page(self.store, wanted, limit, offset, self.queue_ranking())
+        """One page of the flagged queue, most severe first, narrowed by the filter (models/pages.py), after
+        ``cursor`` (ranked at the cursor's moment) then ``offset``."""
+        ranking = self.queue_ranking(cursor.as_of if cursor else None)
+        return flagged_page(self.store, wanted, limit, offset, ranking, cursor)
 
     # risk
 

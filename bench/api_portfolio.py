@@ -36,6 +36,9 @@ ROUTES = [
     "/api/interactions?limit=20",
     "/api/interactions?limit=20&customer={customer}",
     "/api/interactions?limit=20&kind=ticket&offset={middle}",
+    "/api/interactions?limit=20&kind=ticket&cursor={tickets}",
+    "/api/queue?limit=20&kind=ticket",  # the book has tickets, no calls: this queue is not empty
+    "/api/queue?limit=20&kind=ticket&cursor={queue}",
     "/api/interactions/{interaction}",
     "/api/search?q=export",
     "/api/alerts?limit=50",
@@ -90,7 +93,12 @@ def _names(client: httpx.Client) -> dict[str, Any]:
     customer = first.json()[0]["customer_id"]
     middle = client.get(f"/api/customers?limit=50&offset={total // 2 - 50}")
     interaction = client.get("/api/interactions?limit=1").json()["items"][0]["id"]
+    tickets = client.get(f"/api/interactions?limit=20&kind=ticket&offset={total // 2 - 20}")
     return {
+        "tickets": tickets.headers["X-Next-Cursor"],  # the same page as offset=middle, by keyset
+        "queue": client.get("/api/queue?limit=20&kind=ticket").headers[
+            "X-Next-Cursor"
+        ],  # the second page
         "customer": customer,
         "middle": total // 2,
         "cursor": middle.headers["X-Next-Cursor"],  # the same page as offset=middle, by keyset

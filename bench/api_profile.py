@@ -1,7 +1,7 @@
 """Where a read request's milliseconds go: each portfolio route served in process, profiled, its own CPU time
 split by the layer it was spent in.
 
-    python bench/api_profile.py --database-url URL --token SECRET [--requests 20] [--top 0]
+    python bench/api_profile.py --database-url URL --token SECRET [--requests 20] [--only TEXT]...
 
 Drives the app (api/app.py, with its middlewares) through httpx's ASGI transport on one thread, with the sync
 routes run inline rather than in the thread pool, so cProfile sees the whole request. For each route of
@@ -105,7 +105,10 @@ async def _names(client: httpx.AsyncClient) -> dict[str, Any]:
     middle = await client.get(f"/api/customers?limit=50&offset={total // 2 - 50}")
     owner = (await client.get(f"/api/customers/{customer}")).json()["account"]["owner"]
     interaction = (await client.get("/api/interactions?limit=1")).json()["items"][0]["id"]
+    tickets = await client.get(f"/api/interactions?limit=20&kind=ticket&offset={total // 2 - 20}")
     return {
+        "tickets": tickets.headers["X-Next-Cursor"],
+        "queue": (await client.get("/api/queue?limit=20&kind=ticket")).headers["X-Next-Cursor"],
         "customer": customer,
         "middle": total // 2,
         "cursor": middle.headers["X-Next-Cursor"],
@@ -143,7 +146,7 @@ async def _run(
             "ms a request (wall: median; cpu: this process's, unprofiled); then % of the profiled time"
         )
         print(f"{'route':<46}{'wall':>6}{'cpu':>6}" + "".join(f"{c[:6]:>7}" for c in columns))
-        for route in ROUTES:
+        for route in [r for r in ROUTES if not args.only or any(o in r for o in args.only)]:
             path = route.format(**names)
             wall, cpu, spent = await _route(client, path, args.requests)
             shown = path if len(path) < 45 else path[:41] + "..."
@@ -157,6 +160,9 @@ def main() -> None:
     parser.add_argument("--database-url", required=True)
     parser.add_argument("--token", default=os.environ.get("CALLINTEL_BENCH_TOKEN"))
     parser.add_argument("--requests", type=int, default=20)
+    parser.add_argument(
+        "--only", action="append", help="only the routes holding this text (repeatable)"
+    )
     args = parser.parse_args()
     anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # sync routes inline, for the profile
     asyncio.run(_run(args))

@@ -10,19 +10,26 @@ copy the name and the account's ARR, owner, renewal and status whenever they cha
 
 from __future__ import annotations
 
-import base64
-import binascii
-import json
-import math
 from dataclasses import dataclass
+from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, and_, or_, update
+from sqlalchemy import ColumnElement, func, or_, select, update
 from sqlalchemy.orm import Session
 
+from models import keyset
+from models.store import Store
 from models.tables import CustomerHealthRow, HealthSnapshotRow
 
-__all__ = ["BAND_RANK", "UNKNOWN_RANK", "Cursor", "band_rank", "set_current"]
+__all__ = [
+    "BAND_RANK",
+    "UNKNOWN_RANK",
+    "Cursor",
+    "Evaluation",
+    "band_rank",
+    "evaluations",
+    "set_current",
+]
 
 BAND_RANK = {"red": 0, "yellow": 1, "green": 2}  # risk.health.AT_RISK_ORDER
 UNKNOWN_RANK = len(BAND_RANK)  # no evaluation: after every evaluated customer
@@ -55,14 +62,10 @@ def set_current(session: Session, snapshot: HealthSnapshotRow) -> None:
     )
 
 
-def _finite(value: object) -> bool:
-    return isinstance(value, int | float) and not isinstance(value, bool) and math.isfinite(value)
-
-
 @dataclass(frozen=True)
 class Cursor:
     """A place in the at-risk order: the last row of a page (its band rank, ARR, raw risk and id); the next
-    page starts after it. Opaque to clients: URL-safe base64 of a JSON array."""
+    page starts after it. Opaque to clients (models/keyset.py)."""
 
     band_rank: int
     arr: float
@@ -70,33 +73,51 @@ class Cursor:
     customer_id: str
 
     def encode(self) -> str:
-        values = [self.band_rank, self.arr, self.raw_risk, self.customer_id]
-        return base64.urlsafe_b64encode(json.dumps(values).encode()).decode().rstrip("=")
+        return keyset.encode([self.band_rank, self.arr, self.raw_risk, self.customer_id])
 
     @classmethod
     def decode(cls, token: str) -> Cursor:
         """The cursor a page gave; ValueError for anything else."""
-        try:
-            raw = base64.urlsafe_b64decode(token + "=" * (-len(token) % 4))
-            rank, arr, risk, customer_id = json.loads(raw)
-        except (binascii.Error, UnicodeDecodeError, ValueError, TypeError) as exc:
-            raise ValueError("not a cursor a page of this list gave") from exc
-        numbers = (rank, arr, risk)
-        if not all(_finite(n) for n in numbers):
-            raise ValueError("not a cursor a page of this list gave")
-        if not isinstance(customer_id, str) or "\x00" in customer_id or not isinstance(rank, int):
-            raise ValueError("not a cursor a page of this list gave")
-        return cls(rank, float(arr), float(risk), customer_id)
+        rank, arr, raw_risk, customer_id = keyset.decode(token, (int, float, float, str))
+        return cls(rank, arr, raw_risk, customer_id)
 
     def after(self, rank: Any, arr: Any, raw_risk: Any, customer_id: Any) -> ColumnElement[bool]:
         """The rows after this place in the order (band, ARR desc, raw risk desc, id) given as these
         columns: from its band on, so that an index in that order is entered at the band."""
-        same_arr = and_(
-            arr == self.arr,
-            or_(
-                raw_risk < self.raw_risk,
-                and_(raw_risk == self.raw_risk, customer_id > self.customer_id),
-            ),
+        return keyset.after(
+            [
+                (rank, self.band_rank, False),
+                (arr, self.arr, True),
+                (raw_risk, self.raw_risk, True),
+                (customer_id, self.customer_id, False),
+            ]
         )
-        within = and_(rank == self.band_rank, or_(arr < self.arr, same_arr))
-        return and_(rank >= self.band_rank, or_(rank > self.band_rank, within))
+
+
+@dataclass(frozen=True)
+class Evaluation:
+    """A stored evaluation of a customer's health, without its signals (what a replay plots)."""
+
+    as_of: datetime
+    score: float
+    band: str
+    breakdown: dict[str, float]
+    raw_risk: float
+    churned: bool
+
+
+def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
+    """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
+    h = HealthSnapshotRow
+    first = select(func.max(h.as_of)).where(h.customer_id == customer_id, h.as_of <= start)
+    with store.transaction() as session:
+        since = session.scalar(first) or start
+        query = (
+            select(h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
+            .where(h.customer_id == customer_id, h.as_of >= since, h.as_of <= end)
+            .order_by(h.as_of)
+        )
+        return [
+            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
+            for at, score, band, breakdown, raw, churned in session.execute(query)
+        ]

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections import Counter
 from collections.abc import Mapping
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from datetime import UTC, datetime
 from typing import Any, Generic, TypeVar
 
@@ -34,6 +34,7 @@ from sqlalchemy.types import Float
 from models import convert
 from models.accounts import Account
 from models.current_health import BAND_RANK, UNKNOWN_RANK, Cursor, band_rank
+from models.keyset import NewestFirst, QueuePlace
 from models.records import Interaction, RiskSignal
 from models.store import FlaggedInteraction, Severity, Store
 from models.tables import (
@@ -60,8 +61,6 @@ __all__ = [
     "current_keys",
     "current_rows",
     "customer_health",
-    "evaluations",
-    "Evaluation",
     "health_page",
     "health_rows",
     "interactions_page",
@@ -143,14 +142,20 @@ def interactions_page(
     rep: str | None = None,
     limit: int = 50,
     offset: int = 0,
+    cursor: NewestFirst | None = None,
 ) -> Slice[Interaction]:
-    """Interactions newest first, narrowed by customer, kind and rep."""
+    """Interactions newest first, narrowed by customer, kind and rep; after ``cursor`` (keyset: one range of
+    the filter's index), then ``offset``; ``next_cursor`` on a full page."""
     where = _where(kind, rep, customer or None)
     query = interactions_query(customer, kind, rep)
+    if cursor is not None:
+        query = query.where(cursor.after(InteractionRow.occurred_at, InteractionRow.id))
     with store.transaction() as session:
         total = session.scalar(select(func.count()).select_from(InteractionRow).where(*where))
-        rows = session.scalars(query.limit(limit).offset(offset))
-        return Slice(total or 0, [convert.interaction(row) for row in rows])
+        rows = list(session.scalars(query.limit(limit).offset(offset)))
+        full = rows and len(rows) == limit
+        last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
+        return Slice(total or 0, [convert.interaction(row) for row in rows], last)
 
 
 class _AgeDays(FunctionElement[float]):
@@ -198,8 +203,13 @@ def _customer_tag(min_score: float) -> list[ColumnElement[bool]]:
 
 
 def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
-    """Per flagged interaction: its strongest weight × score, tag count, recency, value and severity."""
-    where = _where(wanted.kind, wanted.rep, wanted.customer, wanted.since, wanted.until)
+    """Per flagged interaction: its strongest weight × score, tag count, recency, value and severity. On
+    SQLite the kind is matched as ``kind || ''``, which no index serves: a kind holds most interactions, and
+    SQLite (without statistics) would walk every one of the kind and probe its tags, where flags are few."""
+    where = _where(None, wanted.rep, wanted.customer, wanted.since, wanted.until)
+    if wanted.kind:
+        kind = InteractionRow.kind.concat("") if dialect == "sqlite" else InteractionRow.kind
+        where.append(kind == wanted.kind)
     if not wanted.include_reviewed:
         where.append(QueueReviewRow.reviewed_at.is_(None))
     if wanted.mine is not None:
@@ -267,35 +277,43 @@ def flagged_page(
     limit: int | None = 50,
     offset: int = 0,
     ranking: Ranking | None = None,
+    cursor: QueuePlace | None = None,
 ) -> Slice[FlaggedInteraction]:
     """The flagged queue, most severe first (then most customer flags, then oldest); reviewed calls hidden
-    unless ``wanted.include_reviewed``."""
-    ranking = ranking or Ranking()
-    dialect = store.engine.dialect.name
-    ranked = _ranked(wanted, ranking, dialect).subquery()
+    unless ``wanted.include_reviewed``. After ``cursor`` (ranked at its moment, not ``ranking``'s), then
+    ``offset``; ``next_cursor`` on a full page."""
+    ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
+    # ranked once (a materialised CTE) for the page and its count, not once for each
+    ranked = _ranked(wanted, ranking, store.engine.dialect.name).cte("ranked")
+    ranked = ranked.prefix_with("MATERIALIZED")
+    keys = (ranked.c.severity, ranked.c.tags, InteractionRow.occurred_at, InteractionRow.id)
+    total = select(func.count()).select_from(ranked).scalar_subquery().label("total")
     page = (
-        select(InteractionRow, ranked, QueueReviewRow)
+        select(InteractionRow, ranked, total, QueueReviewRow)
         .join(ranked, ranked.c.id == InteractionRow.id)
         .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(ranked.c.severity.desc(), ranked.c.tags.desc(), InteractionRow.occurred_at)
-        .order_by(InteractionRow.id)
+        .order_by(keys[0].desc(), keys[1].desc(), keys[2], keys[3])
         .offset(offset)
     )
-    if limit is not None:
-        page = page.limit(limit)
+    page = page.where(cursor.after(*keys)) if cursor else page
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(ranked)) or 0
-        rows = list(session.execute(page))
+        rows = list(session.execute(page if limit is None else page.limit(limit)))
+        counted = rows[0].total if rows else session.scalar(select(total))
         tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
         found = select(TagRow).where(
             TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
         )
         for tag in session.scalars(found):
             tags[tag.interaction_id].append(tag)
-        return Slice(
-            total,
-            [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows],
-        )
+        items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
+        return Slice(counted or 0, items, _queue_next(rows, limit, ranking.as_of))
+
+
+def _queue_next(rows: list[Any], limit: int | None, as_of: datetime) -> str | None:
+    if not rows or limit is None or len(rows) < limit:
+        return None
+    last = rows[-1]
+    return QueuePlace(as_of, last.severity, last.tags, last[0].occurred_at, last[0].id).encode()
 
 
 # -- F: the at-risk list read from the stored health (issue 19) ---------------------------------------------
@@ -533,7 +551,7 @@ def health_page(
         return Slice(total, items, _next(found, limit))
 
 
-# -- C: one customer's stored health and its history of evaluations (issue 19) ---------------------------
+# -- C: one customer's stored health (issue 19; its history of evaluations: models/current_health.py) -----
 
 
 def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredHealth:
@@ -549,32 +567,3 @@ def customer_health(store: Store, customer_id: str, moment: datetime) -> StoredH
         rows = _page_rows(session, [(customer_id, session.scalar(latest))])
         signals, last = _signals(session, [customer_id]), _last_contacts(session, [customer_id])
         return _stored_health(rows[0], signals, last)
-
-
-@dataclass(frozen=True)
-class Evaluation:
-    """A stored evaluation of a customer's health, without its signals (what a replay plots)."""
-
-    as_of: datetime
-    score: float
-    band: str
-    breakdown: dict[str, float]
-    raw_risk: float
-    churned: bool
-
-
-def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
-    """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
-    h = HealthSnapshotRow
-    first = select(func.max(h.as_of)).where(h.customer_id == customer_id, h.as_of <= start)
-    with store.transaction() as session:
-        since = session.scalar(first) or start
-        query = (
-            select(h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
-            .where(h.customer_id == customer_id, h.as_of >= since, h.as_of <= end)
-            .order_by(h.as_of)
-        )
-        return [
-            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
-            for at, score, band, breakdown, raw, churned in session.execute(query)
-        ]
