@@ -8,7 +8,8 @@ on 2026-11-23 and first scored after the model it measures was trained). --repor
 set was written for (REPORT below; holdout8.tsv, written 2026-11-24 before the training batch it judges, is the
 fresh one for product_issue, expansion_interest and sentiment; holdout9.tsv, written later on 2026-11-24 before
 the sentiment changes and the twelfth training batch, is the fresh one for sentiment; holdout10.tsv, written before
-the thirteenth batch, is the fresh one for sentiment and product_issue), product_issue F1 on every set that has
+the thirteenth batch, is the fresh one for sentiment and product_issue; holdout11.tsv, written before the
+fourteenth batch, is the fresh one for product_issue and its hard negatives), product_issue F1 on every set that has
 product issues, and sentiment accuracy on the untouched external evaluation part (nlp/data/external/wink_eval.jsonl,
 human-rated product-review sentences).
 
@@ -78,8 +79,9 @@ REPORT = (
     HeldOutSet("fresh (issue 18)", ("holdout8.tsv",), FRESH_LABELS),
     HeldOutSet("fresh sentiment", ("holdout9.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout10)", ("holdout10.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (holdout11)", ("holdout11.tsv",), TAG_LABELS),
 )
-DETAILED = ("new labels", "fresh (issue 18)", "fresh (holdout10)")
+DETAILED = ("new labels", "fresh (issue 18)", "fresh (holdout10)", "fresh (holdout11)")
 TRACKED = "product_issue"  # its F1 is printed for every set that has it  # the sets whose per-label figures --report prints
 
 

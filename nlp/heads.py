@@ -5,7 +5,8 @@ and for each intent label whether a cue phrase is present and whether it is
 negated. The sentiment head also reads the intent heads' scores; it is a small
 MLP (one ReLU hidden layer, scikit-learn's ``MLPClassifier``), which beat a
 logistic regression out of fold. Weights are trained by ``python -m nlp.train``
-and shipped as JSON.
+and shipped as heads.json (labels, thresholds, intent weights, metadata) and the
+arrays beside it, heads.npz (the exemplars and the sentiment MLP's layers).
 """
 
 from __future__ import annotations
@@ -35,7 +36,13 @@ __all__ = [
 ]
 
 HEADS_FILE = Path(__file__).parent / "data" / "heads.json"
-EXEMPLARS_SUFFIX = ".exemplars.npz"
+ARRAYS_SUFFIX = ".npz"
+MLP_ARRAYS = (
+    "sentiment_hidden_weights",
+    "sentiment_hidden_bias",
+    "sentiment_weights",
+    "sentiment_bias",
+)
 ROLE_ORDER = ("rep", "customer", "unknown")
 SENTIMENTS = ("negative", "neutral", "positive")
 
@@ -156,9 +163,10 @@ class Heads:
     def save(self, path: Path) -> None:
         path.write_text(self.to_json() + "\n")
         np.savez_compressed(
-            path.with_suffix(EXEMPLARS_SUFFIX),
+            path.with_suffix(ARRAYS_SUFFIX),
             embeddings=self.exemplars.astype(np.float16),
             labels=self.exemplar_labels,
+            **{name: np.asarray(getattr(self, name), dtype=np.float32) for name in MLP_ARRAYS},
         )
 
     def to_json(self) -> str:
@@ -173,10 +181,6 @@ class Heads:
                 "thresholds": [round(float(t), 4) for t in self.thresholds],
                 "intent_bias": self.intent_bias.round(6).tolist(),
                 "intent_weights": self.intent_weights.round(6).tolist(),
-                "sentiment_hidden_bias": self.sentiment_hidden_bias.round(6).tolist(),
-                "sentiment_hidden_weights": self.sentiment_hidden_weights.round(6).tolist(),
-                "sentiment_bias": self.sentiment_bias.round(6).tolist(),
-                "sentiment_weights": self.sentiment_weights.round(6).tolist(),
             },
             indent=1,
         )
@@ -197,35 +201,42 @@ def load_heads(path: Path = HEADS_FILE) -> Heads:
         raise ModelUnavailable(
             f"cannot read trained heads ({exc}); run python -m nlp.train", path
         ) from None
-    if "sentiment_hidden_weights" not in raw:
-        raise ModelUnavailable(
-            "heads have a linear sentiment head, not the MLP; run python -m nlp.train", path
-        )
     if raw["intent_labels"] != list(INTENT_LABELS) or raw["roles"] != list(ROLE_ORDER):
         raise ModelUnavailable(
             "heads were trained for another label set; run python -m nlp.train", path
         )
-    try:
-        with np.load(path.with_suffix(EXEMPLARS_SUFFIX)) as stored:
-            exemplars, exemplar_labels = (
-                stored["embeddings"].astype(np.float32),
-                stored["labels"].astype(bool),
-            )
-    except (OSError, KeyError, ValueError) as exc:
-        raise ModelUnavailable(
-            f"cannot read the exemplars beside the heads ({exc}); run python -m nlp.train", path
-        ) from None
+    arrays = _load_arrays(path)
     return Heads(
         intent_weights=np.asarray(raw["intent_weights"], dtype=np.float32),
         intent_bias=np.asarray(raw["intent_bias"], dtype=np.float32),
         thresholds=np.asarray(raw["thresholds"], dtype=np.float32),
-        sentiment_hidden_weights=np.asarray(raw["sentiment_hidden_weights"], dtype=np.float32),
-        sentiment_hidden_bias=np.asarray(raw["sentiment_hidden_bias"], dtype=np.float32),
-        sentiment_weights=np.asarray(raw["sentiment_weights"], dtype=np.float32),
-        sentiment_bias=np.asarray(raw["sentiment_bias"], dtype=np.float32),
-        exemplars=exemplars,
-        exemplar_labels=exemplar_labels,
+        sentiment_hidden_weights=arrays["sentiment_hidden_weights"],
+        sentiment_hidden_bias=arrays["sentiment_hidden_bias"],
+        sentiment_weights=arrays["sentiment_weights"],
+        sentiment_bias=arrays["sentiment_bias"],
+        exemplars=arrays["embeddings"].astype(np.float32),
+        exemplar_labels=arrays["labels"].astype(bool),
         encoder=raw["encoder"],
         data_sha256=raw["data_sha256"],
         metadata=raw.get("metadata", {}),
     )
+
+
+def _load_arrays(path: Path) -> dict[str, np.ndarray]:
+    """The arrays beside the heads: the exemplars and the sentiment MLP's layers (heads from before the
+    MLP, or with its layers in the JSON, have none there and ask for a retrain)."""
+    try:
+        with np.load(path.with_suffix(ARRAYS_SUFFIX)) as stored:
+            arrays = {name: stored[name] for name in stored.files}
+    except (OSError, ValueError) as exc:
+        raise ModelUnavailable(
+            f"cannot read the arrays beside the heads ({exc}); run python -m nlp.train", path
+        ) from None
+    missing = sorted({"embeddings", "labels", *MLP_ARRAYS} - set(arrays))
+    if missing:
+        raise ModelUnavailable(
+            f"the arrays beside the heads lack {', '.join(missing)} (no MLP sentiment head); "
+            "run python -m nlp.train",
+            path,
+        )
+    return arrays

@@ -3,7 +3,7 @@
 The train and dev splits together form the fitting set. Regularisation and each
 label's threshold are chosen by 5-fold cross-validation on it (out-of-fold F1),
 then the heads are fitted on all of it and written to nlp/data/heads.json (+ the
-exemplar embeddings beside it). The sentiment head also learns from the training
+exemplar embeddings and the sentiment MLP's layers beside it, in heads.npz). The sentiment head also learns from the training
 part of the external human-rated sentences (nlp/data/external/wink_train.jsonl).
 The test split and the external evaluation part are never read here.
 """
