@@ -166,7 +166,10 @@ class Heads:
             path.with_suffix(ARRAYS_SUFFIX),
             embeddings=self.exemplars.astype(np.float16),
             labels=self.exemplar_labels,
-            **{name: np.asarray(getattr(self, name), dtype=np.float32) for name in MLP_ARRAYS},
+            sentiment_hidden_weights=self.sentiment_hidden_weights.astype(np.float32),
+            sentiment_hidden_bias=self.sentiment_hidden_bias.astype(np.float32),
+            sentiment_weights=self.sentiment_weights.astype(np.float32),
+            sentiment_bias=self.sentiment_bias.astype(np.float32),
         )
 
     def to_json(self) -> str:

@@ -23,8 +23,9 @@ from nlp.encoder import Precision
 __all__ = ["TagInput", "TaggedUtterance", "Tagger", "build_pipeline"]
 
 COMPETITOR_SCORE = 0.99
-# In the training data no customer utterance with one of these labels is positive (0 of 530; 84-100% negative):
-# a voiced risk is the customer's stance, so "great tool, but out of our price range" is not positive.
+# In the training data every customer utterance with one of these labels is negative (658 of 658, fourteenth batch):
+# a voiced risk is the customer's stance, so "great tool, but out of our price range" is not positive, and a
+# customer's voiced risk is negative (the labelling rule; "We signed with Gong last week" is not neutral).
 RISK_LABELS = frozenset(
     {"price_objection", "cancellation_intent", "product_issue", "poor_fit", "usage_decline"}
 )
@@ -132,7 +133,8 @@ class Tagger:
             tags = self.tags_of(doc)
             label, score = doc._.sentiment
             risks = [t.score for t in tags if t.label in RISK_LABELS]
-            if label == "positive" and risks:
+            voiced = risks and (label == "positive" or doc._.speaker_role == "customer")
+            if voiced and label != "negative":
                 label, score = "negative", max(risks)
             yield TaggedUtterance(
                 doc.text, doc._.speaker_role, Sentiment(label=label, score=round(score, 3)), tags
