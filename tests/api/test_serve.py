@@ -14,6 +14,7 @@ import pytest
 from pipeline.webhooks import verify_signature
 from tests.conftest import CALLINTEL
 from tests.helpers import Receiver, free_port, known, one_line_error, serving
+from tests.pipeline.receivers import wait_until
 
 
 def test_tokens_are_created_listed_and_revoked(cli, db_url):
@@ -246,6 +247,19 @@ def _workers_of(pid: int) -> set[int]:
     }
 
 
+def _health(base: str) -> dict | None:
+    """serve's /api/health, or None while nothing answers on its port."""
+    try:
+        return httpx.get(f"{base}/api/health").json()
+    except httpx.TransportError:
+        return None
+
+
+def _wait_for(condition) -> None:
+    wait_until(condition, every=0.2)
+    assert condition()
+
+
 @pytest.mark.slow
 def test_serve_starts_a_dead_worker_again_and_says_so_in_health(db_url):
     port = free_port()
@@ -257,19 +271,10 @@ def test_serve_starts_a_dead_worker_again_and_says_so_in_health(db_url):
     )
 
     def health() -> dict | None:
-        try:
-            return httpx.get(f"{base}/api/health").json()
-        except httpx.TransportError:
-            return None
-
-    def wait_for(condition) -> None:
-        deadline = time.monotonic() + 60
-        while time.monotonic() < deadline and not condition():
-            time.sleep(0.2)
-        assert condition()
+        return _health(base)
 
     try:
-        wait_for(
+        _wait_for(
             lambda: (
                 (h := health()) is not None
                 and h["workers"]["running"] == 1
@@ -279,7 +284,7 @@ def test_serve_starts_a_dead_worker_again_and_says_so_in_health(db_url):
         assert health() == {"status": "ok", "workers": {"expected": 1, "running": 1, "restarts": 0}}
         (first,) = _workers_of(server.pid)
         os.kill(first, signal.SIGKILL)
-        wait_for(
+        _wait_for(
             lambda: (
                 (h := health()) is not None
                 and h["workers"]["restarts"] == 1
@@ -287,7 +292,7 @@ def test_serve_starts_a_dead_worker_again_and_says_so_in_health(db_url):
             )
         )
         assert known(health())["status"] == "ok"
-        wait_for(lambda: len(_workers_of(server.pid) - {first}) == 1)
+        _wait_for(lambda: len(_workers_of(server.pid) - {first}) == 1)
     finally:
         server.terminate()
         server.wait(60)
@@ -346,18 +351,15 @@ def test_serve_with_two_web_processes_answers_and_stops_cleanly(cli, db_url):
     )
 
     def health() -> dict | None:
-        try:
-            return httpx.get(f"{base}/api/health").json()
-        except httpx.TransportError:
-            return None
+        return _health(base)
 
-    deadline = time.monotonic() + 60
-    while time.monotonic() < deadline and not (
-        (h := health()) is not None
-        and h["workers"]["running"] == 1
-        and len(_workers_of(server.pid)) == 3
-    ):
-        time.sleep(0.2)  # polling for readiness
+    wait_until(  # polling for readiness; the asserts below say what was missing
+        lambda: (
+            (h := health()) is not None
+            and h["workers"]["running"] == 1
+            and len(_workers_of(server.pid)) == 3
+        )
+    )
     try:
         assert health() == {"status": "ok", "workers": {"expected": 1, "running": 1, "restarts": 0}}
         processes = _workers_of(server.pid)
@@ -369,7 +371,5 @@ def test_serve_with_two_web_processes_answers_and_stops_cleanly(cli, db_url):
     finally:
         server.terminate()
         assert server.wait(60) == 0
-    deadline = time.monotonic() + 20
-    while time.monotonic() < deadline and any(_alive(pid) for pid in processes):
-        time.sleep(0.2)
+    wait_until(lambda: not any(_alive(pid) for pid in processes), timeout=20)
     assert not any(_alive(pid) for pid in processes)
