@@ -310,6 +310,12 @@ def test_serve_on_a_busy_port_is_one_line(cli_process, db_url):
     assert run.returncode == 2
 
 
+def test_serve_with_no_web_process_is_one_line(cli_process, db_url):
+    run = cli_process("serve", "--web-workers", "0", "--database-url", db_url, timeout=60)
+    assert run.returncode == 2
+    assert "Invalid value for '--web-workers'" in one_line_error(run)
+
+
 def test_serve_on_an_address_not_of_this_machine_is_one_line(cli_process, db_url):
     run = cli_process(
         "serve", "--host", "192.0.2.1", "--workers", "0", "--database-url", db_url, timeout=60
