@@ -26,6 +26,7 @@ __all__ = [
     "account_summary",
     "account_view",
     "contact_lines",
+    "contact_lines_of",
     "invoice_state",
     "recommended_action",
     "seen_by",
@@ -51,10 +52,30 @@ def contact_lines(history: CustomerHistory, as_of: datetime) -> list[ContactLine
             key = user.strip().casefold()
             if key not in latest or fact.at >= latest[key].at:
                 latest[key] = fact
+    return _lines(history.contacts, {k: (f.at, f.kind) for k, f in latest.items()})
+
+
+def contact_lines_of(
+    contacts: Iterable[Contact], last_by_user: Iterable[tuple[str, datetime, int, str]]
+) -> list[ContactLine]:
+    """``contact_lines`` from each distinct user's latest event read in SQL (models.history_repo
+    last_usage_by_user: user, time, id, kind): users matched as ``contact_lines`` matches them, the latest
+    by time, then id, as the history's order gives it."""
+    latest: dict[str, tuple[datetime, int, str]] = {}
+    for user, at, id_, kind in last_by_user:
+        key = user.strip().casefold()
+        if key not in latest or (at, id_) > latest[key][:2]:
+            latest[key] = (at, id_, kind)
+    return _lines(contacts, {k: (at, kind) for k, (at, _, kind) in latest.items()})
+
+
+def _lines(
+    contacts: Iterable[Contact], latest: Mapping[str, tuple[datetime, str]]
+) -> list[ContactLine]:
     lines = []
-    for contact in history.contacts:
-        seen = latest.get(contact.user.strip().casefold())
-        lines.append(ContactLine(contact, seen.at if seen else None, seen.kind if seen else None))
+    for contact in contacts:
+        at, kind = latest.get(contact.user.strip().casefold(), (None, None))
+        lines.append(ContactLine(contact, at, kind))
     order = {role: i for i, role in enumerate(("decision_maker", "champion", "admin", "user"))}
     return sorted(lines, key=lambda c: (order[c.contact.role], c.contact.name or c.contact.user))
 
@@ -98,13 +119,15 @@ def account_summary(
     as_of: datetime,
     alerts: Iterable[Alert],
     recommendation: Recommendation | None = None,
+    contacts: list[ContactLine] | None = None,
 ) -> AccountSummary:
-    """The account, contacts with their last login, invoices with their state, surveys and the recommended
-    action (``alerts`` newest first), as of ``as_of``."""
+    """The account, contacts with their last login (``contacts``, when read apart: ``contact_lines_of``),
+    invoices with their state, surveys and the recommended action (``alerts`` newest first), as of
+    ``as_of``."""
     invoices = seen_by(history.invoices, as_of, lambda i: i.issued_at)
     return AccountSummary(
         history.account,
-        contact_lines(history, as_of),
+        contact_lines(history, as_of) if contacts is None else contacts,
         [(i, invoice_state(i, as_of)) for i in invoices],
         seen_by(history.surveys, as_of, lambda s: s.responded_at),
         recommended_action(alerts),
@@ -135,15 +158,18 @@ def account_view(
     survey_links: Mapping[str, str],
     health: Health | None = None,
     as_of: datetime | None = None,
+    contacts: list[ContactLine] | None = None,
 ) -> AccountView:
-    """All of the customer's account data (contacts' last logins up to ``as_of``; all of them when None)."""
-    latest = max((f.at for f in history.usage), default=None)
-    moment = as_of or latest or datetime.now(UTC)
+    """All of the customer's account data (contacts' last logins up to ``as_of``, all of them when None; or
+    ``contacts``, read apart: ``contact_lines_of``)."""
+    if contacts is None:
+        latest = max((f.at for f in history.usage), default=None)
+        contacts = contact_lines(history, as_of or latest or datetime.now(UTC))
     return AccountView(
         history.customer_id,
         history.name,
         history.account,
-        tuple(contact_lines(history, moment)),
+        tuple(contacts),
         history.invoices,
         history.commercial,
         tuple(SurveyView(s, survey_links.get(s.dedup_key())) for s in history.surveys),

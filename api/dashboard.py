@@ -329,7 +329,13 @@ def customer_page(
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
         alerts=alerts,
-        panel=account_summary(view.history, moment, alerts, view.recommendation),
+        panel=account_summary(
+            view.history,
+            moment,
+            alerts,
+            view.recommendation,
+            callintel.contacts_seen(customer_id, moment),  # B: one grouped query
+        ),
         calls_visible=token.role != "crm",
         outcomes=ALERT_OUTCOMES,
     )

@@ -5,15 +5,28 @@ Both front ends call these, so a filter or a health figure means the same thing 
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
 from typing import TYPE_CHECKING, cast
 
+from sqlalchemy.orm import Session
+
+from api.account_view import AccountView, ContactLine, account_view, contact_lines_of
 from api.auth import ApiToken
 from models.accounts import Account
-from models.current_health import Cursor, Evaluation, band_rank, evaluations
+from models.accounts_repo import survey_interactions
+from models.current_health import Cursor, Evaluation, band_rank, current_as_of, evaluations
 from models.errors import Forbidden, NotFound
+from models.history_repo import (
+    UsageFact,
+    account_history,
+    interactions_between,
+    last_usage_by_user,
+    read_histories,
+    usage_between,
+    usage_by_day,
+)
 from models.pages import (
     HealthFilter,
     Slice,
@@ -21,13 +34,15 @@ from models.pages import (
     customer_health,
     health_page,
 )
-from models.records import Interaction
+from models.records import Interaction, RiskSignal
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Band, Health, at_risk, health, replay, replay_moments
 from risk.history import CustomerHistory, load_histories, load_history
 from risk.playbooks import Playbooks, Recommendation, recommend
-from risk.timeline import TimelineEntry, timeline
+from risk.signals import derive_signals
+from risk.timeline import TimelineEntry, timeline, timeline_of
+from risk.window import Window
 
 if TYPE_CHECKING:
     from api.service import Callintel
@@ -35,6 +50,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AtRisk",
     "CustomerView",
+    "contacts_seen",
     "customer_view",
     "customers_by_risk",
     "recomputed_page",
@@ -42,8 +58,9 @@ __all__ = [
     "readable_interaction",
     "rep_scope",
     "stored_customers",
+    "stored_account",
     "stored_health",
-    "stored_replay",
+    "stored_view",
 ]
 
 
@@ -164,7 +181,7 @@ def _stored(row: StoredHealth, moment: datetime) -> tuple[AtRisk, Health]:
 
 @dataclass(frozen=True)
 class CustomerView:
-    history: CustomerHistory
+    history: CustomerHistory  # from the stored evaluation: the account data and the window's interactions
     health: Health
     replay: list[Health]
     timeline: list[TimelineEntry]
@@ -181,25 +198,99 @@ def customer_view(
     recompute: bool = True,
 ) -> CustomerView:
     """One customer's health now, weekly health over ``days`` and the timeline of those days: recomputed
-    from the history, or (``recompute`` False) read from the stored evaluations (stored_health) where the
+    from the history, or (``recompute`` False) read from the stored evaluation (stored_view) where the
     customer has one by ``moment`` (a customer never evaluated yet is recomputed: their page is not blank
     until the next refresh)."""
+    now = None if recompute else stored_health(store, customer_id, moment)
+    if now is not None and now.score is not None:
+        return stored_view(store, config, now, moment, days, playbooks)
     history = load_history(store, customer_id)
     if history is None:
         raise NotFound("customer", customer_id)
-    start = moment - timedelta(days=days)
-    now = None if recompute else stored_health(store, customer_id, moment)
-    if now is None or now.score is None:  # asked, or never evaluated: one customer, recomputed
-        now, moves = health(history, moment, config), replay(history, start, moment, config)
-    else:
-        moves = stored_replay(store, history, start, moment, config)
+    now = health(history, moment, config)
     return CustomerView(
         history,
         now,
-        moves,
+        replay(history, moment - timedelta(days=days), moment, config),
         timeline(history, moment, config, days),
         recommend(now, history, playbooks, config),
     )
+
+
+STEP = timedelta(days=7)  # risk.health.replay's
+
+
+def stored_view(
+    store: Store,
+    config: RiskConfig,
+    now: Health,
+    moment: datetime,
+    days: int,
+    playbooks: Playbooks,
+) -> CustomerView:
+    """The page from the stored evaluation ``now``: its signals on the timeline, the replay's stored points,
+    and from the database only the window's interactions, its usage counted per day in SQL and the account
+    data. What only a recomputation gives is recomputed from a windowed history (replay_history): a replay
+    point no stored evaluation covers, and the signals when the stored ones are not this evaluation's or
+    the window reaches past their horizon."""
+    customer_id, start = now.customer_id, moment - timedelta(days=days)
+    stored = evaluations(store, customer_id, start - STEP, moment)
+    points: list[Health | datetime] = []
+    for at in replay_moments(start, moment, STEP):
+        known = [e for e in stored if at - STEP < e.as_of <= at]
+        points.append(_evaluated(customer_id, known[-1]) if known else at)
+    missing = [p for p in points if isinstance(p, datetime)]
+    with store.transaction() as session:
+        current = current_as_of(session, customer_id) == now.as_of
+        derived = not current or start < now.as_of - timedelta(days=config.horizon_days)
+        if missing or derived:
+            history = replay_history(
+                session, config, customer_id, missing, moment if derived else None
+            )
+        else:
+            history = known_history(account_history(session, customer_id), customer_id)
+            history = replace(
+                history, interactions=interactions_between(session, customer_id, start, moment)
+            )
+        usage = usage_by_day(session, customer_id, start, moment)
+    signals = derive_signals(history, moment, config) if derived else _timeline_signals(now)
+    moves = [p if isinstance(p, Health) else health(history, p, config) for p in points]
+    entries = timeline_of(history, usage, signals, moment, config, days)
+    return CustomerView(history, now, moves, entries, recommend(now, history, playbooks, config))
+
+
+def _timeline_signals(now: Health) -> list[RiskSignal]:
+    """The stored evaluation's signals as the timeline shows them: those the history gave, without the
+    health's own combination of them (``several_warnings``, in the breakdown)."""
+    return [s for s in now.signals if s.kind != "several_warnings"]
+
+
+def known_history(history: CustomerHistory | None, customer_id: str) -> CustomerHistory:
+    if history is None:
+        raise NotFound("customer", customer_id)
+    return history
+
+
+def replay_history(
+    session: Session,
+    config: RiskConfig,
+    customer_id: str,
+    moments: list[datetime],
+    until: datetime | None = None,
+) -> CustomerHistory:
+    """The customer's history as an assessment at any of ``moments`` (and at ``until``) reads it: every
+    interaction and the account data, and only the usage risk.window.Window reads at the earliest moment,
+    then every event after it up to the latest (a later moment's window starts no earlier)."""
+    wanted = [*moments, *([until] if until else [])]
+    first, last = min(wanted), max(wanted)
+    window = Window.for_config(config, first)
+
+    def usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
+        before, after = window.usage(session, ids), usage_between(session, ids, first, last)
+        return {c: before.get(c, []) + after.get(c, []) for c in ids}
+
+    found = read_histories(session, [customer_id], usage)
+    return known_history(found[0] if found else None, customer_id)
 
 
 def stored_health(store: Store, customer_id: str, moment: datetime) -> Health:
@@ -208,28 +299,28 @@ def stored_health(store: Store, customer_id: str, moment: datetime) -> Health:
     return _stored(customer_health(store, customer_id, moment), moment)[1]
 
 
-def stored_replay(
-    store: Store,
-    history: CustomerHistory,
-    start: datetime,
-    end: datetime,
-    config: RiskConfig,
-    step: timedelta = timedelta(days=7),
-) -> list[Health]:
-    """risk.health.replay's points (``start``, every ``step`` after it, ``end``), each the customer's latest
-    stored evaluation in the step up to it; a point with none (no refresh ran in that week) is recomputed from
-    the history, so the chart has its points whether the refresh ran regularly or not."""
-    stored = evaluations(store, history.customer_id, start - step, end)
-    points = []
-    for moment in replay_moments(start, end, step):
-        known = [e for e in stored if moment - step < e.as_of <= moment]
-        if known:
-            points.append(_evaluated(history.customer_id, known[-1]))
-        else:
-            points.append(health(history, moment, config))
-    return points
-
-
 def _evaluated(customer_id: str, e: Evaluation) -> Health:
     band = cast(Band, e.band)
     return Health(customer_id, e.as_of, e.score, band, e.breakdown, [], [], e.raw_risk, e.churned)
+
+
+def stored_account(store: Store, customer_id: str, moment: datetime) -> AccountView | None:
+    """``GET /api/customers/{id}`` from stored state: the stored evaluation by ``moment`` (stored_health),
+    the account data and each contact's last login (one grouped query); None when the customer has no
+    stored evaluation by then (their health is recomputed: api/service.py ``account_view``)."""
+    rated = stored_health(store, customer_id, moment)
+    if rated.score is None:
+        return None
+    with store.transaction() as session:
+        history = known_history(account_history(session, customer_id), customer_id)
+        seen = last_usage_by_user(session, customer_id, moment)
+        links = survey_interactions(session, customer_id)
+    return account_view(history, links, rated, moment, contact_lines_of(history.contacts, seen))
+
+
+def contacts_seen(store: Store, customer_id: str, moment: datetime) -> list[ContactLine]:
+    """The customer's contacts with their last login by ``moment`` (api/account_view.py contact_lines), by
+    one grouped query instead of a scan of their usage."""
+    with store.transaction() as session:
+        history = known_history(account_history(session, customer_id), customer_id)
+        return contact_lines_of(history.contacts, last_usage_by_user(session, customer_id, moment))

@@ -100,9 +100,10 @@ def customer(
     as_of: AsOf | None = None,
     recompute: Recompute = False,
 ) -> CustomerDetail:
-    """The health is the stored evaluation's (as in the list); with ``as_of`` or ``recompute``, recomputed."""
+    """The health is the stored evaluation's (as in the list), the contacts' last logins one grouped query;
+    with ``as_of`` or ``recompute``, recomputed from the history."""
     recomputed = recompute or as_of is not None
-    view = callintel.account_view(customer_id, callintel.as_of(as_of), recomputed)
+    view = callintel.customer_account(customer_id, callintel.as_of(as_of), recomputed)
     if view.health is None:  # never: it was asked for at a moment
         raise NotFound("customer health", customer_id)
     surveys = [

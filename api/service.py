@@ -49,7 +49,7 @@ from risk.health import Health
 from risk.history import load_history
 
 if TYPE_CHECKING:
-    from api.account_view import AccountView
+    from api.account_view import AccountView, ContactLine
     from api.queries import AtRisk, CustomerView
     from ingest import IngestItem, ParsedSource
     from nlp.tagger import Tagger
@@ -677,3 +677,22 @@ class Callintel:
         from risk.playbooks import load_playbooks
 
         return load_playbooks(self.settings.risk_playbooks, config or self.risk_config())
+
+    # -- B: the customer page read from stored state (issue 19; api/queries.py stored_account) --
+
+    def customer_account(
+        self, customer_id: str, moment: datetime, recompute: bool = False
+    ) -> AccountView:
+        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it: from the stored evaluation,
+        the account data and one grouped query for the contacts' last logins, with nothing of the history
+        loaded; recomputed (``account_view``) when asked or when the customer has no stored evaluation."""
+        from api.queries import stored_account
+
+        found = None if recompute else stored_account(self.store, customer_id, moment)
+        return found or self.account_view(customer_id, moment, recompute=True)
+
+    def contacts_seen(self, customer_id: str, moment: datetime) -> list[ContactLine]:
+        """The customer's contacts with their last login by ``moment`` (one grouped query); NotFound if none."""
+        from api.queries import contacts_seen
+
+        return contacts_seen(self.store, customer_id, moment)

@@ -27,6 +27,7 @@ __all__ = [
     "Cursor",
     "Evaluation",
     "band_rank",
+    "current_as_of",
     "evaluations",
     "set_current",
 ]
@@ -121,3 +122,13 @@ def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) 
             Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
             for at, score, band, breakdown, raw, churned in session.execute(query)
         ]
+
+
+# -- B: whose signals risk_signals holds (issue 19: the customer page reads them) ------------------------------
+
+
+def current_as_of(session: Session, customer_id: str) -> datetime | None:
+    """The moment of the customer's current evaluation (its signals are the ones risk_signals holds); None
+    when never evaluated."""
+    row = CustomerHealthRow
+    return session.scalar(select(row.as_of).where(row.customer_id == customer_id))

@@ -13,10 +13,10 @@ from __future__ import annotations
 import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import String, Text, and_, cast, func, select, type_coerce
+from sqlalchemy import Date, String, Text, and_, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
 
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
@@ -38,7 +38,11 @@ __all__ = [
     "TagFact",
     "UsageFact",
     "UsageReader",
+    "account_history",
     "first_usage_by_properties",
+    "interactions_between",
+    "last_usage_by_user",
+    "usage_by_day",
     "latest_usage_before",
     "read_histories",
     "usage_between",
@@ -258,3 +262,78 @@ def read_histories(
         )
         for c in customers
     ]
+
+
+# -- B: one customer's page read in parts (issue 19): only what the page shows, windowed in SQL -----------------
+
+
+def account_history(session: Session, customer_id: str) -> CustomerHistory | None:
+    """The customer's name and account data (account, contacts, invoices, commercial events, survey
+    responses) as a history without interactions or usage; None if there is no such customer."""
+    name = session.execute(select(CustomerRow.name).where(CustomerRow.id == customer_id)).first()
+    if name is None:
+        return None
+    return CustomerHistory(
+        customer_id, name[0], **_account_data(session, [customer_id])[customer_id]
+    )
+
+
+def interactions_between(
+    session: Session, customer_id: str, start: datetime, until: datetime
+) -> tuple[InteractionFacts, ...]:
+    """The customer's interactions in [start, until] with their tags and sentiment, in time order (as
+    ``read_histories`` gives them)."""
+    rows = session.scalars(
+        select(InteractionRow)
+        .where(
+            InteractionRow.customer_id == customer_id,
+            InteractionRow.occurred_at >= start,
+            InteractionRow.occurred_at <= until,
+        )
+        .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
+        .order_by(InteractionRow.occurred_at, InteractionRow.id)
+    )
+    return tuple(_facts(row) for row in rows)
+
+
+def _is_text(session: Session, key: str) -> Any:
+    """Whether the usage event's ``properties[key]`` is a JSON string."""
+    if session.get_bind().dialect.name == "sqlite":
+        return func.json_type(UsageEventRow.properties, f"$.{key}") == "text"
+    return func.json_typeof(UsageEventRow.properties[key]) == "string"
+
+
+def last_usage_by_user(
+    session: Session, customer_id: str, until: datetime
+) -> list[tuple[str, datetime, int, str]]:
+    """(user, time, id, kind) of the latest usage event (by time, then id) of each distinct string
+    ``properties.user`` of the customer's events at or before ``until``: one grouped query, a row a user."""
+    u = UsageEventRow
+    user = u.properties["user"].as_string()
+    rank = func.row_number().over(partition_by=user, order_by=(u.occurred_at.desc(), u.id.desc()))
+    ranked = (
+        select(user.label("user"), u.occurred_at, u.id, u.kind, rank.label("rank"))
+        .where(u.customer_id == customer_id, u.occurred_at <= until, _is_text(session, "user"))
+        .subquery()
+    )
+    latest = select(ranked.c.user, ranked.c.occurred_at, ranked.c.id, ranked.c.kind).where(
+        ranked.c.rank == 1
+    )
+    return [(name, at, id_, kind) for name, at, id_, kind in session.execute(latest)]
+
+
+def usage_by_day(
+    session: Session, customer_id: str, start: datetime, until: datetime
+) -> list[tuple[date, str, int]]:
+    """(UTC day, kind, how many) of the customer's usage events in [start, until], counted in SQL."""
+    u = UsageEventRow
+    if session.get_bind().dialect.name == "sqlite":
+        day: Any = func.substr(type_coerce(u.occurred_at, String), 1, 10)
+    else:
+        day = cast(func.timezone("UTC", u.occurred_at), Date)
+    counts = session.execute(
+        select(day, u.kind, func.count())
+        .where(u.customer_id == customer_id, u.occurred_at >= start, u.occurred_at <= until)
+        .group_by(day, u.kind)
+    )
+    return [(d if isinstance(d, date) else date.fromisoformat(d), kind, n) for d, kind, n in counts]

@@ -4,16 +4,18 @@ changes, and risk signals, merged in time order."""
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass
-from datetime import datetime, timedelta
+from datetime import UTC, date, datetime, time, timedelta
 from typing import Literal
 
 from models.accounts import CommercialEvent, Invoice, SurveyResponse
+from models.records import RiskSignal
 from risk.config import RiskConfig
 from risk.history import CustomerHistory
 from risk.signals import derive_signals
 
-__all__ = ["TimelineEntry", "timeline"]
+__all__ = ["TimelineEntry", "timeline", "timeline_of"]
 
 EntryKind = Literal["call", "ticket", "usage", "payment", "survey", "commercial", "signal"]
 
@@ -122,17 +124,21 @@ def _usage_entries(
     history: CustomerHistory, start: datetime, as_of: datetime
 ) -> list[TimelineEntry]:
     """Usage summed per week (weeks start on Monday)."""
-    weeks: dict[datetime, Counter[str]] = {}
+    days: Counter[tuple[date, str]] = Counter()
     for event in history.usage:
-        kind, at = event.kind, event.at
-        if start <= at <= as_of:
-            monday = (at - timedelta(days=at.weekday())).replace(
-                hour=0, minute=0, second=0, microsecond=0
-            )
-            weeks.setdefault(monday, Counter())[kind] += 1
+        if start <= event.at <= as_of:
+            days[event.at.date(), event.kind] += 1
+    return _weekly((day, kind, n) for (day, kind), n in days.items())
+
+
+def _weekly(days: Iterable[tuple[date, str, int]]) -> list[TimelineEntry]:
+    """(UTC day, kind, how many) summed per week (weeks start on Monday), an entry a week."""
+    weeks: dict[date, Counter[str]] = {}
+    for day, kind, n in days:
+        weeks.setdefault(day - timedelta(days=day.weekday()), Counter())[kind] += n
     return [
         TimelineEntry(
-            week,
+            datetime.combine(week, time(), UTC),
             "usage",
             f"usage, week of {week:%Y-%m-%d}",
             ", ".join(f"{n} {kind}" for kind, n in sorted(counts.items())),
@@ -157,11 +163,38 @@ def timeline(
 ) -> list[TimelineEntry]:
     """Everything from ``days`` before ``as_of`` up to it; usage summed per week (weeks start on Monday)."""
     start = as_of - timedelta(days=days)
-    entries = _interaction_entries(history, start, as_of) + _usage_entries(history, start, as_of)
+    usage = _usage_entries(history, start, as_of)
+    return _merged(history, usage, derive_signals(history, as_of, config), as_of, config, start)
+
+
+def timeline_of(
+    history: CustomerHistory,
+    usage_days: Iterable[tuple[date, str, int]],
+    signals: Iterable[RiskSignal],
+    as_of: datetime,
+    config: RiskConfig,
+    days: float = 90,
+) -> list[TimelineEntry]:
+    """``timeline`` from parts read apart: ``history``'s interactions (those of the window suffice) and
+    account data, the window's usage counted per UTC day and kind (models.history_repo.usage_by_day), and
+    the signals (the stored evaluation's, say) instead of signals derived from the whole history."""
+    start = as_of - timedelta(days=days)
+    return _merged(history, _weekly(usage_days), list(signals), as_of, config, start)
+
+
+def _merged(
+    history: CustomerHistory,
+    usage: list[TimelineEntry],
+    signals: list[RiskSignal],
+    as_of: datetime,
+    config: RiskConfig,
+    start: datetime,
+) -> list[TimelineEntry]:
+    entries = _interaction_entries(history, start, as_of) + usage
     entries += [e for e in _account_entries(history, as_of, config) if start <= e.at <= as_of]
     entries += [
         TimelineEntry(s.occurred_at, "signal", s.kind, s.explanation, s.kind, s.weight)
-        for s in derive_signals(history, as_of, config)
+        for s in signals
         if s.occurred_at >= start
     ]
-    return sorted(entries, key=lambda e: (e.at, ORDER[e.kind], e.title))
+    return sorted(entries, key=lambda e: (e.at, ORDER[e.kind], e.title, e.detail))

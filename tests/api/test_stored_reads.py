@@ -13,6 +13,7 @@ import pytest
 from alembic import command
 from fastapi.testclient import TestClient
 
+from api.account_view import contact_lines
 from api.app import create_app
 from api.service import Callintel
 from bench.make_portfolio import END, build
@@ -23,7 +24,8 @@ from models.pages import HealthFilter, at_risk_order, current_keys, current_rows
 from models.records import UsageEvent
 from models.settings import Settings
 from models.store import Store
-from risk.history import CustomerHistory
+from risk.health import replay_moments
+from risk.history import CustomerHistory, load_history
 from tests.helpers import known
 from tests.models.test_query_plans import plan
 
@@ -120,13 +122,26 @@ def _health(h) -> tuple:
     return (h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, signals)
 
 
+def _point(h) -> tuple:
+    return (h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
+
+
 def _one(callintel: Callintel, customer_id: str, recompute: bool) -> tuple:
-    """The customer page's health and the timeline's health, replay and recommendation."""
-    page = callintel.account_view(customer_id, END, recompute).health
-    view = callintel.customer(customer_id, END, 60, recompute)
-    last = view.replay[-1]  # the stored replay has the one evaluation, at END
-    moved = (last.as_of, last.score, last.band, last.breakdown, last.raw_risk)
-    return _health(page), _health(view.health), moved, view.recommendation
+    """The customer page (``GET /api/customers/{id}``: health and account data with the contacts' last
+    logins), the timeline's health, replay, entries and recommendation over windows within the signals'
+    horizon and beyond it (200 days), and the dashboard's contacts."""
+    page = callintel.customer_account(customer_id, END, recompute)
+    account = (page.name, page.account, page.contacts, page.invoices, page.commercial, page.surveys)
+    views = [callintel.customer(customer_id, END, days, recompute) for days in (60, 120, 200)]
+    timelines = [
+        (_health(v.health), [_point(p) for p in v.replay], v.timeline, v.recommendation)
+        for v in views
+    ]
+    if recompute:
+        contacts = contact_lines(known(load_history(callintel.store, customer_id)), END)
+    else:
+        contacts = callintel.contacts_seen(customer_id, END)
+    return _health(page.health), account, timelines, contacts
 
 
 def _walk(callintel: Callintel, size: int, **wanted) -> list[tuple]:
@@ -287,3 +302,33 @@ def test_the_customer_pages_read_the_stored_evaluation(evaluated: Callintel):
             health = stored.get("health", stored)
             assert health["as_of"].startswith("2026-10-31")  # the evaluation's moment, not now
             assert health["score"] is not None and health != recomputed.get("health", recomputed)
+
+
+def test_a_page_whose_every_replay_point_is_stored_reads_no_history(
+    evaluated: Callintel, monkeypatch
+):
+    """With an evaluation stored in each week of the window (as the daily refresh leaves them), the
+    customer page and the timeline read the stored evaluations and the window, never a history, and give
+    what the recomputation gives."""
+    with evaluated as callintel:
+        rows = callintel.customers(END).items
+        who = next(w.customer_id for w, h in rows if h.band == "red")
+        for moment in replay_moments(END - timedelta(days=60), END, timedelta(days=7))[:-1]:
+            callintel.evaluate(moment, who)
+        callintel.evaluate(END, who)  # the current evaluation: END's again
+        recomputed = _one(callintel, who, True)
+        import api.queries
+
+        def unread(*_: object) -> None:
+            raise AssertionError("a history was read")
+
+        for name in ("load_history", "read_histories"):
+            monkeypatch.setattr(api.queries, name, unread)
+        page = callintel.customer_account(who, END)
+        view = callintel.customer(who, END, 60, recompute=False)
+        assert (_health(page.health), [_point(p) for p in view.replay], view.timeline) == (
+            recomputed[0],
+            recomputed[2][0][1],
+            recomputed[2][0][2],
+        )
+        assert len({p.as_of for p in view.replay}) == 10 and view.timeline
