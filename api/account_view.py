@@ -6,7 +6,7 @@ account data whole with each survey's ticket. One rule for a contact's last logi
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal, TypeVar
@@ -56,17 +56,28 @@ def contact_lines(history: CustomerHistory, as_of: datetime) -> list[ContactLine
 
 
 def contact_lines_of(
-    contacts: Iterable[Contact], last_by_user: Iterable[tuple[str, datetime, int, str]]
+    contacts: Iterable[Contact],
+    last_by_user: Iterable[tuple[str, str, datetime]],
+    events_at: Callable[[datetime], Sequence[tuple[str, str]]],
 ) -> list[ContactLine]:
-    """``contact_lines`` from each distinct user's latest event read in SQL (models.history_repo
-    last_usage_by_user: user, time, id, kind): users matched as ``contact_lines`` matches them, the latest
-    by time, then id, as the history's order gives it."""
-    latest: dict[str, tuple[datetime, int, str]] = {}
-    for user, at, id_, kind in last_by_user:
+    """``contact_lines`` from each distinct user's and kind's latest event read in SQL (models.history_repo
+    last_usage_by_user: user, kind, time), users matched as ``contact_lines`` matches them; where a user's
+    latest moment has events of several kinds, ``events_at`` (user, kind of the events at that moment, the
+    last stored first) says which came last, as the history's order does."""
+    latest: dict[str, tuple[datetime, set[str]]] = {}
+    for user, kind, at in last_by_user:
         key = user.strip().casefold()
-        if key not in latest or (at, id_) > latest[key][:2]:
-            latest[key] = (at, id_, kind)
-    return _lines(contacts, {k: (at, kind) for k, (at, _, kind) in latest.items()})
+        seen = latest.get(key)
+        if seen is None or at > seen[0]:
+            latest[key] = (at, {kind})
+        elif at == seen[0]:
+            seen[1].add(kind)
+    found: dict[str, tuple[datetime, str]] = {}
+    for key, (at, kinds) in latest.items():
+        if len(kinds) > 1:
+            kinds = {next(k for u, k in events_at(at) if u.strip().casefold() == key)}
+        found[key] = (at, kinds.pop())
+    return _lines(contacts, found)
 
 
 def _lines(

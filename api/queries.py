@@ -24,6 +24,7 @@ from models.history_repo import (
     interactions_between,
     last_usage_by_user,
     read_histories,
+    usage_at,
     usage_between,
     usage_by_day,
 )
@@ -234,29 +235,38 @@ def stored_view(
     point no stored evaluation covers, and the signals when the stored ones are not this evaluation's or
     the window reaches past their horizon."""
     customer_id, start = now.customer_id, moment - timedelta(days=days)
-    stored = evaluations(store, customer_id, start - STEP, moment)
-    points: list[Health | datetime] = []
-    for at in replay_moments(start, moment, STEP):
-        known = [e for e in stored if at - STEP < e.as_of <= at]
-        points.append(_evaluated(customer_id, known[-1]) if known else at)
+    points = _stored_points(store, customer_id, start, moment)
     missing = [p for p in points if isinstance(p, datetime)]
+    usage = None  # the history's own where one is read: it reaches the moment
     with store.transaction() as session:
         current = current_as_of(session, customer_id) == now.as_of
         derived = not current or start < now.as_of - timedelta(days=config.horizon_days)
         if missing or derived:
-            history = replay_history(
-                session, config, customer_id, missing, moment if derived else None
-            )
+            history = replay_history(session, config, customer_id, missing, moment)
         else:
             history = known_history(account_history(session, customer_id), customer_id)
             history = replace(
                 history, interactions=interactions_between(session, customer_id, start, moment)
             )
-        usage = usage_by_day(session, customer_id, start, moment)
+            usage = usage_by_day(session, customer_id, start, moment)
     signals = derive_signals(history, moment, config) if derived else _timeline_signals(now)
     moves = [p if isinstance(p, Health) else health(history, p, config) for p in points]
     entries = timeline_of(history, usage, signals, moment, config, days)
     return CustomerView(history, now, moves, entries, recommend(now, history, playbooks, config))
+
+
+def _stored_points(
+    store: Store, customer_id: str, start: datetime, end: datetime
+) -> list[Health | datetime]:
+    """risk.health.replay's points (``start``, every week after it, ``end``), each the customer's latest
+    stored evaluation in the week up to it, or the moment itself where there is none (no refresh ran in
+    that week: recomputed, so the chart has its points whether the refresh ran regularly or not)."""
+    stored = evaluations(store, customer_id, start - STEP, end)
+    points: list[Health | datetime] = []
+    for at in replay_moments(start, end, STEP):
+        known = [e for e in stored if at - STEP < e.as_of <= at]
+        points.append(_evaluated(customer_id, known[-1]) if known else at)
+    return points
 
 
 def _timeline_signals(now: Health) -> list[RiskSignal]:
@@ -276,13 +286,12 @@ def replay_history(
     config: RiskConfig,
     customer_id: str,
     moments: list[datetime],
-    until: datetime | None = None,
+    until: datetime,
 ) -> CustomerHistory:
-    """The customer's history as an assessment at any of ``moments`` (and at ``until``) reads it: every
-    interaction and the account data, and only the usage risk.window.Window reads at the earliest moment,
-    then every event after it up to the latest (a later moment's window starts no earlier)."""
-    wanted = [*moments, *([until] if until else [])]
-    first, last = min(wanted), max(wanted)
+    """The customer's history as an assessment at any of ``moments`` or at ``until`` (the latest) reads it:
+    every interaction and the account data, and only the usage risk.window.Window reads at the earliest
+    moment, then every event after it up to ``until`` (a later moment's window starts no earlier)."""
+    first, last = min([*moments, until]), until
     window = Window.for_config(config, first)
 
     def usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
@@ -313,14 +322,24 @@ def stored_account(store: Store, customer_id: str, moment: datetime) -> AccountV
         return None
     with store.transaction() as session:
         history = known_history(account_history(session, customer_id), customer_id)
-        seen = last_usage_by_user(session, customer_id, moment)
+        contacts = _contacts(session, history, moment)
         links = survey_interactions(session, customer_id)
-    return account_view(history, links, rated, moment, contact_lines_of(history.contacts, seen))
+    return account_view(history, links, rated, moment, contacts)
 
 
 def contacts_seen(store: Store, customer_id: str, moment: datetime) -> list[ContactLine]:
     """The customer's contacts with their last login by ``moment`` (api/account_view.py contact_lines), by
     one grouped query instead of a scan of their usage."""
     with store.transaction() as session:
-        history = known_history(account_history(session, customer_id), customer_id)
-        return contact_lines_of(history.contacts, last_usage_by_user(session, customer_id, moment))
+        return _contacts(
+            session, known_history(account_history(session, customer_id), customer_id), moment
+        )
+
+
+def _contacts(session: Session, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
+    customer_id = history.customer_id
+    return contact_lines_of(
+        history.contacts,
+        last_usage_by_user(session, customer_id, moment),
+        lambda at: usage_at(session, customer_id, at),
+    )

@@ -16,8 +16,9 @@ from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Date, String, Text, and_, cast, func, select, type_coerce
+from sqlalchemy import Date, String, Text, and_, bindparam, cast, func, select, type_coerce
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import BindParameter
 
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from models.records import InteractionKind, Record, Role
@@ -267,15 +268,46 @@ def read_histories(
 # -- B: one customer's page read in parts (issue 19): only what the page shows, windowed in SQL -----------------
 
 
+_ID: BindParameter[str] = bindparam("customer_id")
+_NAME = select(CustomerRow.name).where(CustomerRow.id == _ID)
+_ACCOUNT = select(AccountRow.__table__).where(AccountRow.customer_id == _ID)
+_LISTED: tuple[tuple[str, type[Record], Any], ...] = tuple(
+    (
+        name,
+        record,
+        select(table.__table__).where(table.customer_id == _ID).order_by(order, table.id),
+    )
+    for name, table, record, order in (
+        ("contacts", ContactRow, Contact, ContactRow.user),
+        ("invoices", InvoiceRow, Invoice, InvoiceRow.issued_at),
+        ("commercial", CommercialEventRow, CommercialEvent, CommercialEventRow.occurred_at),
+        ("surveys", SurveyResponseRow, SurveyResponse, SurveyResponseRow.responded_at),
+    )
+)  # built once: a statement built per request costs SQLAlchemy more than the read
+
+
 def account_history(session: Session, customer_id: str) -> CustomerHistory | None:
     """The customer's name and account data (account, contacts, invoices, commercial events, survey
-    responses) as a history without interactions or usage; None if there is no such customer."""
-    name = session.execute(select(CustomerRow.name).where(CustomerRow.id == customer_id)).first()
-    if name is None:
+    responses, as ``read_histories`` gives them) as a history without interactions or usage; None if there
+    is no such customer. Rows, not ORM objects: prebuilt statements."""
+    named = session.execute(_NAME, {"customer_id": customer_id}).first()
+    if named is None:
         return None
-    return CustomerHistory(
-        customer_id, name[0], **_account_data(session, [customer_id])[customer_id]
-    )
+    found: dict[str, Any] = {}
+    for row in session.execute(_ACCOUNT, {"customer_id": customer_id}):
+        found["account"] = Account.model_validate({**_fields(row), "name": named[0]})
+    for name, record, query in _LISTED:
+        rows = session.execute(query, {"customer_id": customer_id})
+        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
+    return CustomerHistory(customer_id, named[0], **found)
+
+
+def _fields(row: Any, record: type[Record] | None = None) -> dict[str, Any]:
+    """A row's columns as ``_columns`` gives an ORM object's (only ``record``'s fields, when given)."""
+    kept = record.model_fields if record is not None else None
+    return {
+        k: v for k, v in row._mapping.items() if (kept is None or k in kept) and k != "updated_at"
+    }
 
 
 def interactions_between(
@@ -305,21 +337,36 @@ def _is_text(session: Session, key: str) -> Any:
 
 def last_usage_by_user(
     session: Session, customer_id: str, until: datetime
-) -> list[tuple[str, datetime, int, str]]:
-    """(user, time, id, kind) of the latest usage event (by time, then id) of each distinct string
-    ``properties.user`` of the customer's events at or before ``until``: one grouped query, a row a user."""
+) -> list[tuple[str, str, datetime]]:
+    """(user, kind, time) of the latest usage event of each distinct string ``properties.user`` and kind of
+    the customer's events at or before ``until``: one grouped query, a row a user and kind."""
     u = UsageEventRow
     user = u.properties["user"].as_string()
-    rank = func.row_number().over(partition_by=user, order_by=(u.occurred_at.desc(), u.id.desc()))
-    ranked = (
-        select(user.label("user"), u.occurred_at, u.id, u.kind, rank.label("rank"))
+    latest = (
+        select(user, u.kind, func.max(u.occurred_at))
         .where(u.customer_id == customer_id, u.occurred_at <= until, _is_text(session, "user"))
-        .subquery()
+        .group_by(user, u.kind)
     )
-    latest = select(ranked.c.user, ranked.c.occurred_at, ranked.c.id, ranked.c.kind).where(
-        ranked.c.rank == 1
+    return [(name, kind, _utc(at)) for name, kind, at in session.execute(latest)]
+
+
+def _utc(at: datetime | str) -> datetime:
+    """An aggregate's time: SQLite gives its text back (no column type on an aggregate)."""
+    if isinstance(at, str):
+        return datetime.fromisoformat(at).replace(tzinfo=UTC)
+    return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def usage_at(session: Session, customer_id: str, at: datetime) -> list[tuple[str, str]]:
+    """(user, kind) of the customer's usage events at exactly ``at`` with a string ``properties.user``, the
+    last stored first (to settle which of several events at one moment is a user's latest)."""
+    u = UsageEventRow
+    query = (
+        select(u.properties["user"].as_string(), u.kind)
+        .where(u.customer_id == customer_id, u.occurred_at == at, _is_text(session, "user"))
+        .order_by(u.id.desc())
     )
-    return [(name, at, id_, kind) for name, at, id_, kind in session.execute(latest)]
+    return [(user, kind) for user, kind in session.execute(query)]
 
 
 def usage_by_day(

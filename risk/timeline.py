@@ -169,17 +169,19 @@ def timeline(
 
 def timeline_of(
     history: CustomerHistory,
-    usage_days: Iterable[tuple[date, str, int]],
+    usage_days: Iterable[tuple[date, str, int]] | None,
     signals: Iterable[RiskSignal],
     as_of: datetime,
     config: RiskConfig,
     days: float = 90,
 ) -> list[TimelineEntry]:
     """``timeline`` from parts read apart: ``history``'s interactions (those of the window suffice) and
-    account data, the window's usage counted per UTC day and kind (models.history_repo.usage_by_day), and
-    the signals (the stored evaluation's, say) instead of signals derived from the whole history."""
+    account data, the window's usage counted per UTC day and kind (models.history_repo.usage_by_day; None:
+    ``history``'s usage), and the signals (the stored evaluation's, say) instead of signals derived from
+    the history."""
     start = as_of - timedelta(days=days)
-    return _merged(history, _weekly(usage_days), list(signals), as_of, config, start)
+    usage = _usage_entries(history, start, as_of) if usage_days is None else _weekly(usage_days)
+    return _merged(history, usage, list(signals), as_of, config, start)
 
 
 def _merged(

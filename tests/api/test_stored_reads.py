@@ -332,3 +332,48 @@ def test_a_page_whose_every_replay_point_is_stored_reads_no_history(
             recomputed[2][0][2],
         )
         assert len({p.as_of for p in view.replay}) == 10 and view.timeline
+
+
+def test_contacts_last_logins_by_one_grouped_query_match_the_history(db_url: str, tmp_path: Path):
+    """Users matched case-insensitively and without surrounding spaces; the latest by time, then by the
+    order stored where several events share the moment; a user that is not text, or an event after the
+    moment, never counts; a contact never seen is never seen."""
+    from models.accounts import Contact
+
+    at = END - timedelta(days=3)
+    events = [
+        ("login", at - timedelta(days=40), {"user": "Ann@X.com"}),
+        ("feature_used", at, {"user": " ann@x.com", "feature": "reports"}),
+        ("page_visit", at, {"user": "ANN@x.com", "page": "/pricing"}),  # stored last at that moment
+        ("login", at - timedelta(days=1), {"user": "bob"}),
+        ("login", END + timedelta(days=1), {"user": "bob"}),  # after the moment
+        ("login", at, {"user": 7}),  # not a name
+        ("login", at - timedelta(days=2), {"user": "STRASSE"}),
+        ("feature_used", at - timedelta(days=5), {"feature": "reports"}),  # nobody's
+    ]
+    contacts = [
+        Contact(customer_id="c1", user=u, role=r, name=n)
+        for u, r, n in (
+            ("ann@x.com", "champion", "Ann"),
+            ("Bob ", "user", None),
+            ("straße", "admin", "S"),
+            ("cy", "decision_maker", "Cy"),
+        )
+    ]
+    with Callintel(Settings(database_url=db_url, upload_dir=tmp_path / "uploads")) as callintel:
+        callintel.create_customer(Account(customer_id="c1", name="C One"), contacts)
+        for kind, moment, properties in events:  # one by one: the stored order is this order
+            usage = UsageEvent(
+                customer_id="c1", kind=kind, occurred_at=moment, properties=properties
+            )
+            callintel.save_usage([usage])
+        history = known(load_history(callintel.store, "c1"))
+        expected = contact_lines(history, END)
+        assert callintel.contacts_seen("c1", END) == expected
+        seen = {c.contact.user: (c.last_seen, c.last_kind) for c in expected}
+        assert seen == {
+            "ann@x.com": (at, "page_visit"),
+            "Bob ": (at - timedelta(days=1), "login"),
+            "straße": (at - timedelta(days=2), "login"),  # casefold: STRASSE is straße
+            "cy": (None, None),
+        }
