@@ -320,6 +320,8 @@ def customer_page(
     view = callintel.customer(customer_id, moment, days, recompute=False)  # C: the stored health
     chart = health_chart(view.replay, callintel.risk_config().bands)
     alerts = callintel.alerts(customer_id, 20)
+    # B: the contacts' last logins from the history where it holds every event, else one grouped query
+    contacts = None if view.whole_usage else callintel.contacts_seen(view.history, moment)
     return _page(
         request,
         "customer.html",
@@ -329,13 +331,7 @@ def customer_page(
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
         alerts=alerts,
-        panel=account_summary(
-            view.history,
-            moment,
-            alerts,
-            view.recommendation,
-            callintel.contacts_seen(customer_id, moment),  # B: one grouped query
-        ),
+        panel=account_summary(view.history, moment, alerts, view.recommendation, contacts),
         calls_visible=token.role != "crm",
         outcomes=ALERT_OUTCOMES,
     )

@@ -21,6 +21,7 @@ from models.errors import Forbidden, NotFound
 from models.history_repo import (
     UsageFact,
     account_history,
+    first_usage_at,
     interactions_between,
     last_usage_by_user,
     read_histories,
@@ -187,6 +188,9 @@ class CustomerView:
     replay: list[Health]
     timeline: list[TimelineEntry]
     recommendation: Recommendation | None = None  # the playbooks' intervention for the health now
+    whole_usage: bool = (
+        True  # history.usage is every event up to the moment (not a window, not none)
+    )
 
 
 def customer_view(
@@ -237,12 +241,12 @@ def stored_view(
     customer_id, start = now.customer_id, moment - timedelta(days=days)
     points = _stored_points(store, customer_id, start, moment)
     missing = [p for p in points if isinstance(p, datetime)]
-    usage = None  # the history's own where one is read: it reaches the moment
+    usage, whole = None, False  # the history's own usage where one is read: it reaches the moment
     with store.transaction() as session:
         current = current_as_of(session, customer_id) == now.as_of
         derived = not current or start < now.as_of - timedelta(days=config.horizon_days)
         if missing or derived:
-            history = replay_history(session, config, customer_id, missing, moment)
+            history, whole = replay_history(session, config, customer_id, missing, moment)
         else:
             history = known_history(account_history(session, customer_id), customer_id)
             history = replace(
@@ -252,7 +256,8 @@ def stored_view(
     signals = derive_signals(history, moment, config) if derived else _timeline_signals(now)
     moves = [p if isinstance(p, Health) else health(history, p, config) for p in points]
     entries = timeline_of(history, usage, signals, moment, config, days)
-    return CustomerView(history, now, moves, entries, recommend(now, history, playbooks, config))
+    advice = recommend(now, history, playbooks, config)
+    return CustomerView(history, now, moves, entries, advice, whole)
 
 
 def _stored_points(
@@ -287,19 +292,25 @@ def replay_history(
     customer_id: str,
     moments: list[datetime],
     until: datetime,
-) -> CustomerHistory:
+) -> tuple[CustomerHistory, bool]:
     """The customer's history as an assessment at any of ``moments`` or at ``until`` (the latest) reads it:
     every interaction and the account data, and only the usage risk.window.Window reads at the earliest
-    moment, then every event after it up to ``until`` (a later moment's window starts no earlier)."""
-    first, last = min([*moments, until]), until
+    moment, then every event after it up to ``until`` (a later moment's window starts no earlier). With
+    whether its usage is every event up to ``until`` (where the window would reach before the first)."""
+    first = min([*moments, until])
     window = Window.for_config(config, first)
+    reach = first - 2 * window.span  # the window's read starts at or before it
+    began = first_usage_at(session, customer_id)
+    whole = began is None or began > reach  # the window would read every event: read them plainly
 
     def usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
-        before, after = window.usage(session, ids), usage_between(session, ids, first, last)
+        if whole:
+            return usage_between(session, ids, reach, until)
+        before, after = window.usage(session, ids), usage_between(session, ids, first, until)
         return {c: before.get(c, []) + after.get(c, []) for c in ids}
 
     found = read_histories(session, [customer_id], usage)
-    return known_history(found[0] if found else None, customer_id)
+    return known_history(found[0] if found else None, customer_id), whole
 
 
 def stored_health(store: Store, customer_id: str, moment: datetime) -> Health:
@@ -327,13 +338,11 @@ def stored_account(store: Store, customer_id: str, moment: datetime) -> AccountV
     return account_view(history, links, rated, moment, contacts)
 
 
-def contacts_seen(store: Store, customer_id: str, moment: datetime) -> list[ContactLine]:
-    """The customer's contacts with their last login by ``moment`` (api/account_view.py contact_lines), by
-    one grouped query instead of a scan of their usage."""
+def contacts_seen(store: Store, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
+    """``history``'s contacts with their last login by ``moment`` (api/account_view.py contact_lines), by
+    one grouped query instead of a scan of their usage (which ``history`` may not hold)."""
     with store.transaction() as session:
-        return _contacts(
-            session, known_history(account_history(session, customer_id), customer_id), moment
-        )
+        return _contacts(session, history, moment)
 
 
 def _contacts(session: Session, history: CustomerHistory, moment: datetime) -> list[ContactLine]:

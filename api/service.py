@@ -46,7 +46,7 @@ from models.tasks import Task, TaskFilter
 from risk.config import RiskConfig, load_config
 from risk.engine import Assessment, evaluate, list_alerts
 from risk.health import Health
-from risk.history import load_history
+from risk.history import CustomerHistory, load_history
 
 if TYPE_CHECKING:
     from api.account_view import AccountView, ContactLine
@@ -691,8 +691,8 @@ class Callintel:
         found = None if recompute else stored_account(self.store, customer_id, moment)
         return found or self.account_view(customer_id, moment, recompute=True)
 
-    def contacts_seen(self, customer_id: str, moment: datetime) -> list[ContactLine]:
-        """The customer's contacts with their last login by ``moment`` (one grouped query); NotFound if none."""
+    def contacts_seen(self, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
+        """``history``'s contacts with their last login by ``moment``, by one grouped query."""
         from api.queries import contacts_seen
 
-        return contacts_seen(self.store, customer_id, moment)
+        return contacts_seen(self.store, history, moment)

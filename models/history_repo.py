@@ -40,6 +40,7 @@ __all__ = [
     "UsageFact",
     "UsageReader",
     "account_history",
+    "first_usage_at",
     "first_usage_by_properties",
     "interactions_between",
     "last_usage_by_user",
@@ -355,6 +356,13 @@ def _utc(at: datetime | str) -> datetime:
     if isinstance(at, str):
         return datetime.fromisoformat(at).replace(tzinfo=UTC)
     return at if at.tzinfo else at.replace(tzinfo=UTC)
+
+
+def first_usage_at(session: Session, customer_id: str) -> datetime | None:
+    """The time of the customer's first usage event (one seek of the (customer, time) index); None: none."""
+    u = UsageEventRow
+    first = session.scalar(select(func.min(u.occurred_at)).where(u.customer_id == customer_id))
+    return None if first is None else _utc(first)
 
 
 def usage_at(session: Session, customer_id: str, at: datetime) -> list[tuple[str, str]]:

@@ -6,8 +6,9 @@ clean edges."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import datetime, timedelta
 from pathlib import Path
+from typing import Any
 
 import pytest
 from alembic import command
@@ -140,7 +141,7 @@ def _one(callintel: Callintel, customer_id: str, recompute: bool) -> tuple:
     if recompute:
         contacts = contact_lines(known(load_history(callintel.store, customer_id)), END)
     else:
-        contacts = callintel.contacts_seen(customer_id, END)
+        contacts = callintel.contacts_seen(views[0].history, END)
     return _health(page.health), account, timelines, contacts
 
 
@@ -341,7 +342,7 @@ def test_contacts_last_logins_by_one_grouped_query_match_the_history(db_url: str
     from models.accounts import Contact
 
     at = END - timedelta(days=3)
-    events = [
+    events: list[tuple[str, datetime, dict[str, Any]]] = [
         ("login", at - timedelta(days=40), {"user": "Ann@X.com"}),
         ("feature_used", at, {"user": " ann@x.com", "feature": "reports"}),
         ("page_visit", at, {"user": "ANN@x.com", "page": "/pricing"}),  # stored last at that moment
@@ -352,7 +353,7 @@ def test_contacts_last_logins_by_one_grouped_query_match_the_history(db_url: str
         ("feature_used", at - timedelta(days=5), {"feature": "reports"}),  # nobody's
     ]
     contacts = [
-        Contact(customer_id="c1", user=u, role=r, name=n)
+        Contact.model_validate({"customer_id": "c1", "user": u, "role": r, "name": n})
         for u, r, n in (
             ("ann@x.com", "champion", "Ann"),
             ("Bob ", "user", None),
@@ -369,7 +370,7 @@ def test_contacts_last_logins_by_one_grouped_query_match_the_history(db_url: str
             callintel.save_usage([usage])
         history = known(load_history(callintel.store, "c1"))
         expected = contact_lines(history, END)
-        assert callintel.contacts_seen("c1", END) == expected
+        assert callintel.contacts_seen(history, END) == expected
         seen = {c.contact.user: (c.last_seen, c.last_kind) for c in expected}
         assert seen == {
             "ann@x.com": (at, "page_visit"),
