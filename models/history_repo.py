@@ -14,9 +14,20 @@ import json
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
+from functools import cache
 from typing import Any
 
-from sqlalchemy import Date, String, Text, and_, bindparam, cast, func, select, type_coerce
+from sqlalchemy import (
+    Date,
+    String,
+    Text,
+    and_,
+    bindparam,
+    cast,
+    func,
+    select,
+    type_coerce,
+)
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import BindParameter
 
@@ -329,11 +340,31 @@ def interactions_between(
     return tuple(_facts(row) for row in rows)
 
 
-def _is_text(session: Session, key: str) -> Any:
+_UNTIL: BindParameter[datetime] = bindparam("until")
+_START: BindParameter[datetime] = bindparam("start")
+
+
+def _is_text(dialect: str, key: str) -> Any:
     """Whether the usage event's ``properties[key]`` is a JSON string."""
-    if session.get_bind().dialect.name == "sqlite":
+    if dialect == "sqlite":
         return func.json_type(UsageEventRow.properties, f"$.{key}") == "text"
     return func.json_typeof(UsageEventRow.properties[key]) == "string"
+
+
+def _dialect(session: Session) -> str:
+    return session.get_bind().dialect.name
+
+
+@cache
+def _last_by_user(dialect: str) -> Any:  # a Select
+    """Built once a dialect: a statement built per request costs SQLAlchemy more than the read."""
+    u = UsageEventRow
+    user = u.properties["user"].as_string()
+    return (
+        select(user, u.kind, func.max(u.occurred_at))
+        .where(u.customer_id == _ID, u.occurred_at <= _UNTIL, _is_text(dialect, "user"))
+        .group_by(user, u.kind)
+    )
 
 
 def last_usage_by_user(
@@ -341,14 +372,10 @@ def last_usage_by_user(
 ) -> list[tuple[str, str, datetime]]:
     """(user, kind, time) of the latest usage event of each distinct string ``properties.user`` and kind of
     the customer's events at or before ``until``: one grouped query, a row a user and kind."""
-    u = UsageEventRow
-    user = u.properties["user"].as_string()
-    latest = (
-        select(user, u.kind, func.max(u.occurred_at))
-        .where(u.customer_id == customer_id, u.occurred_at <= until, _is_text(session, "user"))
-        .group_by(user, u.kind)
+    latest = session.execute(
+        _last_by_user(_dialect(session)), {"customer_id": customer_id, "until": until}
     )
-    return [(name, kind, _utc(at)) for name, kind, at in session.execute(latest)]
+    return [(name, kind, _utc(at)) for name, kind, at in latest]
 
 
 def _utc(at: datetime | str) -> datetime:
@@ -358,37 +385,50 @@ def _utc(at: datetime | str) -> datetime:
     return at if at.tzinfo else at.replace(tzinfo=UTC)
 
 
+_FIRST_USAGE = select(func.min(UsageEventRow.occurred_at)).where(UsageEventRow.customer_id == _ID)
+
+
 def first_usage_at(session: Session, customer_id: str) -> datetime | None:
     """The time of the customer's first usage event (one seek of the (customer, time) index); None: none."""
-    u = UsageEventRow
-    first = session.scalar(select(func.min(u.occurred_at)).where(u.customer_id == customer_id))
+    first = session.scalar(_FIRST_USAGE, {"customer_id": customer_id})
     return None if first is None else _utc(first)
+
+
+@cache
+def _usage_at(dialect: str) -> Any:
+    u = UsageEventRow
+    return (
+        select(u.properties["user"].as_string(), u.kind)
+        .where(u.customer_id == _ID, u.occurred_at == _UNTIL, _is_text(dialect, "user"))
+        .order_by(u.id.desc())
+    )
 
 
 def usage_at(session: Session, customer_id: str, at: datetime) -> list[tuple[str, str]]:
     """(user, kind) of the customer's usage events at exactly ``at`` with a string ``properties.user``, the
     last stored first (to settle which of several events at one moment is a user's latest)."""
+    found = session.execute(_usage_at(_dialect(session)), {"customer_id": customer_id, "until": at})
+    return [(user, kind) for user, kind in found]
+
+
+@cache
+def _by_day(dialect: str) -> Any:
     u = UsageEventRow
-    query = (
-        select(u.properties["user"].as_string(), u.kind)
-        .where(u.customer_id == customer_id, u.occurred_at == at, _is_text(session, "user"))
-        .order_by(u.id.desc())
+    if dialect == "sqlite":
+        day: Any = func.substr(type_coerce(u.occurred_at, String), 1, 10)
+    else:
+        day = cast(func.timezone("UTC", u.occurred_at), Date)
+    return (
+        select(day, u.kind, func.count())
+        .where(u.customer_id == _ID, u.occurred_at >= _START, u.occurred_at <= _UNTIL)
+        .group_by(day, u.kind)
     )
-    return [(user, kind) for user, kind in session.execute(query)]
 
 
 def usage_by_day(
     session: Session, customer_id: str, start: datetime, until: datetime
 ) -> list[tuple[date, str, int]]:
     """(UTC day, kind, how many) of the customer's usage events in [start, until], counted in SQL."""
-    u = UsageEventRow
-    if session.get_bind().dialect.name == "sqlite":
-        day: Any = func.substr(type_coerce(u.occurred_at, String), 1, 10)
-    else:
-        day = cast(func.timezone("UTC", u.occurred_at), Date)
-    counts = session.execute(
-        select(day, u.kind, func.count())
-        .where(u.customer_id == customer_id, u.occurred_at >= start, u.occurred_at <= until)
-        .group_by(day, u.kind)
-    )
+    wanted = {"customer_id": customer_id, "start": start, "until": until}
+    counts = session.execute(_by_day(_dialect(session)), wanted)
     return [(d if isinstance(d, date) else date.fromisoformat(d), kind, n) for d, kind, n in counts]
