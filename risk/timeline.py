@@ -135,7 +135,10 @@ def _weekly(days: Iterable[tuple[date, str, int]]) -> list[TimelineEntry]:
     """(UTC day, kind, how many) summed per week (weeks start on Monday), an entry a week."""
     weeks: dict[date, Counter[str]] = {}
     for day, kind, n in days:
-        weeks.setdefault(day - timedelta(days=day.weekday()), Counter())[kind] += n
+        week = day - timedelta(days=day.weekday())
+        if week not in weeks:
+            weeks[week] = Counter()
+        weeks[week][kind] += n
     return [
         TimelineEntry(
             datetime.combine(week, time(), UTC),
