@@ -11,6 +11,7 @@ a Store. ``models/store.py``'s ``Store`` is a Database with the older one-call m
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -125,6 +126,25 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest migration's revision, read from the scripts once per process."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _at_head(connection: Connection) -> bool:
+    """Whether the database on ``connection`` is at the newest migration already."""
+    from alembic.runtime.migration import MigrationContext
+
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return heads == (_head_revision(),)
+
+
 class Database:
     """The engine, the migrations and transactions; SQLite or PostgreSQL behind one URL."""
 
@@ -168,6 +188,8 @@ class Database:
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(7241)")
                     )  # one migrator at a time
+                if revision == "head" and _at_head(connection):
+                    return  # nothing to run: skips loading every migration script again
                 config.attributes["connection"] = connection
                 from alembic import command
 
