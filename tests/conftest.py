@@ -271,10 +271,12 @@ def whisper():
 
 @pytest.fixture(scope="session")
 def tagger():
-    """The real tagger: bundled MiniLM (checksum verified), shipped heads, bundled catalogue."""
+    """The real tagger: bundled MiniLM (checksum verified), shipped heads, bundled catalogue; on one inference
+    thread (what ``CALLINTEL_THREADS=1`` configures): the same tags, and on the shared 2-core test machines about a
+    third less CPU than a second ONNX Runtime thread that mostly spins waiting for work."""
     from nlp.tagger import Tagger
 
-    return Tagger()
+    return Tagger(threads=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
