@@ -11,6 +11,7 @@ a Store. ``models/store.py``'s ``Store`` is a Database with the older one-call m
 from __future__ import annotations
 
 import fcntl
+import functools
 import logging
 import os
 from collections.abc import Iterable, Iterator
@@ -29,6 +30,8 @@ from models.private_files import FILE_MODE, create_private_file, make_private_di
 
 if TYPE_CHECKING:
     from alembic.config import Config
+
+    from models.settings import Settings
 
 __all__ = [
     "BUSY_TIMEOUT_MS",
@@ -123,11 +126,31 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest migration's revision, read from the scripts once per process."""
+    from alembic.config import Config
+    from alembic.script import ScriptDirectory
+
+    config = Config()
+    config.set_main_option("script_location", str(MIGRATIONS))
+    return ScriptDirectory.from_config(config).get_current_head()
+
+
+def _at_head(connection: Connection) -> bool:
+    """Whether the database on ``connection`` is at the newest migration already."""
+    from alembic.runtime.migration import MigrationContext
+
+    heads = MigrationContext.configure(connection).get_current_heads()
+    return heads == (_head_revision(),)
+
+
 class Database:
     """The engine, the migrations and transactions; SQLite or PostgreSQL behind one URL."""
 
-    def __init__(self, url: str, *, migrate: bool = True) -> None:
+    def __init__(self, url: str, *, migrate: bool = True, settings: Settings | None = None) -> None:
         self.url = url
+        self._settings = settings  # what a migration needs of them (0006: the secret key)
         self.engine = _create_engine(url)
         self.display_url = self.engine.url.render_as_string(hide_password=True)
         if migrate:
@@ -153,6 +176,7 @@ class Database:
         config = Config()
         config.set_main_option("script_location", str(MIGRATIONS))
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
+        config.attributes["settings"] = self._migration_settings  # read by migration 0006
         return config
 
     def migrate(self, revision: str = "head") -> None:
@@ -164,6 +188,8 @@ class Database:
                     connection.execute(
                         text("SELECT pg_advisory_xact_lock(7241)")
                     )  # one migrator at a time
+                if revision == "head" and _at_head(connection):
+                    return  # nothing to run: skips loading every migration script again
                 config.attributes["connection"] = connection
                 from alembic import command
 
@@ -172,6 +198,15 @@ class Database:
             raise StoreError(
                 f"cannot migrate the database: {describe_error(exc)}", self.display_url
             ) from None
+
+    def _migration_settings(self) -> Settings:
+        """The settings a migration reads (0006: CALLINTEL_SECRET_KEY), called only when one needs them: those
+        this Database was opened with, else the process's (the environment's CALLINTEL_* variables)."""
+        if self._settings is not None:
+            return self._settings
+        from models.settings import get_settings
+
+        return get_settings()
 
     @contextmanager
     def _migration_lock(self) -> Iterator[None]:

@@ -140,8 +140,8 @@ def migrated_copy(request: pytest.FixtureRequest) -> Callable[[str], str]:
 
 @pytest.fixture
 def store(db_url: str, migrated_copy: Callable[[str], str]):
-    """A migrated store on ``db_url`` (SQLite: a private copy of the session's migrated file; opening it still
-    runs Alembic, which finds it at head)."""
+    """A migrated store on ``db_url`` (SQLite: a private copy of the session's migrated file; opening it only
+    checks that it is at head, as ``Database.migrate`` does for any database already there)."""
     with Store(migrated_copy(db_url)) as s:
         yield s
 
@@ -271,17 +271,20 @@ def whisper():
 
 @pytest.fixture(scope="session")
 def tagger():
-    """The real tagger: bundled MiniLM (checksum verified), shipped heads, bundled catalogue."""
+    """The real tagger: bundled MiniLM (checksum verified), shipped heads, bundled catalogue; on one inference
+    thread (what ``CALLINTEL_THREADS=1`` configures): the same tags, and on the shared 2-core test machines about a
+    third less CPU than a second ONNX Runtime thread that mostly spins waiting for work."""
     from nlp.tagger import Tagger
 
-    return Tagger()
+    return Tagger(threads=1)
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """A test that runs the CLI is slow: ``cli_process`` starts the console script (a process that imports the
     model libraries), and each ``cli`` run builds its own facade, which loads the models its command uses (the
     tagger's pipeline, Whisper) again. ``make test-fast`` (``-m "not slow"``) leaves both out: it starts no
-    process and loads the models once, through the session fixtures ``tagger`` and ``whisper``."""
+    process and loads the models once, through the session fixtures ``tagger`` and ``whisper``. The other slow
+    tests are marked where they are (tests/bench/conftest.py marks that whole package: benchmark programs)."""
     for item in items:
         if {"cli", "cli_process"} & set(getattr(item, "fixturenames", ())):
             item.add_marker(pytest.mark.slow)

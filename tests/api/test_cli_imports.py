@@ -12,6 +12,10 @@ from pathlib import Path
 
 import pytest
 
+pytestmark = (
+    pytest.mark.slow
+)  # each check starts a fresh interpreter (the process boundary is what they test)
+
 ROOT = Path(__file__).resolve().parents[2]
 MODEL_LIBRARIES = (
     "torch",
@@ -57,7 +61,6 @@ def test_a_store_command_loads_no_model_library(tmp_path):
     assert not loaded & set(MODEL_LIBRARIES), sorted(loaded & set(MODEL_LIBRARIES))
 
 
-@pytest.mark.slow  # loads the tagger
 def test_tag_loads_the_encoder_without_transformers_nor_the_store():
     code = "import sys\nsys.argv = ['callintel', 'tag']\nfrom api.cli import main\nmain(['tag'])"
     loaded = imported_after(code, stdin="We are moving to Gong, it is too expensive\n")
@@ -73,7 +76,6 @@ def test_tag_loads_the_encoder_without_transformers_nor_the_store():
     assert not loaded & unused, sorted(loaded & unused)
 
 
-@pytest.mark.slow  # loads the encoder
 def test_the_bundled_encoder_runs_without_torch():
     """torch in a `callintel tag` process comes from spaCy (thinc imports it whenever it is installed), not
     from the encoder: ONNX Runtime runs the MiniLM, exported once beforehand."""

@@ -30,11 +30,13 @@ def test_configured_local_model_is_honoured(tmp_path):
     assert np.allclose(np.linalg.norm(vectors, axis=1), 1.0, atol=1e-4)
 
 
+@pytest.mark.slow  # imports sentence-transformers and torch's model code (about 3 s); `make test` runs it
 def test_unknown_model_name_offline_is_a_clear_error():
     with pytest.raises(ModelUnavailable, match="cannot load embedding model"):
         Encoder("no-such-org/no-such-model")
 
 
+@pytest.mark.slow  # imports sentence-transformers, as the test above
 def test_a_model_without_a_fixed_dimension_is_a_clear_error(monkeypatch):
     import sentence_transformers
 

@@ -142,3 +142,44 @@ def test_migration_0006_encrypts_the_secrets_stored_before_it(db_url, receiver):
         with store.transaction() as session:
             assert session.scalar(select(WebhookDeliveryRow.status)) == "delivered"  # the log kept
             session.execute(update(WebhookSubscriptionRow).values(active=False))
+
+
+def _store_at_0005_with_a_secret(db_url: str, url: str = "http://127.0.0.1:9/hook") -> None:
+    with Store(db_url, migrate=False) as old:
+        old.migrate("0005")
+        with old.engine.begin() as connection:
+            connection.execute(
+                text(
+                    "INSERT INTO webhook_subscriptions (url, events, secret, active, created_at) "
+                    "VALUES (:url, '[\"interaction.analysed\"]', :secret, :active, CURRENT_TIMESTAMP)"
+                ),
+                {"url": url, "secret": SECRET, "active": True},
+            )
+
+
+@pytest.mark.both_backends
+def test_migration_0006_uses_the_settings_the_store_was_opened_with(db_url):
+    _store_at_0005_with_a_secret(db_url)
+    own = Settings(database_url=db_url, secret_key=SecretStr("the-stores-own-key-" + "s" * 32))
+    assert own.secret_key != get_settings().secret_key  # the environment's key is another one
+    with Store(db_url, settings=own) as store:
+        (stored,) = _stored_secrets(store)
+        assert crypto.decrypt(own, stored) == SECRET
+        with pytest.raises(SecretKeyError):
+            crypto.decrypt(get_settings(), stored)
+
+
+@pytest.mark.both_backends
+def test_migration_0006_without_settings_is_one_config_error_and_changes_nothing(db_url):
+    _store_at_0005_with_a_secret(db_url)
+    with Store(db_url, migrate=False) as store:
+        config = store.alembic_config()
+        del config.attributes["settings"]  # as the plain `alembic upgrade` command would run it
+        with store.engine.begin() as connection:
+            config.attributes["connection"] = connection
+            with pytest.raises(ConfigError, match=r"migration 0006 needs the settings"):
+                command.upgrade(config, "0006")
+        assert _stored_secrets(store) == [SECRET]  # the failed migration rolled back
+        with store.engine.connect() as connection:
+            version = connection.scalar(text("SELECT version_num FROM alembic_version"))
+        assert version == "0005"

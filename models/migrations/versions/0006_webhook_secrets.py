@@ -1,8 +1,11 @@
 """Webhook signing secrets encrypted at rest: the column widened for Fernet tokens, stored secrets encrypted.
 
 The key is CALLINTEL_SECRET_KEY (in development without it, the key made once in the data dir); it is only
-read when there are secrets to encrypt. SQLite enforces no VARCHAR length and cannot alter a column in place:
-rebuilding webhook_subscriptions there would cascade-delete the delivery log, so only PostgreSQL is altered.
+read when there are secrets to encrypt, from the settings that models/database.py's ``Database.migrate`` hands
+over in ``config.attributes["settings"]`` (a function returning them): this migration reads no global settings,
+and run without them (the ``alembic`` command alone) over stored secrets it stops with one ConfigError.
+SQLite enforces no VARCHAR length and cannot alter a column in place: rebuilding webhook_subscriptions there
+would cascade-delete the delivery log, so only PostgreSQL is altered.
 
 Revision ID: 0006
 Revises: 0005
@@ -10,7 +13,9 @@ Create Date: 2026-11-23
 """
 
 import sqlalchemy as sa
-from alembic import op
+from alembic import context, op
+
+from models.errors import ConfigError
 
 revision = "0006"
 down_revision = "0005"
@@ -28,15 +33,25 @@ def _convert(transform) -> None:
     rows = bind.execute(sa.select(SUBSCRIPTIONS.c.id, SUBSCRIPTIONS.c.secret)).all()
     if not rows:
         return
-    from models.settings import get_settings
-
-    settings = get_settings()
+    settings = _settings()
     for row_id, secret in rows:
         bind.execute(
             SUBSCRIPTIONS.update()
             .where(SUBSCRIPTIONS.c.id == row_id)
             .values(secret=transform(settings, secret))
         )
+
+
+def _settings():
+    """The settings ``Database.migrate`` passed in; a ConfigError when this runs without them."""
+    provide = context.config.attributes.get("settings")
+    if provide is None:
+        raise ConfigError(
+            "migration 0006 needs the settings to encrypt the stored webhook secrets with "
+            "CALLINTEL_SECRET_KEY: run it through callintel (models/database.py's Database.migrate), "
+            "which passes them in config.attributes['settings']"
+        )
+    return provide()
 
 
 def _resize(length: int, was: int) -> None:
