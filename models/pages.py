@@ -68,6 +68,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+RARE_KIND = 1_000  # a kind with fewer interactions: the queue starts from them (kind_is_rare)
 
 
 @dataclass(frozen=True)
@@ -202,9 +203,11 @@ def _customer_tag(min_score: float) -> list[ColumnElement[bool]]:
     return [TagRow.score >= min_score, TagRow.speaker_role != "rep"]
 
 
-def _flags(wanted: FlagFilter, ranking: Ranking) -> Any:
+def _flags(wanted: FlagFilter, ranking: Ranking, rare_kind: bool) -> Any:
     """Per interaction with customer flags: its strongest weight × score and its tag count, from the tags
-    alone (one pass over them, grouped by the interaction's index), before any interaction is looked up."""
+    alone (one pass over them, grouped by the interaction's index), before any interaction is looked up;
+    with ``rare_kind``, only the tags of the kind's interactions (its index gives them, each one's tags are
+    looked up by the interaction)."""
     flags = select(
         TagRow.interaction_id.label("id"),
         func.max(_weight(ranking) * TagRow.score).label("strongest"),
@@ -215,14 +218,27 @@ def _flags(wanted: FlagFilter, ranking: Ranking) -> Any:
             TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
         )
         flags = flags.where(TagRow.interaction_id.in_(labelled))
+    if rare_kind:
+        of_kind = select(InteractionRow.id).where(InteractionRow.kind == wanted.kind)
+        flags = flags.where(TagRow.interaction_id.in_(of_kind))
     return flags.group_by(TagRow.interaction_id).subquery("flags")
 
 
-def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
+def kind_is_rare(session: Session, kind: str | None) -> bool:
+    """Whether the kind has fewer than RARE_KIND interactions (an index range of at most that many entries):
+    then the queue starts from them, not from every flag (SQLite, which plans without statistics)."""
+    if not kind:
+        return False
+    some = select(literal(1)).where(InteractionRow.kind == kind).limit(RARE_KIND).subquery()
+    return (session.scalar(select(func.count()).select_from(some)) or 0) < RARE_KIND
+
+
+def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str, rare_kind: bool = False) -> Select:
     """Per flagged interaction of the filter: its strongest weight × score, tag count, time, recency, value
     and severity; the interaction, its account and review looked up once per flagged interaction, after the
     tags are grouped. On SQLite the kind is matched as ``kind || ''``, which no index serves: a kind holds
-    most interactions, and SQLite (without statistics) would walk every one of the kind, where flags are few."""
+    most interactions, and SQLite (without statistics) would walk every one of the kind, where flags are few;
+    a ``rare_kind`` (``kind_is_rare()``) is read from its index instead, where the kind's interactions are few."""
     where = _where(None, wanted.rep, wanted.customer, wanted.since, wanted.until)
     if wanted.kind:
         kind = InteractionRow.kind.concat("") if dialect == "sqlite" else InteractionRow.kind
@@ -235,7 +251,7 @@ def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
     recency = func.power(0.5, age / ranking.half_life_days)
     # log() is base 10 on both SQLite and PostgreSQL
     value = 1.0 + func.coalesce(func.log(1.0 + _positive(AccountRow.arr) / 10000.0), 0.0)
-    flags = _flags(wanted, ranking)
+    flags = _flags(wanted, ranking, rare_kind)
     return (
         select(
             flags.c.id,
@@ -296,21 +312,13 @@ def flagged_page(
     ``offset``; ``next_cursor`` on a full page. The ranking is cut to the page before the page's interactions
     are read: the sort holds the ranked keys only, and only the page's rows are joined to their interaction."""
     ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
-    # ranked once (a materialised CTE) for the page and its count, not once for each
-    ranked = _ranked(wanted, ranking, store.engine.dialect.name).cte("ranked")
-    ranked = ranked.prefix_with("MATERIALIZED")
-    total = select(func.count()).select_from(ranked).scalar_subquery().label("total")
-    cut = select(ranked, total).order_by(*_queue_order(ranked.c)).offset(offset)
-    cut = cut.where(cursor.after(*_queue_keys(ranked.c))) if cursor else cut
-    top = (cut if limit is None else cut.limit(limit)).subquery("top")
-    page = (
-        select(InteractionRow, top, QueueReviewRow)
-        .join(top, top.c.id == InteractionRow.id)
-        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(*_queue_order(top.c))
-    )
+    dialect = store.engine.dialect.name
     with store.transaction() as session:
-        rows = list(session.execute(page))
+        rare = dialect == "sqlite" and kind_is_rare(session, wanted.kind)
+        # ranked once (a materialised CTE) for the page and its count, not once for each
+        ranked = _ranked(wanted, ranking, dialect, rare).cte("ranked").prefix_with("MATERIALIZED")
+        total = select(func.count()).select_from(ranked).scalar_subquery().label("total")
+        rows = list(session.execute(_queue_page(ranked, total, limit, offset, cursor)))
         if rows or offset or cursor:
             counted = rows[0].total if rows else session.scalar(select(total))
         else:  # the first page is empty: nothing matches
@@ -323,6 +331,21 @@ def flagged_page(
             tags[tag.interaction_id].append(tag)
         items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
         return Slice(counted or 0, items, _queue_next(rows, limit, ranking.as_of))
+
+
+def _queue_page(
+    ranked: Any, total: Any, limit: int | None, offset: int, cursor: QueuePlace | None
+) -> Select:
+    """The page of the ranking, then its interactions and reviews: only the page's rows are joined."""
+    cut = select(ranked, total).order_by(*_queue_order(ranked.c)).offset(offset)
+    cut = cut.where(cursor.after(*_queue_keys(ranked.c))) if cursor else cut
+    top = (cut if limit is None else cut.limit(limit)).subquery("top")
+    return (
+        select(InteractionRow, top, QueueReviewRow)
+        .join(top, top.c.id == InteractionRow.id)
+        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
+        .order_by(*_queue_order(top.c))
+    )
 
 
 def _queue_keys(c: Any) -> tuple[Any, Any, Any, Any]:

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
+from models import pages as pages_module
 from models.pages import FlagFilter, Ranking, flagged_page, interactions_page
 from models.queue import assign, review
 from models.records import Interaction, Role, Speaker, Tag, TagLabel, Transcript, Utterance
@@ -112,8 +113,14 @@ FILTERS = [
 ]
 
 
+@pytest.mark.parametrize("rare", [0, 10**9], ids=["from the flags", "from the kind"])
 @pytest.mark.parametrize("wanted", FILTERS)
-def test_the_flagged_page_is_the_python_filter_cut_in_pages(filled: Store, wanted: FlagFilter):
+def test_the_flagged_page_is_the_python_filter_cut_in_pages(
+    filled: Store, wanted: FlagFilter, rare: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Both of SQLite's ways to a kind's flags give the same queue: from every flag (a common kind) and from
+    the kind's interactions (a kind with fewer than RARE_KIND of them)."""
+    monkeypatch.setattr(pages_module, "RARE_KIND", rare)
     ranked = sorted(_python(filled, wanted), key=lambda p: (-round(p[0], 9), -sum(p[1].label_counts.values()), p[1].interaction.occurred_at, p[1].interaction.id))  # fmt: skip
     expected = [r for _, r in ranked]
     whole = flagged_page(filled, wanted, limit=None, ranking=RANKING)
