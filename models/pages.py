@@ -42,6 +42,7 @@ from models.tables import (
     CustomerHealthRow,
     CustomerRow,
     HealthSnapshotRow,
+    InteractionCountRow,
     InteractionRow,
     QueueReviewRow,
     RiskSignalRow,
@@ -152,11 +153,25 @@ def interactions_page(
     if cursor is not None:
         query = query.where(cursor.after(InteractionRow.occurred_at, InteractionRow.id))
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(InteractionRow).where(*where))
+        total = _interaction_total(session, kind, where, kept=rep is None and not customer)
         rows = list(session.scalars(query.limit(limit).offset(offset)))
         full = rows and len(rows) == limit
         last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
-        return Slice(total or 0, [convert.interaction(row) for row in rows], last)
+        return Slice(total, [convert.interaction(row) for row in rows], last)
+
+
+def _interaction_total(
+    session: Session, kind: str | None, where: list[ColumnElement[bool]], kept: bool
+) -> int:
+    """How many interactions match: with no filter but the kind (``kept``), the kept totals (migration 0014:
+    the database keeps them, whoever writes); a customer's or a rep's, counted (an index range)."""
+    if not kept:
+        counted = select(func.count()).select_from(InteractionRow).where(*where)
+        return session.scalar(counted) or 0
+    total = select(func.coalesce(func.sum(InteractionCountRow.n), 0))
+    if kind:
+        total = total.where(InteractionCountRow.kind == kind)
+    return session.scalar(total) or 0
 
 
 class _AgeDays(FunctionElement[float]):

@@ -8,13 +8,14 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, insert, update
 
 from models import pages as pages_module
 from models.pages import FlagFilter, Ranking, flagged_page, interactions_page
 from models.queue import assign, review
 from models.records import Interaction, Role, Speaker, Tag, TagLabel, Transcript, Utterance
 from models.store import FlaggedInteraction, Store
-from models.tables import AccountRow
+from models.tables import AccountRow, InteractionRow
 
 pytestmark = pytest.mark.both_backends
 
@@ -141,7 +142,7 @@ def test_the_flagged_page_is_the_python_filter_cut_in_pages(
 
 
 @pytest.mark.parametrize(
-    "customer, kind, rep", [(None, None, None), ("acme", None, None), (None, "call", "sam"), ("hooli", "ticket", "dana")]
+    "customer, kind, rep", [(None, None, None), (None, "ticket", None), ("acme", None, None), (None, "call", "sam"), ("hooli", "ticket", "dana")]
 )  # fmt: skip
 def test_the_interactions_page_is_newest_first_and_filtered(filled: Store, customer, kind, rep):
     expected = [
@@ -152,6 +153,34 @@ def test_the_interactions_page_is_newest_first_and_filtered(filled: Store, custo
     got = [interactions_page(filled, customer, kind, rep, 3, offset) for offset in range(0, 45, 3)]
     assert [i.id for page in got for i in page.items] == expected
     assert {page.total for page in got} == {len(expected)}
+
+
+def test_the_kept_totals_follow_every_write(filled: Store):
+    """The list's total for no filter or a kind is read from interaction_counts (migration 0014), which the
+    database keeps whoever writes: a statement inserting several rows, a kind changed, rows deleted."""
+    kinds = (None, "call", "ticket")
+
+    def totals() -> list[int]:
+        return [interactions_page(filled, None, kind, None, 1).total for kind in kinds]
+
+    def counted() -> list[int]:
+        return [len(filled.list_interactions(None, kind)) for kind in kinds]
+
+    before = totals()
+    assert before == counted() and before[0] == 40
+    rows = [
+        {"id": f"bare-{n}", "customer_id": "acme", "kind": kind, "occurred_at": START,
+         "source": f"bare-{n}", "sha256": f"{n:064d}", "metadata": {}, "ingested_at": START}
+        for n, kind in enumerate(["call", "ticket", "ticket", "call", "ticket"])
+    ]  # fmt: skip
+    with filled.transaction() as session:
+        session.execute(insert(InteractionRow.__table__), rows)  # one statement, many rows
+    assert totals() == counted() == [before[0] + 5, before[1] + 2, before[2] + 3]
+    with filled.transaction() as session:
+        moved = InteractionRow.id.in_(["bare-0", "bare-3"])
+        session.execute(update(InteractionRow).where(moved).values(kind="ticket"))
+        session.execute(delete(InteractionRow).where(InteractionRow.id.in_(["bare-1", "bare-2"])))
+    assert totals() == counted() == [before[0] + 3, before[1], before[2] + 3]
 
 
 def test_reviewed_calls_leave_the_queue_unless_asked_for(filled: Store):

@@ -1,16 +1,22 @@
-"""The interaction list's indexes end with the id, its order's tie-break (issue 19).
+"""The interaction list at size: its indexes end with the id, and its totals are kept (issue 19).
 
-The list is newest first, then by id (models/pages.py interactions_query). Its (filter, time) indexes from
-0011 left the id out, so a page deep in a filter's list made SQLite look up every row it skipped, to sort each
-moment's rows by id ("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"): at offset 4,013 of 131,919 tickets, 4,033
-table rows for a page of 20. With the id in the index the order is the index's and the rows skipped are index
-entries only; PostgreSQL drops its Incremental Sort the same way. Each index is rebuilt under its own name.
+- The list is newest first, then by id (models/pages.py interactions_query). Its (filter, time) indexes from
+  0011 left the id out, so a page deep in a filter's list made SQLite look up every row it skipped, to sort
+  each moment's rows by id ("USE TEMP B-TREE FOR RIGHT PART OF ORDER BY"): at offset 4,013 of 131,919
+  tickets, 4,033 table rows for a page of 20. With the id in the index the order is the index's and the rows
+  skipped are index entries only. Each index is rebuilt under its own name.
+- ``interaction_counts``: how many interactions of each kind, so that the list's total for no filter or a
+  kind is read, not counted (PostgreSQL counted 131,919 tickets in about 45 ms with two parallel workers on
+  every page). Backfilled, then kept by triggers whoever writes. SQLite: row triggers (one writer at a time).
+  PostgreSQL: statement triggers over the statement's transition tables, one upsert per kind and statement;
+  two transactions inserting interactions of one kind take turns on its row from the insert to their commit.
 
 Revision ID: 0014
 Revises: 0013
 Create Date: 2026-11-24
 """
 
+import sqlalchemy as sa
 from alembic import op
 
 revision = "0014"
@@ -25,6 +31,30 @@ INDEXES = [
     ("ix_interactions_rep_time", "rep"),
     ("ix_interactions_occurred_at", None),
 ]
+OPERATIONS = ("insert", "update", "delete")
+SQLITE_ADD = (
+    "INSERT OR IGNORE INTO interaction_counts (kind, n) VALUES (NEW.kind, 0); "
+    "UPDATE interaction_counts SET n = n + 1 WHERE kind = NEW.kind;"
+)
+SQLITE_REMOVE = "UPDATE interaction_counts SET n = n - 1 WHERE kind = OLD.kind;"
+SQLITE_TRIGGERS = {
+    "insert": ("AFTER INSERT", SQLITE_ADD),
+    "update": ("AFTER UPDATE OF kind", SQLITE_REMOVE + " " + SQLITE_ADD),
+    "delete": ("AFTER DELETE", SQLITE_REMOVE),
+}
+PG_ADD = (
+    "INSERT INTO interaction_counts (kind, n) SELECT kind, count(*) FROM new_rows GROUP BY kind "
+    "ORDER BY kind ON CONFLICT (kind) DO UPDATE SET n = interaction_counts.n + EXCLUDED.n;"
+)
+PG_REMOVE = (
+    "UPDATE interaction_counts c SET n = c.n - o.k "
+    "FROM (SELECT kind, count(*) AS k FROM old_rows GROUP BY kind) o WHERE c.kind = o.kind;"
+)
+PG_TRIGGERS = {
+    "insert": ("REFERENCING NEW TABLE AS new_rows", PG_ADD),
+    "update": ("REFERENCING OLD TABLE AS old_rows NEW TABLE AS new_rows", PG_REMOVE + " " + PG_ADD),
+    "delete": ("REFERENCING OLD TABLE AS old_rows", PG_REMOVE),
+}
 
 
 def _rebuild(with_id: bool) -> None:
@@ -34,9 +64,43 @@ def _rebuild(with_id: bool) -> None:
         op.create_index(name, "interactions", columns)
 
 
+def _triggers(postgresql: bool) -> None:
+    for operation in OPERATIONS:
+        name = f"interaction_counts_{operation}"
+        if not postgresql:
+            when, body = SQLITE_TRIGGERS[operation]
+            op.execute(f"CREATE TRIGGER {name} {when} ON interactions BEGIN {body} END")
+            continue
+        tables, body = PG_TRIGGERS[operation]
+        op.execute(
+            f"CREATE FUNCTION {name}() RETURNS trigger LANGUAGE plpgsql AS $$ BEGIN "
+            f"{body} RETURN NULL; END $$"
+        )
+        op.execute(
+            f"CREATE TRIGGER {name} AFTER {operation.upper()} ON interactions {tables} "
+            f"FOR EACH STATEMENT EXECUTE FUNCTION {name}()"
+        )
+
+
 def upgrade() -> None:
     _rebuild(with_id=True)
+    op.create_table(
+        "interaction_counts",
+        sa.Column("kind", sa.String(16), primary_key=True),
+        sa.Column("n", sa.Integer, nullable=False, server_default="0"),
+    )
+    op.execute(
+        "INSERT INTO interaction_counts (kind, n) SELECT kind, count(*) FROM interactions GROUP BY kind"
+    )
+    _triggers(op.get_bind().dialect.name == "postgresql")
 
 
 def downgrade() -> None:
+    postgresql = op.get_bind().dialect.name == "postgresql"
+    for operation in OPERATIONS:
+        name = f"interaction_counts_{operation}"
+        op.execute(f"DROP TRIGGER IF EXISTS {name}" + (" ON interactions" if postgresql else ""))
+        if postgresql:
+            op.execute(f"DROP FUNCTION IF EXISTS {name}()")
+    op.drop_table("interaction_counts")
     _rebuild(with_id=False)
