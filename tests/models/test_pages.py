@@ -170,11 +170,11 @@ def test_the_kept_totals_follow_every_write(filled: Store):
     assert before == counted() and before[0] == 40
     rows = [
         {"id": f"bare-{n}", "customer_id": "acme", "kind": kind, "occurred_at": START,
-         "source": f"bare-{n}", "sha256": f"{n:064d}", "metadata": {}, "ingested_at": START}
+         "source": f"bare-{n}", "sha256": f"{n:064d}", "meta": {}, "ingested_at": START}
         for n, kind in enumerate(["call", "ticket", "ticket", "call", "ticket"])
     ]  # fmt: skip
     with filled.transaction() as session:
-        session.execute(insert(InteractionRow.__table__), rows)  # one statement, many rows
+        session.execute(insert(InteractionRow), rows)  # one statement, many rows
     assert totals() == counted() == [before[0] + 5, before[1] + 2, before[2] + 3]
     with filled.transaction() as session:
         moved = InteractionRow.id.in_(["bare-0", "bare-3"])
