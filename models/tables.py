@@ -583,11 +583,15 @@ CUSTOMER_HEALTH_INDEXES = (
 
 
 class InteractionCountRow(Base):
-    """How many interactions there are of each kind: the interaction list's total without counting the
-    table (a count of 131,919 tickets was most of a page's cost). The database keeps it current itself,
-    whoever writes (migration 0014's triggers)."""
+    """How many interactions there are of each kind, as rows to be summed per kind: the interaction list's
+    total without counting the table (a count of 131,919 tickets was most of a page's cost). The database
+    keeps them current itself, whoever writes (migration 0014's triggers): one row per kind on SQLite; on
+    PostgreSQL each writing statement adds its own rows, folded into one per kind when no other writer is
+    folding, so that concurrent writers never wait on each other for a count."""
 
     __tablename__ = "interaction_counts"
+    __table_args__ = (Index("ix_interaction_counts_kind", "kind"),)
 
-    kind: Mapped[str] = mapped_column(String(16), primary_key=True)
-    n: Mapped[int] = mapped_column(Integer, default=0, server_default="0")
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer)
