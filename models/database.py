@@ -45,12 +45,16 @@ __all__ = [
 logger = logging.getLogger("callintel.store")
 MIGRATIONS = Path(__file__).parent / "migrations"
 BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another process's write lock
+# SQLite: each connection's page cache, KiB (its default is 2 MiB: a large book's index lookups then read
+# most pages again from the OS on every request); allocated as pages are read, so a small store stays small
+CACHE_KIB = 65_536
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:
     cursor = dbapi_connection.cursor()
     cursor.execute("PRAGMA foreign_keys=ON")
     cursor.execute(f"PRAGMA busy_timeout={BUSY_TIMEOUT_MS}")
+    cursor.execute(f"PRAGMA cache_size=-{CACHE_KIB}")
     cursor.execute(
         "PRAGMA journal_mode=WAL"
     )  # readers do not wait for the writer (worker processes share the file)

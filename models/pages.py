@@ -42,6 +42,7 @@ from models.tables import (
     CustomerHealthRow,
     CustomerRow,
     HealthSnapshotRow,
+    InteractionCountRow,
     InteractionRow,
     QueueReviewRow,
     RiskSignalRow,
@@ -68,6 +69,7 @@ __all__ = [
 ]
 
 T = TypeVar("T")
+RARE_KIND = 1_000  # a kind with fewer interactions: the queue starts from them (kind_is_rare)
 
 
 @dataclass(frozen=True)
@@ -151,11 +153,25 @@ def interactions_page(
     if cursor is not None:
         query = query.where(cursor.after(InteractionRow.occurred_at, InteractionRow.id))
     with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(InteractionRow).where(*where))
+        total = _interaction_total(session, kind, where, kept=rep is None and not customer)
         rows = list(session.scalars(query.limit(limit).offset(offset)))
         full = rows and len(rows) == limit
         last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
-        return Slice(total or 0, [convert.interaction(row) for row in rows], last)
+        return Slice(total, [convert.interaction(row) for row in rows], last)
+
+
+def _interaction_total(
+    session: Session, kind: str | None, where: list[ColumnElement[bool]], kept: bool
+) -> int:
+    """How many interactions match: with no filter but the kind (``kept``), the kept totals (migration 0014:
+    the database keeps them, whoever writes); a customer's or a rep's, counted (an index range)."""
+    if not kept:
+        counted = select(func.count()).select_from(InteractionRow).where(*where)
+        return session.scalar(counted) or 0
+    total = select(func.coalesce(func.sum(InteractionCountRow.n), 0))
+    if kind:
+        total = total.where(InteractionCountRow.kind == kind)
+    return session.scalar(total) or 0
 
 
 class _AgeDays(FunctionElement[float]):
@@ -202,10 +218,42 @@ def _customer_tag(min_score: float) -> list[ColumnElement[bool]]:
     return [TagRow.score >= min_score, TagRow.speaker_role != "rep"]
 
 
-def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
-    """Per flagged interaction: its strongest weight × score, tag count, recency, value and severity. On
-    SQLite the kind is matched as ``kind || ''``, which no index serves: a kind holds most interactions, and
-    SQLite (without statistics) would walk every one of the kind and probe its tags, where flags are few."""
+def _flags(wanted: FlagFilter, ranking: Ranking, rare_kind: bool) -> Any:
+    """Per interaction with customer flags: its strongest weight × score and its tag count, from the tags
+    alone (one pass over them, grouped by the interaction's index), before any interaction is looked up;
+    with ``rare_kind``, only the tags of the kind's interactions (its index gives them, each one's tags are
+    looked up by the interaction)."""
+    flags = select(
+        TagRow.interaction_id.label("id"),
+        func.max(_weight(ranking) * TagRow.score).label("strongest"),
+        func.count().label("tags"),
+    ).where(*_customer_tag(wanted.min_score))
+    if wanted.label is not None:
+        labelled = select(TagRow.interaction_id).where(
+            TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
+        )
+        flags = flags.where(TagRow.interaction_id.in_(labelled))
+    if rare_kind:
+        of_kind = select(InteractionRow.id).where(InteractionRow.kind == wanted.kind)
+        flags = flags.where(TagRow.interaction_id.in_(of_kind))
+    return flags.group_by(TagRow.interaction_id).subquery("flags")
+
+
+def kind_is_rare(session: Session, kind: str | None) -> bool:
+    """Whether the kind has fewer than RARE_KIND interactions (an index range of at most that many entries):
+    then the queue starts from them, not from every flag (SQLite, which plans without statistics)."""
+    if not kind:
+        return False
+    some = select(literal(1)).where(InteractionRow.kind == kind).limit(RARE_KIND).subquery()
+    return (session.scalar(select(func.count()).select_from(some)) or 0) < RARE_KIND
+
+
+def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str, rare_kind: bool = False) -> Select:
+    """Per flagged interaction of the filter: its strongest weight × score, tag count, time, recency, value
+    and severity; the interaction, its account and review looked up once per flagged interaction, after the
+    tags are grouped. On SQLite the kind is matched as ``kind || ''``, which no index serves: a kind holds
+    most interactions, and SQLite (without statistics) would walk every one of the kind, where flags are few;
+    a ``rare_kind`` (``kind_is_rare()``) is read from its index instead, where the kind's interactions are few."""
     where = _where(None, wanted.rep, wanted.customer, wanted.since, wanted.until)
     if wanted.kind:
         kind = InteractionRow.kind.concat("") if dialect == "sqlite" else InteractionRow.kind
@@ -218,28 +266,23 @@ def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str) -> Select:
     recency = func.power(0.5, age / ranking.half_life_days)
     # log() is base 10 on both SQLite and PostgreSQL
     value = 1.0 + func.coalesce(func.log(1.0 + _positive(AccountRow.arr) / 10000.0), 0.0)
-    strongest = func.max(_weight(ranking) * TagRow.score)
-    query = (
+    flags = _flags(wanted, ranking, rare_kind)
+    return (
         select(
-            TagRow.interaction_id.label("id"),
-            strongest.label("strongest"),
-            func.count().label("tags"),
-            func.max(recency).label("recency"),
-            func.max(value).label("value"),
-            (strongest * func.max(recency) * func.max(value)).label("severity"),
+            flags.c.id,
+            flags.c.strongest,
+            flags.c.tags,
+            InteractionRow.occurred_at,
+            recency.label("recency"),
+            value.label("value"),
+            (flags.c.strongest * recency * value).label("severity"),
         )
-        .join(InteractionRow, TagRow.interaction_id == InteractionRow.id)
+        .select_from(flags)
+        .join(InteractionRow, InteractionRow.id == flags.c.id)
         .outerjoin(AccountRow, AccountRow.customer_id == InteractionRow.customer_id)
         .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .where(*_customer_tag(wanted.min_score), *where)
-        .group_by(TagRow.interaction_id)
+        .where(*where)
     )
-    if wanted.label is not None:
-        labelled = select(TagRow.interaction_id).where(
-            TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
-        )
-        query = query.where(TagRow.interaction_id.in_(labelled))
-    return query
 
 
 def _flagged(
@@ -281,32 +324,53 @@ def flagged_page(
 ) -> Slice[FlaggedInteraction]:
     """The flagged queue, most severe first (then most customer flags, then oldest); reviewed calls hidden
     unless ``wanted.include_reviewed``. After ``cursor`` (ranked at its moment, not ``ranking``'s), then
-    ``offset``; ``next_cursor`` on a full page."""
+    ``offset``; ``next_cursor`` on a full page. The ranking is cut to the page before the page's interactions
+    are read: the sort holds the ranked keys only, and only the page's rows are joined to their interaction."""
     ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
-    # ranked once (a materialised CTE) for the page and its count, not once for each
-    ranked = _ranked(wanted, ranking, store.engine.dialect.name).cte("ranked")
-    ranked = ranked.prefix_with("MATERIALIZED")
-    keys = (ranked.c.severity, ranked.c.tags, InteractionRow.occurred_at, InteractionRow.id)
-    total = select(func.count()).select_from(ranked).scalar_subquery().label("total")
-    page = (
-        select(InteractionRow, ranked, total, QueueReviewRow)
-        .join(ranked, ranked.c.id == InteractionRow.id)
-        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(keys[0].desc(), keys[1].desc(), keys[2], keys[3])
-        .offset(offset)
-    )
-    page = page.where(cursor.after(*keys)) if cursor else page
+    dialect = store.engine.dialect.name
     with store.transaction() as session:
-        rows = list(session.execute(page if limit is None else page.limit(limit)))
-        counted = rows[0].total if rows else session.scalar(select(total))
+        rare = dialect == "sqlite" and kind_is_rare(session, wanted.kind)
+        # ranked once (a materialised CTE) for the page and its count, not once for each
+        ranked = _ranked(wanted, ranking, dialect, rare).cte("ranked").prefix_with("MATERIALIZED")
+        total = select(func.count()).select_from(ranked).scalar_subquery().label("total")
+        rows = list(session.execute(_queue_page(ranked, total, limit, offset, cursor)))
+        if rows or offset or cursor:
+            counted = rows[0].total if rows else session.scalar(select(total))
+        else:  # the first page is empty: nothing matches
+            counted = 0
         tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
         found = select(TagRow).where(
             TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
         )
-        for tag in session.scalars(found):
+        for tag in session.scalars(found) if rows else ():
             tags[tag.interaction_id].append(tag)
         items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
         return Slice(counted or 0, items, _queue_next(rows, limit, ranking.as_of))
+
+
+def _queue_page(
+    ranked: Any, total: Any, limit: int | None, offset: int, cursor: QueuePlace | None
+) -> Select:
+    """The page of the ranking, then its interactions and reviews: only the page's rows are joined."""
+    cut = select(ranked, total).order_by(*_queue_order(ranked.c)).offset(offset)
+    cut = cut.where(cursor.after(*_queue_keys(ranked.c))) if cursor else cut
+    top = (cut if limit is None else cut.limit(limit)).subquery("top")
+    return (
+        select(InteractionRow, top, QueueReviewRow)
+        .join(top, top.c.id == InteractionRow.id)
+        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
+        .order_by(*_queue_order(top.c))
+    )
+
+
+def _queue_keys(c: Any) -> tuple[Any, Any, Any, Any]:
+    """The queue's order's columns of a ranked selection: severity, tag count, time, id."""
+    return (c.severity, c.tags, c.occurred_at, c.id)
+
+
+def _queue_order(c: Any) -> tuple[Any, ...]:
+    severity, tags, occurred_at, id_ = _queue_keys(c)
+    return (severity.desc(), tags.desc(), occurred_at, id_)
 
 
 def _queue_next(rows: list[Any], limit: int | None, as_of: datetime) -> str | None:

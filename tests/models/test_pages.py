@@ -4,16 +4,20 @@ from __future__ import annotations
 
 import math
 import random
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import delete, insert, update
 
+from models import pages as pages_module
 from models.pages import FlagFilter, Ranking, flagged_page, interactions_page
 from models.queue import assign, review
 from models.records import Interaction, Role, Speaker, Tag, TagLabel, Transcript, Utterance
 from models.store import FlaggedInteraction, Store
-from models.tables import AccountRow
+from models.tables import AccountRow, InteractionRow
 
 pytestmark = pytest.mark.both_backends
 
@@ -112,8 +116,14 @@ FILTERS = [
 ]
 
 
+@pytest.mark.parametrize("rare", [0, 10**9], ids=["from the flags", "from the kind"])
 @pytest.mark.parametrize("wanted", FILTERS)
-def test_the_flagged_page_is_the_python_filter_cut_in_pages(filled: Store, wanted: FlagFilter):
+def test_the_flagged_page_is_the_python_filter_cut_in_pages(
+    filled: Store, wanted: FlagFilter, rare: int, monkeypatch: pytest.MonkeyPatch
+):
+    """Both of SQLite's ways to a kind's flags give the same queue: from every flag (a common kind) and from
+    the kind's interactions (a kind with fewer than RARE_KIND of them)."""
+    monkeypatch.setattr(pages_module, "RARE_KIND", rare)
     ranked = sorted(_python(filled, wanted), key=lambda p: (-round(p[0], 9), -sum(p[1].label_counts.values()), p[1].interaction.occurred_at, p[1].interaction.id))  # fmt: skip
     expected = [r for _, r in ranked]
     whole = flagged_page(filled, wanted, limit=None, ranking=RANKING)
@@ -134,7 +144,7 @@ def test_the_flagged_page_is_the_python_filter_cut_in_pages(filled: Store, wante
 
 
 @pytest.mark.parametrize(
-    "customer, kind, rep", [(None, None, None), ("acme", None, None), (None, "call", "sam"), ("hooli", "ticket", "dana")]
+    "customer, kind, rep", [(None, None, None), (None, "ticket", None), ("acme", None, None), (None, "call", "sam"), ("hooli", "ticket", "dana")]
 )  # fmt: skip
 def test_the_interactions_page_is_newest_first_and_filtered(filled: Store, customer, kind, rep):
     expected = [
@@ -145,6 +155,68 @@ def test_the_interactions_page_is_newest_first_and_filtered(filled: Store, custo
     got = [interactions_page(filled, customer, kind, rep, 3, offset) for offset in range(0, 45, 3)]
     assert [i.id for page in got for i in page.items] == expected
     assert {page.total for page in got} == {len(expected)}
+
+
+def test_the_kept_totals_follow_every_write(filled: Store):
+    """The list's total for no filter or a kind is read from interaction_counts (migration 0014), which the
+    database keeps whoever writes: a statement inserting several rows, a kind changed, rows deleted."""
+    kinds = (None, "call", "ticket")
+
+    def totals() -> list[int]:
+        return [interactions_page(filled, None, kind, None, 1).total for kind in kinds]
+
+    def counted() -> list[int]:
+        return [len(filled.list_interactions(None, kind)) for kind in kinds]
+
+    before = totals()
+    assert before == counted() and before[0] == 40
+    rows = [
+        {"id": f"bare-{n}", "customer_id": "acme", "kind": kind, "occurred_at": START,
+         "source": f"bare-{n}", "sha256": f"{n:064d}", "meta": {}, "ingested_at": START}
+        for n, kind in enumerate(["call", "ticket", "ticket", "call", "ticket"])
+    ]  # fmt: skip
+    with filled.transaction() as session:
+        session.execute(insert(InteractionRow), rows)  # one statement, many rows
+    assert totals() == counted() == [before[0] + 5, before[1] + 2, before[2] + 3]
+    with filled.transaction() as session:
+        moved = InteractionRow.id.in_(["bare-0", "bare-3"])
+        session.execute(update(InteractionRow).where(moved).values(kind="ticket"))
+        session.execute(delete(InteractionRow).where(InteractionRow.id.in_(["bare-1", "bare-2"])))
+    assert totals() == counted() == [before[0] + 3, before[1], before[2] + 3]
+
+
+def _bare(name: str, kind: str) -> dict:
+    return {"id": name, "customer_id": "acme", "kind": kind, "occurred_at": START, "source": name,
+            "sha256": name.rjust(64, "0"), "meta": {}, "ingested_at": START}  # fmt: skip
+
+
+def test_writers_of_both_kinds_never_wait_on_each_other_for_the_totals(filled: Store):
+    """PostgreSQL: two transactions each insert a call and a ticket, in opposite orders, at the same time. On
+    a counter row per kind they would wait on each other (a deadlock); each statement adds its own rows
+    (folded by whoever holds the fold lock), so both commit and the totals are right."""
+    if filled.engine.dialect.name != "postgresql":
+        pytest.skip("SQLite has one writer at a time")
+    before = interactions_page(filled, None, "ticket", None, 1).total
+    both = threading.Barrier(2, timeout=30)
+
+    def write(first: str, second: str, tag: str) -> None:
+        with filled.transaction() as session:
+            session.execute(insert(InteractionRow), [_bare(f"{tag}-1", first)])
+            session.flush()
+            both.wait()  # both hold their first insert, uncommitted
+            session.execute(insert(InteractionRow), [_bare(f"{tag}-2", second)])
+            session.flush()
+            both.wait()
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(write, "call", "ticket", "x"),
+            pool.submit(write, "ticket", "call", "y"),
+        ]
+        for run in runs:
+            run.result(timeout=60)
+    assert interactions_page(filled, None, "ticket", None, 1).total == before + 2
+    assert interactions_page(filled, None, None, None, 1).total == 44
 
 
 def test_reviewed_calls_leave_the_queue_unless_asked_for(filled: Store):
