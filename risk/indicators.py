@@ -14,8 +14,11 @@ source exists for the customer (they send logins, feature events, page visits; t
 its window or, for a newer customer, since their first usage event (first interaction, for tickets) when
 that is at least ``indicators.min_days`` ago, and when its window holds at least the indicator's
 ``min_events`` (core-feature depth is not judged on a handful of feature uses); one not measured takes
-nothing off. ``deep_core_use`` (positive): every core
-feature in use, at least ``positive.deep_per_user_week`` times per active user a week.
+nothing off. That count is also taken over the window that ends at the source's last event for the
+customer (their last usage event, their last ticket): a customer who falls silent after being judged stays
+judged as their figures fall, so a longer silence never lifts the health by dropping an indicator that was
+taking points off. ``deep_core_use`` (positive): every core feature in use, at least
+``positive.deep_per_user_week`` times per active user a week.
 """
 
 from __future__ import annotations
@@ -110,32 +113,43 @@ def _pages(usage: list[UsageFact], as_of: datetime, days: float, config: RiskCon
     return len(visits), f"{len(visits)} pricing/cancel page visit(s){pages}", len(visits)
 
 
-def _measures(
+Source = (
+    tuple[datetime, datetime] | None
+)  # a customer's first and last event of an indicator's source
+
+
+def _sources(
     history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
-) -> list[tuple[str, datetime | None, Callable[[float], Measure]]]:
-    """Each indicator: its name, when its source starts for this customer, and how to measure it over N days."""
-    seen = [f for f in history.interactions if f.occurred_at <= as_of]
+) -> dict[str, Source]:
+    """When each source starts and ends for this customer (None: they never sent it)."""
+    tickets = [
+        f.occurred_at for f in history.interactions if f.kind == "ticket" and f.occurred_at <= as_of
+    ]
     core, features = set(config.core_features), _features(usage)
-    first_usage = usage[0].at if usage else None  # when the customer started sending usage events
-    starts = {
-        "login": first_usage if any(u.kind == "login" for u in usage) else None,
-        "feature": first_usage if features else None,
-        "core": first_usage if any(u.properties.get("feature") in core for u in features) else None,
-        "ticket": seen[0].occurred_at if any(f.kind == "ticket" for f in seen) else None,
-        "page": first_usage if any(u.kind == "page_visit" for u in usage) else None,
+    span = (usage[0].at, usage[-1].at) if usage else None  # when the customer sent usage events
+    return {
+        "login": span if any(u.kind == "login" for u in usage) else None,
+        "feature": span if features else None,
+        "core": span if any(u.properties.get("feature") in core for u in features) else None,
+        "ticket": (tickets[0], tickets[-1]) if tickets else None,
+        "page": span if any(u.kind == "page_visit" for u in usage) else None,
     }
 
-    def since(source: str, configured: bool = True) -> datetime | None:
-        return starts[source] if configured else None
 
+def _measures(
+    history: CustomerHistory, usage: list[UsageFact], as_of: datetime, config: RiskConfig
+) -> list[tuple[str, Source, Callable[[datetime, float], Measure]]]:
+    """Each indicator: its name, its source's first and last event for this customer, and how to measure it
+    over the N days up to a moment."""
+    sources = _sources(history, usage, as_of, config)
     return [
-        ("login_frequency", since("login"), lambda d: _logins(usage, as_of, d)),
-        ("core_feature_depth", since("core"),
-         lambda d: _share(config.core_features, usage, as_of, d)),
-        ("ticket_sentiment", since("ticket"), lambda d: _tickets(history, as_of, d)),
-        ("feature_adoption", since("feature", bool(config.new_features)),
-         lambda d: _share(config.new_features, usage, as_of, d)),
-        ("page_visits", since("page"), lambda d: _pages(usage, as_of, d, config)),
+        ("login_frequency", sources["login"], lambda at, d: _logins(usage, at, d)),
+        ("core_feature_depth", sources["core"],
+         lambda at, d: _share(config.core_features, usage, at, d)),
+        ("ticket_sentiment", sources["ticket"], lambda at, d: _tickets(history, at, d)),
+        ("feature_adoption", sources["feature"] if config.new_features else None,
+         lambda at, d: _share(config.new_features, usage, at, d)),
+        ("page_visits", sources["page"], lambda at, d: _pages(usage, at, d, config)),
     ]  # fmt: skip
 
 
@@ -173,13 +187,14 @@ def indicator_signals(
 ) -> list[RiskSignal]:
     """The indicators that miss credit, as signals (and deep core-feature use, a positive one)."""
     usage, rules, out = usage_until(history, as_of), config.indicators, []
-    for name, first, measure in _measures(history, usage, as_of, config):
+    for name, source, measure in _measures(history, usage, as_of, config):
         rule: Indicator = getattr(rules, name)
-        days = _span(first, as_of, rule, rules.min_days)
-        if days is None:
+        days = _span(source[0] if source else None, as_of, rule, rules.min_days)
+        if source is None or days is None:
             continue
-        value, figure, events = measure(days)
-        if events < rule.min_events:
+        value, figure, events = measure(as_of, days)
+        # counted up to the source's last event too: a customer who falls silent stays judged
+        if events < rule.min_events and measure(source[1], days)[2] < rule.min_events:
             continue  # too little to judge by (silence and usage drops speak for a quiet customer)
         got = credit(rule, value)
         if got < 1:

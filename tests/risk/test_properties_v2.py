@@ -172,3 +172,22 @@ def test_one_more_failed_payment_never_raises_health(h, data):
     after = health(replace(h, invoices=invoices), AS_OF, CONFIG)
     assume(before.score is not None)
     assert after.score is not None and before.score is not None and after.score <= before.score
+
+
+def test_silence_keeps_core_feature_depth_judged():
+    """Found by the property above: 8 feature uses in the last 28 days judge core-feature depth (1 of 3
+    core features: half credit); eight days of silence left 6 in the window, then fewer, and the indicator
+    stopped being judged, so the longer silence lifted the health 75 -> 90. It stays judged now."""
+    usage = [
+        UsageFact(kind, AS_OF - timedelta(days=d, hours=1), {"user": "u0", "feature": "dashboards"})
+        for kind in ("login", "feature_used")
+        for d in range(0, 30, 4)
+    ]
+    h = full("c", [call(0, sentiments=("neutral", "positive"))], usage)
+    scores, depth = [], []
+    for silence in (0, 8, 20, 40):
+        now = health(h, AS_OF + timedelta(days=silence), CONFIG)
+        scores.append(now.score)
+        depth.append(now.breakdown.get("core_feature_depth", 0.0))
+    assert depth[0] == 15.0 and depth == sorted(depth)
+    assert scores == sorted(scores, reverse=True)
