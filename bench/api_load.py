@@ -2,7 +2,7 @@
 
     python bench/api_load.py [--requests 300] [--concurrency 8] [--database-url sqlite:///demo.db]
     python bench/api_load.py --portfolio [--customers 10000] [--database-url URL] [--baseline-requests 4]
-        [--workers 1 2] [--no-in-process]
+        [--workers 1 2] [--client httpx|ab] [--no-in-process]
 
 Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
 `callintel serve` on a free loopback port (one uvicorn worker, no pipeline workers), creates a manager token (sent
@@ -17,6 +17,8 @@ list has its stored health), and in the same run today's recomputing at-risk lis
 customer's health from their whole history on each request) for --baseline-requests requests. The server runs
 with each of --workers web processes in turn (`serve --web-workers N`); each route's line also gives the
 server's CPU ms a request (its processes' user + system time), steadier than latency on a shared machine.
+--client ab sends the timed requests with ApacheBench instead of httpx threads: the threads cost this
+process more CPU a request than the server spends on the simple routes, on the same two cores.
 """
 
 from __future__ import annotations
@@ -91,6 +93,32 @@ def timed(
     return requests / elapsed, statistics.median(latencies) * 1000, p95 * 1000
 
 
+def measure_ab(
+    base: str, path: str, headers: dict[str, str], requests: int, concurrency: int, warm: int = 10
+) -> tuple[float, float, float]:
+    """req/s, p50 and p95 ms of GET ``path`` sent by ApacheBench (``ab``, C: a load generator that costs
+    the shared cores next to nothing, where the httpx threads cost more CPU a request than the server);
+    a new connection a request (uvicorn closes HTTP/1.0's); ab gives whole milliseconds."""
+    command = ["ab", "-q", "-c", str(concurrency)]
+    for name, value in headers.items():
+        command += ["-H", f"{name}: {value}"]
+    if warm:
+        subprocess.run([*command, "-n", str(warm), base + path], check=True, capture_output=True)
+    out = subprocess.run(
+        [*command, "-n", str(requests), base + path], check=True, capture_output=True, text=True
+    ).stdout
+    if "Non-2xx responses" in out or "Failed requests:        0" not in out:
+        raise SystemExit(f"ab: {path}: requests failed:\n{out}")
+    found: dict[str, float] = {}
+    for line in out.splitlines():
+        parts = line.split()
+        if line.startswith("Requests per second:"):
+            found["rate"] = float(parts[3])
+        elif len(parts) == 2 and parts[0] in ("50%", "95%"):
+            found[parts[0]] = float(parts[1])
+    return found["rate"], found["50%"], found["95%"]
+
+
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--requests", type=int, default=300)
@@ -108,6 +136,13 @@ def main() -> None:
         nargs="+",
         default=[1],
         help="with --portfolio: uvicorn worker processes (serve --web-workers); several: one run each",
+    )
+    parser.add_argument(
+        "--client",
+        choices=["httpx", "ab"],
+        default="httpx",
+        help="with --portfolio: who sends the requests: httpx threads in this process, or ApacheBench "
+        "(apt-get install apache2-utils), which leaves the cores to the server",
     )
     parser.add_argument(
         "--no-in-process",

@@ -18,7 +18,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.api_load import CALLINTEL, COOKIE, free_port, measure, run, timed  # noqa: E402
+from bench.api_load import CALLINTEL, COOKIE, free_port, measure, measure_ab, run, timed  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
 __all__ = ["ROUTES", "run_portfolio"]
@@ -161,6 +161,23 @@ def cpu_seconds(pid: int) -> float:
     return ticks / os.sysconf("SC_CLK_TCK")
 
 
+def _measure(
+    client: httpx.Client, path: str, args: argparse.Namespace
+) -> tuple[float, float, float]:
+    if args.client == "httpx":
+        return measure(client, path, args.requests, args.concurrency)
+    headers = {"Authorization": str(client.headers["Authorization"])}
+    session = next(c.value for c in client.cookies.jar if c.name == COOKIE and c.value)
+    headers["Cookie"] = f"{COOKIE}={session}"
+    return measure_ab(
+        str(client.base_url).rstrip("/"), path, headers, args.requests, args.concurrency
+    )
+
+
+def _clients(args: argparse.Namespace) -> str:
+    return "client threads" if args.client == "httpx" else "ab connections (ApacheBench)"
+
+
 def _report(
     client: httpx.Client, args: argparse.Namespace, names: dict[str, Any], server: int
 ) -> None:
@@ -170,7 +187,7 @@ def _report(
     for route in ROUTES:
         path = route.format(**names)
         began = cpu_seconds(server)
-        rate, p50, p95 = measure(client, path, args.requests, args.concurrency)
+        rate, p50, p95 = _measure(client, path, args)
         cpu = (cpu_seconds(server) - began) * 1000 / (args.requests + 10)
         shown = path if len(path) < 57 else path[:53] + "..."
         print(f"{shown:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}{cpu:>8.1f}", flush=True)
@@ -205,7 +222,7 @@ def _serve_and_report(
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
             print(
                 f"\n{_customers(url)} customers, {backend}; {args.requests} requests per route "
-                f"({args.baseline_requests} for the recomputed list), {args.concurrency} client threads, "
+                f"({args.baseline_requests} for the recomputed list), {args.concurrency} {_clients(args)}, "
                 f"{processes} uvicorn worker{'s' if processes > 1 else ''}, loopback; cpu cores: "
                 f"{os.cpu_count()} (shared); load average {load}"
             )

@@ -184,9 +184,11 @@ def test_silence_keeps_core_feature_depth_judged():
         for d in range(0, 30, 4)
     ]
     h = full("c", [call(0, sentiments=("neutral", "positive"))], usage)
-    scores, depth = [], []
+    scores: list[float] = []
+    depth: list[float] = []
     for silence in (0, 8, 20, 40):
         now = health(h, AS_OF + timedelta(days=silence), CONFIG)
+        assert now.score is not None
         scores.append(now.score)
         depth.append(now.breakdown.get("core_feature_depth", 0.0))
     assert depth[0] == 15.0 and depth == sorted(depth)
