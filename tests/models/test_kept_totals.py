@@ -1,0 +1,59 @@
+"""The kept interaction totals (migration 0014) under concurrent writers: PostgreSQL only, since SQLite has
+one writer at a time (tests/models/test_pages.py checks the totals follow every write on both backends)."""
+
+from __future__ import annotations
+
+import random
+import threading
+from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
+
+import pytest
+from sqlalchemy import insert
+
+from models.pages import interactions_page
+from models.store import Store
+from models.tables import InteractionRow
+from tests.models.test_pages import START, _call
+
+
+@pytest.fixture
+def filled(postgres_url: str) -> Iterator[Store]:
+    store = Store(postgres_url)
+    rng = random.Random(14)
+    for n in range(40):
+        store.save_interaction(*_call(n, rng))
+    yield store
+    store.close()
+
+
+def _bare(name: str, kind: str) -> dict:
+    return {"id": name, "customer_id": "acme", "kind": kind, "occurred_at": START, "source": name,
+            "sha256": name.rjust(64, "0"), "meta": {}, "ingested_at": START}  # fmt: skip
+
+
+def test_writers_of_both_kinds_never_wait_on_each_other_for_the_totals(filled: Store):
+    """PostgreSQL: two transactions each insert a call and a ticket, in opposite orders, at the same time. On
+    a counter row per kind they would wait on each other (a deadlock); each statement adds its own rows
+    (folded by whoever holds the fold lock), so both commit and the totals are right."""
+    before = interactions_page(filled, None, "ticket", None, 1).total
+    both = threading.Barrier(2, timeout=30)
+
+    def write(first: str, second: str, tag: str) -> None:
+        with filled.transaction() as session:
+            session.execute(insert(InteractionRow), [_bare(f"{tag}-1", first)])
+            session.flush()
+            both.wait()  # both hold their first insert, uncommitted
+            session.execute(insert(InteractionRow), [_bare(f"{tag}-2", second)])
+            session.flush()
+            both.wait()
+
+    with ThreadPoolExecutor(2) as pool:
+        runs = [
+            pool.submit(write, "call", "ticket", "x"),
+            pool.submit(write, "ticket", "call", "y"),
+        ]
+        for run in runs:
+            run.result(timeout=60)
+    assert interactions_page(filled, None, "ticket", None, 1).total == before + 2
+    assert interactions_page(filled, None, None, None, 1).total == 44
