@@ -140,7 +140,7 @@ def serving(*args: str, env: dict[str, str] | None = None) -> Iterator[str]:
 
 SKIP_GROUPS = (  # (words in a skip reason, what the group needs, how to run it)
     (
-        "PostgreSQL",
+        "no PostgreSQL server",
         "PostgreSQL server",
         "`make services` (root: installs and starts PostgreSQL, Redis, Chromium), then `make test`",
     ),
