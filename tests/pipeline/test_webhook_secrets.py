@@ -105,21 +105,7 @@ def test_development_makes_a_key_once_in_the_data_dir(tmp_path, monkeypatch):
 
 @pytest.mark.both_backends
 def test_migration_0006_encrypts_the_secrets_stored_before_it(db_url, receiver):
-    with Store(db_url, migrate=False) as old:
-        old.migrate("0005")
-        with old.engine.begin() as connection:
-            connection.execute(
-                text(
-                    "INSERT INTO webhook_subscriptions (url, events, secret, active, created_at) "
-                    "VALUES (:url, :events, :secret, :active, CURRENT_TIMESTAMP)"
-                ),
-                {
-                    "url": receiver.url,
-                    "events": '["interaction.analysed"]',
-                    "secret": SECRET,
-                    "active": True,
-                },
-            )
+    _store_at_0005_with_a_secret(db_url, receiver.url)
     with Store(db_url) as store:
         (stored,) = _stored_secrets(store)
         assert stored != SECRET and crypto.decrypt(get_settings(), stored) == SECRET
