@@ -130,15 +130,21 @@ def _create_engine(url: str) -> Engine:
     return engine
 
 
-@functools.cache
-def _head_revision() -> str | None:
-    """The newest migration's revision, read from the scripts once per process."""
+def _scripts_config() -> Config:
+    """An Alembic configuration naming the migration scripts (on first use: most commands never migrate)."""
     from alembic.config import Config
-    from alembic.script import ScriptDirectory
 
     config = Config()
     config.set_main_option("script_location", str(MIGRATIONS))
-    return ScriptDirectory.from_config(config).get_current_head()
+    return config
+
+
+@functools.cache
+def _head_revision() -> str | None:
+    """The newest migration's revision, read from the scripts once per process."""
+    from alembic.script import ScriptDirectory
+
+    return ScriptDirectory.from_config(_scripts_config()).get_current_head()
 
 
 def _at_head(connection: Connection) -> bool:
@@ -175,10 +181,7 @@ class Database:
         self.close()
 
     def alembic_config(self) -> Config:
-        from alembic.config import Config  # on first use: most commands never migrate
-
-        config = Config()
-        config.set_main_option("script_location", str(MIGRATIONS))
+        config = _scripts_config()
         config.set_main_option("sqlalchemy.url", self.url.replace("%", "%%"))
         config.attributes["settings"] = self._migration_settings  # read by migration 0006
         return config
