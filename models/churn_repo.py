@@ -17,6 +17,7 @@ from sqlalchemy.ext.compiler import compiles
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.expression import FunctionElement
 
+from models import convert
 from models.records import TAG_LABELS
 from models.tables import (
     AccountRow,
@@ -259,18 +260,11 @@ def _evidence(
                 row["customer_id"],
                 row["interaction_id"],
                 row["kind"],
-                _aware(row["occurred_at"]),
+                convert.aware(row["occurred_at"]),
                 row["text"],
             )
         )
     return found
-
-
-def _aware(value: datetime | str) -> datetime:
-    """A union's column loses the column type on some drivers: read it back as a UTC datetime."""
-    if isinstance(value, str):
-        value = datetime.fromisoformat(value)
-    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def churned_in(session: Session, period: Period, as_of: datetime) -> list[LostCustomer]:

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from collections.abc import Sequence
+from datetime import UTC, datetime
 from typing import TYPE_CHECKING
 
 from models.records import (
@@ -19,6 +20,14 @@ from models.tables import InteractionRow, TagRow, TranscriptRow, UsageEventRow, 
 
 if TYPE_CHECKING:
     from models.store import StoredInteraction
+
+
+def aware(value: datetime | str) -> datetime:
+    """A time read back from a column that lost its type (an aggregate or a union's column: SQLite gives its
+    text, some drivers a naive datetime) as a UTC datetime."""
+    if isinstance(value, str):
+        value = datetime.fromisoformat(value)
+    return value if value.tzinfo else value.replace(tzinfo=UTC)
 
 
 def interaction_row(record: Interaction) -> InteractionRow:

@@ -31,6 +31,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import BindParameter
 
+from models import convert
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from models.records import InteractionKind, Record, Role
 from models.tables import (
@@ -375,14 +376,7 @@ def last_usage_by_user(
     latest = session.execute(
         _last_by_user(_dialect(session)), {"customer_id": customer_id, "until": until}
     )
-    return [(name, kind, _utc(at)) for name, kind, at in latest]
-
-
-def _utc(at: datetime | str) -> datetime:
-    """An aggregate's time: SQLite gives its text back (no column type on an aggregate)."""
-    if isinstance(at, str):
-        return datetime.fromisoformat(at).replace(tzinfo=UTC)
-    return at if at.tzinfo else at.replace(tzinfo=UTC)
+    return [(name, kind, convert.aware(at)) for name, kind, at in latest]
 
 
 _FIRST_USAGE = select(func.min(UsageEventRow.occurred_at)).where(UsageEventRow.customer_id == _ID)
@@ -391,7 +385,7 @@ _FIRST_USAGE = select(func.min(UsageEventRow.occurred_at)).where(UsageEventRow.c
 def first_usage_at(session: Session, customer_id: str) -> datetime | None:
     """The time of the customer's first usage event (one seek of the (customer, time) index); None: none."""
     first = session.scalar(_FIRST_USAGE, {"customer_id": customer_id})
-    return None if first is None else _utc(first)
+    return None if first is None else convert.aware(first)
 
 
 @cache
