@@ -72,10 +72,10 @@ def run_queue(
         raise InputError(
             f"--label: unknown label {wanted.label!r} (one of {', '.join(TAG_LABELS)})"
         )
-    from models.pages import flagged_page
+    from models.queue_rank import queue_page
 
     ranking = callintel.queue_ranking(callintel.as_of(as_of))
-    page = flagged_page(callintel.store, wanted, limit, 0, ranking)
+    page = queue_page(callintel.store, wanted, limit, 0, ranking)
     if json_output:
         for row in page.items:
             render.stdout.print(queue_json(row), markup=False, highlight=False, soft_wrap=True)

@@ -35,10 +35,10 @@ from models.pages import (
     HealthFilter,
     Ranking,
     Slice,
-    flagged_page,
     interactions_page,
 )
 from models.queue import Comment, QueueState, Visibility
+from models.queue_rank import queue_page
 from models.records import Interaction, UsageEvent, Utterance
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
@@ -238,7 +238,7 @@ class Callintel:
         """One page of the flagged queue, most severe first, narrowed by the filter (models/pages.py), after
         ``cursor`` (ranked at the cursor's moment) then ``offset``."""
         ranking = self.queue_ranking(cursor.as_of if cursor else None)
-        return flagged_page(self.store, wanted, limit, offset, ranking, cursor)
+        return queue_page(self.store, wanted, limit, offset, ranking, cursor)
 
     # risk
 

@@ -218,7 +218,7 @@ def _customer_tag(min_score: float) -> list[ColumnElement[bool]]:
     return [TagRow.score >= min_score, TagRow.speaker_role != "rep"]
 
 
-def _flags(wanted: FlagFilter, ranking: Ranking, rare_kind: bool) -> Any:
+def _flags(wanted: FlagFilter, ranking: Ranking, rare_kind: bool, only: Any = None) -> Any:
     """Per interaction with customer flags: its strongest weight × score and its tag count, from the tags
     alone (one pass over them, grouped by the interaction's index), before any interaction is looked up;
     with ``rare_kind``, only the tags of the kind's interactions (its index gives them, each one's tags are
@@ -236,6 +236,8 @@ def _flags(wanted: FlagFilter, ranking: Ranking, rare_kind: bool) -> Any:
     if rare_kind:
         of_kind = select(InteractionRow.id).where(InteractionRow.kind == wanted.kind)
         flags = flags.where(TagRow.interaction_id.in_(of_kind))
+    if only is not None:  # these interactions' flags only (a selection of ids)
+        flags = flags.where(TagRow.interaction_id.in_(only))
     return flags.group_by(TagRow.interaction_id).subquery("flags")
 
 
@@ -246,6 +248,17 @@ def kind_is_rare(session: Session, kind: str | None) -> bool:
         return False
     some = select(literal(1)).where(InteractionRow.kind == kind).limit(RARE_KIND).subquery()
     return (session.scalar(select(func.count()).select_from(some)) or 0) < RARE_KIND
+
+
+def recency_at(ranking: Ranking, dialect: str, occurred_at: Any) -> ColumnElement[float]:
+    """0.5 ** (age in days / half-life) as of the ranking's moment; 1 for a time after it."""
+    age = _positive(_AgeDays(_moment(ranking.as_of, dialect), occurred_at))
+    return func.power(0.5, age / ranking.half_life_days)
+
+
+def account_value(arr: Any) -> ColumnElement[float]:
+    """1 + log10(1 + ARR / 10,000), 1 where the ARR is unknown (log() is base 10 on both backends)."""
+    return 1.0 + func.coalesce(func.log(1.0 + _positive(arr) / 10000.0), 0.0)
 
 
 def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str, rare_kind: bool = False) -> Select:
@@ -262,10 +275,8 @@ def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str, rare_kind: bool 
         where.append(QueueReviewRow.reviewed_at.is_(None))
     if wanted.mine is not None:
         where.append(or_(InteractionRow.rep == wanted.mine, QueueReviewRow.assignee == wanted.mine))
-    age = _positive(_AgeDays(_moment(ranking.as_of, dialect), InteractionRow.occurred_at))
-    recency = func.power(0.5, age / ranking.half_life_days)
-    # log() is base 10 on both SQLite and PostgreSQL
-    value = 1.0 + func.coalesce(func.log(1.0 + _positive(AccountRow.arr) / 10000.0), 0.0)
+    recency = recency_at(ranking, dialect, InteractionRow.occurred_at)
+    value = account_value(AccountRow.arr)
     flags = _flags(wanted, ranking, rare_kind)
     return (
         select(
@@ -338,14 +349,27 @@ def flagged_page(
             counted = rows[0].total if rows else session.scalar(select(total))
         else:  # the first page is empty: nothing matches
             counted = 0
-        tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
-        found = select(TagRow).where(
-            TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
-        )
-        for tag in session.scalars(found) if rows else ():
-            tags[tag.interaction_id].append(tag)
-        items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
-        return Slice(counted or 0, items, _queue_next(rows, limit, ranking.as_of))
+        return queue_slice(session, rows, counted or 0, wanted, ranking, limit)
+
+
+def queue_slice(
+    session: Session,
+    rows: list[Any],
+    total: int,
+    wanted: FlagFilter,
+    ranking: Ranking,
+    limit: int | None,
+) -> Slice[FlaggedInteraction]:
+    """A queue page from its ranked rows (interaction, ranked columns..., review): each row's customer tags
+    read in one query, its strongest flag and severity; ``next_cursor`` on a full page."""
+    tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
+    found = select(TagRow).where(
+        TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
+    )
+    for tag in session.scalars(found) if rows else ():
+        tags[tag.interaction_id].append(tag)
+    items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
+    return Slice(total, items, _queue_next(rows, limit, ranking.as_of))
 
 
 def _queue_page(

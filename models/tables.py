@@ -17,6 +17,7 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
+    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
@@ -595,3 +596,51 @@ class InteractionCountRow(Base):
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
     n: Mapped[int] = mapped_column(Integer)
+
+
+class QueueRankRow(Base):
+    """A flagged interaction's place in the managers' queue, stored (models/queue_rank.py, migration 0015):
+    its strongest weight × score, customer tag count and account value, and ``rank_key`` = log2(strongest ×
+    value) + days since 2000-01-01 / half-life, rounded: for times up to the queue's moment, most severe first
+    is ``rank_key`` largest first at any moment, so a queue page is one range of the index."""
+
+    __tablename__ = "queue_ranks"
+    __table_args__ = (
+        Index(
+            "ix_queue_ranks_order",
+            "kind",
+            text("rank_key DESC"),
+            text("tags DESC"),
+            "occurred_at",
+            "interaction_id",
+        ),
+    )
+
+    interaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    occurred_at: Mapped[datetime] = mapped_column()
+    strongest: Mapped[float] = mapped_column(Float)
+    tags: Mapped[int] = mapped_column(Integer)
+    value: Mapped[float] = mapped_column(Float)
+    rank_key: Mapped[float] = mapped_column(Float)
+
+
+class QueueRankStateRow(Base):
+    """The ranking configuration the stored queue ranks were built with (its fingerprint): one row."""
+
+    __tablename__ = "queue_rank_state"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True)
+    fingerprint: Mapped[str] = mapped_column(String(64))
+
+
+class QueueRankDirtyRow(Base):
+    """An interaction (or every interaction of a customer) whose stored queue rank is stale: written by the
+    database's triggers on tags, interactions and account ARR (migration 0015), whoever writes; the next queue
+    read re-ranks them and deletes these rows. No unique key: concurrent writers never wait on each other."""
+
+    __tablename__ = "queue_rank_dirty"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    interaction_id: Mapped[str | None] = mapped_column(String(64))
+    customer_id: Mapped[str | None] = mapped_column(String(64))
