@@ -24,7 +24,19 @@ from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from typing import Any
 
-from sqlalchemy import Float, Numeric, case, cast, delete, exists, func, insert, select, text
+from sqlalchemy import (
+    Float,
+    Numeric,
+    Select,
+    case,
+    cast,
+    delete,
+    exists,
+    func,
+    insert,
+    select,
+    text,
+)
 from sqlalchemy.orm import Session
 
 from models.keyset import QueuePlace, after
@@ -180,51 +192,44 @@ def _filtered(wanted: FlagFilter) -> list[Any]:
     return where
 
 
-def _stored_rows(
-    session: Session,
+def _reviews() -> Any:
+    return QueueReviewRow.interaction_id == QueueRankRow.interaction_id
+
+
+def total_query(wanted: FlagFilter) -> Select:
+    """How many stored ranks the filter keeps (one range of the kind's index, each row's review looked up)."""
+    counted = select(func.count()).select_from(QueueRankRow).outerjoin(QueueReviewRow, _reviews())
+    return counted.where(*_filtered(wanted))
+
+
+def stored_query(
     wanted: FlagFilter,
     ranking: Ranking,
-    limit: int | None,
-    offset: int,
-    place: _Place | None,
-) -> tuple[list[Any], int]:
-    dialect = session.get_bind().dialect.name
-    where = _filtered(wanted)
-    r = QueueRankRow
-    reviewed = QueueReviewRow.interaction_id == r.interaction_id
-    counted = select(func.count()).select_from(r).outerjoin(QueueReviewRow, reviewed)
-    total = session.scalar(counted.where(*where))
+    dialect: str,
+    limit: int | None = 50,
+    offset: int = 0,
+    place: _Place | None = None,
+) -> Select:
+    """The page as ``flagged_page`` reads it (interaction, ranked columns, review), cut from the index range
+    of the stored ranks after ``place``; the severity of the page's rows only, as the computed ranking's."""
+    r, where = QueueRankRow, _filtered(wanted)
     if place is not None:
         keys = (r.rank_key, r.tags, r.occurred_at, r.interaction_id)
         start = (place.rank_key, place.tags, place.occurred_at, place.interaction_id)
         where.append(after(list(zip(keys, start, (True, True, False, False), strict=True))))
     recency = recency_at(ranking, dialect, r.occurred_at)
-    order = (r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
-    cut = (
-        select(
-            r.interaction_id.label("id"),
-            r.strongest,
-            r.tags,
-            r.occurred_at,
-            recency.label("recency"),
-            r.value,
-            (r.strongest * recency * r.value).label("severity"),
-            r.rank_key,
-        )
-        .select_from(r)
-        .outerjoin(QueueReviewRow, reviewed)
-        .where(*where)
-        .order_by(*order)
-        .offset(offset)
-    )
-    top = (cut if limit is None else cut.limit(limit)).subquery("top")
-    page = (
+    columns = (r.interaction_id.label("id"), r.strongest, r.tags, r.occurred_at)
+    severity = (r.strongest * recency * r.value).label("severity")
+    cut = select(*columns, recency.label("recency"), r.value, severity, r.rank_key)
+    cut = cut.select_from(r).outerjoin(QueueReviewRow, _reviews()).where(*where)
+    cut = cut.order_by(r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
+    top = (cut.offset(offset) if limit is None else cut.offset(offset).limit(limit)).subquery("top")
+    return (
         select(InteractionRow, top, QueueReviewRow)
         .join(top, top.c.id == InteractionRow.id)
         .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
         .order_by(top.c.rank_key.desc(), top.c.tags.desc(), top.c.occurred_at, top.c.id)
     )
-    return list(session.execute(page)), total or 0
 
 
 def queue_page(
@@ -243,6 +248,8 @@ def queue_page(
     with store.transaction() as session:
         place = _place(session, wanted, ranking.as_of, cursor)
         if place is not False:
-            rows, total = _stored_rows(session, wanted, ranking, limit, offset, place)
+            page = stored_query(wanted, ranking, store.engine.dialect.name, limit, offset, place)
+            rows = list(session.execute(page))
+            total = session.scalar(total_query(wanted)) or 0
             return queue_slice(session, rows, total, wanted, ranking, limit)
     return flagged_page(store, wanted, limit, offset, ranking, cursor)
