@@ -18,6 +18,7 @@ from models.pages import (
     health_rows,
     interactions_query,
 )
+from models.queue_rank import stored_query, total_query
 from models.risk_repo import AlertFilter, alert_where
 from models.store import Store, search_query
 from models.tables import AlertRow, InteractionRow
@@ -156,3 +157,29 @@ def test_a_page_at_an_offset_skips_index_entries_only(store: Store, wanted, inde
         assert index in found and "TEMP B-TREE" not in found, found
     else:
         assert index in found and "Sort" not in found, found
+
+
+@pytest.mark.parametrize(
+    "wanted",
+    [
+        FlagFilter(),
+        FlagFilter(kind="ticket"),
+        FlagFilter(label="cancellation_intent"),
+        FlagFilter(mine="sam"),
+    ],
+    ids=["calls", "tickets", "label", "mine"],
+)
+def test_the_stored_queue_is_a_range_of_its_index(store: Store, wanted: FlagFilter):
+    """The queue's page and total read the kind's range of ix_queue_ranks_order (models/queue_rank.py), in
+    its order: no sort of the ranked rows (SQLite: no temp b-tree for the page's ORDER BY)."""
+    dialect = store.engine.dialect.name
+    priced_out = ("SET enable_bitmapscan = off", "SET enable_sort = off")
+    page = plan(store, stored_query(wanted, Ranking(as_of=MOMENT), dialect, 20), *priced_out)
+    total = plan(store, total_query(wanted), *priced_out)
+    assert "ix_queue_ranks_order" in page and "ix_queue_ranks_order" in total, (page, total)
+    if (
+        dialect == "sqlite"
+    ):  # the ranked rows come in the index's order; only the page's 20 are sorted
+        assert "TEMP B-TREE" not in page.split("SCAN top")[0], page
+    else:
+        assert "Sort Key: queue_ranks" not in page, page
