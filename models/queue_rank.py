@@ -182,13 +182,11 @@ def _filtered(wanted: FlagFilter) -> list[Any]:
             InteractionRow.id == QueueRankRow.interaction_id, InteractionRow.rep == wanted.mine
         )
         where.append(exists(mine) | (QueueReviewRow.assignee == wanted.mine))
-    if wanted.label is not None:
-        labelled = select(TagRow.id).where(
-            TagRow.interaction_id == QueueRankRow.interaction_id,
-            TagRow.label == wanted.label,
-            *_customer_tag(wanted.min_score),
+    if wanted.label is not None:  # the label's flags, read once from their index (as _flags does)
+        labelled = select(TagRow.interaction_id).where(
+            TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
         )
-        where.append(exists(labelled))
+        where.append(QueueRankRow.interaction_id.in_(labelled))
     return where
 
 
@@ -197,9 +195,24 @@ def _reviews() -> Any:
 
 
 def total_query(wanted: FlagFilter) -> Select:
-    """How many stored ranks the filter keeps (one range of the kind's index, each row's review looked up)."""
-    counted = select(func.count()).select_from(QueueRankRow).outerjoin(QueueReviewRow, _reviews())
-    return counted.where(*_filtered(wanted))
+    """How many stored ranks the filter keeps. With no label or rep scope: the kind's range of the index
+    counted (its entries only) less the kind's reviewed ones (from the reviews); else each row's review
+    looked up."""
+    if wanted.label is not None or wanted.mine is not None:
+        counted = (
+            select(func.count()).select_from(QueueRankRow).outerjoin(QueueReviewRow, _reviews())
+        )
+        return counted.where(*_filtered(wanted))
+    ranked = select(func.count()).where(QueueRankRow.kind == wanted.kind).scalar_subquery()
+    if wanted.include_reviewed:
+        return select(ranked)
+    reviewed = (
+        select(func.count())
+        .select_from(QueueReviewRow)
+        .join(QueueRankRow, _reviews())
+        .where(QueueReviewRow.reviewed_at.is_not(None), QueueRankRow.kind == wanted.kind)
+    )
+    return select(ranked - reviewed.scalar_subquery())
 
 
 def stored_query(
