@@ -17,7 +17,6 @@ from sqlalchemy import (
     String,
     Text,
     UniqueConstraint,
-    text,
 )
 from sqlalchemy.orm import DeclarativeBase, Mapped, mapped_column, relationship
 from sqlalchemy.sql.expression import false
@@ -605,16 +604,6 @@ class QueueRankRow(Base):
     is ``rank_key`` largest first at any moment, so a queue page is one range of the index."""
 
     __tablename__ = "queue_ranks"
-    __table_args__ = (
-        Index(
-            "ix_queue_ranks_order",
-            "kind",
-            text("rank_key DESC"),
-            text("tags DESC"),
-            "occurred_at",
-            "interaction_id",
-        ),
-    )
 
     interaction_id: Mapped[str] = mapped_column(String(64), primary_key=True)
     kind: Mapped[str] = mapped_column(String(16))
@@ -623,6 +612,18 @@ class QueueRankRow(Base):
     tags: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     rank_key: Mapped[float] = mapped_column(Float)
+
+
+QUEUE_RANKS_ORDER = (
+    Index(  # the queue's order per kind: key and tag count largest first, oldest, id
+        "ix_queue_ranks_order",
+        QueueRankRow.kind,
+        QueueRankRow.rank_key.desc(),
+        QueueRankRow.tags.desc(),
+        QueueRankRow.occurred_at,
+        QueueRankRow.interaction_id,
+    )
+)
 
 
 class QueueRankStateRow(Base):

@@ -117,7 +117,7 @@ def upgrade() -> None:
         "queue_ranks",
         sa.Column("interaction_id", sa.String(64), primary_key=True),
         sa.Column("kind", sa.String(16), nullable=False),
-        sa.Column("occurred_at", sa.DateTime(), nullable=False),
+        sa.Column("occurred_at", sa.DateTime(timezone=True), nullable=False),
         sa.Column("strongest", sa.Float, nullable=False),
         sa.Column("tags", sa.Integer, nullable=False),
         sa.Column("value", sa.Float, nullable=False),
