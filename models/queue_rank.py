@@ -138,6 +138,10 @@ def refresh(store: Store, ranking: Ranking) -> None:
             _rank(session, ranking, dialect)
             session.execute(delete(QueueRankStateRow))
             session.add(QueueRankStateRow(id=1, fingerprint=wanted))
+            if (
+                dialect == "postgresql"
+            ):  # its planner's statistics for the new ranks, before autovacuum's
+                session.execute(text("ANALYZE queue_ranks"))
         elif top is not None:
             customers = select(QueueRankDirtyRow.customer_id).where(noted)
             only = (
@@ -174,19 +178,22 @@ def _place(session: Session, wanted: FlagFilter, as_of: datetime, cursor: QueueP
 
 
 def _filtered(wanted: FlagFilter) -> list[Any]:
-    where = [QueueRankRow.kind == wanted.kind]
+    """The filter over the stored ranks, each part a lookup per ranked row (an anti- or semi-join, which
+    PostgreSQL walks in the index's order, where an outer join's estimate led it to sort every rank)."""
+    r, where = QueueRankRow, [QueueRankRow.kind == wanted.kind]
+    review = select(QueueReviewRow.interaction_id).where(_reviews())
     if not wanted.include_reviewed:
-        where.append(QueueReviewRow.reviewed_at.is_(None))
+        where.append(~exists(review.where(QueueReviewRow.reviewed_at.is_not(None))))
     if wanted.mine is not None:
-        mine = select(InteractionRow.id).where(
-            InteractionRow.id == QueueRankRow.interaction_id, InteractionRow.rep == wanted.mine
+        theirs = select(InteractionRow.id).where(
+            InteractionRow.id == r.interaction_id, InteractionRow.rep == wanted.mine
         )
-        where.append(exists(mine) | (QueueReviewRow.assignee == wanted.mine))
+        where.append(exists(theirs) | exists(review.where(QueueReviewRow.assignee == wanted.mine)))
     if wanted.label is not None:  # the label's flags, read once from their index (as _flags does)
         labelled = select(TagRow.interaction_id).where(
             TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
         )
-        where.append(QueueRankRow.interaction_id.in_(labelled))
+        where.append(r.interaction_id.in_(labelled))
     return where
 
 
@@ -196,13 +203,10 @@ def _reviews() -> Any:
 
 def total_query(wanted: FlagFilter) -> Select:
     """How many stored ranks the filter keeps. With no label or rep scope: the kind's range of the index
-    counted (its entries only) less the kind's reviewed ones (from the reviews); else each row's review
+    counted (its entries only) less the kind's reviewed ones (from the reviews); else each row's filter
     looked up."""
     if wanted.label is not None or wanted.mine is not None:
-        counted = (
-            select(func.count()).select_from(QueueRankRow).outerjoin(QueueReviewRow, _reviews())
-        )
-        return counted.where(*_filtered(wanted))
+        return select(func.count()).select_from(QueueRankRow).where(*_filtered(wanted))
     ranked = select(func.count()).where(QueueRankRow.kind == wanted.kind).scalar_subquery()
     if wanted.include_reviewed:
         return select(ranked)
@@ -234,7 +238,7 @@ def stored_query(
     columns = (r.interaction_id.label("id"), r.strongest, r.tags, r.occurred_at)
     severity = (r.strongest * recency * r.value).label("severity")
     cut = select(*columns, recency.label("recency"), r.value, severity, r.rank_key)
-    cut = cut.select_from(r).outerjoin(QueueReviewRow, _reviews()).where(*where)
+    cut = cut.select_from(r).where(*where)
     cut = cut.order_by(r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
     top = (cut.offset(offset) if limit is None else cut.offset(offset).limit(limit)).subquery("top")
     return (
