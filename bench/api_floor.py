@@ -5,7 +5,8 @@ rate limiter included) and the sync dependencies and routes in the real thread p
 
 For each path: the least and the median of --rounds means of CPU time a request (this process's: other
 processes' load does not count, the thread pool's threads do). Run it once on the old code and once on the new
-(PYTHONPATH=TREE), alternating, and compare the least. The token must be a live token of that store allowed to
+(PYTHONPATH=TREE: the code measured is that tree's, whichever tree this script is in), alternating, and
+compare the least. The token must be a live token of that store allowed to
 read the paths (manager or admin for the defaults); nothing is written but its last use.
 """
 
@@ -21,7 +22,7 @@ from pathlib import Path
 
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+sys.path.append(str(Path(__file__).resolve().parents[1]))  # after PYTHONPATH: that tree is measured
 
 __all__ = ["PATHS", "main"]
 
@@ -45,7 +46,7 @@ async def _run(args: argparse.Namespace) -> None:
     from api.app import create_app
     from models.settings import Settings
 
-    app = create_app(Settings(database_url=args.database_url, rate_limit=10_000_000))
+    app = create_app(Settings(database_url=args.database_url, rate_limit=1_000_000))
     headers = {"Authorization": f"Bearer {args.token}"}
     async with (
         app.router.lifespan_context(app),
