@@ -38,6 +38,7 @@ from api.ratelimit import RateLimit
 from api.schemas import ErrorBody
 from api.service import Callintel
 from api.uploads import sweep_orphans
+from models import interactions_repo
 from models.errors import CallintelError, StoreError
 from models.settings import Settings, get_settings
 from models.store import Store
@@ -80,6 +81,14 @@ def _validation_message(exc: RequestValidationError) -> str:
     where = ".".join(str(part) for part in first.get("loc", ()))
     more = f" (and {len(exc.errors()) - 1} more problems)" if len(exc.errors()) > 1 else ""
     return f"{where}: {first.get('msg', 'invalid')}{more}"
+
+
+def _store_answers(store: Store) -> None:
+    """/api/health's read: the newest interaction's time, the last entry of an index, so a health check costs
+    a fraction of a millisecond (not ``Store.latest_event_time``, whose usage maximum reads an index as large as
+    the usage table: 90 ms at 1,000 customers). An unreachable store is a StoreError (503), as before."""
+    with store.transaction() as session:
+        interactions_repo.latest_interaction_time(session)
 
 
 def create_app(
@@ -139,7 +148,7 @@ def create_app(
         summary="Liveness: the API is up, its store answers; serve's workers",
     )
     def health_check() -> dict[str, Any]:
-        app.state.callintel.store.latest_event_time()
+        _store_answers(app.state.callintel.store)
         if workers is None:
             return {"status": "ok"}
         status = workers.status()
