@@ -2,9 +2,10 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import TypeAdapter
 
 from api.auth import ApiToken
 from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
@@ -21,6 +22,8 @@ from api.schemas import (
 )
 from models.current_health import Cursor
 from models.errors import NotFound
+from models.pages import Slice
+from models.risk_lines import RiskLine
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -55,6 +58,21 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
     )
 
 
+_RISKS = TypeAdapter(list[CustomerRisk])
+_LINES = TypeAdapter(
+    list[RiskLine]
+)  # the same JSON (models/risk_lines.py): the records as they are
+
+
+def _listed(body: bytes, page: Slice[Any]) -> Response:
+    """The JSON as FastAPI would answer it, with the page's ``X-Total-Count`` and ``X-Next-Cursor``."""
+    response = Response(body, media_type="application/json")
+    response.headers["X-Total-Count"] = str(page.total)
+    if page.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return response
+
+
 @router.get(
     "/customers",
     response_model=list[CustomerRisk],
@@ -63,7 +81,6 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
 def customers(
     callintel: ServiceDep,
     _: RiskReader,
-    response: Response,
     as_of: AsOf | None = None,
     band: Annotated[str | None, Query(pattern="^(green|yellow|red|unknown)$")] = None,
     owner: Annotated[
@@ -73,18 +90,18 @@ def customers(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     cursor: CursorParam = None,
     recompute: Recompute = False,
-) -> list[CustomerRisk]:
+) -> Response:
     """The stored health of each customer's latest evaluation (the risk stage, ``alerts --refresh``), paged
     in SQL; with ``as_of`` or ``recompute``, recomputed at that moment. ``X-Total-Count``: how many match;
-    ``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
+    ``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging). The
+    stored list is serialised from its records as they are (models/risk_lines.py), not validated again."""
     moment = callintel.as_of(as_of)
-    recomputed = recompute or as_of is not None
     after = keyset_cursor(cursor, Cursor.decode)
-    page = callintel.customers(moment, band, limit, offset, recomputed, owner, after)
-    response.headers["X-Total-Count"] = str(page.total)
-    if page.next_cursor is not None:
-        response.headers["X-Next-Cursor"] = page.next_cursor
-    return [_risk(h, who.name) for who, h in page.items]
+    if not recompute and as_of is None:
+        lines = callintel.risk_lines(moment, band, limit, offset, owner, after)
+        return _listed(_LINES.dump_json(lines.items), lines)
+    page = callintel.customers(moment, band, limit, offset, True, owner, after)
+    return _listed(_RISKS.dump_json([_risk(h, who.name) for who, h in page.items]), page)
 
 
 @router.get(

@@ -40,6 +40,7 @@ from models.pages import (
 )
 from models.queue import Comment, QueueState, Visibility
 from models.records import Interaction, UsageEvent, Utterance
+from models.risk_lines import RiskLine, risk_page
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
 from models.tasks import Task, TaskFilter
@@ -275,6 +276,19 @@ class Callintel:
             return stored_customers(self.store, moment, wanted, limit, offset, cursor)
         rated = customers_by_risk(self.store, moment, self.risk_config(), wanted)
         return recomputed_page(rated, limit, offset, cursor)
+
+    def risk_lines(
+        self,
+        moment: datetime,
+        band: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        owner: str | None = None,
+        cursor: Cursor | None = None,
+    ) -> Slice[RiskLine]:
+        """The stored at-risk list of ``customers`` (the same page) as the API's records, nothing more read
+        (models/risk_lines.py): what ``GET /api/customers`` serialises as it is."""
+        return risk_page(self.store, moment, HealthFilter(band, owner), limit, offset, cursor)
 
     def customer(
         self, customer_id: str, moment: datetime, days: int, recompute: bool = True

@@ -580,8 +580,55 @@ def _current_answers(session: Reader, moment: datetime) -> bool:
 def _next(keys: list[Any], limit: int | None) -> str | None:
     if limit is None or len(keys) < limit:
         return None
-    _, _, rank, arr, raw_risk, customer_id = keys[-1]
+    rank, arr, raw_risk, customer_id = keys[-1][2:6]
     return Cursor(int(rank), float(arr), float(raw_risk), str(customer_id)).encode()
+
+
+# What ``page_keys`` adds to each row with ``evaluation``: the name, then the stored evaluation's columns.
+EVALUATION = (
+    CustomerRow.name,
+    HealthSnapshotRow.as_of,
+    HealthSnapshotRow.score,
+    HealthSnapshotRow.band,
+    HealthSnapshotRow.breakdown,
+    HealthSnapshotRow.raw_risk,
+)
+
+
+def _with_evaluation(page: Select, current: bool) -> Select:
+    """``page`` with the ``EVALUATION`` columns after its own (the snapshots' query joins their tables already;
+    the current rows' joins them by primary key)."""
+    if current:
+        h = CustomerHealthRow
+        page = page.join(CustomerRow, CustomerRow.id == h.customer_id).outerjoin(
+            HealthSnapshotRow, HealthSnapshotRow.id == h.snapshot_id
+        )
+    return page.add_columns(*EVALUATION)
+
+
+def page_keys(
+    session: Reader,
+    moment: datetime,
+    wanted: HealthFilter,
+    limit: int | None = None,
+    offset: int = 0,
+    cursor: Cursor | None = None,
+    from_snapshots: bool = False,
+    evaluation: bool = False,
+) -> Slice[Any]:
+    """A page of the at-risk list as rows (customer id, snapshot id or None, the order's four keys, then with
+    ``evaluation`` the ``EVALUATION`` columns), with how many match and the next page's cursor: health_page's
+    read, which says where it is read from."""
+    current = not from_snapshots and _current_answers(session, moment)
+    query = current_rows(wanted) if current else health_rows(moment, wanted)
+    keys = current_keys() if current else _snapshot_keys()
+    page = at_risk_order(query, keys).offset(offset)
+    if cursor is not None:
+        page = page.where(cursor.after(*keys))
+    if evaluation:
+        page = _with_evaluation(page, current)
+    found = list(session.execute(page if limit is None else page.limit(limit)))
+    return Slice(_count(session, query), found, _next(found, limit))
 
 
 def health_page(
@@ -600,19 +647,12 @@ def health_page(
     page starts after ``cursor`` (a page's ``next_cursor``), then skips ``offset``; only its signals are read."""
     wanted = wanted or HealthFilter()
     with store.reading() as session:  # Core reads: no ORM session
-        current = not from_snapshots and _current_answers(session, moment)
-        query = current_rows(wanted) if current else health_rows(moment, wanted)
-        keys = current_keys() if current else _snapshot_keys()
-        page = at_risk_order(query, keys).offset(offset)
-        if cursor is not None:
-            page = page.where(cursor.after(*keys))
-        found = list(session.execute(page if limit is None else page.limit(limit)))
-        total = _count(session, query)
-        rows = _page_rows(session, found)
+        found = page_keys(session, moment, wanted, limit, offset, cursor, from_snapshots)
+        rows = _page_rows(session, found.items)
         ids = [row[0] for row in rows]
         signals, last = _signals(session, ids), _last_contacts(session, ids)
         items = [_stored_health(row, signals, last) for row in rows]
-        return Slice(total, items, _next(found, limit))
+        return Slice(found.total, items, found.next_cursor)
 
 
 # -- C: one customer's stored health (issue 19; its history of evaluations: models/current_health.py) -----
