@@ -14,15 +14,26 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, select
+from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql.elements import BindParameter
 
-from models.current_health import Cursor
-from models.pages import EVALUATION, HealthFilter, Reader, Slice, page_keys
+from models.current_health import Cursor, band_rank
+from models.pages import (
+    HealthFilter,
+    Reader,
+    Slice,
+    at_risk_order,
+    current_answers,
+    current_keys,
+    current_rows,
+    health_rows,
+    page_cursor,
+    snapshot_keys,
+)
 from models.store import Store
-from models.tables import CustomerRow, HealthSnapshotRow, RiskSignalRow
+from models.tables import CustomerHealthRow, CustomerRow, HealthSnapshotRow, RiskSignalRow
 
-__all__ = ["RiskLine", "SignalLine", "customer_line", "risk_page"]
+__all__ = ["EVALUATION", "RiskLine", "SignalLine", "customer_line", "page_keys", "risk_page"]
 
 
 @dataclass(frozen=True, slots=True)
@@ -51,6 +62,97 @@ class RiskLine:
     breakdown: dict[str, float]
     signals: list[SignalLine]
 
+
+# -- the page's rows: statements built once a shape of request -------------------------------------------
+
+# What ``page_keys`` adds to each row with ``evaluation``: the name, then the stored evaluation's columns.
+EVALUATION = (
+    CustomerRow.name,
+    HealthSnapshotRow.as_of,
+    HealthSnapshotRow.score,
+    HealthSnapshotRow.band,
+    HealthSnapshotRow.breakdown,
+    HealthSnapshotRow.raw_risk,
+)
+
+
+def _with_evaluation(page: Select, current: bool) -> Select:
+    """``page`` with the ``EVALUATION`` columns after its own (the snapshots' query joins their tables already;
+    the current rows' joins them by primary key)."""
+    if current:
+        h = CustomerHealthRow
+        page = page.join(CustomerRow, CustomerRow.id == h.customer_id).outerjoin(
+            HealthSnapshotRow, HealthSnapshotRow.id == h.snapshot_id
+        )
+    return page.add_columns(*EVALUATION)
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What a page of the list asks for; its shape (which of them are given) picks the statements."""
+
+    moment: datetime
+    wanted: HealthFilter
+    limit: int | None
+    offset: int
+    cursor: Cursor | None
+
+    def shape(self, current: bool, evaluation: bool) -> tuple[bool, ...]:
+        given = (self.wanted.band, self.wanted.owner, self.cursor, self.limit)
+        return current, evaluation, *(value is not None for value in given)
+
+    def bound(self) -> dict[str, Any]:
+        """The values of the statements' named parameters."""
+        band = self.wanted.band
+        values = {"moment": self.moment, "owner": self.wanted.owner, "offset": self.offset}
+        values |= {"band_rank": band_rank(band) if band else None, "limit": self.limit}
+        return values | (self.cursor.params() if self.cursor else {})
+
+
+_STATEMENTS: dict[
+    tuple[bool, ...], tuple[Select, Select]
+] = {}  # a shape's (page, count): see _statements
+
+
+def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Select]:
+    """The page's statement and its count's for the ask's shape, built the first time (with that ask's
+    values, which ``_Ask.bound`` replaces on each execution): a statement built on each request costs
+    SQLAlchemy more than the read."""
+    shape = ask.shape(current, evaluation)
+    if shape not in _STATEMENTS:
+        query = current_rows(ask.wanted) if current else health_rows(ask.moment, ask.wanted)
+        keys = current_keys() if current else snapshot_keys()
+        page = at_risk_order(query, keys).offset(bindparam("offset", ask.offset))
+        if ask.cursor is not None:
+            page = page.where(ask.cursor.after(*keys))
+        if ask.limit is not None:
+            page = page.limit(bindparam("limit", ask.limit))
+        page = _with_evaluation(page, current) if evaluation else page
+        _STATEMENTS[shape] = page, select(func.count()).select_from(query.subquery())
+    return _STATEMENTS[shape]
+
+
+def page_keys(
+    session: Reader,
+    moment: datetime,
+    wanted: HealthFilter,
+    limit: int | None = None,
+    offset: int = 0,
+    cursor: Cursor | None = None,
+    from_snapshots: bool = False,
+    evaluation: bool = False,
+) -> Slice[Any]:
+    """A page of the at-risk list as rows (customer id, snapshot id or None, the order's four keys, then with
+    ``evaluation`` the ``EVALUATION`` columns), with how many match and the next page's cursor: health_page's
+    read, which says where it is read from."""
+    ask = _Ask(moment, wanted, limit, offset, cursor)
+    current = not from_snapshots and current_answers(session, moment)
+    page, count = _statements(ask, current, evaluation)
+    found = list(session.execute(page, ask.bound()))
+    return Slice(session.scalar(count, ask.bound()) or 0, found, page_cursor(found, limit))
+
+
+# -- the records ------------------------------------------------------------------------------------------
 
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _S = RiskSignalRow
@@ -82,9 +184,8 @@ def _signals(session: Reader, ids: list[str]) -> dict[str, list[SignalLine]]:
     """The signals risk_signals holds for these customers (their current evaluation's), in stored order
     (largest contribution first)."""
     found: dict[str, list[SignalLine]] = {i: [] for i in ids}
-    for customer_id, kind, weight, points, at, interaction_id, why in session.execute(
-        _SIGNALS, {"ids": ids}
-    ):
+    rows = session.execute(_SIGNALS, {"ids": ids}).all()  # one fetchall, not a fetch a row
+    for customer_id, kind, weight, points, at, interaction_id, why in rows:
         found[customer_id].append(
             SignalLine(kind, float(weight), float(points or 0.0), at, interaction_id, why)
         )
