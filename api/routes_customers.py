@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+from dataclasses import dataclass
+from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
 from pydantic import TypeAdapter
 
+from api.account_view import AccountView
 from api.auth import ApiToken
 from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
 from api.moments import AsOf
+from api.queries import StoredAccount
 from api.routes_accounts import contact_out
 from api.schemas import (
+    ContactOut,
     CustomerDetail,
     CustomerRisk,
     ReplayPoint,
@@ -20,10 +25,11 @@ from api.schemas import (
     TimelineEntryOut,
     TimelineOut,
 )
+from models.accounts import Account, CommercialEvent, Invoice
 from models.current_health import Cursor
 from models.errors import NotFound
 from models.pages import Slice
-from models.risk_lines import RiskLine
+from models.risk_lines import RiskLine, SignalLine
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -104,6 +110,43 @@ def customers(
     return _listed(_RISKS.dump_json([_risk(h, who.name) for who, h in page.items]), page)
 
 
+@dataclass(frozen=True, slots=True)
+class _Detail:
+    """``CustomerDetail``'s fields in its order, the health a record (models/risk_lines.py): its JSON."""
+
+    customer_id: str
+    name: str | None
+    as_of: datetime
+    score: float | None
+    band: str
+    raw_risk: float
+    breakdown: dict[str, float]
+    signals: list[SignalLine]
+    account: Account | None
+    contacts: list[ContactOut]
+    invoices: list[Invoice]
+    commercial_events: list[CommercialEvent]
+    surveys: list[SurveyResponseOut]
+
+
+_DETAIL = TypeAdapter(_Detail)
+_DETAILS = TypeAdapter(CustomerDetail)
+
+
+def _account_parts(view: AccountView) -> dict[str, Any]:
+    """The account data of ``CustomerDetail`` as its fields."""
+    return {
+        "account": view.account,
+        "contacts": [contact_out(c.contact, c.last_seen) for c in view.contacts],
+        "invoices": list(view.invoices),
+        "commercial_events": list(view.commercial),
+        "surveys": [
+            SurveyResponseOut(**s.response.model_dump(), interaction_id=s.interaction_id)
+            for s in view.surveys
+        ],
+    }
+
+
 @router.get(
     "/customers/{customer_id}",
     response_model=CustomerDetail,
@@ -116,25 +159,21 @@ def customer(
     _: RiskReader,
     as_of: AsOf | None = None,
     recompute: Recompute = False,
-) -> CustomerDetail:
-    """The health is the stored evaluation's (as in the list), the contacts' last logins one grouped query;
-    with ``as_of`` or ``recompute``, recomputed from the history."""
+) -> Response:
+    """The health is the stored evaluation's (as in the list, serialised from its record), the contacts'
+    last logins one grouped query; with ``as_of`` or ``recompute``, recomputed from the history."""
     recomputed = recompute or as_of is not None
-    view = callintel.customer_account(customer_id, callintel.as_of(as_of), recomputed)
-    if view.health is None:  # never: it was asked for at a moment
+    found = callintel.customer_account(customer_id, callintel.as_of(as_of), recomputed)
+    if isinstance(found, StoredAccount):
+        line = found.health
+        fields = {name: getattr(line, name) for name in RiskLine.__dataclass_fields__}
+        body = _DETAIL.dump_json(_Detail(**fields, **_account_parts(found.view)))
+        return Response(body, media_type="application/json")
+    if found.health is None:  # never: it was asked for at a moment
         raise NotFound("customer health", customer_id)
-    surveys = [
-        SurveyResponseOut(**s.response.model_dump(), interaction_id=s.interaction_id)
-        for s in view.surveys
-    ]
-    return CustomerDetail(
-        **_risk(view.health, view.name).model_dump(),
-        account=view.account,
-        contacts=[contact_out(c.contact, c.last_seen) for c in view.contacts],
-        invoices=list(view.invoices),
-        commercial_events=list(view.commercial),
-        surveys=surveys,
-    )
+    risk = _risk(found.health, found.name).model_dump()
+    detail = CustomerDetail(**risk, **_account_parts(found))
+    return Response(_DETAILS.dump_json(detail), media_type="application/json")
 
 
 @router.get(

@@ -51,7 +51,7 @@ from risk.history import CustomerHistory, load_history
 
 if TYPE_CHECKING:
     from api.account_view import AccountView, ContactLine
-    from api.queries import AtRisk, CustomerView
+    from api.queries import AtRisk, CustomerView, StoredAccount
     from ingest import IngestItem, ParsedSource
     from nlp.tagger import Tagger
     from pipeline.queue import JobQueue
@@ -696,10 +696,11 @@ class Callintel:
 
     def customer_account(
         self, customer_id: str, moment: datetime, recompute: bool = False
-    ) -> AccountView:
-        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it: from the stored evaluation,
-        the account data and one grouped query for the contacts' last logins, with nothing of the history
-        loaded; recomputed (``account_view``) when asked or when the customer has no stored evaluation."""
+    ) -> StoredAccount | AccountView:
+        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it: from the stored evaluation
+        (a StoredAccount: the evaluation as the list's record), the account data and one grouped query for
+        the contacts' last logins, with nothing of the history loaded; recomputed (``account_view``) when
+        asked or when the customer has no stored evaluation."""
         from api.queries import stored_account
 
         found = None if recompute else stored_account(self.store, customer_id, moment)

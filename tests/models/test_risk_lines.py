@@ -15,8 +15,9 @@ from pydantic import TypeAdapter
 from sqlalchemy import update
 
 from api.app import create_app
-from api.routes_customers import _risk
-from api.schemas import CustomerRisk
+from api.queries import StoredAccount
+from api.routes_customers import _account_parts, _risk
+from api.schemas import CustomerDetail, CustomerRisk
 from api.service import Callintel
 from bench.make_portfolio import END, build
 from models.current_health import Cursor
@@ -115,3 +116,21 @@ def test_the_route_answers_the_records_with_its_headers(book: Callintel):
         at_end = {"as_of": END.isoformat()}  # recomputed at END
         recomputed = client.get("/api/customers", params=at_end, headers=auth)
         assert recomputed.content == _models(book, recompute=True)[0]
+
+
+def test_the_customer_page_answers_the_record_as_the_response_model(book: Callintel):
+    """``GET /api/customers/{id}``: the stored record and the account data, the bytes of ``CustomerDetail``
+    built from the stored Health (api/service.py account_view without recomputing)."""
+    moment = book.as_of()
+    lines = risk_page(book.store, moment).items
+    with TestClient(create_app(book.settings, book.store)) as client:
+        auth = {"Authorization": f"Bearer {book.create_token('manager', 'm')[1]}"}
+        for line in (lines[0], lines[len(lines) // 2]):
+            found = book.customer_account(line.customer_id, moment)
+            assert isinstance(found, StoredAccount) and found.health == line
+            view = book.account_view(line.customer_id, moment, recompute=False)
+            assert view.health is not None
+            risk = _risk(view.health, view.name).model_dump()
+            detail = CustomerDetail(**risk, **_account_parts(view))
+            answer = client.get(f"/api/customers/{line.customer_id}", headers=auth)
+            assert answer.content == TypeAdapter(CustomerDetail).dump_json(detail)
