@@ -163,7 +163,7 @@ def customer(
     """The health is the stored evaluation's (as in the list, serialised from its record), the contacts'
     last logins one grouped query; with ``as_of`` or ``recompute``, recomputed from the history."""
     recomputed = recompute or as_of is not None
-    found = callintel.customer_account(customer_id, callintel.as_of(as_of), recomputed)
+    found = callintel.customer_detail(customer_id, callintel.as_of(as_of), recomputed)
     if isinstance(found, StoredAccount):
         line = found.health
         fields = {name: getattr(line, name) for name in RiskLine.__dataclass_fields__}

@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -696,11 +697,23 @@ class Callintel:
 
     def customer_account(
         self, customer_id: str, moment: datetime, recompute: bool = False
+    ) -> AccountView:
+        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it (``customer_detail``), its
+        stored health as a Health (api/queries.py stored_health)."""
+        from api.queries import StoredAccount, stored_health
+
+        found = self.customer_detail(customer_id, moment, recompute)
+        if isinstance(found, StoredAccount):
+            return replace(found.view, health=stored_health(self.store, customer_id, moment))
+        return found
+
+    def customer_detail(
+        self, customer_id: str, moment: datetime, recompute: bool = False
     ) -> StoredAccount | AccountView:
-        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it: from the stored evaluation
-        (a StoredAccount: the evaluation as the list's record), the account data and one grouped query for
-        the contacts' last logins, with nothing of the history loaded; recomputed (``account_view``) when
-        asked or when the customer has no stored evaluation."""
+        """What ``GET /api/customers/{id}`` shows: from the stored evaluation (a StoredAccount: the evaluation
+        as the at-risk list's record), the account data and one grouped query for the contacts' last logins,
+        with nothing of the history loaded; recomputed (``account_view``) when asked or when the customer
+        has no stored evaluation."""
         from api.queries import stored_account
 
         found = None if recompute else stored_account(self.store, customer_id, moment)

@@ -126,7 +126,7 @@ def test_the_customer_page_answers_the_record_as_the_response_model(book: Callin
     with TestClient(create_app(book.settings, book.store)) as client:
         auth = {"Authorization": f"Bearer {book.create_token('manager', 'm')[1]}"}
         for line in (lines[0], lines[len(lines) // 2]):
-            found = book.customer_account(line.customer_id, moment)
+            found = book.customer_detail(line.customer_id, moment)
             assert isinstance(found, StoredAccount) and found.health == line
             view = book.account_view(line.customer_id, moment, recompute=False)
             assert view.health is not None
