@@ -31,7 +31,7 @@ from models.pages import (
     snapshot_keys,
 )
 from models.store import Store
-from models.tables import CustomerHealthRow, CustomerRow, HealthSnapshotRow, RiskSignalRow
+from models.tables import CustomerRow, HealthSnapshotRow, RiskSignalRow
 
 __all__ = ["EVALUATION", "RiskLine", "SignalLine", "customer_line", "page_keys", "risk_page"]
 
@@ -76,15 +76,17 @@ EVALUATION = (
 )
 
 
-def _with_evaluation(page: Select, current: bool) -> Select:
-    """``page`` with the ``EVALUATION`` columns after its own (the snapshots' query joins their tables already;
-    the current rows' joins them by primary key)."""
-    if current:
-        h = CustomerHealthRow
-        page = page.join(CustomerRow, CustomerRow.id == h.customer_id).outerjoin(
-            HealthSnapshotRow, HealthSnapshotRow.id == h.snapshot_id
-        )
-    return page.add_columns(*EVALUATION)
+def _with_evaluation(page: Select) -> Select:
+    """``page``'s rows with the ``EVALUATION`` columns after their own, joined by primary key to the page
+    once it is cut (not to each row an offset skips: SQLite computes the rows it skips), in its order."""
+    rows = page.subquery()
+    customer_id, snapshot_id, *keys = rows.c
+    joined = (
+        select(*rows.c, *EVALUATION)
+        .join_from(rows, CustomerRow, CustomerRow.id == customer_id)
+        .outerjoin(HealthSnapshotRow, HealthSnapshotRow.id == snapshot_id)
+    )
+    return at_risk_order(joined, (keys[0], keys[1], keys[2], keys[3]))
 
 
 @dataclass(frozen=True)
@@ -127,7 +129,7 @@ def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Sel
             page = page.where(ask.cursor.after(*keys))
         if ask.limit is not None:
             page = page.limit(bindparam("limit", ask.limit))
-        page = _with_evaluation(page, current) if evaluation else page
+        page = _with_evaluation(page) if evaluation else page
         _STATEMENTS[shape] = page, select(func.count()).select_from(query.subquery())
     return _STATEMENTS[shape]
 
