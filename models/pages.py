@@ -442,16 +442,18 @@ def health_rows(moment: datetime, wanted: HealthFilter) -> Select:
     )
     if wanted.band is not None:
         query = query.where(keys[0] == _band_param(wanted.band))
-    return query.where(AccountRow.owner == _owner_param(wanted.owner)) if wanted.owner else query
+    if wanted.owner is None:
+        return query
+    return query.where(AccountRow.owner == _owner_param(wanted.owner))
 
 
-# The list's statements name their values (the moment, the filter's, the page's: ``_bound``), so that one
-# built for a request's shape of filter serves the next of that shape with its own values (``_statements``).
+# The list's statements name their values (the moment, the filter's, the page's), so that one built for a
+# request's shape serves the next of that shape with its own values (models/risk_lines.py ``_statements``).
 def _band_param(band: str) -> BindParameter[int]:
     return bindparam("band_rank", band_rank(band))
 
 
-def _owner_param(owner: str | None) -> BindParameter[str | None]:
+def _owner_param(owner: str) -> BindParameter[str]:
     return bindparam("owner", owner)
 
 
@@ -469,7 +471,9 @@ def current_rows(wanted: HealthFilter) -> Select:
     query = select(h.customer_id, h.snapshot_id, *current_keys()).where(h.churned == false())
     if wanted.band is not None:
         query = query.where(h.band_rank == _band_param(wanted.band))
-    return query.where(h.owner == _owner_param(wanted.owner)) if wanted.owner else query
+    if wanted.owner is None:
+        return query
+    return query.where(h.owner == _owner_param(wanted.owner))
 
 
 def current_keys() -> tuple[Any, Any, Any, Any]:
