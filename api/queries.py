@@ -37,6 +37,7 @@ from models.pages import (
     health_page,
 )
 from models.records import Interaction, RiskSignal
+from models.risk_lines import RiskLine, customer_line
 from models.store import Store, StoredInteraction
 from risk.config import RiskConfig
 from risk.health import Band, Health, at_risk, health, replay, replay_moments
@@ -60,6 +61,7 @@ __all__ = [
     "readable_interaction",
     "rep_scope",
     "stored_customers",
+    "StoredAccount",
     "stored_account",
     "stored_health",
     "stored_view",
@@ -324,18 +326,28 @@ def _evaluated(customer_id: str, e: Evaluation) -> Health:
     return Health(customer_id, e.as_of, e.score, band, e.breakdown, [], [], e.raw_risk, e.churned)
 
 
-def stored_account(store: Store, customer_id: str, moment: datetime) -> AccountView | None:
-    """``GET /api/customers/{id}`` from stored state: the stored evaluation by ``moment`` (stored_health),
-    the account data and each contact's last login (one grouped query); None when the customer has no
-    stored evaluation by then (their health is recomputed: api/service.py ``account_view``)."""
-    rated = stored_health(store, customer_id, moment)
-    if rated.score is None:
-        return None
+@dataclass(frozen=True)
+class StoredAccount:
+    """A customer's page from stored state: the stored evaluation as the at-risk list's record (what the API
+    serialises as it is) and the account data (its ``health`` None)."""
+
+    health: RiskLine
+    view: AccountView
+
+
+def stored_account(store: Store, customer_id: str, moment: datetime) -> StoredAccount | None:
+    """``GET /api/customers/{id}`` from stored state, in one transaction: the stored evaluation by ``moment``
+    (models/risk_lines.py customer_line: its row and its signals), the account data and each contact's
+    last login (one grouped query); None when the customer has no stored evaluation by then (their health
+    is recomputed: api/service.py ``account_view``)."""
     with store.transaction() as session:
+        rated = customer_line(session, customer_id, moment)
+        if rated is None or rated.score is None:
+            return None
         history = known_history(account_history(session, customer_id), customer_id)
         contacts = _contacts(session, history, moment)
         links = survey_interactions(session, customer_id)
-    return account_view(history, links, rated, moment, contacts)
+    return StoredAccount(rated, account_view(history, links, None, moment, contacts))
 
 
 def contacts_seen(store: Store, history: CustomerHistory, moment: datetime) -> list[ContactLine]:

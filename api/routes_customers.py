@@ -2,15 +2,21 @@
 
 from __future__ import annotations
 
-from typing import Annotated
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import TypeAdapter
 
+from api.account_view import AccountView
 from api.auth import ApiToken
 from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
 from api.moments import AsOf
+from api.queries import StoredAccount
 from api.routes_accounts import contact_out
 from api.schemas import (
+    ContactOut,
     CustomerDetail,
     CustomerRisk,
     ReplayPoint,
@@ -19,8 +25,11 @@ from api.schemas import (
     TimelineEntryOut,
     TimelineOut,
 )
+from models.accounts import Account, CommercialEvent, Invoice
 from models.current_health import Cursor
 from models.errors import NotFound
+from models.pages import Slice
+from models.risk_lines import RiskLine, SignalLine
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -55,6 +64,21 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
     )
 
 
+_RISKS = TypeAdapter(list[CustomerRisk])
+_LINES = TypeAdapter(
+    list[RiskLine]
+)  # the same JSON (models/risk_lines.py): the records as they are
+
+
+def _listed(body: bytes, page: Slice[Any]) -> Response:
+    """The JSON as FastAPI would answer it, with the page's ``X-Total-Count`` and ``X-Next-Cursor``."""
+    response = Response(body, media_type="application/json")
+    response.headers["X-Total-Count"] = str(page.total)
+    if page.next_cursor is not None:
+        response.headers["X-Next-Cursor"] = page.next_cursor
+    return response
+
+
 @router.get(
     "/customers",
     response_model=list[CustomerRisk],
@@ -63,7 +87,6 @@ def _risk(h: Health, name: str | None) -> CustomerRisk:
 def customers(
     callintel: ServiceDep,
     _: RiskReader,
-    response: Response,
     as_of: AsOf | None = None,
     band: Annotated[str | None, Query(pattern="^(green|yellow|red|unknown)$")] = None,
     owner: Annotated[
@@ -73,18 +96,55 @@ def customers(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     cursor: CursorParam = None,
     recompute: Recompute = False,
-) -> list[CustomerRisk]:
+) -> Response:
     """The stored health of each customer's latest evaluation (the risk stage, ``alerts --refresh``), paged
     in SQL; with ``as_of`` or ``recompute``, recomputed at that moment. ``X-Total-Count``: how many match;
-    ``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
+    ``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging). The
+    stored list is serialised from its records as they are (models/risk_lines.py), not validated again."""
     moment = callintel.as_of(as_of)
-    recomputed = recompute or as_of is not None
     after = keyset_cursor(cursor, Cursor.decode)
-    page = callintel.customers(moment, band, limit, offset, recomputed, owner, after)
-    response.headers["X-Total-Count"] = str(page.total)
-    if page.next_cursor is not None:
-        response.headers["X-Next-Cursor"] = page.next_cursor
-    return [_risk(h, who.name) for who, h in page.items]
+    if not recompute and as_of is None:
+        lines = callintel.risk_lines(moment, band, limit, offset, owner, after)
+        return _listed(_LINES.dump_json(lines.items), lines)
+    page = callintel.customers(moment, band, limit, offset, True, owner, after)
+    return _listed(_RISKS.dump_json([_risk(h, who.name) for who, h in page.items]), page)
+
+
+@dataclass(frozen=True, slots=True)
+class _Detail:
+    """``CustomerDetail``'s fields in its order, the health a record (models/risk_lines.py): its JSON."""
+
+    customer_id: str
+    name: str | None
+    as_of: datetime
+    score: float | None
+    band: str
+    raw_risk: float
+    breakdown: dict[str, float]
+    signals: list[SignalLine]
+    account: Account | None
+    contacts: list[ContactOut]
+    invoices: list[Invoice]
+    commercial_events: list[CommercialEvent]
+    surveys: list[SurveyResponseOut]
+
+
+_DETAIL = TypeAdapter(_Detail)
+_DETAILS = TypeAdapter(CustomerDetail)
+
+
+def _account_parts(view: AccountView) -> dict[str, Any]:
+    """The account data of ``CustomerDetail`` as its fields."""
+    return {
+        "account": view.account,
+        "contacts": [contact_out(c.contact, c.last_seen) for c in view.contacts],
+        "invoices": list(view.invoices),
+        "commercial_events": list(view.commercial),
+        "surveys": [
+            SurveyResponseOut(**s.response.model_dump(), interaction_id=s.interaction_id)
+            for s in view.surveys
+        ],
+    }
 
 
 @router.get(
@@ -99,25 +159,21 @@ def customer(
     _: RiskReader,
     as_of: AsOf | None = None,
     recompute: Recompute = False,
-) -> CustomerDetail:
-    """The health is the stored evaluation's (as in the list), the contacts' last logins one grouped query;
-    with ``as_of`` or ``recompute``, recomputed from the history."""
+) -> Response:
+    """The health is the stored evaluation's (as in the list, serialised from its record), the contacts'
+    last logins one grouped query; with ``as_of`` or ``recompute``, recomputed from the history."""
     recomputed = recompute or as_of is not None
-    view = callintel.customer_account(customer_id, callintel.as_of(as_of), recomputed)
-    if view.health is None:  # never: it was asked for at a moment
+    found = callintel.customer_detail(customer_id, callintel.as_of(as_of), recomputed)
+    if isinstance(found, StoredAccount):
+        line = found.health
+        fields = {name: getattr(line, name) for name in RiskLine.__dataclass_fields__}
+        body = _DETAIL.dump_json(_Detail(**fields, **_account_parts(found.view)))
+        return Response(body, media_type="application/json")
+    if found.health is None:  # never: it was asked for at a moment
         raise NotFound("customer health", customer_id)
-    surveys = [
-        SurveyResponseOut(**s.response.model_dump(), interaction_id=s.interaction_id)
-        for s in view.surveys
-    ]
-    return CustomerDetail(
-        **_risk(view.health, view.name).model_dump(),
-        account=view.account,
-        contacts=[contact_out(c.contact, c.last_seen) for c in view.contacts],
-        invoices=list(view.invoices),
-        commercial_events=list(view.commercial),
-        surveys=surveys,
-    )
+    risk = _risk(found.health, found.name).model_dump()
+    detail = CustomerDetail(**risk, **_account_parts(found))
+    return Response(_DETAILS.dump_json(detail), media_type="application/json")
 
 
 @router.get(

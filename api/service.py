@@ -14,6 +14,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
+from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
@@ -40,6 +41,7 @@ from models.pages import (
 from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
 from models.records import Interaction, UsageEvent, Utterance
+from models.risk_lines import RiskLine, risk_page
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
 from models.tasks import Task, TaskFilter
@@ -50,7 +52,7 @@ from risk.history import CustomerHistory, load_history
 
 if TYPE_CHECKING:
     from api.account_view import AccountView, ContactLine
-    from api.queries import AtRisk, CustomerView
+    from api.queries import AtRisk, CustomerView, StoredAccount
     from ingest import IngestItem, ParsedSource
     from nlp.tagger import Tagger
     from pipeline.queue import JobQueue
@@ -275,6 +277,19 @@ class Callintel:
             return stored_customers(self.store, moment, wanted, limit, offset, cursor)
         rated = customers_by_risk(self.store, moment, self.risk_config(), wanted)
         return recomputed_page(rated, limit, offset, cursor)
+
+    def risk_lines(
+        self,
+        moment: datetime,
+        band: str | None = None,
+        limit: int | None = None,
+        offset: int = 0,
+        owner: str | None = None,
+        cursor: Cursor | None = None,
+    ) -> Slice[RiskLine]:
+        """The stored at-risk list of ``customers`` (the same page) as the API's records, nothing more read
+        (models/risk_lines.py): what ``GET /api/customers`` serialises as it is."""
+        return risk_page(self.store, moment, HealthFilter(band, owner), limit, offset, cursor)
 
     def customer(
         self, customer_id: str, moment: datetime, days: int, recompute: bool = True
@@ -683,9 +698,22 @@ class Callintel:
     def customer_account(
         self, customer_id: str, moment: datetime, recompute: bool = False
     ) -> AccountView:
-        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it: from the stored evaluation,
-        the account data and one grouped query for the contacts' last logins, with nothing of the history
-        loaded; recomputed (``account_view``) when asked or when the customer has no stored evaluation."""
+        """``account_view`` at ``moment`` as ``GET /api/customers/{id}`` shows it (``customer_detail``), its
+        stored health as a Health (api/queries.py stored_health)."""
+        from api.queries import StoredAccount, stored_health
+
+        found = self.customer_detail(customer_id, moment, recompute)
+        if isinstance(found, StoredAccount):
+            return replace(found.view, health=stored_health(self.store, customer_id, moment))
+        return found
+
+    def customer_detail(
+        self, customer_id: str, moment: datetime, recompute: bool = False
+    ) -> StoredAccount | AccountView:
+        """What ``GET /api/customers/{id}`` shows: from the stored evaluation (a StoredAccount: the evaluation
+        as the at-risk list's record), the account data and one grouped query for the contacts' last logins,
+        with nothing of the history loaded; recomputed (``account_view``) when asked or when the customer
+        has no stored evaluation."""
         from api.queries import stored_account
 
         found = None if recompute else stored_account(self.store, customer_id, moment)

@@ -85,15 +85,26 @@ class Cursor:
 
     def after(self, rank: Any, arr: Any, raw_risk: Any, customer_id: Any) -> ColumnElement[bool]:
         """The rows after this place in the order (band, ARR desc, raw risk desc, id) given as these
-        columns: from its band on, so that an index in that order is entered at the band."""
+        columns: from its band on, so that an index in that order is entered at the band. Its values are
+        parameters named as ``params`` names them (a statement built once takes another cursor's)."""
+        place: dict[str, Any] = {n: bindparam(n, value) for n, value in self.params().items()}
         return keyset.after(
             [
-                (rank, self.band_rank, False),
-                (arr, self.arr, True),
-                (raw_risk, self.raw_risk, True),
-                (customer_id, self.customer_id, False),
+                (rank, place["after_rank"], False),
+                (arr, place["after_arr"], True),
+                (raw_risk, place["after_raw_risk"], True),
+                (customer_id, place["after_id"], False),
             ]
         )
+
+    def params(self) -> dict[str, Any]:
+        """This place's values by the names of ``after``'s parameters."""
+        return {
+            "after_rank": self.band_rank,
+            "after_arr": self.arr,
+            "after_raw_risk": self.raw_risk,
+            "after_id": self.customer_id,
+        }
 
 
 @dataclass(frozen=True)

@@ -432,7 +432,7 @@ def _latest(moment: datetime) -> Any:
     """Each customer's latest evaluation at or before ``moment`` (the (customer_id, as_of) index answers)."""
     return (
         select(HealthSnapshotRow.customer_id, func.max(HealthSnapshotRow.as_of).label("as_of"))
-        .where(HealthSnapshotRow.as_of <= moment)
+        .where(HealthSnapshotRow.as_of <= bindparam("moment", moment))
         .group_by(HealthSnapshotRow.customer_id)
         .subquery()
     )
@@ -450,7 +450,7 @@ def health_rows(moment: datetime, wanted: HealthFilter) -> Select:
     """The list from the snapshots themselves, for a moment before some customer's current evaluation:
     (customer id, latest snapshot id at or before ``moment`` or None, then the order's keys)."""
     latest = _latest(moment)
-    keys = _snapshot_keys()
+    keys = snapshot_keys()
     query = (
         select(CustomerRow.id, HealthSnapshotRow.id, *keys)
         .outerjoin(latest, latest.c.customer_id == CustomerRow.id)
@@ -465,11 +465,23 @@ def health_rows(moment: datetime, wanted: HealthFilter) -> Select:
         .where(or_(HealthSnapshotRow.churned.is_(None), HealthSnapshotRow.churned.is_(false())))
     )
     if wanted.band is not None:
-        query = query.where(keys[0] == band_rank(wanted.band))
-    return query.where(AccountRow.owner == wanted.owner) if wanted.owner is not None else query
+        query = query.where(keys[0] == _band_param(wanted.band))
+    if wanted.owner is None:
+        return query
+    return query.where(AccountRow.owner == _owner_param(wanted.owner))
 
 
-def _snapshot_keys() -> tuple[Any, Any, Any, Any]:
+# The list's statements name their values (the moment, the filter's, the page's), so that one built for a
+# request's shape serves the next of that shape with its own values (models/risk_lines.py ``_statements``).
+def _band_param(band: str) -> BindParameter[int]:
+    return bindparam("band_rank", band_rank(band))
+
+
+def _owner_param(owner: str) -> BindParameter[str]:
+    return bindparam("owner", owner)
+
+
+def snapshot_keys() -> tuple[Any, Any, Any, Any]:
     rank = case(BAND_RANK, value=HealthSnapshotRow.band, else_=UNKNOWN_RANK)
     arr = func.coalesce(AccountRow.arr, 0.0)
     return rank, arr, func.coalesce(HealthSnapshotRow.raw_risk, 0.0), CustomerRow.id
@@ -482,8 +494,10 @@ def current_rows(wanted: HealthFilter) -> Select:
     h = CustomerHealthRow
     query = select(h.customer_id, h.snapshot_id, *current_keys()).where(h.churned == false())
     if wanted.band is not None:
-        query = query.where(h.band_rank == band_rank(wanted.band))
-    return query.where(h.owner == wanted.owner) if wanted.owner is not None else query
+        query = query.where(h.band_rank == _band_param(wanted.band))
+    if wanted.owner is None:
+        return query
+    return query.where(h.owner == _owner_param(wanted.owner))
 
 
 def current_keys() -> tuple[Any, Any, Any, Any]:
@@ -590,21 +604,23 @@ def _stored_health(
     )
 
 
-def _count(session: Reader, query: Select) -> int:
-    return session.scalar(select(func.count()).select_from(query.subquery())) or 0
+_LATER = (
+    select(CustomerHealthRow.customer_id)
+    .where(CustomerHealthRow.as_of > bindparam("moment"))
+    .limit(1)
+)
 
 
-def _current_answers(session: Reader, moment: datetime) -> bool:
+def current_answers(session: Reader, moment: datetime) -> bool:
     """Whether each customer's current health is their latest evaluation at or before ``moment``: none of
     them was evaluated after it (the usual case: the list read now)."""
-    later = select(CustomerHealthRow.customer_id).where(CustomerHealthRow.as_of > moment).limit(1)
-    return session.scalar(later) is None
+    return session.scalar(_LATER, {"moment": moment}) is None
 
 
-def _next(keys: list[Any], limit: int | None) -> str | None:
+def page_cursor(keys: list[Any], limit: int | None) -> str | None:
     if limit is None or len(keys) < limit:
         return None
-    _, _, rank, arr, raw_risk, customer_id = keys[-1]
+    rank, arr, raw_risk, customer_id = keys[-1][2:6]
     return Cursor(int(rank), float(arr), float(raw_risk), str(customer_id)).encode()
 
 
@@ -623,20 +639,15 @@ def health_page(
     ``from_snapshots`` asks for the snapshots themselves (the list before 0013: the benchmark's baseline). The
     page starts after ``cursor`` (a page's ``next_cursor``), then skips ``offset``; only its signals are read."""
     wanted = wanted or HealthFilter()
+    from models.risk_lines import page_keys  # which imports this module
+
     with store.reading() as session:  # Core reads: no ORM session
-        current = not from_snapshots and _current_answers(session, moment)
-        query = current_rows(wanted) if current else health_rows(moment, wanted)
-        keys = current_keys() if current else _snapshot_keys()
-        page = at_risk_order(query, keys).offset(offset)
-        if cursor is not None:
-            page = page.where(cursor.after(*keys))
-        found = list(session.execute(page if limit is None else page.limit(limit)))
-        total = _count(session, query)
-        rows = _page_rows(session, found)
+        found = page_keys(session, moment, wanted, limit, offset, cursor, from_snapshots)
+        rows = _page_rows(session, found.items)
         ids = [row[0] for row in rows]
         signals, last = _signals(session, ids), _last_contacts(session, ids)
         items = [_stored_health(row, signals, last) for row in rows]
-        return Slice(total, items, _next(found, limit))
+        return Slice(found.total, items, found.next_cursor)
 
 
 # -- C: one customer's stored health (issue 19; its history of evaluations: models/current_health.py) -----

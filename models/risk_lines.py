@@ -1,0 +1,246 @@
+"""The stored health as the HTTP API shows it (issue 19): a page of the at-risk list and one customer's latest
+evaluation as plain records, read in two statements (the page's rows with their evaluations, then their
+signals) and serialised as they are (api/routes_customers.py), without the Health, RiskSignal and response
+models that the dashboard's rows (models/pages.py health_page) are built of.
+
+The records' fields are the JSON's: ``RiskLine`` is ``api.schemas.CustomerRisk``'s, ``SignalLine``
+``SignalOut``'s, in the same order, with the values the models' validation would give (floats as floats, the
+times aware UTC), so that the same serialiser writes the same bytes (tests/api/test_risk_lines.py).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy.sql.elements import BindParameter
+
+from models.current_health import Cursor, band_rank
+from models.pages import (
+    HealthFilter,
+    Reader,
+    Slice,
+    at_risk_order,
+    current_answers,
+    current_keys,
+    current_rows,
+    health_rows,
+    page_cursor,
+    snapshot_keys,
+)
+from models.store import Store
+from models.tables import CustomerRow, HealthSnapshotRow, RiskSignalRow
+
+__all__ = ["EVALUATION", "RiskLine", "SignalLine", "customer_line", "page_keys", "risk_page"]
+
+
+@dataclass(frozen=True, slots=True)
+class SignalLine:
+    """A signal of a stored evaluation and the points it took off (``api.schemas.SignalOut``)."""
+
+    kind: str
+    weight: float
+    points: float | None
+    occurred_at: datetime
+    interaction_id: str | None
+    explanation: str
+
+
+@dataclass(frozen=True, slots=True)
+class RiskLine:
+    """A customer's latest stored evaluation by a moment (``api.schemas.CustomerRisk``): band ``unknown``, no
+    score and ``as_of`` the moment itself when there is none."""
+
+    customer_id: str
+    name: str | None
+    as_of: datetime
+    score: float | None
+    band: str
+    raw_risk: float
+    breakdown: dict[str, float]
+    signals: list[SignalLine]
+
+
+# -- the page's rows: statements built once a shape of request -------------------------------------------
+
+# What ``page_keys`` adds to each row with ``evaluation``: the name, then the stored evaluation's columns.
+EVALUATION = (
+    CustomerRow.name,
+    HealthSnapshotRow.as_of,
+    HealthSnapshotRow.score,
+    HealthSnapshotRow.band,
+    HealthSnapshotRow.breakdown,
+    HealthSnapshotRow.raw_risk,
+)
+
+
+def _with_evaluation(page: Select) -> Select:
+    """``page``'s rows with the ``EVALUATION`` columns after their own, joined by primary key to the page
+    once it is cut (not to each row an offset skips: SQLite computes the rows it skips), in its order."""
+    rows = page.subquery()
+    customer_id, snapshot_id, *keys = rows.c
+    joined = (
+        select(*rows.c, *EVALUATION)
+        .join_from(rows, CustomerRow, CustomerRow.id == customer_id)
+        .outerjoin(HealthSnapshotRow, HealthSnapshotRow.id == snapshot_id)
+    )
+    return at_risk_order(joined, (keys[0], keys[1], keys[2], keys[3]))
+
+
+@dataclass(frozen=True)
+class _Ask:
+    """What a page of the list asks for; its shape (which of them are given) picks the statements."""
+
+    moment: datetime
+    wanted: HealthFilter
+    limit: int | None
+    offset: int
+    cursor: Cursor | None
+
+    def shape(self, current: bool, evaluation: bool) -> tuple[bool, ...]:
+        given = (self.wanted.band, self.wanted.owner, self.cursor, self.limit)
+        return current, evaluation, *(value is not None for value in given)
+
+    def bound(self) -> dict[str, Any]:
+        """The values of the statements' named parameters."""
+        band = self.wanted.band
+        values = {"moment": self.moment, "owner": self.wanted.owner, "offset": self.offset}
+        values |= {"band_rank": band_rank(band) if band else None, "limit": self.limit}
+        return values | (self.cursor.params() if self.cursor else {})
+
+
+_STATEMENTS: dict[
+    tuple[bool, ...], tuple[Select, Select]
+] = {}  # a shape's (page, count): see _statements
+
+
+def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Select]:
+    """The page's statement and its count's for the ask's shape, built the first time (with that ask's
+    values, which ``_Ask.bound`` replaces on each execution): a statement built on each request costs
+    SQLAlchemy more than the read."""
+    shape = ask.shape(current, evaluation)
+    if shape not in _STATEMENTS:
+        query = current_rows(ask.wanted) if current else health_rows(ask.moment, ask.wanted)
+        keys = current_keys() if current else snapshot_keys()
+        page = at_risk_order(query, keys).offset(bindparam("offset", ask.offset))
+        if ask.cursor is not None:
+            page = page.where(ask.cursor.after(*keys))
+        if ask.limit is not None:
+            page = page.limit(bindparam("limit", ask.limit))
+        page = _with_evaluation(page) if evaluation else page
+        _STATEMENTS[shape] = page, select(func.count()).select_from(query.subquery())
+    return _STATEMENTS[shape]
+
+
+def page_keys(
+    session: Reader,
+    moment: datetime,
+    wanted: HealthFilter,
+    limit: int | None = None,
+    offset: int = 0,
+    cursor: Cursor | None = None,
+    from_snapshots: bool = False,
+    evaluation: bool = False,
+) -> Slice[Any]:
+    """A page of the at-risk list as rows (customer id, snapshot id or None, the order's four keys, then with
+    ``evaluation`` the ``EVALUATION`` columns), with how many match and the next page's cursor: health_page's
+    read, which says where it is read from."""
+    ask = _Ask(moment, wanted, limit, offset, cursor)
+    current = not from_snapshots and current_answers(session, moment)
+    page, count = _statements(ask, current, evaluation)
+    found = list(session.execute(page, ask.bound()))
+    return Slice(session.scalar(count, ask.bound()) or 0, found, page_cursor(found, limit))
+
+
+# -- the records ------------------------------------------------------------------------------------------
+
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_S = RiskSignalRow
+_SIGNALS = (
+    select(
+        _S.customer_id,
+        _S.kind,
+        _S.weight,
+        _S.points,
+        _S.occurred_at,
+        _S.interaction_id,
+        _S.explanation,
+    )
+    .where(_S.customer_id.in_(_IDS))
+    .order_by(_S.id)
+)  # built once: a statement built per request costs SQLAlchemy more than the read
+_H = HealthSnapshotRow
+_LATEST = (
+    select(_H.id, *EVALUATION)
+    .join(CustomerRow, CustomerRow.id == _H.customer_id)
+    .where(_H.customer_id == bindparam("customer_id"), _H.as_of <= bindparam("moment"))
+    .order_by(_H.as_of.desc())
+    .limit(1)
+)
+_NAME = select(CustomerRow.name).where(CustomerRow.id == bindparam("customer_id"))
+
+
+def _signals(session: Reader, ids: list[str]) -> dict[str, list[SignalLine]]:
+    """The signals risk_signals holds for these customers (their current evaluation's), in stored order
+    (largest contribution first)."""
+    found: dict[str, list[SignalLine]] = {i: [] for i in ids}
+    rows = session.execute(_SIGNALS, {"ids": ids}).all()  # one fetchall, not a fetch a row
+    for customer_id, kind, weight, points, at, interaction_id, why in rows:
+        found[customer_id].append(
+            SignalLine(kind, float(weight), float(points or 0.0), at, interaction_id, why)
+        )
+    return found
+
+
+def _line(
+    customer_id: str, evaluation: Any, signals: dict[str, list[SignalLine]], moment: datetime
+) -> RiskLine:
+    """The record of ``evaluation`` (the ``EVALUATION`` columns: the name, then the snapshot's, None where
+    there is none)."""
+    name, as_of, score, band, breakdown, raw_risk = evaluation
+    if as_of is None:
+        return RiskLine(customer_id, name, moment, None, "unknown", 0.0, {}, [])
+    return RiskLine(
+        customer_id,
+        name,
+        as_of,
+        None if score is None else float(score),
+        band,
+        float(raw_risk or 0.0),
+        {kind: float(points) for kind, points in (breakdown or {}).items()},
+        signals.get(customer_id, []),
+    )
+
+
+def risk_page(
+    store: Store,
+    moment: datetime,
+    wanted: HealthFilter | None = None,
+    limit: int | None = None,
+    offset: int = 0,
+    cursor: Cursor | None = None,
+) -> Slice[RiskLine]:
+    """The page of the at-risk list that models/pages.py health_page reads (the same rows, order, total and
+    cursor), as records: the page with its evaluations in one statement, their signals in a second."""
+    with store.reading() as session:
+        page = page_keys(
+            session, moment, wanted or HealthFilter(), limit, offset, cursor, evaluation=True
+        )
+        evaluated = [row[0] for row in page.items if row[1] is not None]
+        signals = _signals(session, evaluated) if evaluated else {}
+        items = [_line(row[0], row[6:], signals, moment) for row in page.items]
+        return Slice(page.total, items, page.next_cursor)
+
+
+def customer_line(session: Reader, customer_id: str, moment: datetime) -> RiskLine | None:
+    """The customer's latest stored evaluation at or before ``moment`` with its signals (as a row of
+    ``risk_page`` shows it); ``unknown`` when none; None when there is no such customer."""
+    latest = session.execute(_LATEST, {"customer_id": customer_id, "moment": moment}).first()
+    if latest is None:
+        named = session.execute(_NAME, {"customer_id": customer_id}).first()
+        if named is None:
+            return None
+        return _line(customer_id, (named[0], None, None, None, None, None), {}, moment)
+    return _line(customer_id, latest[1:], _signals(session, [customer_id]), moment)
