@@ -116,7 +116,10 @@ def alert_resolve(
 
 @alert_app.command("backfill")
 def alert_backfill(
-    weeks: Annotated[int, typer.Option(min=1, max=520, help="How many weeks back.")] = 13,
+    weeks: Annotated[
+        int,
+        typer.Option(min=1, max=520, help="How many weeks back (18: the dashboard's 120 days)."),
+    ] = 18,
     as_of: Annotated[
         str | None,
         typer.Option(
