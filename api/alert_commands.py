@@ -1,8 +1,10 @@
-"""`callintel alert ack` and `callintel alert resolve` (api/cli.py adds them as its ``alert`` group)."""
+"""`callintel alert ack`, `callintel alert resolve` and `callintel alert backfill` (api/cli.py adds them as its
+``alert`` group)."""
 
 from __future__ import annotations
 
 import getpass
+from datetime import datetime
 from enum import StrEnum
 from typing import TYPE_CHECKING, Annotated
 
@@ -11,6 +13,7 @@ import typer
 from api import render
 from api.commands import DATABASE_HELP, open_callintel
 from models.analysis import Alert
+from risk.refresh import Backfilled, backfill
 
 if TYPE_CHECKING:
     from api.service import Callintel
@@ -21,6 +24,7 @@ __all__ = [
     "alert_app",
     "default_actor",
     "run_acknowledge",
+    "run_backfill",
     "run_resolve",
 ]
 
@@ -67,7 +71,21 @@ def run_resolve(
     return alert
 
 
-alert_app = typer.Typer(help="Act on one alert: acknowledge it, resolve it.", no_args_is_help=True)
+def run_backfill(callintel: Callintel, as_of: datetime, weeks: int) -> Backfilled:
+    """Store every customer's weekly health ``weeks`` weeks back from ``as_of`` (risk/refresh.py backfill)."""
+    done = backfill(callintel.store, callintel.risk_config(), as_of, weeks)
+    render.stdout.print(
+        f"stored {done.stored} evaluations of {done.customers} customers, weekly for {weeks} weeks "
+        f"before {as_of:%Y-%m-%d %H:%M} UTC ({done.seconds:.1f} s)",
+        markup=False,
+    )
+    return done
+
+
+alert_app = typer.Typer(
+    help="Act on one alert: acknowledge it, resolve it; backfill the weekly health.",
+    no_args_is_help=True,
+)
 ALERT_ID_HELP = "The alert's id (see 'callintel alerts')."
 BY_HELP = "Who acts (default: the user running the command)."
 
@@ -94,3 +112,24 @@ def alert_resolve(
     """Resolve an alert with its outcome (a resolved alert is final)."""
     with open_callintel(database_url) as callintel:
         run_resolve(callintel, alert_id, outcome, note, by)
+
+
+@alert_app.command("backfill")
+def alert_backfill(
+    weeks: Annotated[
+        int,
+        typer.Option(min=1, max=520, help="How many weeks back (18: the dashboard's 120 days)."),
+    ] = 18,
+    as_of: Annotated[
+        str | None,
+        typer.Option(
+            help="Back from this date or date-time (default: CALLINTEL_RISK_AS_OF, else now)."
+        ),
+    ] = None,
+    database_url: Annotated[str | None, typer.Option(help=DATABASE_HELP)] = None,
+) -> None:
+    """Store each customer's health once a week for --weeks weeks before --as-of (after an import, whose
+    book has only its last refresh's evaluation): the timeline and the customer page then read their
+    weekly points instead of recomputing them. Re-runnable; signals, alerts and current health untouched."""
+    with open_callintel(database_url) as callintel:
+        run_backfill(callintel, callintel.as_of(as_of), weeks)

@@ -21,20 +21,34 @@ from __future__ import annotations
 import time
 from collections.abc import Iterator
 from dataclasses import dataclass, field
-from datetime import datetime
+from datetime import datetime, timedelta
 from datetime import time as clock
 
+from sqlalchemy.orm import Session
+
 from models.analysis import Alert
-from models.risk_repo import clear_dirty, customer_ids_after
+from models.history_repo import UsageFact, UsageReader, usage_between
+from models.history_repo import read_histories as read_with
+from models.risk_repo import HealthRecord, clear_dirty, customer_ids_after, save_snapshot
 from models.risk_repo import due_customers as stored_due
 from models.store import Store
 from risk.config import RiskConfig
 from risk.engine import assess, last_snapshot, record
+from risk.health import health
 from risk.history import read_histories
 from risk.playbooks import Playbooks
 from risk.window import Window
 
-__all__ = ["BATCH", "Refreshed", "due_customers", "evaluate_batch", "refresh"]
+__all__ = [
+    "BATCH",
+    "WEEK",
+    "Backfilled",
+    "Refreshed",
+    "backfill",
+    "due_customers",
+    "evaluate_batch",
+    "refresh",
+]
 
 BATCH = 200  # customers per transaction
 
@@ -123,3 +137,71 @@ def refresh(
         evaluated, recorded = evaluated + len(ids), recorded + done
         alerts += fresh
     return Refreshed(evaluated, recorded, full, time.perf_counter() - started, alerts)
+
+
+# -- the timeline's past weeks (issue 19): one stored evaluation a week before the first refresh -----------------
+
+WEEK = timedelta(
+    days=7
+)  # api/queries.py STEP: the timeline plots the latest stored evaluation of each week
+
+
+@dataclass(frozen=True)
+class Backfilled:
+    customers: int  # customers read
+    stored: int  # evaluations stored (a customer with no data by a week stores none for it)
+    seconds: float
+
+
+def backfill_moments(as_of: datetime, weeks: int) -> list[datetime]:
+    """``as_of`` less one week, two weeks, ... ``weeks`` weeks, oldest first."""
+    return [as_of - k * WEEK for k in range(weeks, 0, -1)]
+
+
+def _windowed_usage(config: RiskConfig, first: datetime, until: datetime) -> UsageReader:
+    """The usage an assessment at ``first`` or any later moment up to ``until`` reads: the bounded window
+    at ``first`` (risk/window.py), then every event after it (a later moment's window starts no earlier)."""
+    window = Window.for_config(config, first)
+
+    def usage(session: Session, ids: list[str]) -> dict[str, list[UsageFact]]:
+        before, after = window.usage(session, ids), usage_between(session, ids, first, until)
+        return {c: before.get(c, []) + after.get(c, []) for c in ids}
+
+    return usage
+
+
+def backfill_batch(
+    store: Store, config: RiskConfig, moments: list[datetime], ids: list[str]
+) -> int:
+    """Store these customers' health at each of ``moments`` (snapshots only: no signals, no alerts, and the
+    current health stays the latest evaluation), in one transaction; how many were stored. Re-runnable: an
+    evaluation replaces one stored at the same moment."""
+    stored = 0
+    usage = _windowed_usage(config, moments[0], moments[-1])
+    with store.transaction() as session:
+        for history in read_with(session, ids, usage):
+            for moment in moments:
+                h = health(history, moment, config)
+                if h.score is None:
+                    continue  # no data by then
+                record = HealthRecord(
+                    h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned
+                )
+                save_snapshot(session, record)
+                stored += 1
+    return stored
+
+
+def backfill(
+    store: Store, config: RiskConfig, as_of: datetime, weeks: int, batch: int = BATCH
+) -> Backfilled:
+    """Every customer's health ``weeks`` weekly moments back from ``as_of`` (backfill_moments), stored as
+    evaluations, so that the timeline reads its weekly points instead of recomputing them (a book imported
+    or built has only its last refresh's). Batches of ``batch`` customers, each one transaction."""
+    started = time.perf_counter()
+    moments = backfill_moments(as_of, weeks)
+    customers = stored = 0
+    for ids in _all_customers(store, batch) if moments else iter(()):
+        stored += backfill_batch(store, config, moments, ids)
+        customers += len(ids)
+    return Backfilled(customers, stored, time.perf_counter() - started)

@@ -20,13 +20,14 @@ from api.service import Callintel
 from bench.make_portfolio import END, build
 from models.accounts import Account
 from models.accounts_repo import AccountBatch
-from models.current_health import Cursor
+from models.current_health import Cursor, evaluations
 from models.pages import HealthFilter, at_risk_order, current_keys, current_rows, health_page
 from models.records import UsageEvent
 from models.settings import Settings
 from models.store import Store
 from risk.health import replay_moments
 from risk.history import CustomerHistory, load_history
+from risk.refresh import backfill, backfill_moments
 from tests.helpers import known
 from tests.models.test_query_plans import plan
 
@@ -333,6 +334,44 @@ def test_a_page_whose_every_replay_point_is_stored_reads_no_history(
             recomputed[2][0][2],
         )
         assert len({p.as_of for p in view.replay}) == 10 and view.timeline
+
+
+def test_the_backfilled_weeks_are_the_recomputed_timeline_and_read_no_history(
+    evaluated: Callintel, monkeypatch
+):
+    """A book with only its last refresh's evaluation, backfilled (`callintel alert backfill --weeks 9`):
+    its weekly points are stored evaluations, the page reads them instead of a history and gives what the
+    recomputation gives; the current health, signals and alerts stay; a second run changes nothing."""
+    with evaluated as callintel:
+        who = next(w.customer_id for w, h in callintel.customers(END).items if h.band == "red")
+        before = (
+            _rows(callintel.customers(END)),
+            callintel.alerts_page(None, None, None, 500).total,
+        )
+        done = backfill(callintel.store, callintel.risk_config(), END, 9, batch=7)
+        assert done.customers == SOME and SOME * 4 < done.stored <= SOME * 9
+        again = backfill(callintel.store, callintel.risk_config(), END, 9, batch=7)
+        assert again.stored == done.stored
+        assert (
+            _rows(callintel.customers(END)),
+            callintel.alerts_page(None, None, None, 500).total,
+        ) == before
+        moments = backfill_moments(END, 9)
+        assert [e.as_of for e in evaluations(callintel.store, who, moments[0], END)] == [
+            *moments,
+            END,
+        ]
+        recomputed = callintel.customer(who, END, 56, recompute=True)
+        import api.queries
+
+        def unread(*_: object) -> None:
+            raise AssertionError("a history was read")
+
+        for name in ("load_history", "read_histories"):
+            monkeypatch.setattr(api.queries, name, unread)
+        view = callintel.customer(who, END, 56, recompute=False)
+        assert [_point(p) for p in view.replay] == [_point(p) for p in recomputed.replay]
+        assert view.timeline == recomputed.timeline and len(view.replay) == 9
 
 
 def test_contacts_last_logins_by_one_grouped_query_match_the_history(db_url: str, tmp_path: Path):
