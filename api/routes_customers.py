@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
-from datetime import datetime
 from typing import Annotated, Any
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -29,7 +28,7 @@ from models.accounts import Account, CommercialEvent, Invoice
 from models.current_health import Cursor
 from models.errors import NotFound
 from models.pages import Slice
-from models.risk_lines import RiskLine, SignalLine
+from models.risk_lines import RiskLine
 from risk.health import Health
 
 router = APIRouter(prefix="/api", tags=["customers"])
@@ -111,17 +110,9 @@ def customers(
 
 
 @dataclass(frozen=True, slots=True)
-class _Detail:
-    """``CustomerDetail``'s fields in its order, the health a record (models/risk_lines.py): its JSON."""
+class _Detail(RiskLine):
+    """``CustomerDetail``'s fields in its order (the list's record's, then the account data's): its JSON."""
 
-    customer_id: str
-    name: str | None
-    as_of: datetime
-    score: float | None
-    band: str
-    raw_risk: float
-    breakdown: dict[str, float]
-    signals: list[SignalLine]
     account: Account | None
     contacts: list[ContactOut]
     invoices: list[Invoice]
