@@ -6,13 +6,13 @@ from datetime import UTC, datetime
 
 import pytest
 from fastapi.testclient import TestClient
-from sqlalchemy import select
+from sqlalchemy import func, select
 
 from api.app import create_app
 from api.auth import create_token
 from models.settings import Settings, get_settings
 from models.store import Store
-from models.tables import WebhookDeliveryRow
+from models.tables import HealthSnapshotRow, WebhookDeliveryRow
 from pipeline.webhooks import add_subscription
 from tests.api.accounts_seed import seed
 from tests.helpers import one_line_error
@@ -173,3 +173,17 @@ def test_the_cli_refuses_in_one_line(seeded, cli):
     bad = cli("alert", "resolve", "1", "--outcome", "won", "--database-url", url)
     assert bad.returncode == 2 and "won" in bad.stderr and "Traceback" not in bad.stderr
     assert cli("alerts", "--status", "closed", "--database-url", url).returncode == 2
+
+
+def test_the_backfill_refuses_bad_input_in_one_line_and_stores_nothing(seeded, cli):
+    store, url, _ = seeded
+    count = select(func.count()).select_from(HealthSnapshotRow)
+    with store.transaction() as session:
+        before = session.scalar(count)
+    bad_date = cli("alert", "backfill", "--as-of", "not-a-date", "--database-url", url)
+    assert "'not-a-date' is not an ISO date" in one_line_error(bad_date)
+    for weeks in ("0", "521", "many"):
+        refused = cli("alert", "backfill", "--weeks", weeks, "--database-url", url)
+        assert "--weeks" in one_line_error(refused) and refused.returncode == 2
+    with store.transaction() as session:
+        assert session.scalar(count) == before
