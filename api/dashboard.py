@@ -26,11 +26,14 @@ from typing import Annotated, Any, Literal
 from fastapi import APIRouter, Depends, Form, Query, Request
 from fastapi.responses import FileResponse, HTMLResponse, RedirectResponse, Response
 from fastapi.templating import Jinja2Templates
+from jinja2 import pass_context
+from jinja2.runtime import Context
 from pydantic import BaseModel, Field, field_validator
 
 from api.account_view import account_summary
 from api.auth import ApiToken
-from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches, relative
+from api.dashboard_rows import customer_lines
+from api.dashboard_views import health_chart, highlight, mark_matches, relative
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
@@ -55,6 +58,21 @@ templates.env.filters["relative"] = relative
 templates.env.filters["label_name"] = label_name
 templates.env.globals["TAG_LABELS"] = TAG_LABELS
 templates.env.globals["ALERT_ACTORS"] = ALERT_ACTORS
+_ASSETS: dict[tuple[str, str], str] = {}  # (root path, file): its URL, looked up by name once
+
+
+@pass_context
+def asset(context: Context, path: str) -> str:
+    """A file of api/static as a root-relative URL: the router's lookup of the mount by name, made once (it
+    costs more than the rest of a small page); every app (api/app.py) mounts it at the same path."""
+    request: Request = context["request"]
+    key = (request.scope.get("root_path", ""), path)
+    if key not in _ASSETS:
+        _ASSETS[key] = relative(request.url_for("dashboard_static", path=path))
+    return _ASSETS[key]
+
+
+templates.env.globals["asset"] = asset
 CallViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "rep"))]
 RiskViewer = Annotated[ApiToken, Depends(viewer("admin", "manager", "crm"))]
 AlertViewer = Annotated[ApiToken, Depends(viewer(*ALERT_ACTORS))]  # who may act on alerts
@@ -290,20 +308,17 @@ def at_risk(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
 ) -> HTMLResponse:
     moment = callintel.as_of()
-    page = callintel.customers(
+    page = callintel.risk_lines(
         moment, band or None, limit, offset
     )  # F: the stored health, one page
-    rated = page.items
-    colours = kind_colours(kind for _, r in rated for kind in r.breakdown)
     pages = {"total": page.total, "offset": offset, "limit": limit}
     return _page(
         request,
         "customers.html",
         token,
-        rated=rated,
+        rows=customer_lines(callintel.store, page.items),
         as_of=moment,
         band=band,
-        colours=colours,
         pages=pages,
     )
 

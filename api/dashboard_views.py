@@ -99,6 +99,7 @@ class Bar:
     y: float
     height: float
     colour: str
+    title: str = ""  # the tooltip: day, kind and points
 
 
 @dataclass(frozen=True)
@@ -107,6 +108,13 @@ class ChartPoint:
     x: float
     y: float
     bars: list[Bar] = field(default_factory=list)
+    title: str = ""  # the tooltip: day, score, band and the points lost by kind
+    tick: str = ""  # its label on the time axis ("Oct 06")
+
+
+def _point_title(moment: Health, day: str) -> str:
+    lost = "".join(f" · {kind} −{points}" for kind, points in moment.breakdown.items())
+    return f"{day}: {moment.score} ({moment.band}){lost}"
 
 
 @dataclass(frozen=True)
@@ -145,13 +153,15 @@ def health_chart(
         if moment.score is None:
             continue  # unknown then (no data yet): no point on the line
         x = left + (i * step if len(moments) > 1 else plot_w / 2)
-        bars, level = [], 100.0
+        day, bars, level = moment.as_of.strftime("%Y-%m-%d"), [], 100.0
         for kind, lost in moment.breakdown.items():
             shown = min(lost, level)  # a score is never below 0: the stack stops at the axis
             if shown > 0:
-                bars.append(Bar(kind, lost, y(level), y(level - shown) - y(level), colours[kind]))
+                top_y, title = y(level), f"{day} · {kind} −{lost}"
+                bars.append(Bar(kind, lost, top_y, y(level - shown) - top_y, colours[kind], title))
                 level -= shown
-        points.append(ChartPoint(moment, x, y(moment.score), bars))
+        title, tick = _point_title(moment, day), moment.as_of.strftime("%b %d")
+        points.append(ChartPoint(moment, x, y(moment.score), bars, title, tick))
     zones = [
         ("green", y(100), y(bands.green) - y(100)),
         ("yellow", y(bands.green), y(bands.yellow) - y(bands.green)),

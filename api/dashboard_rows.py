@@ -1,0 +1,143 @@
+"""The dashboard's at-risk list (``/dashboard/customers``) as the rows it draws (issue 19).
+
+The page's customers are the JSON list's (models/risk_lines.py ``risk_page``: the same rows, order and total, as
+plain records); one more statement, built once, reads what the dashboard adds to them: each customer's account
+(owner, ARR, renewal) and last contact. Each row's cells are formatted here once, so that the template only
+places strings (a filter or a test per cell in Jinja cost more than the reads).
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from datetime import date, datetime
+from functools import lru_cache
+
+from sqlalchemy import bindparam, func, select
+from sqlalchemy.sql.elements import BindParameter
+
+from api.dashboard_views import kind_colours
+from models.records import label_name
+from models.risk_lines import RiskLine
+from models.store import Store
+from models.tables import AccountRow, CustomerRow, InteractionRow
+
+__all__ = ["Account", "CustomerLine", "Piece", "customer_lines", "page_accounts"]
+
+NONE = "–"  # what an empty cell shows
+SHOWN_KINDS = 3  # the kinds named under the stack
+
+
+@dataclass(frozen=True, slots=True)
+class Account:
+    """What the list shows of a customer's account, and their last contact."""
+
+    owner: str | None
+    arr: float | None
+    currency: str
+    renewal_date: date | None
+    last_contact: datetime | None
+
+
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_LAST = (
+    select(func.max(InteractionRow.occurred_at))
+    .where(InteractionRow.customer_id == CustomerRow.id)
+    .scalar_subquery()
+)
+_ACCOUNTS = (
+    select(
+        CustomerRow.id,
+        AccountRow.customer_id,
+        AccountRow.owner,
+        AccountRow.arr,
+        AccountRow.currency,
+        AccountRow.renewal_date,
+        _LAST,
+    )
+    .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
+    .where(CustomerRow.id.in_(_IDS))
+)  # built once: a statement built per request costs SQLAlchemy more than the read
+
+
+def page_accounts(store: Store, ids: Sequence[str]) -> dict[str, tuple[bool, Account]]:
+    """Each customer's (whether they have an account row, the account's cells and the last contact)."""
+    if not ids:
+        return {}
+    with store.reading() as session:
+        rows = session.execute(_ACCOUNTS, {"ids": list(ids)}).all()
+    return {row[0]: (row[1] is not None, Account(*row[2:])) for row in rows}
+
+
+@dataclass(frozen=True, slots=True)
+class Piece:
+    """One kind's points lost: its share of the row's stack and, for the first few, its name under it."""
+
+    kind: str
+    label: str
+    lost: str
+    width: str
+    colour: str
+
+
+@dataclass(frozen=True, slots=True)
+class CustomerLine:
+    """A row of the list, each cell as it is shown."""
+
+    customer_id: str
+    name: str
+    score: str
+    band: str
+    owner: str
+    arr: str
+    renewal: str
+    pieces: list[Piece]
+    named: list[Piece]  # the first SHOWN_KINDS pieces
+    evidence: str
+    last_contact: str
+
+
+def _account_cells(found: tuple[bool, Account] | None) -> tuple[str, str, str, str]:
+    """(owner, ARR, renewal, last contact) as shown; ``–`` where there is none."""
+    if found is None:
+        return NONE, NONE, NONE, NONE
+    has_account, a = found
+    last = a.last_contact.strftime("%Y-%m-%d") if a.last_contact else NONE
+    if not has_account:
+        return NONE, NONE, NONE, last
+    arr = NONE if a.arr is None else f"{a.arr:,.0f} {a.currency}"
+    renewal = str(a.renewal_date) if a.renewal_date else NONE
+    return a.owner or NONE, arr, renewal, last
+
+
+@lru_cache(maxsize=4096)
+def _piece(kind: str, lost: float, colour: str) -> Piece:
+    """A piece as shown (the same kinds and points recur on every page: each is formatted once)."""
+    return Piece(kind, label_name(kind), str(lost), f"{min(lost, 100):.1f}", colour)
+
+
+def _line(
+    line: RiskLine, found: tuple[bool, Account] | None, colours: Mapping[str, str]
+) -> CustomerLine:
+    pieces = [_piece(kind, lost, colours[kind]) for kind, lost in line.breakdown.items()]
+    owner, arr, renewal, last = _account_cells(found)
+    return CustomerLine(
+        line.customer_id,
+        line.name or line.customer_id,
+        NONE if line.score is None else f"{line.score:.1f}",
+        line.band,
+        owner,
+        arr,
+        renewal,
+        pieces,
+        pieces[:SHOWN_KINDS],
+        line.signals[0].explanation if line.signals else NONE,
+        last,
+    )
+
+
+def customer_lines(store: Store, lines: Sequence[RiskLine]) -> list[CustomerLine]:
+    """The page's rows, in its order, each kind in the colour it has across the page."""
+    accounts = page_accounts(store, [line.customer_id for line in lines])
+    colours = kind_colours(kind for line in lines for kind in line.breakdown)
+    return [_line(line, accounts.get(line.customer_id), colours) for line in lines]
