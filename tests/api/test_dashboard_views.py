@@ -81,6 +81,18 @@ def test_health_chart_stacks_the_points_lost_between_the_score_and_100():
     assert chart.polyline.startswith("40.0,12.0 184.0,")
 
 
+def test_health_chart_writes_each_tooltip_and_axis_label_once():
+    moments = [_health(62.5, {"price_objection": 20.0, "no_contact": 17.5}, 8), _health(90, {}, 15)]
+    first, second = health_chart(moments, Bands(green=75, yellow=40)).points
+    assert first.title == "2026-10-08: 62.5 (yellow) · price_objection −20.0 · no_contact −17.5"
+    assert [b.title for b in first.bars] == [
+        "2026-10-08 · price_objection −20.0",
+        "2026-10-08 · no_contact −17.5",
+    ]
+    assert (first.tick, second.tick) == ("Oct 08", "Oct 15")
+    assert second.title == "2026-10-15: 90 (green)" and second.bars == []
+
+
 def test_kind_colours_are_stable_whatever_the_order():
     assert (
         kind_colours(["b", "a", "b"]) == kind_colours(["a", "b"])
