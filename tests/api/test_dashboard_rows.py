@@ -16,7 +16,15 @@ from api.auth import create_token
 from api.dashboard_rows import customer_lines
 from api.dashboard_views import kind_colours
 from api.service import Callintel
-from models.records import Interaction, Speaker, Tag, Transcript, Utterance, label_name
+from models.records import (
+    Interaction,
+    Speaker,
+    Tag,
+    TagLabel,
+    Transcript,
+    Utterance,
+    label_name,
+)
 from models.settings import Settings
 from models.store import Store
 from models.tables import CustomerRow
@@ -48,7 +56,7 @@ ROWS_BEFORE = BEFORE.from_string("""
 """)  # fmt: skip
 
 
-def _call(customer: str, days_before: int, text: str, label: str, n: int):
+def _call(customer: str, days_before: int, text: str, label: TagLabel, n: int):
     interaction = Interaction.from_content(
         f"{customer}-{n}".encode(),
         customer_id=customer,
