@@ -22,19 +22,21 @@ from models.risk_lines import RiskLine
 from models.store import Store
 from models.tables import AccountRow, CustomerRow, InteractionRow
 
-__all__ = ["Account", "CustomerLine", "Piece", "customer_lines", "page_accounts"]
+__all__ = ["AccountFacts", "CustomerLine", "Piece", "customer_lines", "page_accounts"]
 
 NONE = "–"  # what an empty cell shows
 SHOWN_KINDS = 3  # the kinds named under the stack
 
 
 @dataclass(frozen=True, slots=True)
-class Account:
-    """What the list shows of a customer's account, and their last contact."""
+class AccountFacts:
+    """What the list shows of a customer's account (``has_account`` False: no account data), and their last
+    contact."""
 
+    has_account: bool
     owner: str | None
     arr: float | None
-    currency: str
+    currency: str | None  # None: no account data
     renewal_date: date | None
     last_contact: datetime | None
 
@@ -60,13 +62,13 @@ _ACCOUNTS = (
 )  # built once: a statement built per request costs SQLAlchemy more than the read
 
 
-def page_accounts(store: Store, ids: Sequence[str]) -> dict[str, tuple[bool, Account]]:
-    """Each customer's (whether they have an account row, the account's cells and the last contact)."""
+def page_accounts(store: Store, ids: Sequence[str]) -> dict[str, AccountFacts]:
+    """Each customer's account facts and last contact, in one statement."""
     if not ids:
         return {}
     with store.reading() as session:
         rows = session.execute(_ACCOUNTS, {"ids": list(ids)}).all()
-    return {row[0]: (row[1] is not None, Account(*row[2:])) for row in rows}
+    return {row[0]: AccountFacts(row[1] is not None, *row[2:]) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)
@@ -97,13 +99,12 @@ class CustomerLine:
     last_contact: str
 
 
-def _account_cells(found: tuple[bool, Account] | None) -> tuple[str, str, str, str]:
+def _account_cells(a: AccountFacts | None) -> tuple[str, str, str, str]:
     """(owner, ARR, renewal, last contact) as shown; ``–`` where there is none."""
-    if found is None:
+    if a is None:
         return NONE, NONE, NONE, NONE
-    has_account, a = found
     last = a.last_contact.strftime("%Y-%m-%d") if a.last_contact else NONE
-    if not has_account:
+    if not a.has_account:
         return NONE, NONE, NONE, last
     arr = NONE if a.arr is None else f"{a.arr:,.0f} {a.currency}"
     renewal = str(a.renewal_date) if a.renewal_date else NONE
@@ -116,9 +117,7 @@ def _piece(kind: str, lost: float, colour: str) -> Piece:
     return Piece(kind, label_name(kind), str(lost), f"{min(lost, 100):.1f}", colour)
 
 
-def _line(
-    line: RiskLine, found: tuple[bool, Account] | None, colours: Mapping[str, str]
-) -> CustomerLine:
+def _line(line: RiskLine, found: AccountFacts | None, colours: Mapping[str, str]) -> CustomerLine:
     pieces = [_piece(kind, lost, colours[kind]) for kind, lost in line.breakdown.items()]
     owner, arr, renewal, last = _account_cells(found)
     return CustomerLine(
