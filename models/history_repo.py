@@ -27,9 +27,9 @@ from sqlalchemy import (
     column,
     func,
     select,
-    text,
     type_coerce,
 )
+from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
 from sqlalchemy.sql.elements import BindParameter
 
@@ -378,7 +378,7 @@ def _last_by_user(dialect: str) -> Any:  # a TextualSelect
     first = f"SELECT {user} {mine} ORDER BY {user} LIMIT 1"
     after = f"SELECT {user} {mine} AND {user} > seen.name ORDER BY {user} LIMIT 1"
     latest = f"{mine} AND {user} = seen.name AND occurred_at <= :until ORDER BY occurred_at DESC, id DESC"
-    statement = text(
+    statement = sql_text(
         f"WITH RECURSIVE seen(name) AS (SELECT ({first}) UNION ALL "
         f"SELECT ({after}) FROM seen WHERE seen.name IS NOT NULL) "
         f"SELECT name, (SELECT kind {latest} LIMIT 1), (SELECT occurred_at {latest} LIMIT 1) "
