@@ -293,11 +293,14 @@ def interaction_view(session: Session, interaction_id: str) -> InteractionView |
     """The interaction, its transcript, metrics and summary (one joined row), its utterances and its tags:
     three prebuilt statements read as rows, no ORM objects; None if there is no such interaction."""
     wanted = {"interaction_id": interaction_id}
-    head = session.execute(_HEAD, wanted).first()
+    run = (
+        session.connection().execute
+    )  # rows: no ORM result handling, which costs more than the read
+    head = run(_HEAD, wanted).first()
     if head is None:
         return None
-    utterances = session.execute(_UTTERANCES, wanted).all()
-    tags = session.execute(_TAGS, wanted).all()
+    utterances = run(_UTTERANCES, wanted).all()
+    tags = run(_TAGS, wanted).all()
     transcript = head if head.transcribed is not None else None
     return InteractionView(
         convert.stored_of(head, transcript, utterances, tags),
