@@ -21,7 +21,11 @@ from models.records import (
 from models.tables import InteractionRow, TagRow, TranscriptRow, UsageEventRow, UtteranceRow
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from models.store import StoredInteraction
+
+    AnyRow: TypeAlias = Row[*tuple[Any, ...]]  # a Core row of any columns
 
 
 def aware(value: datetime | str) -> datetime:
@@ -36,7 +40,7 @@ def interaction_row(record: Interaction) -> InteractionRow:
     return InteractionRow(**record.model_dump(exclude={"metadata"}), meta=record.metadata)
 
 
-def interaction(row: InteractionRow | Row[Any]) -> Interaction:
+def interaction(row: InteractionRow | AnyRow) -> Interaction:
     return Interaction(
         id=row.id,
         customer_id=row.customer_id,
@@ -83,7 +87,7 @@ def utterance_rows(
     return rows
 
 
-def utterance(row: UtteranceRow | Row[Any]) -> Utterance:
+def utterance(row: UtteranceRow | AnyRow) -> Utterance:
     return Utterance(
         index=row.idx,
         speaker=Speaker(role=row.speaker_role, label=row.speaker_label),
@@ -94,7 +98,7 @@ def utterance(row: UtteranceRow | Row[Any]) -> Utterance:
     )
 
 
-def sentiment(row: UtteranceRow | Row[Any]) -> Sentiment | None:
+def sentiment(row: UtteranceRow | AnyRow) -> Sentiment | None:
     if row.sentiment_label is None or row.sentiment_score is None:
         return None
     return Sentiment(label=row.sentiment_label, score=row.sentiment_score)
@@ -104,7 +108,7 @@ def tag_row(record: Tag, interaction_id: str) -> TagRow:
     return TagRow(**record.model_dump(exclude={"interaction_id"}), interaction_id=interaction_id)
 
 
-def tag(row: TagRow | Row[Any]) -> Tag:
+def tag(row: TagRow | AnyRow) -> Tag:
     return Tag.model_validate(row, from_attributes=True)
 
 
@@ -121,10 +125,10 @@ def stored_interaction(row: InteractionRow) -> StoredInteraction:
 
 
 def stored_of(
-    row: InteractionRow | Row[Any],
-    transcript: TranscriptRow | Row[Any] | None,
-    utterances: Sequence[UtteranceRow | Row[Any]],
-    tags: Iterable[TagRow | Row[Any]],
+    row: InteractionRow | AnyRow,
+    transcript: TranscriptRow | AnyRow | None,
+    utterances: Sequence[UtteranceRow | AnyRow],
+    tags: Iterable[TagRow | AnyRow],
 ) -> StoredInteraction:
     """The interaction with its transcript, tags (by utterance, place, label) and sentiments, from its rows:
     ORM objects or rows of the same columns (``meta`` for the metadata; the transcript's columns, or None)."""
