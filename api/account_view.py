@@ -60,8 +60,8 @@ def contact_lines_of(
     last_by_user: Iterable[tuple[str, str, datetime]],
     events_at: Callable[[datetime], Sequence[tuple[str, str]]],
 ) -> list[ContactLine]:
-    """``contact_lines`` from each distinct user's and kind's latest event read in SQL (models.history_repo
-    last_usage_by_user: user, kind, time), users matched as ``contact_lines`` matches them; where a user's
+    """``contact_lines`` from each distinct user's latest event (or each user's and kind's) read in SQL
+    (models.history_repo last_usage_by_user: user, kind, time), users matched as ``contact_lines`` matches them; where a user's
     latest moment has events of several kinds, ``events_at`` (user, kind of the events at that moment, the
     last stored first) says which came last, as the history's order does."""
     latest: dict[str, tuple[datetime, set[str]]] = {}

@@ -12,6 +12,7 @@ from api.auth import ApiToken
 from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
 from api.moments import Moment, bounded_moment
 from api.queries import public_interaction, rep_scope
+from api.routes_queue import readable
 from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit, SeverityOut
 from models.keyset import NewestFirst, QueuePlace
 from models.pages import FlagFilter, Slice
@@ -65,14 +66,22 @@ def _queue_place(token: str) -> QueuePlace:
     summary="One interaction with its transcript, tags, metrics and summary",
 )
 def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
-    stored = routes_queue.readable_call(callintel, token, interaction_id)
+    """Read in one transaction (models/interactions_repo.py interaction_view), as rows."""
+    found = readable(
+        callintel,
+        token,
+        interaction_id,
+        callintel.interaction_view(interaction_id),
+        lambda v: v.stored.interaction,
+    )
+    stored = found.stored
     return InteractionDetail(
         interaction=public_interaction(stored.interaction),
         transcript=stored.transcript,
         sentiments=stored.sentiments,
         tags=stored.tags,
-        metrics=callintel.metrics(interaction_id),
-        summary=callintel.summary(interaction_id),
+        metrics=found.metrics,
+        summary=found.summary,
     )
 
 

@@ -10,8 +10,9 @@ A rep asking about a call that is neither theirs nor assigned to them gets 404, 
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import datetime
-from typing import Annotated
+from typing import Annotated, TypeVar
 
 from fastapi import APIRouter, Depends
 from pydantic import BaseModel, Field
@@ -21,8 +22,10 @@ from api.deps import ServiceDep, allow
 from api.service import Callintel
 from models.errors import Forbidden, NotFound
 from models.queue import Visibility
+from models.records import Interaction
 from models.store import StoredInteraction
 
+T = TypeVar("T")
 router = APIRouter(
     prefix="/interactions", tags=["queue"]
 )  # under /api: routes_interactions includes it
@@ -69,13 +72,24 @@ def readable_call(callintel: Callintel, token: ApiToken, interaction_id: str) ->
     """The call if the token may see it: admins and managers any, a rep their own calls and those assigned
     to them; else 404, the same either way (a rep does not learn that another rep's call exists)."""
     stored = callintel.interaction(interaction_id)
-    if stored is None:
+    return readable(callintel, token, interaction_id, stored, lambda s: s.interaction)
+
+
+def readable(
+    callintel: Callintel,
+    token: ApiToken,
+    interaction_id: str,
+    found: T | None,
+    interaction: Callable[[T], Interaction],
+) -> T:
+    """``found`` (what was read of the call, None if there is no such call) if the token may see the call
+    (``interaction`` of it): as ``readable_call``, else 404."""
+    if found is None:
         raise NotFound("interaction", interaction_id)
-    if token.role != "rep" or stored.interaction.rep == token.rep:
-        return stored
-    if callintel.queue_state(interaction_id).assignee != token.rep:
-        raise NotFound("interaction", interaction_id)
-    return stored
+    if token.role == "rep" and interaction(found).rep != token.rep:
+        if callintel.queue_state(interaction_id).assignee != token.rep:
+            raise NotFound("interaction", interaction_id)
+    return found
 
 
 def may_see(callintel: Callintel, token: ApiToken, interaction_id: str) -> None:

@@ -29,6 +29,7 @@ from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
 from models.errors import InputError, NotFound
+from models.interactions_repo import InteractionView
 from models.keyset import NewestFirst, QueuePlace
 from models.pages import (
     Cursor,
@@ -201,6 +202,11 @@ class Callintel:
     def interaction(self, interaction_id: str) -> StoredInteraction | None:
         """One interaction with its transcript, tags and sentiments."""
         return self.store.get_interaction(interaction_id)
+
+    def interaction_view(self, interaction_id: str) -> InteractionView | None:
+        """What ``GET /api/interactions/{id}`` shows: the interaction with its transcript, tags and
+        sentiments, its metrics and its summary, read together."""
+        return self.store.interaction_view(interaction_id)
 
     def interactions_by_id(self, ids: set[str]) -> list[Interaction]:
         return self.store.list_interactions(ids=ids) if ids else []

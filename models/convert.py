@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
+
+from sqlalchemy import Row
 
 from models.records import (
     Interaction,
@@ -19,7 +21,11 @@ from models.records import (
 from models.tables import InteractionRow, TagRow, TranscriptRow, UsageEventRow, UtteranceRow
 
 if TYPE_CHECKING:
+    from typing import TypeAlias
+
     from models.store import StoredInteraction
+
+    AnyRow: TypeAlias = Row[*tuple[Any, ...]]  # a Core row of any columns
 
 
 def aware(value: datetime | str) -> datetime:
@@ -34,7 +40,7 @@ def interaction_row(record: Interaction) -> InteractionRow:
     return InteractionRow(**record.model_dump(exclude={"metadata"}), meta=record.metadata)
 
 
-def interaction(row: InteractionRow) -> Interaction:
+def interaction(row: InteractionRow | AnyRow) -> Interaction:
     return Interaction(
         id=row.id,
         customer_id=row.customer_id,
@@ -81,7 +87,7 @@ def utterance_rows(
     return rows
 
 
-def utterance(row: UtteranceRow) -> Utterance:
+def utterance(row: UtteranceRow | AnyRow) -> Utterance:
     return Utterance(
         index=row.idx,
         speaker=Speaker(role=row.speaker_role, label=row.speaker_label),
@@ -92,7 +98,7 @@ def utterance(row: UtteranceRow) -> Utterance:
     )
 
 
-def sentiment(row: UtteranceRow) -> Sentiment | None:
+def sentiment(row: UtteranceRow | AnyRow) -> Sentiment | None:
     if row.sentiment_label is None or row.sentiment_score is None:
         return None
     return Sentiment(label=row.sentiment_label, score=row.sentiment_score)
@@ -102,7 +108,7 @@ def tag_row(record: Tag, interaction_id: str) -> TagRow:
     return TagRow(**record.model_dump(exclude={"interaction_id"}), interaction_id=interaction_id)
 
 
-def tag(row: TagRow) -> Tag:
+def tag(row: TagRow | AnyRow) -> Tag:
     return Tag.model_validate(row, from_attributes=True)
 
 
@@ -115,19 +121,28 @@ def usage_event(row: UsageEventRow) -> UsageEvent:
 
 
 def stored_interaction(row: InteractionRow) -> StoredInteraction:
+    return stored_of(row, row.transcript, row.utterances, row.tags)
+
+
+def stored_of(
+    row: InteractionRow | AnyRow,
+    transcript: TranscriptRow | AnyRow | None,
+    utterances: Sequence[UtteranceRow | AnyRow],
+    tags: Iterable[TagRow | AnyRow],
+) -> StoredInteraction:
+    """The interaction with its transcript, tags (by utterance, place, label) and sentiments, from its rows:
+    ORM objects or rows of the same columns (``meta`` for the metadata; the transcript's columns, or None)."""
     from models.store import StoredInteraction
 
-    transcript = None
-    if row.transcript is not None:
-        transcript = Transcript(
+    made = None
+    if transcript is not None:
+        made = Transcript(
             interaction_id=row.id,
-            language=row.transcript.language,
-            duration_s=row.transcript.duration_s,
-            engine=row.transcript.engine,
-            model=row.transcript.model,
-            utterances=[utterance(u) for u in row.utterances],
+            language=transcript.language,
+            duration_s=transcript.duration_s,
+            engine=transcript.engine,
+            model=transcript.model,
+            utterances=[utterance(u) for u in utterances],
         )
-    tags = sorted((tag(t) for t in row.tags), key=lambda t: (t.utterance_index, t.start, t.label))
-    return StoredInteraction(
-        interaction(row), transcript, tags, [sentiment(u) for u in row.utterances]
-    )
+    found = sorted((tag(t) for t in tags), key=lambda t: (t.utterance_index, t.start, t.label))
+    return StoredInteraction(interaction(row), made, found, [sentiment(u) for u in utterances])

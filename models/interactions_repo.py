@@ -20,6 +20,7 @@ from sqlalchemy import (
     Integer,
     Select,
     String,
+    bindparam,
     delete,
     func,
     literal,
@@ -30,6 +31,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.dialects.postgresql import REGCONFIG
 from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.sql.elements import BindParameter
 
 from models import convert
 from models.accounts_repo import dialect_insert
@@ -63,7 +65,9 @@ __all__ = [
     "ensure_customers",
     "find_interaction_ids",
     "flagged_queue",
+    "InteractionView",
     "get_interaction",
+    "interaction_view",
     "get_metrics",
     "get_summary",
     "latest_interaction_time",
@@ -249,17 +253,65 @@ def put_summary(session: Session, summary: Summary) -> None:
 # -- reads --------------------------------------------------------------------------------------------
 
 
-def get_interaction(session: Session, interaction_id: str) -> StoredInteraction | None:
-    row = session.get(
-        InteractionRow,
-        interaction_id,
-        options=[
-            selectinload(InteractionRow.utterances),
-            selectinload(InteractionRow.tags),
-            selectinload(InteractionRow.transcript),
-        ],
+@dataclass(frozen=True)
+class InteractionView:
+    """What ``GET /api/interactions/{id}`` shows: the interaction with its transcript, tags and sentiments,
+    its call metrics and its summary (None where not computed)."""
+
+    stored: StoredInteraction
+    metrics: CallMetrics | None
+    summary: Summary | None
+
+
+_IID: BindParameter[str] = bindparam("interaction_id")
+_HEAD = (
+    select(
+        *(c for c in InteractionRow.__table__.c if c.name != "metadata"),
+        InteractionRow.__table__.c.metadata.label("meta"),
+        TranscriptRow.interaction_id.label("transcribed"),
+        TranscriptRow.language,
+        TranscriptRow.duration_s,
+        TranscriptRow.engine,
+        TranscriptRow.model,
+        CallMetricsRow.data.label("metrics"),
+        SummaryRow.data.label("summary"),
     )
-    return convert.stored_interaction(row) if row else None
+    .outerjoin(TranscriptRow, TranscriptRow.interaction_id == InteractionRow.id)
+    .outerjoin(CallMetricsRow, CallMetricsRow.interaction_id == InteractionRow.id)
+    .outerjoin(SummaryRow, SummaryRow.interaction_id == InteractionRow.id)
+    .where(InteractionRow.id == _IID)
+)  # built once, as the two below: a statement built per request costs SQLAlchemy more than the read
+_UTTERANCES = (
+    select(UtteranceRow.__table__)
+    .where(UtteranceRow.interaction_id == _IID)
+    .order_by(UtteranceRow.idx)
+)
+_TAGS = select(TagRow.__table__).where(TagRow.interaction_id == _IID).order_by(TagRow.id)
+
+
+def interaction_view(session: Session, interaction_id: str) -> InteractionView | None:
+    """The interaction, its transcript, metrics and summary (one joined row), its utterances and its tags:
+    three prebuilt statements read as rows, no ORM objects; None if there is no such interaction."""
+    wanted = {"interaction_id": interaction_id}
+    run = (
+        session.connection().execute
+    )  # rows: no ORM result handling, which costs more than the read
+    head = run(_HEAD, wanted).first()
+    if head is None:
+        return None
+    utterances = run(_UTTERANCES, wanted).all()
+    tags = run(_TAGS, wanted).all()
+    transcript = head if head.transcribed is not None else None
+    return InteractionView(
+        convert.stored_of(head, transcript, utterances, tags),
+        None if head.metrics is None else CallMetrics.model_validate(head.metrics),
+        None if head.summary is None else Summary.model_validate(head.summary),
+    )
+
+
+def get_interaction(session: Session, interaction_id: str) -> StoredInteraction | None:
+    found = interaction_view(session, interaction_id)
+    return found.stored if found else None
 
 
 def get_metrics(session: Session, interaction_id: str) -> CallMetrics | None:

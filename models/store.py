@@ -129,6 +129,11 @@ class Store(Database):
         with self.transaction() as session:
             return interactions.get_interaction(session, interaction_id)
 
+    def interaction_view(self, interaction_id: str) -> interactions.InteractionView | None:
+        """The interaction with its transcript, tags, sentiments, metrics and summary, in one transaction."""
+        with self.transaction() as session:
+            return interactions.interaction_view(session, interaction_id)
+
     def get_metrics(self, interaction_id: str) -> CallMetrics | None:
         with self.transaction() as session:
             return interactions.get_metrics(session, interaction_id)

@@ -80,13 +80,17 @@ class UtcDateTime(TypeDecorator[datetime]):
 
 
 SEARCH_INDEX = "utterances_fts"  # SQLite's FTS5 table (and its triggers), PostgreSQL's GIN index: migration 0011
+USER_INDEX = (
+    "ix_usage_customer_user"  # usage events by customer and properties.user, each dialect's: 0016
+)
 
 
 def include_object(
     _object: Any, name: str | None, _type: str, _reflected: bool, _other: Any
 ) -> bool:
-    """Alembic's autogenerate filter: the full-text search index is the database's own (0011), not a model."""
-    return not (name or "").removeprefix("ix_").startswith(SEARCH_INDEX)
+    """Alembic's autogenerate filter: the full-text search index (0011) and the usage events' user index
+    (0016, an expression each dialect writes its own way) are the database's own, not models."""
+    return not (name or "").removeprefix("ix_").startswith(SEARCH_INDEX) and name != USER_INDEX
 
 
 class Base(DeclarativeBase):

@@ -5,10 +5,12 @@ from __future__ import annotations
 
 from collections.abc import Iterator
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Select, select
 
+from models.history_repo import _last_by_user
 from models.keyset import NewestFirst
 from models.pages import (
     FlagFilter,
@@ -21,23 +23,25 @@ from models.pages import (
 from models.queue_rank import stored_query, total_query
 from models.risk_repo import AlertFilter, alert_where
 from models.store import Store, search_query
-from models.tables import AlertRow, InteractionRow
+from models.tables import USER_INDEX, AlertRow, InteractionRow
 
 pytestmark = pytest.mark.both_backends
 MOMENT = datetime(2026, 10, 31, tzinfo=UTC)
 
 
-def plan(store: Store, statement: Select, *settings: str) -> str:
+def plan(store: Store, statement: Any, *settings: str, **values: Any) -> str:
+    """The plan of ``statement`` (its parameters' values, or those in ``values``: a parameter left null
+    may let PostgreSQL plan a filter that is always false)."""
     dialect = store.engine.dialect
     compiled = statement.compile(dialect=dialect)
     with store.engine.connect() as connection:
         if dialect.name == "sqlite":
-            params = tuple(compiled.params[name] for name in compiled.positiontup or ())
+            params = tuple(values.get(n, compiled.params[n]) for n in compiled.positiontup or ())
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
             return "\n".join(str(row[-1]) for row in rows)
         for setting in ("SET enable_seqscan = off", *settings):  # more costs to price out
             connection.exec_driver_sql(setting)
-        rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params)
+        rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", {**compiled.params, **values})
         return "\n".join(str(row[0]) for row in rows)
 
 
@@ -183,3 +187,20 @@ def test_the_stored_queue_is_a_range_of_its_index(store: Store, wanted: FlagFilt
         assert "TEMP B-TREE" not in page.split("SCAN top")[0], page
     else:
         assert "Sort Key: queue_ranks" not in page, page
+
+
+def test_the_contacts_last_logins_are_index_seeks_not_a_scan_of_the_customers_events(store: Store):
+    """The customer page's last logins (models/history_repo.py last_usage_by_user) walk the customer's users
+    and take each one's latest event from migration 0016's (customer, user, time) index: no event row read
+    to parse its JSON, nothing sorted, nothing grouped (the grouped query it replaced read every event of
+    the customer: 5.5 ms of SQLite's work for the customer with the most usage on the 10k book)."""
+    dialect = store.engine.dialect.name
+    off = ("SET enable_sort = off", "SET enable_bitmapscan = off")
+    found = plan(store, _last_by_user(dialect), *off, customer_id="acme", until=str(MOMENT))
+    if dialect == "sqlite":
+        seeks = [line for line in found.splitlines() if "usage_events" in line]
+        assert seeks and all(USER_INDEX in line for line in seeks if "PRIMARY KEY" not in line)
+        assert "TEMP B-TREE" not in found and "SCAN usage_events" not in found, found
+    else:
+        assert found.count(USER_INDEX) >= 3 and "Sort" not in found, found
+        assert "Seq Scan" not in found and "Join" not in found and "usage_events_pkey" not in found

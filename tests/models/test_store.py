@@ -44,6 +44,9 @@ def make_call(content: bytes = b"call-1", customer: str = "acme") -> tuple[Inter
     return interaction, transcript
 
 
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index"
+)  # 0016
 def test_migrations_build_exactly_the_table_models(store: Store):
     with store.engine.connect() as connection:
         diff = compare_metadata(
@@ -204,6 +207,9 @@ def _open_store(url: str, barrier) -> None:
 
 
 @pytest.mark.slow  # spawned processes that import the whole stack
+@pytest.mark.filterwarnings(
+    "ignore:Skipped unsupported reflection of expression-based index"
+)  # 0016
 def test_processes_opening_a_new_database_together_take_turns_migrating(db_url: str):
     import multiprocessing
 
