@@ -37,6 +37,7 @@ __all__ = [
     "CustomerHealthRow",
     "CustomerRow",
     "DashboardSessionRow",
+    "HealthCountRow",
     "HealthSnapshotRow",
     "SEARCH_INDEX",
     "InteractionRow",
@@ -594,6 +595,21 @@ class InteractionCountRow(Base):
 
     id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
     kind: Mapped[str] = mapped_column(String(16))
+    n: Mapped[int] = mapped_column(Integer)
+
+
+class HealthCountRow(Base):
+    """How many customers the at-risk list shows (current-health rows not churned) for a band and owner, as
+    rows to be summed: the list's total without counting customer_health on every page. The database keeps
+    them current itself, whoever writes (migration 0016's triggers, as interaction_counts': one row per band
+    and owner on SQLite, a statement's rows folded when no other writer is folding on PostgreSQL)."""
+
+    __tablename__ = "customer_health_counts"
+    __table_args__ = (Index("ix_customer_health_counts_band", "band_rank", "owner"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    band_rank: Mapped[int] = mapped_column(Integer)
+    owner: Mapped[str | None] = mapped_column(String(256))
     n: Mapped[int] = mapped_column(Integer)
 
 
