@@ -24,6 +24,7 @@ STORED = [
 @pytest.mark.parametrize("text", STORED)
 def test_sqlite_text_reads_as_sqlalchemys_parse_did(text: str):
     parse = DateTime().dialect_impl(sqlite.dialect()).result_processor(sqlite.dialect(), None)
+    assert parse is not None
     before = UtcDateTime().process_result_value(parse(text), sqlite.dialect())
     after = from_sqlite(text)
     assert after == before and after is not None
