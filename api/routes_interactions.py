@@ -6,6 +6,7 @@ from dataclasses import asdict, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
+from pydantic import TypeAdapter
 
 from api import routes_queue
 from api.auth import ApiToken
@@ -17,6 +18,7 @@ from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit, Severit
 from models.keyset import NewestFirst, QueuePlace
 from models.pages import FlagFilter, Slice
 from models.records import TAG_LABELS
+from models.search_lines import SearchLine
 from models.store import FlaggedInteraction
 
 router = APIRouter(prefix="/api", tags=["interactions"])
@@ -131,6 +133,9 @@ def flagged_item(f: FlaggedInteraction) -> FlaggedItem:
     )
 
 
+_HITS = TypeAdapter(list[SearchLine])  # the JSON of list[SearchHit]: the records as they are
+
+
 @router.get(
     "/search", response_model=list[SearchHit], summary="Full-text search across transcripts"
 )
@@ -139,15 +144,8 @@ def search(
     token: Reader,
     q: Annotated[str, Query(min_length=2, max_length=200)],
     limit: Limit = 50,
-) -> list[SearchHit]:
-    hits = callintel.search(q, rep=rep_scope(token, None), limit=limit)
-    return [
-        SearchHit(
-            interaction_id=i,
-            utterance_index=u.index,
-            start_s=u.start_s,
-            speaker_role=u.speaker.role,
-            text=u.text,
-        )
-        for i, u in hits
-    ]
+) -> Response:
+    """The hits serialised from their records as they are (models/search_lines.py), not validated again:
+    the JSON ``SearchHit``'s would give."""
+    hits = callintel.search_lines(q, rep=rep_scope(token, None), limit=limit)
+    return Response(_HITS.dump_json(hits), media_type="application/json")

@@ -43,6 +43,7 @@ from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
 from models.records import Interaction, UsageEvent, Utterance
 from models.risk_lines import RiskLine, risk_page
+from models.search_lines import SearchLine, search_lines
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
 from models.tasks import Task, TaskFilter
@@ -222,6 +223,12 @@ class Callintel:
     ) -> list[tuple[str, Utterance]]:
         """(interaction id, utterance) whose text holds ``text``, newest first; only ``rep``'s if given."""
         return self.store.search_utterances(text, rep=rep, limit=limit)
+
+    def search_lines(self, text: str, rep: str | None = None, limit: int = 50) -> list[SearchLine]:
+        """``search``'s hits as the API's records, nothing more read (models/search_lines.py): what
+        ``GET /api/search`` serialises as it is."""
+        with self.store.reading() as connection:
+            return search_lines(connection, text, rep, limit)
 
     def save_usage(self, events: list[UsageEvent]) -> int:
         """Store usage events; how many were new (duplicates are skipped)."""

@@ -13,7 +13,7 @@ from collections import Counter
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass
 from datetime import datetime
-from typing import Protocol
+from typing import Any, Protocol
 
 from sqlalchemy import (
     ColumnElement,
@@ -77,6 +77,7 @@ __all__ = [
     "put_metrics",
     "put_summary",
     "put_transcript",
+    "search_phrase",
     "search_query",
     "search_utterances",
     "search_words",
@@ -334,33 +335,50 @@ def search_words(text: str) -> list[str]:
     return re.findall(r"[^\W_]+", text.lower())
 
 
-def _matches(dialect: str, words: list[str]) -> ColumnElement[bool]:
-    """Utterances holding every word (or a word it starts), through the dialect's full-text index."""
+def search_phrase(dialect: str, words: list[str]) -> str:
+    """The full-text query holding every word (or a word it starts) in the dialect's syntax: FTS5's quoted
+    prefixes, PostgreSQL's tsquery."""
     if dialect == "sqlite":
-        phrase = " ".join(f'"{w}"*' for w in words)
+        return " ".join(f'"{w}"*' for w in words)
+    return " & ".join(f"{w}:*" for w in words)
+
+
+def _matches(dialect: str, phrase: BindParameter[str]) -> ColumnElement[bool]:
+    """Utterances matching ``phrase`` (``search_phrase``), through the dialect's full-text index."""
+    if dialect == "sqlite":
         found = select(literal_column("rowid", Integer)).select_from(table(SEARCH_INDEX))
         return UtteranceRow.id.in_(found.where(literal_column(SEARCH_INDEX).op("MATCH")(phrase)))
     vector = func.to_tsvector(literal("simple", REGCONFIG), UtteranceRow.text)
-    query = func.to_tsquery(literal("simple", REGCONFIG), " & ".join(f"{w}:*" for w in words))
-    return vector.op("@@")(query)
+    return vector.op("@@")(func.to_tsquery(literal("simple", REGCONFIG), phrase))
 
 
-def search_query(dialect: str, words: list[str], rep: str | None = None, limit: int = 50) -> Select:
-    """(interaction id, utterance row) holding every word, newest interaction first, only ``rep``'s if given.
+SEARCH_HIT = (UtteranceRow.interaction_id, UtteranceRow)  # search_query's default columns
+
+
+def search_query(
+    dialect: str,
+    words: list[str],
+    rep: str | None = None,
+    limit: int = 50,
+    columns: Sequence[Any] = SEARCH_HIT,
+) -> Select:
+    """``columns`` (by default the interaction id and the utterance row) of the utterances holding every word,
+    newest interaction first, only ``rep``'s if given; the values are named parameters (``phrase``, ``rep``,
+    ``limit``), so a statement built once serves every search of its shape (models/search_lines.py).
     On PostgreSQL the matches are a materialised CTE, so they come from the GIN index: left to itself the
     planner walks the interactions newest first and computes each utterance's tsvector (it over-estimates
     what a prefix query matches), 162 ms against 66 ms for a rare word in a 130,000-utterance book."""
-    query = select(UtteranceRow.interaction_id, UtteranceRow).join(
-        InteractionRow, InteractionRow.id == UtteranceRow.interaction_id
-    )
+    phrase: BindParameter[str] = bindparam("phrase", search_phrase(dialect, words))
+    query = select(*columns).join(InteractionRow, InteractionRow.id == UtteranceRow.interaction_id)
     if dialect == "postgresql":
-        found = select(UtteranceRow.id).where(_matches(dialect, words))
+        found = select(UtteranceRow.id).where(_matches(dialect, phrase))
         matches = found.cte("matches").prefix_with("MATERIALIZED")
         query = query.join(matches, matches.c.id == UtteranceRow.id)
     else:
-        query = query.where(_matches(dialect, words))
-    query = query.order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx).limit(limit)
-    return query.where(InteractionRow.rep == rep) if rep is not None else query
+        query = query.where(_matches(dialect, phrase))
+    query = query.order_by(InteractionRow.occurred_at.desc(), UtteranceRow.idx)
+    query = query.limit(bindparam("limit", limit))
+    return query.where(InteractionRow.rep == bindparam("rep", rep)) if rep is not None else query
 
 
 def search_utterances(

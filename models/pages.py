@@ -604,19 +604,6 @@ def _stored_health(
     )
 
 
-_LATER = (
-    select(CustomerHealthRow.customer_id)
-    .where(CustomerHealthRow.as_of > bindparam("moment"))
-    .limit(1)
-)
-
-
-def current_answers(session: Reader, moment: datetime) -> bool:
-    """Whether each customer's current health is their latest evaluation at or before ``moment``: none of
-    them was evaluated after it (the usual case: the list read now)."""
-    return session.scalar(_LATER, {"moment": moment}) is None
-
-
 def page_cursor(keys: list[Any], limit: int | None) -> str | None:
     if limit is None or len(keys) < limit:
         return None

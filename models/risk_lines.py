@@ -23,7 +23,6 @@ from models.pages import (
     Reader,
     Slice,
     at_risk_order,
-    current_answers,
     current_keys,
     current_rows,
     health_rows,
@@ -31,7 +30,13 @@ from models.pages import (
     snapshot_keys,
 )
 from models.store import Store
-from models.tables import CustomerRow, HealthSnapshotRow, RiskSignalRow
+from models.tables import (
+    CustomerHealthRow,
+    CustomerRow,
+    HealthCountRow,
+    HealthSnapshotRow,
+    RiskSignalRow,
+)
 
 __all__ = ["EVALUATION", "RiskLine", "SignalLine", "customer_line", "page_keys", "risk_page"]
 
@@ -116,10 +121,28 @@ _STATEMENTS: dict[
 ] = {}  # a shape's (page, count): see _statements
 
 
+def _kept_total(wanted: HealthFilter) -> Select:
+    """Whether anyone was evaluated after the moment (a customer id, or None: each customer's current health
+    is their latest evaluation at or before it, the usual case) and how many customers the current-health
+    rows list for ``wanted``, summed from the kept counts (migration 0017), in one statement."""
+    later = (
+        select(CustomerHealthRow.customer_id)
+        .where(CustomerHealthRow.as_of > bindparam("moment"))
+        .limit(1)
+    )
+    c = HealthCountRow
+    total = select(func.coalesce(func.sum(c.n), 0))
+    if wanted.band is not None:
+        total = total.where(c.band_rank == bindparam("band_rank"))
+    if wanted.owner is not None:
+        total = total.where(c.owner == bindparam("owner"))
+    return select(later.scalar_subquery(), total.scalar_subquery())
+
+
 def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Select]:
     """The page's statement and its count's for the ask's shape, built the first time (with that ask's
     values, which ``_Ask.bound`` replaces on each execution): a statement built on each request costs
-    SQLAlchemy more than the read."""
+    SQLAlchemy more than the read. The current-health rows' count is the kept one (``_kept_total``)."""
     shape = ask.shape(current, evaluation)
     if shape not in _STATEMENTS:
         query = current_rows(ask.wanted) if current else health_rows(ask.moment, ask.wanted)
@@ -130,7 +153,12 @@ def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Sel
         if ask.limit is not None:
             page = page.limit(bindparam("limit", ask.limit))
         page = _with_evaluation(page) if evaluation else page
-        _STATEMENTS[shape] = page, select(func.count()).select_from(query.subquery())
+        count = (
+            _kept_total(ask.wanted)
+            if current
+            else select(func.count()).select_from(query.subquery())
+        )
+        _STATEMENTS[shape] = page, count
     return _STATEMENTS[shape]
 
 
@@ -146,12 +174,20 @@ def page_keys(
 ) -> Slice[Any]:
     """A page of the at-risk list as rows (customer id, snapshot id or None, the order's four keys, then with
     ``evaluation`` the ``EVALUATION`` columns), with how many match and the next page's cursor: health_page's
-    read, which says where it is read from."""
+    read, which says where it is read from: the current-health rows, with their kept total, unless someone
+    was evaluated after ``moment`` (read with the total, first) or ``from_snapshots``."""
     ask = _Ask(moment, wanted, limit, offset, cursor)
-    current = not from_snapshots and current_answers(session, moment)
+    bound = ask.bound()
+    current, total = False, 0
+    if not from_snapshots:
+        _, kept = _statements(ask, True, evaluation)
+        later, total = session.execute(kept, bound).one()
+        current = later is None
     page, count = _statements(ask, current, evaluation)
-    found = list(session.execute(page, ask.bound()))
-    return Slice(session.scalar(count, ask.bound()) or 0, found, page_cursor(found, limit))
+    found = list(session.execute(page, bound))
+    if not current:
+        total = session.scalar(count, bound) or 0
+    return Slice(int(total), found, page_cursor(found, limit))
 
 
 # -- the records ------------------------------------------------------------------------------------------
