@@ -194,12 +194,15 @@ def _age_default(element: _AgeDays, compiler: Any, **kw: Any) -> str:
     return f"(EXTRACT(EPOCH FROM {delta}) / 86400.0)"
 
 
-def _moment(as_of: datetime, dialect: str) -> Any:
-    """``as_of`` as a literal the dialect's date arithmetic reads (UTC, as the store writes times)."""
+def moment_value(as_of: datetime, dialect: str) -> str | datetime:
+    """``as_of`` as the value the dialect's date arithmetic reads (UTC, as the store writes times)."""
     moment = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    if dialect == "sqlite":
-        return literal(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
-    return literal(moment)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else moment
+
+
+def _moment(as_of: datetime, dialect: str) -> Any:
+    """``as_of`` as a literal (``moment_value``)."""
+    return literal(moment_value(as_of, dialect))
 
 
 def _positive(value: Any) -> Any:
@@ -252,8 +255,13 @@ def kind_is_rare(session: Session, kind: str | None) -> bool:
 
 def recency_at(ranking: Ranking, dialect: str, occurred_at: Any) -> ColumnElement[float]:
     """0.5 ** (age in days / half-life) as of the ranking's moment; 1 for a time after it."""
-    age = _positive(_AgeDays(_moment(ranking.as_of, dialect), occurred_at))
-    return func.power(0.5, age / ranking.half_life_days)
+    half_life = literal(ranking.half_life_days, Float())
+    return recency_of(_moment(ranking.as_of, dialect), half_life, occurred_at)
+
+
+def recency_of(moment: Any, half_life: Any, occurred_at: Any) -> ColumnElement[float]:
+    """``recency_at`` with the moment (``moment_value``) and the half-life as expressions (bound parameters)."""
+    return func.power(0.5, _positive(_AgeDays(moment, occurred_at)) / half_life)
 
 
 def account_value(arr: Any) -> ColumnElement[float]:
