@@ -306,12 +306,12 @@ def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str, rare_kind: bool 
 
 def _flagged(
     row: InteractionRow,
-    tags: list[TagRow],
+    tags: list[Any],
     ranked: Any,
     review: QueueReviewRow | None,
     ranking: Ranking,
 ) -> FlaggedInteraction:
-    def weight(tag: TagRow) -> float:
+    def weight(tag: Any) -> float:  # a tags row (queue_slice)
         return float(ranking.weights.get(tag.label, ranking.default_weight))
 
     top = max(tags, key=lambda t: (weight(t) * t.score, t.score, -t.utterance_index))
@@ -370,11 +370,11 @@ def queue_slice(
 ) -> Slice[FlaggedInteraction]:
     """A queue page from its ranked rows (interaction, ranked columns..., review): each row's customer tags
     read in one query, its strongest flag and severity; ``next_cursor`` on a full page."""
-    tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
-    found = select(TagRow).where(
+    tags: dict[str, list[Any]] = {row[0].id: [] for row in rows}
+    found = select(*TagRow.__table__.c).where(  # plain rows: a tag's fields read without the ORM's objects
         TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
     )
-    for tag in session.scalars(found) if rows else ():
+    for tag in session.execute(found) if rows else ():
         tags[tag.interaction_id].append(tag)
     items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
     return Slice(total, items, _queue_next(rows, limit, ranking.as_of))
