@@ -56,6 +56,7 @@ from models.pages import (
     account_value,
     flagged_page,
     moment_value,
+    page_columns,
     queue_slice,
     recency_of,
 )
@@ -234,7 +235,7 @@ def _filtered(shape: Shape) -> list[Any]:
     if not shape.include_reviewed:
         where.append(~exists(review.where(QueueReviewRow.reviewed_at.is_not(None))))
     if shape.mine:
-        mine = bindparam("mine")
+        mine: Any = bindparam("mine")
         theirs = select(InteractionRow.id).where(
             InteractionRow.id == r.interaction_id, InteractionRow.rep == mine
         )
@@ -277,14 +278,14 @@ def total_query(shape: Shape) -> Select:
 
 @lru_cache(maxsize=64)
 def stored_query(shape: Shape) -> Select:
-    """The page as ``flagged_page`` reads it (interaction, ranked columns, total, review), cut from the index
+    """The page as ``flagged_page`` reads it (``page_columns``, with the total), cut from the index
     range of the stored ranks (after the place ``p_*`` where ``shape.after``); the severity of the page's rows
     only, as the computed ranking's, at the moment ``as_of`` (``moment_value``). Built once a shape: the
     filter's values, the moment, the half-life, the place, ``limit`` and ``offset`` are parameters (``parameters``)."""
     r, where = QueueRankRow, _filtered(shape)
     if shape.after:
         keys = (r.rank_key, r.tags, r.occurred_at, r.interaction_id)
-        start = [bindparam(f"p_{name}") for name in ("key", "tags", "at", "id")]
+        start: list[Any] = [bindparam(f"p_{name}") for name in ("key", "tags", "at", "id")]
         where.append(after(list(zip(keys, start, (True, True, False, False), strict=True))))
     moment = bindparam("as_of", type_=String() if shape.dialect == "sqlite" else DateTime())
     recency = recency_of(moment, bindparam("half_life", type_=Float()), r.occurred_at)
@@ -296,12 +297,8 @@ def stored_query(shape: Shape) -> Select:
     cut = cut.order_by(r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
     cut = cut.offset(bindparam("offset", type_=Integer()))
     top = (cut if shape.whole else cut.limit(bindparam("limit", type_=Integer()))).subquery("top")
-    return (
-        select(InteractionRow, top, QueueReviewRow)
-        .join(top, top.c.id == InteractionRow.id)
-        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(top.c.rank_key.desc(), top.c.tags.desc(), top.c.occurred_at, top.c.id)
-    )
+    order = (top.c.rank_key.desc(), top.c.tags.desc(), top.c.occurred_at, top.c.id)
+    return page_columns(top).order_by(*order)
 
 
 def queue_page(
@@ -353,5 +350,8 @@ def _page(session: Session, read: _Read) -> Slice[FlaggedInteraction] | None:
         parameters |= {"p_at": place.occurred_at, "p_id": read.cursor.interaction_id}
     shape = Shape.of(read.wanted, read.dialect, read.cursor is not None, read.limit is None)
     rows = list(session.execute(stored_query(shape), parameters))
-    total = rows[0].total if rows else session.scalar(total_query(shape), parameters)
+    if rows or read.offset or read.cursor:
+        total = rows[0].total if rows else session.scalar(total_query(shape), parameters)
+    else:  # the first page is empty: nothing matches
+        total = 0
     return queue_slice(session, rows, total or 0, read.wanted, read.ranking, read.limit)
