@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import asdict, replace
+from dataclasses import dataclass, replace
 from typing import Annotated
 
 from fastapi import APIRouter, Depends, Query, Response
@@ -14,7 +14,7 @@ from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
 from api.moments import Moment, bounded_moment
 from api.queries import public_interaction, rep_scope
 from api.routes_queue import readable
-from api.schemas import FlaggedItem, InteractionDetail, Page, SearchHit, SeverityOut
+from api.schemas import InteractionDetail, Page, SearchHit
 from models.keyset import NewestFirst, QueuePlace
 from models.pages import FlagFilter, Slice
 from models.records import TAG_LABELS
@@ -93,7 +93,6 @@ def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -
 def flagged_queue(
     callintel: ServiceDep,
     token: Reader,
-    response: Response,
     label: Annotated[str | None, Query(pattern="^(" + "|".join(TAG_LABELS) + ")$")] = None,
     rep: str | None = None,
     customer: str | None = None,
@@ -105,9 +104,9 @@ def flagged_queue(
     limit: Limit = 50,
     offset: Offset = 0,
     cursor: CursorParam = None,
-) -> Page:
+) -> Response:
     """``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page, ranked at the same
-    moment as the first (keyset paging)."""
+    moment as the first (keyset paging). Written from the queue's records as they are (``QueuePage``)."""
     after = keyset_cursor(cursor, _queue_place)
     wanted = FlagFilter(
         label, rep_scope(token, rep), customer, since, until, min_score, kind, reviewed
@@ -115,22 +114,26 @@ def flagged_queue(
     if token.role == "rep":  # a rep's own calls and those assigned to them
         wanted = replace(wanted, rep=None, mine=token.rep)
     page = callintel.flagged(wanted, limit, offset, after)
-    items = [flagged_item(f) for f in page.items]
-    return _paged(response, page, Page(total=page.total, limit=limit, offset=offset, items=items))
+    items = [replace(f, interaction=public_interaction(f.interaction)) for f in page.items]
+    body = _QUEUE.dump_json(QueuePage(page.total, limit, offset, items))
+    answer = Response(body, media_type="application/json")
+    if page.next_cursor is not None:
+        answer.headers["X-Next-Cursor"] = page.next_cursor
+    return answer
 
 
-def flagged_item(f: FlaggedInteraction) -> FlaggedItem:
-    """One queue row as the API shows it, with its severity's parts."""
-    severity = SeverityOut(**asdict(f.severity)) if f.severity else None
-    return FlaggedItem(
-        interaction=public_interaction(f.interaction),
-        label_counts=f.label_counts,
-        top=f.top,
-        severity=severity,
-        assignee=f.assignee,
-        reviewed_at=f.reviewed_at,
-        reviewed_by=f.reviewed_by,
-    )
+@dataclass(frozen=True, slots=True)
+class QueuePage:
+    """``Page`` of queue rows, whose fields (``FlaggedInteraction``'s, ``Severity``'s) are ``FlaggedItem``'s and
+    ``SeverityOut``'s in their order: the same JSON, written from the records without building the models."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[FlaggedInteraction]
+
+
+_QUEUE = TypeAdapter(QueuePage)
 
 
 _HITS = TypeAdapter(list[SearchLine])  # the JSON of list[SearchHit]: the records as they are

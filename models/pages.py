@@ -194,12 +194,15 @@ def _age_default(element: _AgeDays, compiler: Any, **kw: Any) -> str:
     return f"(EXTRACT(EPOCH FROM {delta}) / 86400.0)"
 
 
-def _moment(as_of: datetime, dialect: str) -> Any:
-    """``as_of`` as a literal the dialect's date arithmetic reads (UTC, as the store writes times)."""
+def moment_value(as_of: datetime, dialect: str) -> str | datetime:
+    """``as_of`` as the value the dialect's date arithmetic reads (UTC, as the store writes times)."""
     moment = as_of.astimezone(UTC) if as_of.tzinfo else as_of.replace(tzinfo=UTC)
-    if dialect == "sqlite":
-        return literal(moment.strftime("%Y-%m-%d %H:%M:%S.%f"))
-    return literal(moment)
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if dialect == "sqlite" else moment
+
+
+def _moment(as_of: datetime, dialect: str) -> Any:
+    """``as_of`` as a literal (``moment_value``)."""
+    return literal(moment_value(as_of, dialect))
 
 
 def _positive(value: Any) -> Any:
@@ -252,8 +255,13 @@ def kind_is_rare(session: Session, kind: str | None) -> bool:
 
 def recency_at(ranking: Ranking, dialect: str, occurred_at: Any) -> ColumnElement[float]:
     """0.5 ** (age in days / half-life) as of the ranking's moment; 1 for a time after it."""
-    age = _positive(_AgeDays(_moment(ranking.as_of, dialect), occurred_at))
-    return func.power(0.5, age / ranking.half_life_days)
+    half_life = literal(ranking.half_life_days, Float())
+    return recency_of(_moment(ranking.as_of, dialect), half_life, occurred_at)
+
+
+def recency_of(moment: Any, half_life: Any, occurred_at: Any) -> ColumnElement[float]:
+    """``recency_at`` with the moment (``moment_value``) and the half-life as expressions (bound parameters)."""
+    return func.power(0.5, _positive(_AgeDays(moment, occurred_at)) / half_life)
 
 
 def account_value(arr: Any) -> ColumnElement[float]:
@@ -296,32 +304,28 @@ def _ranked(wanted: FlagFilter, ranking: Ranking, dialect: str, rare_kind: bool 
     )
 
 
-def _flagged(
-    row: InteractionRow,
-    tags: list[TagRow],
-    ranked: Any,
-    review: QueueReviewRow | None,
-    ranking: Ranking,
-) -> FlaggedInteraction:
-    def weight(tag: TagRow) -> float:
+def _flagged(row: Any, tags: list[Any], ranking: Ranking) -> FlaggedInteraction:
+    """A queue row from its page row (``page_columns``: the ranked columns, the interaction's, the review's)."""
+
+    def weight(tag: Any) -> float:  # a tags row (queue_slice)
         return float(ranking.weights.get(tag.label, ranking.default_weight))
 
     top = max(tags, key=lambda t: (weight(t) * t.score, t.score, -t.utterance_index))
     severity = Severity(
-        total=float(ranked.severity),
+        total=float(row.severity),
         weight=weight(top),
         score=top.score,
-        recency=float(ranked.recency),
-        value=float(ranked.value),
+        recency=float(row.recency),
+        value=float(row.value),
     )
     return FlaggedInteraction(
         convert.interaction(row),
         dict(sorted(Counter(t.label for t in tags).items())),
         convert.tag(top),
         severity,
-        review.assignee if review else None,
-        review.reviewed_at if review else None,
-        review.reviewed_by if review else None,
+        row.assignee,
+        row.reviewed_at,
+        row.reviewed_by,
     )
 
 
@@ -360,15 +364,17 @@ def queue_slice(
     ranking: Ranking,
     limit: int | None,
 ) -> Slice[FlaggedInteraction]:
-    """A queue page from its ranked rows (interaction, ranked columns..., review): each row's customer tags
-    read in one query, its strongest flag and severity; ``next_cursor`` on a full page."""
-    tags: dict[str, list[TagRow]] = {row[0].id: [] for row in rows}
-    found = select(TagRow).where(
+    """A queue page from its ranked rows (``page_columns``): each row's customer tags read in one query, its
+    strongest flag and severity; ``next_cursor`` on a full page."""
+    tags: dict[str, list[Any]] = {row.id: [] for row in rows}
+    found = select(
+        *TagRow.__table__.c
+    ).where(  # plain rows: a tag's fields read without the ORM's objects
         TagRow.interaction_id.in_(list(tags)), *_customer_tag(wanted.min_score)
     )
-    for tag in session.scalars(found) if rows else ():
+    for tag in session.execute(found) if rows else ():
         tags[tag.interaction_id].append(tag)
-    items = [_flagged(r[0], tags[r[0].id], r, r[-1], ranking) for r in rows]
+    items = [_flagged(r, tags[r.id], ranking) for r in rows]
     return Slice(total, items, _queue_next(rows, limit, ranking.as_of))
 
 
@@ -379,11 +385,20 @@ def _queue_page(
     cut = select(ranked, total).order_by(*_queue_order(ranked.c)).offset(offset)
     cut = cut.where(cursor.after(*_queue_keys(ranked.c))) if cursor else cut
     top = (cut if limit is None else cut.limit(limit)).subquery("top")
+    return page_columns(top).order_by(*_queue_order(top.c))
+
+
+def page_columns(top: Any) -> Select:
+    """A ranked page's rows (``top``: id, strongest, tags, occurred_at, recency, value, severity...) with their
+    interaction's other columns and their review's, as plain rows (no ORM objects: what ``queue_slice`` reads)."""
+    i, review = InteractionRow, QueueReviewRow
+    interaction = (i.customer_id, i.kind, i.source, i.sha256, i.rep, i.title, i.meta.label("meta"))
+    reviewed = (review.assignee, review.reviewed_at, review.reviewed_by)
     return (
-        select(InteractionRow, top, QueueReviewRow)
-        .join(top, top.c.id == InteractionRow.id)
-        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(*_queue_order(top.c))
+        select(top, *interaction, *reviewed)
+        .select_from(top)
+        .join(i, i.id == top.c.id)
+        .outerjoin(review, review.interaction_id == top.c.id)
     )
 
 
@@ -401,7 +416,7 @@ def _queue_next(rows: list[Any], limit: int | None, as_of: datetime) -> str | No
     if not rows or limit is None or len(rows) < limit:
         return None
     last = rows[-1]
-    return QueuePlace(as_of, last.severity, last.tags, last[0].occurred_at, last[0].id).encode()
+    return QueuePlace(as_of, last.severity, last.tags, last.occurred_at, last.id).encode()
 
 
 # -- F: the at-risk list read from the stored health (issue 19) ---------------------------------------------

@@ -22,12 +22,17 @@ import json
 import math
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
+from functools import lru_cache
 from typing import Any
 
 from sqlalchemy import (
+    DateTime,
     Float,
+    Integer,
     Numeric,
     Select,
+    String,
+    bindparam,
     case,
     cast,
     delete,
@@ -50,8 +55,10 @@ from models.pages import (
     _moment,
     account_value,
     flagged_page,
+    moment_value,
+    page_columns,
     queue_slice,
-    recency_at,
+    recency_of,
 )
 from models.store import FlaggedInteraction, Store
 from models.tables import (
@@ -67,16 +74,6 @@ from models.tables import (
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 FLOOR = -1.0e9  # the key of a zero severity (no logarithm): all tie, as their severities do
 LOCK = 7243  # PostgreSQL: the advisory lock of the transaction re-ranking (7241, 7242: 0013's and 0014's)
-
-
-@dataclass(frozen=True)
-class _Place:
-    """The stored place of a cursor's interaction: the page goes on after it."""
-
-    rank_key: float
-    tags: int
-    occurred_at: datetime
-    interaction_id: str
 
 
 def fingerprint(ranking: Ranking) -> str:
@@ -160,38 +157,92 @@ def servable(wanted: FlagFilter) -> bool:
     return bool(wanted.kind) and plain and wanted.min_score == 0.0
 
 
-def _place(session: Session, wanted: FlagFilter, as_of: datetime, cursor: QueuePlace | None) -> Any:
-    """Where the page starts: None for the first page, a _Place after a cursor, False where the stored key
-    cannot serve (an interaction of the kind dated after ``as_of``; the cursor's row changed or gone)."""
-    moment = as_of.astimezone(UTC).replace(tzinfo=None) if as_of.tzinfo else as_of
-    later = select(InteractionRow.id).where(
-        InteractionRow.kind == wanted.kind, InteractionRow.occurred_at > moment
-    )
-    if session.scalar(later.limit(1)) is not None:
-        return False
-    if cursor is None:
-        return None
-    row = session.get(QueueRankRow, cursor.interaction_id)
-    if row is None or row.tags != cursor.tags or row.occurred_at != cursor.occurred_at:
-        return False
-    return _Place(row.rank_key, row.tags, row.occurred_at, row.interaction_id)
+@dataclass(frozen=True)
+class Shape:
+    """What a stored page's statement is built of (``stored_query``): the filter's parts present, the dialect,
+    whether it starts after a place and whether it is the whole queue (no limit). Values come as parameters."""
+
+    dialect: str
+    label: bool = False
+    mine: bool = False
+    include_reviewed: bool = False
+    after: bool = False
+    whole: bool = False
+
+    @classmethod
+    def of(
+        cls, wanted: FlagFilter, dialect: str, after: bool = False, whole: bool = False
+    ) -> Shape:
+        label, mine = wanted.label is not None, wanted.mine is not None
+        return cls(dialect, label, mine, wanted.include_reviewed, after, whole)
 
 
-def _filtered(wanted: FlagFilter) -> list[Any]:
-    """The filter over the stored ranks, each part a lookup per ranked row (an anti- or semi-join, which
-    PostgreSQL walks in the index's order, where an outer join's estimate led it to sort every rank)."""
-    r, where = QueueRankRow, [QueueRankRow.kind == wanted.kind]
-    review = select(QueueReviewRow.interaction_id).where(_reviews())
-    if not wanted.include_reviewed:
-        where.append(~exists(review.where(QueueReviewRow.reviewed_at.is_not(None))))
-    if wanted.mine is not None:
-        theirs = select(InteractionRow.id).where(
-            InteractionRow.id == r.interaction_id, InteractionRow.rep == wanted.mine
+@dataclass(frozen=True)
+class _Read:
+    """One stored page asked for: ``queue_page``'s arguments."""
+
+    wanted: FlagFilter
+    limit: int | None
+    offset: int
+    ranking: Ranking
+    cursor: QueuePlace | None
+    dialect: str
+
+
+def parameters(
+    wanted: FlagFilter, ranking: Ranking, dialect: str, limit: int | None, offset: int
+) -> dict:
+    """The values of ``stored_query``'s and ``total_query``'s parameters (the place's aside)."""
+    moment = moment_value(ranking.as_of, dialect)
+    found = {"kind": wanted.kind, "label": wanted.label, "mine": wanted.mine, "offset": offset}
+    return found | {"as_of": moment, "half_life": ranking.half_life_days, "limit": limit}
+
+
+def _parameters(read: _Read) -> dict:
+    return parameters(read.wanted, read.ranking, read.dialect, read.limit, read.offset)
+
+
+def _state_parameters(read: _Read) -> dict:
+    moment = read.ranking.as_of
+    moment = moment.astimezone(UTC).replace(tzinfo=None) if moment.tzinfo else moment
+    return {"kind": read.wanted.kind, "moment": moment}
+
+
+# Whether the stored ranks can serve a kind's page, in one read: the configuration they were built with, whether
+# any row is noted for re-ranking, and whether an interaction of the kind is dated after the moment.
+_STATE = select(
+    select(QueueRankStateRow.fingerprint).scalar_subquery().label("built"),
+    exists(select(QueueRankDirtyRow.id)).label("dirty"),
+    exists(
+        select(InteractionRow.id).where(
+            InteractionRow.kind == bindparam("kind"),
+            InteractionRow.occurred_at > bindparam("moment"),
         )
-        where.append(exists(theirs) | exists(review.where(QueueReviewRow.assignee == wanted.mine)))
-    if wanted.label is not None:  # the label's flags, read once from their index (as _flags does)
+    ).label("later"),
+)
+# The stored place of a cursor's interaction.
+_PLACE = select(QueueRankRow.rank_key, QueueRankRow.tags, QueueRankRow.occurred_at).where(
+    QueueRankRow.interaction_id == bindparam("id")
+)
+
+
+def _filtered(shape: Shape) -> list[Any]:
+    """The filter over the stored ranks (parameters ``kind``, ``mine``, ``label``), each part a lookup per
+    ranked row (an anti- or semi-join, which PostgreSQL walks in the index's order, where an outer join's
+    estimate led it to sort every rank)."""
+    r, where = QueueRankRow, [QueueRankRow.kind == bindparam("kind")]
+    review = select(QueueReviewRow.interaction_id).where(_reviews())
+    if not shape.include_reviewed:
+        where.append(~exists(review.where(QueueReviewRow.reviewed_at.is_not(None))))
+    if shape.mine:
+        mine: Any = bindparam("mine")
+        theirs = select(InteractionRow.id).where(
+            InteractionRow.id == r.interaction_id, InteractionRow.rep == mine
+        )
+        where.append(exists(theirs) | exists(review.where(QueueReviewRow.assignee == mine)))
+    if shape.label:  # the label's flags, read once from their index (as _flags does)
         labelled = select(TagRow.interaction_id).where(
-            TagRow.label == wanted.label, *_customer_tag(wanted.min_score)
+            TagRow.label == bindparam("label"), *_customer_tag(0.0)
         )
         where.append(r.interaction_id.in_(labelled))
     return where
@@ -201,52 +252,53 @@ def _reviews() -> Any:
     return QueueReviewRow.interaction_id == QueueRankRow.interaction_id
 
 
-def total_query(wanted: FlagFilter) -> Select:
-    """How many stored ranks the filter keeps. With no label or rep scope: the kind's range of the index
-    counted (its entries only) less the kind's reviewed ones (from the reviews); else each row's filter
-    looked up."""
-    if wanted.label is not None or wanted.mine is not None:
-        return select(func.count()).select_from(QueueRankRow).where(*_filtered(wanted))
-    ranked = select(func.count()).where(QueueRankRow.kind == wanted.kind).scalar_subquery()
-    if wanted.include_reviewed:
-        return select(ranked)
+@lru_cache(maxsize=64)
+def total_query(shape: Shape) -> Select:
+    """How many stored ranks the filter keeps (uncorrelated: ``stored_query`` reads it as a column). With no
+    label or rep scope: the kind's range of the index counted (its entries only) less the kind's reviewed ones
+    (the reviews, each one's rank looked up); else each row's filter looked up."""
+    if shape.label or shape.mine:
+        counted = select(func.count()).select_from(QueueRankRow).where(*_filtered(shape))
+        return counted.correlate(None)
+    kind = QueueRankRow.kind == bindparam("kind")
+    ranked = select(func.count()).select_from(QueueRankRow).where(kind).correlate(None)
+    if shape.include_reviewed:
+        return ranked
+    # each review's rank looked up by its key (reviews are of ranked rows: at most as many as the ranks; a join
+    # led SQLite to walk the kind's ranks and look each one's review up, two thirds of the page's time)
+    rank_kind = select(QueueRankRow.kind).where(_reviews()).scalar_subquery()
     reviewed = (
         select(func.count())
         .select_from(QueueReviewRow)
-        .join(QueueRankRow, _reviews())
-        .where(QueueReviewRow.reviewed_at.is_not(None), QueueRankRow.kind == wanted.kind)
+        .where(QueueReviewRow.reviewed_at.is_not(None), rank_kind == bindparam("kind"))
+        .correlate(None)
     )
-    return select(ranked - reviewed.scalar_subquery())
+    return select(ranked.scalar_subquery() - reviewed.scalar_subquery()).correlate(None)
 
 
-def stored_query(
-    wanted: FlagFilter,
-    ranking: Ranking,
-    dialect: str,
-    limit: int | None = 50,
-    offset: int = 0,
-    place: _Place | None = None,
-) -> Select:
-    """The page as ``flagged_page`` reads it (interaction, ranked columns, review), cut from the index range
-    of the stored ranks after ``place``; the severity of the page's rows only, as the computed ranking's."""
-    r, where = QueueRankRow, _filtered(wanted)
-    if place is not None:
+@lru_cache(maxsize=64)
+def stored_query(shape: Shape) -> Select:
+    """The page as ``flagged_page`` reads it (``page_columns``, with the total), cut from the index
+    range of the stored ranks (after the place ``p_*`` where ``shape.after``); the severity of the page's rows
+    only, as the computed ranking's, at the moment ``as_of`` (``moment_value``). Built once a shape: the
+    filter's values, the moment, the half-life, the place, ``limit`` and ``offset`` are parameters (``parameters``)."""
+    r, where = QueueRankRow, _filtered(shape)
+    if shape.after:
         keys = (r.rank_key, r.tags, r.occurred_at, r.interaction_id)
-        start = (place.rank_key, place.tags, place.occurred_at, place.interaction_id)
+        start: list[Any] = [bindparam(f"p_{name}") for name in ("key", "tags", "at", "id")]
         where.append(after(list(zip(keys, start, (True, True, False, False), strict=True))))
-    recency = recency_at(ranking, dialect, r.occurred_at)
+    moment = bindparam("as_of", type_=String() if shape.dialect == "sqlite" else DateTime())
+    recency = recency_of(moment, bindparam("half_life", type_=Float()), r.occurred_at)
     columns = (r.interaction_id.label("id"), r.strongest, r.tags, r.occurred_at)
     severity = (r.strongest * recency * r.value).label("severity")
-    cut = select(*columns, recency.label("recency"), r.value, severity, r.rank_key)
+    total = total_query(shape).scalar_subquery().label("total")
+    cut = select(*columns, recency.label("recency"), r.value, severity, r.rank_key, total)
     cut = cut.select_from(r).where(*where)
     cut = cut.order_by(r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
-    top = (cut.offset(offset) if limit is None else cut.offset(offset).limit(limit)).subquery("top")
-    return (
-        select(InteractionRow, top, QueueReviewRow)
-        .join(top, top.c.id == InteractionRow.id)
-        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
-        .order_by(top.c.rank_key.desc(), top.c.tags.desc(), top.c.occurred_at, top.c.id)
-    )
+    cut = cut.offset(bindparam("offset", type_=Integer()))
+    top = (cut if shape.whole else cut.limit(bindparam("limit", type_=Integer()))).subquery("top")
+    order = (top.c.rank_key.desc(), top.c.tags.desc(), top.c.occurred_at, top.c.id)
+    return page_columns(top).order_by(*order)
 
 
 def queue_page(
@@ -259,14 +311,47 @@ def queue_page(
 ) -> Slice[FlaggedInteraction]:
     """The flagged queue as ``flagged_page`` ranks it, read from the stored ranking where it can serve."""
     ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
-    if not servable(wanted):
-        return flagged_page(store, wanted, limit, offset, ranking, cursor)
-    refresh(store, ranking)
-    with store.transaction() as session:
-        place = _place(session, wanted, ranking.as_of, cursor)
-        if place is not False:
-            page = stored_query(wanted, ranking, store.engine.dialect.name, limit, offset, place)
-            rows = list(session.execute(page))
-            total = session.scalar(total_query(wanted)) or 0
-            return queue_slice(session, rows, total, wanted, ranking, limit)
+    if servable(wanted):
+        read = _Read(wanted, limit, offset, ranking, cursor, store.engine.dialect.name)
+        page = _stored_page(store, read)
+        if page is not None:
+            return page
     return flagged_page(store, wanted, limit, offset, ranking, cursor)
+
+
+def _stored_page(store: Store, read: _Read) -> Slice[FlaggedInteraction] | None:
+    """The page from the stored ranks, None where they cannot serve. Read-only when they are current (one
+    statement checks): only ranks that are not (a new configuration, noted rows) are brought up to date first,
+    in their own write transaction (``refresh``)."""
+    with store.transaction() as session:
+        state = session.execute(_STATE, _state_parameters(read)).one()
+        if (
+            state.later
+        ):  # an interaction of the kind dated after the moment: the key cannot order it
+            return None
+        if state.built == fingerprint(read.ranking) and not state.dirty:
+            return _page(session, read)
+    refresh(store, read.ranking)
+    with store.transaction() as session:
+        return _page(session, read)
+
+
+def _page(session: Session, read: _Read) -> Slice[FlaggedInteraction] | None:
+    """The page after the cursor's stored place (None: its row changed or is gone), then the offset."""
+    parameters = _parameters(read)
+    if read.cursor is not None:
+        place = session.execute(_PLACE, {"id": read.cursor.interaction_id}).one_or_none()
+        if place is None or (place.tags, place.occurred_at) != (
+            read.cursor.tags,
+            read.cursor.occurred_at,
+        ):
+            return None
+        parameters |= {"p_key": place.rank_key, "p_tags": place.tags}
+        parameters |= {"p_at": place.occurred_at, "p_id": read.cursor.interaction_id}
+    shape = Shape.of(read.wanted, read.dialect, read.cursor is not None, read.limit is None)
+    rows = list(session.execute(stored_query(shape), parameters))
+    if rows or read.offset or read.cursor:
+        total = rows[0].total if rows else session.scalar(total_query(shape), parameters)
+    else:  # the first page is empty: nothing matches
+        total = 0
+    return queue_slice(session, rows, total or 0, read.wanted, read.ranking, read.limit)

@@ -4,10 +4,16 @@ from __future__ import annotations
 
 import json
 from contextlib import suppress
+from dataclasses import asdict, replace
 
 import pytest
+from pydantic import TypeAdapter
 
+from api.queries import public_interaction
+from api.schemas import FlaggedItem, Page, SeverityOut
 from models.errors import Conflict
+from models.keyset import QueuePlace
+from models.pages import FlagFilter
 from models.queue import assign, review
 
 
@@ -116,3 +122,55 @@ def test_the_queue_command_ranks_like_the_api(world, cli):
     assert table.returncode == 0 and "most severe first" in table.stdout and "×" in table.stdout
     bad = cli("queue", "--label", "nonsense", "--database-url", url)
     assert bad.returncode != 0 and "--label" in bad.stderr and "Traceback" not in bad.stderr
+
+
+def _as_models(world, role: str, **params) -> bytes:
+    """The queue page as the response models wrote it before (``Page`` of ``FlaggedItem``s)."""
+    callintel = world.client.app.state.callintel
+    rep = "sam" if role == "rep" else None
+    wanted = FlagFilter(
+        params.get("label"), kind=params.get("kind", "call"), include_reviewed="reviewed" in params
+    )
+    wanted = replace(wanted, mine=rep)
+    cursor = QueuePlace.decode(params["cursor"]) if "cursor" in params else None
+    page = callintel.flagged(wanted, params["limit"], params.get("offset", 0), cursor)
+    items = [
+        FlaggedItem(
+            interaction=public_interaction(f.interaction),
+            label_counts=f.label_counts,
+            top=f.top,
+            severity=SeverityOut(**asdict(f.severity)) if f.severity else None,
+            assignee=f.assignee,
+            reviewed_at=f.reviewed_at,
+            reviewed_by=f.reviewed_by,
+        )
+        for f in page.items
+    ]
+    body = Page(
+        total=page.total, limit=params["limit"], offset=params.get("offset", 0), items=items
+    )
+    return TypeAdapter(Page).dump_json(body)
+
+
+@pytest.mark.parametrize(
+    "role, params",
+    [
+        ("manager", {"limit": 2}),
+        ("manager", {"limit": 500, "reviewed": "true"}),
+        ("manager", {"limit": 3, "offset": 1, "kind": "ticket"}),
+        ("manager", {"limit": 500, "label": "price_objection"}),
+        ("rep", {"limit": 500}),
+    ],
+    ids=["page", "reviewed", "tickets", "label", "rep"],
+)
+def test_the_queue_answers_the_bytes_its_response_models_wrote(world, other_call, role, params):
+    review(world.store, other_call, "mia")
+    assign(world.store, other_call, "sam")
+    answer = call(world, "GET", "/api/queue", role, **params)
+    assert answer.status_code == 200 and answer.headers["content-type"] == "application/json"
+    assert answer.content == _as_models(world, role, **params)
+    assert answer.json()["items"], "a view with rows"
+    if answer.headers.get("X-Next-Cursor"):
+        cursor = answer.headers["X-Next-Cursor"]
+        after = call(world, "GET", "/api/queue", role, **params, cursor=cursor)
+        assert after.content == _as_models(world, role, **params, cursor=cursor)

@@ -20,7 +20,7 @@ from models.pages import (
     health_rows,
     interactions_query,
 )
-from models.queue_rank import stored_query, total_query
+from models.queue_rank import Shape, parameters, stored_query, total_query
 from models.risk_repo import AlertFilter, alert_where
 from models.store import Store, search_query
 from models.tables import USER_INDEX, AlertRow, InteractionRow
@@ -29,19 +29,22 @@ pytestmark = pytest.mark.both_backends
 MOMENT = datetime(2026, 10, 31, tzinfo=UTC)
 
 
-def plan(store: Store, statement: Any, *settings: str, **values: Any) -> str:
-    """The plan of ``statement`` (its parameters' values, or those in ``values``: a parameter left null
-    may let PostgreSQL plan a filter that is always false)."""
+def plan(
+    store: Store, statement: Any, *settings: str, values: dict[str, Any] | None = None, **named: Any
+) -> str:
+    """The plan of ``statement`` with its parameters' ``values`` and ``named`` (those it has no value for: a
+    parameter left null may let PostgreSQL plan a filter that is always false)."""
     dialect = store.engine.dialect
     compiled = statement.compile(dialect=dialect)
+    bound = compiled.construct_params({**(values or {}), **named})
     with store.engine.connect() as connection:
         if dialect.name == "sqlite":
-            params = tuple(values.get(n, compiled.params[n]) for n in compiled.positiontup or ())
+            params = tuple(bound[name] for name in compiled.positiontup or ())
             rows = connection.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}", params)
             return "\n".join(str(row[-1]) for row in rows)
         for setting in ("SET enable_seqscan = off", *settings):  # more costs to price out
             connection.exec_driver_sql(setting)
-        rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", {**compiled.params, **values})
+        rows = connection.exec_driver_sql(f"EXPLAIN {compiled}", bound)
         return "\n".join(str(row[0]) for row in rows)
 
 
@@ -178,8 +181,10 @@ def test_the_stored_queue_is_a_range_of_its_index(store: Store, wanted: FlagFilt
     its order: no sort of the ranked rows (SQLite: no temp b-tree for the page's ORDER BY)."""
     dialect = store.engine.dialect.name
     priced_out = ("SET enable_bitmapscan = off", "SET enable_sort = off")
-    page = plan(store, stored_query(wanted, Ranking(as_of=MOMENT), dialect, 20), *priced_out)
-    total = plan(store, total_query(wanted), *priced_out)
+    values = parameters(wanted, Ranking(as_of=MOMENT), dialect, 20, 0)
+    shape = Shape.of(wanted, dialect)
+    page = plan(store, stored_query(shape), *priced_out, values=values)
+    total = plan(store, total_query(shape), *priced_out, values=values)
     assert "ix_queue_ranks_order" in page and "ix_queue_ranks_order" in total, (page, total)
     if (
         dialect == "sqlite"

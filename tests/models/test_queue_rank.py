@@ -7,7 +7,7 @@ from dataclasses import replace
 from datetime import UTC, datetime, timedelta
 
 import pytest
-from sqlalchemy import delete, func, select, update
+from sqlalchemy import delete, event, func, select, update
 
 from models import queue_rank
 from models.keyset import QueuePlace
@@ -143,3 +143,31 @@ def test_an_interaction_after_the_moment_is_ranked_by_the_computed_queue(filled:
         assert _shown(queue_rank.queue_page(filled, FlagFilter(), None, 0, later)) == _shown(
             flagged_page(filled, FlagFilter(), None, 0, later)
         )
+
+
+def test_a_page_of_current_ranks_is_read_in_three_statements_and_writes_nothing(
+    filled: Store, monkeypatch
+):
+    """Once the ranks are current, a page reads the ranks' state (one statement), the page with its total,
+    and the page's tags; an empty first page only the first two; a cursor's page its place besides."""
+    _same(filled, FlagFilter(), RANKING, monkeypatch)  # built
+    seen: list[str] = []
+
+    def noted(conn, cursor, statement, *args):
+        seen.append(statement.lstrip().split()[0].upper())
+
+    event.listen(filled.engine, "before_cursor_execute", noted)
+    try:
+        first = queue_rank.queue_page(filled, FlagFilter(), 3, 0, RANKING)
+        counted = list(seen)
+        cursor = QueuePlace.decode(first.next_cursor or "")
+        seen.clear()
+        queue_rank.queue_page(filled, FlagFilter(), 3, 0, RANKING, cursor)
+        after = list(seen)
+        seen.clear()
+        queue_rank.queue_page(filled, FlagFilter(label="no_such_label"), 3, 0, RANKING)
+        empty = list(seen)
+    finally:
+        event.remove(filled.engine, "before_cursor_execute", noted)
+    assert first.items and first.total > 3
+    assert (counted, after, empty) == (["SELECT"] * 3, ["SELECT"] * 4, ["SELECT"] * 2)
