@@ -31,6 +31,14 @@ def test_a_driver_read_gives_the_row_sqlalchemy_gives(db_url, migrated_copy):
         assert found == expected and found[3] == used and found[2].tzinfo is not None
         assert store.first_row(_BY_HASH, {"token_hash": "h1"}) == expected  # compiled once, reused
         assert store.first_row(_BY_HASH, {"token_hash": "nope"}) is None
+        with (
+            pytest.raises(RuntimeError),
+            store.transaction() as session,
+        ):  # the read's connection, again
+            session.add(ApiTokenRow(name="b", role="manager", prefix="ci_b", token_hash="h2"))
+            session.flush()
+            raise RuntimeError  # rolled back: the driver read left no autocommit behind
+        assert store.first_row(_BY_HASH, {"token_hash": "h2"}) is None
 
 
 def test_a_parameter_the_driver_cannot_take_as_given_is_refused(tmp_path, migrated_copy):
