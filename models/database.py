@@ -128,7 +128,7 @@ class DriverRead:
     convert: tuple[Callable[[Any], Any] | None, ...]
 
     @classmethod
-    def of(cls, statement: Select[Any], dialect: Dialect) -> DriverRead:
+    def of(cls, statement: Select, dialect: Dialect) -> DriverRead:
         compiled = statement.compile(dialect=dialect)
         for bind in compiled.binds.values():
             if bind.type._cached_bind_processor(dialect) is not None:
@@ -200,7 +200,7 @@ class Database:
         self._settings = settings  # what a migration needs of them (0006: the secret key)
         self.engine = _create_engine(url)
         self.display_url = self.engine.url.render_as_string(hide_password=True)
-        self._driver_reads: dict[Select[Any], DriverRead] = {}  # see first_row
+        self._driver_reads: dict[Select, DriverRead] = {}  # see first_row
         if migrate:
             self.migrate()
 
@@ -285,7 +285,7 @@ class Database:
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
 
-    def first_row(self, statement: Select[Any], params: dict[str, Any]) -> tuple[Any, ...] | None:
+    def first_row(self, statement: Select, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a prebuilt ``statement`` (built once, at import: compiled on its first use here) as a
         ``DriverRead``, on a connection from the engine's pool; the driver's errors as StoreError (a lost
         connection is dropped from the pool, as SQLAlchemy's own execution does)."""
@@ -293,14 +293,14 @@ class Database:
         if read is None:
             read = self._driver_reads[statement] = DriverRead.of(statement, self.engine.dialect)
         bound = params if read.order is None else tuple(params[name] for name in read.order)
-        failure = (SQLAlchemyError, self.engine.dialect.loaded_dbapi.Error)
+        driver_error = self.engine.dialect.loaded_dbapi.Error
         try:
             connection = self.engine.raw_connection()
-        except failure as exc:
+        except (SQLAlchemyError, driver_error) as exc:
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
         try:
             found = self._fetch_one(connection.dbapi_connection, read.sql, bound)
-        except failure as exc:
+        except driver_error as exc:
             if self.engine.dialect.is_disconnect(exc, connection.dbapi_connection, None):
                 connection.invalidate(exc)
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None

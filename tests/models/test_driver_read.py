@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
-from sqlalchemy import bindparam, select, update
+from sqlalchemy import bindparam, delete, select, update
 
 from models.errors import StoreError
 from models.store import Store
@@ -53,7 +53,7 @@ def test_a_driver_read_that_fails_is_a_store_error_and_the_pool_still_serves(
     url = migrated_copy(f"sqlite:///{tmp_path / 'gone.db'}")
     with Store(url) as store:
         with store.transaction() as session:
-            session.execute(ApiTokenRow.__table__.delete())
+            session.execute(delete(ApiTokenRow))
         with store.reading() as connection:
             connection.exec_driver_sql("ALTER TABLE api_tokens RENAME TO api_tokens_gone")
             connection.commit()
