@@ -1,6 +1,7 @@
 """API tokens and dashboard sessions: their rows (only hashes of secrets are stored).
 
-Functions over the caller's Session. Making secrets, hashing them and deciding who may do what is api/auth.py's
+Functions over the caller's Session (but ``live_token``, every API request's read: a driver read on the
+Database, models/database.py ``first_row``). Making secrets, hashing them and deciding who may do what is api/auth.py's
 and api/sessions.py's; a last use is recorded with ``Database.write_quietly`` and the statements built here
 (``token_used``, ``session_seen``), so that a read never waits on that bookkeeping.
 """
