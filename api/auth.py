@@ -16,6 +16,8 @@ import secrets
 from datetime import UTC, datetime, timedelta
 from typing import get_args
 
+import anyio.to_thread
+
 from models import tokens_repo
 from models.errors import InputError
 from models.records import TokenRole
@@ -30,6 +32,7 @@ __all__ = [
     "list_tokens",
     "revoke_token",
     "verify_token",
+    "verify_token_async",
 ]
 
 Role = TokenRole
@@ -57,19 +60,41 @@ def create_token(
     return token, secret
 
 
+def _due(token: ApiToken, now: datetime) -> bool:
+    """Whether this request records the token's last use: at most one write a minute per token."""
+    return token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION
+
+
+def _record_use(store: Store, token: ApiToken, now: datetime) -> None:
+    store.write_quietly(tokens_repo.token_used(token.id, now), f"token {token.id}: last use")
+
+
 def verify_token(store: Store, secret: str) -> ApiToken | None:
     """The live token with this secret (its last use recorded), or None."""
     if not secret.startswith(PREFIX):
         return None
-    with store.reading() as connection:  # each API request asks: no ORM session
-        token = tokens_repo.live_token(connection, _hash(secret))
-    if token is None:
-        return None
+    token = tokens_repo.live_token(store, _hash(secret))
     now = datetime.now(UTC)
-    if token.last_used_at is None or now - token.last_used_at > LAST_USED_RESOLUTION:
-        store.write_quietly(  # at most one write a minute per token, not one per request
-            tokens_repo.token_used(token.id, now), f"token {token.id}: last use"
-        )
+    if token is not None and _due(token, now):
+        _record_use(store, token, now)
+    return token
+
+
+async def verify_token_async(store: Store, secret: str) -> ApiToken | None:
+    """``verify_token`` for the event loop (every API request's token dependency, api/deps.py). On SQLite the
+    lookup (one indexed read of a local file, tens of microseconds) runs inline: a hop to the thread pool and
+    back costs more CPU than the read. PostgreSQL's read waits on the network, so it hops; so does the rare
+    last-use write on either (a commit may wait on the disk)."""
+    if not secret.startswith(PREFIX):
+        return None
+    digest = _hash(secret)
+    if store.dialect == "sqlite":
+        token = tokens_repo.live_token(store, digest)
+    else:
+        token = await anyio.to_thread.run_sync(tokens_repo.live_token, store, digest)
+    now = datetime.now(UTC)
+    if token is not None and _due(token, now):
+        await anyio.to_thread.run_sync(_record_use, store, token, now)
     return token
 
 

@@ -21,8 +21,7 @@ import json
 import re
 from typing import Any
 
-import anyio
-
+from api.auth import verify_token_async
 from models.errors import StoreError
 from models.settings import Settings
 
@@ -106,8 +105,8 @@ class BodyLimits:
         scheme, _, secret = headers.get(b"authorization", b"").decode("latin-1").partition(" ")
         if scheme.lower() != "bearer" or not secret.strip():
             return "missing API token: send 'Authorization: Bearer <token>' (see callintel token create)"
-        callintel = scope["app"].state.callintel  # the app's facade (api/service.py)
-        token = await anyio.to_thread.run_sync(callintel.verify_token, secret.strip())
+        store = scope["app"].state.callintel.store  # the app's facade's (api/service.py)
+        token = await verify_token_async(store, secret.strip())  # api/deps.py's lookup
         return None if token is not None else "invalid or revoked API token"
 
     async def __call__(self, scope: dict, receive: Any, send: Any) -> None:

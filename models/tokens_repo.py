@@ -1,6 +1,7 @@
 """API tokens and dashboard sessions: their rows (only hashes of secrets are stored).
 
-Functions over the caller's Session. Making secrets, hashing them and deciding who may do what is api/auth.py's
+Functions over the caller's Session (but ``live_token``, every API request's read: a driver read on the
+Database, models/database.py ``first_row``). Making secrets, hashing them and deciding who may do what is api/auth.py's
 and api/sessions.py's; a last use is recorded with ``Database.write_quietly`` and the statements built here
 (``token_used``, ``session_seen``), so that a read never waits on that bookkeeping.
 """
@@ -10,10 +11,10 @@ from __future__ import annotations
 from dataclasses import dataclass
 from datetime import datetime
 
-from sqlalchemy import Connection, Update, bindparam, delete, or_, select, update
+from sqlalchemy import Update, bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
-from models.database import rowcount
+from models.database import Database, rowcount
 from models.records import TokenRole
 from models.tables import ApiTokenRow, DashboardSessionRow
 
@@ -79,8 +80,8 @@ def add_token(
     return token_record(row)
 
 
-# built once: a statement built again on each call costs SQLAlchemy more than the read (it matches the cached
-# compilation's columns to the new statement's); every API request makes this one
+# built once, and run as a driver read (models/database.py ``Database.first_row``): every API request makes it,
+# and SQLAlchemy's execution and result layers cost several times the read itself
 _LIVE_TOKEN = select(
     *(
         getattr(ApiTokenRow, name)
@@ -98,9 +99,9 @@ _LIVE_TOKEN = select(
 ).where(ApiTokenRow.token_hash == bindparam("token_hash"), ApiTokenRow.revoked_at.is_(None))
 
 
-def live_token(connection: Connection | Session, token_hash: str) -> ApiToken | None:
-    """The unrevoked token with this hash, or None (a Core read)."""
-    found = connection.execute(_LIVE_TOKEN, {"token_hash": token_hash}).first()
+def live_token(database: Database, token_hash: str) -> ApiToken | None:
+    """The unrevoked token with this hash, or None (a driver read, in no transaction of the caller's)."""
+    found = database.first_row(_LIVE_TOKEN, {"token_hash": token_hash})
     return ApiToken(*found) if found is not None else None
 
 
