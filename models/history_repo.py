@@ -18,6 +18,7 @@ from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Date,
     String,
     Text,
@@ -25,6 +26,7 @@ from sqlalchemy import (
     bindparam,
     cast,
     func,
+    or_,
     select,
     type_coerce,
 )
@@ -46,6 +48,7 @@ from models.tables import (
 )
 
 __all__ = [
+    "account_records",
     "CustomerHistory",
     "InteractionFacts",
     "TagFact",
@@ -315,6 +318,19 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
     return CustomerHistory(customer_id, named[0], **found)
 
 
+def account_records(
+    session: Session | Connection, customer_id: str, start: datetime
+) -> CustomerHistory:
+    """The customer's invoices, commercial events and survey responses that a timeline from ``start``
+    shows (as ``account_history`` reads them; an invoice with its issue, due or payment time from
+    ``start`` on) as a history with nothing else."""
+    found: dict[str, Any] = {}
+    for name, record, query in _RECENT:
+        rows = session.execute(query, {"customer_id": customer_id, "start": start})
+        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
+    return CustomerHistory(customer_id, **found)
+
+
 def _fields(row: Any, record: type[Record] | None = None) -> dict[str, Any]:
     """A row's columns as ``_columns`` gives an ORM object's (only ``record``'s fields, when given)."""
     kept = record.model_fields if record is not None else None
@@ -343,6 +359,33 @@ def interactions_between(
 
 _UNTIL: BindParameter[datetime] = bindparam("until")
 _START: BindParameter[datetime] = bindparam("start")
+_I, _C, _S = InvoiceRow, CommercialEventRow, SurveyResponseRow
+_RECENT: tuple[tuple[str, type[Record], Any], ...] = (
+    (
+        "invoices",
+        Invoice,
+        select(_I.__table__)
+        .where(
+            _I.customer_id == _ID,
+            or_(_I.issued_at >= _START, _I.due_at >= _START, _I.paid_at >= _START),
+        )
+        .order_by(_I.issued_at, _I.id),
+    ),
+    (
+        "commercial",
+        CommercialEvent,
+        select(_C.__table__)
+        .where(_C.customer_id == _ID, _C.occurred_at >= _START)
+        .order_by(_C.occurred_at, _C.id),
+    ),
+    (
+        "surveys",
+        SurveyResponse,
+        select(_S.__table__)
+        .where(_S.customer_id == _ID, _S.responded_at >= _START)
+        .order_by(_S.responded_at, _S.id),
+    ),
+)  # account_records's: built once
 
 
 def _is_text(dialect: str, key: str) -> Any:
@@ -352,8 +395,10 @@ def _is_text(dialect: str, key: str) -> Any:
     return func.json_typeof(UsageEventRow.properties[key]) == "string"
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+def _dialect(session: Session | Connection) -> str:
+    return (
+        session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+    )
 
 
 @cache
@@ -420,7 +465,7 @@ def _by_day(dialect: str) -> Any:
 
 
 def usage_by_day(
-    session: Session, customer_id: str, start: datetime, until: datetime
+    session: Session | Connection, customer_id: str, start: datetime, until: datetime
 ) -> list[tuple[date, str, int]]:
     """(UTC day, kind, how many) of the customer's usage events in [start, until], counted in SQL."""
     wanted = {"customer_id": customer_id, "start": start, "until": until}
