@@ -31,7 +31,7 @@ from models.risk_repo import (  # noqa: E402
 )
 from models.store import Store  # noqa: E402
 from risk.config import RiskConfig, load_config  # noqa: E402
-from risk.refresh import BATCH, _evaluations, _windowed_usage, backfill_moments  # noqa: E402
+from risk.refresh import BATCH, backfill_moments, backfill_records, windowed_usage  # noqa: E402
 
 __all__ = ["main"]
 
@@ -53,11 +53,13 @@ Writer = Callable[[object, list[str], list[datetime], list[HealthRecord]], None]
 def _batch(
     store: Store, config: RiskConfig, moments: list[datetime], ids: list[str], write: Writer
 ) -> tuple[float, float, float, float]:
-    usage = _windowed_usage(config, moments[0], moments[-1])
+    usage = windowed_usage(config, moments[0], moments[-1])
     cpu, wall = time.process_time(), time.perf_counter()
     with store.transaction() as session:
         rows = [
-            r for h in read_histories(session, ids, usage) for r in _evaluations(h, moments, config)
+            r
+            for h in read_histories(session, ids, usage)
+            for r in backfill_records(h, moments, config)
         ]
         read_cpu, read_wall = time.process_time() - cpu, time.perf_counter() - wall
         write(session, ids, moments, rows)

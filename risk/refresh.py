@@ -45,9 +45,13 @@ __all__ = [
     "Backfilled",
     "Refreshed",
     "backfill",
+    "backfill_batch",
+    "backfill_moments",
+    "backfill_records",
     "due_customers",
     "evaluate_batch",
     "refresh",
+    "windowed_usage",
 ]
 
 BATCH = 200  # customers per transaction
@@ -158,7 +162,7 @@ def backfill_moments(as_of: datetime, weeks: int) -> list[datetime]:
     return [as_of - k * WEEK for k in range(weeks, 0, -1)]
 
 
-def _windowed_usage(config: RiskConfig, first: datetime, until: datetime) -> UsageReader:
+def windowed_usage(config: RiskConfig, first: datetime, until: datetime) -> UsageReader:
     """The usage an assessment at ``first`` or any later moment up to ``until`` reads: the bounded window
     at ``first`` (risk/window.py), then every event after it (a later moment's window starts no earlier)."""
     window = Window.for_config(config, first)
@@ -177,18 +181,18 @@ def backfill_batch(
     current health stays the latest evaluation), in one transaction: one read of their histories, then one
     delete and one insert (models/risk_repo.py save_snapshots); how many were stored. Re-runnable: an
     evaluation replaces one stored at the same moment."""
-    usage = _windowed_usage(config, moments[0], moments[-1])
+    usage = windowed_usage(config, moments[0], moments[-1])
     with store.transaction() as session:
         records = [
             record
             for history in read_with(session, ids, usage)
-            for record in _evaluations(history, moments, config)
+            for record in backfill_records(history, moments, config)
         ]
         save_snapshots(session, ids, moments, records)
     return len(records)
 
 
-def _evaluations(
+def backfill_records(
     history: CustomerHistory, moments: list[datetime], config: RiskConfig
 ) -> list[HealthRecord]:
     """The customer's health at each of ``moments`` with data by then, as records to store."""
