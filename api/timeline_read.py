@@ -89,7 +89,7 @@ def stored_timeline(
             return None  # a week with no stored evaluation: recomputed
         history = account_records(reads, customer_id, start)
         history = replace(
-            history, interactions=interactions_between(session, customer_id, start, moment)
+            history, interactions=interactions_between(reads, customer_id, start, moment)
         )
         usage = usage_by_day(reads, customer_id, start, moment)
     signals = [_signal(customer_id, s) for s in line.signals if s.kind != "several_warnings"]
