@@ -19,6 +19,8 @@ from collections.abc import Callable
 from datetime import datetime
 from pathlib import Path
 
+from sqlalchemy.orm import Session
+
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from bench.make_portfolio import END  # noqa: E402
@@ -38,16 +40,20 @@ __all__ = ["main"]
 Clock = list[float]  # [cpu, wall] of the reads and evaluation, then of the writes
 
 
-def _per_row(session: object, ids: list[str], moments: list[datetime], rows: list[HealthRecord]):
+def _per_row(
+    session: Session, ids: list[str], moments: list[datetime], rows: list[HealthRecord]
+) -> None:
     for record in rows:
-        save_snapshot(session, record)  # type: ignore[arg-type]
+        save_snapshot(session, record)
 
 
-def _set_based(session: object, ids: list[str], moments: list[datetime], rows: list[HealthRecord]):
-    save_snapshots(session, ids, moments, rows)  # type: ignore[arg-type]
+def _set_based(
+    session: Session, ids: list[str], moments: list[datetime], rows: list[HealthRecord]
+) -> None:
+    save_snapshots(session, ids, moments, rows)
 
 
-Writer = Callable[[object, list[str], list[datetime], list[HealthRecord]], None]
+Writer = Callable[[Session, list[str], list[datetime], list[HealthRecord]], None]
 
 
 def _batch(
