@@ -17,6 +17,7 @@ import statistics
 import sys
 import time
 from collections.abc import Callable
+from functools import partial
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
@@ -81,8 +82,8 @@ def main() -> None:
                     raise SystemExit(f"{who}: the stored records' bytes differ from the view's")
             else:
                 continue  # the route answers it with the view: nothing to compare
-            old.append(_best(lambda w=who: _view(callintel, w, args.days), args.repeat))
-            new.append(_best(lambda w=who: _records(callintel, w, args.days), args.repeat))
+            old.append(_best(partial(_view, callintel, who, args.days), args.repeat))
+            new.append(_best(partial(_records, callintel, who, args.days), args.repeat))
     print(
         f"{len(chosen)} customers, days={args.days}: {answered} answered from stored records "
         f"(same bytes); CPU ms median of each customer's best of {args.repeat}: view "
