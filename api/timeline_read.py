@@ -18,6 +18,7 @@ from datetime import datetime, timedelta
 
 from pydantic import TypeAdapter
 
+from api.queries import STEP, points_of
 from models.current_health import current_as_of, evaluations_in
 from models.history_repo import account_records, interactions_between, usage_by_day
 from models.records import RiskSignal
@@ -28,8 +29,6 @@ from risk.health import Health
 from risk.timeline import TimelineEntry, timeline_of
 
 __all__ = ["EntryLine", "ReplayLine", "TimelineLines", "TIMELINE", "stored_timeline"]
-
-STEP = timedelta(days=7)  # api/queries.py STEP: risk.health.replay's
 
 
 @dataclass(frozen=True, slots=True)
@@ -79,8 +78,6 @@ def stored_timeline(
             return None
         if start < line.as_of - timedelta(days=config.horizon_days):
             return None  # the stored signals do not reach that far back: derived from the history
-        from api.queries import points_of  # api/queries.py imports the route's view types
-
         points = points_of(
             customer_id, evaluations_in(reads, customer_id, start - STEP, moment), start, moment
         )

@@ -37,8 +37,6 @@ from risk.refresh import BATCH, backfill_moments, backfill_records, windowed_usa
 
 __all__ = ["main"]
 
-Clock = list[float]  # [cpu, wall] of the reads and evaluation, then of the writes
-
 
 def _per_row(
     session: Session, ids: list[str], moments: list[datetime], rows: list[HealthRecord]
