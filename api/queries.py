@@ -268,7 +268,14 @@ def _stored_points(
     """risk.health.replay's points (``start``, every week after it, ``end``), each the customer's latest
     stored evaluation in the week up to it, or the moment itself where there is none (no refresh ran in
     that week: recomputed, so the chart has its points whether the refresh ran regularly or not)."""
-    stored = evaluations(store, customer_id, start - STEP, end)
+    return points_of(customer_id, evaluations(store, customer_id, start - STEP, end), start, end)
+
+
+def points_of(
+    customer_id: str, stored: list[Evaluation], start: datetime, end: datetime
+) -> list[Health | datetime]:
+    """``_stored_points`` from the evaluations ``stored`` (from the last one by ``start`` less a week, to
+    ``end``, oldest first)."""
     points: list[Health | datetime] = []
     for at in replay_moments(start, end, STEP):
         known = [e for e in stored if at - STEP < e.as_of <= at]

@@ -24,6 +24,7 @@ from api.schemas import (
     TimelineEntryOut,
     TimelineOut,
 )
+from api.timeline_read import TIMELINE, stored_timeline
 from models.accounts import Account, CommercialEvent, Invoice
 from models.current_health import Cursor
 from models.errors import NotFound
@@ -179,11 +180,18 @@ def customer_timeline(
     as_of: AsOf | None = None,
     days: Annotated[int, Query(ge=1, le=3650)] = 90,
     recompute: Recompute = False,
-) -> TimelineOut:
-    """The health and the weekly replay from the stored evaluations (each point the latest by then); with
+) -> Response | TimelineOut:
+    """The health and the weekly replay from the stored evaluations (each point the latest by then), read
+    and serialised as plain records where stored state gives all of it (api/timeline_read.py); with
     ``as_of`` or ``recompute``, recomputed from the history."""
     recomputed = recompute or as_of is not None
-    view = callintel.customer(customer_id, callintel.as_of(as_of), days, recomputed)
+    moment = callintel.as_of(as_of)
+    if not recomputed:
+        config = callintel.risk_config()
+        lines = stored_timeline(callintel.store, config, customer_id, moment, days)
+        if lines is not None:
+            return Response(TIMELINE.dump_json(lines), media_type="application/json")
+    view = callintel.customer(customer_id, moment, days, recomputed)
     moves = [
         ReplayPoint(as_of=p.as_of, score=p.score, band=p.band, breakdown=p.breakdown)
         for p in view.replay

@@ -14,7 +14,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, bindparam, func, or_, select, update
+from sqlalchemy import ColumnElement, Connection, bindparam, func, or_, select, update
 from sqlalchemy.orm import Session
 from sqlalchemy.sql.elements import BindParameter
 
@@ -30,6 +30,7 @@ __all__ = [
     "band_rank",
     "current_as_of",
     "evaluations",
+    "evaluations_in",
     "set_current",
 ]
 
@@ -136,20 +137,25 @@ _EVALUATIONS = (
 def evaluations(store: Store, customer_id: str, start: datetime, end: datetime) -> list[Evaluation]:
     """The customer's stored evaluations from the last one at or before ``start`` to ``end``, oldest first."""
     with store.transaction() as session:
-        since = session.scalar(_SINCE, {"customer_id": customer_id, "start": start}) or start
-        found = session.execute(
-            _EVALUATIONS, {"customer_id": customer_id, "since": since, "end": end}
-        )
-        return [
-            Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
-            for at, score, band, breakdown, raw, churned in found
-        ]
+        return evaluations_in(session, customer_id, start, end)
+
+
+def evaluations_in(
+    session: Session | Connection, customer_id: str, start: datetime, end: datetime
+) -> list[Evaluation]:
+    """``evaluations`` in the caller's transaction."""
+    since = session.scalar(_SINCE, {"customer_id": customer_id, "start": start}) or start
+    found = session.execute(_EVALUATIONS, {"customer_id": customer_id, "since": since, "end": end})
+    return [
+        Evaluation(at, score, band, dict(breakdown or {}), raw or 0.0, bool(churned))
+        for at, score, band, breakdown, raw, churned in found
+    ]
 
 
 # -- B: whose signals risk_signals holds (issue 19: the customer page reads them) ------------------------------
 
 
-def current_as_of(session: Session, customer_id: str) -> datetime | None:
+def current_as_of(session: Session | Connection, customer_id: str) -> datetime | None:
     """The moment of the customer's current evaluation (its signals are the ones risk_signals holds); None
     when never evaluated."""
     return session.scalar(_CURRENT_AS_OF, {"customer_id": customer_id})

@@ -11,13 +11,14 @@ each user's latest event before a moment (``latest_usage_before``), and the firs
 from __future__ import annotations
 
 import json
-from collections.abc import Callable
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from datetime import UTC, date, datetime
 from functools import cache
 from typing import Any
 
 from sqlalchemy import (
+    Connection,
     Date,
     String,
     Text,
@@ -26,6 +27,7 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    or_,
     select,
     type_coerce,
 )
@@ -44,11 +46,14 @@ from models.tables import (
     InteractionRow,
     InvoiceRow,
     SurveyResponseRow,
+    TagRow,
     UsageEventRow,
     UtcDateTime,
+    UtteranceRow,
 )
 
 __all__ = [
+    "account_records",
     "CustomerHistory",
     "InteractionFacts",
     "TagFact",
@@ -117,8 +122,14 @@ UsageReader = Callable[[Session, list[str]], dict[str, list[UsageFact]]]
 
 
 def _facts(row: InteractionRow) -> InteractionFacts:
-    by_index = {u.idx: u for u in row.utterances}
-    tags = tuple(
+    return facts_of(row, row.utterances, row.tags)
+
+
+def facts_of(interaction: Any, utterances: Sequence[Any], tags: Sequence[Any]) -> InteractionFacts:
+    """An interaction's facts from its row, its utterances in order and its tags (ORM objects or Core rows
+    with the columns' names)."""
+    by_index = {u.idx: u for u in utterances}
+    found = tuple(
         TagFact(
             t.label,
             t.score,
@@ -130,14 +141,20 @@ def _facts(row: InteractionRow) -> InteractionFacts:
             t.speaker_role,
             by_index[t.utterance_index].sentiment_label,
         )
-        for t in sorted(row.tags, key=lambda t: (t.utterance_index, t.start, t.label))
+        for t in sorted(tags, key=lambda t: (t.utterance_index, t.start, t.label))
         if t.utterance_index in by_index
     )
     sentiments = tuple(
-        u.sentiment_label for u in row.utterances if u.speaker_role != "rep" and u.sentiment_label
+        u.sentiment_label for u in utterances if u.speaker_role != "rep" and u.sentiment_label
     )
     return InteractionFacts(
-        row.id, row.kind, row.occurred_at, row.title, tags, sentiments, bool(row.utterances)
+        interaction.id,
+        interaction.kind,
+        interaction.occurred_at,
+        interaction.title,
+        found,
+        sentiments,
+        bool(utterances),
     )
 
 
@@ -320,6 +337,19 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
     return CustomerHistory(customer_id, named[0], **found)
 
 
+def account_records(
+    session: Session | Connection, customer_id: str, start: datetime
+) -> CustomerHistory:
+    """The customer's invoices, commercial events and survey responses that a timeline from ``start``
+    shows (as ``account_history`` reads them; an invoice with its issue, due or payment time from
+    ``start`` on) as a history with nothing else."""
+    found: dict[str, Any] = {}
+    for name, record, query in _RECENT:
+        rows = session.execute(query, {"customer_id": customer_id, "start": start})
+        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
+    return CustomerHistory(customer_id, **found)
+
+
 def _fields(row: Any, record: type[Record] | None = None) -> dict[str, Any]:
     """A row's columns as ``_columns`` gives an ORM object's (only ``record``'s fields, when given)."""
     kept = record.model_fields if record is not None else None
@@ -329,25 +359,85 @@ def _fields(row: Any, record: type[Record] | None = None) -> dict[str, Any]:
 
 
 def interactions_between(
-    session: Session, customer_id: str, start: datetime, until: datetime
+    session: Session | Connection, customer_id: str, start: datetime, until: datetime
 ) -> tuple[InteractionFacts, ...]:
     """The customer's interactions in [start, until] with their tags and sentiment, in time order (as
-    ``read_histories`` gives them)."""
-    rows = session.scalars(
-        select(InteractionRow)
-        .where(
-            InteractionRow.customer_id == customer_id,
-            InteractionRow.occurred_at >= start,
-            InteractionRow.occurred_at <= until,
-        )
-        .options(selectinload(InteractionRow.utterances), selectinload(InteractionRow.tags))
-        .order_by(InteractionRow.occurred_at, InteractionRow.id)
-    )
-    return tuple(_facts(row) for row in rows)
+    ``read_histories`` gives them): Core reads of only the columns the facts hold (not the utterances'
+    word timings), prebuilt statements."""
+    wanted = {"customer_id": customer_id, "start": start, "until": until}
+    found = session.execute(_BETWEEN, wanted).all()
+    if not found:
+        return ()
+    ids = {"ids": [row.id for row in found]}
+    utterances: dict[str, list[Any]] = {}
+    for u in session.execute(_UTTERANCES, ids):
+        utterances.setdefault(u.interaction_id, []).append(u)
+    tags: dict[str, list[Any]] = {}
+    for t in session.execute(_TAGS, ids):
+        tags.setdefault(t.interaction_id, []).append(t)
+    return tuple(facts_of(r, utterances.get(r.id, []), tags.get(r.id, [])) for r in found)
 
 
 _UNTIL: BindParameter[datetime] = bindparam("until")
 _START: BindParameter[datetime] = bindparam("start")
+_I, _C, _S = InvoiceRow, CommercialEventRow, SurveyResponseRow
+_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
+_BETWEEN = (
+    select(InteractionRow.id, InteractionRow.kind, InteractionRow.occurred_at, InteractionRow.title)
+    .where(
+        InteractionRow.customer_id == _ID,
+        InteractionRow.occurred_at >= _START,
+        InteractionRow.occurred_at <= _UNTIL,
+    )
+    .order_by(InteractionRow.occurred_at, InteractionRow.id)
+)
+_U = UtteranceRow
+_UTTERANCES = (
+    select(_U.interaction_id, _U.idx, _U.start_s, _U.text, _U.speaker_role, _U.sentiment_label)
+    .where(_U.interaction_id.in_(_IDS))
+    .order_by(_U.interaction_id, _U.idx)
+)
+_TAGS = (
+    select(
+        TagRow.interaction_id,
+        TagRow.label,
+        TagRow.score,
+        TagRow.evidence,
+        TagRow.entity,
+        TagRow.utterance_index,
+        TagRow.start,
+        TagRow.speaker_role,
+    )
+    .where(TagRow.interaction_id.in_(_IDS))
+    .order_by(TagRow.interaction_id, TagRow.id)
+)
+# interactions_between's statements: built once
+_RECENT: tuple[tuple[str, type[Record], Any], ...] = (
+    (
+        "invoices",
+        Invoice,
+        select(_I.__table__)
+        .where(
+            _I.customer_id == _ID,
+            or_(_I.issued_at >= _START, _I.due_at >= _START, _I.paid_at >= _START),
+        )
+        .order_by(_I.issued_at, _I.id),
+    ),
+    (
+        "commercial",
+        CommercialEvent,
+        select(_C.__table__)
+        .where(_C.customer_id == _ID, _C.occurred_at >= _START)
+        .order_by(_C.occurred_at, _C.id),
+    ),
+    (
+        "surveys",
+        SurveyResponse,
+        select(_S.__table__)
+        .where(_S.customer_id == _ID, _S.responded_at >= _START)
+        .order_by(_S.responded_at, _S.id),
+    ),
+)  # account_records's: built once
 
 
 def _is_text(dialect: str, key: str) -> Any:
@@ -357,8 +447,10 @@ def _is_text(dialect: str, key: str) -> Any:
     return func.json_typeof(UsageEventRow.properties[key]) == "string"
 
 
-def _dialect(session: Session) -> str:
-    return session.get_bind().dialect.name
+def _dialect(session: Session | Connection) -> str:
+    return (
+        session.dialect.name if isinstance(session, Connection) else session.get_bind().dialect.name
+    )
 
 
 # migration 0016's index: its user expression and its condition as it writes them (a read must repeat both
@@ -445,7 +537,7 @@ def _by_day(dialect: str) -> Any:
 
 
 def usage_by_day(
-    session: Session, customer_id: str, start: datetime, until: datetime
+    session: Session | Connection, customer_id: str, start: datetime, until: datetime
 ) -> list[tuple[date, str, int]]:
     """(UTC day, kind, how many) of the customer's usage events in [start, until], counted in SQL."""
     wanted = {"customer_id": customer_id, "start": start, "until": until}

@@ -8,11 +8,11 @@ risk/'s: these functions read and write the rows, and hand back typed records.
 from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
-from dataclasses import dataclass
+from dataclasses import asdict, dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import ColumnElement, delete, exists, func, select, update
+from sqlalchemy import ColumnElement, delete, exists, func, insert, select, update
 from sqlalchemy.orm import Session
 
 from models.analysis import Alert
@@ -23,6 +23,7 @@ from models.records import RiskSignal
 from models.tables import (
     AccountRow,
     AlertRow,
+    CustomerHealthRow,
     CustomerRow,
     HealthSnapshotRow,
     RiskDirtyRow,
@@ -46,6 +47,7 @@ __all__ = [
     "last_snapshot",
     "replace_signals",
     "save_snapshot",
+    "save_snapshots",
     "signal_identities",
 ]
 
@@ -138,6 +140,47 @@ def save_snapshot(session: Session, health: HealthRecord) -> None:
     session.add(snapshot)
     session.flush()
     set_current(session, snapshot)
+
+
+def save_snapshots(
+    session: Session, ids: list[str], moments: list[datetime], records: list[HealthRecord]
+) -> None:
+    """``save_snapshot`` of each of ``records`` (evaluations of the customers ``ids`` at ``moments``, each
+    customer's oldest first), set-based: one delete of every evaluation of these customers at these
+    moments, one insert, and the current health moved only for a customer whose current one is not later
+    than their latest record (what the records saved one by one leave)."""
+    row = HealthSnapshotRow
+    session.execute(
+        delete(row)
+        .where(row.customer_id.in_(ids), row.as_of.in_(moments))
+        .execution_options(synchronize_session=False)
+    )
+    if not records:
+        return
+    session.execute(insert(row), [asdict(r) for r in records])
+    latest = {
+        r.customer_id: r.as_of for r in records
+    }  # each customer's last: records go oldest first
+    for snapshot in _overtaken(session, latest):
+        set_current(session, snapshot)
+
+
+def _overtaken(session: Session, latest: dict[str, datetime]) -> list[HealthSnapshotRow]:
+    """The stored evaluations at ``latest`` (customer -> moment) of the customers whose current health is
+    none or not later than it: those that become current."""
+    current = session.execute(
+        select(CustomerHealthRow.customer_id, CustomerHealthRow.as_of).where(
+            CustomerHealthRow.customer_id.in_(list(latest))
+        )
+    )
+    behind = [c for c, at in current if at is None or at <= latest[c]]
+    if not behind:
+        return []
+    query = select(HealthSnapshotRow).where(
+        HealthSnapshotRow.customer_id.in_(behind),
+        HealthSnapshotRow.as_of.in_(set(latest.values())),
+    )
+    return [s for s in session.scalars(query) if s.as_of == latest[s.customer_id]]
 
 
 # -- alerts --------------------------------------------------------------------------------------------------

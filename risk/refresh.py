@@ -27,9 +27,9 @@ from datetime import time as clock
 from sqlalchemy.orm import Session
 
 from models.analysis import Alert
-from models.history_repo import UsageFact, UsageReader, usage_between
+from models.history_repo import CustomerHistory, UsageFact, UsageReader, usage_between
 from models.history_repo import read_histories as read_with
-from models.risk_repo import HealthRecord, clear_dirty, customer_ids_after, save_snapshot
+from models.risk_repo import HealthRecord, clear_dirty, customer_ids_after, save_snapshots
 from models.risk_repo import due_customers as stored_due
 from models.store import Store
 from risk.config import RiskConfig
@@ -45,9 +45,13 @@ __all__ = [
     "Backfilled",
     "Refreshed",
     "backfill",
+    "backfill_batch",
+    "backfill_moments",
+    "backfill_records",
     "due_customers",
     "evaluate_batch",
     "refresh",
+    "windowed_usage",
 ]
 
 BATCH = 200  # customers per transaction
@@ -158,7 +162,7 @@ def backfill_moments(as_of: datetime, weeks: int) -> list[datetime]:
     return [as_of - k * WEEK for k in range(weeks, 0, -1)]
 
 
-def _windowed_usage(config: RiskConfig, first: datetime, until: datetime) -> UsageReader:
+def windowed_usage(config: RiskConfig, first: datetime, until: datetime) -> UsageReader:
     """The usage an assessment at ``first`` or any later moment up to ``until`` reads: the bounded window
     at ``first`` (risk/window.py), then every event after it (a later moment's window starts no earlier)."""
     window = Window.for_config(config, first)
@@ -174,22 +178,30 @@ def backfill_batch(
     store: Store, config: RiskConfig, moments: list[datetime], ids: list[str]
 ) -> int:
     """Store these customers' health at each of ``moments`` (snapshots only: no signals, no alerts, and the
-    current health stays the latest evaluation), in one transaction; how many were stored. Re-runnable: an
+    current health stays the latest evaluation), in one transaction: one read of their histories, then one
+    delete and one insert (models/risk_repo.py save_snapshots); how many were stored. Re-runnable: an
     evaluation replaces one stored at the same moment."""
-    stored = 0
-    usage = _windowed_usage(config, moments[0], moments[-1])
+    usage = windowed_usage(config, moments[0], moments[-1])
     with store.transaction() as session:
-        for history in read_with(session, ids, usage):
-            for moment in moments:
-                h = health(history, moment, config)
-                if h.score is None:
-                    continue  # no data by then
-                record = HealthRecord(
-                    h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned
-                )
-                save_snapshot(session, record)
-                stored += 1
-    return stored
+        records = [
+            record
+            for history in read_with(session, ids, usage)
+            for record in backfill_records(history, moments, config)
+        ]
+        save_snapshots(session, ids, moments, records)
+    return len(records)
+
+
+def backfill_records(
+    history: CustomerHistory, moments: list[datetime], config: RiskConfig
+) -> list[HealthRecord]:
+    """The customer's health at each of ``moments`` with data by then, as records to store."""
+    rated = (health(history, moment, config) for moment in moments)
+    return [
+        HealthRecord(h.customer_id, h.as_of, h.score, h.band, h.breakdown, h.raw_risk, h.churned)
+        for h in rated
+        if h.score is not None  # no data by then
+    ]
 
 
 def backfill(

@@ -1,0 +1,114 @@
+"""``GET /api/customers/{id}/timeline`` from stored state as plain records, serialised as they are (issue 19).
+
+The usual case of the route: the customer's current evaluation is stored, every weekly point of the replay
+has a stored evaluation (the refresh ran, or ``callintel alert backfill``), and the window reaches no further
+back than the stored signals' horizon. Then everything the answer holds is read in one transaction: the
+stored evaluation and its signals as the at-risk list's record (models/risk_lines.py ``customer_line``), the
+week's evaluations, the window's interactions, its usage counted per day in SQL and the account's invoices,
+commercial events and survey answers. The answer's bytes come from ``TypeAdapter.dump_json`` over
+dataclasses in ``TimelineOut``'s field order: no pydantic model is built or validated (``TimelineOut``'s
+JSON, byte for byte: tests/api/test_timeline_read.py). In any other case ``stored_timeline`` answers None and
+the route builds the view as before (api/queries.py ``customer_view``).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+from datetime import datetime, timedelta
+
+from pydantic import TypeAdapter
+
+from api.queries import STEP, points_of
+from models.current_health import current_as_of, evaluations_in
+from models.history_repo import account_records, interactions_between, usage_by_day
+from models.records import RiskSignal
+from models.risk_lines import RiskLine, SignalLine, customer_line
+from models.store import Store
+from risk.config import RiskConfig
+from risk.health import Health
+from risk.timeline import TimelineEntry, timeline_of
+
+__all__ = ["EntryLine", "ReplayLine", "TimelineLines", "TIMELINE", "stored_timeline"]
+
+
+@dataclass(frozen=True, slots=True)
+class ReplayLine:
+    """``api.schemas.ReplayPoint``'s fields in its order."""
+
+    as_of: datetime
+    score: float | None
+    band: str
+    breakdown: dict[str, float]
+
+
+@dataclass(frozen=True, slots=True)
+class EntryLine:
+    """``api.schemas.TimelineEntryOut``'s fields in its order."""
+
+    at: datetime
+    kind: str
+    title: str
+    detail: str
+    ref: str | None
+
+
+@dataclass(frozen=True, slots=True)
+class TimelineLines:
+    """``api.schemas.TimelineOut``'s fields in its order: its JSON through ``TIMELINE``."""
+
+    health: RiskLine
+    replay: list[ReplayLine]
+    timeline: list[EntryLine]
+
+
+TIMELINE = TypeAdapter(TimelineLines)
+
+
+def stored_timeline(
+    store: Store, config: RiskConfig, customer_id: str, moment: datetime, days: int
+) -> TimelineLines | None:
+    """The timeline over ``days`` up to ``moment`` from stored state, in one transaction; None where the
+    stored state does not give all of it (no stored evaluation by ``moment``, not the current one, a
+    weekly point without one, a window reaching past the signals' horizon): the caller recomputes."""
+    start = moment - timedelta(days=days)
+    with store.transaction() as session:
+        reads = session.connection()  # Core reads without the ORM's per-statement work
+        line = customer_line(reads, customer_id, moment)
+        if line is None or line.score is None or current_as_of(reads, customer_id) != line.as_of:
+            return None
+        if start < line.as_of - timedelta(days=config.horizon_days):
+            return None  # the stored signals do not reach that far back: derived from the history
+        points = points_of(
+            customer_id, evaluations_in(reads, customer_id, start - STEP, moment), start, moment
+        )
+        replay = [_replay_line(p) for p in points if isinstance(p, Health)]
+        if len(replay) < len(points):
+            return None  # a week with no stored evaluation: recomputed
+        history = account_records(reads, customer_id, start)
+        history = replace(
+            history, interactions=interactions_between(reads, customer_id, start, moment)
+        )
+        usage = usage_by_day(reads, customer_id, start, moment)
+    signals = [_signal(customer_id, s) for s in line.signals if s.kind != "several_warnings"]
+    entries = timeline_of(history, usage, signals, moment, config, days)
+    return TimelineLines(line, replay, [_entry_line(e) for e in entries])
+
+
+def _replay_line(point: Health) -> ReplayLine:
+    return ReplayLine(point.as_of, point.score, point.band, point.breakdown)
+
+
+def _entry_line(entry: TimelineEntry) -> EntryLine:
+    return EntryLine(entry.at, entry.kind, entry.title, entry.detail, entry.ref)
+
+
+def _signal(customer_id: str, s: SignalLine) -> RiskSignal:
+    """A stored signal as the timeline reads it (its fields are the stored, valid ones)."""
+    return RiskSignal.model_construct(
+        customer_id=customer_id,
+        interaction_id=s.interaction_id,
+        kind=s.kind,
+        weight=s.weight,
+        occurred_at=s.occurred_at,
+        explanation=s.explanation,
+    )
