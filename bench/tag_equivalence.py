@@ -36,7 +36,7 @@ def labelled_lines(prefixed: int) -> list[tuple[str, str]]:
 
     examples = [e for name in SPLITS for e in load_split(name)]
     examples += [e for part in EXTERNAL_PARTS for e in load_external(part)]
-    base = [(e.text, e.speaker) for e in examples]
+    base: list[tuple[str, str]] = [(e.text, e.speaker) for e in examples]
     copies = [
         (PREFIXES[(i + round_) % len(PREFIXES)] + text, role)
         for round_ in range(prefixed)
@@ -52,7 +52,7 @@ def dump(lines_file: Path, out: Path, precision: str) -> None:
     lines = json.loads(lines_file.read_text("utf-8"))
     tagger = Tagger(precision=precision)  # type: ignore[arg-type]  # fp32 or int8, checked by argparse
     inputs = [TagInput(text, role) for text, role in lines]
-    docs = []
+    docs: list[Doc] = []
     pipe = tagger.docs
 
     def kept(
@@ -62,8 +62,8 @@ def dump(lines_file: Path, out: Path, precision: str) -> None:
             docs.append(doc)
             yield doc
 
-    tagger.docs = kept  # type: ignore[method-assign]  # one tagging pass gives both
-    rows = []
+    tagger.docs = kept  # type: ignore[method-assign,assignment]  # one tagging pass gives both
+    rows: list[dict] = []
     for tagged in tagger.tag(inputs):
         doc = docs[len(rows)]
         rows.append(

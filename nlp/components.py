@@ -21,7 +21,6 @@ from collections.abc import Iterable, Iterator
 from pathlib import Path
 
 import numpy as np
-from spacy.attrs import IS_PUNCT, IS_SPACE, SENT_START
 from spacy.language import Language
 from spacy.matcher import Matcher, PhraseMatcher
 from spacy.tokens import Doc, Span
@@ -68,7 +67,7 @@ def sentence_units(doc: Doc) -> list[Span]:
     Read from the doc's arrays (sentence starts, punctuation and space flags), not token by token."""
     if len(doc) == 0 or not doc.has_annotation("SENT_START"):
         return [doc[:]]
-    flags = doc.to_array([SENT_START, IS_PUNCT, IS_SPACE]).astype(np.int64)
+    flags = doc.to_array(["SENT_START", "IS_PUNCT", "IS_SPACE"]).astype(np.int64)
     ends = [int(i) for i in np.flatnonzero(flags[1:, 0] == 1) + 1] + [len(doc)]
     words = np.concatenate(([0], np.cumsum((flags[:, 1] == 0) & (flags[:, 2] == 0))))
     units: list[Span] = []

@@ -9,7 +9,6 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.attrs import LEMMA, LOWER
 from spacy.tokens import Doc, Span
 
 from models.records import TAG_LABELS
@@ -539,7 +538,7 @@ class StemMarker:
         of any other its LOWER: no stem can equal a word that starts with none (and the Matcher refuses a
         LEMMA pattern on a doc without lemmas)."""
         found = []
-        lemmas = doc.to_array(LOWER)
+        lemmas = doc.to_array("LOWER")
         for i, lower in enumerate(lemmas.tolist()):
             known = self.known.get(lower)
             if known is None:
@@ -548,7 +547,7 @@ class StemMarker:
             if known[0]:
                 found.append((i, known[0]))
                 lemmas[i] = known[1]
-        doc.from_array([LEMMA], lemmas.reshape(-1, 1))
+        doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]  # uint64 ids
         return found
 
     def longest(self, lower: str) -> str:
