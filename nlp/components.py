@@ -27,7 +27,7 @@ from spacy.tokens import Doc, Span
 from spacy.util import minibatch
 
 from nlp.competitors import CompetitorMatcher
-from nlp.cues import INTENT_LABELS, cue_set, cue_stems, is_negated, mark_stems
+from nlp.cues import INTENT_LABELS, StemMarker, cue_set, cue_stems, is_negated
 from nlp.encoder import Encoder, Precision, load_encoder
 from nlp.heads import (
     HEADS_FILE,
@@ -62,16 +62,20 @@ FRAGMENT_WORDS = 3  # a sentence with fewer words is joined to the next one
 
 
 def sentence_units(doc: Doc) -> list[Span]:
-    """The doc's sentences, each fragment of fewer than ``FRAGMENT_WORDS`` words joined to the next."""
+    """The doc's sentences, each fragment of fewer than ``FRAGMENT_WORDS`` words joined to the next.
+
+    Read from the doc's arrays (sentence starts, punctuation and space flags), not token by token."""
     if len(doc) == 0 or not doc.has_annotation("SENT_START"):
         return [doc[:]]
+    flags = doc.to_array(["SENT_START", "IS_PUNCT", "IS_SPACE"]).astype(np.int64)
+    ends = [int(i) for i in np.flatnonzero(flags[1:, 0] == 1) + 1] + [len(doc)]
+    words = np.concatenate(([0], np.cumsum((flags[:, 1] == 0) & (flags[:, 2] == 0))))
     units: list[Span] = []
     start = 0
-    for sentence in doc.sents:
-        words = sum(1 for t in doc[start : sentence.end] if not (t.is_punct or t.is_space))
-        if words >= FRAGMENT_WORDS:
-            units.append(doc[start : sentence.end])
-            start = sentence.end
+    for end in ends:
+        if words[end] - words[start] >= FRAGMENT_WORDS:
+            units.append(doc[start:end])
+            start = end
     if start < len(doc):
         if units:
             units[-1] = doc[units[-1].start : len(doc)]
@@ -92,18 +96,17 @@ class CueMatcher:
                 self.patterns.add(label, [list(pattern) for pattern in cues.patterns])
             for stem in cues.stems:
                 self.stem_labels.setdefault(stem, []).append(label)
-        self.stems = cue_stems()
+        self.stems = StemMarker(cue_stems())
         self.stance = StanceMatcher(nlp.vocab, nlp.make_doc)
 
     def __call__(self, doc: Doc) -> Doc:
-        mark_stems(doc, self.stems)
+        stems = self.stems(doc)
         found = [Span(doc, s, e, label=m) for m, s, e in self.phrases(doc)]
         found += [Span(doc, s, e, label=m) for m, s, e in self.patterns(doc)]
         found += [
-            Span(doc, t.i, t.i + 1, label=label)
-            for t in doc
-            if t._.cue_stem
-            for label in self.stem_labels.get(t._.cue_stem, ())
+            Span(doc, i, i + 1, label=label)
+            for i, stem in stems
+            for label in self.stem_labels.get(stem, ())
         ]
         negated = [is_negated(doc, span) for span in found]
         doc.spans["cues"] = [span for span, neg in zip(found, negated, strict=True) if not neg]
@@ -145,7 +148,7 @@ class EncoderComponent:
         for batch in minibatch(docs, size=batch_size or self.batch_size):
             units = [doc._.units or [doc[:]] for doc in batch]
             vectors = self.encoder.encode(
-                [unit.text for doc_units in units for unit in doc_units],
+                [text for doc in batch for text in unit_texts(doc)],
                 batch_size=self.encode_batch_size,
             )
             offset = 0
@@ -191,9 +194,9 @@ class HeadsComponent:
             units = [doc._.units or [doc[:]] for doc in batch]
             embeddings = np.vstack([doc._.embedding for doc in batch])
             hits = [
-                cue_hits(doc, unit)
+                hit
                 for doc, doc_units in zip(batch, units, strict=True)
-                for unit in doc_units
+                for hit in unit_cue_hits(doc, doc_units)
             ]
             roles = [
                 doc._.speaker_role
@@ -238,6 +241,26 @@ def cue_hits(doc: Doc, unit: Span | None = None) -> dict[str, bool]:
     hits = {s.label_: True for s in doc.spans["negated_cues"] if lo <= s.start < hi}
     hits.update({s.label_: False for s in doc.spans["cues"] if lo <= s.start < hi})
     return hits
+
+
+def unit_cue_hits(doc: Doc, units: list[Span]) -> list[dict[str, bool]]:
+    """``cue_hits(doc, unit)`` for each of ``units``, reading the doc's cue spans once."""
+    negated = [(s.label_, s.start) for s in doc.spans["negated_cues"]]
+    live = [(s.label_, s.start) for s in doc.spans["cues"]]
+    out = []
+    for unit in units:
+        lo, hi = unit.start, unit.end
+        hits = {label: True for label, start in negated if lo <= start < hi}
+        hits.update({label: False for label, start in live if lo <= start < hi})
+        out.append(hits)
+    return out
+
+
+def unit_texts(doc: Doc) -> list[str]:
+    """The text of each of the doc's units (the whole doc when it has none): slices of the doc's text, which
+    spaCy joins from the tokens on every ``.text``."""
+    text = doc.text
+    return [text[unit.start_char : unit.end_char] for unit in doc._.units or [doc[:]]]
 
 
 @Language.factory("callintel_heads", default_config={"path": None})

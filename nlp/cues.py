@@ -9,12 +9,9 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from spacy.tokens import Doc, Span, Token
+from spacy.tokens import Doc, Span
 
 from models.records import TAG_LABELS
-
-if not Token.has_extension("cue_stem"):
-    Token.set_extension("cue_stem", default="")
 
 __all__ = [
     "CUE_PATTERNS",
@@ -24,7 +21,7 @@ __all__ = [
     "cue_set",
     "cue_stems",
     "is_negated",
-    "mark_stems",
+    "StemMarker",
 ]
 
 # The labels the heads classify: the closed vocabulary but for competitor mentions, which the catalogue finds
@@ -486,7 +483,7 @@ class CueSet:
     """One label's cues, grouped by the cheapest way to find them (regex token patterns are ten times slower)."""
 
     literals: tuple[str, ...]  # plain phrases: a PhraseMatcher on LOWER
-    stems: tuple[str, ...]  # single "stem*" words: looked up per token by mark_stems
+    stems: tuple[str, ...]  # single "stem*" words: looked up per token by StemMarker
     patterns: tuple[tuple[dict, ...], ...]  # phrases with stems or gaps: a token Matcher
 
 
@@ -496,7 +493,7 @@ def _token_pattern(phrase: str, tokenize: Callable[[str], Doc]) -> tuple[dict, .
         if word == "*":
             pattern.append({"OP": "{1,5}"})
         elif word.endswith("*"):
-            pattern.append({"_": {"cue_stem": word[:-1]}})
+            pattern.append({"LEMMA": word[:-1]})  # the stem, written as the lemma by StemMarker
         else:  # the pipeline's own tokenizer, so "won't" becomes "wo" + "n't"
             pattern.extend({"LOWER": token.lower_} for token in tokenize(word))
     return tuple(pattern)
@@ -526,12 +523,35 @@ def cue_stems() -> tuple[str, ...]:
     return tuple(sorted(stems, key=lambda stem: (-len(stem), stem)))
 
 
-def mark_stems(doc: Doc, stems: tuple[str, ...]) -> None:
-    """Set ``token._.cue_stem`` to the longest stem the word starts with ("" if none)."""
-    for token in doc:
-        lower = token.lower_
-        if lower.startswith(stems):
-            token._.cue_stem = next(stem for stem in stems if lower.startswith(stem))
+class StemMarker:
+    """Writes each token's cue stem, the longest stem the word starts with ("" if none), as its lemma.
+
+    The cue patterns match a stem on LEMMA (a blank pipeline has no lemmatizer, so nothing else writes it),
+    which the Matcher reads in C; the doc's LOWER array is read once and each word's stem remembered."""
+
+    def __init__(self, stems: tuple[str, ...]) -> None:
+        self.stems = stems
+        self.known: dict[int, tuple[str, int]] = {}  # LOWER hash -> (stem, its hash)
+
+    def __call__(self, doc: Doc) -> list[tuple[int, str]]:
+        """The (token index, stem) of every token with a stem. The lemma of a token with a stem is its stem,
+        of any other its LOWER: no stem can equal a word that starts with none (and the Matcher refuses a
+        LEMMA pattern on a doc without lemmas)."""
+        found = []
+        lemmas = doc.to_array("LOWER")
+        for i, lower in enumerate(lemmas.tolist()):
+            known = self.known.get(lower)
+            if known is None:
+                stem = self.longest(doc.vocab.strings[lower])
+                known = self.known[lower] = (stem, doc.vocab.strings.add(stem) if stem else 0)
+            if known[0]:
+                found.append((i, known[0]))
+                lemmas[i] = known[1]
+        doc.from_array(["LEMMA"], lemmas.reshape(-1, 1))  # type: ignore[arg-type]  # uint64 ids
+        return found
+
+    def longest(self, lower: str) -> str:
+        return next((stem for stem in self.stems if lower.startswith(stem)), "")
 
 
 def is_negated(doc: Doc, span: Span, window: int = 3) -> bool:

@@ -63,6 +63,11 @@ def cue_features(hits: Sequence[dict[str, bool]]) -> np.ndarray:
     return out
 
 
+TOP_DEPTH = (
+    32  # the nearest exemplars of each row looked at first for the k nearest outside a label
+)
+
+
 def similarity_features(
     embeddings: np.ndarray,
     exemplars: np.ndarray,
@@ -72,19 +77,52 @@ def similarity_features(
 ) -> np.ndarray:
     """(n, 2 * intents): per intent, mean cosine of the k nearest labelled exemplars with it and without it.
 
-    ``exclude`` (n, m) masks exemplars an example must not see (itself, when training).
+    ``exclude`` (n, m) masks exemplars an example must not see (itself, when training). The k nearest
+    without a label come from each row's ``TOP_DEPTH`` nearest exemplars, sorted once, where enough of them
+    lack it (nearly always), else from a partition of that row's whole set, as those with the label do.
     """
     sims = embeddings @ exemplars.T
     if exclude is not None:
         sims = np.where(exclude, -1.0, sims)
     out = np.zeros((len(embeddings), 2 * exemplar_labels.shape[1]), dtype=np.float32)
+    nearest, values = _nearest(sims, max(k, TOP_DEPTH))
     for col in range(exemplar_labels.shape[1]):
-        for offset, members in enumerate((exemplar_labels[:, col], ~exemplar_labels[:, col])):
-            part = sims[:, members]
-            if part.shape[1] > k:
-                part = np.partition(part, part.shape[1] - k, axis=1)[:, -k:]
-            out[:, 2 * col + offset] = part.mean(axis=1)
+        members = exemplar_labels[:, col]
+        out[:, 2 * col] = _mean_top(sims[:, members], k)
+        out[:, 2 * col + 1] = _mean_top_outside(sims, nearest, values, members, k)
     return out
+
+
+def _mean_top(part: np.ndarray, k: int) -> np.ndarray:
+    """Each row's mean of its k largest values (of all, where it has no more than k)."""
+    if part.shape[1] > k:
+        part = np.partition(part, part.shape[1] - k, axis=1)[:, -k:]
+    return part.mean(axis=1)
+
+
+def _nearest(sims: np.ndarray, depth: int) -> tuple[np.ndarray, np.ndarray]:
+    """Each row's ``depth`` largest similarities (fewer where it has fewer), largest first, and their columns."""
+    depth = min(depth, sims.shape[1])
+    columns = np.argpartition(sims, sims.shape[1] - depth, axis=1)[:, -depth:]
+    values = np.take_along_axis(sims, columns, axis=1)
+    order = np.argsort(-values, axis=1, kind="stable")
+    return np.take_along_axis(columns, order, axis=1), np.take_along_axis(values, order, axis=1)
+
+
+def _mean_top_outside(
+    sims: np.ndarray, nearest: np.ndarray, values: np.ndarray, members: np.ndarray, k: int
+) -> np.ndarray:
+    """``_mean_top(sims[:, ~members], k)``, read from the rows' nearest exemplars where k of them are outside."""
+    count = min(k, int((~members).sum()))
+    if count == 0:
+        return _mean_top(sims[:, ~members], k)  # no exemplar lacks the label: as before (NaN)
+    outside = ~members[nearest]
+    chosen = outside & (np.cumsum(outside, axis=1) <= k)
+    out = np.where(chosen, values, 0.0).sum(axis=1, dtype=sims.dtype) / np.float32(count)
+    rest = np.flatnonzero(chosen.sum(axis=1) < count)
+    if len(rest):
+        out[rest] = _mean_top(sims[np.ix_(rest, np.flatnonzero(~members))], k)
+    return out.astype(sims.dtype, copy=False)
 
 
 def role_columns(roles: Sequence[str]) -> np.ndarray:

@@ -130,14 +130,15 @@ class Tagger:
 
     def tag(self, inputs: Iterable[TagInput]) -> Iterator[TaggedUtterance]:
         for doc in self.docs(inputs):
-            tags = self.tags_of(doc)
+            text = doc.text  # spaCy joins it from the tokens on every call: once per doc
+            tags = self.tags_of(doc, text)
             label, score = doc._.sentiment
             risks = [t.score for t in tags if t.label in RISK_LABELS]
             voiced = risks and (label == "positive" or doc._.speaker_role == "customer")
             if voiced and label != "negative":
                 label, score = "negative", max(risks)
             yield TaggedUtterance(
-                doc.text, doc._.speaker_role, Sentiment(label=label, score=round(score, 3)), tags
+                text, doc._.speaker_role, Sentiment(label=label, score=round(score, 3)), tags
             )
 
     def tag_transcript(self, transcript: Transcript) -> tuple[list[Tag], list[Sentiment]]:
@@ -157,8 +158,10 @@ class Tagger:
             )
         return tags, sentiments
 
-    def tags_of(self, doc: Doc) -> list[Tag]:
+    def tags_of(self, doc: Doc, text: str | None = None) -> list[Tag]:
+        """The doc's tags; ``text``: the doc's text where the caller has it."""
         role = doc._.speaker_role
+        text = doc.text if text is None else text
         tags = [
             Tag(
                 label="competitor_mention",
@@ -171,33 +174,40 @@ class Tagger:
             )
             for span in doc.spans["competitors"]
         ]
+        cues = [
+            (span.label_, span.start, span.end, span.start_char, span.end_char)
+            for span in doc.spans["cues"]
+        ]
         for label, score in doc._.intent_scores.items():
             if score < self.thresholds[label] or role == "rep":
                 continue  # intents are the customer's: a rep describing the export feature is not one
-            start, end = _evidence(doc, doc._.units[doc._.intent_units[label]], label)
+            start, end = _evidence(text, cues, doc._.units[doc._.intent_units[label]], label)
             tags.append(
                 Tag(
                     label=label,
                     score=round(score, 3),
                     start=start,
                     end=end,
-                    evidence=doc.text[start:end],
+                    evidence=text[start:end],
                     speaker_role=role,
                 )
             )
         return sorted(tags, key=lambda t: (t.start, t.label))
 
 
-def _evidence(doc: Doc, unit: Span, label: str) -> tuple[int, int]:
-    """The character span of a tag: its longest live cue inside the sentence that scored it, else that sentence."""
-    cues = [
-        span
-        for span in doc.spans["cues"]
-        if span.label_ == label and unit.start <= span.start and span.end <= unit.end
+def _evidence(
+    text: str, cues: list[tuple[str, int, int, int, int]], unit: Span, label: str
+) -> tuple[int, int]:
+    """The character span of a tag: its longest live cue inside the sentence that scored it, else that sentence.
+
+    ``cues``: the doc's live cues as (label, start, end, start_char, end_char); ``text``: the doc's text."""
+    inside = [
+        (start_char, end_char)
+        for cue_label, start, end, start_char, end_char in cues
+        if cue_label == label and unit.start <= start and end <= unit.end
     ]
-    if cues:
-        best = max(cues, key=lambda s: (len(s.text), -s.start_char))
-        return best.start_char, best.end_char
-    text = unit.text
-    start = unit.start_char + len(text) - len(text.lstrip())
-    return start, unit.start_char + len(text.rstrip())
+    if inside:
+        return max(inside, key=lambda chars: (chars[1] - chars[0], -chars[0]))
+    sentence = text[unit.start_char : unit.end_char]
+    start = unit.start_char + len(sentence) - len(sentence.lstrip())
+    return start, unit.start_char + len(sentence.rstrip())

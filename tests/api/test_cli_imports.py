@@ -61,11 +61,12 @@ def test_a_store_command_loads_no_model_library(tmp_path):
     assert not loaded & set(MODEL_LIBRARIES), sorted(loaded & set(MODEL_LIBRARIES))
 
 
-def test_tag_loads_the_encoder_without_transformers_nor_the_store():
+def test_tag_loads_the_encoder_without_torch_transformers_nor_the_store():
     code = "import sys\nsys.argv = ['callintel', 'tag']\nfrom api.cli import main\nmain(['tag'])"
     loaded = imported_after(code, stdin="We are moving to Gong, it is too expensive\n")
     assert {"onnxruntime", "spacy", "tokenizers"} <= loaded  # it did tag
     unused = {
+        "torch",  # spaCy's thinc would import it: nlp/__init__.py hides it from thinc
         "transformers",
         "sentence_transformers",
         "sklearn",
@@ -77,8 +78,7 @@ def test_tag_loads_the_encoder_without_transformers_nor_the_store():
 
 
 def test_the_bundled_encoder_runs_without_torch():
-    """torch in a `callintel tag` process comes from spaCy (thinc imports it whenever it is installed), not
-    from the encoder: ONNX Runtime runs the MiniLM, exported once beforehand."""
+    """ONNX Runtime runs the MiniLM, exported once beforehand (the one export imports torch)."""
     code = "from nlp.encoder import Encoder\nassert Encoder().encode(['too expensive']).shape == (1, 384)"
     imported_after(code)  # the first use in this model cache exports the ONNX file (torch); then:
     loaded = imported_after(code)
@@ -86,3 +86,13 @@ def test_the_bundled_encoder_runs_without_torch():
     assert not loaded & {"torch", "transformers", "sentence_transformers"}, sorted(
         loaded & {"torch", "transformers", "sentence_transformers"}
     )
+
+
+def test_spacy_imported_through_nlp_leaves_torch_importable_afterwards():
+    """thinc is kept from importing torch, yet torch itself still imports for what needs it (the ONNX export)."""
+    code = (
+        "import nlp.tagger, sys\nassert 'torch' not in sys.modules\n"
+        "import thinc.compat\nassert not thinc.compat.has_torch\nimport torch\nassert torch.ones(2).sum() == 2"
+    )
+    loaded = imported_after(code)
+    assert {"spacy", "torch"} <= loaded
