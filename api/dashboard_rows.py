@@ -1,74 +1,27 @@
 """The dashboard's at-risk list (``/dashboard/customers``) as the rows it draws (issue 19).
 
 The page's customers are the JSON list's (models/risk_lines.py ``risk_page``: the same rows, order and total, as
-plain records); one more statement, built once, reads what the dashboard adds to them: each customer's account
-(owner, ARR, renewal) and last contact. Each row's cells are formatted here once, so that the template only
-places strings (a filter or a test per cell in Jinja cost more than the reads).
+plain records); one more statement, built once (models/account_facts.py), reads what the dashboard adds to
+them: each customer's account (owner, ARR, renewal) and last contact. Each row's cells are formatted here once,
+so that the template only places strings (a filter or a test per cell in Jinja cost more than the reads).
 """
 
 from __future__ import annotations
 
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
-from datetime import date, datetime
 from functools import lru_cache
 
-from sqlalchemy import bindparam, func, select
-from sqlalchemy.sql.elements import BindParameter
-
 from api.dashboard_views import kind_colours
+from models.account_facts import AccountFacts, page_accounts
 from models.records import label_name
 from models.risk_lines import RiskLine
 from models.store import Store
-from models.tables import AccountRow, CustomerRow, InteractionRow
 
-__all__ = ["AccountFacts", "CustomerLine", "Piece", "customer_lines", "page_accounts"]
+__all__ = ["CustomerLine", "Piece", "customer_lines"]
 
 NONE = "–"  # what an empty cell shows
 SHOWN_KINDS = 3  # the kinds named under the stack
-
-
-@dataclass(frozen=True, slots=True)
-class AccountFacts:
-    """What the list shows of a customer's account (``has_account`` False: no account data), and their last
-    contact."""
-
-    has_account: bool
-    owner: str | None
-    arr: float | None
-    currency: str | None  # None: no account data
-    renewal_date: date | None
-    last_contact: datetime | None
-
-
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
-_LAST = (
-    select(func.max(InteractionRow.occurred_at))
-    .where(InteractionRow.customer_id == CustomerRow.id)
-    .scalar_subquery()
-)
-_ACCOUNTS = (
-    select(
-        CustomerRow.id,
-        AccountRow.customer_id,
-        AccountRow.owner,
-        AccountRow.arr,
-        AccountRow.currency,
-        AccountRow.renewal_date,
-        _LAST,
-    )
-    .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
-    .where(CustomerRow.id.in_(_IDS))
-)  # built once: a statement built per request costs SQLAlchemy more than the read
-
-
-def page_accounts(store: Store, ids: Sequence[str]) -> dict[str, AccountFacts]:
-    """Each customer's account facts and last contact, in one statement."""
-    if not ids:
-        return {}
-    with store.reading() as session:
-        rows = session.execute(_ACCOUNTS, {"ids": list(ids)}).all()
-    return {row[0]: AccountFacts(row[1] is not None, *row[2:]) for row in rows}
 
 
 @dataclass(frozen=True, slots=True)

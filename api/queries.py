@@ -18,6 +18,7 @@ from models.accounts import Account
 from models.accounts_repo import survey_interactions
 from models.current_health import Cursor, Evaluation, band_rank, current_as_of, evaluations
 from models.errors import Forbidden, NotFound
+from models.health_pages import HealthFilter, StoredHealth, customer_health, health_page
 from models.history_repo import (
     UsageFact,
     account_history,
@@ -29,13 +30,7 @@ from models.history_repo import (
     usage_between,
     usage_by_day,
 )
-from models.pages import (
-    HealthFilter,
-    Slice,
-    StoredHealth,
-    customer_health,
-    health_page,
-)
+from models.pages import Slice
 from models.records import Interaction, RiskSignal
 from models.risk_lines import RiskLine, customer_line
 from models.store import Store, StoredInteraction
@@ -159,7 +154,7 @@ def stored_customers(
     offset: int = 0,
     cursor: Cursor | None = None,
 ) -> Slice[tuple[AtRisk, Health]]:
-    """The at-risk list read from the stored health (models.pages.health_page): each customer's latest
+    """The at-risk list read from the stored health (models.health_pages.health_page): each customer's latest
     evaluation at or before ``moment``, its ``as_of`` the evaluation's; never evaluated: ``unknown``, last."""
     page = health_page(store, moment, wanted, limit, offset, cursor)
     return Slice(page.total, [_stored(row, moment) for row in page.items], page.next_cursor)

@@ -28,17 +28,12 @@ from models import accounts_repo, queue, tasks
 from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
 from models.analysis import Alert, CallMetrics, Summary
+from models.current_health import Cursor
 from models.errors import InputError, NotFound
+from models.health_pages import HealthFilter
 from models.interactions_repo import InteractionView
 from models.keyset import NewestFirst, QueuePlace
-from models.pages import (
-    Cursor,
-    FlagFilter,
-    HealthFilter,
-    Ranking,
-    Slice,
-    interactions_page,
-)
+from models.pages import FlagFilter, Ranking, Slice, interactions_page
 from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
 from models.records import Interaction, UsageEvent, Utterance

@@ -110,7 +110,7 @@ def _names(client: httpx.Client) -> dict[str, Any]:
 def _in_process(url: str, args: argparse.Namespace, middle: int) -> None:
     """The stored at-risk list's page read (models/pages.py health_page, without HTTP), from the snapshots
     as before 0013 and from the current-health rows, on the same store in the same run."""
-    from models.pages import HealthFilter, health_page
+    from models.health_pages import HealthFilter, health_page
     from models.store import Store
 
     pages: dict[str, dict[str, Any]] = {

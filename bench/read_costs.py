@@ -2,7 +2,7 @@
 
     python bench/read_costs.py --database-url URL --token SECRET [--repeat 200]
 
-``api.auth.verify_token`` (every API request) and ``models.pages.health_page`` (a page of 50 of the at-risk
+``api.auth.verify_token`` (every API request) and ``models.health_pages.health_page`` (a page of 50 of the at-risk
 list as of the generated book's end), each called --repeat times after a few warm-up calls; prints the mean
 CPU ms of this process a call (CPU time, so other processes' load does not count) and the median wall ms.
 The token must be a live token of that store (`callintel token create`); nothing is written but its last use.
@@ -45,7 +45,7 @@ def main() -> None:
     parser.add_argument("--repeat", type=int, default=200)
     args = parser.parse_args()
     from api.auth import verify_token
-    from models.pages import health_page
+    from models.health_pages import health_page
     from models.store import Store
 
     with Store(args.database_url) as store:

@@ -18,10 +18,9 @@ from sqlalchemy import Select, bindparam, func, select
 from sqlalchemy.sql.elements import BindParameter
 
 from models.current_health import Cursor, band_rank
-from models.pages import (
+from models.health_pages import (
     HealthFilter,
     Reader,
-    Slice,
     at_risk_order,
     current_keys,
     current_rows,
@@ -29,6 +28,7 @@ from models.pages import (
     page_cursor,
     snapshot_keys,
 )
+from models.pages import Slice
 from models.store import Store
 from models.tables import (
     CustomerHealthRow,

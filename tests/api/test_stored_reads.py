@@ -21,7 +21,7 @@ from bench.make_portfolio import END, build
 from models.accounts import Account
 from models.accounts_repo import AccountBatch
 from models.current_health import Cursor, evaluations
-from models.pages import HealthFilter, at_risk_order, current_keys, current_rows, health_page
+from models.health_pages import HealthFilter, at_risk_order, current_keys, current_rows, health_page
 from models.records import UsageEvent
 from models.settings import Settings
 from models.store import Store

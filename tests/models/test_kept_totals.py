@@ -11,7 +11,8 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 from sqlalchemy import insert, update
 
-from models.pages import HealthFilter, interactions_page
+from models.health_pages import HealthFilter
+from models.pages import interactions_page
 from models.risk_lines import risk_page
 from models.store import Store
 from models.tables import CustomerHealthRow, CustomerRow, InteractionRow

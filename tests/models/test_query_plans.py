@@ -10,16 +10,10 @@ from typing import Any
 import pytest
 from sqlalchemy import Select, select
 
+from models.health_pages import HealthFilter, health_rows
 from models.history_repo import _last_by_user
 from models.keyset import NewestFirst
-from models.pages import (
-    FlagFilter,
-    HealthFilter,
-    Ranking,
-    _ranked,
-    health_rows,
-    interactions_query,
-)
+from models.pages import FlagFilter, Ranking, _ranked, interactions_query
 from models.queue_rank import Shape, parameters, stored_query, total_query
 from models.risk_repo import AlertFilter, alert_where
 from models.store import Store, search_query

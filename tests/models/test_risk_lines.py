@@ -21,7 +21,7 @@ from api.schemas import CustomerDetail, CustomerRisk
 from api.service import Callintel
 from bench.make_portfolio import END, build
 from models.current_health import Cursor
-from models.pages import HealthFilter
+from models.health_pages import HealthFilter
 from models.records import UsageEvent
 from models.risk_lines import RiskLine, customer_line, risk_page
 from models.tables import CustomerRow
