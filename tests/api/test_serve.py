@@ -304,21 +304,21 @@ def test_serve_on_a_busy_port_is_one_line(cli_process, db_url):
         taken.listen(1)
         port = taken.getsockname()[1]
         run = cli_process(
-            "serve", "--port", str(port), "--workers", "0", "--database-url", db_url, timeout=60
+            "serve", "--port", str(port), "--workers", "0", "--database-url", db_url, timeout=300
         )
     assert one_line_error(run) == f"callintel: port {port} on 127.0.0.1 is already in use"
     assert run.returncode == 2
 
 
 def test_serve_with_no_web_process_is_one_line(cli_process, db_url):
-    run = cli_process("serve", "--web-workers", "0", "--database-url", db_url, timeout=60)
+    run = cli_process("serve", "--web-workers", "0", "--database-url", db_url, timeout=300)
     assert run.returncode == 2
     assert "Invalid value for '--web-workers'" in one_line_error(run)
 
 
 def test_serve_on_an_address_not_of_this_machine_is_one_line(cli_process, db_url):
     run = cli_process(
-        "serve", "--host", "192.0.2.1", "--workers", "0", "--database-url", db_url, timeout=60
+        "serve", "--host", "192.0.2.1", "--workers", "0", "--database-url", db_url, timeout=300
     )
     assert run.returncode == 2 and "cannot listen on port 8000 on 192.0.2.1" in one_line_error(run)
 
@@ -332,7 +332,7 @@ def test_serve_on_a_host_name_that_does_not_resolve_is_one_line(cli_process, db_
         "0",
         "--database-url",
         db_url,
-        timeout=60,
+        timeout=300,
     )
     assert (
         run.returncode == 2
