@@ -37,6 +37,7 @@ from sqlalchemy import (
     cast,
     delete,
     exists,
+    false,
     func,
     insert,
     select,
@@ -213,11 +214,15 @@ def _state_parameters(read: _Read) -> dict:
 _STATE = select(
     select(QueueRankStateRow.fingerprint).scalar_subquery().label("built"),
     exists(select(QueueRankDirtyRow.id)).label("dirty"),
-    exists(
-        select(InteractionRow.id).where(
-            InteractionRow.kind == bindparam("kind"),
-            InteractionRow.occurred_at > bindparam("moment"),
-        )
+    # the kind's newest time against the moment, not an EXISTS of a later one: PostgreSQL's generic plan of the
+    # EXISTS (psycopg prepares a statement run five times) scanned every interaction, 19 ms on the 10k book; a
+    # max is read from the end of the (kind, time) index whatever the plan
+    func.coalesce(
+        select(func.max(InteractionRow.occurred_at))
+        .where(InteractionRow.kind == bindparam("kind"))
+        .scalar_subquery()
+        > bindparam("moment"),
+        false(),
     ).label("later"),
 )
 # The stored place of a cursor's interaction.
