@@ -1,4 +1,4 @@
-"""SQLite's datetimes read by models/tables.py ``from_sqlite`` are the values SQLAlchemy's own parse and
+"""SQLite's datetimes read by models/table_base.py ``from_sqlite`` are the values SQLAlchemy's own parse and
 ``UtcDateTime.process_result_value`` gave (aware UTC), whatever text SQLite holds, and round-trip the stored
 values."""
 

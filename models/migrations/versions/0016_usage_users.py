@@ -10,7 +10,7 @@ name a contact). PostgreSQL keeps the id in the index (a user's events at one mo
 first); SQLite's index entries end with the row id already.
 
 The expression is the dialect's own (the read's SQL repeats it exactly: models/history_repo.py
-``USER_COLUMN``), so the index is no table model: models/tables.py ``include_object`` leaves it out of the
+``USER_COLUMN``), so the index is no table model: models/table_base.py ``include_object`` leaves it out of the
 migrations-build-the-models check, as 0011's full-text index.
 
 Chosen over a table of stored last logins kept by triggers: the page reads the logins by a moment (a stored
