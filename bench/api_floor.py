@@ -35,7 +35,8 @@ PATHS = [
 ]
 
 
-async def _cpu_ms(client: httpx.AsyncClient, path: str, requests: int) -> float:
+async def cpu_ms(client: httpx.AsyncClient, path: str, requests: int) -> float:
+    """The process's CPU ms a request over ``requests`` GETs of ``path`` (also bench/token_path.py's)."""
     began = time.process_time()
     for _ in range(requests):
         await client.get(path)
@@ -57,8 +58,8 @@ async def _run(args: argparse.Namespace) -> None:
         print(f"{'path':<44}{'status':>7}{'least':>8}{'median':>8}  (CPU ms a request)")
         for path in args.path or PATHS:
             status = (await client.get(path)).status_code
-            await _cpu_ms(client, path, 10)  # warm
-            means = [await _cpu_ms(client, path, args.requests) for _ in range(args.rounds)]
+            await cpu_ms(client, path, 10)  # warm
+            means = [await cpu_ms(client, path, args.requests) for _ in range(args.rounds)]
             print(f"{path:<44}{status:>7}{min(means):>8.2f}{statistics.median(means):>8.2f}")
 
 

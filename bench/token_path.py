@@ -19,7 +19,6 @@ import asyncio
 import hashlib
 import statistics
 import sys
-import time
 from pathlib import Path
 from typing import Annotated, Any
 
@@ -31,6 +30,7 @@ sys.path.append(str(Path(__file__).resolve().parents[1]))
 
 from api.app import create_app  # noqa: E402
 from api.deps import ServiceDep, allow, check_role  # noqa: E402
+from bench.api_floor import cpu_ms  # noqa: E402
 from models import tokens_repo  # noqa: E402
 from models.errors import Unauthorized  # noqa: E402
 from models.settings import Settings  # noqa: E402
@@ -78,13 +78,6 @@ def _routes(app: FastAPI) -> list[str]:
     return ["/api/bench/none", "/api/bench/chain", "/api/bench/new"]
 
 
-async def _cpu_ms(client: httpx.AsyncClient, path: str, requests: int) -> float:
-    began = time.process_time()
-    for _ in range(requests):
-        await client.get(path)
-    return (time.process_time() - began) * 1000 / requests
-
-
 async def _run(args: argparse.Namespace) -> None:
     app = create_app(Settings(database_url=args.database_url, rate_limit=1_000_000))
     paths = _routes(app)
@@ -101,10 +94,10 @@ async def _run(args: argparse.Namespace) -> None:
             answer = await client.get(path)
             if answer.status_code != 200:
                 raise SystemExit(f"{path}: {answer.status_code} {answer.text}")
-            await _cpu_ms(client, path, 20)  # warm
+            await cpu_ms(client, path, 20)  # warm
         for _ in range(args.rounds):
             for path in paths:
-                means[path].append(await _cpu_ms(client, path, args.requests))
+                means[path].append(await cpu_ms(client, path, args.requests))
     print(f"{'route':<20}{'least':>8}{'median':>8}  (CPU ms a request)")
     for path, values in means.items():
         print(f"{path:<20}{min(values):>8.3f}{statistics.median(values):>8.3f}")
