@@ -1,6 +1,7 @@
 """Each statement the portfolio's read routes run on PostgreSQL, timed under its generic plan and its custom plan.
 
     python bench/pg_plans.py --database-url postgresql+psycopg://... --token SECRET [--only TEXT]... [--repeat 3]
+        [--server-cpu N] [--no-plans] [--show]
 
 psycopg prepares a statement on a connection once it has run five times (its prepare_threshold), and from the
 sixth run PostgreSQL may answer it with a generic plan: one made without the parameters' values, cached, chosen
@@ -10,8 +11,10 @@ in process (as bench/api_profile.py does: its routes, its names), records every 
 SQLAlchemy's ``before_cursor_execute`` event (and the token lookup's driver read), then on its own connection
 prepares each statement as psycopg does and runs ``EXPLAIN (ANALYZE, BUFFERS) EXECUTE`` with the real values
 under ``plan_cache_mode = force_generic_plan`` and ``force_custom_plan``: the minimum of --repeat execution
-times each way, the blocks read, and the sequential scans each plan makes. Nothing is written but the token's
-last use.
+times each way, the custom plan's planning time, the sequential scans each plan makes, which plan the default
+(auto) settles on after ten runs and the backend's CPU ms a run then. With --server-cpu N, first each route's
+database work as a whole: the app's backends' CPU ms a request (/proc/PID/schedstat, so PostgreSQL must run on
+this machine) over N requests after eight. Nothing is written but the token's last use.
 """
 
 from __future__ import annotations
@@ -245,7 +248,8 @@ def _explain(args: argparse.Namespace, captured: dict[str, list[tuple[str, Any]]
 
     with psycopg.connect(_dsn(args.database_url), autocommit=True) as connection:
         print(
-            f"{'route / statement':<60}{'generic ms':>11}{'custom ms':>10}  seq scans (generic; custom)"
+            f"{'route / statement':<60}{'generic ms':>11}{'custom ms':>10}{'planning':>9}{'auto':>8}"
+            f"{'cpu ms':>7}  seq scans (generic; custom)"
         )
         for path, statements in captured.items():
             print(path)
