@@ -10,7 +10,7 @@ logins (one grouped query) and the customer's newest alerts. Anywhere else it is
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
+from dataclasses import dataclass
 from datetime import datetime
 from typing import TYPE_CHECKING
 
@@ -69,14 +69,13 @@ def stored_page(
     """The page over ``days`` up to ``moment`` in one transaction; None where the stored state does not
     give the window (api/timeline_read.py ``stored_state``)."""
     with store.transaction() as session:
-        state = stored_state(session.connection(), config, customer_id, moment, days)
+        account = known_history(account_history(session, customer_id), customer_id)
+        state = stored_state(session.connection(), config, customer_id, moment, days, account)
         if state is None:
             return None
-        account = known_history(account_history(session, customer_id), customer_id)
         contacts = contacts_in(session, account, moment)
         _, alerts = alerts_page(session, AlertFilter(customer_id), ALERTS_SHOWN, 0)
-    now = state.health()
-    history = replace(account, interactions=state.history.interactions)
+    now, history = state.health(), state.history  # the account data and the window's interactions
     entries = stored_entries(state, config, moment, days)
     advice = recommend(now, history, playbooks, config)
     view = CustomerView(history, now, state.points, entries, advice, whole_usage=False)

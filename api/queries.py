@@ -360,9 +360,7 @@ def contacts_seen(store: Store, history: CustomerHistory, moment: datetime) -> l
         return contacts_in(session, history, moment)
 
 
-def contacts_in(
-    session: Session, history: CustomerHistory, moment: datetime
-) -> list[ContactLine]:
+def contacts_in(session: Session, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
     """``contacts_seen`` in the caller's transaction."""
     customer_id = history.customer_id
     return contact_lines_of(

@@ -114,12 +114,18 @@ def stored_timeline(
 
 
 def stored_state(
-    reads: Connection, config: RiskConfig, customer_id: str, moment: datetime, days: int
+    reads: Connection,
+    config: RiskConfig,
+    customer_id: str,
+    moment: datetime,
+    days: int,
+    account: CustomerHistory | None = None,
 ) -> StoredState | None:
     """The window of ``days`` up to ``moment`` from stored state, in the caller's transaction (Core reads
     without the ORM's per-statement work); None where the stored state does not give all of it (no stored
     evaluation by ``moment``, not the current one, a weekly point without one, a window reaching past the
-    signals' horizon)."""
+    signals' horizon). ``account``: the customer's account data read already (models/history_repo.py
+    ``account_history``), whose records stand in for the window's (the timeline shows the same)."""
     start = moment - timedelta(days=days)
     line = customer_line(reads, customer_id, moment)
     if line is None or line.score is None or current_as_of(reads, customer_id) != line.as_of:
@@ -132,10 +138,8 @@ def stored_state(
     stored = [p for p in points if isinstance(p, Health)]
     if len(stored) < len(points) or stored[-1].as_of != line.as_of:
         return None  # a week with no stored evaluation: recomputed
-    history = account_records(reads, customer_id, start)
-    history = replace(
-        history, interactions=interactions_between(reads, customer_id, start, moment)
-    )
+    history = account_records(reads, customer_id, start) if account is None else account
+    history = replace(history, interactions=interactions_between(reads, customer_id, start, moment))
     return StoredState(line, stored, history, usage_by_day(reads, customer_id, start, moment))
 
 
