@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.account_view import account_summary
 from api.auth import ApiToken
+from api.dashboard_customer import customer_page_reads
 from api.dashboard_rows import customer_lines
 from api.dashboard_views import health_chart, highlight, mark_matches, relative
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
@@ -332,11 +333,10 @@ def customer_page(
     days: Annotated[int, Query(ge=14, le=730)] = 120,
 ) -> HTMLResponse:
     moment = callintel.as_of()
-    view = callintel.customer(customer_id, moment, days, recompute=False)  # C: the stored health
+    # C: the stored health, the weeks' stored evaluations, the account, its alerts (api/dashboard_customer.py)
+    page = customer_page_reads(callintel, customer_id, moment, days)
+    view, alerts = page.view, page.alerts
     chart = health_chart(view.replay, callintel.risk_config().bands)
-    alerts = callintel.alerts(customer_id, 20)
-    # B: the contacts' last logins from the history where it holds every event, else one grouped query
-    contacts = None if view.whole_usage else callintel.contacts_seen(view.history, moment)
     return _page(
         request,
         "customer.html",
@@ -346,7 +346,7 @@ def customer_page(
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
         alerts=alerts,
-        panel=account_summary(view.history, moment, alerts, view.recommendation, contacts),
+        panel=account_summary(view.history, moment, alerts, view.recommendation, page.contacts),
         calls_visible=token.role != "crm",
         outcomes=ALERT_OUTCOMES,
     )

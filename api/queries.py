@@ -48,6 +48,7 @@ if TYPE_CHECKING:
 __all__ = [
     "AtRisk",
     "CustomerView",
+    "contacts_in",
     "contacts_seen",
     "customer_view",
     "customers_by_risk",
@@ -347,7 +348,7 @@ def stored_account(store: Store, customer_id: str, moment: datetime) -> StoredAc
         if rated is None or rated.score is None:
             return None
         history = known_history(account_history(session, customer_id), customer_id)
-        contacts = _contacts(session, history, moment)
+        contacts = contacts_in(session, history, moment)
         links = survey_interactions(session, customer_id)
     return StoredAccount(rated, account_view(history, links, None, moment, contacts))
 
@@ -356,10 +357,11 @@ def contacts_seen(store: Store, history: CustomerHistory, moment: datetime) -> l
     """``history``'s contacts with their last login by ``moment`` (api/account_view.py contact_lines), by
     one grouped query instead of a scan of their usage (which ``history`` may not hold)."""
     with store.transaction() as session:
-        return _contacts(session, history, moment)
+        return contacts_in(session, history, moment)
 
 
-def _contacts(session: Session, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
+def contacts_in(session: Session, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
+    """``contacts_seen`` in the caller's transaction."""
     customer_id = history.customer_id
     return contact_lines_of(
         history.contacts,

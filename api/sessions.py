@@ -43,8 +43,7 @@ def start_session(store: Store, token: ApiToken, settings: Settings) -> str:
 def session_token(store: Store, secret: str, settings: Settings) -> ApiToken | None:
     """The token of the live session with this secret (its last request recorded), or None."""
     now = datetime.now(UTC)
-    with store.transaction() as session:
-        found = tokens_repo.live_session(session, _hash(secret), now, now - _idle(settings))
+    found = tokens_repo.live_session(store, _hash(secret), now, now - _idle(settings))
     if found is None:
         return None
     if now - found.last_seen_at > min(LAST_USED_RESOLUTION, _idle(settings) / 10):

@@ -82,21 +82,13 @@ def add_token(
 
 # built once, and run as a driver read (models/database.py ``Database.first_row``): every API request makes it,
 # and SQLAlchemy's execution and result layers cost several times the read itself
-_LIVE_TOKEN = select(
-    *(
-        getattr(ApiTokenRow, name)
-        for name in (
-            "id",
-            "name",
-            "role",
-            "rep",
-            "prefix",
-            "created_at",
-            "last_used_at",
-            "revoked_at",
-        )
-    )
-).where(ApiTokenRow.token_hash == bindparam("token_hash"), ApiTokenRow.revoked_at.is_(None))
+_TOKEN_COLUMNS = tuple(
+    getattr(ApiTokenRow, name)
+    for name in ("id", "name", "role", "rep", "prefix", "created_at", "last_used_at", "revoked_at")
+)  # ApiToken's fields, in its order
+_LIVE_TOKEN = select(*_TOKEN_COLUMNS).where(
+    ApiTokenRow.token_hash == bindparam("token_hash"), ApiTokenRow.revoked_at.is_(None)
+)
 
 
 def live_token(database: Database, token_hash: str) -> ApiToken | None:
@@ -157,24 +149,35 @@ def add_session(
     )
 
 
+# built once, and run as a driver read (as ``_LIVE_TOKEN``): every dashboard page makes it; its times are
+# compared here (a driver read takes no parameter that needs converting, as a time does on SQLite)
+_LIVE_SESSION = (
+    select(
+        DashboardSessionRow.id,
+        DashboardSessionRow.last_seen_at,
+        DashboardSessionRow.expires_at,
+        *_TOKEN_COLUMNS,
+    )
+    .join(ApiTokenRow, ApiTokenRow.id == DashboardSessionRow.token_id)
+    .where(
+        DashboardSessionRow.session_hash == bindparam("session_hash"),
+        ApiTokenRow.revoked_at.is_(None),
+    )
+)
+
+
 def live_session(
-    session: Session, session_hash: str, now: datetime, idle_since: datetime
+    database: Database, session_hash: str, now: datetime, idle_since: datetime
 ) -> LiveSession | None:
-    """The session with this hash if it has not expired, was seen after ``idle_since`` and its token is live."""
-    found = session.execute(
-        select(DashboardSessionRow.id, DashboardSessionRow.last_seen_at, ApiTokenRow)
-        .join(ApiTokenRow, ApiTokenRow.id == DashboardSessionRow.token_id)
-        .where(
-            DashboardSessionRow.session_hash == session_hash,
-            DashboardSessionRow.expires_at > now,
-            DashboardSessionRow.last_seen_at > idle_since,
-            ApiTokenRow.revoked_at.is_(None),
-        )
-    ).first()
+    """The session with this hash if it has not expired, was seen after ``idle_since`` and its token is live
+    (a driver read, in no transaction of the caller's)."""
+    found = database.first_row(_LIVE_SESSION, {"session_hash": session_hash})
     if found is None:
         return None
-    session_id, last_seen, row = found
-    return LiveSession(session_id, last_seen, token_record(row))
+    session_id, last_seen, expires, *token = found
+    if expires <= now or last_seen <= idle_since:
+        return None
+    return LiveSession(session_id, last_seen, ApiToken(*token))
 
 
 def session_seen(session_id: int, now: datetime) -> Update:
