@@ -9,7 +9,9 @@ set was written for (REPORT below; holdout8.tsv, written 2026-11-24 before the t
 fresh one for product_issue, expansion_interest and sentiment; holdout9.tsv, written later on 2026-11-24 before
 the sentiment changes and the twelfth training batch, is the fresh one for sentiment; holdout10.tsv, written before
 the thirteenth batch, is the fresh one for sentiment and product_issue; holdout11.tsv, written before the
-fourteenth batch, is the fresh one for product_issue and its hard negatives), product_issue F1 on every set that has
+fourteenth batch, is the fresh one for product_issue and its hard negatives; holdout12.tsv, written before the
+fifteenth batch, is the fresh one for sentiment and product_issue; holdout13.tsv, written before the sentiment-alpha
+and risk-forcing changes, is the fresh one for sentiment and product_issue), product_issue F1 on every set that has
 product issues, and sentiment accuracy on the untouched external evaluation part (nlp/data/external/wink_eval.jsonl,
 human-rated product-review sentences).
 
@@ -80,8 +82,17 @@ REPORT = (
     HeldOutSet("fresh sentiment", ("holdout9.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout10)", ("holdout10.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout11)", ("holdout11.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (holdout12)", ("holdout12.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (holdout13)", ("holdout13.tsv",), TAG_LABELS),
 )
-DETAILED = ("new labels", "fresh (issue 18)", "fresh (holdout10)", "fresh (holdout11)")
+DETAILED = (
+    "new labels",
+    "fresh (issue 18)",
+    "fresh (holdout10)",
+    "fresh (holdout11)",
+    "fresh (holdout12)",
+    "fresh (holdout13)",
+)
 TRACKED = "product_issue"  # its F1 is printed for every set that has it  # the sets whose per-label figures --report prints
 
 

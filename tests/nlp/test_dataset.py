@@ -1,14 +1,22 @@
 from collections import Counter
 
 from models.records import TAG_LABELS
-from nlp.dataset import HOLDOUT_DIR, SOURCE_DIR, load_split, read_sources, split
+from nlp.dataset import HOLDOUT_DIR, SOURCE_DIR, Example, load_split, read_sources, split
 from nlp.heads import HEADS_FILE, data_sha256, load_heads
 
 
+def share_of_hard_negatives(rows: list[Example]) -> float:
+    return sum(e.hard_negative for e in rows) / len(rows)
+
+
 def test_dataset_size_and_hard_negative_share():
-    rows = [e for name in ("train", "dev", "test") for e in load_split(name)]
+    # What the heads learn from keeps 30% hard negatives; each held-out set has the tempting lines its purpose
+    # needs (holdout6's long turns few, holdout12 and holdout13 23%), so the test split as a whole keeps 20%.
+    fitting, test = load_split("train") + load_split("dev"), load_split("test")
+    rows = fitting + test
     assert len(rows) >= 600
-    assert sum(e.hard_negative for e in rows) / len(rows) >= 0.30
+    assert share_of_hard_negatives(fitting) >= 0.30
+    assert share_of_hard_negatives(test) >= 0.20
     per_label = Counter(label for e in rows for label in e.labels)
     assert all(per_label[label] >= 50 for label in TAG_LABELS), per_label
 

@@ -110,3 +110,20 @@ def test_the_eleventh_set(report):
     assert product_issue.f1 >= 0.72
     assert product_issue.precision >= 0.85  # the hard negatives stay untagged
     assert quality.sentiment_accuracy >= 0.78
+
+
+@pytest.mark.slow
+def test_the_twelfth_and_thirteenth_sets(report):
+    # holdout12.tsv and holdout13.tsv were each committed before the change they judged and scored once (README,
+    # Quality); neither change shipped, so these are the heads of the fourteenth batch. The targets are 0.85; the
+    # shipped heads reach product_issue F1 0.830 and 0.716, sentiment 0.813 and 0.846: guards, not the goal.
+    for name, product_issue_f1, sentiment in (
+        ("fresh (holdout12)", 0.80, 0.79),
+        ("fresh (holdout13)", 0.69, 0.82),
+    ):
+        quality = held_out(report, name)
+        assert quality.utterances >= 200
+        product_issue = next(s for s in quality.labels if s.label == "product_issue")
+        assert product_issue.support >= 45
+        assert product_issue.f1 >= product_issue_f1
+        assert quality.sentiment_accuracy >= sentiment
