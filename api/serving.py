@@ -62,6 +62,13 @@ def web_app(settings: Settings, workers: WorkerStatus | None) -> FastAPI:
     return create_app(settings, workers=workers)
 
 
+# How long uvicorn's supervisor waits for a web process to answer its health ping before it kills and replaces
+# it (uvicorn's default is 5 s). The answer comes from a thread that needs the interpreter lock, which a process
+# busy with requests on a saturated machine can hold off for seconds: at load average 15-20 on 2 cores the
+# default killed busy processes mid-request ("Child process died"). A hung process is still replaced.
+HEALTHCHECK_S = 30
+
+
 def _publishing(pool: WorkerStatus, shared: SharedStatus, stop: threading.Event) -> None:
     shared.publish(pool)
     while not stop.wait(PUBLISH_S):
@@ -86,7 +93,13 @@ def serve_processes(
     factory = functools.partial(web_app, settings, shared)
     host, port = listening.getsockname()[:2]
     config = uvicorn.Config(
-        factory, factory=True, host=host, port=port, workers=processes, log_level="info"
+        factory,
+        factory=True,
+        host=host,
+        port=port,
+        workers=processes,
+        log_level="info",
+        timeout_worker_healthcheck=HEALTHCHECK_S,
     )
     try:
         Multiprocess(config, sockets=[listening]).run()
