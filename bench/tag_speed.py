@@ -9,10 +9,21 @@ sentence-transformers and torch), ``onnx fp32`` (the bundled MiniLM exported onc
 run by ONNX Runtime: the default) and ``onnx int8`` (CALLINTEL_ENCODER_PRECISION=int8, the
 onnxruntime-quantised copy). torch and ONNX Runtime get the same thread count (``--threads``;
 0 means each library's default, the physical cores). The ONNX files come from the model
-cache (made there first if missing, outside the timings). Each figure is the best (minimum time) of
-``--runs`` runs after a warm-up; the bare encoder's figure (each line embedded whole) is
-given beside the tagger's (sentence splitting, one embedding per sentence, rules, heads).
-The speed-ups are against the first row, measured in the same run.
+cache (made there first if missing, outside the timings). The bare encoder's figure (each
+line embedded whole) is given beside the tagger's (sentence splitting, one embedding per
+sentence, rules, heads).
+
+The rows are interleaved, so that a busy spell of a shared machine falls on all of them: after
+a warm-up of each, every one of ``--runs`` rounds times every row once (bare encoder, then
+tagger), starting one row further along each round; each figure is its row's minimum over the
+rounds. Every figure is given twice: ``wall``, lines per second of elapsed time, and ``CPU``,
+lines per second of the process's CPU time (user + system, all threads) over the same timed
+call. CPU time counts less of the other processes on the machine than wall time does (though
+not nothing: caches, a thread waiting at a parallel region's barrier), and counts the CPU a
+thread pool burns spinning, which wall time hides; with more than one thread busy the CPU rate is
+below the wall rate. ``tagger/encoder`` is the tagger's rate over the bare encoder's; the
+speed-ups are against the first row's tagger, in the same run. The header gives the 1-minute
+load average before and after the timings.
 
 Start-up: the wall time of ``callintel tag`` on one line (a new interpreter each time,
 import, model load and one tagging), best of ``--startup-runs``, for this tree and for
@@ -24,6 +35,7 @@ The ONNX start-up is that of a warm model cache (the one-off export is not count
 from __future__ import annotations
 
 import argparse
+import math
 import os
 import resource
 import subprocess
@@ -32,6 +44,7 @@ import tarfile
 import tempfile
 import time
 from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -56,14 +69,43 @@ def make_lines(count: int) -> list[str]:
     return [fillers[(i // len(base)) % len(fillers)] + base[i % len(base)] for i in range(count)]
 
 
-def best_of(runs: int, work: Callable[[], object]) -> float:
-    work()  # warm-up
-    times = []
-    for _ in range(runs):
-        start = time.perf_counter()
-        work()
-        times.append(time.perf_counter() - start)
-    return min(times)
+@dataclass
+class Row:
+    """One encoder's best (minimum) times over the runs, in seconds: wall and process CPU (every thread)."""
+
+    name: str
+    tagger: Tagger
+    encode_wall: float = math.inf
+    encode_cpu: float = math.inf
+    tag_wall: float = math.inf
+    tag_cpu: float = math.inf
+
+
+def timed(work: Callable[[], object]) -> tuple[float, float]:
+    """Wall and process CPU seconds of one call of ``work``."""
+    cpu, wall = time.process_time(), time.perf_counter()
+    work()
+    return time.perf_counter() - wall, time.process_time() - cpu
+
+
+def run_once(row: Row, lines: list[str]) -> None:
+    """Time the bare encoder and the whole tagger once each; keep each figure's minimum."""
+    encoder = encoder_of(row.tagger.pipeline)
+    wall, cpu = timed(lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))
+    row.encode_wall, row.encode_cpu = min(row.encode_wall, wall), min(row.encode_cpu, cpu)
+    wall, cpu = timed(lambda: list(row.tagger.tag(TagInput(text) for text in lines)))
+    row.tag_wall, row.tag_cpu = min(row.tag_wall, wall), min(row.tag_cpu, cpu)
+
+
+def interleaved(rows: list[Row], lines: list[str], runs: int) -> None:
+    """A warm-up of every row, then ``runs`` rounds; each round times every row once, starting one row
+    further along each time, so that a busy spell of the machine falls on every row alike."""
+    for row in rows:
+        encoder_of(row.tagger.pipeline).encode(lines[:64], batch_size=ENCODE_BATCH)
+        list(row.tagger.tag(TagInput(text) for text in lines))
+    for round_ in range(runs):
+        for row in rows[round_ % len(rows) :] + rows[: round_ % len(rows)]:
+            run_once(row, lines)
 
 
 def throughput(args: argparse.Namespace, lines: list[str]) -> None:
@@ -79,34 +121,49 @@ def throughput(args: argparse.Namespace, lines: list[str]) -> None:
         torch.set_num_threads(
             args.threads
         )  # as the encoders will: the header states what the run used
+    rows = [
+        Row(
+            name, Tagger(model=model, threads=args.threads, batch_size=args.batch_size, precision=p)
+        )
+        for name, model, p in variants
+    ]
+    before = os.getloadavg()
+    interleaved(rows, lines, args.runs)
+    after = os.getloadavg()
     print(
-        f"lines={len(lines)} runs={args.runs} (best of) encode_batch={ENCODE_BATCH} "
+        f"lines={len(lines)} runs={args.runs} (interleaved, minimum of) encode_batch={ENCODE_BATCH} "
         f"tagger_window={args.batch_size} threads={args.threads or 'default'} "
         f"(torch {torch.get_num_threads()}, cores {os.cpu_count()}) "
-        f"onnxruntime={onnxruntime.__version__} device=cpu"
+        f"onnxruntime={onnxruntime.__version__} device=cpu "
+        f"load average {before[0]:.1f} before, {after[0]:.1f} after"
     )
+    print_rows(rows, len(lines))
+
+
+def print_rows(rows: list[Row], count: int) -> None:
+    """Lines per second of wall time and per second of CPU time, side by side for each figure."""
     print(
-        f"{'encoder':28s} {'bare encoder/s':>14s} {'tagger/s':>9s} {'tagger/encoder':>14s} {'tagger speed-up':>15s}"
+        f"{'':28s} {'bare encoder/s':>15s} {'tagger/s':>15s} {'tagger/encoder':>15s} "
+        f"{'tagger speed-up':>15s}"
     )
-    first = None
-    for name, model, precision in variants:
-        tagger = Tagger(
-            model=model, threads=args.threads, batch_size=args.batch_size, precision=precision
+    print(f"{'encoder':28s}" + f" {'wall':>7s} {'CPU':>7s}" * 4)
+    first = rows[0]
+    for row in rows:
+        figures = (
+            count / row.encode_wall,
+            count / row.encode_cpu,
+            count / row.tag_wall,
+            count / row.tag_cpu,
+            row.encode_wall / row.tag_wall,
+            row.encode_cpu / row.tag_cpu,
         )
-        encode_s, tag_s = _timed(tagger, lines, args.runs)
-        first = first or tag_s
+        speed_up = (first.tag_wall / row.tag_wall, first.tag_cpu / row.tag_cpu)
         print(
-            f"{name:28s} {len(lines) / encode_s:14.1f} {len(lines) / tag_s:9.1f} "
-            f"{encode_s / tag_s:14.3f} {first / tag_s:14.2f}x"
+            f"{row.name:28s}"
+            + "".join(f" {figure:7.1f}" for figure in figures[:4])
+            + "".join(f" {figure:7.3f}" for figure in figures[4:])
+            + "".join(f" {figure:6.2f}x" for figure in speed_up)
         )
-
-
-def _timed(tagger: Tagger, lines: list[str], runs: int) -> tuple[float, float]:
-    """Best times of the bare encoder and of the whole tagger on ``lines``."""
-    encoder = encoder_of(tagger.pipeline)
-    encode_s = best_of(runs, lambda: encoder.encode(lines, batch_size=ENCODE_BATCH))
-    tag_s = best_of(runs, lambda: list(tagger.tag(TagInput(text) for text in lines)))
-    return encode_s, tag_s
 
 
 def startup_s(tree: Path, runs: int, env: dict[str, str]) -> tuple[float, float]:

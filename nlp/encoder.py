@@ -105,9 +105,20 @@ class Encoder:
         self.backend, self.precision, self.dimension = backend, precision, backend.dimension
 
     def encode(self, texts: list[str], batch_size: int = 64) -> np.ndarray:
+        """One row per text; a text given more than once is embedded once ("Okay.", "Thanks." recur in
+        transcripts) and its row repeated."""
         if not texts:
             return np.zeros((0, self.dimension), dtype=np.float32)
-        return self.backend.encode(texts, batch_size).astype(np.float32, copy=False)
+        unique, rows = _distinct(texts)
+        vectors = self.backend.encode(unique, batch_size).astype(np.float32, copy=False)
+        return vectors if len(unique) == len(texts) else vectors[rows]
+
+
+def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
+    """The texts without repeats (first occurrences, in order) and, per text, its row among them."""
+    first: dict[str, int] = {}
+    rows = np.fromiter((first.setdefault(t, len(first)) for t in texts), np.intp, len(texts))
+    return list(first), rows
 
 
 # --- the bundled model on ONNX Runtime ------------------------------------------------------------
@@ -231,6 +242,9 @@ class _OnnxSentenceBert:
         if threads > 0:
             options.intra_op_num_threads = threads
         options.inter_op_num_threads = 1
+        # Idle pool threads sleep instead of spinning: a spinning thread holds a core the tagger's own work
+        # (and, on a shared machine, other processes) needs; the outputs are the same.
+        options.add_session_config_entry("session.intra_op.allow_spinning", "0")
         options.log_severity_level = 3
         self.session = onnxruntime.InferenceSession(
             str(onnx_file), options, providers=["CPUExecutionProvider"]

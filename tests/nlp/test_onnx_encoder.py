@@ -143,3 +143,37 @@ def test_an_unwritable_model_cache_is_a_clear_error(tmp_path):
     blocked.write_text("a file where the cache directory should be")
     with pytest.raises(ModelUnavailable, match="CALLINTEL_MODEL_CACHE"):
         onnx_model(bundled_model_dir(), blocked, "fp32")
+
+
+@pytest.mark.slow
+@pytest.mark.parametrize("precision", ["fp32", "int8"])
+def test_a_repeated_text_is_embedded_once_and_its_row_repeated(onnx_cache, precision):
+    encoder = Encoder(precision=precision, cache_dir=onnx_cache)
+    seen: list[str] = []
+    backend_encode = encoder.backend.encode
+
+    def recorded(texts: list[str], batch_size: int) -> np.ndarray:
+        seen.extend(texts)
+        return backend_encode(texts, batch_size)
+
+    encoder.backend.encode = recorded  # type: ignore[method-assign]
+    texts = [
+        "Okay.",
+        "We are moving to Gong.",
+        "Okay.",
+        "Thanks.",
+        "We are moving to Gong.",
+        "Okay.",
+    ]
+    vectors = encoder.encode(texts)
+    assert seen == ["Okay.", "We are moving to Gong.", "Thanks."]
+    distinct = encoder.encode(seen)
+    assert np.array_equal(vectors, distinct[[0, 1, 0, 2, 1, 0]])
+
+
+@pytest.mark.slow
+def test_the_onnx_session_threads_sleep_when_idle(onnx_cache):
+    """A spinning pool thread holds a core that the tagger's own work and other processes need."""
+    session = Encoder(cache_dir=onnx_cache).backend.session  # type: ignore[union-attr]
+    entry = session.get_session_options().get_session_config_entry
+    assert entry("session.intra_op.allow_spinning") == "0"
