@@ -333,9 +333,8 @@ def _stored_page(store: Store, read: _Read) -> Slice[FlaggedInteraction] | None:
     in their own write transaction (``refresh``)."""
     with _reading(store) as connection:
         state = connection.execute(_STATE, _state_parameters(read)).one()
-        if (
-            state.later
-        ):  # an interaction of the kind dated after the moment: the key cannot order it
+        # an interaction of the kind dated after the moment: the key cannot order it
+        if state.later:
             return None
         if state.built == fingerprint(read.ranking) and not state.dirty:
             return _page(connection, read)

@@ -152,9 +152,8 @@ def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Sel
         page = at_risk_order(query, keys).offset(bindparam("offset", ask.offset))
         if ask.cursor is not None:
             page = page.where(ask.cursor.after(*keys))
-        if (
-            ask.limit is not None
-        ):  # written into the SQL (see _with_evaluation): plans know the page's size
+        # the limit is written into the SQL (see _with_evaluation): every plan knows the page's size
+        if ask.limit is not None:
             page = page.limit(bindparam("limit", ask.limit, literal_execute=True))
         if evaluation:
             page = _with_evaluation(page, CustomerHealthRow.name if current else CustomerRow.name)
