@@ -9,17 +9,15 @@ from __future__ import annotations
 import re
 from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Any
 
 import pytest
-from psycopg import sql as psql
-from sqlalchemy import event, text
+from sqlalchemy import text
 
-from bench.pg_plans import positional
 from models.current_health import Cursor
 from models.health_pages import HealthFilter
 from models.risk_lines import _Ask, _statements
 from models.store import Store, search_query
+from tests.models.generic_plans import generic_plan
 
 MOMENT = datetime(2026, 10, 31, tzinfo=UTC)
 SEED = [
@@ -44,24 +42,6 @@ def book(postgres_url: str) -> Iterator[Store]:
             for statement in SEED:
                 connection.execute(text(statement))
         yield store
-
-
-def generic_plan(store: Store, statement: Any, values: dict[str, Any], *settings: str) -> str:
-    """The generic plan of ``statement`` as the driver sends it (SQLAlchemy's SQL for ``values``), prepared
-    and explained with ``values`` under force_generic_plan (and ``settings``)."""
-    sent: list[tuple[str, Any]] = []
-    with store.engine.connect() as connection:
-        event.listen(connection, "before_cursor_execute", lambda *a: sent.append((a[2], a[3])))
-        connection.execute(statement, values).all()
-        numbered, ordered = positional(*sent[-1])
-        raw: Any = connection.connection.dbapi_connection  # psycopg's, for its SQL composition
-        cursor = raw.cursor()
-        for setting in ("SET plan_cache_mode = force_generic_plan", *settings):
-            cursor.execute(setting)
-        cursor.execute(f"PREPARE guarded AS {numbered}")
-        literals = psql.SQL(", ").join(psql.Literal(value) for value in ordered)
-        cursor.execute(psql.SQL("EXPLAIN EXECUTE guarded({})").format(literals))
-        return "\n".join(row[0] for row in cursor.fetchall())
 
 
 def test_search_reads_the_full_text_index_under_a_generic_plan(book: Store):

@@ -7,14 +7,12 @@ from __future__ import annotations
 
 import re
 from collections.abc import Iterator
-from datetime import datetime
-from typing import Any
 
 import pytest
-from sqlalchemy import Select
 
 from models.pages import _PAGE_TAGS, interactions_query, skipped_by_index
 from models.store import Store
+from tests.models.generic_plans import generic_plan
 
 
 @pytest.fixture
@@ -22,36 +20,6 @@ def store(postgres_url: str) -> Iterator[Store]:
     """An empty PostgreSQL store (the plans are PostgreSQL's; SQLite plans each statement with its values)."""
     with Store(postgres_url) as opened:
         yield opened
-
-
-def _literal(value: Any) -> str:
-    if value is None:
-        return "NULL"
-    if isinstance(value, bool | int | float):
-        return repr(value)
-    text = value.isoformat() if isinstance(value, datetime) else str(value)
-    return "'" + text.replace("'", "''") + "'"
-
-
-def generic_plan(store: Store, statement: Select, **values: Any) -> str:
-    """The generic plan of ``statement`` prepared with its parameters (``values``: their values, expanding
-    ones included), sequential scans priced out (the test's tables are a few pages)."""
-    expanded = statement.compile(dialect=store.engine.dialect).construct_expanded_state(values)
-    names: list[str] = []
-
-    def numbered(found: re.Match[str]) -> str:
-        if found[1] not in names:
-            names.append(found[1])
-        return f"${names.index(found[1]) + 1}"
-
-    sql = re.sub(r"%\((\w+)\)s", numbered, expanded.statement)
-    arguments = ", ".join(_literal(expanded.parameters[name]) for name in names)
-    with store.engine.connect() as connection:
-        for setting in ("SET plan_cache_mode = force_generic_plan", "SET enable_seqscan = off"):
-            connection.exec_driver_sql(setting)
-        connection.exec_driver_sql(f"PREPARE generic AS {sql}")
-        rows = connection.exec_driver_sql(f"EXPLAIN EXECUTE generic({arguments})")
-        return "\n".join(str(row[0]) for row in rows)
 
 
 @pytest.mark.parametrize(
@@ -66,12 +34,13 @@ def test_a_page_at_an_offset_looks_its_rows_up_by_id_under_a_generic_plan(
     generic plan, which expects a tenth of the table from an unknown limit, hashed every interaction to
     join them (77 ms on the 10k book)."""
     page = skipped_by_index(interactions_query(**wanted).limit(20).offset(4013))
-    found = generic_plan(store, page)
+    found = generic_plan(store, page, {}, "SET enable_seqscan = off")
     assert re.search(r"Index Cond: \(\(id\)::text = ANY", found), found
     assert "interactions_pkey" in found and "Hash" not in found, found
     assert "Seq Scan" not in found, found
 
 
 def test_the_queue_pages_tags_are_read_by_interaction_under_a_generic_plan(store: Store):
-    found = generic_plan(store, _PAGE_TAGS, ids=["a" * 20, "b" * 20], min_score=0.0)
+    values = {"ids": ["a" * 20, "b" * 20], "min_score": 0.0}
+    found = generic_plan(store, _PAGE_TAGS, values, "SET enable_seqscan = off")
     assert "ix_tags_interaction_id" in found and "Seq Scan" not in found, found
