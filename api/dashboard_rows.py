@@ -35,11 +35,6 @@ _NAMED = Markup("<small>{} −{}</small> ")
 class Piece:
     """One kind's points lost: its share of the row's stack and, for the first few, its name under it."""
 
-    kind: str
-    label: str
-    lost: str
-    width: str
-    colour: str
     stacked: Markup  # its span in the stack
     named: Markup  # its name and points under the stack
 
@@ -77,9 +72,9 @@ def _account_cells(a: AccountFacts | None) -> tuple[str, str, str, str]:
 @lru_cache(maxsize=4096)
 def _piece(kind: str, lost: float, colour: str) -> Piece:
     """A piece as shown (the same kinds and points recur on every page: each is formatted once)."""
-    label, shown, width = label_name(kind), str(lost), f"{min(lost, 100):.1f}"
-    stacked = _STACKED.format(width, colour, kind, shown)
-    return Piece(kind, label, shown, width, colour, stacked, _NAMED.format(label, shown))
+    shown = str(lost)
+    stacked = _STACKED.format(f"{min(lost, 100):.1f}", colour, kind, shown)
+    return Piece(stacked, _NAMED.format(label_name(kind), shown))
 
 
 def _line(line: RiskLine, found: AccountFacts | None, colours: Mapping[str, str]) -> CustomerLine:
