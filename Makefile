@@ -21,8 +21,11 @@ demo: $(STAMP)
 	HF_HUB_OFFLINE=1 $(BIN)/callintel demo
 
 # Lint and type-check, then the tests; the PostgreSQL URL that `make services` wrote, when it has run: then those tests run too.
+# TEST_WORKERS test processes (pytest-xdist) share the tests; each loads the models (about 1.5 GB), so more than the
+# cores, or than memory allows, only slows it down. TEST_WORKERS=0 runs them in this one process.
+TEST_WORKERS ?= 2
 test: lint typecheck
-	set -a; if [ -f .services.env ]; then . ./.services.env; fi; set +a; HF_HUB_OFFLINE=1 $(BIN)/python -m pytest
+	set -a; if [ -f .services.env ]; then . ./.services.env; fi; set +a; HF_HUB_OFFLINE=1 $(BIN)/python -m pytest -n $(TEST_WORKERS) --dist worksteal
 
 # The tests that need no server (PostgreSQL, Redis, Chromium) and load no slow model, in a couple of minutes.
 test-fast: $(STAMP)

@@ -16,6 +16,7 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 from sqlalchemy.engine import make_url
 
 os.environ["HF_HUB_OFFLINE"] = "1"
@@ -62,9 +63,24 @@ def backend(request: pytest.FixtureRequest) -> str:
     return getattr(request, "param", "sqlite")
 
 
-@pytest.fixture
-def postgres_url() -> Iterator[str]:
-    """A fresh PostgreSQL database for one test, dropped after it."""
+# the databases postgres_url made for the running test, not used since
+_FRESH_POSTGRES: set[str] = set()
+
+
+def _admin():
+    from sqlalchemy import create_engine
+
+    assert POSTGRES_URL
+    return create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+
+
+def _database_url(name: str) -> str:
+    assert POSTGRES_URL
+    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+
+
+def _require_postgres() -> None:
+    """Skip the test where no PostgreSQL server is configured (fail under CI, which starts one)."""
     if not POSTGRES_URL:
         if os.environ.get("CI"):
             pytest.fail(
@@ -73,14 +89,21 @@ def postgres_url() -> Iterator[str]:
         pytest.skip(
             "no PostgreSQL server (CALLINTEL_TEST_POSTGRES_URL unset; .ci/services.sh sets one up)"
         )
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
 
+
+@pytest.fixture
+def postgres_url() -> Iterator[str]:
+    """A fresh PostgreSQL database for one test, dropped after it."""
+    _require_postgres()
     name = f"callintel_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
+    admin = _admin()
     with admin.connect() as connection:
         connection.execute(text(f'CREATE DATABASE "{name}"'))
-    yield make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
+    _FRESH_POSTGRES.add(name)
+    yield _database_url(name)
+    _FRESH_POSTGRES.discard(name)
+    _drop_database(admin, name)
+    admin.dispose()
     _drop_database(admin, name)
     admin.dispose()
 
@@ -90,7 +113,6 @@ def _drop_database(admin, name: str, wait_s: float = 60.0) -> None:
     in the database, so then wait for the database to have no other connection and drop it plainly."""
     import time
 
-    from sqlalchemy import text
     from sqlalchemy.exc import ProgrammingError
 
     with admin.connect() as connection:
@@ -122,26 +144,138 @@ def migrated_sqlite(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return path
 
 
+@pytest.fixture(scope="session")
+def migrated_postgres() -> Iterator[str]:
+    """A PostgreSQL database migrated to head once per session (test process), the template each
+    ``migrated_copy`` of a PostgreSQL URL is made from: running every migration takes about a second a database."""
+    _require_postgres()
+    name = f"callintel_template_{uuid.uuid4().hex[:12]}"
+    admin = _admin()
+    with admin.connect() as connection:
+        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    Store(_database_url(name)).close()  # disposes its engine: a template may have no connection
+    yield name
+    _drop_database(admin, name)
+    admin.dispose()
+
+
 @pytest.fixture
 def migrated_copy(request: pytest.FixtureRequest) -> Callable[[str], str]:
-    """``migrated_copy(url)``: ``url`` with a private copy of the session's migrated file where an SQLite URL names
-    a file not there yet (for a test that needs an empty store at head, not the migrations run again); any other
-    URL unchanged."""
+    """``migrated_copy(url)``: ``url`` with an empty store at head in it, copied from the session's migrated one
+    rather than made by running every migration again (for a test that needs an empty store, not the
+    migrations): where an SQLite URL names a file not there yet, a copy of the session's migrated file; where a
+    PostgreSQL URL names the database ``postgres_url`` made for this test and nothing has used it yet, that
+    database made again from the session's migrated template. Any other URL unchanged."""
 
     def copy(url: str) -> str:
         database = make_url(url).database
         if url.startswith("sqlite:///") and database and not Path(database).exists():
             shutil.copyfile(request.getfixturevalue("migrated_sqlite"), database)
             Path(database).chmod(0o600)
+        elif url.startswith("postgresql") and database in _FRESH_POSTGRES:
+            _from_template(database, request.getfixturevalue("migrated_postgres"))
         return url
+
+    return copy
+
+
+def _from_template(name: str, template: str) -> None:
+    """Make the untouched database ``name`` again as a copy of ``template``."""
+    _FRESH_POSTGRES.discard(name)
+    admin = _admin()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'DROP DATABASE "{name}"'))
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+    finally:
+        admin.dispose()
+
+
+@pytest.fixture
+def store_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], str]:
+    """``store_copy(url)``: the URL of a new private copy of the closed store at ``url`` (an SQLite file copied
+    beside the others; a PostgreSQL database made with ``url``'s as its template, dropped after the test), for a
+    test that needs the same data twice without building it twice."""
+
+    def copy(url: str) -> str:
+        database = known_database(url)
+        name = f"copy_{uuid.uuid4().hex[:12]}"
+        if url.startswith("sqlite:///"):
+            target = tmp_path / f"{name}.db"
+            shutil.copyfile(database, target)
+            return f"sqlite:///{target}"
+        admin = _admin()
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database}"'))
+
+        def drop() -> None:
+            _drop_database(admin, name)
+            admin.dispose()
+
+        request.addfinalizer(drop)
+        return _database_url(name)
+
+    return copy
+
+
+@pytest.fixture(scope="session")
+def _built_stores() -> Iterator[dict[tuple[str, str], str]]:
+    """(key, backend) -> URL of a store ``built_store`` filled once this session; PostgreSQL ones dropped after."""
+    built: dict[tuple[str, str], str] = {}
+    yield built
+    urls = [url for url in built.values() if url.startswith("postgresql")]
+    if urls:
+        admin = _admin()
+        for url in urls:
+            _drop_database(admin, known_database(url))
+        admin.dispose()
+
+
+def known_database(url: str) -> str:
+    database = make_url(url).database
+    assert database, url
+    return database
+
+
+@pytest.fixture
+def built_store(
+    backend: str,
+    request: pytest.FixtureRequest,
+    tmp_path_factory: pytest.TempPathFactory,
+    store_copy: Callable[[str], str],
+    _built_stores: dict[tuple[str, str], str],
+) -> Callable[[str, Callable[[str], object]], str]:
+    """``built_store(key, fill)``: the URL of a private copy of a store on the test's backend that ``fill(url)``
+    filled (and closed) once per session under ``key``: for the tests of a module that each need the same
+    book, built once rather than once a test. ``fill`` gets an empty store at head."""
+
+    def copy(key: str, fill: Callable[[str], object]) -> str:
+        made = _built_stores.get((key, backend))
+        if made is None:
+            if backend == "postgresql":
+                name = f"callintel_built_{uuid.uuid4().hex[:12]}"
+                template = request.getfixturevalue("migrated_postgres")
+                admin = _admin()
+                with admin.connect() as connection:
+                    connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
+                admin.dispose()
+                made = _database_url(name)
+            else:
+                path = tmp_path_factory.mktemp("built") / "store.db"
+                shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
+                made = f"sqlite:///{path}"
+            _built_stores[(key, backend)] = made  # before filling: a failed fill is dropped too
+            fill(made)
+        return store_copy(made)
 
     return copy
 
 
 @pytest.fixture
 def store(db_url: str, migrated_copy: Callable[[str], str]):
-    """A migrated store on ``db_url`` (SQLite: a private copy of the session's migrated file; opening it only
-    checks that it is at head, as ``Database.migrate`` does for any database already there)."""
+    """A migrated store on ``db_url`` (a private copy of the session's migrated SQLite file or PostgreSQL
+    database: opening it only checks that it is at head, as ``Database.migrate`` does for any database already
+    there)."""
     with Store(migrated_copy(db_url)) as s:
         yield s
 

@@ -16,24 +16,25 @@ from api.app import create_app
 from api.service import Callintel
 from api.timeline_read import TIMELINE, stored_timeline
 from bench.make_portfolio import END, build
+from models.settings import Settings
 from risk.refresh import backfill
 from tests.api.test_stored_reads import _fill
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]
 
 
-@pytest.fixture
-def backfilled(db_url: str, tmp_path: Path) -> Callintel:
-    """30 customers evaluated at END, their 9 weeks before it backfilled."""
-    from models.settings import Settings
+def _backfill(url: str, uploads: Path) -> None:
+    with Callintel(Settings(database_url=url, upload_dir=uploads, risk_as_of=END)) as callintel:
+        _fill(callintel, build(30, seed=23).histories)
+        callintel.evaluate(END)
+        backfill(callintel.store, callintel.risk_config(), END, 9, batch=8)
 
-    callintel = Callintel(
-        Settings(database_url=db_url, upload_dir=tmp_path / "uploads", risk_as_of=END)
-    )
-    _fill(callintel, build(30, seed=23).histories)
-    callintel.evaluate(END)
-    backfill(callintel.store, callintel.risk_config(), END, 9, batch=8)
-    return callintel
+
+@pytest.fixture
+def backfilled(built_store, tmp_path: Path) -> Callintel:
+    """30 customers evaluated at END, their 9 weeks before it backfilled (a copy of a store built once)."""
+    url = built_store("backfilled", lambda url: _backfill(url, tmp_path / "uploads"))
+    return Callintel(Settings(database_url=url, upload_dir=tmp_path / "uploads", risk_as_of=END))
 
 
 def _both(client: TestClient, monkeypatch, path: str, auth: dict[str, str]) -> tuple:

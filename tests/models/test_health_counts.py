@@ -18,6 +18,7 @@ from api.service import Callintel
 from bench.make_portfolio import END, build
 from models.accounts import Account
 from models.current_health import BAND_RANK
+from models.settings import Settings
 from models.tables import CustomerHealthRow, CustomerRow, HealthCountRow
 from tests.api.test_stored_reads import _evaluated
 
@@ -27,9 +28,14 @@ BANDS = (*BAND_RANK, "unknown")
 
 
 @pytest.fixture
-def book(db_url: str, tmp_path: Path) -> Iterator[Callintel]:
+def book(built_store, tmp_path: Path) -> Iterator[Callintel]:
     """30 customers evaluated at END."""
-    with _evaluated(db_url, tmp_path, build(30, seed=31).histories) as callintel:
+
+    def fill(url: str) -> None:
+        _evaluated(url, tmp_path, build(30, seed=31).histories).close()
+
+    url = built_store("health-counts", fill)
+    with Callintel(Settings(database_url=url, upload_dir=tmp_path / "uploads")) as callintel:
         yield callintel
 
 

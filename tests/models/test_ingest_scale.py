@@ -49,8 +49,10 @@ def test_a_usage_export_past_100k_events_is_ingested_once(cli, db_url: str, tmp_
 
 
 def test_a_bad_line_late_in_a_big_export_stores_nothing(cli, db_url: str, tmp_path: Path):
-    export = _export(tmp_path / "usage.jsonl", EVENTS, bad_line=EVENTS - 3)
+    events = EVENTS // 4  # a dozen statements inside the file's one transaction before the bad line
+    assert events > 12 * USAGE_BATCH
+    export = _export(tmp_path / "usage.jsonl", events, bad_line=events - 3)
     run = cli("ingest", str(export), "--database-url", db_url)
     assert run.returncode != 0
-    assert "usage.jsonl" in run.stderr and f"line {EVENTS - 2}" in run.stderr
+    assert "usage.jsonl" in run.stderr and f"line {events - 2}" in run.stderr
     assert _stored(db_url) == 0

@@ -24,6 +24,7 @@ from models.current_health import Cursor
 from models.health_pages import HealthFilter
 from models.records import UsageEvent
 from models.risk_lines import RiskLine, customer_line, risk_page
+from models.settings import Settings
 from models.tables import CustomerRow
 from tests.api.test_stored_reads import _evaluated
 
@@ -32,15 +33,20 @@ UNICODE = 'Zoë & Söhne — 東京 "quoted" \\ ✓'
 RISKS, LINES = TypeAdapter(list[CustomerRisk]), TypeAdapter(list[RiskLine])
 
 
-@pytest.fixture
-def book(db_url: str, tmp_path: Path) -> Iterator[Callintel]:
-    """24 customers evaluated at END, one renamed in unicode, one never evaluated (``unknown``)."""
-    with _evaluated(db_url, tmp_path, build(24, seed=23).histories) as callintel:
+def _fill_book(url: str, uploads: Path) -> None:
+    with _evaluated(url, uploads, build(24, seed=23).histories) as callintel:
         first = callintel.customers(END).items[0][0].customer_id
         with callintel.store.transaction() as session:
             session.execute(update(CustomerRow).where(CustomerRow.id == first).values(name=UNICODE))
         late = UsageEvent(customer_id="zz-late", kind="login", occurred_at=END)
         callintel.save_usage([late])
+
+
+@pytest.fixture
+def book(built_store, tmp_path: Path) -> Iterator[Callintel]:
+    """24 customers evaluated at END, one renamed in unicode, one never evaluated (``unknown``)."""
+    url = built_store("risk-lines", lambda url: _fill_book(url, tmp_path))
+    with Callintel(Settings(database_url=url, upload_dir=tmp_path / "uploads")) as callintel:
         yield callintel
 
 

@@ -57,7 +57,7 @@ def test_the_windowed_history_assesses_the_samples_as_the_whole_history(store: S
 
 @pytest.mark.slow
 def test_the_windowed_history_assesses_a_generated_portfolio_as_the_whole_history(db_url: str):
-    store_portfolio(db_url, 150, seed=11, usage_days=0)  # a whole year of usage
+    store_portfolio(db_url, 80, seed=11, usage_days=0)  # a whole year of usage
     with Store(db_url) as store:
         moments = [END - timedelta(days=d) for d in (0, 150, 300)]
         assert _same_assessments(store, moments) > 0  # the read was bounded
@@ -122,18 +122,14 @@ def _new_data(store: Store, count: int) -> None:
 
 
 @pytest.mark.slow
-def test_an_incremental_refresh_records_what_a_full_one_does(backend: str, tmp_path, request):
-    if backend == "postgresql":
-        urls = [request.getfixturevalue("postgres_url"), _second_postgres(request)]
-    else:
-        urls = [f"sqlite:///{tmp_path / 'incremental.db'}", f"sqlite:///{tmp_path / 'full.db'}"]
-    for url in urls:  # two stores with the same data: one refreshed incrementally, one fully
-        store_portfolio(url, 300, seed=5, usage_days=30)
-    incremental, full = stores = [Store(url) for url in urls]
+def test_an_incremental_refresh_records_what_a_full_one_does(db_url: str, store_copy):
+    store_portfolio(db_url, 300, seed=5, usage_days=30)
+    with Store(db_url) as store:
+        assert refresh(store, CONFIG, END, full=True).evaluated == 300
+        assert due_customers(store, END) == []  # nothing changed, all evaluated today
+    # two stores with the same data from here: one refreshed incrementally, one fully
+    incremental, full = stores = [Store(url) for url in (db_url, store_copy(db_url))]
     try:
-        for store in stores:
-            assert refresh(store, CONFIG, END, full=True).evaluated == 300
-        assert due_customers(incremental, END) == []  # nothing changed, all evaluated today
         for store in stores:
             _new_data(store, 100)
         changed = due_customers(incremental, END)
@@ -148,29 +144,6 @@ def test_an_incremental_refresh_records_what_a_full_one_does(backend: str, tmp_p
     finally:
         for store in stores:
             store.close()
-
-
-def _second_postgres(request) -> str:
-    """A second fresh PostgreSQL database (the postgres_url fixture gives one per test)."""
-    import uuid
-
-    from sqlalchemy import create_engine, text
-    from sqlalchemy.engine import make_url
-
-    from tests.conftest import POSTGRES_URL, _drop_database
-
-    assert POSTGRES_URL
-    name = f"callintel_test_{uuid.uuid4().hex[:12]}"
-    admin = create_engine(POSTGRES_URL, isolation_level="AUTOCOMMIT")
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
-
-    def drop() -> None:
-        _drop_database(admin, name)
-        admin.dispose()
-
-    request.addfinalizer(drop)
-    return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
 def test_writes_mark_their_customer_changed_and_a_refresh_clears_the_mark(store: Store):
