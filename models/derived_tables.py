@@ -139,7 +139,9 @@ class QueueRankRow(Base):
 def _queue_order(name: str, *leading: Any) -> Index:
     """An index in the queue's order per kind (after ``leading``): key and tag count largest first, oldest, id."""
     r = QueueRankRow
-    return Index(name, *leading, r.kind, r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
+    return Index(
+        name, *leading, r.kind, r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id
+    )
 
 
 QUEUE_RANKS_ORDER = (

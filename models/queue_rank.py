@@ -49,8 +49,9 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
 from models.keyset import QueuePlace, after
 from models.pages import (
@@ -82,7 +83,9 @@ from models.tables import (
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 FLOOR = -1.0e9  # the key of a zero severity (no logarithm): all tie, as their severities do
-LOCK = 7245  # PostgreSQL: the advisory lock of the transaction re-ranking (7241-7244: the migrations')
+LOCK = (
+    7245  # PostgreSQL: the advisory lock of the transaction re-ranking (7241-7244: the migrations')
+)
 
 
 def fingerprint(ranking: Ranking) -> str:
@@ -105,7 +108,9 @@ def _rank(session: Session, ranking: Ranking, dialect: str, only: Any = None) ->
     """Store the rank of every flagged interaction (of ``only``: a selection of ids)."""
     flags = _flags(FlagFilter(kind=None), ranking, rare_kind=False, only=only)
     value = account_value(AccountRow.arr)
-    review = select(QueueReviewRow.interaction_id).where(QueueReviewRow.interaction_id == flags.c.id)
+    review = select(QueueReviewRow.interaction_id).where(
+        QueueReviewRow.interaction_id == flags.c.id
+    )
     reviewed = exists(review.where(QueueReviewRow.reviewed_at.is_not(None)))
     ranked = (
         select(
@@ -244,17 +249,28 @@ _PLACE = select(QueueRankRow.rank_key, QueueRankRow.tags, QueueRankRow.occurred_
 )
 
 
-def _filtered(shape: Shape) -> list[Any]:
-    """The filter over the stored ranks (parameters ``kind``, ``mine``, ``label``): the kind and the reviewed
-    state are the rank's own columns; a rep's queue is their ranks (``ix_queue_ranks_rep``) and those assigned
-    to them (the reviews' assignee index); a label's, its flags read once from their index (as _flags does)."""
-    r, where = QueueRankRow, [QueueRankRow.kind == bindparam("kind")]
+def _ranks(shape: Shape) -> Any:
+    """The ranks a page reads: all of them, or for a rep's queue (parameters ``mine``, ``kind``) theirs of the
+    kind, a range of ``ix_queue_ranks_rep``, and those assigned to them (the reviews' assignee index) that are
+    not theirs, so that only the rep's ranks are read (an OR of the two in the filter walked the kind's whole
+    range). The assigned ones' kind is matched as ``kind || ''``, which no index serves: SQLite, which has no
+    statistics, else walked the kind's range of the order index to look each one's review up."""
+    if not shape.mine:
+        return QueueRankRow
+    r, mine, kind = QueueRankRow, bindparam("mine"), bindparam("kind")
+    own = select(r).where(r.rep == mine, r.kind == kind)
+    theirs = select(QueueReviewRow.interaction_id).where(QueueReviewRow.assignee == mine)
+    assigned = select(r).where(r.interaction_id.in_(theirs), r.rep.is_distinct_from(mine))
+    assigned = assigned.where(r.kind.concat("") == kind)
+    return aliased(QueueRankRow, union_all(own, assigned).subquery())
+
+
+def _filtered(shape: Shape, r: Any) -> list[Any]:
+    """The filter over the ranks ``r`` (``_ranks``; parameters ``kind``, ``label``): the kind and the
+    reviewed state are the rank's own columns; a label's flags are read once from their index (as _flags)."""
+    where = [] if shape.mine else [r.kind == bindparam("kind")]  # a rep's: of the kind already
     if not shape.include_reviewed:
         where.append(r.reviewed == false())
-    if shape.mine:
-        mine: Any = bindparam("mine")
-        assigned = select(QueueReviewRow.interaction_id).where(QueueReviewRow.assignee == mine)
-        where.append((r.rep == mine) | r.interaction_id.in_(assigned))
     if shape.label:
         labelled = select(TagRow.interaction_id).where(
             TagRow.label == bindparam("label"), *_customer_tag(0.0)
@@ -269,8 +285,8 @@ def total_query(shape: Shape) -> Select:
     label or rep scope: the kind's kept counts summed (migration 0018's ``queue_rank_counts``, the reviewed
     ones left out unless asked); else each rank of the kind looked up."""
     if shape.label or shape.mine:
-        counted = select(func.count()).select_from(QueueRankRow).where(*_filtered(shape))
-        return counted.correlate(None)
+        r = _ranks(shape)
+        return select(func.count()).select_from(r).where(*_filtered(shape, r)).correlate(None)
     c, where = QueueCountRow, [QueueCountRow.kind == bindparam("kind")]
     if not shape.include_reviewed:
         where.append(c.reviewed == false())
@@ -283,7 +299,8 @@ def stored_query(shape: Shape) -> Select:
     range of the stored ranks (after the place ``p_*`` where ``shape.after``); the severity of the page's rows
     only, as the computed ranking's, at the moment ``as_of`` (``moment_value``). Built once a shape: the
     filter's values, the moment, the half-life, the place, ``limit`` and ``offset`` are parameters (``parameters``)."""
-    r, where = QueueRankRow, _filtered(shape)
+    r = _ranks(shape)
+    where = _filtered(shape, r)
     if shape.after:
         keys = (r.rank_key, r.tags, r.occurred_at, r.interaction_id)
         start: list[Any] = [bindparam(f"p_{name}") for name in ("key", "tags", "at", "id")]

@@ -50,7 +50,9 @@ PG_NET = (
     "INSERT INTO queue_rank_counts (kind, reviewed, n) SELECT kind, reviewed, sum(n) "
     "FROM ({rows}) AS changed GROUP BY kind, reviewed HAVING sum(n) <> 0;"
 )  # an update that changes no kind or reviewed state adds no row
-FOLD_LOCK = 7244  # the advisory lock of the transaction folding the counts (7242, 7243: 0014's, 0017's)
+FOLD_LOCK = (
+    7244  # the advisory lock of the transaction folding the counts (7242, 7243: 0014's, 0017's)
+)
 PG_FOLD = (
     "GET DIAGNOSTICS changed = ROW_COUNT; "
     f"IF changed > 0 AND pg_try_advisory_xact_lock({FOLD_LOCK}) THEN "
@@ -188,5 +190,8 @@ def downgrade() -> None:
         _drop_trigger(f"queue_rank_counts_{operation}", "queue_ranks", postgresql)
     op.drop_table("queue_rank_counts")
     op.drop_index("ix_queue_ranks_rep", "queue_ranks")
-    for column in ("rep", "reviewed"):  # SQLite 3.35+ drops a column in place (no copy of the table)
+    for column in (
+        "rep",
+        "reviewed",
+    ):  # SQLite 3.35+ drops a column in place (no copy of the table)
         op.execute(f"ALTER TABLE queue_ranks DROP COLUMN {column}")
