@@ -13,10 +13,10 @@ by the database's triggers on the ranks), and a rep's queue is a range of ``ix_q
 
 Kept current: the database's triggers (migrations 0015, 0018) note each interaction whose tags, kind, time,
 rep or reviewed state change, and each customer whose ARR changes, in ``queue_rank_dirty``; a queue read first
-re-ranks those (set-based) and, where the ranking configuration's fingerprint differs from the one the ranks were built with (or none
-were built yet), rebuilds them all in one transaction. Views the key cannot serve (no kind, a rep, customer,
-time range or minimum score filter, a kind with an interaction dated after the moment, a cursor whose row has
-changed) are served by the computed ranking, ``flagged_page``.
+re-ranks those (set-based) and, where the ranking configuration's fingerprint differs from the one the ranks
+were built with (or none were built yet), rebuilds them all in one transaction. Views the key cannot serve
+(no kind, a rep, customer, time range or minimum score filter, a kind with an interaction dated after the
+moment, a cursor whose row has changed) are served by the computed ranking, ``flagged_page``.
 """
 
 from __future__ import annotations
@@ -53,6 +53,7 @@ from sqlalchemy import (
 )
 from sqlalchemy.orm import Session, aliased
 
+from models.derived_tables import QueueCountRow
 from models.keyset import QueuePlace, after
 from models.pages import (
     FlagFilter,
@@ -69,7 +70,6 @@ from models.pages import (
     queue_slice,
     recency_of,
 )
-from models.derived_tables import QueueCountRow
 from models.store import FlaggedInteraction, Store
 from models.tables import (
     AccountRow,
