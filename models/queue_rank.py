@@ -257,7 +257,9 @@ def _ranks(shape: Shape) -> Any:
     statistics, else walked the kind's range of the order index to look each one's review up."""
     if not shape.mine:
         return QueueRankRow
-    r, mine, kind = QueueRankRow, bindparam("mine"), bindparam("kind")
+    r = QueueRankRow
+    mine: Any = bindparam("mine")
+    kind: Any = bindparam("kind")
     own = select(r).where(r.rep == mine, r.kind == kind)
     theirs = select(QueueReviewRow.interaction_id).where(QueueReviewRow.assignee == mine)
     assigned = select(r).where(r.interaction_id.in_(theirs), r.rep.is_distinct_from(mine))

@@ -160,8 +160,15 @@ def upgrade() -> None:
     op.add_column("queue_ranks", reviewed)
     op.add_column("queue_ranks", sa.Column("rep", sa.String(128)))
     op.execute(RANKS_BACKFILL)
-    order = [sa.text("rank_key DESC"), sa.text("tags DESC"), "occurred_at", "interaction_id"]
-    op.create_index("ix_queue_ranks_rep", "queue_ranks", ["rep", "kind", *order])
+    descending = [sa.text("rank_key DESC"), sa.text("tags DESC")]  # the queue's order, as 0015's
+    columns: list[str | sa.TextClause] = [
+        "rep",
+        "kind",
+        *descending,
+        "occurred_at",
+        "interaction_id",
+    ]
+    op.create_index("ix_queue_ranks_rep", "queue_ranks", columns)
     op.create_table(
         "queue_rank_counts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
