@@ -137,11 +137,11 @@ class QueueRankRow(Base):
 
 
 def _queue_order(name: str, *leading: Any) -> Index:
-    """An index in the queue's order per kind (after ``leading``): key and tag count largest first, oldest, id."""
+    """An index in the queue's order per kind (after ``leading``): key and tag count largest first, oldest, id;
+    then the reviewed state, so that a count of the unreviewed ones reads the index only (migration 0018)."""
     r = QueueRankRow
-    return Index(
-        name, *leading, r.kind, r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id
-    )
+    order = (r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
+    return Index(name, *leading, r.kind, *order, r.reviewed)
 
 
 QUEUE_RANKS_ORDER = (

@@ -13,7 +13,8 @@
   concurrent writers never wait on each other.
 - ``queue_ranks.rep``: the interaction's rep, written with the rank, indexed (rep, kind, then the queue's
   order), so that a rep's queue reads only that rep's ranks; an interaction whose rep changes is noted for
-  re-ranking by a trigger on interactions.
+  re-ranking by a trigger on interactions. Both order indexes end with ``reviewed``, so that a count of a
+  label's or a rep's unreviewed ranks reads the index only.
 
 Revision ID: 0018
 Revises: 0017
@@ -155,20 +156,30 @@ def _note_triggers(postgresql: bool) -> None:
         )
 
 
+def _order_index(name: str, leading: list[str], reviewed: bool) -> None:
+    """An index in the queue's order (0015's), after ``leading``, then the reviewed state where ``reviewed``."""
+    order = [sa.text("rank_key DESC"), sa.text("tags DESC"), "occurred_at", "interaction_id"]
+    columns: list[str | sa.TextClause] = [*leading, "kind", *order]
+    op.create_index(name, "queue_ranks", columns + (["reviewed"] if reviewed else []))
+
+
+def _order_indexes(reviewed: bool) -> None:
+    """0015's order index with the reviewed state last (a count of the unreviewed ones reads the index
+    only) and the rep's; or, not ``reviewed``, back to 0015's alone."""
+    op.drop_index("ix_queue_ranks_order", "queue_ranks")
+    _order_index("ix_queue_ranks_order", [], reviewed)
+    if reviewed:
+        _order_index("ix_queue_ranks_rep", ["rep"], reviewed)
+    else:
+        op.drop_index("ix_queue_ranks_rep", "queue_ranks")
+
+
 def upgrade() -> None:
     reviewed = sa.Column("reviewed", sa.Boolean, nullable=False, server_default=sa.false())
     op.add_column("queue_ranks", reviewed)
     op.add_column("queue_ranks", sa.Column("rep", sa.String(128)))
     op.execute(RANKS_BACKFILL)
-    descending = [sa.text("rank_key DESC"), sa.text("tags DESC")]  # the queue's order, as 0015's
-    columns: list[str | sa.TextClause] = [
-        "rep",
-        "kind",
-        *descending,
-        "occurred_at",
-        "interaction_id",
-    ]
-    op.create_index("ix_queue_ranks_rep", "queue_ranks", columns)
+    _order_indexes(reviewed=True)
     op.create_table(
         "queue_rank_counts",
         sa.Column("id", sa.Integer, primary_key=True, autoincrement=True),
@@ -196,7 +207,7 @@ def downgrade() -> None:
     for operation in OPERATIONS:
         _drop_trigger(f"queue_rank_counts_{operation}", "queue_ranks", postgresql)
     op.drop_table("queue_rank_counts")
-    op.drop_index("ix_queue_ranks_rep", "queue_ranks")
+    _order_indexes(reviewed=False)
     for column in (
         "rep",
         "reviewed",
