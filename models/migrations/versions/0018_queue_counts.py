@@ -158,8 +158,8 @@ def _note_triggers(postgresql: bool) -> None:
 
 def _order_index(name: str, leading: list[str], reviewed: bool) -> None:
     """An index in the queue's order (0015's), after ``leading``, then the reviewed state where ``reviewed``."""
-    order = [sa.text("rank_key DESC"), sa.text("tags DESC"), "occurred_at", "interaction_id"]
-    columns: list[str | sa.TextClause] = [*leading, "kind", *order]
+    order: list[str | sa.TextClause] = [sa.text("rank_key DESC"), sa.text("tags DESC")]
+    columns = [*leading, "kind", *order, "occurred_at", "interaction_id"]
     op.create_index(name, "queue_ranks", columns + (["reviewed"] if reviewed else []))
 
 
