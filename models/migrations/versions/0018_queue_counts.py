@@ -192,6 +192,8 @@ def upgrade() -> None:
     postgresql = op.get_bind().dialect.name == "postgresql"
     _count_triggers(postgresql)
     _note_triggers(postgresql)
+    if postgresql:  # the new columns' statistics (the reviewed share), before autovacuum's
+        op.execute("ANALYZE queue_ranks")
 
 
 def _drop_trigger(name: str, table: str, postgresql: bool) -> None:
