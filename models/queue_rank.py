@@ -83,9 +83,7 @@ from models.tables import (
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 FLOOR = -1.0e9  # the key of a zero severity (no logarithm): all tie, as their severities do
-LOCK = (
-    7245  # PostgreSQL: the advisory lock of the transaction re-ranking (7241-7244: the migrations')
-)
+LOCK = 7245  # PostgreSQL: the re-ranking's advisory lock (7241-7244: the migrations')
 
 
 def fingerprint(ranking: Ranking) -> str:
@@ -285,7 +283,7 @@ def _filtered(shape: Shape, r: Any) -> list[Any]:
 def total_query(shape: Shape) -> Select:
     """How many stored ranks the filter keeps (uncorrelated: ``stored_query`` reads it as a column). With no
     label or rep scope: the kind's kept counts summed (migration 0018's ``queue_rank_counts``, the reviewed
-    ones left out unless asked); else each rank of the kind looked up."""
+    ones left out unless asked); else the kind's ranks of the label, or the rep's (``_ranks``), counted."""
     if shape.label or shape.mine:
         r = _ranks(shape)
         return select(func.count()).select_from(r).where(*_filtered(shape, r)).correlate(None)
