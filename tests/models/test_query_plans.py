@@ -180,12 +180,10 @@ def test_the_stored_queue_is_a_range_of_its_index(store: Store, wanted: FlagFilt
     page = plan(store, stored_query(shape), *priced_out, values=values)
     total = plan(store, total_query(shape), *priced_out, values=values)
     counted = ["ix_queue_ranks_order"] if wanted.label else ["ix_queue_rank_counts_kind"]
-    if (
-        wanted.label and dialect == "postgresql"
-    ):  # on the test's empty tables the order index's range (which
-        counted.append(
-            "queue_ranks_pkey"
-        )  # now ends with reviewed) and the primary key cost the same
+    # PostgreSQL: on the test's empty tables the order index's range (ending with reviewed since 0018) and
+    # the primary key cost the same for a label's count
+    if wanted.label and dialect == "postgresql":
+        counted.append("queue_ranks_pkey")
     assert "ix_queue_ranks_order" in page and any(i in total for i in counted), (page, total)
     if (
         dialect == "sqlite"
