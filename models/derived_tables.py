@@ -18,6 +18,7 @@ __all__ = [
     "CustomerHealthRow",
     "HealthCountRow",
     "InteractionCountRow",
+    "QueueCountRow",
     "QueueRankDirtyRow",
     "QueueRankRow",
     "QueueRankStateRow",
@@ -118,7 +119,9 @@ class QueueRankRow(Base):
     """A flagged interaction's place in the managers' queue, stored (models/queue_rank.py, migration 0015):
     its strongest weight × score, customer tag count and account value, and ``rank_key`` = log2(strongest ×
     value) + days since 2000-01-01 / half-life, rounded: for times up to the queue's moment, most severe first
-    is ``rank_key`` largest first at any moment, so a queue page is one range of the index."""
+    is ``rank_key`` largest first at any moment, so a queue page is one range of the index. With its review
+    state and rep copied (migration 0018): ``reviewed`` (marked reviewed: hidden unless asked), counted per kind
+    in ``queue_rank_counts``; ``rep``, the interaction's, indexed so that a rep's queue reads only its ranks."""
 
     __tablename__ = "queue_ranks"
 
@@ -129,18 +132,37 @@ class QueueRankRow(Base):
     tags: Mapped[int] = mapped_column(Integer)
     value: Mapped[float] = mapped_column(Float)
     rank_key: Mapped[float] = mapped_column(Float)
+    reviewed: Mapped[bool] = mapped_column(Boolean, default=False, server_default=false())
+    rep: Mapped[str | None] = mapped_column(String(128))
+
+
+def _queue_order(name: str, *leading: Any) -> Index:
+    """An index in the queue's order per kind (after ``leading``): key and tag count largest first, oldest, id;
+    then the reviewed state, so that a count of the unreviewed ones reads the index only (migration 0018)."""
+    r = QueueRankRow
+    order = (r.rank_key.desc(), r.tags.desc(), r.occurred_at, r.interaction_id)
+    return Index(name, *leading, r.kind, *order, r.reviewed)
 
 
 QUEUE_RANKS_ORDER = (
-    Index(  # the queue's order per kind: key and tag count largest first, oldest, id
-        "ix_queue_ranks_order",
-        QueueRankRow.kind,
-        QueueRankRow.rank_key.desc(),
-        QueueRankRow.tags.desc(),
-        QueueRankRow.occurred_at,
-        QueueRankRow.interaction_id,
-    )
+    _queue_order("ix_queue_ranks_order"),
+    _queue_order("ix_queue_ranks_rep", QueueRankRow.rep),  # a rep's queue (migration 0018)
 )
+
+
+class QueueCountRow(Base):
+    """How many stored queue ranks there are of a kind, reviewed or not, as rows to be summed: the queue's
+    total with no label or rep filter without counting the kind's ranks on every page. The database keeps them
+    current itself, whoever writes the ranks (migration 0018's triggers, as customer_health_counts': one row per
+    kind and state on SQLite, a statement's rows folded when no other writer is folding on PostgreSQL)."""
+
+    __tablename__ = "queue_rank_counts"
+    __table_args__ = (Index("ix_queue_rank_counts_kind", "kind", "reviewed"),)
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=True)
+    kind: Mapped[str] = mapped_column(String(16))
+    reviewed: Mapped[bool] = mapped_column(Boolean)
+    n: Mapped[int] = mapped_column(Integer)
 
 
 class QueueRankStateRow(Base):

@@ -7,12 +7,16 @@ stores k (rounded to 1e-9, so that float noise does not order true ties) with th
 and value per flagged interaction; a page is a range of ``(kind, k DESC, tags DESC, occurred_at, id)`` and
 only the page's severities are computed, with the same expression as the computed ranking (models/pages.py).
 
-Kept current: the database's triggers (migration 0015) note each interaction whose tags, kind or time change,
-and each customer whose ARR changes, in ``queue_rank_dirty``; a queue read first re-ranks those (set-based)
-and, where the ranking configuration's fingerprint differs from the one the ranks were built with (or none
-were built yet), rebuilds them all in one transaction. Views the key cannot serve (no kind, a rep, customer,
-time range or minimum score filter, a kind with an interaction dated after the moment, a cursor whose row has
-changed) are served by the computed ranking, ``flagged_page``.
+Each rank also holds whether the interaction is marked reviewed and its rep (migration 0018): the kind's
+totals with no label or rep filter are then the kept ``queue_rank_counts`` (per kind and reviewed state, kept
+by the database's triggers on the ranks), and a rep's queue is a range of ``ix_queue_ranks_rep``.
+
+Kept current: the database's triggers (migrations 0015, 0018) note each interaction whose tags, kind, time,
+rep or reviewed state change, and each customer whose ARR changes, in ``queue_rank_dirty``; a queue read first
+re-ranks those (set-based) and, where the ranking configuration's fingerprint differs from the one the ranks
+were built with (or none were built yet), rebuilds them all in one transaction. Views the key cannot serve
+(no kind, a rep, customer, time range or minimum score filter, a kind with an interaction dated after the
+moment, a cursor whose row has changed) are served by the computed ranking, ``flagged_page``.
 """
 
 from __future__ import annotations
@@ -45,9 +49,11 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    union_all,
 )
-from sqlalchemy.orm import Session
+from sqlalchemy.orm import Session, aliased
 
+from models.derived_tables import QueueCountRow
 from models.keyset import QueuePlace, after
 from models.pages import (
     FlagFilter,
@@ -77,7 +83,7 @@ from models.tables import (
 
 EPOCH = datetime(2000, 1, 1, tzinfo=UTC)
 FLOOR = -1.0e9  # the key of a zero severity (no logarithm): all tie, as their severities do
-LOCK = 7243  # PostgreSQL: the advisory lock of the transaction re-ranking (7241, 7242: 0013's and 0014's)
+LOCK = 7245  # PostgreSQL: the re-ranking's advisory lock (7241-7244: the migrations')
 
 
 def fingerprint(ranking: Ranking) -> str:
@@ -100,6 +106,10 @@ def _rank(session: Session, ranking: Ranking, dialect: str, only: Any = None) ->
     """Store the rank of every flagged interaction (of ``only``: a selection of ids)."""
     flags = _flags(FlagFilter(kind=None), ranking, rare_kind=False, only=only)
     value = account_value(AccountRow.arr)
+    review = select(QueueReviewRow.interaction_id).where(
+        QueueReviewRow.interaction_id == flags.c.id
+    )
+    reviewed = exists(review.where(QueueReviewRow.reviewed_at.is_not(None)))
     ranked = (
         select(
             flags.c.id,
@@ -109,12 +119,15 @@ def _rank(session: Session, ranking: Ranking, dialect: str, only: Any = None) ->
             flags.c.tags,
             value,
             _key(flags.c.strongest * value, InteractionRow.occurred_at, ranking, dialect),
+            reviewed,
+            InteractionRow.rep,
         )
         .select_from(flags)
         .join(InteractionRow, InteractionRow.id == flags.c.id)
         .outerjoin(AccountRow, AccountRow.customer_id == InteractionRow.customer_id)
     )
     columns = ["interaction_id", "kind", "occurred_at", "strongest", "tags", "value", "rank_key"]
+    columns += ["reviewed", "rep"]
     session.execute(insert(QueueRankRow).from_select(columns, ranked))
 
 
@@ -234,21 +247,31 @@ _PLACE = select(QueueRankRow.rank_key, QueueRankRow.tags, QueueRankRow.occurred_
 )
 
 
-def _filtered(shape: Shape) -> list[Any]:
-    """The filter over the stored ranks (parameters ``kind``, ``mine``, ``label``), each part a lookup per
-    ranked row (an anti- or semi-join, which PostgreSQL walks in the index's order, where an outer join's
-    estimate led it to sort every rank)."""
-    r, where = QueueRankRow, [QueueRankRow.kind == bindparam("kind")]
-    review = select(QueueReviewRow.interaction_id).where(_reviews())
+def _ranks(shape: Shape) -> Any:
+    """The ranks a page reads: all of them, or for a rep's queue (parameters ``mine``, ``kind``) theirs of the
+    kind, a range of ``ix_queue_ranks_rep``, and those assigned to them (the reviews' assignee index) that are
+    not theirs, so that only the rep's ranks are read (an OR of the two in the filter walked the kind's whole
+    range). The assigned ones' kind is matched as ``kind || ''``, which no index serves: SQLite, which has no
+    statistics, else walked the kind's range of the order index to look each one's review up."""
+    if not shape.mine:
+        return QueueRankRow
+    r = QueueRankRow
+    mine: Any = bindparam("mine")
+    kind: Any = bindparam("kind")
+    own = select(r).where(r.rep == mine, r.kind == kind)
+    theirs = select(QueueReviewRow.interaction_id).where(QueueReviewRow.assignee == mine)
+    assigned = select(r).where(r.interaction_id.in_(theirs), r.rep.is_distinct_from(mine))
+    assigned = assigned.where(r.kind.concat("") == kind)
+    return aliased(QueueRankRow, union_all(own, assigned).subquery())
+
+
+def _filtered(shape: Shape, r: Any) -> list[Any]:
+    """The filter over the ranks ``r`` (``_ranks``; parameters ``kind``, ``label``): the kind and the
+    reviewed state are the rank's own columns; a label's flags are read once from their index (as _flags)."""
+    where = [] if shape.mine else [r.kind == bindparam("kind")]  # a rep's: of the kind already
     if not shape.include_reviewed:
-        where.append(~exists(review.where(QueueReviewRow.reviewed_at.is_not(None))))
-    if shape.mine:
-        mine: Any = bindparam("mine")
-        theirs = select(InteractionRow.id).where(
-            InteractionRow.id == r.interaction_id, InteractionRow.rep == mine
-        )
-        where.append(exists(theirs) | exists(review.where(QueueReviewRow.assignee == mine)))
-    if shape.label:  # the label's flags, read once from their index (as _flags does)
+        where.append(r.reviewed == false())
+    if shape.label:
         labelled = select(TagRow.interaction_id).where(
             TagRow.label == bindparam("label"), *_customer_tag(0.0)
         )
@@ -256,32 +279,18 @@ def _filtered(shape: Shape) -> list[Any]:
     return where
 
 
-def _reviews() -> Any:
-    return QueueReviewRow.interaction_id == QueueRankRow.interaction_id
-
-
 @lru_cache(maxsize=64)
 def total_query(shape: Shape) -> Select:
     """How many stored ranks the filter keeps (uncorrelated: ``stored_query`` reads it as a column). With no
-    label or rep scope: the kind's range of the index counted (its entries only) less the kind's reviewed ones
-    (the reviews, each one's rank looked up); else each row's filter looked up."""
+    label or rep scope: the kind's kept counts summed (migration 0018's ``queue_rank_counts``, the reviewed
+    ones left out unless asked); else the kind's ranks of the label, or the rep's (``_ranks``), counted."""
     if shape.label or shape.mine:
-        counted = select(func.count()).select_from(QueueRankRow).where(*_filtered(shape))
-        return counted.correlate(None)
-    kind = QueueRankRow.kind == bindparam("kind")
-    ranked = select(func.count()).select_from(QueueRankRow).where(kind).correlate(None)
-    if shape.include_reviewed:
-        return ranked
-    # each review's rank looked up by its key (reviews are of ranked rows: at most as many as the ranks; a join
-    # led SQLite to walk the kind's ranks and look each one's review up, two thirds of the page's time)
-    rank_kind = select(QueueRankRow.kind).where(_reviews()).scalar_subquery()
-    reviewed = (
-        select(func.count())
-        .select_from(QueueReviewRow)
-        .where(QueueReviewRow.reviewed_at.is_not(None), rank_kind == bindparam("kind"))
-        .correlate(None)
-    )
-    return select(ranked.scalar_subquery() - reviewed.scalar_subquery()).correlate(None)
+        r = _ranks(shape)
+        return select(func.count()).select_from(r).where(*_filtered(shape, r)).correlate(None)
+    c, where = QueueCountRow, [QueueCountRow.kind == bindparam("kind")]
+    if not shape.include_reviewed:
+        where.append(c.reviewed == false())
+    return select(func.coalesce(func.sum(c.n), 0)).where(*where).correlate(None)
 
 
 @lru_cache(maxsize=64)
@@ -290,7 +299,8 @@ def stored_query(shape: Shape) -> Select:
     range of the stored ranks (after the place ``p_*`` where ``shape.after``); the severity of the page's rows
     only, as the computed ranking's, at the moment ``as_of`` (``moment_value``). Built once a shape: the
     filter's values, the moment, the half-life, the place, ``limit`` and ``offset`` are parameters (``parameters``)."""
-    r, where = QueueRankRow, _filtered(shape)
+    r = _ranks(shape)
+    where = _filtered(shape, r)
     if shape.after:
         keys = (r.rank_key, r.tags, r.occurred_at, r.interaction_id)
         start: list[Any] = [bindparam(f"p_{name}") for name in ("key", "tags", "at", "id")]

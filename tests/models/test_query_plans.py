@@ -166,20 +166,25 @@ def test_a_page_at_an_offset_skips_index_entries_only(store: Store, wanted, inde
         FlagFilter(),
         FlagFilter(kind="ticket"),
         FlagFilter(label="cancellation_intent"),
-        FlagFilter(mine="sam"),
     ],
-    ids=["calls", "tickets", "label", "mine"],
+    ids=["calls", "tickets", "label"],
 )
 def test_the_stored_queue_is_a_range_of_its_index(store: Store, wanted: FlagFilter):
-    """The queue's page and total read the kind's range of ix_queue_ranks_order (models/queue_rank.py), in
-    its order: no sort of the ranked rows (SQLite: no temp b-tree for the page's ORDER BY)."""
+    """The queue's page reads the kind's range of ix_queue_ranks_order (models/queue_rank.py), in its order:
+    no sort of the ranked rows (SQLite: no temp b-tree for the page's ORDER BY); a label's total counts the
+    range, the others' are the kept counts (migration 0018; a rep's queue: tests/models/test_queue_counts.py)."""
     dialect = store.engine.dialect.name
     priced_out = ("SET enable_bitmapscan = off", "SET enable_sort = off")
     values = parameters(wanted, Ranking(as_of=MOMENT), dialect, 20, 0)
     shape = Shape.of(wanted, dialect)
     page = plan(store, stored_query(shape), *priced_out, values=values)
     total = plan(store, total_query(shape), *priced_out, values=values)
-    assert "ix_queue_ranks_order" in page and "ix_queue_ranks_order" in total, (page, total)
+    counted = ["ix_queue_ranks_order"] if wanted.label else ["ix_queue_rank_counts_kind"]
+    # PostgreSQL: on the test's empty tables the order index's range (ending with reviewed since 0018) and
+    # the primary key cost the same for a label's count
+    if wanted.label and dialect == "postgresql":
+        counted.append("queue_ranks_pkey")
+    assert "ix_queue_ranks_order" in page and any(i in total for i in counted), (page, total)
     if (
         dialect == "sqlite"
     ):  # the ranked rows come in the index's order; only the page's 20 are sorted
