@@ -79,6 +79,28 @@ def _database_url(name: str) -> str:
     return make_url(POSTGRES_URL).set(database=name).render_as_string(hide_password=False)
 
 
+def _create_database(prefix: str, template: str | None = None) -> str:
+    """A new database named ``prefix`` and a random suffix (a copy of ``template`` where given: it may have no
+    connection then); its name."""
+    name = f"{prefix}_{uuid.uuid4().hex[:12]}"
+    copied = f' TEMPLATE "{template}"' if template else ""
+    admin = _admin()
+    try:
+        with admin.connect() as connection:
+            connection.execute(text(f'CREATE DATABASE "{name}"{copied}'))
+    finally:
+        admin.dispose()
+    return name
+
+
+def _drop(name: str) -> None:
+    admin = _admin()
+    try:
+        _drop_database(admin, name)
+    finally:
+        admin.dispose()
+
+
 def _require_postgres() -> None:
     """Skip the test where no PostgreSQL server is configured (fail under CI, which starts one)."""
     if not POSTGRES_URL:
@@ -95,17 +117,11 @@ def _require_postgres() -> None:
 def postgres_url() -> Iterator[str]:
     """A fresh PostgreSQL database for one test, dropped after it."""
     _require_postgres()
-    name = f"callintel_test_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    name = _create_database("callintel_test")
     _FRESH_POSTGRES.add(name)
     yield _database_url(name)
     _FRESH_POSTGRES.discard(name)
-    _drop_database(admin, name)
-    admin.dispose()
-    _drop_database(admin, name)
-    admin.dispose()
+    _drop(name)
 
 
 def _drop_database(admin, name: str, wait_s: float = 60.0) -> None:
@@ -149,14 +165,10 @@ def migrated_postgres() -> Iterator[str]:
     """A PostgreSQL database migrated to head once per session (test process), the template each
     ``migrated_copy`` of a PostgreSQL URL is made from: running every migration takes about a second a database."""
     _require_postgres()
-    name = f"callintel_template_{uuid.uuid4().hex[:12]}"
-    admin = _admin()
-    with admin.connect() as connection:
-        connection.execute(text(f'CREATE DATABASE "{name}"'))
+    name = _create_database("callintel_template")
     Store(_database_url(name)).close()  # disposes its engine: a template may have no connection
     yield name
-    _drop_database(admin, name)
-    admin.dispose()
+    _drop(name)
 
 
 @pytest.fixture
@@ -191,6 +203,12 @@ def _from_template(name: str, template: str) -> None:
         admin.dispose()
 
 
+def known_database(url: str) -> str:
+    database = make_url(url).database
+    assert database, url
+    return database
+
+
 @pytest.fixture
 def store_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str], str]:
     """``store_copy(url)``: the URL of a new private copy of the closed store at ``url`` (an SQLite file copied
@@ -199,20 +217,12 @@ def store_copy(tmp_path: Path, request: pytest.FixtureRequest) -> Callable[[str]
 
     def copy(url: str) -> str:
         database = known_database(url)
-        name = f"copy_{uuid.uuid4().hex[:12]}"
         if url.startswith("sqlite:///"):
-            target = tmp_path / f"{name}.db"
+            target = tmp_path / f"copy_{uuid.uuid4().hex[:12]}.db"
             shutil.copyfile(database, target)
             return f"sqlite:///{target}"
-        admin = _admin()
-        with admin.connect() as connection:
-            connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{database}"'))
-
-        def drop() -> None:
-            _drop_database(admin, name)
-            admin.dispose()
-
-        request.addfinalizer(drop)
+        name = _create_database("copy", template=database)
+        request.addfinalizer(lambda: _drop(name))
         return _database_url(name)
 
     return copy
@@ -223,18 +233,9 @@ def _built_stores() -> Iterator[dict[tuple[str, str], str]]:
     """(key, backend) -> URL of a store ``built_store`` filled once this session; PostgreSQL ones dropped after."""
     built: dict[tuple[str, str], str] = {}
     yield built
-    urls = [url for url in built.values() if url.startswith("postgresql")]
-    if urls:
-        admin = _admin()
-        for url in urls:
-            _drop_database(admin, known_database(url))
-        admin.dispose()
-
-
-def known_database(url: str) -> str:
-    database = make_url(url).database
-    assert database, url
-    return database
+    for url in built.values():
+        if url.startswith("postgresql"):
+            _drop(known_database(url))
 
 
 @pytest.fixture
@@ -253,13 +254,8 @@ def built_store(
         made = _built_stores.get((key, backend))
         if made is None:
             if backend == "postgresql":
-                name = f"callintel_built_{uuid.uuid4().hex[:12]}"
                 template = request.getfixturevalue("migrated_postgres")
-                admin = _admin()
-                with admin.connect() as connection:
-                    connection.execute(text(f'CREATE DATABASE "{name}" TEMPLATE "{template}"'))
-                admin.dispose()
-                made = _database_url(name)
+                made = _database_url(_create_database("callintel_built", template=template))
             else:
                 path = tmp_path_factory.mktemp("built") / "store.db"
                 shutil.copyfile(request.getfixturevalue("migrated_sqlite"), path)
