@@ -35,7 +35,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.api_portfolio import ROUTES  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
-__all__ = ["LAYERS", "layer_of", "main"]
+__all__ = ["LAYERS", "layer_of", "main", "timed"]
 
 # (layer, what a file path contains): the first that matches names the layer
 LAYERS = [
@@ -75,27 +75,33 @@ def _layers(profile: cProfile.Profile, requests: int) -> dict[str, float]:
     return spent
 
 
-async def _route(
+async def timed(
     client: httpx.AsyncClient, path: str, requests: int
-) -> tuple[float, float, dict[str, float]]:
-    async def get() -> None:
-        (await client.get(path)).raise_for_status()
-
+) -> tuple[float, float, httpx.Response]:
+    """``requests`` GETs of ``path`` after 3 to warm up: the median wall ms and the mean CPU ms (this
+    process's) a request, and the warm-up's last answer."""
     for _ in range(3):
-        await get()
+        answer = (await client.get(path)).raise_for_status()
     walls = []
     cpu = time.process_time()
     for _ in range(requests):
         began = time.perf_counter()
-        await get()
+        (await client.get(path)).raise_for_status()
         walls.append(time.perf_counter() - began)
     cpu = (time.process_time() - cpu) * 1000 / requests
+    return statistics.median(walls) * 1000, cpu, answer
+
+
+async def _route(
+    client: httpx.AsyncClient, path: str, requests: int
+) -> tuple[float, float, dict[str, float]]:
+    wall, cpu, _ = await timed(client, path, requests)
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(requests):
-        await get()
+        (await client.get(path)).raise_for_status()
     profile.disable()
-    return statistics.median(walls) * 1000, cpu, _layers(profile, requests)
+    return wall, cpu, _layers(profile, requests)
 
 
 async def _names(client: httpx.AsyncClient) -> dict[str, Any]:

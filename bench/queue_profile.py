@@ -16,9 +16,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import hashlib
-import statistics
 import sys
-import time
 from pathlib import Path
 
 import anyio.to_thread
@@ -26,7 +24,7 @@ import httpx
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from bench.api_profile import _inline  # noqa: E402
+from bench.api_profile import _inline, timed  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
 MANAGER = [
@@ -42,17 +40,10 @@ REP = ["/api/queue?limit=20&kind=ticket", "/api/queue?limit=20"]
 
 async def _measure(client: httpx.AsyncClient, path: str, requests: int) -> tuple[float, float, str]:
     """Mean CPU ms and median wall ms a request, and the answer's digest."""
-    for _ in range(3):
-        answer = (await client.get(path)).raise_for_status()
-    walls, cpu = [], time.process_time()
-    for _ in range(requests):
-        began = time.perf_counter()
-        (await client.get(path)).raise_for_status()
-        walls.append(time.perf_counter() - began)
-    cpu = (time.process_time() - cpu) * 1000 / requests
+    wall, cpu, answer = await timed(client, path, requests)
     headers = [answer.headers.get(name, "") for name in ("x-total-count", "x-next-cursor")]
     digest = hashlib.sha256(answer.content + "|".join(headers).encode()).hexdigest()[:12]
-    return cpu, statistics.median(walls) * 1000, f"{digest} total={answer.json()['total']}"
+    return cpu, wall, f"{digest} total={answer.json()['total']}"
 
 
 async def _run(args: argparse.Namespace) -> None:
