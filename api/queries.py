@@ -8,7 +8,7 @@ from __future__ import annotations
 from dataclasses import dataclass, replace
 from datetime import datetime, timedelta
 from pathlib import PurePath
-from typing import TYPE_CHECKING, cast
+from typing import TYPE_CHECKING, Any, cast
 
 from sqlalchemy.orm import Session
 
@@ -30,7 +30,7 @@ from models.history_repo import (
     usage_between,
     usage_by_day,
 )
-from models.pages import Slice
+from models.pages import InteractionLine, Slice
 from models.records import Interaction, RiskSignal
 from models.risk_lines import RiskLine, customer_line
 from models.store import Store, StoredInteraction
@@ -54,6 +54,8 @@ __all__ = [
     "customers_by_risk",
     "recomputed_page",
     "public_interaction",
+    "public_line",
+    "public_name",
     "readable_interaction",
     "rep_scope",
     "stored_customers",
@@ -84,14 +86,33 @@ def readable_interaction(
     return stored
 
 
+def public_name(path: str) -> str:
+    """A file's name as ``PurePath(path).name`` gives it, without building the path where the text after the
+    last ``/`` is that name (not empty, not ``.``: those ``PurePath`` normalises first)."""
+    name = path.rpartition("/")[2]
+    return name if name not in ("", ".") else PurePath(path).name
+
+
+def _public_metadata(metadata: dict[str, Any]) -> dict[str, Any]:
+    meta = dict(metadata)
+    if isinstance(meta.get("audio_path"), str):
+        meta["audio_path"] = public_name(meta["audio_path"])
+    return meta
+
+
 def public_interaction(interaction: Interaction) -> Interaction:
     """The interaction as the HTTP API shows it: its file's name, never where the file lies on the server."""
-    meta = dict(interaction.metadata)
-    if isinstance(meta.get("audio_path"), str):
-        meta["audio_path"] = PurePath(meta["audio_path"]).name
     return interaction.model_copy(
-        update={"source": PurePath(interaction.source).name, "metadata": meta}
+        update={
+            "source": public_name(interaction.source),
+            "metadata": _public_metadata(interaction.metadata),
+        }
     )
+
+
+def public_line(line: InteractionLine) -> InteractionLine:
+    """``public_interaction`` of a list's record."""
+    return replace(line, source=public_name(line.source), metadata=_public_metadata(line.metadata))
 
 
 @dataclass(frozen=True)

@@ -12,11 +12,11 @@ from api import routes_queue
 from api.auth import ApiToken
 from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
 from api.moments import Moment, bounded_moment
-from api.queries import public_interaction, rep_scope
+from api.queries import public_interaction, public_line, rep_scope
 from api.routes_queue import readable
 from api.schemas import InteractionDetail, Page, SearchHit
 from models.keyset import NewestFirst, QueuePlace
-from models.pages import FlagFilter, Slice
+from models.pages import FlagFilter, InteractionLine
 from models.records import TAG_LABELS
 from models.search_lines import SearchLine
 from models.store import FlaggedInteraction
@@ -30,29 +30,46 @@ Offset = Annotated[
 ]  # past it: 422, not an integer the database overflows on
 
 
+@dataclass(frozen=True, slots=True)
+class LinePage:
+    """``Page`` of the interaction list's records (``InteractionLine``: ``Interaction``'s fields in its order):
+    the same JSON, written from the records without building the models."""
+
+    total: int
+    limit: int
+    offset: int
+    items: list[InteractionLine]
+
+
+_LINES = TypeAdapter(LinePage)
+
+
+def json_answer(body: bytes, next_cursor: str | None = None) -> Response:
+    """JSON bytes as FastAPI would answer the response model's, with the page's ``X-Next-Cursor`` if any."""
+    answer = Response(body, media_type="application/json")
+    if next_cursor is not None:
+        answer.headers["X-Next-Cursor"] = next_cursor
+    return answer
+
+
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
 def list_interactions(
     callintel: ServiceDep,
     token: Reader,
-    response: Response,
     customer: str | None = None,
     rep: str | None = None,
     kind: Annotated[str | None, Query(pattern="^(call|ticket)$")] = None,
     limit: Limit = 50,
     offset: Offset = 0,
     cursor: CursorParam = None,
-) -> Page:
+) -> Response:
     """``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
-    after = keyset_cursor(cursor, NewestFirst.decode)
+    after = keyset_cursor(cursor, NewestFirst.decode)  # written from the records as they are (LinePage)
     page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset, after)
-    items = [public_interaction(i) for i in page.items]
-    return _paged(response, page, Page(total=page.total, limit=limit, offset=offset, items=items))
-
-
-def _paged(response: Response, page: Slice, body: Page) -> Page:
-    if page.next_cursor is not None:
-        response.headers["X-Next-Cursor"] = page.next_cursor
-    return body
+    items = [public_line(i) for i in page.items]
+    return json_answer(
+        _LINES.dump_json(LinePage(page.total, limit, offset, items)), page.next_cursor
+    )
 
 
 def _queue_place(token: str) -> QueuePlace:
@@ -115,11 +132,9 @@ def flagged_queue(
         wanted = replace(wanted, rep=None, mine=token.rep)
     page = callintel.flagged(wanted, limit, offset, after)
     items = [replace(f, interaction=public_interaction(f.interaction)) for f in page.items]
-    body = _QUEUE.dump_json(QueuePage(page.total, limit, offset, items))
-    answer = Response(body, media_type="application/json")
-    if page.next_cursor is not None:
-        answer.headers["X-Next-Cursor"] = page.next_cursor
-    return answer
+    return json_answer(
+        _QUEUE.dump_json(QueuePage(page.total, limit, offset, items)), page.next_cursor
+    )
 
 
 @dataclass(frozen=True, slots=True)

@@ -33,7 +33,7 @@ from models.errors import InputError, NotFound
 from models.health_pages import HealthFilter
 from models.interactions_repo import InteractionView
 from models.keyset import NewestFirst, QueuePlace
-from models.pages import FlagFilter, Ranking, Slice, interactions_page
+from models.pages import FlagFilter, InteractionLine, Ranking, Slice, interactions_page
 from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
 from models.records import Interaction, UsageEvent, Utterance
@@ -237,7 +237,7 @@ class Callintel:
         limit: int = 50,
         offset: int = 0,
         cursor: NewestFirst | None = None,
-    ) -> Slice[Interaction]:
+    ) -> Slice[InteractionLine]:
         """One page of the interactions, newest first (filtered and paged by the database), after
         ``cursor`` (a page's ``next_cursor``) then ``offset``."""
         return interactions_page(self.store, customer, kind, rep, limit, offset, cursor)

@@ -32,7 +32,6 @@ from sqlalchemy.types import Float
 
 from models import convert
 from models.keyset import NewestFirst, QueuePlace
-from models.records import Interaction
 from models.store import FlaggedInteraction, Severity, Store
 from models.tables import (
     AccountRow,
@@ -44,6 +43,8 @@ from models.tables import (
 
 __all__ = [
     "FlagFilter",
+    "InteractionLine",
+    "LINE_COLUMNS",
     "Ranking",
     "Slice",
     "flagged_page",
@@ -112,11 +113,43 @@ def _where(
     return [clause for clause in found if clause is not None]
 
 
+@dataclass(frozen=True, slots=True)
+class InteractionLine:
+    """An interaction of the list as stored: ``models.records.Interaction``'s fields in its order, with the values
+    its validation gives (``occurred_at`` aware UTC), so that the same serialiser writes the same JSON, read as
+    plain columns without the ORM's row or the record's validation."""
+
+    id: str
+    customer_id: str
+    kind: str
+    occurred_at: datetime
+    source: str
+    sha256: str
+    rep: str | None
+    title: str | None
+    metadata: dict[str, Any]
+
+
+_I = InteractionRow
+LINE_COLUMNS = (
+    _I.id,
+    _I.customer_id,
+    _I.kind,
+    _I.occurred_at,
+    _I.source,
+    _I.sha256,
+    _I.rep,
+    _I.title,
+    _I.meta,
+)
+
+
 def interactions_query(
     customer: str | None = None, kind: str | None = None, rep: str | None = None
 ) -> Select:
-    """The interaction list's rows, newest first (an index per filter: models/tables.py, migration 0011)."""
-    query = select(InteractionRow).where(*_where(kind, rep, customer or None))
+    """The interaction list's rows (``LINE_COLUMNS``), newest first (an index per filter: models/tables.py,
+    migration 0011)."""
+    query = select(*LINE_COLUMNS).where(*_where(kind, rep, customer or None))
     return query.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
 
 
@@ -128,9 +161,10 @@ def interactions_page(
     limit: int = 50,
     offset: int = 0,
     cursor: NewestFirst | None = None,
-) -> Slice[Interaction]:
+) -> Slice[InteractionLine]:
     """Interactions newest first, narrowed by customer, kind and rep; after ``cursor`` (keyset: one range of
-    the filter's index), then ``offset``; ``next_cursor`` on a full page."""
+    the filter's index), then ``offset``; ``next_cursor`` on a full page. Read on a Core connection, as
+    records (``InteractionLine``)."""
     where = _where(kind, rep, customer or None)
     query = interactions_query(customer, kind, rep)
     if cursor is not None:
@@ -138,12 +172,12 @@ def interactions_page(
     query = query.limit(limit).offset(offset)
     if offset and store.engine.dialect.name == "postgresql":
         query = skipped_by_index(query)
-    with store.transaction() as session:
-        total = _interaction_total(session, kind, where, kept=rep is None and not customer)
-        rows = list(session.scalars(query))
+    with store.reading() as connection:
+        total = _interaction_total(connection, kind, where, kept=rep is None and not customer)
+        rows = [InteractionLine(*row[:8], row[8] or {}) for row in connection.execute(query)]
         full = rows and len(rows) == limit
         last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
-        return Slice(total, [convert.interaction(row) for row in rows], last)
+        return Slice(total, rows, last)
 
 
 def skipped_by_index(page: Select) -> Select:
@@ -154,22 +188,22 @@ def skipped_by_index(page: Select) -> Select:
     unknown limit and hashes every interaction. An id equal to any of an array is looked up by the primary key
     under any plan."""
     ids = page.with_only_columns(InteractionRow.id).scalar_subquery()
-    rows = select(InteractionRow).where(InteractionRow.id == any_(func.array(ids)))
+    rows = select(*LINE_COLUMNS).where(InteractionRow.id == any_(func.array(ids)))
     return rows.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
 
 
 def _interaction_total(
-    session: Session, kind: str | None, where: list[ColumnElement[bool]], kept: bool
+    connection: Connection, kind: str | None, where: list[ColumnElement[bool]], kept: bool
 ) -> int:
     """How many interactions match: with no filter but the kind (``kept``), the kept totals (migration 0014:
     the database keeps them, whoever writes); a customer's or a rep's, counted (an index range)."""
     if not kept:
         counted = select(func.count()).select_from(InteractionRow).where(*where)
-        return session.scalar(counted) or 0
+        return connection.scalar(counted) or 0
     total = select(func.coalesce(func.sum(InteractionCountRow.n), 0))
     if kind:
         total = total.where(InteractionCountRow.kind == kind)
-    return session.scalar(total) or 0
+    return connection.scalar(total) or 0
 
 
 class _AgeDays(FunctionElement[float]):
