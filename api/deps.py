@@ -7,9 +7,11 @@ so no cross-site request can). The dashboard's forms that change state are refus
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Awaitable, Callable
-from typing import Annotated, TypeVar
+from typing import Annotated, Any, ParamSpec, TypeVar
 
+import anyio.to_thread
 from fastapi import Depends, Query, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
@@ -28,11 +30,14 @@ __all__ = [
     "check_role",
     "keyset_cursor",
     "same_origin",
+    "sqlite_inline",
     "viewer",
 ]
 
 COOKIE = "callintel_session"
 C = TypeVar("C")
+P = ParamSpec("P")
+R = TypeVar("R")
 CursorParam = Annotated[
     str | None, Query(max_length=1024, description="Start after this place: a page's X-Next-Cursor")
 ]
@@ -128,3 +133,28 @@ def viewer(*roles: str) -> Callable[[ApiToken], Awaitable[ApiToken]]:
         return check_role(token, roles)
 
     return check
+
+
+def sqlite_inline(
+    hop: Callable[[dict[str, Any]], bool] | None = None,
+) -> Callable[[Callable[P, R]], Callable[P, Awaitable[R]]]:
+    """A sync read route (one with a ``callintel`` parameter, that writes nothing) made async: on SQLite run on
+    the event loop, where its reads are the process's own CPU work and FastAPI's hop of a sync route to the
+    thread pool and back costs more than it saves (0.3-1.3 ms of the web process's CPU a request at concurrency
+    8 on the 10k book); in the thread pool as before on PostgreSQL, whose reads wait on the network, and where
+    ``hop`` of the route's arguments says the request is a long one (a recomputation: the loop would stall
+    every other request of the process for it). FastAPI reads the route's own signature and docstring
+    (``functools.wraps``): the same parameters, the same /openapi.json."""
+
+    def served_by(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:
+        @functools.wraps(route)
+        async def served(*args: P.args, **kwargs: P.kwargs) -> R:
+            callintel = kwargs["callintel"]
+            sqlite = isinstance(callintel, Callintel) and callintel.store.dialect == "sqlite"
+            if sqlite and (hop is None or not hop(kwargs)):
+                return route(*args, **kwargs)
+            return await anyio.to_thread.run_sync(functools.partial(route, *args, **kwargs))
+
+        return served
+
+    return served_by

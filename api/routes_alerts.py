@@ -17,7 +17,7 @@ from fastapi import APIRouter, Depends, Path, Query
 from pydantic import BaseModel, ConfigDict, Field
 
 from api.auth import ApiToken
-from api.deps import ServiceDep, allow
+from api.deps import ServiceDep, allow, sqlite_inline
 from api.permissions import AlertActor
 from api.schemas import Page
 from models.analysis import Alert, AlertOutcome
@@ -44,6 +44,7 @@ class AlertPage(Page):
 @router.get(
     "/alerts", response_model=AlertPage, summary="Stored alerts, newest first, filtered and paged"
 )
+@sqlite_inline()
 def alerts(
     callintel: ServiceDep,
     _: AlertReader,
@@ -61,6 +62,7 @@ def alerts(
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert, summary="One alert with its lifecycle")
+@sqlite_inline()
 def alert(alert_id: AlertId, callintel: ServiceDep, _: AlertReader) -> Alert:
     return callintel.alert(alert_id)
 

@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from api.account_view import AccountView
 from api.auth import ApiToken
-from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
+from api.deps import CursorParam, ServiceDep, allow, keyset_cursor, sqlite_inline
 from api.moments import AsOf
 from api.queries import StoredAccount
 from api.routes_accounts import contact_out
@@ -38,6 +38,12 @@ Recompute = Annotated[
     bool,
     Query(description="Recompute the health from the history (implied by as_of; slow at size)"),
 ]
+
+
+def recomputed(arguments: dict[str, Any]) -> bool:
+    """Whether a read of the stored health recomputes it instead (``as_of`` or ``recompute``): a long request,
+    served from the thread pool (``sqlite_inline``)."""
+    return bool(arguments.get("recompute")) or arguments.get("as_of") is not None
 
 
 def _risk(h: Health, name: str | None) -> CustomerRisk:
@@ -84,6 +90,7 @@ def _listed(body: bytes, page: Slice[Any]) -> Response:
     response_model=list[CustomerRisk],
     summary="Customers by health score, riskiest first",
 )
+@sqlite_inline(recomputed)
 def customers(
     callintel: ServiceDep,
     _: RiskReader,
@@ -145,6 +152,7 @@ def _account_parts(view: AccountView) -> dict[str, Any]:
     summary="A customer's health and account data: account, contacts with their last login, invoices, "
     "commercial events, survey responses",
 )
+@sqlite_inline(recomputed)
 def customer(
     customer_id: str,
     callintel: ServiceDep,
@@ -173,6 +181,7 @@ def customer(
     response_model=TimelineOut,
     summary="A customer's health breakdown, weekly replay and timeline",
 )
+@sqlite_inline(recomputed)
 def customer_timeline(
     customer_id: str,
     callintel: ServiceDep,

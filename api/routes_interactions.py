@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from api import routes_queue
 from api.auth import ApiToken
-from api.deps import CursorParam, ServiceDep, allow, keyset_cursor
+from api.deps import CursorParam, ServiceDep, allow, keyset_cursor, sqlite_inline
 from api.moments import Moment, bounded_moment
 from api.queries import public_interaction, public_line, rep_scope
 from api.routes_queue import readable
@@ -53,6 +53,7 @@ def json_answer(body: bytes, next_cursor: str | None = None) -> Response:
 
 
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
+@sqlite_inline()
 def list_interactions(
     callintel: ServiceDep,
     token: Reader,
@@ -64,7 +65,9 @@ def list_interactions(
     cursor: CursorParam = None,
 ) -> Response:
     """``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
-    after = keyset_cursor(cursor, NewestFirst.decode)  # written from the records as they are (LinePage)
+    after = keyset_cursor(
+        cursor, NewestFirst.decode
+    )  # written from the records as they are (LinePage)
     page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset, after)
     items = [public_line(i) for i in page.items]
     return json_answer(
@@ -84,6 +87,7 @@ def _queue_place(token: str) -> QueuePlace:
     response_model=InteractionDetail,
     summary="One interaction with its transcript, tags, metrics and summary",
 )
+@sqlite_inline()
 def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
     """Read in one transaction (models/interactions_repo.py interaction_view), as rows."""
     found = readable(
@@ -157,6 +161,7 @@ _HITS = TypeAdapter(list[SearchLine])  # the JSON of list[SearchHit]: the record
 @router.get(
     "/search", response_model=list[SearchHit], summary="Full-text search across transcripts"
 )
+@sqlite_inline()
 def search(
     callintel: ServiceDep,
     token: Reader,

@@ -1,5 +1,6 @@
 """The dependencies every API request solves: the token and its role in one async dependency, whose lookup hops
-to the thread pool only on PostgreSQL (a network read); the facade costs no hop either."""
+to the thread pool only on PostgreSQL (a network read); the facade costs no hop either; nor does a read route on
+SQLite (api/deps.py ``sqlite_inline``)."""
 
 from __future__ import annotations
 
@@ -15,8 +16,8 @@ from api.auth import create_token, revoke_token
 from models.settings import Settings
 from models.store import Store
 
-# what FastAPI itself sends to the pool for a sync route returning a model: the route, then its response's validation
-ROUTE = ["_run_sync_endpoint", "ModelField.validate"]
+# what a read route sends to the pool on PostgreSQL (sqlite_inline): the route, its answer's bytes built there too
+ROUTE = ["list_interactions"]
 
 
 def _names(func: Any) -> str:
@@ -46,7 +47,8 @@ def test_only_the_route_and_a_network_read_hop_to_the_thread_pool(
             monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
             assert client.get("/api/interactions?limit=1", headers=headers).status_code == 200
             lookup = ["live_token"] if backend == "postgresql" else []
-            assert hopped == [*lookup, *ROUTE]  # the token's dependency: no hop on SQLite
+            route = ROUTE if backend == "postgresql" else []
+            assert hopped == [*lookup, *route]  # on SQLite: no hop, for the token or the route
             hopped.clear()
             stranger = client.get(
                 "/api/interactions?limit=1", headers={"Authorization": "Bearer ci_x"}
@@ -99,3 +101,33 @@ def test_the_role_is_checked_in_the_same_dependency_as_the_token(tmp_path, migra
                     "description": "An API token from `callintel token create`.",
                 }
             }
+
+
+def test_a_recomputing_read_still_hops_on_sqlite(tmp_path, migrated_copy, monkeypatch):
+    """``sqlite_inline``'s ``hop``: a read of the stored health runs on the event loop, its recomputation (as_of,
+    recompute: a long request) in the thread pool, as a sync route did."""
+    url = migrated_copy(f"sqlite:///{tmp_path / 'hops.db'}")
+    with Store(url) as store:
+        _, secret = create_token(store, "manager", "laptop")
+        app = create_app(Settings(database_url=url, upload_dir=tmp_path / "u", rate_limit=0), store)
+        with TestClient(app) as client:
+            headers = {"Authorization": f"Bearer {secret}"}
+            client.get("/api/customers", headers=headers)  # records the last use (a hop)
+            hopped: list[str] = []
+            real = anyio.to_thread.run_sync
+
+            async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+                hopped.append(_names(func))
+                return await real(func, *args, **kwargs)
+
+            monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+            for path, expected in [
+                ("/api/customers", []),
+                ("/api/customers?recompute=true", ["customers"]),
+                ("/api/customers?as_of=2026-01-01T00:00:00Z", ["customers"]),
+                ("/api/customers/nobody/timeline?recompute=true", ["customer_timeline"]),
+                ("/api/alerts", []),
+            ]:
+                hopped.clear()
+                assert client.get(path, headers=headers).status_code in (200, 404)
+                assert hopped == expected, path
