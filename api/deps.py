@@ -12,10 +12,11 @@ from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, ParamSpec, TypeVar
 
 import anyio.to_thread
-from fastapi import Depends, Query, Request
+from fastapi import Depends, Query, Request, Response
 from fastapi.exceptions import RequestValidationError
 from fastapi.security import HTTPBearer
 from fastapi.security.utils import get_authorization_scheme_param
+from pydantic import TypeAdapter
 
 from api.auth import ApiToken, verify_token_async
 from api.service import Callintel
@@ -28,6 +29,7 @@ __all__ = [
     "TokenDep",
     "allow",
     "check_role",
+    "json_answer",
     "keyset_cursor",
     "same_origin",
     "sqlite_inline",
@@ -36,11 +38,23 @@ __all__ = [
 
 COOKIE = "callintel_session"
 C = TypeVar("C")
+T = TypeVar("T")
 P = ParamSpec("P")
 R = TypeVar("R")
 CursorParam = Annotated[
     str | None, Query(max_length=1024, description="Start after this place: a page's X-Next-Cursor")
 ]
+
+
+def json_answer(adapter: TypeAdapter[T], value: T, next_cursor: str | None = None) -> Response:
+    """``value`` answered as FastAPI answers a route's response model (its serialiser's JSON bytes, pydantic's
+    ``dump_json``, in a Response of ``application/json``), with a page's ``X-Next-Cursor`` if any. A route
+    returning it keeps its ``response_model`` for /openapi.json, and FastAPI does not validate what it built
+    again (for a sync route, in a second hop to the thread pool)."""
+    answer = Response(adapter.dump_json(value), media_type="application/json")
+    if next_cursor is not None:
+        answer.headers["X-Next-Cursor"] = next_cursor
+    return answer
 
 
 def keyset_cursor(token: str | None, read: Callable[[str], C]) -> C | None:

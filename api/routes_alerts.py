@@ -13,11 +13,11 @@ from __future__ import annotations
 
 from typing import Annotated, Literal
 
-from fastapi import APIRouter, Depends, Path, Query
-from pydantic import BaseModel, ConfigDict, Field
+from fastapi import APIRouter, Depends, Path, Query, Response
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter
 
 from api.auth import ApiToken
-from api.deps import ServiceDep, allow, sqlite_inline
+from api.deps import ServiceDep, allow, json_answer, sqlite_inline
 from api.permissions import AlertActor
 from api.schemas import Page
 from models.analysis import Alert, AlertOutcome
@@ -41,6 +41,9 @@ class AlertPage(Page):
     items: list[Alert]
 
 
+_ALERT_PAGE = TypeAdapter(AlertPage)  # its bytes, as FastAPI's response model would write them
+
+
 @router.get(
     "/alerts", response_model=AlertPage, summary="Stored alerts, newest first, filtered and paged"
 )
@@ -56,9 +59,10 @@ def alerts(
     ] = None,
     limit: Annotated[int, Query(ge=1, le=1000)] = 100,
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
-) -> AlertPage:
+) -> Response:
     page = callintel.alerts_page(status, owner, customer_id or customer, limit, offset)
-    return AlertPage(total=page.total, limit=limit, offset=offset, items=page.items)
+    answer = AlertPage(total=page.total, limit=limit, offset=offset, items=page.items)
+    return json_answer(_ALERT_PAGE, answer)
 
 
 @router.get("/alerts/{alert_id}", response_model=Alert, summary="One alert with its lifecycle")

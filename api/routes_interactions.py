@@ -10,7 +10,7 @@ from pydantic import TypeAdapter
 
 from api import routes_queue
 from api.auth import ApiToken
-from api.deps import CursorParam, ServiceDep, allow, keyset_cursor, sqlite_inline
+from api.deps import CursorParam, ServiceDep, allow, json_answer, keyset_cursor, sqlite_inline
 from api.moments import Moment, bounded_moment
 from api.queries import public_interaction, public_line, rep_scope
 from api.routes_queue import readable
@@ -44,14 +44,6 @@ class LinePage:
 _LINES = TypeAdapter(LinePage)
 
 
-def json_answer(body: bytes, next_cursor: str | None = None) -> Response:
-    """JSON bytes as FastAPI would answer the response model's, with the page's ``X-Next-Cursor`` if any."""
-    answer = Response(body, media_type="application/json")
-    if next_cursor is not None:
-        answer.headers["X-Next-Cursor"] = next_cursor
-    return answer
-
-
 @router.get("/interactions", response_model=Page, summary="Interactions, newest first")
 @sqlite_inline()
 def list_interactions(
@@ -70,9 +62,7 @@ def list_interactions(
     )  # written from the records as they are (LinePage)
     page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset, after)
     items = [public_line(i) for i in page.items]
-    return json_answer(
-        _LINES.dump_json(LinePage(page.total, limit, offset, items)), page.next_cursor
-    )
+    return json_answer(_LINES, LinePage(page.total, limit, offset, items), page.next_cursor)
 
 
 def _queue_place(token: str) -> QueuePlace:
@@ -88,7 +78,7 @@ def _queue_place(token: str) -> QueuePlace:
     summary="One interaction with its transcript, tags, metrics and summary",
 )
 @sqlite_inline()
-def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> InteractionDetail:
+def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -> Response:
     """Read in one transaction (models/interactions_repo.py interaction_view), as rows."""
     found = readable(
         callintel,
@@ -98,7 +88,7 @@ def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -
         lambda v: v.stored.interaction,
     )
     stored = found.stored
-    return InteractionDetail(
+    detail = InteractionDetail(
         interaction=public_interaction(stored.interaction),
         transcript=stored.transcript,
         sentiments=stored.sentiments,
@@ -106,6 +96,10 @@ def get_interaction(interaction_id: str, callintel: ServiceDep, token: Reader) -
         metrics=found.metrics,
         summary=found.summary,
     )
+    return json_answer(_DETAIL, detail)
+
+
+_DETAIL = TypeAdapter(InteractionDetail)
 
 
 @router.get(
@@ -136,9 +130,7 @@ def flagged_queue(
         wanted = replace(wanted, rep=None, mine=token.rep)
     page = callintel.flagged(wanted, limit, offset, after)
     items = [replace(f, interaction=public_interaction(f.interaction)) for f in page.items]
-    return json_answer(
-        _QUEUE.dump_json(QueuePage(page.total, limit, offset, items)), page.next_cursor
-    )
+    return json_answer(_QUEUE, QueuePage(page.total, limit, offset, items), page.next_cursor)
 
 
 @dataclass(frozen=True, slots=True)

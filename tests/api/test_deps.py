@@ -5,14 +5,18 @@ SQLite (api/deps.py ``sqlite_inline``)."""
 from __future__ import annotations
 
 import functools
+from datetime import UTC, datetime
 from typing import Any
 
 import anyio.to_thread
 import pytest
+from fastapi import FastAPI, Response
 from fastapi.testclient import TestClient
+from pydantic import BaseModel, TypeAdapter
 
 from api.app import create_app
 from api.auth import create_token, revoke_token
+from api.deps import json_answer
 from models.settings import Settings
 from models.store import Store
 
@@ -131,3 +135,37 @@ def test_a_recomputing_read_still_hops_on_sqlite(tmp_path, migrated_copy, monkey
                 hopped.clear()
                 assert client.get(path, headers=headers).status_code in (200, 404)
                 assert hopped == expected, path
+
+
+class _Point(BaseModel):
+    name: str
+    score: float
+    at: datetime
+    extra: dict[str, Any]
+
+
+def test_json_answer_writes_the_bytes_of_the_response_model():
+    """``json_answer``: the status, headers and bytes FastAPI answers for the model returned (small and large
+    floats, unicode, times), with a page's X-Next-Cursor."""
+    app = FastAPI()
+    points = [
+        _Point(
+            name="Zoë ✓", score=1.2e-05, at=datetime(2026, 1, 2, 3, 4, 5, 6, UTC), extra={"x": 1e16}
+        ),
+        _Point(name='a "b"', score=0.1, at=datetime(2026, 1, 2, tzinfo=UTC), extra={}),
+    ]
+
+    @app.get("/model", response_model=list[_Point])
+    def model(response: Response) -> list[_Point]:
+        response.headers["X-Next-Cursor"] = "abc"
+        return points
+
+    @app.get("/answer", response_model=list[_Point])
+    def answer() -> Response:
+        return json_answer(TypeAdapter(list[_Point]), points, "abc")
+
+    with TestClient(app) as client:
+        expected, got = client.get("/model"), client.get("/answer")
+    assert got.status_code == expected.status_code == 200
+    assert got.headers.raw == expected.headers.raw
+    assert got.content == expected.content
