@@ -2,6 +2,7 @@
 split by the layer it was spent in.
 
     python bench/api_profile.py --database-url URL --token SECRET [--requests 20] [--only TEXT]...
+        [--rounds N] [--cpu-only] [--hops] [--code TREE]
 
 Drives the app (api/app.py, with its middlewares) through httpx's ASGI transport on one thread, with the sync
 routes run inline rather than in the thread pool, so cProfile sees the whole request. For each route of
@@ -10,6 +11,12 @@ does not count) of --requests requests, then one profile of as many, its exclusi
 share of the profiled time: the web framework (starlette, fastapi, the ASGI glue), pydantic (validation
 and serialisation), JSON, SQLAlchemy, the database driver, and our own packages. The token must be a live
 manager or admin token of that store (`callintel token create`); nothing is written but its last use.
+
+``--rounds N``: the CPU column is the least of N rounds (each of --requests). ``--cpu-only``: no profile.
+``--hops``: the sync routes, and what the app sends to the thread pool, run there as under uvicorn (their hops
+counted in the CPU, which is the whole process's: the profile, of this thread, then misses them). ``--code
+TREE``: serve another checkout's app (the tree before a change), its packages imported instead of this one's,
+to compare two trees with the same program.
 """
 
 from __future__ import annotations
@@ -30,7 +37,19 @@ from typing import Any, cast
 import anyio.to_thread
 import httpx
 
-sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+def _code_tree(argv: list[str]) -> str:
+    """The tree whose packages are imported: ``--code TREE`` (read before anything of it is imported), else
+    this one."""
+    for at, arg in enumerate(argv):
+        if arg == "--code" and at + 1 < len(argv):
+            return str(Path(argv[at + 1]).resolve())
+        if arg.startswith("--code="):
+            return str(Path(arg.split("=", 1)[1]).resolve())
+    return str(Path(__file__).resolve().parents[1])
+
+
+sys.path.insert(0, _code_tree(sys.argv))
 
 from bench.api_portfolio import ROUTES  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
@@ -93,9 +112,13 @@ async def timed(
 
 
 async def _route(
-    client: httpx.AsyncClient, path: str, requests: int
+    client: httpx.AsyncClient, path: str, args: argparse.Namespace
 ) -> tuple[float, float, dict[str, float]]:
-    wall, cpu, _ = await timed(client, path, requests)
+    requests = args.requests
+    rounds = [await timed(client, path, requests) for _ in range(args.rounds)]
+    wall, cpu = rounds[0][0], min(cpu for _, cpu, _ in rounds)
+    if args.cpu_only:
+        return wall, cpu, {}
     profile = cProfile.Profile()
     profile.enable()
     for _ in range(requests):
@@ -154,10 +177,10 @@ async def _run(
         print(f"{'route':<46}{'wall':>6}{'cpu':>6}" + "".join(f"{c[:6]:>7}" for c in columns))
         for route in [r for r in ROUTES if not args.only or any(o in r for o in args.only)]:
             path = route.format(**names)
-            wall, cpu, spent = await _route(client, path, args.requests)
+            wall, cpu, spent = await _route(client, path, args)
             shown = path if len(path) < 45 else path[:41] + "..."
             total = sum(spent.values()) or 1.0
-            cells = "".join(f"{100 * spent.get(c, 0.0) / total:>7.0f}" for c in columns)
+            cells = "".join(f"{100 * spent.get(c, 0.0) / total:>7.0f}" for c in columns if spent)
             print(f"{shown:<46}{wall:>6.1f}{cpu:>6.1f}{cells}", flush=True)
 
 
@@ -169,8 +192,17 @@ def main() -> None:
     parser.add_argument(
         "--only", action="append", help="only the routes holding this text (repeatable)"
     )
+    parser.add_argument("--rounds", type=int, default=1, help="cpu: the least of this many rounds")
+    parser.add_argument("--cpu-only", action="store_true", help="time the routes, profile none")
+    parser.add_argument(
+        "--hops", action="store_true", help="keep the thread pool's hops, as under uvicorn"
+    )
+    parser.add_argument(
+        "--code", metavar="TREE", help="serve this checkout's app (its packages imported)"
+    )
     args = parser.parse_args()
-    anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # sync routes inline, for the profile
+    if not args.hops:
+        anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # sync routes inline, for the profile
     asyncio.run(_run(args))
 
 
