@@ -174,10 +174,27 @@ def interactions_page(
         query = skipped_by_index(query)
     with store.reading() as connection:
         total = _interaction_total(connection, kind, where, kept=rep is None and not customer)
-        rows = [InteractionLine(*row[:8], row[8] or {}) for row in connection.execute(query)]
+        rows = [_line(*row) for row in connection.execute(query)]
         full = rows and len(rows) == limit
         last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
         return Slice(total, rows, last)
+
+
+def _line(
+    id: str,
+    customer_id: str,
+    kind: str,
+    occurred_at: datetime,
+    source: str,
+    sha256: str,
+    rep: str | None,
+    title: str | None,
+    metadata: dict[str, Any] | None,
+) -> InteractionLine:
+    """A row of ``LINE_COLUMNS`` as its record (no metadata: an empty mapping, as ``convert.interaction``)."""
+    return InteractionLine(
+        id, customer_id, kind, occurred_at, source, sha256, rep, title, metadata or {}
+    )
 
 
 def skipped_by_index(page: Select) -> Select:
