@@ -154,10 +154,11 @@ def sqlite_inline(
 ) -> Callable[[Callable[P, R]], Callable[P, Awaitable[R]]]:
     """A sync read route (one with a ``callintel`` parameter, that writes nothing) made async: on SQLite run on
     the event loop, where its reads are the process's own CPU work and FastAPI's hop of a sync route to the
-    thread pool and back costs more than it saves (0.3-1.3 ms of the web process's CPU a request at concurrency
-    8 on the 10k book); in the thread pool as before on PostgreSQL, whose reads wait on the network, and where
-    ``hop`` of the route's arguments says the request is a long one (a recomputation: the loop would stall
-    every other request of the process for it). FastAPI reads the route's own signature and docstring
+    thread pool and back costs more than it saves (0.1-1.4 ms of a uvicorn process's CPU a request at
+    concurrency 8 on the 10k book); in the thread pool as before on PostgreSQL, whose reads wait on the network,
+    and where ``hop`` of the route's arguments says the request is a long one (a recomputation at a moment: the
+    loop would stall every other request of the process for it; one customer with no stored evaluation is
+    still recomputed on the loop). FastAPI reads the route's own signature and docstring
     (``functools.wraps``): the same parameters, the same /openapi.json."""
 
     def served_by(route: Callable[P, R]) -> Callable[P, Awaitable[R]]:

@@ -16,7 +16,8 @@ manager or admin token of that store (`callintel token create`); nothing is writ
 ``--hops``: the sync routes, and what the app sends to the thread pool, run there as under uvicorn (their hops
 counted in the CPU, which is the whole process's: the profile, of this thread, then misses them). ``--code
 TREE``: serve another checkout's app (the tree before a change), its packages imported instead of this one's,
-to compare two trees with the same program.
+to compare two trees with the same program. ``--answers``: no timing; each JSON read's sha256 (status,
+headers, body: ROUTES' and SHAPES'), to compare two trees' answers with ``diff``.
 """
 
 from __future__ import annotations
@@ -24,6 +25,7 @@ from __future__ import annotations
 import argparse
 import asyncio
 import cProfile
+import hashlib
 import os
 import pstats
 import statistics
@@ -146,6 +148,33 @@ async def _names(client: httpx.AsyncClient) -> dict[str, Any]:
     }
 
 
+# the other shapes of the JSON reads the tests ask for, beside ROUTES': bands, offsets, cursors, owners, kinds, reps,
+# the defaults, a bad cursor, 404s and 422s (--answers)
+SHAPES = [
+    "/api/customers", "/api/customers?limit=50&band=yellow", "/api/customers?limit=50&band=green&offset=200",
+    "/api/customers?limit=3&owner={owner}&band=red", "/api/customers?limit=2&offset=9999",
+    "/api/customers/nobody", "/api/customers/{customer}/timeline", "/api/customers/nobody/timeline",
+    "/api/interactions", "/api/interactions?limit=20&kind=call", "/api/interactions?limit=7&offset=13",
+    "/api/interactions?limit=5&rep=lee", "/api/interactions?limit=20&customer={customer}&kind=ticket&offset=3",
+    "/api/interactions?limit=20&cursor={tickets}", "/api/interactions?limit=20&cursor=bogus",
+    "/api/interactions?limit=0", "/api/queue?limit=20&kind=ticket&offset=300",
+    "/api/queue?limit=20&kind=ticket&reviewed=true", "/api/queue?limit=20&kind=ticket&customer={customer}",
+    "/api/interactions/int_nope", "/api/search?q=cancel&limit=5", "/api/alerts",
+    "/api/alerts?limit=20&status=resolved", "/api/alerts?limit=20&offset=40&owner={owner}",
+    "/api/alerts?limit=5&customer={customer}", "/api/alerts/1", "/api/alerts/999999", "/openapi.json",
+]  # fmt: skip
+
+
+async def _answers(client: httpx.AsyncClient, names: dict[str, Any]) -> None:
+    """``--answers``: the sha256 of each JSON read's status, headers and body, a line each (two trees' lists
+    compared with ``diff``: the same answers, byte for byte)."""
+    for shape in [r for r in ROUTES if r.startswith("/api/")] + SHAPES:
+        answer = await client.get(shape.format(**names))
+        heads = b"".join(name + b": " + value + b"\n" for name, value in answer.headers.raw)
+        whole = f"{answer.status_code}\n".encode() + heads + b"\n" + answer.content
+        print(hashlib.sha256(whole).hexdigest(), shape, flush=True)
+
+
 async def _sign_in(client: httpx.AsyncClient, token: str) -> None:
     signed = await client.post(
         "/dashboard/login", data={"token": token}, headers={"Origin": "http://127.0.0.1"}
@@ -170,6 +199,8 @@ async def _run(
     ):
         await _sign_in(client, args.token)
         names = await _names(client)
+        if args.answers:
+            return await _answers(client, names)
         columns = [name for name, _ in LAYERS] + ["other"]
         print(
             "ms a request (wall: median; cpu: this process's, unprofiled); then % of the profiled time"
@@ -199,6 +230,9 @@ def main() -> None:
     )
     parser.add_argument(
         "--code", metavar="TREE", help="serve this checkout's app (its packages imported)"
+    )
+    parser.add_argument(
+        "--answers", action="store_true", help="print each JSON read's sha256 instead of timing"
     )
     args = parser.parse_args()
     if not args.hops:
