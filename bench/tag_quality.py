@@ -12,7 +12,8 @@ the thirteenth batch, is the fresh one for sentiment and product_issue; holdout1
 fourteenth batch, is the fresh one for product_issue and its hard negatives; holdout12.tsv, written before the
 fifteenth batch, is the fresh one for sentiment and product_issue; holdout13.tsv, written before the sentiment-alpha
 and risk-forcing changes, is the fresh one for sentiment and product_issue; holdout14.tsv, written before the
-sixteenth batch and the alpha and threshold change, is the fresh one for sentiment and every new label),
+sixteenth batch and the alpha and threshold change, is the fresh one for sentiment and every new label;
+holdout15.tsv, written before the encoder's fine-tuning, is the fresh one for sentiment and every new label),
 product_issue F1 on every set that has product issues, and sentiment accuracy on the untouched external evaluation
 part (nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
 
@@ -86,6 +87,7 @@ REPORT = (
     HeldOutSet("fresh (holdout12)", ("holdout12.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout13)", ("holdout13.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout14)", ("holdout14.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (holdout15)", ("holdout15.tsv",), TAG_LABELS),
 )
 DETAILED = (
     "new labels",
@@ -95,6 +97,7 @@ DETAILED = (
     "fresh (holdout12)",
     "fresh (holdout13)",
     "fresh (holdout14)",
+    "fresh (holdout15)",
 )
 TRACKED = "product_issue"  # its F1 is printed for every set that has it  # the sets whose per-label figures --report prints
 
