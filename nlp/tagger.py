@@ -5,6 +5,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import Literal
 
 import spacy
 from spacy.language import Language
@@ -54,7 +55,9 @@ def build_pipeline(
     with_heads: bool = True,
     precision: Precision = "fp32",
     cache_dir: Path | None = None,
+    adapter: Path | None | Literal["shipped"] = "shipped",
 ) -> Language:
+    """``adapter``: the bundled encoder's tuned adapters (the shipped ones; None: the bare weights)."""
     pipeline = spacy.blank("en")
     pipeline.add_pipe("sentencizer")
     pipeline.add_pipe(
@@ -69,6 +72,7 @@ def build_pipeline(
             "batch_size": batch_size,
             "precision": precision,
             "cache_dir": str(cache_dir) if cache_dir else None,
+            "adapter": adapter if adapter is None or adapter == "shipped" else str(adapter),
         },
     )
     if with_heads:
@@ -101,6 +105,11 @@ class Tagger:
             raise ModelUnavailable(
                 f"the trained heads expect {head.dimension}-dimensional embeddings ({head.encoder}) but "
                 f"{encoder.name} gives {encoder.dimension}; retrain them with python -m nlp.train --model {encoder.name}"
+            )
+        if model is None and head.encoder != encoder.name:
+            raise ModelUnavailable(
+                f"the trained heads were fitted on {head.encoder}'s embeddings but the bundled encoder is "
+                f"{encoder.name}; retrain them with python -m nlp.train"
             )
         self.thresholds = dict(zip(INTENT_LABELS, head.thresholds.tolist(), strict=True))
 

@@ -2,6 +2,7 @@ from collections import Counter
 
 from models.records import TAG_LABELS
 from nlp.dataset import HOLDOUT_DIR, SOURCE_DIR, Example, load_split, read_sources, split
+from nlp.encoder import ADAPTER_DIR, BUNDLED_NAME
 from nlp.heads import HEADS_FILE, data_sha256, load_heads
 
 
@@ -39,3 +40,8 @@ def test_splits_are_disjoint():
 
 def test_shipped_heads_were_fitted_on_the_shipped_data():
     assert load_heads().data_sha256 == data_sha256(HEADS_FILE.parent)
+
+
+def test_shipped_heads_were_fitted_on_the_bare_bundled_encoder():
+    """No tuned adapters are shipped (the tuned candidate lost on holdout15: README, Quality)."""
+    assert load_heads().encoder == BUNDLED_NAME and not ADAPTER_DIR.exists()

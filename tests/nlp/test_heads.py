@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import shutil
 from pathlib import Path
 
 import numpy as np
@@ -78,3 +79,20 @@ def test_shipped_sentiment_head_is_an_mlp():
     heads = load_heads()
     assert heads.sentiment_hidden_weights.shape[0] == heads.sentiment_weights.shape[1]
     assert heads.metadata["sentiment"]["model"].startswith("MLP")
+
+
+@pytest.mark.slow
+def test_heads_fitted_on_another_encoders_embeddings_are_refused(tmp_path: Path):
+    """Heads and the encoder's tuned adapters are trained together: heads for other weights are a clear error."""
+    from nlp.tagger import Tagger
+
+    raw = json.loads(HEADS_FILE.read_text())
+    raw["encoder"] = "all-MiniLM-L6-v2+tuned-0123456789ab"  # adapters that are not shipped
+    path = tmp_path / "heads.json"
+    path.write_text(json.dumps(raw))
+    shutil.copy(HEADS_FILE.with_suffix(".npz"), path.with_suffix(".npz"))
+    with pytest.raises(
+        ModelUnavailable,
+        match=r"fitted on all-MiniLM-L6-v2\+tuned-0123456789ab's embeddings.*is all-MiniLM-L6-v2; retrain",
+    ):
+        Tagger(heads=path)

@@ -158,3 +158,27 @@ def test_the_fourteenth_set(report):
     assert set(scores) == set(floors)
     assert all(scores[label].support >= 25 for label in floors), scores
     assert all(scores[label].f1 >= floor for label, floor in floors.items()), scores
+
+
+@pytest.mark.slow
+def test_the_fifteenth_set(report):
+    # holdout15.tsv was committed alone (9708a3e) before the encoder's fine-tuning and scored once (README,
+    # Quality): the tuned candidate lost there and did not ship, so these are the shipped heads' figures. The
+    # targets are 0.85 for sentiment and each new label's F1; none is met: sentiment 0.824, product_issue 0.685,
+    # poor_fit 0.792, usage_decline 0.513, stakeholder_change 0.696, expansion_interest 0.836, macro F1 0.776
+    # (fp32; int8 0.821, 0.705, 0.750, 0.513, 0.681, 0.808, 0.770). Guards a little under the lower of the two.
+    quality = held_out(report, "fresh (holdout15)")
+    assert quality.utterances >= 330
+    assert quality.macro_f1 >= 0.74
+    assert quality.sentiment_accuracy >= 0.80
+    floors = {
+        "product_issue": 0.66,
+        "poor_fit": 0.72,
+        "usage_decline": 0.48,
+        "stakeholder_change": 0.65,
+        "expansion_interest": 0.78,
+    }
+    scores = {s.label: s for s in quality.labels if s.label in floors}
+    assert set(scores) == set(floors)
+    assert all(scores[label].support >= 25 for label in floors), scores
+    assert all(scores[label].f1 >= floor for label, floor in floors.items()), scores
