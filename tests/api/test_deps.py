@@ -30,6 +30,19 @@ def _names(func: Any) -> str:
     return getattr(func, "__qualname__", repr(func))
 
 
+def _count_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
+    """From now on, each hop to the thread pool, as the name of the callable that hops."""
+    hopped: list[str] = []
+    real = anyio.to_thread.run_sync
+
+    async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
+        hopped.append(_names(func))
+        return await real(func, *args, **kwargs)
+
+    monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+    return hopped
+
+
 @pytest.mark.both_backends
 def test_only_the_route_and_a_network_read_hop_to_the_thread_pool(
     backend, db_url, tmp_path, migrated_copy, monkeypatch
@@ -41,14 +54,7 @@ def test_only_the_route_and_a_network_read_hop_to_the_thread_pool(
         with TestClient(app) as client:
             headers = {"Authorization": f"Bearer {secret}"}
             client.get("/api/interactions?limit=1", headers=headers)  # records the last use (a hop)
-            hopped: list[str] = []
-            real = anyio.to_thread.run_sync
-
-            async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
-                hopped.append(_names(func))
-                return await real(func, *args, **kwargs)
-
-            monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+            hopped = _count_hops(monkeypatch)
             assert client.get("/api/interactions?limit=1", headers=headers).status_code == 200
             lookup = ["live_token"] if backend == "postgresql" else []
             route = ROUTE if backend == "postgresql" else []
@@ -117,14 +123,7 @@ def test_a_recomputing_read_still_hops_on_sqlite(tmp_path, migrated_copy, monkey
         with TestClient(app) as client:
             headers = {"Authorization": f"Bearer {secret}"}
             client.get("/api/customers", headers=headers)  # records the last use (a hop)
-            hopped: list[str] = []
-            real = anyio.to_thread.run_sync
-
-            async def counting(func: Any, *args: Any, **kwargs: Any) -> Any:
-                hopped.append(_names(func))
-                return await real(func, *args, **kwargs)
-
-            monkeypatch.setattr(anyio.to_thread, "run_sync", counting)
+            hopped = _count_hops(monkeypatch)
             for path, expected in [
                 ("/api/customers", []),
                 ("/api/customers?recompute=true", ["customers"]),

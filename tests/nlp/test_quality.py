@@ -143,21 +143,19 @@ def test_the_fourteenth_set(report):
     # label's F1; none is met there: sentiment 0.742, product_issue 0.721, poor_fit 0.653, usage_decline 0.432,
     # stakeholder_change 0.634, expansion_interest 0.737, macro F1 0.717 (fp32; int8 0.745, 0.700, 0.625, 0.444,
     # 0.605, 0.727, 0.715). Guards a little under the lower of the two, not the goal.
-    quality = held_out(report, "fresh (holdout14)")
-    assert quality.utterances >= 350
-    assert quality.macro_f1 >= 0.69
-    assert quality.sentiment_accuracy >= 0.72
-    floors = {
-        "product_issue": 0.67,
-        "poor_fit": 0.60,
-        "usage_decline": 0.41,
-        "stakeholder_change": 0.58,
-        "expansion_interest": 0.70,
-    }
-    scores = {s.label: s for s in quality.labels if s.label in floors}
-    assert set(scores) == set(floors)
-    assert all(scores[label].support >= 25 for label in floors), scores
-    assert all(scores[label].f1 >= floor for label, floor in floors.items()), scores
+    _fresh_set_guards(
+        held_out(report, "fresh (holdout14)"),
+        utterances=350,
+        macro_f1=0.69,
+        sentiment=0.72,
+        floors={
+            "product_issue": 0.67,
+            "poor_fit": 0.60,
+            "usage_decline": 0.41,
+            "stakeholder_change": 0.58,
+            "expansion_interest": 0.70,
+        },
+    )
 
 
 @pytest.mark.slow
@@ -167,17 +165,32 @@ def test_the_fifteenth_set(report):
     # targets are 0.85 for sentiment and each new label's F1; none is met: sentiment 0.824, product_issue 0.685,
     # poor_fit 0.792, usage_decline 0.513, stakeholder_change 0.696, expansion_interest 0.836, macro F1 0.776
     # (fp32; int8 0.821, 0.705, 0.750, 0.513, 0.681, 0.808, 0.770). Guards a little under the lower of the two.
-    quality = held_out(report, "fresh (holdout15)")
-    assert quality.utterances >= 330
-    assert quality.macro_f1 >= 0.74
-    assert quality.sentiment_accuracy >= 0.80
-    floors = {
-        "product_issue": 0.66,
-        "poor_fit": 0.72,
-        "usage_decline": 0.48,
-        "stakeholder_change": 0.65,
-        "expansion_interest": 0.78,
-    }
+    _fresh_set_guards(
+        held_out(report, "fresh (holdout15)"),
+        utterances=330,
+        macro_f1=0.74,
+        sentiment=0.80,
+        floors={
+            "product_issue": 0.66,
+            "poor_fit": 0.72,
+            "usage_decline": 0.48,
+            "stakeholder_change": 0.65,
+            "expansion_interest": 0.78,
+        },
+    )
+
+
+def _fresh_set_guards(
+    quality: tag_quality.Quality,
+    utterances: int,
+    macro_f1: float,
+    sentiment: float,
+    floors: dict[str, float],
+) -> None:
+    """A fresh set's size, macro F1, sentiment accuracy and each new label's F1 (25+ lines each) at their floors."""
+    assert quality.utterances >= utterances
+    assert quality.macro_f1 >= macro_f1
+    assert quality.sentiment_accuracy >= sentiment
     scores = {s.label: s for s in quality.labels if s.label in floors}
     assert set(scores) == set(floors)
     assert all(scores[label].support >= 25 for label in floors), scores
