@@ -15,7 +15,9 @@ from __future__ import annotations
 
 import logging
 import random
-from collections.abc import Sequence
+import warnings
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from dataclasses import dataclass
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -53,6 +55,20 @@ class TuneOptions:
     )
     seed: int = 0
     max_tokens: int = 128
+
+
+@contextmanager
+def _quiet_peft() -> Iterator[None]:
+    """No library chatter on the user's stderr: transformers' notice that peft calls a renamed
+    ``is_gradient_checkpointing``, and peft's that the saved config names the bundled model, not a directory."""
+    with warnings.catch_warnings():
+        warnings.filterwarnings(
+            "ignore", message=".*is_gradient_checkpointing.*", category=FutureWarning
+        )
+        warnings.filterwarnings(
+            "ignore", message="Could not find a config file", category=UserWarning
+        )
+        yield
 
 
 def _base(model_dir: Path):
@@ -104,7 +120,8 @@ def tune(examples: Sequence[Example], model_dir: Path, options: TuneOptions = Tu
         target_modules=list(PROJECTIONS),
         layers_to_transform=list(options.layers),
     )
-    model = get_peft_model(base, config)
+    with _quiet_peft():
+        model = get_peft_model(base, config)
     width = int(base.config.hidden_size)
     intents, sentiment = torch.nn.Linear(width, len(INTENT_LABELS)), torch.nn.Linear(width, 3)
     labels, moods = _targets(examples)
@@ -171,7 +188,8 @@ def save_adapter(model: PeftModel, folder: Path) -> None:
 
     for config in model.peft_config.values():
         config.base_model_name_or_path = BUNDLED_NAME
-    model.save_pretrained(str(folder))
+    with _quiet_peft():
+        model.save_pretrained(str(folder))
     (folder / "README.md").unlink(missing_ok=True)
 
 
@@ -180,4 +198,5 @@ def load_tuned(model_dir: Path, adapter_dir: Path):
     from peft import PeftModel
 
     _, base = _base(model_dir)
-    return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval()
+    with _quiet_peft():
+        return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval()
