@@ -57,11 +57,9 @@ def list_interactions(
     cursor: CursorParam = None,
 ) -> Response:
     """``X-Next-Cursor`` (a full page only): pass it as ``cursor`` for the next page (keyset paging)."""
-    after = keyset_cursor(
-        cursor, NewestFirst.decode
-    )  # written from the records as they are (LinePage)
+    after = keyset_cursor(cursor, NewestFirst.decode)
     page = callintel.interactions(customer, kind, rep_scope(token, rep), limit, offset, after)
-    items = [public_line(i) for i in page.items]
+    items = [public_line(i) for i in page.items]  # written from the records as they are (LinePage)
     return json_answer(_LINES, LinePage(page.total, limit, offset, items), page.next_cursor)
 
 

@@ -232,9 +232,8 @@ def _export_onnx(model_dir: Path, out: Path, adapter: Path | None = None) -> Non
     """transformers' BertModel of ``model_dir`` (``adapter`` merged in) to ONNX: (input_ids, attention_mask) ->
     last_hidden_state."""
     import torch
-    from transformers import AutoModel
 
-    quiet_transformers()
+    from nlp.tune import load_tuned
 
     class TokenStates(torch.nn.Module):
         def __init__(self, model: torch.nn.Module) -> None:
@@ -244,12 +243,9 @@ def _export_onnx(model_dir: Path, out: Path, adapter: Path | None = None) -> Non
         def forward(self, input_ids: torch.Tensor, attention_mask: torch.Tensor) -> torch.Tensor:
             return self.model(input_ids=input_ids, attention_mask=attention_mask).last_hidden_state
 
-    if adapter is None:
-        model = AutoModel.from_pretrained(str(model_dir), attn_implementation="eager").eval()
-    else:
-        from nlp.tune import load_tuned
-
-        model = load_tuned(model_dir, adapter)
+    model = load_tuned(
+        model_dir, adapter
+    )  # transformers' BertModel, quiet; peft only with adapters
     sample = torch.ones((2, 8), dtype=torch.int64)
     dynamic = {0: "batch", 1: "tokens"}
     with warnings.catch_warnings(), torch.inference_mode():

@@ -193,10 +193,13 @@ def save_adapter(model: PeftModel, folder: Path) -> None:
     (folder / "README.md").unlink(missing_ok=True)
 
 
-def load_tuned(model_dir: Path, adapter_dir: Path):
-    """The bundled weights with the adapters in ``adapter_dir`` merged in: a plain transformers BertModel."""
+def load_tuned(model_dir: Path, adapter_dir: Path | None):
+    """The bundled weights, with the adapters in ``adapter_dir`` merged in where given: a plain transformers
+    BertModel in eval mode (what the encoder exports to ONNX)."""
+    _, base = _base(model_dir)
+    if adapter_dir is None:
+        return base.eval()
     from peft import PeftModel
 
-    _, base = _base(model_dir)
     with _quiet_peft():
         return PeftModel.from_pretrained(base, str(adapter_dir)).merge_and_unload().eval()

@@ -5,7 +5,10 @@ SQLite (api/deps.py ``sqlite_inline``)."""
 from __future__ import annotations
 
 import functools
+from collections.abc import Iterator
+from contextlib import contextmanager
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import anyio.to_thread
@@ -43,27 +46,30 @@ def _count_hops(monkeypatch: pytest.MonkeyPatch) -> list[str]:
     return hopped
 
 
-@pytest.mark.both_backends
-def test_only_the_route_and_a_network_read_hop_to_the_thread_pool(
-    backend, db_url, tmp_path, migrated_copy, monkeypatch
-):
-    url = migrated_copy(db_url)
+@contextmanager
+def _manager_client(url: str, tmp_path: Path) -> Iterator[tuple[TestClient, dict[str, str]]]:
+    """The app on ``url`` (rate limit off) in a TestClient, and a manager token's headers."""
     with Store(url) as store:
         _, secret = create_token(store, "manager", "laptop")
         app = create_app(Settings(database_url=url, upload_dir=tmp_path / "u", rate_limit=0), store)
         with TestClient(app) as client:
-            headers = {"Authorization": f"Bearer {secret}"}
-            client.get("/api/interactions?limit=1", headers=headers)  # records the last use (a hop)
-            hopped = _count_hops(monkeypatch)
-            assert client.get("/api/interactions?limit=1", headers=headers).status_code == 200
-            lookup = ["live_token"] if backend == "postgresql" else []
-            route = ROUTE if backend == "postgresql" else []
-            assert hopped == [*lookup, *route]  # on SQLite: no hop, for the token or the route
-            hopped.clear()
-            stranger = client.get(
-                "/api/interactions?limit=1", headers={"Authorization": "Bearer ci_x"}
-            )
-            assert stranger.status_code == 401 and hopped == lookup
+            yield client, {"Authorization": f"Bearer {secret}"}
+
+
+@pytest.mark.both_backends
+def test_only_the_route_and_a_network_read_hop_to_the_thread_pool(
+    backend, db_url, tmp_path, migrated_copy, monkeypatch
+):
+    with _manager_client(migrated_copy(db_url), tmp_path) as (client, headers):
+        client.get("/api/interactions?limit=1", headers=headers)  # records the last use (a hop)
+        hopped = _count_hops(monkeypatch)
+        assert client.get("/api/interactions?limit=1", headers=headers).status_code == 200
+        lookup = ["live_token"] if backend == "postgresql" else []
+        route = ROUTE if backend == "postgresql" else []
+        assert hopped == [*lookup, *route]  # on SQLite: no hop, for the token or the route
+        hopped.clear()
+        stranger = client.get("/api/interactions?limit=1", headers={"Authorization": "Bearer ci_x"})
+        assert stranger.status_code == 401 and hopped == lookup
 
 
 @pytest.mark.both_backends
@@ -117,23 +123,19 @@ def test_a_recomputing_read_still_hops_on_sqlite(tmp_path, migrated_copy, monkey
     """``sqlite_inline``'s ``hop``: a read of the stored health runs on the event loop, its recomputation (as_of,
     recompute: a long request) in the thread pool, as a sync route did."""
     url = migrated_copy(f"sqlite:///{tmp_path / 'hops.db'}")
-    with Store(url) as store:
-        _, secret = create_token(store, "manager", "laptop")
-        app = create_app(Settings(database_url=url, upload_dir=tmp_path / "u", rate_limit=0), store)
-        with TestClient(app) as client:
-            headers = {"Authorization": f"Bearer {secret}"}
-            client.get("/api/customers", headers=headers)  # records the last use (a hop)
-            hopped = _count_hops(monkeypatch)
-            for path, expected in [
-                ("/api/customers", []),
-                ("/api/customers?recompute=true", ["customers"]),
-                ("/api/customers?as_of=2026-01-01T00:00:00Z", ["customers"]),
-                ("/api/customers/nobody/timeline?recompute=true", ["customer_timeline"]),
-                ("/api/alerts", []),
-            ]:
-                hopped.clear()
-                assert client.get(path, headers=headers).status_code in (200, 404)
-                assert hopped == expected, path
+    with _manager_client(url, tmp_path) as (client, headers):
+        client.get("/api/customers", headers=headers)  # records the last use (a hop)
+        hopped = _count_hops(monkeypatch)
+        for path, expected in [
+            ("/api/customers", []),
+            ("/api/customers?recompute=true", ["customers"]),
+            ("/api/customers?as_of=2026-01-01T00:00:00Z", ["customers"]),
+            ("/api/customers/nobody/timeline?recompute=true", ["customer_timeline"]),
+            ("/api/alerts", []),
+        ]:
+            hopped.clear()
+            assert client.get(path, headers=headers).status_code in (200, 404)
+            assert hopped == expected, path
 
 
 class _Point(BaseModel):
