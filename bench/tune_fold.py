@@ -43,10 +43,16 @@ def options(pairs: list[str]) -> TuneOptions:
         if name not in fields:
             raise SystemExit(f"tune_fold.py: unknown TuneOptions field {name!r}")
         default = getattr(TuneOptions(), name)
-        if isinstance(default, tuple):
-            given[name] = tuple(int(v) for v in value.split(","))
-        else:
-            given[name] = type(default)(value)
+        try:
+            if isinstance(default, tuple):
+                given[name] = tuple(int(v) for v in value.split(","))
+            else:
+                given[name] = type(default)(value)
+        except ValueError:
+            kind = (
+                "comma-separated integers" if isinstance(default, tuple) else type(default).__name__
+            )
+            raise SystemExit(f"tune_fold.py: {name} takes {kind}, not {value!r}") from None
     return TuneOptions(**given)  # type: ignore[arg-type]
 
 
