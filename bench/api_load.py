@@ -2,7 +2,7 @@
 
     python bench/api_load.py [--requests 300] [--concurrency 8] [--database-url sqlite:///demo.db]
     python bench/api_load.py --portfolio [--customers 10000] [--database-url URL] [--baseline-requests 4]
-        [--workers 1 2] [--client httpx|ab] [--no-in-process]
+        [--workers 1 2] [--client httpx|ab] [--no-in-process] [--only PREFIX ...]
 
 Builds the demo database (the bundled samples through the pipeline) unless --database-url names one, starts
 `callintel serve` on a free loopback port (one uvicorn worker, no pipeline workers), creates a manager token (sent
@@ -149,6 +149,14 @@ def main() -> None:
         dest="in_process",
         action="store_false",
         help="with --portfolio: leave out the in-process page reads (snapshots against current rows)",
+    )
+    parser.add_argument(
+        "--only",
+        nargs="+",
+        metavar="PREFIX",
+        default=[],
+        help="with --portfolio: time only the routes whose path starts with one of these "
+        "(e.g. /dashboard/ or /api/customers)",
     )
     args = parser.parse_args()
     if args.portfolio:

@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.api_load import CALLINTEL, COOKIE, free_port, measure, measure_ab, run, timed  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
-__all__ = ["ROUTES", "run_portfolio"]
+__all__ = ["ROUTES", "chosen", "run_portfolio"]
 
 ROUTES = [
     "/api/customers?limit=50",
@@ -174,6 +174,16 @@ def _measure(
     )
 
 
+def chosen(routes: list[str], prefixes: list[str]) -> list[str]:
+    """The routes whose path starts with one of ``prefixes`` (every route when there are none)."""
+    if not prefixes:
+        return list(routes)
+    picked = [route for route in routes if route.startswith(tuple(prefixes))]
+    if not picked:
+        raise SystemExit(f"--only: no route starts with {' or '.join(prefixes)}")
+    return picked
+
+
 def _clients(args: argparse.Namespace) -> str:
     return "client threads" if args.client == "httpx" else "ab connections (ApacheBench)"
 
@@ -184,7 +194,7 @@ def _report(
     """Each route's req/s, p50 and p95, and the server's CPU ms a request (its processes' user + system
     time over the timed requests and their warm-up: less noisy than latency on a shared machine)."""
     print(f"{'route':<58}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'cpu ms':>8}")
-    for route in ROUTES:
+    for route in chosen(ROUTES, args.only):
         path = route.format(**names)
         began = cpu_seconds(server)
         rate, p50, p95 = _measure(client, path, args)

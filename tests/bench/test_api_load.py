@@ -1,4 +1,4 @@
-"""bench/api_portfolio.py's server CPU count: a process tree's user + system time from /proc."""
+"""bench/api_portfolio.py: the server CPU count (a process tree's user + system time from /proc) and --only."""
 
 from __future__ import annotations
 
@@ -7,7 +7,9 @@ import subprocess
 import sys
 import time
 
-from bench.api_portfolio import _tree, cpu_seconds
+import pytest
+
+from bench.api_portfolio import ROUTES, _tree, chosen, cpu_seconds
 
 
 def test_cpu_seconds_counts_this_process_s_work_and_the_tree_its_children():
@@ -25,3 +27,17 @@ def test_cpu_seconds_counts_this_process_s_work_and_the_tree_its_children():
     finally:
         child.kill()
         child.wait()
+
+
+def test_only_keeps_the_routes_with_a_given_prefix_in_order() -> None:
+    assert chosen(ROUTES, []) == ROUTES
+    dashboards = chosen(ROUTES, ["/dashboard/"])
+    assert dashboards == [route for route in ROUTES if route.startswith("/dashboard/")]
+    assert len(dashboards) == 2
+    both = chosen(ROUTES, ["/api/search", "/api/alerts"])
+    assert both == ["/api/search?q=export", *[r for r in ROUTES if r.startswith("/api/alerts")]]
+
+
+def test_only_with_no_matching_route_is_one_line() -> None:
+    with pytest.raises(SystemExit, match="no route starts with /nowhere"):
+        chosen(ROUTES, ["/nowhere"])
