@@ -3,7 +3,7 @@
     python bench/tag_quality.py [--split test|dev] [--source FILE] [--json] [--errors]
     python bench/tag_quality.py --report [--json]
 
-The test split is every file in nlp/data/holdout/; --source keeps one of them (e.g. holdout2.tsv, the set written
+The test split is every file in nlp/data/holdout/ (the fresh sets); --source keeps one of them (e.g. holdout2.tsv, the set written
 on 2026-11-23 and first scored after the model it measures was trained). --report gives the figures each held-out
 set was written for (REPORT below; holdout8.tsv, written 2026-11-24 before the training batch it judges, is the
 fresh one for product_issue, expansion_interest and sentiment; holdout9.tsv, written later on 2026-11-24 before
@@ -13,11 +13,14 @@ fourteenth batch, is the fresh one for product_issue and its hard negatives; hol
 fifteenth batch, is the fresh one for sentiment and product_issue; holdout13.tsv, written before the sentiment-alpha
 and risk-forcing changes, is the fresh one for sentiment and product_issue; holdout14.tsv, written before the
 sixteenth batch and the alpha and threshold change, is the fresh one for sentiment and every new label;
-holdout15.tsv, written before the encoder's fine-tuning, is the fresh one for sentiment and every new label),
+holdout15.tsv, written before the encoder's fine-tuning, is the fresh one for sentiment and every new label;
+holdout16.tsv, written before the retired sets and the seventeenth batch became fitting data, is the fresh one
+for sentiment and every new label), wherever each set's lines now are: a set that has judged its models moves to
+nlp/data/retired/ and is fitting data (nlp/dataset.py), so its figures are marked "fitted" and are seen figures,
 product_issue F1 on every set that has product issues, and sentiment accuracy on the untouched external evaluation
 part (nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
 
-Thresholds and regularisation were chosen on dev by nlp/train.py; test is read only here.
+Thresholds and regularisation were chosen on train+dev by nlp/train.py; test is read only here.
 """
 
 from __future__ import annotations
@@ -88,6 +91,7 @@ REPORT = (
     HeldOutSet("fresh (holdout13)", ("holdout13.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout14)", ("holdout14.tsv",), TAG_LABELS),
     HeldOutSet("fresh (holdout15)", ("holdout15.tsv",), TAG_LABELS),
+    HeldOutSet("fresh (holdout16)", ("holdout16.tsv",), TAG_LABELS),
 )
 DETAILED = (
     "new labels",
@@ -98,6 +102,7 @@ DETAILED = (
     "fresh (holdout13)",
     "fresh (holdout14)",
     "fresh (holdout15)",
+    "fresh (holdout16)",
 )
 TRACKED = "product_issue"  # its F1 is printed for every set that has it  # the sets whose per-label figures --report prints
 
@@ -107,6 +112,7 @@ class SetFigures:
     name: str
     sources: list[str]
     quality: Quality
+    fitted: bool  # its lines are in train/dev (a retired set): seen figures, not held-out ones
 
 
 @dataclass(frozen=True)
@@ -172,16 +178,19 @@ def _partner_words() -> set[str]:
 
 def report(tagger: Tagger) -> Report:
     """The figures each held-out set was written for, and sentiment on the external evaluation part."""
-    test = load_split("test")
+    test, fitting = load_split("test"), load_split("train") + load_split("dev")
     figures = []
     for held in REPORT:
-        examples = [e for e in test if e.source.split(":")[0] in held.sources]
+        fresh = [e for e in test if e.source.split(":")[0] in held.sources]
+        examples = fresh or [e for e in fitting if e.source.split(":")[0] in held.sources]
+        if not examples:
+            continue  # not written yet in this tree
         quality = score(examples, _tag(tagger, examples), held.name, held.labels)
-        figures.append(SetFigures(held.name, list(held.sources), quality))
+        figures.append(SetFigures(held.name, list(held.sources), quality, not fresh))
     partners = _partner_words()
     signing = [
         e
-        for e in test
+        for e in test + fitting
         if e.source.startswith("holdout5.tsv")
         and e.labels == SIGNING
         and not partners & set(re.findall(r"[a-z0-9]+(?:\.[a-z0-9]+)*", e.text.lower()))
@@ -214,7 +223,7 @@ def print_report(figures: Report) -> None:
     )
     for held in figures.sets:
         q = held.quality
-        files = ",".join(held.sources)
+        files = ",".join(held.sources) + (" (fitted)" if held.fitted else "")
         print(
             f"{held.name:16s} {files:40s} {q.utterances:10d} {q.macro_f1:8.3f} {q.sentiment_accuracy:9.3f}"
         )

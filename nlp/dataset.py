@@ -2,9 +2,11 @@
 
 Source lines are ``labels<TAB>sentiment<TAB>speaker<TAB>text`` (labels comma-separated or
 ``-``; speaker ``c``/``r``/``u``). ``python -m nlp.dataset`` rebuilds the split files
-deterministically: ``source/`` is split 75/25 into train and dev (seeded, label-stratified);
-``holdout/`` is the test split, written after the model design was frozen and never used
-to fit or tune anything (``nlp/train.py`` reads train and dev only).
+deterministically: ``source/`` and ``retired/`` are split 75/25 into train and dev (seeded,
+label-stratified); ``holdout/`` is the test split, written before the change it judges and never
+used to fit or tune anything (``nlp/train.py`` reads train and dev only). A held-out set that has
+judged its models is no longer fresh: it moves to ``retired/`` and becomes fitting data, in the
+voices of whoever wrote it, and the next change is judged on a newly written set.
 """
 
 from __future__ import annotations
@@ -21,6 +23,7 @@ from models.records import TAG_LABELS, Role, SentimentLabel
 DATA_DIR = Path(__file__).parent / "data"
 SOURCE_DIR = DATA_DIR / "source"
 HOLDOUT_DIR = DATA_DIR / "holdout"
+RETIRED_DIR = DATA_DIR / "retired"  # held-out sets that have judged their models, now fitting data
 SPLITS = ("train", "dev", "test")
 ROLES: dict[str, Role] = {"c": "customer", "r": "rep", "u": "unknown"}
 SENTIMENTS: dict[str, SentimentLabel] = {
@@ -73,6 +76,11 @@ def read_sources(folder: Path = SOURCE_DIR) -> list[Example]:
             if line.strip() and not line.startswith("#"):
                 examples.append(_parse_line(path, number, line))
     return examples
+
+
+def fitting_sources() -> list[Example]:
+    """What the heads may learn from: the written batches and the retired held-out sets."""
+    return read_sources(SOURCE_DIR) + read_sources(RETIRED_DIR)
 
 
 def check_unique(examples: list[Example]) -> None:
@@ -164,7 +172,7 @@ def load_external(part: str, folder: Path = EXTERNAL_DIR) -> list[Example]:
 
 
 if __name__ == "__main__":
-    built = split(read_sources(), read_sources(HOLDOUT_DIR))
+    built = split(fitting_sources(), read_sources(HOLDOUT_DIR))
     write_splits(built)
     write_splits(split_external(read_external()), EXTERNAL_DIR)
     total = sum(len(rows) for rows in built.values())

@@ -1,7 +1,7 @@
 from collections import Counter
 
 from models.records import TAG_LABELS
-from nlp.dataset import HOLDOUT_DIR, SOURCE_DIR, Example, load_split, read_sources, split
+from nlp.dataset import HOLDOUT_DIR, Example, fitting_sources, load_split, read_sources, split
 from nlp.encoder import ADAPTER_DIR, BUNDLED_NAME
 from nlp.heads import HEADS_FILE, data_sha256, load_heads
 
@@ -23,7 +23,7 @@ def test_dataset_size_and_hard_negative_share():
 
 
 def test_split_files_are_the_split_of_the_sources():
-    built = split(read_sources(SOURCE_DIR), read_sources(HOLDOUT_DIR))
+    built = split(fitting_sources(), read_sources(HOLDOUT_DIR))
     for name, rows in built.items():
         assert sorted(e.text for e in rows) == sorted(e.text for e in load_split(name))
 
