@@ -1,7 +1,15 @@
 from collections import Counter
 
 from models.records import TAG_LABELS
-from nlp.dataset import HOLDOUT_DIR, SOURCE_DIR, Example, fitting_sources, load_split, read_sources, split
+from nlp.dataset import (
+    HOLDOUT_DIR,
+    SOURCE_DIR,
+    Example,
+    fitting_sources,
+    load_split,
+    read_sources,
+    split,
+)
 from nlp.encoder import ADAPTER_DIR, BUNDLED_NAME
 from nlp.heads import HEADS_FILE, data_sha256, load_heads
 
