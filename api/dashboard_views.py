@@ -1,13 +1,16 @@
 """Pure helpers that turn records into what the dashboard's templates draw: highlighted text, the health chart.
 
-No I/O and no HTML here (the templates escape every string): only geometry and segmentation, tested directly.
+No I/O here and no HTML (the templates escape every string) but the page links under a paged list (thousands of
+links on a big queue): only geometry, segmentation and links, tested directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
 
+from markupsafe import Markup, escape
 from starlette.datastructures import URL
 
 from models.records import Tag
@@ -23,6 +26,7 @@ __all__ = [
     "highlight",
     "kind_colours",
     "mark_matches",
+    "page_links",
     "relative",
 ]
 
@@ -32,6 +36,25 @@ PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3
 def relative(url: URL) -> str:
     """A URL as a root-relative path and query: links never carry the request's Host (which a client chooses)."""
     return url.path + (f"?{url.query}" if url.query else "")
+
+
+def page_links(url: URL, pages: int, current: int) -> Markup:
+    """The links under a paged list (api/templates/_pages.html): every page's number, a link to ``url`` at
+    that page (``relative(url.include_query_params(page=n))``: the query's other items, then ``page``), the
+    current one in bold; nothing for one page. The query is parsed and encoded once, not once a link."""
+    if pages <= 1:
+        return Markup("")
+    kept = urlencode(
+        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k != "page"]
+    )
+    at = escape(f"{url.path}?{kept}&" if kept else f"{url.path}?")
+    links = "".join(
+        f"\n    <strong>{n}</strong>\n  "
+        if n == current
+        else f'\n    <a href="{at}page={n}">{n}</a>\n  '
+        for n in range(1, pages + 1)
+    )
+    return Markup(f'\n<nav class="pages">\n  {links}\n</nav>\n')
 
 
 @dataclass(frozen=True)

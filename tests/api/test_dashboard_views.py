@@ -1,8 +1,19 @@
-"""The dashboard's pure helpers: evidence highlighting, times, the health chart's geometry."""
+"""The dashboard's pure helpers: evidence highlighting, times, the health chart's geometry, the page links."""
 
 from datetime import UTC, datetime
 
-from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches
+import pytest
+from jinja2 import Environment
+from starlette.datastructures import URL
+
+from api.dashboard_views import (
+    health_chart,
+    highlight,
+    kind_colours,
+    mark_matches,
+    page_links,
+    relative,
+)
 from models.records import Tag, TagLabel
 from risk.config import Bands
 from risk.health import Band, Health
@@ -108,3 +119,35 @@ def test_mark_matches_finds_every_occurrence_whatever_the_case():
     assert [(s.text, s.match) for s in mark_matches("nothing here", "gong")] == [
         ("nothing here", False)
     ]
+
+
+# The page links as api/templates/_pages.html drew them before page_links: a link a page, each URL built by
+# starlette's include_query_params.
+LINKS_BEFORE = Environment(autoescape=True, keep_trailing_newline=True)
+LINKS_BEFORE.filters["relative"] = relative
+PAGES_BEFORE = LINKS_BEFORE.from_string("""
+{% if pages > 1 %}
+<nav class="pages">
+  {% for n in range(1, pages + 1) %}
+    {% if n == current %}<strong>{{ n }}</strong>{% else %}<a href="{{ url.include_query_params(page=n)|relative }}">{{ n }}</a>{% endif %}
+  {% endfor %}
+</nav>
+{% endif %}
+""")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "pages", "current"),
+    [
+        ("http://h/dashboard/?kind=ticket", 354, 3),
+        ("http://h/dashboard/alerts", 2, 1),
+        ("http://h/dashboard/alerts?page=2&status=open", 4, 2),
+        ("http://h/dashboard/?page=9&label=&rep=a+b&customer=R%26D%3C%3E%22%27&page=1", 12, 12),
+        ("http://h/dashboard/tasks?q=%C3%A9t%C3%A9&x=1&x=2", 3, 40),
+        ("http://h/root/dashboard/?kind=call", 1, 1),
+        ("http://h/dashboard/?kind=call", 0, 1),
+    ],
+)
+def test_page_links_are_the_links_the_template_drew(url, pages, current):
+    before = PAGES_BEFORE.render(url=URL(url), pages=pages, current=current)
+    assert f"\n{page_links(URL(url), pages, current)}\n" == before
