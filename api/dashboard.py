@@ -34,7 +34,14 @@ from api.account_view import account_summary
 from api.auth import ApiToken
 from api.dashboard_customer import customer_page_reads
 from api.dashboard_rows import customer_lines
-from api.dashboard_views import health_chart, highlight, mark_matches, relative
+from api.dashboard_views import (
+    health_chart,
+    health_svg,
+    highlight,
+    mark_matches,
+    page_links,
+    relative,
+)
 from api.deps import COOKIE, ServiceDep, same_origin, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
@@ -59,6 +66,8 @@ templates.env.filters["relative"] = relative
 templates.env.filters["label_name"] = label_name
 templates.env.globals["TAG_LABELS"] = TAG_LABELS
 templates.env.globals["ALERT_ACTORS"] = ALERT_ACTORS
+templates.env.globals["page_links"] = page_links
+templates.env.globals["health_svg"] = health_svg
 _ASSETS: dict[tuple[str, str], str] = {}  # (root path, file): its URL, looked up by name once
 
 

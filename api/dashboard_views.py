@@ -1,13 +1,17 @@
 """Pure helpers that turn records into what the dashboard's templates draw: highlighted text, the health chart.
 
-No I/O and no HTML here (the templates escape every string): only geometry and segmentation, tested directly.
+No I/O here, and no HTML (the templates escape every string) but where a template's loop cost more than the page's
+reads: the page links under a paged list (thousands on a big queue) and the health chart's SVG (``health_svg``,
+its values escaped as the autoescape escapes them). Otherwise only geometry and segmentation, tested directly.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable
 from dataclasses import dataclass, field
+from urllib.parse import parse_qsl, urlencode
 
+from markupsafe import Markup, escape
 from starlette.datastructures import URL
 
 from models.records import Tag
@@ -20,9 +24,11 @@ __all__ = [
     "HealthChart",
     "Segment",
     "health_chart",
+    "health_svg",
     "highlight",
     "kind_colours",
     "mark_matches",
+    "page_links",
     "relative",
 ]
 
@@ -32,6 +38,25 @@ PALETTE = ("#d1495b", "#edae49", "#00798c", "#7a5195", "#66a182", "#e07a5f", "#3
 def relative(url: URL) -> str:
     """A URL as a root-relative path and query: links never carry the request's Host (which a client chooses)."""
     return url.path + (f"?{url.query}" if url.query else "")
+
+
+def page_links(url: URL, pages: int, current: int) -> Markup:
+    """The links under a paged list (api/templates/_pages.html): every page's number, a link to ``url`` at
+    that page (``relative(url.include_query_params(page=n))``: the query's other items, then ``page``), the
+    current one in bold; nothing for one page. The query is parsed and encoded once, not once a link."""
+    if pages <= 1:
+        return Markup("")
+    kept = urlencode(
+        [(k, v) for k, v in parse_qsl(url.query, keep_blank_values=True) if k != "page"]
+    )
+    at = escape(f"{url.path}?{kept}&" if kept else f"{url.path}?")
+    links = "".join(
+        f"\n    <strong>{n}</strong>\n  "
+        if n == current
+        else f'\n    <a href="{at}page={n}">{n}</a>\n  '
+        for n in range(1, pages + 1)
+    )
+    return Markup(f'\n<nav class="pages">\n  {links}\n</nav>\n')
 
 
 @dataclass(frozen=True)
@@ -169,3 +194,58 @@ def health_chart(
     ]
     ticks = [(y(score), score) for score in (0, 25, 50, 75, 100)]
     return HealthChart(width, height, left, top, plot_h, bar_w, points, zones, ticks, colours)
+
+
+def _bars(chart: HealthChart, point: ChartPoint) -> str:
+    x, width = f"{point.x - chart.bar_width / 2:.1f}", f"{chart.bar_width:.1f}"
+    return "".join(
+        f'<rect class="lost" x="{x}" y="{bar.y:.1f}" width="{width}" height="{bar.height:.1f}" '
+        f'fill="{escape(bar.colour)}"><title>{escape(bar.title)}</title></rect>'
+        for bar in point.bars
+    )
+
+
+def _anchor(at: int, last: int) -> str:
+    """The text-anchor of the time axis's label at point ``at`` (0 to ``last``)."""
+    return "end" if at == last else ("start" if at == 0 else "middle")
+
+
+def _circles(chart: HealthChart) -> str:
+    """Each point's circle and, for the first, the last and every fourth, its label on the time axis."""
+    last, drawn = len(chart.points) - 1, []
+    for at, p in enumerate(chart.points):
+        tick = (
+            f'<text class="tick" x="{p.x:.1f}" y="{chart.height - 8}" '
+            f'text-anchor="{_anchor(at, last)}">{escape(p.tick)}</text>'
+            if at in (0, last) or at % 4 == 0
+            else ""
+        )
+        drawn.append(
+            f'\n      <circle class="point {escape(p.health.band)}" cx="{p.x:.1f}" cy="{p.y:.1f}" '
+            f'r="4"><title>{escape(p.title)}</title></circle>\n      {tick}\n    '
+        )
+    return "".join(drawn)
+
+
+def health_svg(chart: HealthChart) -> Markup:
+    """The chart's ``<svg>``: the band zones, the axis labels, each moment's stacked bars, the score line and
+    its points (the markup customer.html's loops drew, byte for byte)."""
+    w, h, left = chart.width, chart.height, chart.left
+    zones = "".join(
+        f'<rect class="zone {escape(band)}" x="{left}" y="{y:.1f}" width="{w - left - 12}" '
+        f'height="{height:.1f}"></rect>'
+        for band, y, height in chart.bands
+    )
+    ticks = "".join(
+        f'<text class="tick" x="{left - 6}" y="{y + 4:.1f}" text-anchor="end">{score}</text>'
+        for y, score in chart.ticks
+    )
+    moments = "".join(
+        f'\n      <g class="moment">\n        {_bars(chart, p)}\n      </g>\n    '
+        for p in chart.points
+    )
+    return Markup(
+        f'<svg id="health-chart" viewBox="0 0 {w} {h}" width="{w}" height="{h}" role="img" '
+        f'aria-label="health score over time">\n    {zones}\n    {ticks}\n    {moments}\n    '
+        f'<polyline class="score-line" points="{chart.polyline}"></polyline>\n    {_circles(chart)}\n  </svg>'
+    )

@@ -1,8 +1,21 @@
-"""The dashboard's pure helpers: evidence highlighting, times, the health chart's geometry."""
+"""The dashboard's pure helpers: evidence highlighting, times, the health chart's geometry, the page links."""
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
-from api.dashboard_views import health_chart, highlight, kind_colours, mark_matches
+import pytest
+from jinja2 import Environment
+from starlette.datastructures import URL
+
+from api.dashboard_views import (
+    health_chart,
+    health_svg,
+    highlight,
+    kind_colours,
+    mark_matches,
+    page_links,
+    relative,
+)
 from models.records import Tag, TagLabel
 from risk.config import Bands
 from risk.health import Band, Health
@@ -108,3 +121,65 @@ def test_mark_matches_finds_every_occurrence_whatever_the_case():
     assert [(s.text, s.match) for s in mark_matches("nothing here", "gong")] == [
         ("nothing here", False)
     ]
+
+
+# The page links as api/templates/_pages.html drew them before page_links: a link a page, each URL built by
+# starlette's include_query_params.
+LINKS_BEFORE = Environment(autoescape=True, keep_trailing_newline=True)
+LINKS_BEFORE.filters["relative"] = relative
+PAGES_BEFORE = LINKS_BEFORE.from_string("""
+{% if pages > 1 %}
+<nav class="pages">
+  {% for n in range(1, pages + 1) %}
+    {% if n == current %}<strong>{{ n }}</strong>{% else %}<a href="{{ url.include_query_params(page=n)|relative }}">{{ n }}</a>{% endif %}
+  {% endfor %}
+</nav>
+{% endif %}
+""")  # fmt: skip
+
+
+@pytest.mark.parametrize(
+    ("url", "pages", "current"),
+    [
+        ("http://h/dashboard/?kind=ticket", 354, 3),
+        ("http://h/dashboard/alerts", 2, 1),
+        ("http://h/dashboard/alerts?page=2&status=open", 4, 2),
+        ("http://h/dashboard/?page=9&label=&rep=a+b&customer=R%26D%3C%3E%22%27&page=1", 12, 12),
+        ("http://h/dashboard/tasks?q=%C3%A9t%C3%A9&x=1&x=2", 3, 40),
+        ("http://h/root/dashboard/?kind=call", 1, 1),
+        ("http://h/dashboard/?kind=call", 0, 1),
+    ],
+)
+def test_page_links_are_the_links_the_template_drew(url, pages, current):
+    before = PAGES_BEFORE.render(url=URL(url), pages=pages, current=current)
+    assert f"\n{page_links(URL(url), pages, current)}\n" == before
+
+
+# The chart's SVG as customer.html's loops drew it before health_svg.
+SVG_BEFORE = Environment(autoescape=True).from_string("""<svg id="health-chart" viewBox="0 0 {{ chart.width }} {{ chart.height }}" width="{{ chart.width }}" height="{{ chart.height }}" role="img" aria-label="health score over time">
+    {% for band, y, height in chart.bands %}<rect class="zone {{ band }}" x="{{ chart.left }}" y="{{ '%.1f'|format(y) }}" width="{{ chart.width - chart.left - 12 }}" height="{{ '%.1f'|format(height) }}"></rect>{% endfor %}
+    {% for y, score in chart.ticks %}<text class="tick" x="{{ chart.left - 6 }}" y="{{ '%.1f'|format(y + 4) }}" text-anchor="end">{{ score }}</text>{% endfor %}
+    {% for p in chart.points %}
+      <g class="moment">
+        {% for bar in p.bars %}<rect class="lost" x="{{ '%.1f'|format(p.x - chart.bar_width / 2) }}" y="{{ '%.1f'|format(bar.y) }}" width="{{ '%.1f'|format(chart.bar_width) }}" height="{{ '%.1f'|format(bar.height) }}" fill="{{ bar.colour }}"><title>{{ bar.title }}</title></rect>{% endfor %}
+      </g>
+    {% endfor %}
+    <polyline class="score-line" points="{{ chart.polyline }}"></polyline>
+    {% for p in chart.points %}
+      <circle class="point {{ p.health.band }}" cx="{{ '%.1f'|format(p.x) }}" cy="{{ '%.1f'|format(p.y) }}" r="4"><title>{{ p.title }}</title></circle>
+      {% if loop.first or loop.last or loop.index0 % 4 == 0 %}<text class="tick" x="{{ '%.1f'|format(p.x) }}" y="{{ chart.height - 8 }}" text-anchor="{{ 'end' if loop.last else ('start' if loop.first else 'middle') }}">{{ p.tick }}</text>{% endif %}
+    {% endfor %}
+  </svg>""")  # fmt: skip
+
+
+@pytest.mark.parametrize("count", [0, 1, 2, 6, 19])
+def test_health_svg_is_the_markup_the_template_drew(count):
+    kinds = ["price_objection", "no_contact", "cancellation_intent", "<odd & 'kind'>"]
+    moments = [
+        _health(100 - 13.7 * (i % 8), {kinds[k]: 4.25 * (i + k) for k in range(i % 4)}, 1 + i)
+        for i in range(count)
+    ]
+    if count > 2:
+        moments.insert(1, replace(moments[0], score=None))  # unknown then: no point
+    chart = health_chart(moments, Bands(green=75, yellow=40))
+    assert str(health_svg(chart)) == SVG_BEFORE.render(chart=chart)
