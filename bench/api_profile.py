@@ -109,6 +109,9 @@ class Backends:
         from sqlalchemy import event
 
         self.statements = self.begins = 0
+        self.last: tuple[float, float, float] | None = (
+            None  # ``timed``'s latest: statements, BEGINs, db ms
+        )
         self.monitor = None
         event.listen(engine, "before_cursor_execute", self._statement)
         event.listen(engine, "begin", self._begin)
@@ -158,10 +161,10 @@ def _per_request(
 
 async def timed(
     client: httpx.AsyncClient, path: str, requests: int, backends: Backends | None = None
-) -> tuple[float, float, httpx.Response, tuple[float, float, float] | None]:
+) -> tuple[float, float, httpx.Response]:
     """``requests`` GETs of ``path`` after 3 to warm up: the median wall ms and the mean CPU ms (this
-    process's) a request, the warm-up's last answer, and with ``backends`` a request's statements,
-    transactions and database CPU ms."""
+    process's) a request, and the warm-up's last answer; with ``backends``, a request's statements,
+    transactions and database CPU ms in its ``last``."""
     for _ in range(3):
         answer = (await client.get(path)).raise_for_status()
     walls = []
@@ -172,20 +175,22 @@ async def timed(
         (await client.get(path)).raise_for_status()
         walls.append(time.perf_counter() - began)
     cpu = (time.process_time() - cpu) * 1000 / requests
-    database = None
     if backends is not None and counted is not None:
-        database = _per_request(counted, backends.counts(), requests)
-    return statistics.median(walls) * 1000, cpu, answer, database
+        backends.last = _per_request(counted, backends.counts(), requests)
+    return statistics.median(walls) * 1000, cpu, answer
 
 
 async def _route(
     client: httpx.AsyncClient, path: str, args: argparse.Namespace, backends: Backends | None
 ) -> tuple[float, float, dict[str, float]]:
     requests = args.requests
-    rounds = [await timed(client, path, requests, backends) for _ in range(args.rounds)]
-    wall, cpu = rounds[0][0], min(cpu for _, cpu, _, _ in rounds)
+    rounds, counted = [], []
+    for _ in range(args.rounds):
+        rounds.append(await timed(client, path, requests, backends))
+        if backends is not None and backends.last is not None:
+            counted.append(backends.last)
+    wall, cpu = rounds[0][0], min(cpu for _, cpu, _ in rounds)
     if backends is not None:
-        counted = [database for *_, database in rounds if database is not None]
         least = min(counted, key=lambda database: database[2])
         return wall, cpu, {"stmts": least[0], "begins": least[1], "db ms": least[2]}
     if args.cpu_only:
