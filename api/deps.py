@@ -81,7 +81,7 @@ ServiceDep = Annotated[Callintel, Depends(_callintel)]
 class _Bearer(HTTPBearer):
     """The caller's API token from ``Authorization: Bearer`` (401 without a live one) and, given ``roles``, the
     role check (403), as ONE async dependency: FastAPI solves one dependency a route instead of a chain of
-    three (the scheme, the facade, the lookup), and the lookup itself does not hop to the thread pool on SQLite
+    three (the scheme, the facade, the lookup), and the lookup itself does not hop to the thread pool
     (api/auth.py ``verify_token_async``). Still FastAPI's HTTPBearer scheme, so /openapi.json says the same."""
 
     def __init__(self, roles: tuple[str, ...] | None = None) -> None:

@@ -261,7 +261,7 @@ def stored_view(
     points = _stored_points(store, customer_id, start, moment)
     missing = [p for p in points if isinstance(p, datetime)]
     usage, whole = None, False  # the history's own usage where one is read: it reaches the moment
-    with store.transaction() as session:
+    with store.reads() as session:
         current = current_as_of(session, customer_id) == now.as_of
         derived = not current or start < now.as_of - timedelta(days=config.horizon_days)
         if missing or derived:
@@ -364,7 +364,7 @@ def stored_account(store: Store, customer_id: str, moment: datetime) -> StoredAc
     (models/risk_lines.py customer_line: its row and its signals), the account data and each contact's
     last login (one grouped query); None when the customer has no stored evaluation by then (their health
     is recomputed: api/service.py ``account_view``)."""
-    with store.transaction() as session:
+    with store.reads() as session:
         rated = customer_line(session, customer_id, moment)
         if rated is None or rated.score is None:
             return None
@@ -377,7 +377,7 @@ def stored_account(store: Store, customer_id: str, moment: datetime) -> StoredAc
 def contacts_seen(store: Store, history: CustomerHistory, moment: datetime) -> list[ContactLine]:
     """``history``'s contacts with their last login by ``moment`` (api/account_view.py contact_lines), by
     one grouped query instead of a scan of their usage (which ``history`` may not hold)."""
-    with store.transaction() as session:
+    with store.reads() as session:
         return contacts_in(session, history, moment)
 
 

@@ -104,7 +104,7 @@ def stored_timeline(
 ) -> TimelineLines | None:
     """The timeline over ``days`` up to ``moment`` from stored state, in one transaction; None where the
     stored state does not give all of it (``stored_state``): the caller recomputes."""
-    with store.transaction() as session:
+    with store.reads() as session:
         state = stored_state(session.connection(), config, customer_id, moment, days)
     if state is None:
         return None

@@ -2,7 +2,7 @@
 split by the layer it was spent in.
 
     python bench/api_profile.py --database-url URL --token SECRET [--requests 20] [--only TEXT]...
-        [--rounds N] [--cpu-only] [--hops] [--code TREE]
+        [--rounds N] [--cpu-only] [--hops] [--code TREE] [--statements]
 
 Drives the app (api/app.py, with its middlewares) through httpx's ASGI transport on one thread, with the sync
 routes run inline rather than in the thread pool, so cProfile sees the whole request. For each route of
@@ -17,7 +17,11 @@ manager or admin token of that store (`callintel token create`); nothing is writ
 counted in the CPU, which is the whole process's: the profile, of this thread, then misses them). ``--code
 TREE``: serve another checkout's app (the tree before a change), its packages imported instead of this one's,
 to compare two trees with the same program. ``--answers``: no timing; each JSON read's sha256 (status,
-headers, body: ROUTES' and SHAPES'), to compare two trees' answers with ``diff``.
+headers, body: ROUTES' and SHAPES'), to compare two trees' answers with ``diff``. ``--statements`` (with
+``--cpu-only``): three more columns, a request's statements run through SQLAlchemy (its
+``before_cursor_execute``: the token's driver read is one more), its transactions (BEGINs: on PostgreSQL each is
+a BEGIN and a ROLLBACK round trip beside its statements) and, on PostgreSQL, the database's own CPU ms (the
+pool's backends' run time in ``/proc/PID/schedstat``, found in ``pg_stat_activity``; the least of the rounds).
 """
 
 from __future__ import annotations
@@ -96,29 +100,99 @@ def _layers(profile: cProfile.Profile, requests: int) -> dict[str, float]:
     return spent
 
 
+class Backends:
+    """``--statements``: the SQLAlchemy statements and transactions of the app's engine, and on PostgreSQL the
+    run time of the database's backends serving it (``/proc/PID/schedstat``, nanoseconds: the server runs on
+    this machine), read by a connection of its own (not counted)."""
+
+    def __init__(self, engine: Any) -> None:
+        from sqlalchemy import event
+
+        self.statements = self.begins = 0
+        self.last: tuple[float, float, float] | None = (
+            None  # ``timed``'s latest: statements, BEGINs, db ms
+        )
+        self.monitor = None
+        event.listen(engine, "before_cursor_execute", self._statement)
+        event.listen(engine, "begin", self._begin)
+        if engine.dialect.name == "postgresql":
+            import psycopg
+
+            url = engine.url.set(drivername="postgresql")
+            self.monitor = psycopg.connect(
+                url.render_as_string(hide_password=False), autocommit=True
+            )
+
+    def _statement(self, *_: Any) -> None:
+        self.statements += 1
+
+    def _begin(self, *_: Any) -> None:
+        self.begins += 1
+
+    def backend_ns(self) -> dict[int, int]:
+        """Each of the app's backends' run time so far (ns), by pid."""
+        if self.monitor is None:
+            return {}
+        pids = self.monitor.execute(
+            "SELECT pid FROM pg_stat_activity WHERE datname = current_database() AND pid <> pg_backend_pid()"
+        ).fetchall()
+        spent = {}
+        for (pid,) in pids:
+            try:
+                spent[pid] = int(Path(f"/proc/{pid}/schedstat").read_text().split()[0])
+            except (OSError, ValueError):
+                continue  # gone, or not on this machine
+        return spent
+
+    def counts(self) -> tuple[int, int, dict[int, int]]:
+        return self.statements, self.begins, self.backend_ns()
+
+
+def _per_request(
+    before: tuple[int, int, dict[int, int]], after: tuple[int, int, dict[int, int]], requests: int
+) -> tuple[float, float, float]:
+    ran_ns = sum(ns - before[2].get(pid, 0) for pid, ns in after[2].items())
+    return (
+        (after[0] - before[0]) / requests,
+        (after[1] - before[1]) / requests,
+        ran_ns / 1e6 / requests,
+    )
+
+
 async def timed(
-    client: httpx.AsyncClient, path: str, requests: int
+    client: httpx.AsyncClient, path: str, requests: int, backends: Backends | None = None
 ) -> tuple[float, float, httpx.Response]:
     """``requests`` GETs of ``path`` after 3 to warm up: the median wall ms and the mean CPU ms (this
-    process's) a request, and the warm-up's last answer."""
+    process's) a request, and the warm-up's last answer; with ``backends``, a request's statements,
+    transactions and database CPU ms in its ``last``."""
     for _ in range(3):
         answer = (await client.get(path)).raise_for_status()
     walls = []
+    counted = backends.counts() if backends else None
     cpu = time.process_time()
     for _ in range(requests):
         began = time.perf_counter()
         (await client.get(path)).raise_for_status()
         walls.append(time.perf_counter() - began)
     cpu = (time.process_time() - cpu) * 1000 / requests
+    if backends is not None and counted is not None:
+        backends.last = _per_request(counted, backends.counts(), requests)
     return statistics.median(walls) * 1000, cpu, answer
 
 
 async def _route(
-    client: httpx.AsyncClient, path: str, args: argparse.Namespace
+    client: httpx.AsyncClient, path: str, args: argparse.Namespace, backends: Backends | None
 ) -> tuple[float, float, dict[str, float]]:
     requests = args.requests
-    rounds = [await timed(client, path, requests) for _ in range(args.rounds)]
+    rounds, counted = [], []
+    for _ in range(args.rounds):
+        rounds.append(await timed(client, path, requests, backends))
+        if backends is not None and backends.last is not None:
+            counted.append(backends.last)
     wall, cpu = rounds[0][0], min(cpu for _, cpu, _ in rounds)
+    if backends is not None:
+        least = min(counted, key=lambda database: database[2])
+        return wall, cpu, {"stmts": least[0], "begins": least[1], "db ms": least[2]}
     if args.cpu_only:
         return wall, cpu, {}
     profile = cProfile.Profile()
@@ -201,18 +275,35 @@ async def _run(
         names = await _names(client)
         if args.answers:
             return await _answers(client, names)
-        columns = [name for name, _ in LAYERS] + ["other"]
+        backends = Backends(app.state.callintel.store.engine) if args.statements else None
+        columns = (
+            ["stmts", "begins", "db ms"] if backends else [name for name, _ in LAYERS] + ["other"]
+        )
         print(
-            "ms a request (wall: median; cpu: this process's, unprofiled); then % of the profiled time"
+            "ms a request (wall: median; cpu: this process's, unprofiled); then "
+            + (
+                "a request's statements, transactions, database CPU ms"
+                if backends
+                else "% of the profiled time"
+            )
         )
         print(f"{'route':<46}{'wall':>6}{'cpu':>6}" + "".join(f"{c[:6]:>7}" for c in columns))
         for route in [r for r in ROUTES if not args.only or any(o in r for o in args.only)]:
             path = route.format(**names)
-            wall, cpu, spent = await _route(client, path, args)
+            wall, cpu, spent = await _route(client, path, args, backends)
             shown = path if len(path) < 45 else path[:41] + "..."
-            total = sum(spent.values()) or 1.0
-            cells = "".join(f"{100 * spent.get(c, 0.0) / total:>7.0f}" for c in columns if spent)
-            print(f"{shown:<46}{wall:>6.1f}{cpu:>6.1f}{cells}", flush=True)
+            print(
+                f"{shown:<46}{wall:>6.1f}{cpu:>6.1f}{_cells(spent, columns, backends)}", flush=True
+            )
+
+
+def _cells(spent: dict[str, float], columns: list[str], backends: Backends | None) -> str:
+    if backends is not None:
+        return "".join(
+            f"{spent[c]:>7.1f}" if c != "db ms" else f"{spent[c]:>7.2f}" for c in columns
+        )
+    total = sum(spent.values()) or 1.0
+    return "".join(f"{100 * spent.get(c, 0.0) / total:>7.0f}" for c in columns if spent)
 
 
 def main() -> None:
@@ -234,7 +325,14 @@ def main() -> None:
     parser.add_argument(
         "--answers", action="store_true", help="print each JSON read's sha256 instead of timing"
     )
+    parser.add_argument(
+        "--statements",
+        action="store_true",
+        help="a request's statements and transactions, and PostgreSQL's CPU ms (with --cpu-only)",
+    )
     args = parser.parse_args()
+    if args.statements:
+        args.cpu_only = True
     if not args.hops:
         anyio.to_thread.run_sync = _inline  # type: ignore[assignment]  # sync routes inline, for the profile
     asyncio.run(_run(args))

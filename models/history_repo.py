@@ -302,8 +302,12 @@ def read_histories(
 
 
 _ID: BindParameter[str] = bindparam("customer_id")
-_NAME = select(CustomerRow.name).where(CustomerRow.id == _ID)
-_ACCOUNT = select(AccountRow.__table__).where(AccountRow.customer_id == _ID)
+# the customer's name and account (if any) in one statement: the account's columns are NULL without one
+_NAMED_ACCOUNT = (
+    select(CustomerRow.name, *AccountRow.__table__.c)
+    .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
+    .where(CustomerRow.id == _ID)
+)
 _LISTED: tuple[tuple[str, type[Record], Any], ...] = tuple(
     (
         name,
@@ -325,12 +329,12 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
     is no such customer. Rows, not ORM objects: prebuilt statements, run on the session's connection
     (through the session, the ORM's result handling doubles the cost of each)."""
     run = session.connection().execute
-    named = run(_NAME, {"customer_id": customer_id}).first()
+    named = run(_NAMED_ACCOUNT, {"customer_id": customer_id}).first()
     if named is None:
         return None
     found: dict[str, Any] = {}
-    for row in run(_ACCOUNT, {"customer_id": customer_id}):
-        found["account"] = Account.model_validate({**_fields(row), "name": named[0]})
+    if named.customer_id is not None:
+        found["account"] = Account.model_validate(_fields(named))
     for name, record, query in _LISTED:
         rows = run(query, {"customer_id": customer_id})
         found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)

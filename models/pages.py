@@ -392,7 +392,7 @@ def flagged_page(
     are read: the sort holds the ranked keys only, and only the page's rows are joined to their interaction."""
     ranking = replace(ranking or Ranking(), as_of=cursor.as_of) if cursor else ranking or Ranking()
     dialect = store.engine.dialect.name
-    with store.transaction() as session:
+    with store.reads() as session:
         rare = dialect == "sqlite" and kind_is_rare(session, wanted.kind)
         # ranked once (a materialised CTE) for the page and its count, not once for each
         ranked = _ranked(wanted, ranking, dialect, rare).cte("ranked").prefix_with("MATERIALIZED")

@@ -24,8 +24,6 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-from collections.abc import Iterator
-from contextlib import contextmanager
 from dataclasses import dataclass, replace
 from datetime import UTC, datetime
 from functools import lru_cache
@@ -341,7 +339,7 @@ def _stored_page(store: Store, read: _Read) -> Slice[FlaggedInteraction] | None:
     """The page from the stored ranks, None where they cannot serve. Read-only when they are current (one
     statement checks): only ranks that are not (a new configuration, noted rows) are brought up to date first,
     in their own write transaction (``refresh``)."""
-    with _reading(store) as connection:
+    with store.reading() as connection:
         state = connection.execute(_STATE, _state_parameters(read)).one()
         # an interaction of the kind dated after the moment: the key cannot order it
         if state.later:
@@ -349,19 +347,8 @@ def _stored_page(store: Store, read: _Read) -> Slice[FlaggedInteraction] | None:
         if state.built == fingerprint(read.ranking) and not state.dirty:
             return _page(connection, read)
     refresh(store, read.ranking)
-    with _reading(store) as connection:
-        return _page(connection, read)
-
-
-@contextmanager
-def _reading(store: Store) -> Iterator[Connection]:
-    """A connection for the page's reads: Core, no ORM session (a few tenths of a ms a request); PostgreSQL's
-    in autocommit, without the BEGIN and the pool's ROLLBACK (two round trips; under READ COMMITTED each
-    statement reads its own snapshot either way)."""
     with store.reading() as connection:
-        if connection.dialect.name == "postgresql":
-            connection.execution_options(isolation_level="AUTOCOMMIT")
-        yield connection
+        return _page(connection, read)
 
 
 def _page(connection: Connection, read: _Read) -> Slice[FlaggedInteraction] | None:

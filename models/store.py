@@ -126,12 +126,12 @@ class Store(Database):
     # -- reads --------------------------------------------------------------------------
 
     def get_interaction(self, interaction_id: str) -> StoredInteraction | None:
-        with self.transaction() as session:
+        with self.reads() as session:
             return interactions.get_interaction(session, interaction_id)
 
     def interaction_view(self, interaction_id: str) -> interactions.InteractionView | None:
         """The interaction with its transcript, tags, sentiments, metrics and summary, in one transaction."""
-        with self.transaction() as session:
+        with self.reads() as session:
             return interactions.interaction_view(session, interaction_id)
 
     def get_metrics(self, interaction_id: str) -> CallMetrics | None:

@@ -92,7 +92,7 @@ def resolve(alert: Alert, outcome: str, by: str, at: datetime, note: str | None 
 
 def get_alert(store: Store, alert_id: int) -> Alert:
     """One stored alert; NotFound if there is none with this id."""
-    with store.transaction() as session:
+    with store.reads() as session:
         return _read(session, alert_id)
 
 

@@ -225,14 +225,14 @@ def alerts_page(
     store: Store, wanted: AlertFilter, limit: int = 100, offset: int = 0
 ) -> Slice[Alert]:
     """Stored alerts narrowed by customer, status and owner, newest first: the total and one page."""
-    with store.transaction() as session:
+    with store.reads() as session:
         total, items = stored_page(session, wanted, limit, offset)
     return Slice(total, items)
 
 
 def alert_owners(store: Store) -> list[str]:
     """The owners named on stored alerts, sorted (what an owner filter offers)."""
-    with store.transaction() as session:
+    with store.reads() as session:
         return stored_owners(session)
 
 

@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 import api.routes_customers
 from api.app import create_app
@@ -19,6 +20,7 @@ from bench.make_portfolio import END, build
 from models.settings import Settings
 from risk.refresh import backfill
 from tests.api.test_stored_reads import _fill
+from tests.models.test_reads import _outside_a_transaction
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]
 
@@ -83,3 +85,36 @@ def test_what_the_stored_state_does_not_give_is_the_views(backfilled: Callintel,
             assert new == old and new[0] == 200
         new, old = _both(client, monkeypatch, "/api/customers/nobody/timeline?days=60", auth)
         assert new == old and new[0] == 404
+
+
+def test_the_customer_page_and_timeline_read_in_few_statements_outside_a_transaction(
+    backfilled: Callintel,
+):
+    """Each page's statements (the token's driver read aside) stay few, so that one more, or a read per
+    contact or signal, fails here; on PostgreSQL each runs in autocommit (no BEGIN, no ROLLBACK)."""
+    with (
+        backfilled as callintel,
+        TestClient(create_app(callintel.settings, callintel.store)) as client,
+    ):
+        auth = {"Authorization": f"Bearer {callintel.create_token('manager', 'm')[1]}"}
+        who = callintel.customers(END).items[0][0].customer_id
+        seen: list[bool] = []
+
+        def noted(connection, *_) -> None:
+            seen.append(_outside_a_transaction(connection.connection.dbapi_connection))
+
+        counted = {}
+        for path, most in (
+            (f"/api/customers/{who}", 9),
+            (f"/api/customers/{who}/timeline?days=60", 10),
+        ):
+            assert client.get(path, headers=auth).status_code == 200  # the token's last use written
+            event.listen(callintel.store.engine, "before_cursor_execute", noted)
+            try:
+                assert client.get(path, headers=auth).status_code == 200
+            finally:
+                event.remove(callintel.store.engine, "before_cursor_execute", noted)
+            counted[path] = (len(seen), most)
+            assert seen and all(seen), path
+            seen.clear()
+        assert all(0 < n <= most for n, most in counted.values()), counted
