@@ -425,16 +425,19 @@ def list_interactions(
 
 
 def list_reps(session: Session, kind: str | None = None) -> list[str]:
-    """The reps named on interactions (of one kind), sorted."""
-    query = (
-        select(InteractionRow.rep)
-        .where(InteractionRow.rep.is_not(None))
-        .distinct()
-        .order_by(InteractionRow.rep)
+    """The reps named on interactions (of one kind), sorted. The distinct reps come from the rep index and each
+    is then checked for an interaction of ``kind``: filtering by kind first walked every interaction of that kind
+    (SQLite chose the kind index: 130-220 ms on the 10k book's 136,872 tickets, against 1 ms)."""
+    reps = select(InteractionRow.rep).where(InteractionRow.rep.is_not(None)).distinct()
+    if not kind:
+        return list(session.scalars(reps.order_by(InteractionRow.rep)))
+    named = reps.subquery()
+    of_kind = (
+        select(InteractionRow.id)
+        .where(InteractionRow.rep == named.c.rep, InteractionRow.kind == kind)
+        .exists()
     )
-    if kind:
-        query = query.where(InteractionRow.kind == kind)
-    return list(session.scalars(query))
+    return list(session.scalars(select(named.c.rep).where(of_kind).order_by(named.c.rep)))
 
 
 def flagged_queue(

@@ -233,9 +233,11 @@ def test_processes_opening_a_new_database_together_take_turns_migrating(db_url: 
 
 def test_interactions_by_id_and_the_reps_named(store):
     made = []
-    for n, rep in enumerate(("sam", "dana", None, "sam")):
+    for n, (rep, kind) in enumerate(
+        (("sam", "call"), ("dana", "call"), (None, "call"), ("sam", "call"), ("lee", "ticket"))
+    ):
         interaction, transcript = make_call(f"call-{n}".encode())
-        interaction = interaction.model_copy(update={"rep": rep})
+        interaction = interaction.model_copy(update={"rep": rep, "kind": kind})
         store.save_interaction(interaction, transcript)
         made.append(interaction.id)
     # same time: in id order
@@ -243,7 +245,9 @@ def test_interactions_by_id_and_the_reps_named(store):
         [made[0], made[2]]
     )
     assert store.list_interactions(ids=set()) == []
-    assert store.list_reps() == ["dana", "sam"] and store.list_reps("ticket") == []
+    assert store.list_reps() == ["dana", "lee", "sam"]
+    assert store.list_reps("call") == ["dana", "sam"] and store.list_reps("ticket") == ["lee"]
+    assert store.list_reps("email") == []
 
 
 def test_a_new_database_and_its_folder_are_private(tmp_path):
