@@ -15,7 +15,7 @@ import functools
 import logging
 import os
 from collections.abc import Callable, Iterable, Iterator
-from contextlib import contextmanager
+from contextlib import AbstractContextManager, contextmanager
 from dataclasses import dataclass
 from itertools import islice
 from pathlib import Path
@@ -295,15 +295,10 @@ class Database:
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
 
-    @contextmanager
-    def reads(self) -> Iterator[Session]:
+    def reads(self) -> AbstractContextManager[Session]:
         """A session for reads only (one that writes nothing: a write here would commit at once on
         PostgreSQL), as ``transaction`` gives one; PostgreSQL's in autocommit (``_reader``)."""
-        try:
-            with Session(self._reader, expire_on_commit=False) as session, session.begin():
-                yield session
-        except SQLAlchemyError as exc:
-            raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
+        return self._session(self._reader)
 
     def first_row(self, statement: Select, params: dict[str, Any]) -> tuple[Any, ...] | None:
         """The first row of a prebuilt ``statement`` (built once, at import: compiled on its first use here) as a
@@ -345,11 +340,16 @@ class Database:
                     False  # as the pool hands connections out (on a lost one: an error)
                 )
 
-    @contextmanager
-    def transaction(self) -> Iterator[Session]:
+    def transaction(self) -> AbstractContextManager[Session]:
         """A session whose work commits on success and rolls back on any error."""
+        return self._session(self.engine)
+
+    @contextmanager
+    def _session(self, bind: Engine) -> Iterator[Session]:
+        """A session on ``bind`` (the engine, or the reads' ``_reader``) that commits on success and rolls back
+        on any error; SQLAlchemy's errors as StoreError."""
         try:
-            with Session(self.engine, expire_on_commit=False) as session, session.begin():
+            with Session(bind, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None
