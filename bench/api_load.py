@@ -125,6 +125,12 @@ def main() -> None:
     parser.add_argument("--concurrency", type=int, default=8)
     parser.add_argument("--database-url")
     parser.add_argument("--portfolio", action="store_true", help="every read route over a big book")
+    parser.add_argument(
+        "--aggregate-requests",
+        type=int,
+        default=16,
+        help="with --portfolio: requests for each book-wide report (portfolio, segments, contacts, reps; 0: none)",
+    )
     parser.add_argument("--customers", type=int, default=10_000, help="with --portfolio")
     parser.add_argument("--usage-days", type=float, default=180, help="usage kept per customer")
     parser.add_argument(

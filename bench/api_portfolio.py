@@ -21,7 +21,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from bench.api_load import CALLINTEL, COOKIE, free_port, measure, measure_ab, run, timed  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
-__all__ = ["ROUTES", "chosen", "run_portfolio"]
+__all__ = ["AGGREGATES", "OTHER_ROUTES", "ROUTES", "chosen", "run_portfolio"]
 
 ROUTES = [
     "/api/customers?limit=50",
@@ -45,6 +45,29 @@ ROUTES = [
     "/api/alerts?limit=50&status=open&customer_id={customer}",
     "/dashboard/customers?limit=50",
     "/dashboard/customers/{customer}",
+]
+# The other read routes (sixteenth session: "every read route"), timed after ROUTES with the same requests.
+OTHER_ROUTES = [
+    "/api/alerts/{alert}",
+    "/api/interactions/{interaction}/comments",
+    "/api/tasks?limit=50",
+    "/api/webhooks",
+    "/dashboard/",
+    "/dashboard/calls/{interaction}",
+    "/dashboard/search?q=export",
+    "/dashboard/alerts",
+    "/dashboard/tasks",
+]
+# The book-wide reports: each reads the whole book (RFM scores, contact counts and flags over every interaction),
+# so they get --aggregate-requests (0: left out).
+AGGREGATES = [
+    "/api/portfolio",
+    "/api/segments?limit=50",
+    "/api/contacts?limit=50",
+    "/api/reps",
+    "/dashboard/portfolio",
+    "/dashboard/segments",
+    "/dashboard/contacts",
 ]
 BASELINE = "/api/customers?limit=50&recompute=true"
 
@@ -104,6 +127,7 @@ def _names(client: httpx.Client) -> dict[str, Any]:
         "cursor": middle.headers["X-Next-Cursor"],  # the same page as offset=middle, by keyset
         "owner": client.get(f"/api/customers/{customer}").json()["account"]["owner"],
         "interaction": interaction,
+        "alert": client.get("/api/alerts?limit=1").json()[0]["id"],
     }
 
 
@@ -162,24 +186,36 @@ def cpu_seconds(pid: int) -> float:
 
 
 def _measure(
-    client: httpx.Client, path: str, args: argparse.Namespace
+    client: httpx.Client, path: str, args: argparse.Namespace, requests: int, warm: int
 ) -> tuple[float, float, float]:
     if args.client == "httpx":
-        return measure(client, path, args.requests, args.concurrency)
+        return measure(client, path, requests, args.concurrency, warm)
     headers = {"Authorization": str(client.headers["Authorization"])}
     session = next(c.value for c in client.cookies.jar if c.name == COOKIE and c.value)
     headers["Cookie"] = f"{COOKIE}={session}"
     return measure_ab(
-        str(client.base_url).rstrip("/"), path, headers, args.requests, args.concurrency
+        str(client.base_url).rstrip("/"), path, headers, requests, args.concurrency, warm
     )
 
 
-def chosen(routes: list[str], prefixes: list[str]) -> list[str]:
-    """The routes whose path starts with one of ``prefixes`` (every route when there are none)."""
+def _route_line(
+    client: httpx.Client, args: argparse.Namespace, path: str, server: int, requests: int, warm: int
+) -> None:
+    """One route's req/s, p50, p95 and the server's CPU ms a request (timed requests and warm-up)."""
+    began = cpu_seconds(server)
+    rate, p50, p95 = _measure(client, path, args, requests, warm)
+    cpu = (cpu_seconds(server) - began) * 1000 / (requests + warm)
+    shown = path if len(path) < 57 else path[:53] + "..."
+    print(f"{shown:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}{cpu:>8.1f}", flush=True)
+
+
+def chosen(routes: list[str], prefixes: list[str], empty_ok: bool = False) -> list[str]:
+    """The routes whose path starts with one of ``prefixes`` (every route when there are none); none is an
+    error unless ``empty_ok``."""
     if not prefixes:
         return list(routes)
     picked = [route for route in routes if route.startswith(tuple(prefixes))]
-    if not picked:
+    if not picked and not empty_ok:
         raise SystemExit(f"--only: no route starts with {' or '.join(prefixes)}")
     return picked
 
@@ -194,13 +230,14 @@ def _report(
     """Each route's req/s, p50 and p95, and the server's CPU ms a request (its processes' user + system
     time over the timed requests and their warm-up: less noisy than latency on a shared machine)."""
     print(f"{'route':<58}{'req/s':>8}{'p50 ms':>9}{'p95 ms':>9}{'cpu ms':>8}")
-    for route in chosen(ROUTES, args.only):
-        path = route.format(**names)
-        began = cpu_seconds(server)
-        rate, p50, p95 = _measure(client, path, args)
-        cpu = (cpu_seconds(server) - began) * 1000 / (args.requests + 10)
-        shown = path if len(path) < 57 else path[:53] + "..."
-        print(f"{shown:<58}{rate:>8.1f}{p50:>9.1f}{p95:>9.1f}{cpu:>8.1f}", flush=True)
+    for route in chosen(ROUTES + OTHER_ROUTES, args.only, empty_ok=True):
+        _route_line(client, args, route.format(**names), server, args.requests, warm=10)
+    if args.aggregate_requests > 0:
+        print(f"the book-wide reports, {args.aggregate_requests} requests each:")
+        for route in chosen(AGGREGATES, args.only, empty_ok=True):
+            _route_line(
+                client, args, route.format(**names), server, args.aggregate_requests, warm=1
+            )
     if args.baseline_requests > 0:
         rate, p50, p95 = measure(client, BASELINE, args.baseline_requests, args.concurrency, warm=0)
         print(f"{BASELINE + ' (recomputed)':<58}{rate:>8.2f}{p50:>9.1f}{p95:>9.1f}", flush=True)

@@ -16,8 +16,9 @@ sixteenth batch and the alpha and threshold change, is the fresh one for sentime
 holdout15.tsv, written before the encoder's fine-tuning, is the fresh one for sentiment and every new label;
 holdout16.tsv, written before the retired sets and the seventeenth batch became fitting data, is the fresh one
 for sentiment and every new label; holdout17.tsv, written before holdout16 and the eighteenth batch became fitting
-data, is the fresh one for sentiment and every new label), wherever each set's lines now are: a set that has judged its models moves to
-nlp/data/retired/ and is fitting data (nlp/dataset.py), so its figures are marked "fitted" and are seen figures,
+data, is the fresh one for sentiment and every new label), wherever each set's lines now are: a set that has
+judged its models moves to nlp/data/retired/ and is fitting data (nlp/dataset.py), so its figures are marked
+"fitted" and are seen figures,
 product_issue F1 on every set that has product issues, and sentiment accuracy on the untouched external evaluation
 part (nlp/data/external/wink_eval.jsonl, human-rated product-review sentences).
 
