@@ -3,13 +3,22 @@
 from __future__ import annotations
 
 import os
+import re
 import subprocess
 import sys
 import time
 
 import pytest
 
-from bench.api_portfolio import ROUTES, _tree, chosen, cpu_seconds
+from bench.api_portfolio import (
+    AGGREGATES,
+    NOT_TIMED,
+    OTHER_ROUTES,
+    ROUTES,
+    _tree,
+    chosen,
+    cpu_seconds,
+)
 
 
 def test_cpu_seconds_counts_this_process_s_work_and_the_tree_its_children():
@@ -41,3 +50,29 @@ def test_only_keeps_the_routes_with_a_given_prefix_in_order() -> None:
 def test_only_with_no_matching_route_is_one_line() -> None:
     with pytest.raises(SystemExit, match="no route starts with /nowhere"):
         chosen(ROUTES, ["/nowhere"])
+
+
+def _get_paths(routes, prefix: str = "") -> set[str]:
+    """The app's GET path templates, with the included routers' prefixes (each parameter as {})."""
+    found: set[str] = set()
+    for route in routes:
+        if type(route).__name__ == "_IncludedRouter":
+            found |= _get_paths(
+                route.original_router.routes, prefix + (route.include_context.prefix or "")
+            )
+        elif "GET" in (getattr(route, "methods", None) or ()):
+            found.add(re.sub(r"\{[^}]*\}", "{}", prefix + route.path))
+    return found
+
+
+def test_every_read_route_is_timed_or_left_out_with_a_reason(tmp_path) -> None:
+    from api.app import create_app
+    from models.settings import Settings
+
+    app = create_app(Settings(database_url=f"sqlite:///{tmp_path / 'routes.db'}"))
+    timed = {
+        re.sub(r"\{[^}]*\}", "{}", r.split("?")[0]) for r in ROUTES + OTHER_ROUTES + AGGREGATES
+    }
+    paths = _get_paths(app.routes)
+    assert "/api/customers/{}/timeline" in paths and "/dashboard/customers/{}" in paths
+    assert paths - timed == set(NOT_TIMED)
