@@ -10,7 +10,7 @@ from types import SimpleNamespace
 import pytest
 from jinja2 import Environment
 
-from api.account_view import ContactLine
+from api.account_view import ContactLine, InvoiceState
 from api.dashboard_panels import contact_items, invoice_items, survey_items, timeline_items
 from models.accounts import Contact, Invoice, SurveyResponse
 from risk.timeline import TimelineEntry
@@ -60,7 +60,7 @@ def _contacts() -> list[ContactLine]:
     ]
 
 
-def _invoices() -> list[tuple[Invoice, str]]:
+def _invoices() -> list[tuple[Invoice, InvoiceState]]:
     def invoice(n: int, amount: float, paid_days: int | None, failed: int) -> Invoice:
         issued = AS_OF - timedelta(days=60 - n)
         paid = None if paid_days is None else issued + timedelta(days=paid_days)
