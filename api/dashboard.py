@@ -33,6 +33,7 @@ from pydantic import BaseModel, Field, field_validator
 from api.account_view import account_summary
 from api.auth import ApiToken
 from api.dashboard_customer import customer_page_reads
+from api.dashboard_panels import panels
 from api.dashboard_rows import customer_lines
 from api.dashboard_views import (
     health_chart,
@@ -346,6 +347,8 @@ def customer_page(
     page = customer_page_reads(callintel, customer_id, moment, days)
     view, alerts = page.view, page.alerts
     chart = health_chart(view.replay, callintel.risk_config().bands)
+    panel = account_summary(view.history, moment, alerts, view.recommendation, page.contacts)
+    calls_visible = token.role != "crm"
     return _page(
         request,
         "customer.html",
@@ -355,8 +358,9 @@ def customer_page(
         days=days,
         signals=list(zip(view.health.signals, view.health.points, strict=True)),
         alerts=alerts,
-        panel=account_summary(view.history, moment, alerts, view.recommendation, page.contacts),
-        calls_visible=token.role != "crm",
+        panel=panel,
+        panels=panels(view.timeline, panel, view.health.as_of, calls_visible),
+        calls_visible=calls_visible,
         outcomes=ALERT_OUTCOMES,
     )
 

@@ -3,7 +3,7 @@
 Where the stored state gives the whole window (the current evaluation stored, a stored evaluation in each
 week of the chart, the window within the signals' horizon: what a running system or a book backfilled with
 ``callintel alert backfill --weeks 18`` has), the page reads it as the JSON timeline does
-(api/timeline_read.py ``stored_state``) and, in the same transaction, the account data, the contacts' last
+(api/timeline_read.py ``stored_state``) and, in the same read-only session, the account data, the contacts' last
 logins (one grouped query) and the customer's newest alerts. Anywhere else it is the view as before
 (api/queries.py ``customer_view``: the weeks no stored evaluation covers recomputed from a windowed history).
 """
@@ -66,9 +66,10 @@ def stored_page(
     moment: datetime,
     days: int,
 ) -> CustomerPage | None:
-    """The page over ``days`` up to ``moment`` in one transaction; None where the stored state does not
-    give the window (api/timeline_read.py ``stored_state``)."""
-    with store.transaction() as session:
+    """The page over ``days`` up to ``moment`` in one read-only session (PostgreSQL's in autocommit, as the
+    JSON timeline reads it: no BEGIN and no ROLLBACK round trips); None where the stored state does not give
+    the window (api/timeline_read.py ``stored_state``)."""
+    with store.reads() as session:
         account = known_history(account_history(session, customer_id), customer_id)
         state = stored_state(session.connection(), config, customer_id, moment, days, account)
         if state is None:

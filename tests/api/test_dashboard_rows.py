@@ -5,7 +5,7 @@ same customers, order, figures, links, colours and empty cells, on both backends
 from __future__ import annotations
 
 import re
-from datetime import timedelta
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from fastapi.testclient import TestClient
@@ -13,7 +13,7 @@ from jinja2 import Environment
 
 from api.app import create_app
 from api.auth import create_token
-from api.dashboard_rows import customer_lines
+from api.dashboard_rows import customer_lines, day
 from api.dashboard_views import kind_colours
 from api.service import Callintel
 from models.records import (
@@ -128,3 +128,17 @@ def test_the_list_draws_the_rows_the_full_records_drew(store, tmp_path, limit, o
 
 def test_an_empty_page_has_no_rows(store):
     assert customer_lines(store, []) == []
+
+
+@pytest.mark.parametrize(
+    "at",
+    [
+        datetime(2026, 9, 1, 23, 59, tzinfo=UTC),
+        datetime(1970, 1, 1),
+        date(2031, 12, 31),
+        datetime(999, 3, 4, tzinfo=UTC),
+        date(7, 1, 2),
+    ],
+)
+def test_a_day_is_written_as_strftime_writes_it(at):
+    assert day(at) == at.strftime("%Y-%m-%d")
