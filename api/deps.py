@@ -20,6 +20,7 @@ from pydantic import TypeAdapter
 
 from api.auth import ApiToken, verify_token_async
 from api.service import Callintel
+from api.sessions import session_token_async
 from models.errors import Forbidden, LoginRequired, Unauthorized
 
 __all__ = [
@@ -119,9 +120,13 @@ def allow(*roles: str) -> Callable[[Request], Awaitable[ApiToken]]:
     return _Bearer(roles)
 
 
-def _cookie_token(request: Request, callintel: ServiceDep) -> ApiToken:
+async def _cookie_token(request: Request, callintel: ServiceDep) -> ApiToken:
+    """The dashboard's token, from its session cookie; async, so the lookup runs on the event loop as the API
+    token's does (a sync dependency hops to the thread pool and back on every page)."""
     secret = request.cookies.get(COOKIE)
-    token = callintel.session_token(secret) if secret else None
+    token = (
+        await session_token_async(callintel.store, secret, callintel.settings) if secret else None
+    )
     if token is None:
         raise LoginRequired(
             "sign in with an API token" if not secret else "your session has ended: sign in again"

@@ -12,12 +12,14 @@ import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
+import anyio.to_thread
+
 from api.auth import LAST_USED_RESOLUTION, ApiToken
 from models import tokens_repo
 from models.settings import Settings
 from models.store import Store
 
-__all__ = ["end_session", "session_token", "start_session"]
+__all__ = ["end_session", "session_token", "session_token_async", "start_session"]
 
 
 def _hash(secret: str) -> str:
@@ -46,11 +48,33 @@ def session_token(store: Store, secret: str, settings: Settings) -> ApiToken | N
     found = tokens_repo.live_session(store, _hash(secret), now, now - _idle(settings))
     if found is None:
         return None
-    if now - found.last_seen_at > min(LAST_USED_RESOLUTION, _idle(settings) / 10):
-        store.write_quietly(  # at most one write a minute or so
-            tokens_repo.session_seen(found.id, now), f"session {found.id}: last request"
-        )
+    if _seen_due(found, now, settings):
+        _record_seen(store, found.id, now)
     return found.token
+
+
+async def session_token_async(store: Store, secret: str, settings: Settings) -> ApiToken | None:
+    """``session_token`` for the event loop (every dashboard page's session check, api/deps.py): the lookup is
+    one driver read, run inline as the API token's is (api/auth.py ``verify_token_async``); the rare
+    last-request write hops to the thread pool."""
+    now = datetime.now(UTC)
+    found = tokens_repo.live_session(store, _hash(secret), now, now - _idle(settings))
+    if found is None:
+        return None
+    if _seen_due(found, now, settings):
+        await anyio.to_thread.run_sync(_record_seen, store, found.id, now)
+    return found.token
+
+
+def _seen_due(found: tokens_repo.LiveSession, now: datetime, settings: Settings) -> bool:
+    """Whether the session's last request is worth recording: at most one write a minute or so."""
+    return now - found.last_seen_at > min(LAST_USED_RESOLUTION, _idle(settings) / 10)
+
+
+def _record_seen(store: Store, session_id: int, now: datetime) -> None:
+    store.write_quietly(
+        tokens_repo.session_seen(session_id, now), f"session {session_id}: last request"
+    )
 
 
 def end_session(store: Store, secret: str) -> None:

@@ -9,6 +9,7 @@ from collections.abc import Iterator
 from contextlib import contextmanager
 from datetime import UTC, datetime, timedelta
 
+import anyio
 import pytest
 from fastapi.testclient import TestClient
 from sqlalchemy import select, update
@@ -16,7 +17,7 @@ from sqlalchemy import select, update
 from api.app import create_app
 from api.auth import create_token, revoke_token
 from api.deps import COOKIE
-from api.sessions import session_token
+from api.sessions import session_token, session_token_async
 from models.errors import ConfigError
 from models.settings import Settings
 from models.store import Store
@@ -324,3 +325,21 @@ def test_the_openapi_document_needs_a_token_and_no_page_loads_from_a_cdn(world):
         assert document.status_code == 200 and "/api/queue" in document.json()["paths"]
     for path in ("/docs", "/redoc", "/docs/oauth2-redirect"):
         assert client.get(path).status_code == 404, path
+
+
+@pytest.mark.both_backends
+def test_the_pages_session_check_on_the_event_loop_is_the_same_check(dashboard, backend):
+    """api/deps.py checks a page's session with ``session_token_async`` (on the loop; the write hops): the same
+    token, None for an unknown secret, and the last request recorded when due but never waited for."""
+    client, store, token, secret = dashboard
+    settings = client.app.state.settings
+    sign_in(client, secret)
+    cookie = client.cookies[COOKIE]
+    assert anyio.run(session_token_async, store, "not-a-session", settings) is None
+    old = datetime.now(UTC) - timedelta(minutes=5)
+    age_sessions(store, last_seen_at=old)
+    with write_locked(store, backend):
+        found = anyio.run(session_token_async, store, cookie, settings)
+    assert known(found).id == token.id and session_rows(store)[0].last_seen_at == old
+    assert known(anyio.run(session_token_async, store, cookie, settings)).id == token.id
+    assert datetime.now(UTC) - session_rows(store)[0].last_seen_at < timedelta(minutes=1)
