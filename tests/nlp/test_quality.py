@@ -3,8 +3,8 @@
 Each held-out set was committed before the change it judges (nlp/data/holdout/, nlp/data/external/SOURCE.md).
 Once a set has judged its models it retires (nlp/data/retired/) and becomes fitting data: since the heads of the
 seventeenth batch, holdout1-15 are (and holdout16 since the eighteenth batch's heads), so their tests below guard seen
-lines against regressions, and their comments give the figures from when each set was held out. The fresh set is
-holdout17 (the last test).
+lines against regressions, and their comments give the figures from when each set was held out. The shipped heads'
+held-out sets are holdout17 and holdout18 (the last two tests).
 """
 
 import pytest
@@ -226,6 +226,28 @@ def test_the_seventeenth_set(report):
             "usage_decline": 0.76,
             "stakeholder_change": 0.79,
             "expansion_interest": 0.87,
+        },
+    )
+
+
+@pytest.mark.slow
+def test_the_eighteenth_set(report):
+    # holdout18.tsv was committed alone (30c7867) before the nineteenth batch's candidate, which lost there by the
+    # rule (README, Quality), so the shipped heads are still the eighteenth batch's and these are their figures on
+    # it: sentiment 0.841, product_issue 0.747, poor_fit 0.720, usage_decline 0.746, stakeholder_change 0.806,
+    # expansion_interest 0.806, macro F1 0.832 (fp32; int8 0.824, 0.723, 0.680, 0.737, 0.769, 0.862, 0.829). The
+    # targets are 0.85 for sentiment and each new label's F1. Guards a little under the lower of the two.
+    _fresh_set_guards(
+        held_out(report, "fresh (holdout18)"),
+        utterances=350,
+        macro_f1=0.81,
+        sentiment=0.80,
+        floors={
+            "product_issue": 0.70,
+            "poor_fit": 0.66,
+            "usage_decline": 0.71,
+            "stakeholder_change": 0.75,
+            "expansion_interest": 0.78,
         },
     )
 
