@@ -139,7 +139,7 @@ def _names(client: httpx.Client) -> dict[str, Any]:
         "cursor": middle.headers["X-Next-Cursor"],  # the same page as offset=middle, by keyset
         "owner": client.get(f"/api/customers/{customer}").json()["account"]["owner"],
         "interaction": interaction,
-        "alert": client.get("/api/alerts?limit=1").json()[0]["id"],
+        "alert": client.get("/api/alerts?limit=1").json()["items"][0]["id"],
     }
 
 
