@@ -129,7 +129,8 @@ _EVALUATIONS = (
     select(_H.as_of, _H.score, _H.band, _H.breakdown, _H.raw_risk, _H.churned)
     .where(
         _H.customer_id == _CUSTOMER,
-        _H.as_of >= func.coalesce(_SINCE.scalar_subquery(), bindparam("start", type_=_H.as_of.type)),
+        _H.as_of
+        >= func.coalesce(_SINCE.scalar_subquery(), bindparam("start", type_=_H.as_of.type)),
         _H.as_of <= bindparam("end"),
     )
     .order_by(_H.as_of)

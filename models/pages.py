@@ -181,7 +181,9 @@ def interactions_page(
         return Slice(total, rows, last)
 
 
-def page_and_total(reads: Connection | Session, page: Select, total: Select) -> tuple[list[Any], int]:
+def page_and_total(
+    reads: Connection | Session, page: Select, total: Select
+) -> tuple[list[Any], int]:
     """A page's rows (``page``'s columns) and the filter's total (``total``: one value) in one statement,
     the total an uncorrelated scalar subquery (computed once) as a last column; counted alone only when the
     page is empty (an offset or a cursor past the end)."""
@@ -414,7 +416,9 @@ def flagged_page(
 
 
 # A queue page's customer tags (``queue_slice``): plain rows, a tag's fields read without the ORM's objects;
-# built once, the page's ids and the minimum score as parameters
+# built once, the page's ids and the minimum score as parameters. An expanding IN, not an array (models/database.py
+# ``among``): under a generic plan, ``= ANY($1)`` of an array of unknown length read the score index instead
+# (an empty store, ``force_generic_plan``)
 _PAGE_TAGS = select(*TagRow.__table__.c).where(
     TagRow.interaction_id.in_(bindparam("ids", expanding=True)),
     *_customer_tag(bindparam("min_score", type_=Float())),

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.sql.elements import BindParameter
 
 from models.current_health import Cursor, band_rank, current_as_of
+from models.database import among, dialect_of
 from models.health_pages import (
     HealthFilter,
     Reader,
@@ -204,21 +205,26 @@ def page_keys(
 
 # -- the records ------------------------------------------------------------------------------------------
 
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _S = RiskSignalRow
-_SIGNALS = (
-    select(
-        _S.customer_id,
-        _S.kind,
-        _S.weight,
-        _S.points,
-        _S.occurred_at,
-        _S.interaction_id,
-        _S.explanation,
-    )
-    .where(_S.customer_id.in_(_IDS))
-    .order_by(_S.id)
-)  # built once: a statement built per request costs SQLAlchemy more than the read
+_SIGNAL_COLUMNS = (
+    _S.customer_id,
+    _S.kind,
+    _S.weight,
+    _S.points,
+    _S.occurred_at,
+    _S.interaction_id,
+    _S.explanation,
+)
+
+
+@cache
+def _signals_of(dialect: str) -> Select:
+    """The signals of the customers ``ids``, in stored order: built once a dialect (a statement built per
+    request costs SQLAlchemy more than the read; the ids one array on PostgreSQL: models/database.py
+    ``among``)."""
+    return select(*_SIGNAL_COLUMNS).where(among(_S.customer_id, "ids", dialect)).order_by(_S.id)
+
+
 _H = HealthSnapshotRow
 _LATEST = (
     select(_H.id, *EVALUATION)
@@ -237,11 +243,9 @@ _LINE = (
         select(CustomerHealthRow.as_of)
         .where(CustomerHealthRow.customer_id == bindparam("customer_id"))
         .scalar_subquery(),
-        *list(_SIGNALS.selected_columns)[1:],
+        *_SIGNAL_COLUMNS[1:],
     )
-    .select_from(
-        _LATEST_ONE.outerjoin(_S, _S.customer_id == bindparam("customer_id"))
-    )
+    .select_from(_LATEST_ONE.outerjoin(_S, _S.customer_id == bindparam("customer_id")))
     .order_by(_S.id)
 )  # built once, like the others
 
@@ -250,7 +254,8 @@ def _signals(session: Reader, ids: list[str]) -> dict[str, list[SignalLine]]:
     """The signals risk_signals holds for these customers (their current evaluation's), in stored order
     (largest contribution first)."""
     found: dict[str, list[SignalLine]] = {i: [] for i in ids}
-    rows = session.execute(_SIGNALS, {"ids": ids}).all()  # one fetchall, not a fetch a row
+    statement = _signals_of(dialect_of(session))
+    rows = session.execute(statement, {"ids": ids}).all()  # one fetchall, not a fetch a row
     for row in rows:
         found[row[0]].append(_signal_line(row[1:]))
     return found

@@ -229,11 +229,15 @@ def alerts_page(
     )
     total = select(func.count()).select_from(AlertRow).where(*where)
     rows, counted = page_and_total(session.connection(), query, total)
-    return counted, [Alert.model_validate(dict(zip(_ALERT_FIELDS, row))) for row in rows]
+    return counted, [
+        Alert.model_validate(dict(zip(_ALERT_FIELDS, row, strict=True))) for row in rows
+    ]
 
 
 _ALERT_FIELDS = tuple(Alert.model_fields)
-_ALERT_COLUMNS = tuple(AlertRow.__table__.c[name] for name in _ALERT_FIELDS)  # Alert's fields' columns
+_ALERT_COLUMNS = tuple(
+    AlertRow.__table__.c[name] for name in _ALERT_FIELDS
+)  # Alert's fields' columns
 
 
 def alert_owners(session: Session) -> list[str]:
