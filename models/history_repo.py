@@ -53,6 +53,8 @@ from models.tables import (
 )
 
 __all__ = [
+    "AccountRead",
+    "account_read",
     "account_records",
     "CustomerHistory",
     "InteractionFacts",
@@ -323,11 +325,27 @@ _LISTED: tuple[tuple[str, type[Record], Any], ...] = tuple(
 )  # built once: a statement built per request costs SQLAlchemy more than the read
 
 
+@dataclass(frozen=True)
+class AccountRead:
+    """``account_history``'s history and its survey responses' tickets (dedup key -> interaction id, as
+    models/accounts_repo.py ``survey_interactions``), read from the same rows."""
+
+    history: CustomerHistory
+    survey_links: dict[str, str]
+
+
 def account_history(session: Session, customer_id: str) -> CustomerHistory | None:
     """The customer's name and account data (account, contacts, invoices, commercial events, survey
     responses, as ``read_histories`` gives them) as a history without interactions or usage; None if there
-    is no such customer. Rows, not ORM objects: prebuilt statements, run on the session's connection
-    (through the session, the ORM's result handling doubles the cost of each)."""
+    is no such customer (``account_read``)."""
+    found = account_read(session, customer_id)
+    return None if found is None else found.history
+
+
+def account_read(session: Session, customer_id: str) -> AccountRead | None:
+    """``account_history`` with its surveys' tickets (the survey rows' own columns: no statement more).
+    Rows, not ORM objects: prebuilt statements, run on the session's connection (through the session, the
+    ORM's result handling doubles the cost of each)."""
     run = session.connection().execute
     named = run(_NAMED_ACCOUNT, {"customer_id": customer_id}).first()
     if named is None:
@@ -335,10 +353,13 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
     found: dict[str, Any] = {}
     if named.customer_id is not None:
         found["account"] = Account.model_validate(_fields(named))
+    links: dict[str, str] = {}
     for name, record, query in _LISTED:
-        rows = run(query, {"customer_id": customer_id})
+        rows = run(query, {"customer_id": customer_id}).all()
         found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
-    return CustomerHistory(customer_id, named[0], **found)
+        if name == "surveys":
+            links = {row.dedup_key: row.interaction_id for row in rows if row.interaction_id}
+    return AccountRead(CustomerHistory(customer_id, named[0], **found), links)
 
 
 def account_records(

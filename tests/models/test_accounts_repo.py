@@ -16,6 +16,7 @@ from models import accounts_repo as repo
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from models.accounts_repo import AccountBatch, AccountCounts
 from models.errors import Conflict, NotFound
+from models.history_repo import account_history, account_read
 from models.store import Store
 from models.tables import AccountRow, CustomerRow, InvoiceRow, SurveyResponseRow
 from risk.history import load_history
@@ -133,6 +134,11 @@ def test_a_survey_links_to_its_comment_ticket(store: Store):
     assert result.created == [interaction.id] and result.accounts.surveys == 1
     with store.transaction() as session:
         assert repo.survey_interactions(session, "acme") == links
+        read = account_read(session, "acme")  # the same links from the page's survey rows
+        assert read is not None and read.survey_links == links
+        assert read.history == account_history(session, "acme")
+        assert [s.comment for s in read.history.surveys] == ["Too pricey."]
+        assert account_read(session, "nobody") is None
 
 
 def test_contacts_are_replaced_and_a_customer_is_created_once(store: Store):
