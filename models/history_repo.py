@@ -27,9 +27,12 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    literal,
+    null,
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
@@ -310,19 +313,60 @@ _NAMED_ACCOUNT = (
     .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
     .where(CustomerRow.id == _ID)
 )
-_LISTED: tuple[tuple[str, type[Record], Any], ...] = tuple(
+_LISTS: tuple[tuple[str, type[Record], Any, tuple[Any, ...]], ...] = (
+    ("contacts", Contact, ContactRow, (ContactRow.user, ContactRow.id)),
+    ("invoices", Invoice, InvoiceRow, (InvoiceRow.issued_at, InvoiceRow.id)),
     (
-        name,
-        record,
-        select(table.__table__).where(table.customer_id == _ID).order_by(order, table.id),
-    )
-    for name, table, record, order in (
-        ("contacts", ContactRow, Contact, ContactRow.user),
-        ("invoices", InvoiceRow, Invoice, InvoiceRow.issued_at),
-        ("commercial", CommercialEventRow, CommercialEvent, CommercialEventRow.occurred_at),
-        ("surveys", SurveyResponseRow, SurveyResponse, SurveyResponseRow.responded_at),
-    )
-)  # built once: a statement built per request costs SQLAlchemy more than the read
+        "commercial",
+        CommercialEvent,
+        CommercialEventRow,
+        (CommercialEventRow.occurred_at, CommercialEventRow.id),
+    ),
+    (
+        "surveys",
+        SurveyResponse,
+        SurveyResponseRow,
+        (SurveyResponseRow.responded_at, SurveyResponseRow.id),
+    ),
+)  # each list of the account data: its record, its table, its order
+
+
+def _lists_statement() -> tuple[Any, list[list[str]]]:
+    """The customer's four lists in one statement: a UNION ALL of a branch a list, each row a list's number,
+    its place in the list's order (``row_number``) and every list's columns side by side, the other lists'
+    null (cast to the column's type: PostgreSQL resolves a UNION's column types from them, and each column's
+    values are read as its type's); with each list's column names in the row's order. Built once."""
+    tables = [table.__table__ for _, _, table, _ in _LISTS]
+    branches = []
+    for at, (_, _, table, order) in enumerate(_LISTS):
+        slots = [
+            (column if column.table is table.__table__ else cast(null(), column.type)).label(
+                f"c{n}"
+            )
+            for n, column in enumerate(c for other in tables for c in other.columns)
+        ]
+        seq = func.row_number().over(order_by=order)
+        where = table.customer_id == _ID
+        branches.append(select(literal(at).label("part"), seq.label("seq"), *slots).where(where))
+    union = union_all(*branches).subquery()
+    names = [[column.key for column in table.columns] for table in tables]
+    return select(union).order_by(union.c.part, union.c.seq), names
+
+
+_ALL_LISTS, _LIST_NAMES = _lists_statement()
+
+
+def _account_lists(run: Any, customer_id: str) -> dict[str, list[Any]]:
+    """Each list's rows (its columns by name, in its order) from ``_ALL_LISTS``."""
+    found: dict[str, list[Any]] = {name: [] for name, _, _, _ in _LISTS}
+    starts = [2]
+    for names in _LIST_NAMES:
+        starts.append(starts[-1] + len(names))
+    for row in run(_ALL_LISTS, {"customer_id": customer_id}):
+        part = row[0]
+        values = row[starts[part] : starts[part + 1]]
+        found[_LISTS[part][0]].append(dict(zip(_LIST_NAMES[part], values, strict=True)))
+    return found
 
 
 @dataclass(frozen=True)
@@ -343,9 +387,10 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
 
 
 def account_read(session: Session, customer_id: str) -> AccountRead | None:
-    """``account_history`` with its surveys' tickets (the survey rows' own columns: no statement more).
-    Rows, not ORM objects: prebuilt statements, run on the session's connection (through the session, the
-    ORM's result handling doubles the cost of each)."""
+    """``account_history`` with its surveys' tickets (the survey rows' own columns: no statement more), in
+    two statements: the name and account, then the four lists (``_ALL_LISTS``). Rows, not ORM objects:
+    prebuilt statements, run on the session's connection (through the session, the ORM's result handling
+    doubles the cost of each)."""
     run = session.connection().execute
     named = run(_NAMED_ACCOUNT, {"customer_id": customer_id}).first()
     if named is None:
@@ -353,12 +398,16 @@ def account_read(session: Session, customer_id: str) -> AccountRead | None:
     found: dict[str, Any] = {}
     if named.customer_id is not None:
         found["account"] = Account.model_validate(_fields(named))
-    links: dict[str, str] = {}
-    for name, record, query in _LISTED:
-        rows = run(query, {"customer_id": customer_id}).all()
-        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
-        if name == "surveys":
-            links = {row.dedup_key: row.interaction_id for row in rows if row.interaction_id}
+    lists = _account_lists(run, customer_id)
+    for name, record, _, _ in _LISTS:
+        kept = record.model_fields
+        found[name] = tuple(
+            record.model_validate({k: v for k, v in row.items() if k in kept and k != "updated_at"})
+            for row in lists[name]
+        )
+    links = {
+        row["dedup_key"]: row["interaction_id"] for row in lists["surveys"] if row["interaction_id"]
+    }
     return AccountRead(CustomerHistory(customer_id, named[0], **found), links)
 
 
