@@ -313,60 +313,76 @@ _NAMED_ACCOUNT = (
     .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
     .where(CustomerRow.id == _ID)
 )
-_LISTS: tuple[tuple[str, type[Record], Any, tuple[Any, ...]], ...] = (
-    ("contacts", Contact, ContactRow, (ContactRow.user, ContactRow.id)),
-    ("invoices", Invoice, InvoiceRow, (InvoiceRow.issued_at, InvoiceRow.id)),
-    (
-        "commercial",
-        CommercialEvent,
-        CommercialEventRow,
-        (CommercialEventRow.occurred_at, CommercialEventRow.id),
-    ),
-    (
-        "surveys",
-        SurveyResponse,
-        SurveyResponseRow,
-        (SurveyResponseRow.responded_at, SurveyResponseRow.id),
-    ),
-)  # each list of the account data: its record, its table, its order
 
 
-def _lists_statement() -> tuple[Any, list[list[str]]]:
-    """The customer's four lists in one statement: a UNION ALL of a branch a list, each row a list's number,
-    its place in the list's order (``row_number``) and every list's columns side by side, the other lists'
-    null (cast to the column's type: PostgreSQL resolves a UNION's column types from them, and each column's
-    values are read as its type's); with each list's column names in the row's order. Built once."""
-    tables = [table.__table__ for _, _, table, _ in _LISTS]
-    branches = []
-    for at, (_, _, table, order) in enumerate(_LISTS):
-        slots = [
-            (column if column.table is table.__table__ else cast(null(), column.type)).label(
-                f"c{n}"
+@dataclass(frozen=True)
+class _List:
+    """A list of the account data: its name (``CustomerHistory``'s field), record, table, order and
+    condition (the customer's rows, and any more)."""
+
+    name: str
+    record: type[Record]
+    table: Any
+    order: tuple[Any, ...]
+    where: tuple[Any, ...]
+
+
+class _Lists:
+    """Several lists of a customer's account data read in one statement: a UNION ALL of a branch a list,
+    each row a list's number, its place in the list's order (``row_number``) and every list's columns side
+    by side, the other lists' null (cast to the column's type: PostgreSQL resolves a UNION's column types
+    from them, and each column's values are read as its type's). Built once."""
+
+    def __init__(self, *lists: _List) -> None:
+        self.lists = lists
+        tables = [each.table.__table__ for each in lists]
+        every = [column for table in tables for column in table.columns]
+        branches = []
+        for at, each in enumerate(lists):
+            slots = [
+                (c if c.table is each.table.__table__ else cast(null(), c.type)).label(f"c{n}")
+                for n, c in enumerate(every)
+            ]
+            seq = func.row_number().over(order_by=each.order).label("seq")
+            branches.append(select(literal(at).label("part"), seq, *slots).where(*each.where))
+        union = union_all(*branches).subquery()
+        self.statement = select(union).order_by(union.c.part, union.c.seq)
+        self.names = [[column.key for column in table.columns] for table in tables]
+        self.starts = [2]
+        for names in self.names:
+            self.starts.append(self.starts[-1] + len(names))
+
+    def rows(self, run: Any, values: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """Each list's rows (its columns by name, in its order)."""
+        found: dict[str, list[dict[str, Any]]] = {each.name: [] for each in self.lists}
+        for row in run(self.statement, values):
+            part = row[0]
+            kept = row[self.starts[part] : self.starts[part + 1]]
+            found[self.lists[part].name].append(dict(zip(self.names[part], kept, strict=True)))
+        return found
+
+    def records(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, tuple[Record, ...]]:
+        """Each list's rows as its records (as ``_fields`` keeps a row's columns)."""
+        found = {}
+        for each in self.lists:
+            kept = each.record.model_fields
+            found[each.name] = tuple(
+                each.record.model_validate(
+                    {k: v for k, v in row.items() if k in kept and k != "updated_at"}
+                )
+                for row in rows[each.name]
             )
-            for n, column in enumerate(c for other in tables for c in other.columns)
-        ]
-        seq = func.row_number().over(order_by=order)
-        where = table.customer_id == _ID
-        branches.append(select(literal(at).label("part"), seq.label("seq"), *slots).where(where))
-    union = union_all(*branches).subquery()
-    names = [[column.key for column in table.columns] for table in tables]
-    return select(union).order_by(union.c.part, union.c.seq), names
+        return found
 
 
-_ALL_LISTS, _LIST_NAMES = _lists_statement()
-
-
-def _account_lists(run: Any, customer_id: str) -> dict[str, list[Any]]:
-    """Each list's rows (its columns by name, in its order) from ``_ALL_LISTS``."""
-    found: dict[str, list[Any]] = {name: [] for name, _, _, _ in _LISTS}
-    starts = [2]
-    for names in _LIST_NAMES:
-        starts.append(starts[-1] + len(names))
-    for row in run(_ALL_LISTS, {"customer_id": customer_id}):
-        part = row[0]
-        values = row[starts[part] : starts[part + 1]]
-        found[_LISTS[part][0]].append(dict(zip(_LIST_NAMES[part], values, strict=True)))
-    return found
+_ct, _I, _C, _S = ContactRow, InvoiceRow, CommercialEventRow, SurveyResponseRow
+# the account page's four lists (account_read)
+_ACCOUNT_LISTS = _Lists(
+    _List("contacts", Contact, _ct, (_ct.user, _ct.id), (_ct.customer_id == _ID,)),
+    _List("invoices", Invoice, _I, (_I.issued_at, _I.id), (_I.customer_id == _ID,)),
+    _List("commercial", CommercialEvent, _C, (_C.occurred_at, _C.id), (_C.customer_id == _ID,)),
+    _List("surveys", SurveyResponse, _S, (_S.responded_at, _S.id), (_S.customer_id == _ID,)),
+)
 
 
 @dataclass(frozen=True)
@@ -388,7 +404,7 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
 
 def account_read(session: Session, customer_id: str) -> AccountRead | None:
     """``account_history`` with its surveys' tickets (the survey rows' own columns: no statement more), in
-    two statements: the name and account, then the four lists (``_ALL_LISTS``). Rows, not ORM objects:
+    two statements: the name and account, then the four lists (``_ACCOUNT_LISTS``). Rows, not ORM objects:
     prebuilt statements, run on the session's connection (through the session, the ORM's result handling
     doubles the cost of each)."""
     run = session.connection().execute
@@ -398,16 +414,10 @@ def account_read(session: Session, customer_id: str) -> AccountRead | None:
     found: dict[str, Any] = {}
     if named.customer_id is not None:
         found["account"] = Account.model_validate(_fields(named))
-    lists = _account_lists(run, customer_id)
-    for name, record, _, _ in _LISTS:
-        kept = record.model_fields
-        found[name] = tuple(
-            record.model_validate({k: v for k, v in row.items() if k in kept and k != "updated_at"})
-            for row in lists[name]
-        )
-    links = {
-        row["dedup_key"]: row["interaction_id"] for row in lists["surveys"] if row["interaction_id"]
-    }
+    lists = _ACCOUNT_LISTS.rows(run, {"customer_id": customer_id})
+    found |= _ACCOUNT_LISTS.records(lists)
+    surveys = lists["surveys"]
+    links = {row["dedup_key"]: row["interaction_id"] for row in surveys if row["interaction_id"]}
     return AccountRead(CustomerHistory(customer_id, named[0], **found), links)
 
 
@@ -417,11 +427,8 @@ def account_records(
     """The customer's invoices, commercial events and survey responses that a timeline from ``start``
     shows (as ``account_history`` reads them; an invoice with its issue, due or payment time from
     ``start`` on) as a history with nothing else."""
-    found: dict[str, Any] = {}
-    for name, record, query in _RECENT:
-        rows = session.execute(query, {"customer_id": customer_id, "start": start})
-        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
-    return CustomerHistory(customer_id, **found)
+    wanted = {"customer_id": customer_id, "start": start}
+    return CustomerHistory(customer_id, **_RECENT.records(_RECENT.rows(session.execute, wanted)))
 
 
 def _fields(row: Any, record: type[Record] | None = None) -> dict[str, Any]:
@@ -454,7 +461,6 @@ def interactions_between(
 
 _UNTIL: BindParameter[datetime] = bindparam("until")
 _START: BindParameter[datetime] = bindparam("start")
-_I, _C, _S = InvoiceRow, CommercialEventRow, SurveyResponseRow
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _BETWEEN = (
     select(InteractionRow.id, InteractionRow.kind, InteractionRow.occurred_at, InteractionRow.title)
@@ -486,32 +492,33 @@ _TAGS = (
     .order_by(TagRow.interaction_id, TagRow.id)
 )
 # interactions_between's statements: built once
-_RECENT: tuple[tuple[str, type[Record], Any], ...] = (
-    (
+# account_records's lists, in one statement
+_RECENT = _Lists(
+    _List(
         "invoices",
         Invoice,
-        select(_I.__table__)
-        .where(
+        _I,
+        (_I.issued_at, _I.id),
+        (
             _I.customer_id == _ID,
             or_(_I.issued_at >= _START, _I.due_at >= _START, _I.paid_at >= _START),
-        )
-        .order_by(_I.issued_at, _I.id),
+        ),
     ),
-    (
+    _List(
         "commercial",
         CommercialEvent,
-        select(_C.__table__)
-        .where(_C.customer_id == _ID, _C.occurred_at >= _START)
-        .order_by(_C.occurred_at, _C.id),
+        _C,
+        (_C.occurred_at, _C.id),
+        (_C.customer_id == _ID, _C.occurred_at >= _START),
     ),
-    (
+    _List(
         "surveys",
         SurveyResponse,
-        select(_S.__table__)
-        .where(_S.customer_id == _ID, _S.responded_at >= _START)
-        .order_by(_S.responded_at, _S.id),
+        _S,
+        (_S.responded_at, _S.id),
+        (_S.customer_id == _ID, _S.responded_at >= _START),
     ),
-)  # account_records's: built once
+)
 
 
 def _is_text(dialect: str, key: str) -> Any:
