@@ -361,9 +361,9 @@ class _Lists:
             found[self.lists[part].name].append(dict(zip(self.names[part], kept, strict=True)))
         return found
 
-    def records(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, tuple[Record, ...]]:
+    def records(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
         """Each list's rows as its records (as ``_fields`` keeps a row's columns)."""
-        found = {}
+        found: dict[str, Any] = {}  # a tuple of its records by the history's field
         for each in self.lists:
             kept = each.record.model_fields
             found[each.name] = tuple(
