@@ -15,13 +15,13 @@ from sqlalchemy.orm import Session
 from api.account_view import AccountView, ContactLine, account_view, contact_lines_of
 from api.auth import ApiToken
 from models.accounts import Account
-from models.accounts_repo import survey_interactions
 from models.current_health import Cursor, Evaluation, band_rank, current_as_of, evaluations
 from models.errors import Forbidden, NotFound
 from models.health_pages import HealthFilter, StoredHealth, customer_health, health_page
 from models.history_repo import (
     UsageFact,
     account_history,
+    account_read,
     first_usage_at,
     interactions_between,
     last_usage_by_user,
@@ -361,16 +361,18 @@ class StoredAccount:
 
 def stored_account(store: Store, customer_id: str, moment: datetime) -> StoredAccount | None:
     """``GET /api/customers/{id}`` from stored state, in one transaction: the stored evaluation by ``moment``
-    (models/risk_lines.py customer_line: its row and its signals), the account data and each contact's
-    last login (one grouped query); None when the customer has no stored evaluation by then (their health
-    is recomputed: api/service.py ``account_view``)."""
+    (models/risk_lines.py customer_line: its row and its signals), the account data with its surveys'
+    tickets (models/history_repo.py account_read) and each contact's last login (one grouped query); None
+    when the customer has no stored evaluation by then (their health is recomputed: api/service.py
+    ``account_view``)."""
     with store.reads() as session:
         rated = customer_line(session, customer_id, moment)
         if rated is None or rated.score is None:
             return None
-        history = known_history(account_history(session, customer_id), customer_id)
+        found = account_read(session, customer_id)
+        history = known_history(found.history if found else None, customer_id)
         contacts = contacts_in(session, history, moment)
-        links = survey_interactions(session, customer_id)
+    links = found.survey_links if found else {}  # found: known_history raised otherwise
     return StoredAccount(rated, account_view(history, links, None, moment, contacts))
 
 

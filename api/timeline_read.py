@@ -3,7 +3,7 @@
 The usual case of the route: the customer's current evaluation is stored, every weekly point of the replay
 has a stored evaluation (the refresh ran, or ``callintel alert backfill``), and the window reaches no further
 back than the stored signals' horizon. Then everything the answer holds is read in one transaction: the
-stored evaluation and its signals as the at-risk list's record (models/risk_lines.py ``customer_line``), the
+stored evaluation and its signals as the at-risk list's record (models/risk_lines.py ``customer_state``), the
 week's evaluations, the window's interactions, its usage counted per day in SQL and the account's invoices,
 commercial events and survey answers. The answer's bytes come from ``TypeAdapter.dump_json`` over
 dataclasses in ``TimelineOut``'s field order: no pydantic model is built or validated (``TimelineOut``'s
@@ -21,10 +21,10 @@ from pydantic import TypeAdapter
 from sqlalchemy import Connection
 
 from api.queries import STEP, points_of
-from models.current_health import current_as_of, evaluations_in
+from models.current_health import evaluations_in
 from models.history_repo import account_records, interactions_between, usage_by_day
 from models.records import RiskSignal
-from models.risk_lines import RiskLine, SignalLine, customer_line
+from models.risk_lines import RiskLine, SignalLine, customer_state
 from models.store import Store
 from risk.config import RiskConfig
 from risk.health import Band, Health
@@ -127,8 +127,11 @@ def stored_state(
     signals' horizon). ``account``: the customer's account data read already (models/history_repo.py
     ``account_history``), whose records stand in for the window's (the timeline shows the same)."""
     start = moment - timedelta(days=days)
-    line = customer_line(reads, customer_id, moment)
-    if line is None or line.score is None or current_as_of(reads, customer_id) != line.as_of:
+    found = customer_state(reads, customer_id, moment)
+    if found is None:
+        return None
+    line, current = found
+    if line.score is None or current != line.as_of:
         return None
     if start < line.as_of - timedelta(days=config.horizon_days):
         return None  # the stored signals do not reach that far back: derived from the history

@@ -21,7 +21,18 @@ from itertools import islice
 from pathlib import Path
 from typing import TYPE_CHECKING, Any, Self
 
-from sqlalchemy import Executable, Select, create_engine, event, text
+from sqlalchemy import (
+    ARRAY,
+    ColumnElement,
+    Executable,
+    Select,
+    String,
+    any_,
+    bindparam,
+    create_engine,
+    event,
+    text,
+)
 from sqlalchemy.engine import Connection, CursorResult, Dialect, Engine, Result, make_url
 from sqlalchemy.exc import ArgumentError, DataError, IntegrityError, SQLAlchemyError
 from sqlalchemy.orm import Session
@@ -38,7 +49,9 @@ __all__ = [
     "BUSY_TIMEOUT_MS",
     "Database",
     "DriverRead",
+    "among",
     "batched",
+    "dialect_of",
     "describe_error",
     "rejected_row",
     "rowcount",
@@ -50,6 +63,20 @@ BUSY_TIMEOUT_MS = 30_000  # SQLite: how long a writer waits for another process'
 # SQLite: each connection's page cache, KiB (its default is 2 MiB: a large book's index lookups then read
 # most pages again from the OS on every request); allocated as pages are read, so a small store stays small
 CACHE_KIB = 65_536
+
+
+def among(column: Any, name: str, dialect: str) -> ColumnElement[bool]:
+    """``column`` (a text column) equal to one of the list parameter ``name``: on PostgreSQL ``= ANY(:name)``,
+    one array parameter (one statement text whatever the list's length, so psycopg prepares it once a
+    connection, and one value to adapt, not one a member); elsewhere an expanding ``IN (...)``."""
+    if dialect == "postgresql":
+        return column == any_(bindparam(name, type_=ARRAY(String())))
+    return column.in_(bindparam(name, expanding=True))
+
+
+def dialect_of(reads: Session | Connection) -> str:
+    """The dialect's name of a session's or a connection's database."""
+    return reads.dialect.name if isinstance(reads, Connection) else reads.get_bind().dialect.name
 
 
 def _sqlite_pragmas(dbapi_connection, _record) -> None:

@@ -27,9 +27,12 @@ from sqlalchemy import (
     cast,
     column,
     func,
+    literal,
+    null,
     or_,
     select,
     type_coerce,
+    union_all,
 )
 from sqlalchemy import text as sql_text
 from sqlalchemy.orm import Session, selectinload
@@ -53,6 +56,8 @@ from models.tables import (
 )
 
 __all__ = [
+    "AccountRead",
+    "account_read",
     "account_records",
     "CustomerHistory",
     "InteractionFacts",
@@ -308,26 +313,100 @@ _NAMED_ACCOUNT = (
     .outerjoin(AccountRow, AccountRow.customer_id == CustomerRow.id)
     .where(CustomerRow.id == _ID)
 )
-_LISTED: tuple[tuple[str, type[Record], Any], ...] = tuple(
-    (
-        name,
-        record,
-        select(table.__table__).where(table.customer_id == _ID).order_by(order, table.id),
-    )
-    for name, table, record, order in (
-        ("contacts", ContactRow, Contact, ContactRow.user),
-        ("invoices", InvoiceRow, Invoice, InvoiceRow.issued_at),
-        ("commercial", CommercialEventRow, CommercialEvent, CommercialEventRow.occurred_at),
-        ("surveys", SurveyResponseRow, SurveyResponse, SurveyResponseRow.responded_at),
-    )
-)  # built once: a statement built per request costs SQLAlchemy more than the read
+
+
+@dataclass(frozen=True)
+class _List:
+    """A list of the account data: its name (``CustomerHistory``'s field), record, table, order and
+    condition (the customer's rows, and any more)."""
+
+    name: str
+    record: type[Record]
+    table: Any
+    order: tuple[Any, ...]
+    where: tuple[Any, ...]
+
+
+class _Lists:
+    """Several lists of a customer's account data read in one statement: a UNION ALL of a branch a list,
+    each row a list's number, its place in the list's order (``row_number``) and every list's columns side
+    by side, the other lists' null (cast to the column's type: PostgreSQL resolves a UNION's column types
+    from them, and each column's values are read as its type's). Built once."""
+
+    def __init__(self, *lists: _List) -> None:
+        self.lists = lists
+        tables = [each.table.__table__ for each in lists]
+        every = [column for table in tables for column in table.columns]
+        branches = []
+        for at, each in enumerate(lists):
+            slots = [
+                (c if c.table is each.table.__table__ else cast(null(), c.type)).label(f"c{n}")
+                for n, c in enumerate(every)
+            ]
+            seq = func.row_number().over(order_by=each.order).label("seq")
+            branches.append(select(literal(at).label("part"), seq, *slots).where(*each.where))
+        union = union_all(*branches).subquery()
+        self.statement = select(union).order_by(union.c.part, union.c.seq)
+        self.names = [[column.key for column in table.columns] for table in tables]
+        self.starts = [2]
+        for names in self.names:
+            self.starts.append(self.starts[-1] + len(names))
+
+    def rows(self, run: Any, values: dict[str, Any]) -> dict[str, list[dict[str, Any]]]:
+        """Each list's rows (its columns by name, in its order)."""
+        found: dict[str, list[dict[str, Any]]] = {each.name: [] for each in self.lists}
+        for row in run(self.statement, values):
+            part = row[0]
+            kept = row[self.starts[part] : self.starts[part + 1]]
+            found[self.lists[part].name].append(dict(zip(self.names[part], kept, strict=True)))
+        return found
+
+    def records(self, rows: dict[str, list[dict[str, Any]]]) -> dict[str, Any]:
+        """Each list's rows as its records (as ``_fields`` keeps a row's columns)."""
+        found: dict[str, Any] = {}  # a tuple of its records by the history's field
+        for each in self.lists:
+            kept = each.record.model_fields
+            found[each.name] = tuple(
+                each.record.model_validate(
+                    {k: v for k, v in row.items() if k in kept and k != "updated_at"}
+                )
+                for row in rows[each.name]
+            )
+        return found
+
+
+_ct, _I, _C, _S = ContactRow, InvoiceRow, CommercialEventRow, SurveyResponseRow
+# the account page's four lists (account_read)
+_ACCOUNT_LISTS = _Lists(
+    _List("contacts", Contact, _ct, (_ct.user, _ct.id), (_ct.customer_id == _ID,)),
+    _List("invoices", Invoice, _I, (_I.issued_at, _I.id), (_I.customer_id == _ID,)),
+    _List("commercial", CommercialEvent, _C, (_C.occurred_at, _C.id), (_C.customer_id == _ID,)),
+    _List("surveys", SurveyResponse, _S, (_S.responded_at, _S.id), (_S.customer_id == _ID,)),
+)
+
+
+@dataclass(frozen=True)
+class AccountRead:
+    """``account_history``'s history and its survey responses' tickets (dedup key -> interaction id, as
+    models/accounts_repo.py ``survey_interactions``), read from the same rows."""
+
+    history: CustomerHistory
+    survey_links: dict[str, str]
 
 
 def account_history(session: Session, customer_id: str) -> CustomerHistory | None:
     """The customer's name and account data (account, contacts, invoices, commercial events, survey
     responses, as ``read_histories`` gives them) as a history without interactions or usage; None if there
-    is no such customer. Rows, not ORM objects: prebuilt statements, run on the session's connection
-    (through the session, the ORM's result handling doubles the cost of each)."""
+    is no such customer (``account_read``)."""
+    found = account_read(session, customer_id)
+    return None if found is None else found.history
+
+
+def account_read(session: Session, customer_id: str) -> AccountRead | None:
+    """``account_history`` with its surveys' tickets (the survey rows' own columns: no statement more), in
+    two statements: the name and account, then the four lists (``_ACCOUNT_LISTS``). Rows, not ORM objects:
+    prebuilt statements, run on the session's connection (through the session, the ORM's result handling
+    doubles the cost of each)."""
     run = session.connection().execute
     named = run(_NAMED_ACCOUNT, {"customer_id": customer_id}).first()
     if named is None:
@@ -335,10 +414,11 @@ def account_history(session: Session, customer_id: str) -> CustomerHistory | Non
     found: dict[str, Any] = {}
     if named.customer_id is not None:
         found["account"] = Account.model_validate(_fields(named))
-    for name, record, query in _LISTED:
-        rows = run(query, {"customer_id": customer_id})
-        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
-    return CustomerHistory(customer_id, named[0], **found)
+    lists = _ACCOUNT_LISTS.rows(run, {"customer_id": customer_id})
+    found |= _ACCOUNT_LISTS.records(lists)
+    surveys = lists["surveys"]
+    links = {row["dedup_key"]: row["interaction_id"] for row in surveys if row["interaction_id"]}
+    return AccountRead(CustomerHistory(customer_id, named[0], **found), links)
 
 
 def account_records(
@@ -347,11 +427,8 @@ def account_records(
     """The customer's invoices, commercial events and survey responses that a timeline from ``start``
     shows (as ``account_history`` reads them; an invoice with its issue, due or payment time from
     ``start`` on) as a history with nothing else."""
-    found: dict[str, Any] = {}
-    for name, record, query in _RECENT:
-        rows = session.execute(query, {"customer_id": customer_id, "start": start})
-        found[name] = tuple(record.model_validate(_fields(row, record)) for row in rows)
-    return CustomerHistory(customer_id, **found)
+    wanted = {"customer_id": customer_id, "start": start}
+    return CustomerHistory(customer_id, **_RECENT.records(_RECENT.rows(session.execute, wanted)))
 
 
 def _fields(row: Any, record: type[Record] | None = None) -> dict[str, Any]:
@@ -384,7 +461,6 @@ def interactions_between(
 
 _UNTIL: BindParameter[datetime] = bindparam("until")
 _START: BindParameter[datetime] = bindparam("start")
-_I, _C, _S = InvoiceRow, CommercialEventRow, SurveyResponseRow
 _IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _BETWEEN = (
     select(InteractionRow.id, InteractionRow.kind, InteractionRow.occurred_at, InteractionRow.title)
@@ -416,32 +492,33 @@ _TAGS = (
     .order_by(TagRow.interaction_id, TagRow.id)
 )
 # interactions_between's statements: built once
-_RECENT: tuple[tuple[str, type[Record], Any], ...] = (
-    (
+# account_records's lists, in one statement
+_RECENT = _Lists(
+    _List(
         "invoices",
         Invoice,
-        select(_I.__table__)
-        .where(
+        _I,
+        (_I.issued_at, _I.id),
+        (
             _I.customer_id == _ID,
             or_(_I.issued_at >= _START, _I.due_at >= _START, _I.paid_at >= _START),
-        )
-        .order_by(_I.issued_at, _I.id),
+        ),
     ),
-    (
+    _List(
         "commercial",
         CommercialEvent,
-        select(_C.__table__)
-        .where(_C.customer_id == _ID, _C.occurred_at >= _START)
-        .order_by(_C.occurred_at, _C.id),
+        _C,
+        (_C.occurred_at, _C.id),
+        (_C.customer_id == _ID, _C.occurred_at >= _START),
     ),
-    (
+    _List(
         "surveys",
         SurveyResponse,
-        select(_S.__table__)
-        .where(_S.customer_id == _ID, _S.responded_at >= _START)
-        .order_by(_S.responded_at, _S.id),
+        _S,
+        (_S.responded_at, _S.id),
+        (_S.customer_id == _ID, _S.responded_at >= _START),
     ),
-)  # account_records's: built once
+)
 
 
 def _is_text(dialect: str, key: str) -> Any:

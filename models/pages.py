@@ -173,11 +173,24 @@ def interactions_page(
     if offset and store.engine.dialect.name == "postgresql":
         query = skipped_by_index(query)
     with store.reading() as connection:
-        total = _interaction_total(connection, kind, where, kept=rep is None and not customer)
-        rows = [_line(*row) for row in connection.execute(query)]
+        total_of = _interaction_total(kind, where, kept=rep is None and not customer)
+        found, total = page_and_total(connection, query, total_of)
+        rows = [_line(*row) for row in found]
         full = rows and len(rows) == limit
         last = NewestFirst(rows[-1].occurred_at, rows[-1].id).encode() if full else None
         return Slice(total, rows, last)
+
+
+def page_and_total(
+    reads: Connection | Session, page: Select, total: Select
+) -> tuple[list[Any], int]:
+    """A page's rows (``page``'s columns) and the filter's total (``total``: one value) in one statement,
+    the total an uncorrelated scalar subquery (computed once) as a last column; counted alone only when the
+    page is empty (an offset or a cursor past the end)."""
+    rows = reads.execute(page.add_columns(total.scalar_subquery().label("total"))).all()
+    if not rows:
+        return [], reads.scalar(total) or 0
+    return [row[:-1] for row in rows], int(rows[0][-1] or 0)
 
 
 def _line(
@@ -209,18 +222,15 @@ def skipped_by_index(page: Select) -> Select:
     return rows.order_by(InteractionRow.occurred_at.desc(), InteractionRow.id.desc())
 
 
-def _interaction_total(
-    connection: Connection, kind: str | None, where: list[ColumnElement[bool]], kept: bool
-) -> int:
+def _interaction_total(kind: str | None, where: list[ColumnElement[bool]], kept: bool) -> Select:
     """How many interactions match: with no filter but the kind (``kept``), the kept totals (migration 0014:
     the database keeps them, whoever writes); a customer's or a rep's, counted (an index range)."""
     if not kept:
-        counted = select(func.count()).select_from(InteractionRow).where(*where)
-        return connection.scalar(counted) or 0
+        return select(func.count()).select_from(InteractionRow).where(*where)
     total = select(func.coalesce(func.sum(InteractionCountRow.n), 0))
     if kind:
         total = total.where(InteractionCountRow.kind == kind)
-    return connection.scalar(total) or 0
+    return total
 
 
 class _AgeDays(FunctionElement[float]):
@@ -406,7 +416,9 @@ def flagged_page(
 
 
 # A queue page's customer tags (``queue_slice``): plain rows, a tag's fields read without the ORM's objects;
-# built once, the page's ids and the minimum score as parameters
+# built once, the page's ids and the minimum score as parameters. An expanding IN, not an array (models/database.py
+# ``among``): under a generic plan, ``= ANY($1)`` of an array of unknown length read the score index instead
+# (an empty store, ``force_generic_plan``)
 _PAGE_TAGS = select(*TagRow.__table__.c).where(
     TagRow.interaction_id.in_(bindparam("ids", expanding=True)),
     *_customer_tag(bindparam("min_score", type_=Float())),

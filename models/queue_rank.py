@@ -47,6 +47,7 @@ from sqlalchemy import (
     insert,
     select,
     text,
+    true,
     union_all,
 )
 from sqlalchemy.orm import Session, aliased
@@ -336,19 +337,46 @@ def queue_page(
 
 
 def _stored_page(store: Store, read: _Read) -> Slice[FlaggedInteraction] | None:
-    """The page from the stored ranks, None where they cannot serve. Read-only when they are current (one
-    statement checks): only ranks that are not (a new configuration, noted rows) are brought up to date first,
-    in their own write transaction (``refresh``)."""
+    """The page from the stored ranks, None where they cannot serve. Read-only when they are current (checked
+    in the page's own statement, ``checked_query``; a cursor's page, by a statement before it): only ranks
+    that are not (a new configuration, noted rows) are brought up to date first, in their own write
+    transaction (``refresh``), and the page read again."""
     with store.reading() as connection:
-        state = connection.execute(_STATE, _state_parameters(read)).one()
-        # an interaction of the kind dated after the moment: the key cannot order it
-        if state.later:
-            return None
-        if state.built == fingerprint(read.ranking) and not state.dirty:
-            return _page(connection, read)
+        if read.cursor is None:
+            shape = Shape.of(read.wanted, read.dialect, False, read.limit is None)
+            values = _parameters(read) | _state_parameters(read)
+            rows = connection.execute(checked_query(shape), values).all()
+            if rows[0].later:
+                return None
+            if _current(rows[0], read):
+                page = [row for row in rows if row.id is not None]  # one row of nulls: none
+                return _slice(connection, page, read, shape, values)
+        else:
+            state = connection.execute(_STATE, _state_parameters(read)).one()
+            # an interaction of the kind dated after the moment: the key cannot order it
+            if state.later:
+                return None
+            if _current(state, read):
+                return _page(connection, read)
     refresh(store, read.ranking)
     with store.reading() as connection:
         return _page(connection, read)
+
+
+def _current(state: Any, read: _Read) -> bool:
+    """Whether the stored ranks are this ranking's and none is noted for re-ranking (``_STATE``'s columns)."""
+    return bool(state.built == fingerprint(read.ranking) and not state.dirty)
+
+
+@lru_cache(maxsize=64)
+def checked_query(shape: Shape) -> Select:
+    """``stored_query`` with ``_STATE``'s columns, so that the usual page is read with the check that the
+    ranks can serve it (a round trip less): the state's one row outer-joined to the page (an empty page
+    still answers it: one row, the page's columns null), in the page's order."""
+    state = _STATE.subquery("state")
+    page = stored_query(shape).subquery("page")
+    order = (page.c.rank_key.desc(), page.c.tags.desc(), page.c.occurred_at, page.c.id)
+    return select(state, page).select_from(state.outerjoin(page, true())).order_by(*order)
 
 
 def _page(connection: Connection, read: _Read) -> Slice[FlaggedInteraction] | None:
@@ -365,6 +393,13 @@ def _page(connection: Connection, read: _Read) -> Slice[FlaggedInteraction] | No
         parameters |= {"p_at": place.occurred_at, "p_id": read.cursor.interaction_id}
     shape = Shape.of(read.wanted, read.dialect, read.cursor is not None, read.limit is None)
     rows = list(connection.execute(stored_query(shape), parameters))
+    return _slice(connection, rows, read, shape, parameters)
+
+
+def _slice(
+    connection: Connection, rows: list[Any], read: _Read, shape: Shape, parameters: dict
+) -> Slice[FlaggedInteraction]:
+    """The page of ``rows`` (``stored_query``'s) with its total (the rows', or counted for an empty page)."""
     if rows or read.offset or read.cursor:
         total = rows[0].total if rows else connection.scalar(total_query(shape), parameters)
     else:  # the first page is empty: nothing matches

@@ -12,12 +12,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from functools import cache
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, select
-from sqlalchemy.sql.elements import BindParameter
 
-from models.current_health import Cursor, band_rank
+from models.current_health import Cursor, band_rank, current_as_of
+from models.database import among, dialect_of
 from models.health_pages import (
     HealthFilter,
     Reader,
@@ -38,7 +39,15 @@ from models.tables import (
     RiskSignalRow,
 )
 
-__all__ = ["EVALUATION", "RiskLine", "SignalLine", "customer_line", "page_keys", "risk_page"]
+__all__ = [
+    "EVALUATION",
+    "RiskLine",
+    "SignalLine",
+    "customer_line",
+    "customer_state",
+    "page_keys",
+    "risk_page",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -196,21 +205,26 @@ def page_keys(
 
 # -- the records ------------------------------------------------------------------------------------------
 
-_IDS: BindParameter[list[str]] = bindparam("ids", expanding=True)
 _S = RiskSignalRow
-_SIGNALS = (
-    select(
-        _S.customer_id,
-        _S.kind,
-        _S.weight,
-        _S.points,
-        _S.occurred_at,
-        _S.interaction_id,
-        _S.explanation,
-    )
-    .where(_S.customer_id.in_(_IDS))
-    .order_by(_S.id)
-)  # built once: a statement built per request costs SQLAlchemy more than the read
+_SIGNAL_COLUMNS = (
+    _S.customer_id,
+    _S.kind,
+    _S.weight,
+    _S.points,
+    _S.occurred_at,
+    _S.interaction_id,
+    _S.explanation,
+)
+
+
+@cache
+def _signals_of(dialect: str) -> Select:
+    """The signals of the customers ``ids``, in stored order: built once a dialect (a statement built per
+    request costs SQLAlchemy more than the read; the ids one array on PostgreSQL: models/database.py
+    ``among``)."""
+    return select(*_SIGNAL_COLUMNS).where(among(_S.customer_id, "ids", dialect)).order_by(_S.id)
+
+
 _H = HealthSnapshotRow
 _LATEST = (
     select(_H.id, *EVALUATION)
@@ -220,18 +234,37 @@ _LATEST = (
     .limit(1)
 )
 _NAME = select(CustomerRow.name).where(CustomerRow.id == bindparam("customer_id"))
+_LATEST_ONE = _LATEST.subquery()
+# the latest evaluation, the moment of the current one and the signals risk_signals holds, in one statement:
+# a row a signal (the evaluation's columns repeated), one row with null signal columns when there is none
+_LINE = (
+    select(
+        *list(_LATEST_ONE.c)[1:],
+        select(CustomerHealthRow.as_of)
+        .where(CustomerHealthRow.customer_id == bindparam("customer_id"))
+        .scalar_subquery(),
+        *_SIGNAL_COLUMNS[1:],
+    )
+    .select_from(_LATEST_ONE.outerjoin(_S, _S.customer_id == bindparam("customer_id")))
+    .order_by(_S.id)
+)  # built once, like the others
 
 
 def _signals(session: Reader, ids: list[str]) -> dict[str, list[SignalLine]]:
     """The signals risk_signals holds for these customers (their current evaluation's), in stored order
     (largest contribution first)."""
     found: dict[str, list[SignalLine]] = {i: [] for i in ids}
-    rows = session.execute(_SIGNALS, {"ids": ids}).all()  # one fetchall, not a fetch a row
-    for customer_id, kind, weight, points, at, interaction_id, why in rows:
-        found[customer_id].append(
-            SignalLine(kind, float(weight), float(points or 0.0), at, interaction_id, why)
-        )
+    statement = _signals_of(dialect_of(session))
+    rows = session.execute(statement, {"ids": ids}).all()  # one fetchall, not a fetch a row
+    for row in rows:
+        found[row[0]].append(_signal_line(row[1:]))
     return found
+
+
+def _signal_line(row: Any) -> SignalLine:
+    """A signal from its columns (``_SIGNALS``' after the customer's)."""
+    kind, weight, points, at, interaction_id, why = row
+    return SignalLine(kind, float(weight), float(points or 0.0), at, interaction_id, why)
 
 
 def _line(
@@ -277,10 +310,22 @@ def risk_page(
 def customer_line(session: Reader, customer_id: str, moment: datetime) -> RiskLine | None:
     """The customer's latest stored evaluation at or before ``moment`` with its signals (as a row of
     ``risk_page`` shows it); ``unknown`` when none; None when there is no such customer."""
-    latest = session.execute(_LATEST, {"customer_id": customer_id, "moment": moment}).first()
-    if latest is None:
+    found = customer_state(session, customer_id, moment)
+    return None if found is None else found[0]
+
+
+def customer_state(
+    session: Reader, customer_id: str, moment: datetime
+) -> tuple[RiskLine, datetime | None] | None:
+    """``customer_line`` and the moment of the customer's current evaluation (``current_as_of``: whether
+    the signals are the line's), in one statement where there is an evaluation by ``moment`` (``_LINE``);
+    None when there is no such customer."""
+    rows = session.execute(_LINE, {"customer_id": customer_id, "moment": moment}).all()
+    if not rows:
         named = session.execute(_NAME, {"customer_id": customer_id}).first()
         if named is None:
             return None
-        return _line(customer_id, (named[0], None, None, None, None, None), {}, moment)
-    return _line(customer_id, latest[1:], _signals(session, [customer_id]), moment)
+        line = _line(customer_id, (named[0], None, None, None, None, None), {}, moment)
+        return line, current_as_of(session, customer_id)
+    signals = [_signal_line(row[7:]) for row in rows if row[7] is not None]
+    return _line(customer_id, rows[0][:6], {customer_id: signals}, moment), rows[0][6]

@@ -19,6 +19,7 @@ from models.analysis import Alert
 from models.current_health import set_current
 from models.database import rowcount
 from models.errors import NotFound
+from models.pages import page_and_total
 from models.records import RiskSignal
 from models.tables import (
     AccountRow,
@@ -215,19 +216,28 @@ def alert_where(wanted: AlertFilter) -> list[ColumnElement[bool]]:
 def alerts_page(
     session: Session, wanted: AlertFilter, limit: int, offset: int
 ) -> tuple[int, list[Alert]]:
-    """Stored alerts narrowed by customer, status and owner, newest first: the total and one page."""
+    """Stored alerts narrowed by customer, status and owner, newest first: the total and one page (in one
+    statement: models/pages.py ``page_and_total``), validated as ``Alert`` from their columns (no ORM
+    objects)."""
     where = alert_where(wanted)
     query = (
-        select(AlertRow)
+        select(*_ALERT_COLUMNS)
         .where(*where)
         .order_by(AlertRow.occurred_at.desc(), AlertRow.id.desc())
         .limit(limit)
         .offset(offset)
     )
-    total = session.scalar(select(func.count()).select_from(AlertRow).where(*where)) or 0
-    return total, [
-        Alert.model_validate(row, from_attributes=True) for row in session.scalars(query)
+    total = select(func.count()).select_from(AlertRow).where(*where)
+    rows, counted = page_and_total(session.connection(), query, total)
+    return counted, [
+        Alert.model_validate(dict(zip(_ALERT_FIELDS, row, strict=True))) for row in rows
     ]
+
+
+_ALERT_FIELDS = tuple(Alert.model_fields)
+_ALERT_COLUMNS = tuple(
+    AlertRow.__table__.c[name] for name in _ALERT_FIELDS
+)  # Alert's fields' columns
 
 
 def alert_owners(session: Session) -> list[str]:

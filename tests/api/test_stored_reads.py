@@ -365,6 +365,15 @@ def test_the_backfilled_weeks_are_the_recomputed_timeline_and_read_no_history(
             *moments,
             END,
         ]
+        between = moments[1] + timedelta(days=2)  # from the last evaluation by the start
+        assert [e.as_of for e in evaluations(callintel.store, who, between, END)] == [
+            *moments[1:],
+            END,
+        ]
+        before_all = moments[0] - timedelta(days=2)  # none by the start: from the start
+        assert [e.as_of for e in evaluations(callintel.store, who, before_all, moments[2])] == [
+            *moments[:3]
+        ]
         recomputed = callintel.customer(who, END, 56, recompute=True)
         import api.queries
 

@@ -4,18 +4,19 @@ record leaves out, duplicates stored once, a survey linked to its comment's tick
 from __future__ import annotations
 
 import uuid
-from datetime import UTC, date, datetime
+from datetime import UTC, date, datetime, timedelta
 
 import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
-from sqlalchemy import func, select
+from sqlalchemy import event, func, select
 
 from ingest.parsed import IngestItem
 from models import accounts_repo as repo
 from models.accounts import Account, CommercialEvent, Contact, Invoice, SurveyResponse
 from models.accounts_repo import AccountBatch, AccountCounts
 from models.errors import Conflict, NotFound
+from models.history_repo import account_history, account_read
 from models.store import Store
 from models.tables import AccountRow, CustomerRow, InvoiceRow, SurveyResponseRow
 from risk.history import load_history
@@ -133,6 +134,11 @@ def test_a_survey_links_to_its_comment_ticket(store: Store):
     assert result.created == [interaction.id] and result.accounts.surveys == 1
     with store.transaction() as session:
         assert repo.survey_interactions(session, "acme") == links
+        read = account_read(session, "acme")  # the same links from the page's survey rows
+        assert read is not None and read.survey_links == links
+        assert read.history == account_history(session, "acme")
+        assert [s.comment for s in read.history.surveys] == ["Too pricey."]
+        assert account_read(session, "nobody") is None
 
 
 def test_contacts_are_replaced_and_a_customer_is_created_once(store: Store):
@@ -241,3 +247,41 @@ def test_any_sequence_of_invoice_records_ends_as_merged_and_reruns_change_nothin
     history = load_history(store, customer)
     assert history is not None
     assert {i.invoice_id: i for i in history.invoices} == _expected(invoices)
+
+
+def test_the_account_data_reads_as_the_histories_in_two_statements(store: Store):
+    """``account_read``: the name and account, then the four lists in one statement (a UNION ALL), each list
+    in its order and its records those ``load_history`` builds from ORM objects."""
+    later = T + timedelta(days=3)
+    lists = AccountBatch(
+        accounts=[Account(customer_id="acme", name="Acme Corp", owner="dana", arr=48000)],
+        contacts=[
+            Contact(customer_id="acme", user=user, role="user") for user in ("zed@a.io", "amy@a.io")
+        ],
+        invoices=[
+            Invoice(customer_id="acme", invoice_id=f"INV-{n}", issued_at=at, due_at=at, amount=n)
+            for n, at in ((1, later), (2, T))
+        ],
+        commercial=[batch().commercial[0].model_copy(update={"occurred_at": later})],
+        surveys=[
+            SurveyResponse(customer_id="acme", kind="csat", score=n, responded_at=at)
+            for n, at in ((4, later), (2, T))
+        ],
+    )
+    store.save_batch([], (), lists)
+    whole = load_history(store, "acme")
+    seen: list[str] = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    with store.transaction() as session:
+        event.listen(store.engine, "before_cursor_execute", listen)
+        try:
+            read = account_read(session, "acme")
+        finally:
+            event.remove(store.engine, "before_cursor_execute", listen)
+    assert whole is not None and read is not None and len(seen) == 2, seen
+    for name in ("contacts", "invoices", "commercial", "surveys"):
+        assert getattr(read.history, name) == getattr(whole, name), name
+    assert [c.user for c in read.history.contacts] == ["amy@a.io", "zed@a.io"]
+    assert [i.invoice_id for i in read.history.invoices] == ["INV-2", "INV-1"]
+    assert [s.score for s in read.history.surveys] == [2, 4]
+    assert read.history.account == whole.account and read.history.name == "Acme Corp"

@@ -11,6 +11,7 @@ from collections.abc import Iterator
 import pytest
 
 from models.pages import _PAGE_TAGS, interactions_query, skipped_by_index
+from models.risk_lines import _signals_of
 from models.store import Store
 from tests.models.generic_plans import generic_plan
 
@@ -44,3 +45,12 @@ def test_the_queue_pages_tags_are_read_by_interaction_under_a_generic_plan(store
     values = {"ids": ["a" * 20, "b" * 20], "min_score": 0.0}
     found = generic_plan(store, _PAGE_TAGS, values, "SET enable_seqscan = off")
     assert "ix_tags_interaction_id" in found and "Seq Scan" not in found, found
+
+
+def test_the_lists_signals_are_read_by_customer_from_one_array_under_a_generic_plan(store: Store):
+    """The at-risk list's signals: its 50 customers one array parameter (one statement text whatever the
+    page's length: models/database.py ``among``), looked up by the customers' index."""
+    values = {"ids": [f"cust{n:04}" for n in range(50)]}
+    found = generic_plan(store, _signals_of("postgresql"), values, "SET enable_seqscan = off")
+    assert re.search(r"Index Cond: \(\(customer_id\)::text = ANY", found), found
+    assert "Seq Scan" not in found, found

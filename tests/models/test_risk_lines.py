@@ -20,10 +20,10 @@ from api.routes_customers import _account_parts, _risk
 from api.schemas import CustomerDetail, CustomerRisk
 from api.service import Callintel
 from bench.make_portfolio import END, build
-from models.current_health import Cursor
+from models.current_health import Cursor, current_as_of
 from models.health_pages import HealthFilter
 from models.records import UsageEvent
-from models.risk_lines import RiskLine, customer_line, risk_page
+from models.risk_lines import RiskLine, customer_line, customer_state, risk_page
 from models.settings import Settings
 from models.tables import CustomerRow
 from tests.api.test_stored_reads import _evaluated
@@ -97,7 +97,9 @@ def test_before_a_later_evaluation_the_records_come_from_the_snapshots(book: Cal
         assert _lines(book, **ask) == _models(book, **ask), ask
     with book.store.reading() as session:
         line = customer_line(session, who, END)
+        state = customer_state(session, who, END)
     assert line is not None and line.as_of == END
+    assert state == (line, END + timedelta(days=1))  # the current evaluation is the later one
     assert line == risk_page(book.store, END, HealthFilter(), limit=1).items[0]
 
 
@@ -107,6 +109,19 @@ def test_one_customers_record_is_their_row_of_the_list(book: Callintel):
         for line in (lines[0], lines[len(lines) // 2], lines[-1]):
             assert customer_line(session, line.customer_id, END) == line
         assert customer_line(session, "no-such-customer", END) is None
+
+
+def test_a_customers_state_is_their_line_and_their_current_evaluations_moment(book: Callintel):
+    """``customer_state``: the line (with every signal, in order; none for some) and ``current_as_of``, in
+    one statement; the unevaluated customer's ``unknown`` line with no current moment."""
+    lines = risk_page(book.store, END).items
+    assert any(not line.signals for line in lines) and any(len(line.signals) > 1 for line in lines)
+    with book.store.reading() as session:
+        for line in lines:
+            current = current_as_of(session, line.customer_id)
+            assert customer_state(session, line.customer_id, END) == (line, current)
+            assert (current is None) == (line.score is None)
+        assert customer_state(session, "no-such-customer", END) is None
 
 
 def test_the_route_answers_the_records_with_its_headers(book: Callintel):

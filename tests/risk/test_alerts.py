@@ -8,7 +8,7 @@ from datetime import UTC, date, datetime, timedelta
 import pytest
 from hypothesis import given
 from hypothesis import strategies as st
-from sqlalchemy import select
+from sqlalchemy import event, select
 
 from models.analysis import ALERT_OUTCOMES, Alert
 from models.errors import Conflict, InputError, NotFound
@@ -223,6 +223,24 @@ def test_the_alert_list_filters_by_status_owner_and_customer_and_pages(store):
     assert keys(alerts_page(store, AlertFilter("acme", "acknowledged", "dana"))) == ["a1"]
     page = alerts_page(store, AlertFilter(), limit=1, offset=1)
     assert page.total == 3 and keys(page) == ["a2"]
+    past = alerts_page(store, AlertFilter(owner="dana"), limit=5, offset=2)  # counted alone
+    assert (past.total, keys(past)) == (2, [])
+    assert alerts_page(store, AlertFilter(customer_id="nobody")).total == 0
+
+
+@pytest.mark.both_backends
+def test_an_alert_page_and_its_total_are_one_statement(store):
+    for n, day in enumerate((3, 2, 1)):
+        _alert(store, "acme", f"a{n}", "dana", T - timedelta(days=day))
+    seen: list[str] = []
+    listen = lambda *args: seen.append(args[2])  # noqa: E731
+    event.listen(store.engine, "before_cursor_execute", listen)
+    try:
+        page = alerts_page(store, AlertFilter(owner="dana"), limit=2)
+    finally:
+        event.remove(store.engine, "before_cursor_execute", listen)
+    assert page.total == 3 and [a.key for a in page.items] == ["a2", "a1"]
+    assert len(seen) == 1, seen
 
 
 @pytest.mark.both_backends
