@@ -99,14 +99,14 @@ def measure_ab(
     """req/s, p50 and p95 ms of GET ``path`` sent by ApacheBench (``ab``, C: a load generator that costs
     the shared cores next to nothing, where the httpx threads cost more CPU a request than the server);
     a new connection a request (uvicorn closes HTTP/1.0's); ab gives whole milliseconds."""
-    command = ["ab", "-q", "-c", str(concurrency)]
+    command = ["ab", "-q"]
     for name, value in headers.items():
         command += ["-H", f"{name}: {value}"]
-    if warm:
-        subprocess.run([*command, "-n", str(warm), base + path], check=True, capture_output=True)
-    out = subprocess.run(
-        [*command, "-n", str(requests), base + path], check=True, capture_output=True, text=True
-    ).stdout
+    if warm:  # ab refuses a concurrency over its number of requests
+        warming = [*command, "-c", str(min(warm, concurrency)), "-n", str(warm)]
+        subprocess.run([*warming, base + path], check=True, capture_output=True)
+    timed = [*command, "-c", str(min(requests, concurrency)), "-n", str(requests)]
+    out = subprocess.run([*timed, base + path], check=True, capture_output=True, text=True).stdout
     if "Non-2xx responses" in out or "Failed requests:        0" not in out:
         raise SystemExit(f"ab: {path}: requests failed:\n{out}")
     found: dict[str, float] = {}
