@@ -105,8 +105,8 @@ def measure_ab(
     if warm:  # ab refuses a concurrency over its number of requests
         warming = [*command, "-c", str(min(warm, concurrency)), "-n", str(warm)]
         subprocess.run([*warming, base + path], check=True, capture_output=True)
-    timed = [*command, "-c", str(min(requests, concurrency)), "-n", str(requests)]
-    out = subprocess.run([*timed, base + path], check=True, capture_output=True, text=True).stdout
+    sent = [*command, "-c", str(min(requests, concurrency)), "-n", str(requests)]
+    out = subprocess.run([*sent, base + path], check=True, capture_output=True, text=True).stdout
     if "Non-2xx responses" in out or "Failed requests:        0" not in out:
         raise SystemExit(f"ab: {path}: requests failed:\n{out}")
     found: dict[str, float] = {}
