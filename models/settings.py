@@ -123,7 +123,7 @@ class Settings(BaseSettings):
         le=10_000,
         description=(
             "book-wide report answers (portfolio, segments, contacts, reps) each web process keeps while the store "
-            "is unchanged; 0: compute every time."
+            "is unchanged; 0: compute every time. Asked for now, these reports judge at the start of the minute."
         ),
     )
     segments_config: Path | None = Field(
