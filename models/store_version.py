@@ -16,7 +16,17 @@ from __future__ import annotations
 
 from typing import Any
 
-from sqlalchemy import Delete, Insert, TextClause, Update, bindparam, event, select, update
+from sqlalchemy import (
+    Delete,
+    Insert,
+    TextClause,
+    Update,
+    bindparam,
+    event,
+    inspect,
+    select,
+    update,
+)
 from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from models.tables import StoreVersionRow
@@ -67,9 +77,15 @@ def _bump(session: Session) -> None:
         return
     if session.new or session.dirty or session.deleted:
         session.info[WROTE] = True
-    if session.info.pop(WROTE, False):
+    if session.info.pop(WROTE, False) and _has_version_table(session):
         session.execute(_BUMP)
         session.info.pop(WROTE, None)  # the bump's own UPDATE noted it again
+
+
+def _has_version_table(session: Session) -> bool:
+    """Whether the schema has ``store_version``: not while a store is taken below migration 0019 (a migration's
+    test downgrading it under an open Store); one catalogue read, on the write path only."""
+    return inspect(session.connection()).has_table(StoreVersionRow.__tablename__)
 
 
 @event.listens_for(VersionedSession, "after_transaction_end")
