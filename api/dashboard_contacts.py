@@ -68,7 +68,7 @@ def contacts_page(
     status: Literal["over", "neglected", "normal", ""] = "",
 ) -> HTMLResponse:
     wanted = CustomerFilter(segment or None, band or None, status or None)
-    report = callintel.contacts(callintel.as_of(), period, limit=SHOWN, wanted=wanted)
+    report = callintel.contacts(callintel.report_moment(), period, limit=SHOWN, wanted=wanted)
     by_segment, by_rep = contact_charts(report.summary())
     context = {
         "token": token,
@@ -91,6 +91,6 @@ def rep_page(
     token: ContactViewer,
     period: Period | None = None,
 ) -> HTMLResponse:
-    detail = callintel.rep_contacts(rep, callintel.as_of(), period)
+    detail = callintel.rep_contacts(rep, callintel.report_moment(), period)
     context = {"token": token, "detail": detail, "link": _link}
     return templates.TemplateResponse(request, "contacts_rep.html", context)

@@ -64,7 +64,7 @@ def portfolio_page(
     token: RiskViewer,
     form: Annotated[PortfolioForm, Query()],
 ) -> HTMLResponse:
-    moment = callintel.as_of()
+    moment = callintel.report_moment()
     view = callintel.portfolio(moment)
     chosen = next((r for r in view.reasons if r.reason == form.reason), None)
     by_segment, by_rep = contact_charts(callintel.contact_summary(moment))
@@ -94,7 +94,7 @@ def segments_page(
 ) -> HTMLResponse:
     config = callintel.segments_config()
     start = (form.page - 1) * PAGE_SIZE
-    page = callintel.segments(callintel.as_of(), form.wanted(), PAGE_SIZE, start)
+    page = callintel.segments(callintel.report_moment(), form.wanted(), PAGE_SIZE, start)
     return _render(
         request,
         "segments.html",

@@ -44,7 +44,7 @@ def contacts(
     offset: Annotated[int, Query(ge=0, le=1_000_000_000)] = 0,
     segment_by: Literal["account", "value"] = "account",
 ) -> ContactReport:
-    moment = callintel.as_of(as_of)
+    moment = callintel.report_moment(as_of)
     segments = callintel.value_segments(moment) if segment_by == "value" else None
     try:
         return callintel.contacts(moment, period, rep, customer, limit, offset, segments)
@@ -60,7 +60,7 @@ def reps(
     as_of: AsOf | None = None,
     period: Period | None = None,
 ) -> list[RepContacts]:
-    return callintel.contacts(callintel.as_of(as_of), period, limit=1).reps
+    return callintel.contacts(callintel.report_moment(as_of), period, limit=1).reps
 
 
 @router.get(
@@ -76,4 +76,4 @@ def rep(
     period: Period | None = None,
     limit: Annotated[int, Query(ge=1, le=10_000)] = 200,
 ) -> RepDetail:
-    return callintel.rep_contacts(rep, callintel.as_of(as_of), period, limit)
+    return callintel.rep_contacts(rep, callintel.report_moment(as_of), period, limit)

@@ -38,7 +38,7 @@ def portfolio(
     as_of: AsOf | None = None,
     months: Annotated[int, Query(ge=1, le=120)] = 12,
 ) -> PortfolioBody:
-    return portfolio_body(callintel.portfolio(callintel.as_of(as_of), months))
+    return portfolio_body(callintel.portfolio(callintel.report_moment(as_of), months))
 
 
 @router.get(
@@ -67,5 +67,5 @@ def segments(
                 for field, problem in problems
             ]
         )
-    page = callintel.segments(callintel.as_of(as_of), wanted, limit, offset)
+    page = callintel.segments(callintel.report_moment(as_of), wanted, limit, offset)
     return segments_body(page, limit, offset)

@@ -12,16 +12,17 @@ HTTP API answer the same question the same way (the rep email domains of an ``.e
 
 from __future__ import annotations
 
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Hashable, Iterable, Iterator, Mapping, Sequence
 from contextlib import contextmanager
 from dataclasses import replace
 from datetime import datetime
 from pathlib import Path
 from types import TracebackType
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from api import moments
 from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
+from api.report_cache import ReportCache, file_stamp, minute_of
 from api.sessions import end_session, session_token, start_session
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
 from models import accounts_repo, queue, tasks
@@ -70,6 +71,8 @@ if TYPE_CHECKING:
 
 __all__ = ["Callintel", "rep_email_domains"]
 
+T = TypeVar("T")
+
 
 def rep_email_domains(settings: Settings) -> tuple[str, ...]:
     """CALLINTEL_REP_EMAIL_DOMAINS as lower-case domains: senders there are reps in ``.eml`` tickets."""
@@ -92,6 +95,9 @@ class Callintel:
         self._store = store
         self._owns_store = store is None
         self._taggers: dict[str, Tagger] = {}
+        self._reports = ReportCache(
+            settings.report_cache
+        )  # the book-wide reports' answers (api/report_cache.py)
 
     @classmethod
     @contextmanager
@@ -259,6 +265,13 @@ class Callintel:
         if isinstance(value, str):
             return moments.parse_moment(value, "--as-of")
         return moments.bounded_moment(value)
+
+    def report_moment(self, value: str | datetime | None = None) -> datetime:
+        """``as_of`` for the book-wide reports (portfolio, segments, contacts): "now" (nothing given and
+        CALLINTEL_RISK_AS_OF unset) is rounded down to its minute, so that a report is reused within it."""
+        if value is None and self.settings.risk_as_of is None:
+            return minute_of()
+        return self.as_of(value)
 
     def risk_config(self) -> RiskConfig:
         """CALLINTEL_RISK_CONFIG (read each time: an edit applies to the next question)."""
@@ -567,9 +580,12 @@ class Callintel:
         health band and segment, the top churn reasons."""
         from portfolio.view import portfolio_view
 
-        config = self.segments_config()
-        with self.store.transaction() as session:
-            return portfolio_view(session, config, moment, months)
+        def compute() -> PortfolioView:
+            config = self.segments_config()
+            with self.store.transaction() as session:
+                return portfolio_view(session, config, moment, months)
+
+        return self._report(("portfolio", moment, months), compute)
 
     def segments(
         self, moment: datetime, wanted: SegmentFilter, limit: int = 50, offset: int = 0
@@ -578,18 +594,26 @@ class Callintel:
         ``wanted`` (InputError naming the filter for an unknown segment, band or tag)."""
         from portfolio.rfm import segment_page
 
-        config = self.segments_config()
-        wanted.check(config)
-        with self.store.transaction() as session:
-            total, rows = segment_page(session, config, moment, wanted, limit, offset)
-        return Slice(total, rows)
+        def compute() -> Slice[CustomerSegment]:
+            config = self.segments_config()
+            wanted.check(config)
+            with self.store.transaction() as session:
+                total, rows = segment_page(session, config, moment, wanted, limit, offset)
+            return Slice(total, rows)
+
+        return self._report(("segments", moment, wanted, limit, offset), compute)
 
     def value_segments(self, moment: datetime) -> dict[str, str]:
         """Each active customer's RFM value segment at ``moment`` (customer id -> segment name)."""
         from portfolio.rfm import value_segments
 
-        with self.store.transaction() as session:
-            return value_segments(session, self.segments_config(), moment)
+        def compute() -> dict[str, str]:
+            with self.store.transaction() as session:
+                return value_segments(session, self.segments_config(), moment)
+
+        return dict(
+            self._report(("value_segments", moment), compute)
+        )  # a copy: the caller's to change
 
     def churned(self, moment: datetime, month: str) -> list[LostCustomer]:
         """The customers churned in ``month`` (YYYY-MM), the rows behind its churn rate; InputError naming
@@ -627,10 +651,15 @@ class Callintel:
         segment and health band (``wanted``: only these customers listed); NotFound for an unknown customer."""
         from portfolio.contact_report import contact_report
 
-        rules = self.contact_rules()
-        return contact_report(
-            self.store, rules, moment, period, rep, customer, limit, offset, segments, wanted
-        )
+        def compute() -> ContactReport:
+            rules = self.contact_rules()
+            return contact_report(
+                self.store, rules, moment, period, rep, customer, limit, offset, segments, wanted
+            )
+
+        given = None if segments is None else tuple(segments.items())
+        key = ("contacts", moment, period, rep, customer, limit, offset, given, wanted)
+        return self._report(key, compute)
 
     def rep_contacts(
         self, rep: str, moment: datetime, period: Period | None = None, limit: int = 200
@@ -638,7 +667,10 @@ class Callintel:
         """One rep's contact totals, their customers and their contacts in the window (empty for a stranger)."""
         from portfolio.contact_report import rep_detail
 
-        return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)
+        def compute() -> RepDetail:
+            return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)
+
+        return self._report(("rep_contacts", rep, moment, period, limit), compute)
 
     # -- E: follow-up tasks (models/tasks.py records, portfolio/tasks.py rules) --
 
@@ -692,7 +724,25 @@ class Callintel:
         without the per-contact figures of the whole report."""
         from portfolio.contact_report import contact_summary
 
-        return contact_summary(self.store, self.contact_rules(), moment, period)
+        def compute() -> ContactSummary:
+            return contact_summary(self.store, self.contact_rules(), moment, period)
+
+        return self._report(("contact_summary", moment, period), compute)
+
+    def _report(self, asked: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
+        """A book-wide report's answer (``compute``'s) from the cache: keyed by what was asked, the store's
+        version and the stamps of the configuration files the reports read (CALLINTEL_REPORT_CACHE)."""
+        if self._reports.size <= 0:
+            return compute()
+        from portfolio.contact_rules import DEFAULT_RULES
+        from portfolio.segments import DEFAULT_SEGMENTS
+
+        configs = (
+            self.settings.segments_config or DEFAULT_SEGMENTS,
+            self.settings.contacts_config or DEFAULT_RULES,
+        )
+        stamps = tuple(file_stamp(Path(path)) for path in configs)
+        return self._reports.answer((asked, self.store.store_version(), stamps), compute)
 
     def playbooks(self, config: RiskConfig | None = None) -> Playbooks:
         """CALLINTEL_RISK_PLAYBOOKS's playbooks (the bundled ones when unset), checked against ``config`` (the

@@ -39,6 +39,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import StoreError
 from models.private_files import FILE_MODE, create_private_file, make_private_dir
+from models.store_version import VERSION, VersionedSession
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -350,6 +351,14 @@ class Database:
             connection.close()  # back to the pool
         return None if found is None else read.row(tuple(found))
 
+    def store_version(self) -> int:
+        """The store's version (models/store_version.py): it changes when, and only when, a transaction that
+        changed data commits. One driver read, as the token lookup is."""
+        found = self.first_row(VERSION, {"id": 1})
+        if found is None:
+            raise StoreError("the store has no version row (migration 0019)", self.display_url)
+        return int(found[0])
+
     def _fetch_one(self, raw: Any, sql: str, bound: Any) -> Any:
         """PostgreSQL reads in autocommit: one round trip, where a transaction's BEGIN and the pool's ROLLBACK on
         return are two more (half the read's CPU and wall time); SQLite begins none for a SELECT."""
@@ -374,9 +383,10 @@ class Database:
     @contextmanager
     def _session(self, bind: Engine) -> Iterator[Session]:
         """A session on ``bind`` (the engine, or the reads' ``_reader``) that commits on success and rolls back
-        on any error; SQLAlchemy's errors as StoreError."""
+        on any error; SQLAlchemy's errors as StoreError. A commit that changed data bumps the store's version
+        (``VersionedSession``)."""
         try:
-            with Session(bind, expire_on_commit=False) as session, session.begin():
+            with VersionedSession(bind, expire_on_commit=False) as session, session.begin():
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None

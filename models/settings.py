@@ -117,6 +117,15 @@ class Settings(BaseSettings):
             "raise alerts without cron); 0: never."
         ),
     )
+    report_cache: int = Field(
+        32,
+        ge=0,
+        le=10_000,
+        description=(
+            "book-wide report answers (portfolio, segments, contacts, reps) each web process keeps while the store "
+            "is unchanged; 0: compute every time. Asked for now, these reports judge at the start of the minute."
+        ),
+    )
     segments_config: Path | None = Field(
         None,
         description=(

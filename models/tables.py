@@ -9,6 +9,7 @@ from typing import Any
 
 from sqlalchemy import (
     JSON,
+    BigInteger,
     Boolean,
     Date,
     Float,
@@ -73,6 +74,7 @@ __all__ = [
     "RiskSignalRow",
     "SEARCH_INDEX",
     "SECRET_CHARS",
+    "StoreVersionRow",
     "SummaryRow",
     "SurveyResponseRow",
     "TagRow",
@@ -517,3 +519,16 @@ class TaskRow(Base):
     done_by: Mapped[str | None] = mapped_column(String(256))
     note: Mapped[str | None] = mapped_column(Text)
     reminded_at: Mapped[datetime | None] = mapped_column()
+
+
+# -- the store's version (models/store_version.py; migration 0019) --
+
+
+class StoreVersionRow(Base):
+    """One row (id 1): ``version`` goes up by one with every transaction that changes data, so that an answer
+    computed from the store can be kept until it changes (api/service.py's cache of the book-wide reports)."""
+
+    __tablename__ = "store_version"
+
+    id: Mapped[int] = mapped_column(Integer, primary_key=True, autoincrement=False)
+    version: Mapped[int] = mapped_column(BigInteger)
