@@ -11,8 +11,11 @@ of entropy, so a fast hash is enough) and its first characters to tell tokens ap
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
+from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import get_args
 
@@ -28,6 +31,7 @@ __all__ = [
     "ROLES",
     "ApiToken",
     "Role",
+    "Verified",
     "create_token",
     "list_tokens",
     "revoke_token",
@@ -69,15 +73,41 @@ def _record_use(store: Store, token: ApiToken, now: datetime) -> None:
     store.write_quietly(tokens_repo.token_used(token.id, now), f"token {token.id}: last use")
 
 
-def verify_token(store: Store, secret: str) -> ApiToken | None:
-    """The live token with this secret (its last use recorded), or None."""
+@dataclass(frozen=True)
+class Verified:
+    """A credential check's answer and the last-use write it owes (None when none is due). The sync and the
+    async check (here and api/sessions.py) share the lookup and differ only in how they run that write."""
+
+    token: ApiToken | None
+    write: Callable[[], None] | None = None
+
+    def settle(self) -> ApiToken | None:
+        """The token, the write (if any) done on this thread."""
+        if self.write is not None:
+            self.write()
+        return self.token
+
+    async def settle_async(self) -> ApiToken | None:
+        """The token, the write (if any) done in the thread pool: a commit may wait on the disk or a lock."""
+        if self.write is not None:
+            await anyio.to_thread.run_sync(self.write)
+        return self.token
+
+
+def _verify(store: Store, secret: str) -> Verified:
+    """The live token with this secret, and its last-use write when one is due."""
     if not secret.startswith(PREFIX):
-        return None
+        return Verified(None)
     token = tokens_repo.live_token(store, _hash(secret))
     now = datetime.now(UTC)
     if token is not None and _due(token, now):
-        _record_use(store, token, now)
-    return token
+        return Verified(token, functools.partial(_record_use, store, token, now))
+    return Verified(token)
+
+
+def verify_token(store: Store, secret: str) -> ApiToken | None:
+    """The live token with this secret (its last use recorded), or None."""
+    return _verify(store, secret).settle()
 
 
 async def verify_token_async(store: Store, secret: str) -> ApiToken | None:
@@ -86,14 +116,7 @@ async def verify_token_async(store: Store, secret: str) -> ApiToken | None:
     round trip in autocommit, about a tenth of a ms on loopback) costs less than a hop to the thread pool and
     back, which at concurrency 8 cost PostgreSQL's routes more than the read blocks the loop (README: the
     fifteenth session). The rare last-use write hops (a commit may wait on the disk or a lock)."""
-    if not secret.startswith(PREFIX):
-        return None
-    digest = _hash(secret)
-    token = tokens_repo.live_token(store, digest)
-    now = datetime.now(UTC)
-    if token is not None and _due(token, now):
-        await anyio.to_thread.run_sync(_record_use, store, token, now)
-    return token
+    return await _verify(store, secret).settle_async()
 
 
 def list_tokens(store: Store) -> list[ApiToken]:

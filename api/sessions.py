@@ -8,13 +8,12 @@ CALLINTEL_SESSION_IDLE_MINUTES without a request, when its token is revoked, or 
 
 from __future__ import annotations
 
+import functools
 import hashlib
 import secrets
 from datetime import UTC, datetime, timedelta
 
-import anyio.to_thread
-
-from api.auth import LAST_USED_RESOLUTION, ApiToken
+from api.auth import LAST_USED_RESOLUTION, ApiToken, Verified
 from models import tokens_repo
 from models.settings import Settings
 from models.store import Store
@@ -42,28 +41,27 @@ def start_session(store: Store, token: ApiToken, settings: Settings) -> str:
     return secret
 
 
-def session_token(store: Store, secret: str, settings: Settings) -> ApiToken | None:
-    """The token of the live session with this secret (its last request recorded), or None."""
+def _check(store: Store, secret: str, settings: Settings) -> Verified:
+    """The token of the live session with this secret, and its last-request write when one is due."""
     now = datetime.now(UTC)
     found = tokens_repo.live_session(store, _hash(secret), now, now - _idle(settings))
     if found is None:
-        return None
+        return Verified(None)
     if _seen_due(found, now, settings):
-        _record_seen(store, found.id, now)
-    return found.token
+        return Verified(found.token, functools.partial(_record_seen, store, found.id, now))
+    return Verified(found.token)
+
+
+def session_token(store: Store, secret: str, settings: Settings) -> ApiToken | None:
+    """The token of the live session with this secret (its last request recorded), or None."""
+    return _check(store, secret, settings).settle()
 
 
 async def session_token_async(store: Store, secret: str, settings: Settings) -> ApiToken | None:
     """``session_token`` for the event loop (every dashboard page's session check, api/deps.py): the lookup is
     one driver read, run inline as the API token's is (api/auth.py ``verify_token_async``); the rare
     last-request write hops to the thread pool."""
-    now = datetime.now(UTC)
-    found = tokens_repo.live_session(store, _hash(secret), now, now - _idle(settings))
-    if found is None:
-        return None
-    if _seen_due(found, now, settings):
-        await anyio.to_thread.run_sync(_record_seen, store, found.id, now)
-    return found.token
+    return await _check(store, secret, settings).settle_async()
 
 
 def _seen_due(found: tokens_repo.LiveSession, now: datetime, settings: Settings) -> bool:

@@ -39,7 +39,7 @@ from sqlalchemy.orm import Session
 
 from models.errors import StoreError
 from models.private_files import FILE_MODE, create_private_file, make_private_dir
-from models.store_version import VERSION, VersionedSession
+from models.store_version import VERSION, StoreSchema, VersionedSession
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -229,6 +229,7 @@ class Database:
         self.engine = _create_engine(url)
         self.display_url = self.engine.url.render_as_string(hide_password=True)
         self._driver_reads: dict[Select, DriverRead] = {}  # see first_row
+        self.schema = StoreSchema()  # has it store_version? (models/store_version.py)
         # the reads' engine (the same pool): PostgreSQL's connections in autocommit, without the BEGIN before
         # the first statement and the pool's ROLLBACK on return (two round trips, and 0.3-1 ms of the server's
         # CPU a request on the 10k book); under READ COMMITTED each statement of a transaction reads its own
@@ -271,6 +272,7 @@ class Database:
                         text("SELECT pg_advisory_xact_lock(7241)")
                     )  # one migrator at a time
                 if revision == "head" and _at_head(connection):
+                    self.schema.versioned = True
                     return  # nothing to run: skips loading every migration script again
                 config.attributes["connection"] = connection
                 from alembic import command
@@ -280,6 +282,7 @@ class Database:
             raise StoreError(
                 f"cannot migrate the database: {describe_error(exc)}", self.display_url
             ) from None
+        self.schema.versioned = revision == "head"  # an older revision: looked at on a write
 
     def _migration_settings(self) -> Settings:
         """The settings a migration reads (0006: CALLINTEL_SECRET_KEY), called only when one needs them: those
@@ -386,7 +389,10 @@ class Database:
         on any error; SQLAlchemy's errors as StoreError. A commit that changed data bumps the store's version
         (``VersionedSession``)."""
         try:
-            with VersionedSession(bind, expire_on_commit=False) as session, session.begin():
+            with (
+                VersionedSession(bind, self.schema, expire_on_commit=False) as session,
+                session.begin(),
+            ):
                 yield session
         except SQLAlchemyError as exc:
             raise StoreError(f"database error: {describe_error(exc)}", self.display_url) from None

@@ -10,10 +10,17 @@ api/service.py keeps the book-wide reports' answers by it.
 
 Writes run on ``session.connection()`` directly are not seen here: the repositories read there, they write
 through ``session.execute``.
+
+Whether the schema has ``store_version`` is known once a Database (its ``StoreSchema``), not asked of the
+catalogue on every commit: ``Database.migrate`` to the head says yes; a store opened without migrating (or
+migrated to an older revision) is looked at on its writes until the table is there (another process may migrate
+it meanwhile), then known. A table dropped under an open Database (Alembic's downgrade run directly, as a
+migration's test does) is not seen: reopen the store.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import (
@@ -31,7 +38,7 @@ from sqlalchemy.orm import ORMExecuteState, Session, SessionTransaction
 
 from models.tables import StoreVersionRow
 
-__all__ = ["VERSION", "VersionedSession"]
+__all__ = ["VERSION", "StoreSchema", "VersionedSession"]
 
 WROTE = "callintel.wrote"  # session.info's key: the open transaction changed data
 VERSION = select(StoreVersionRow.version).where(
@@ -44,8 +51,26 @@ _BUMP = (
 )
 
 
+@dataclass
+class StoreSchema:
+    """What a Database knows of its schema: that it has ``store_version`` (False: not known, looked at by each
+    commit that writes until it is)."""
+
+    versioned: bool = False
+
+    def has_version_table(self, session: Session) -> bool:
+        if not self.versioned:
+            self.versioned = _has_version_table(session)
+        return self.versioned
+
+
 class VersionedSession(Session):
-    """A Session whose committed writes bump ``store_version`` (the listeners below: on this class only)."""
+    """A Session whose committed writes bump ``store_version`` (the listeners below: on this class only), when
+    its Database's ``schema`` has that table."""
+
+    def __init__(self, bind: Any, schema: StoreSchema, **options: Any) -> None:
+        super().__init__(bind, **options)
+        self.schema = schema
 
 
 @event.listens_for(VersionedSession, "do_orm_execute")
@@ -70,21 +95,20 @@ def _note_flush(session: Session, _context: Any) -> None:
 
 
 @event.listens_for(VersionedSession, "before_commit")
-def _bump(session: Session) -> None:
+def _bump(session: VersionedSession) -> None:
     """Bump the version in the committing transaction (the outermost one only: a savepoint's commit is not the
     transaction's). Objects still pending flush after this hook, so they count as writes here."""
     if session.in_nested_transaction():
         return
     if session.new or session.dirty or session.deleted:
         session.info[WROTE] = True
-    if session.info.pop(WROTE, False) and _has_version_table(session):
+    if session.info.pop(WROTE, False) and session.schema.has_version_table(session):
         session.execute(_BUMP)
         session.info.pop(WROTE, None)  # the bump's own UPDATE noted it again
 
 
 def _has_version_table(session: Session) -> bool:
-    """Whether the schema has ``store_version``: not while a store is taken below migration 0019 (a migration's
-    test downgrading it under an open Store); one catalogue read, on the write path only."""
+    """Whether the schema has ``store_version`` (not below migration 0019): one catalogue read."""
     return inspect(session.connection()).has_table(StoreVersionRow.__tablename__)
 
 

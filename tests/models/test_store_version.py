@@ -4,9 +4,11 @@ changed data, none for a read, a rolled-back transaction or a bookkeeping write.
 from __future__ import annotations
 
 import sqlite3
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
 
 import pytest
-from sqlalchemy import func, insert, select, text, update
+from sqlalchemy import event, func, insert, select, text, update
 
 from models.store import Store
 from models.tables import ApiTokenRow, CustomerRow, StoreVersionRow
@@ -71,3 +73,48 @@ def test_a_read_only_transaction_takes_no_write_lock_on_sqlite(store):
         holder.rollback()
         holder.close()
     assert store.store_version() == start
+
+
+@contextmanager
+def _statements(store: Store) -> Iterator[list[str]]:
+    """The statements ``store``'s engine sends while the block runs."""
+    sent: list[str] = []
+
+    def noted(_connection, _cursor, statement: str, *_rest) -> None:
+        sent.append(statement)
+
+    event.listen(store.engine, "before_cursor_execute", noted)
+    try:
+        yield sent
+    finally:
+        event.remove(store.engine, "before_cursor_execute", noted)
+
+
+def _two_statements(sent: list[str], first: Callable[[str], bool]) -> bool:
+    return len(sent) == 2 and first(sent[0]) and sent[1].startswith("UPDATE store_version")
+
+
+@pytest.mark.both_backends
+def test_a_write_reads_no_catalogue_the_store_knows_its_schema(store, backend):
+    """Migrated to the head when it opened, the store knows it has ``store_version``: a write's commit sends the
+    write and the bump, and no catalogue read."""
+    _customer(store, "warm")
+    with _statements(store) as sent:
+        _customer(store, "a")
+    assert _two_statements(sent, lambda first: first.startswith("INSERT INTO customers")), sent
+
+
+@pytest.mark.both_backends
+def test_a_store_opened_below_0019_bumps_once_another_process_migrates_it(db_url, backend):
+    """A store opened without migrating, below 0019: its writes commit (nothing to bump); once another process
+    migrates it to the head, its writes bump the version, and having seen the table they read no catalogue."""
+    with Store(db_url, migrate=False) as old:
+        old.migrate("0018")
+        _customer(old, "a")
+        Store(db_url).close()  # another process opens it: migrated to the head
+        _customer(old, "b")
+        start = old.store_version()
+        with _statements(old) as sent:
+            _customer(old, "c")
+        assert _two_statements(sent, lambda first: first.startswith("INSERT INTO customers")), sent
+        assert old.store_version() == start + 1

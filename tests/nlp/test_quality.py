@@ -4,8 +4,10 @@ Each held-out set was committed before the change it judges (nlp/data/holdout/, 
 Once a set has judged its models it retires (nlp/data/retired/) and becomes fitting data: since the heads of the
 seventeenth batch, holdout1-15 are (and holdout16 since the eighteenth batch's heads), so their tests below guard seen
 lines against regressions, and their comments give the figures from when each set was held out. The shipped heads'
-held-out sets are holdout17 and holdout18 (the last two tests).
+held-out sets are holdout17 and holdout18 (the last two rows of ``GUARDS``).
 """
+
+from dataclasses import dataclass
 
 import pytest
 
@@ -140,130 +142,61 @@ def test_the_twelfth_and_thirteenth_sets(report):
         assert quality.sentiment_accuracy >= sentiment
 
 
-@pytest.mark.slow
-def test_the_fourteenth_set(report):
-    # holdout14.tsv was committed alone (a1bab75) before the sixteenth batch and the alpha and threshold change, and
-    # scored once (README, Quality): it judged the shipped heads. The targets are 0.85 for sentiment and each new
-    # label's F1; none is met there: sentiment 0.742, product_issue 0.721, poor_fit 0.653, usage_decline 0.432,
-    # stakeholder_change 0.634, expansion_interest 0.737, macro F1 0.717 (fp32; int8 0.745, 0.700, 0.625, 0.444,
-    # 0.605, 0.727, 0.715). Guards a little under the lower of the two, not the goal.
-    _fresh_set_guards(
-        held_out(report, "fresh (holdout14)"),
-        utterances=350,
-        macro_f1=0.69,
-        sentiment=0.72,
-        floors={
-            "product_issue": 0.67,
-            "poor_fit": 0.60,
-            "usage_decline": 0.41,
-            "stakeholder_change": 0.58,
-            "expansion_interest": 0.70,
-        },
-    )
+# The new labels each fresh set guards, in the order of a row's ``floors``.
+NEW_LABELS = (
+    "product_issue",
+    "poor_fit",
+    "usage_decline",
+    "stakeholder_change",
+    "expansion_interest",
+)
+
+
+@dataclass(frozen=True)
+class Guard:
+    """A held-out set's floors: its size, macro F1, sentiment accuracy and each new label's F1 (in NEW_LABELS'
+    order; 25+ lines each). Guards a little under the lower of fp32 and int8, not the goal (0.85 for sentiment
+    and each new label's F1)."""
+
+    name: str
+    utterances: int
+    macro_f1: float
+    sentiment: float
+    floors: tuple[float, float, float, float, float]
+
+
+# Each set was committed alone before the change it judged and scored once (README, Quality). Its figures then
+# (sentiment, then NEW_LABELS' F1, then macro F1; fp32, int8 in brackets):
+# holdout14 (a1bab75), before the sixteenth batch and the alpha and threshold change; it judged the shipped heads:
+#   0.742 0.721 0.653 0.432 0.634 0.737 0.717 (0.745 0.700 0.625 0.444 0.605 0.727 0.715).
+# holdout15 (9708a3e), before the encoder's fine-tuning: the tuned candidate lost and did not ship, so these are
+#   the shipped heads': 0.824 0.685 0.792 0.513 0.696 0.836 0.776 (0.821 0.705 0.750 0.513 0.681 0.808 0.770).
+# holdout16 (cf021a4), before the retired sets and the seventeenth batch became fitting data: that candidate won,
+#   and shipped retrained with ten hard negatives more (a demo's kickoff line was tagged expansion_interest),
+#   scored once more: 0.819 0.825 0.857 0.800 0.929 0.847 0.878 (0.814 0.842 0.857 0.813 0.900 0.862 0.880). It
+#   is fitting data since the eighteenth batch's heads: its row guards seen lines.
+# holdout17 (e69213e), before holdout16 and the eighteenth batch became fitting data: the candidate won and ships:
+#   0.864 0.750 0.909 0.787 0.828 0.912 0.864 (0.862 0.745 0.889 0.877 0.814 0.893 0.860).
+# holdout18 (30c7867), before the nineteenth batch's candidate, which lost there by the rule, so these are the
+#   eighteenth batch's heads': 0.841 0.747 0.720 0.746 0.806 0.806 0.832 (0.824 0.723 0.680 0.737 0.769 0.862 0.829).
+GUARDS = (  # a new held-out set: one row more
+    Guard("holdout14", 350, macro_f1=0.69, sentiment=0.72, floors=(0.67, 0.60, 0.41, 0.58, 0.70)),
+    Guard("holdout15", 330, macro_f1=0.74, sentiment=0.80, floors=(0.66, 0.72, 0.48, 0.65, 0.78)),
+    Guard("holdout16", 340, macro_f1=0.85, sentiment=0.80, floors=(0.78, 0.83, 0.76, 0.87, 0.82)),
+    Guard("holdout17", 350, macro_f1=0.84, sentiment=0.84, floors=(0.72, 0.86, 0.76, 0.79, 0.87)),
+    Guard("holdout18", 350, macro_f1=0.81, sentiment=0.80, floors=(0.70, 0.66, 0.71, 0.75, 0.78)),
+)
 
 
 @pytest.mark.slow
-def test_the_fifteenth_set(report):
-    # holdout15.tsv was committed alone (9708a3e) before the encoder's fine-tuning and scored once (README,
-    # Quality): the tuned candidate lost there and did not ship, so these are the shipped heads' figures. The
-    # targets are 0.85 for sentiment and each new label's F1; none is met: sentiment 0.824, product_issue 0.685,
-    # poor_fit 0.792, usage_decline 0.513, stakeholder_change 0.696, expansion_interest 0.836, macro F1 0.776
-    # (fp32; int8 0.821, 0.705, 0.750, 0.513, 0.681, 0.808, 0.770). Guards a little under the lower of the two.
-    _fresh_set_guards(
-        held_out(report, "fresh (holdout15)"),
-        utterances=330,
-        macro_f1=0.74,
-        sentiment=0.80,
-        floors={
-            "product_issue": 0.66,
-            "poor_fit": 0.72,
-            "usage_decline": 0.48,
-            "stakeholder_change": 0.65,
-            "expansion_interest": 0.78,
-        },
-    )
-
-
-@pytest.mark.slow
-def test_the_sixteenth_set(report):
-    # holdout16.tsv was committed alone (cf021a4) before the retired sets and the seventeenth batch became fitting
-    # data, and scored once by the rule (README, Quality): that candidate won. It is fitting data since the
-    # eighteenth batch's heads, so this guards seen lines; the figures below are from when it was fresh. The shipped heads are it retrained with
-    # ten hard negatives more (a demo's kickoff line was tagged expansion_interest), scored once more: sentiment
-    # 0.819, product_issue 0.825, poor_fit 0.857, usage_decline 0.800, stakeholder_change 0.929, expansion_interest
-    # 0.847, macro F1 0.878 (fp32; int8 0.814, 0.842, 0.857, 0.813, 0.900, 0.862, 0.880). The targets are 0.85 for
-    # sentiment and each new label's F1. Guards a little under the lower of the two, not the goal.
-    _fresh_set_guards(
-        held_out(report, "fresh (holdout16)"),
-        utterances=340,
-        macro_f1=0.85,
-        sentiment=0.80,
-        floors={
-            "product_issue": 0.78,
-            "poor_fit": 0.83,
-            "usage_decline": 0.76,
-            "stakeholder_change": 0.87,
-            "expansion_interest": 0.82,
-        },
-    )
-
-
-@pytest.mark.slow
-def test_the_seventeenth_set(report):
-    # holdout17.tsv was committed alone (e69213e) before holdout16 and the eighteenth batch became fitting data, and
-    # scored once by the rule (README, Quality): the candidate won and ships. Its figures: sentiment 0.864,
-    # product_issue 0.750, poor_fit 0.909, usage_decline 0.787, stakeholder_change 0.828, expansion_interest 0.912,
-    # macro F1 0.864 (fp32; int8 0.862, 0.745, 0.889, 0.877, 0.814, 0.893, 0.860). The targets are 0.85 for
-    # sentiment and each new label's F1. Guards a little under the lower of the two, not the goal.
-    _fresh_set_guards(
-        held_out(report, "fresh (holdout17)"),
-        utterances=350,
-        macro_f1=0.84,
-        sentiment=0.84,
-        floors={
-            "product_issue": 0.72,
-            "poor_fit": 0.86,
-            "usage_decline": 0.76,
-            "stakeholder_change": 0.79,
-            "expansion_interest": 0.87,
-        },
-    )
-
-
-@pytest.mark.slow
-def test_the_eighteenth_set(report):
-    # holdout18.tsv was committed alone (30c7867) before the nineteenth batch's candidate, which lost there by the
-    # rule (README, Quality), so the shipped heads are still the eighteenth batch's and these are their figures on
-    # it: sentiment 0.841, product_issue 0.747, poor_fit 0.720, usage_decline 0.746, stakeholder_change 0.806,
-    # expansion_interest 0.806, macro F1 0.832 (fp32; int8 0.824, 0.723, 0.680, 0.737, 0.769, 0.862, 0.829). The
-    # targets are 0.85 for sentiment and each new label's F1. Guards a little under the lower of the two.
-    _fresh_set_guards(
-        held_out(report, "fresh (holdout18)"),
-        utterances=350,
-        macro_f1=0.81,
-        sentiment=0.80,
-        floors={
-            "product_issue": 0.70,
-            "poor_fit": 0.66,
-            "usage_decline": 0.71,
-            "stakeholder_change": 0.75,
-            "expansion_interest": 0.78,
-        },
-    )
-
-
-def _fresh_set_guards(
-    quality: tag_quality.Quality,
-    utterances: int,
-    macro_f1: float,
-    sentiment: float,
-    floors: dict[str, float],
-) -> None:
-    """A fresh set's size, macro F1, sentiment accuracy and each new label's F1 (25+ lines each) at their floors."""
-    assert quality.utterances >= utterances
-    assert quality.macro_f1 >= macro_f1
-    assert quality.sentiment_accuracy >= sentiment
-    scores = {s.label: s for s in quality.labels if s.label in floors}
-    assert set(scores) == set(floors)
-    assert all(scores[label].support >= 25 for label in floors), scores
-    assert all(scores[label].f1 >= floor for label, floor in floors.items()), scores
+@pytest.mark.parametrize("guard", GUARDS, ids=lambda guard: guard.name)
+def test_a_held_out_set_keeps_its_floors(report, guard: Guard):
+    quality = held_out(report, f"fresh ({guard.name})")
+    assert quality.utterances >= guard.utterances
+    assert quality.macro_f1 >= guard.macro_f1
+    assert quality.sentiment_accuracy >= guard.sentiment
+    scores = {s.label: s for s in quality.labels if s.label in NEW_LABELS}
+    assert set(scores) == set(NEW_LABELS)
+    for label, floor in zip(NEW_LABELS, guard.floors, strict=True):
+        assert scores[label].support >= 25, scores[label]
+        assert scores[label].f1 >= floor, scores[label]

@@ -124,8 +124,11 @@ def test_migration_0006_encrypts_the_secrets_stored_before_it(db_url, receiver):
         with store.engine.begin() as connection:  # and back: plaintext again
             config.attributes["connection"] = connection
             command.downgrade(config, "0005")
-        assert _stored_secrets(store) == [SECRET]
-        with store.transaction() as session:
+    with Store(
+        db_url, migrate=False
+    ) as old:  # reopened: a Store knows its schema from when it opened
+        assert _stored_secrets(old) == [SECRET]
+        with old.transaction() as session:
             assert session.scalar(select(WebhookDeliveryRow.status)) == "delivered"  # the log kept
             session.execute(update(WebhookSubscriptionRow).values(active=False))
 
