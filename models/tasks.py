@@ -12,10 +12,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from models.accounts_repo import chunked, dialect_insert
@@ -85,7 +85,8 @@ class TaskFilter:
     overdue_on: date | None = None
 
 
-def _task(row: TaskRow) -> Task:
+def _task(row: Any) -> Task:
+    """The task of a stored row (an ORM row, or a Core row of the table's columns)."""
     return Task.model_validate(row, from_attributes=True)
 
 
@@ -151,14 +152,24 @@ def _where(wanted: TaskFilter) -> list[ColumnElement[bool]]:
     return [clause for clause in found if clause is not None]
 
 
-def tasks_page(store: Store, wanted: TaskFilter, limit: int = 50, offset: int = 0) -> Slice[Task]:
-    """Tasks narrowed by the filter, soonest due first: the total and one page."""
+def _counted_page(wanted: TaskFilter, limit: int, offset: int) -> Select:
+    """The filter's total beside each task of the page, soonest due first: the count's one row outer-joined
+    to the page (an empty page still answers it: one row, the task's columns null)."""
     where = _where(wanted)
-    query = select(TaskRow).where(*where).order_by(TaskRow.due, TaskRow.id)
-    with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
-        items = [_task(row) for row in session.scalars(query.limit(limit).offset(offset))]
-    return Slice(total, items)
+    total = select(func.count().label("total")).select_from(TaskRow).where(*where).subquery("n")
+    query = select(*TaskRow.__table__.c).where(*where).order_by(TaskRow.due, TaskRow.id)
+    page = query.limit(limit).offset(offset).subquery("page")
+    together = select(total.c.total, *page.c).select_from(total.outerjoin(page, true()))
+    return together.order_by(page.c.due, page.c.id)
+
+
+def tasks_page(store: Store, wanted: TaskFilter, limit: int = 50, offset: int = 0) -> Slice[Task]:
+    """Tasks narrowed by the filter, soonest due first: the total and one page, in one statement outside a
+    transaction (``_counted_page``)."""
+    with store.reading() as reads:
+        rows = reads.execute(_counted_page(wanted, limit, offset)).all()
+    items = [_task(row) for row in rows if row.id is not None]
+    return Slice(int(rows[0].total), items)
 
 
 def task_owners(store: Store) -> list[str]:
