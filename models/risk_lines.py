@@ -1,7 +1,8 @@
 """The stored health as the HTTP API shows it (issue 19): a page of the at-risk list and one customer's latest
-evaluation as plain records, read in two statements (the page's rows with their evaluations, then their
-signals) and serialised as they are (api/routes_customers.py), without the Health, RiskSignal and response
-models that the dashboard's rows (models/pages.py health_page) are built of.
+evaluation as plain records, read in two statements (the page's rows with their evaluations, its total and the
+check that the current-health rows serve it; then their signals) and serialised as they are
+(api/routes_customers.py), without the Health, RiskSignal and response models that the dashboard's rows
+(models/pages.py health_page) are built of.
 
 The records' fields are the JSON's: ``RiskLine`` is ``api.schemas.CustomerRisk``'s, ``SignalLine``
 ``SignalOut``'s, in the same order, with the values the models' validation would give (floats as floats, the
@@ -132,22 +133,21 @@ _STATEMENTS: dict[
 ] = {}  # a shape's (page, count): see _statements
 
 
-def _kept_total(wanted: HealthFilter) -> Select:
-    """Whether anyone was evaluated after the moment (a customer id, or None: each customer's current health
-    is their latest evaluation at or before it, the usual case) and how many customers the current-health
-    rows list for ``wanted``, summed from the kept counts (migration 0017), in one statement."""
-    later = (
-        select(CustomerHealthRow.customer_id)
-        .where(CustomerHealthRow.as_of > bindparam("moment"))
-        .limit(1)
-    )
+def _kept_total(wanted: HealthFilter) -> tuple[Any, Any]:
+    """The latest evaluation the current-health rows hold (None when none: if it is after the moment, some
+    customer's current health is not their latest evaluation at or before it; usually it is not) and how
+    many customers they list for ``wanted``, summed from the kept counts (migration 0017): two scalar
+    subqueries, the columns of one statement (an empty page's) or the last two of the page's. A max of an
+    indexed column reads the index's last entry under any plan (``as_of > :moment LIMIT 1`` could be planned,
+    without the moment's value, as a scan of the table)."""
+    latest = select(func.max(CustomerHealthRow.as_of))
     c = HealthCountRow
     total = select(func.coalesce(func.sum(c.n), 0))
     if wanted.band is not None:
         total = total.where(c.band_rank == bindparam("band_rank"))
     if wanted.owner is not None:
         total = total.where(c.owner == bindparam("owner"))
-    return select(later.scalar_subquery(), total.scalar_subquery())
+    return latest.scalar_subquery(), total.scalar_subquery()
 
 
 def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Select]:
@@ -166,11 +166,11 @@ def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Sel
             page = page.limit(bindparam("limit", ask.limit, literal_execute=True))
         if evaluation:
             page = _with_evaluation(page, CustomerHealthRow.name if current else CustomerRow.name)
-        count = (
-            _kept_total(ask.wanted)
-            if current
-            else select(func.count()).select_from(query.subquery())
-        )
+        if current:  # the page with the kept check and total as its last two columns; alone for an empty page
+            kept = _kept_total(ask.wanted)
+            page, count = page.add_columns(*kept), select(*kept)
+        else:
+            count = select(func.count()).select_from(query.subquery())
         _STATEMENTS[shape] = page, count
     return _STATEMENTS[shape]
 
@@ -188,18 +188,21 @@ def page_keys(
     """A page of the at-risk list as rows (customer id, snapshot id or None, the order's four keys, then with
     ``evaluation`` the ``EVALUATION`` columns), with how many match and the next page's cursor: health_page's
     read, which says where it is read from: the current-health rows, with their kept total, unless someone
-    was evaluated after ``moment`` (read with the total, first) or ``from_snapshots``."""
+    was evaluated after ``moment`` or ``from_snapshots``. The current rows' page is read with that check and
+    the kept total in one statement (both alone for an empty page); when the check fails, it is read again
+    from the snapshots, with their count."""
     ask = _Ask(moment, wanted, limit, offset, cursor)
     bound = ask.bound()
-    current, total = False, 0
     if not from_snapshots:
-        _, kept = _statements(ask, True, evaluation)
-        later, total = session.execute(kept, bound).one()
-        current = later is None
-    page, count = _statements(ask, current, evaluation)
+        checked, kept = _statements(ask, True, evaluation)
+        rows = session.execute(checked, bound).all()
+        latest, total = rows[0][-2:] if rows else session.execute(kept, bound).one()
+        if latest is None or latest <= moment:
+            found = [row[:-2] for row in rows]
+            return Slice(int(total), found, page_cursor(found, limit))
+    page, count = _statements(ask, False, evaluation)
     found = list(session.execute(page, bound))
-    if not current:
-        total = session.scalar(count, bound) or 0
+    total = session.scalar(count, bound) or 0
     return Slice(int(total), found, page_cursor(found, limit))
 
 
