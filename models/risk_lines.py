@@ -16,7 +16,7 @@ from datetime import datetime
 from functools import cache
 from typing import Any
 
-from sqlalchemy import Select, bindparam, func, select
+from sqlalchemy import Integer, Select, any_, bindparam, func, select
 
 from models.current_health import Cursor, band_rank, current_as_of
 from models.database import among, dialect_of
@@ -106,6 +106,20 @@ def _with_evaluation(page: Select, name: Any) -> Select:
     return at_risk_order(joined, (keys[0], keys[1], keys[2], keys[3]))
 
 
+def _skipped_by_index(page: Select) -> Select:
+    """PostgreSQL: a page of the current-health rows that skips rows (an offset, or a cursor's place inside a
+    band) as its customer ids read from the order's index alone (``ix_customer_health_order``/``_owner``
+    hold every column the order and the filters name: an index-only scan), then their rows looked up by
+    primary key, in the order, at most the page's size (written into the SQL, as the page's own limit). Read
+    whole, each row skipped is fetched from the table (4,013 of them: 3 ms of the server's CPU on the 10k
+    book, where the ids read 1 ms with half the table's pages marked all-visible)."""
+    h = CustomerHealthRow
+    ids = page.with_only_columns(h.customer_id).scalar_subquery()
+    rows = select(h.customer_id, h.snapshot_id, *current_keys())
+    rows = at_risk_order(rows.where(h.customer_id == any_(func.array(ids))), current_keys())
+    return rows.limit(bindparam("limit", type_=Integer, literal_execute=True))
+
+
 @dataclass(frozen=True)
 class _Ask:
     """What a page of the list asks for; its shape (which of them are given) picks the statements."""
@@ -115,10 +129,16 @@ class _Ask:
     limit: int | None
     offset: int
     cursor: Cursor | None
+    dialect: str = "sqlite"
 
     def shape(self, current: bool, evaluation: bool) -> tuple[bool, ...]:
         given = (self.wanted.band, self.wanted.owner, self.cursor, self.limit)
-        return current, evaluation, *(value is not None for value in given)
+        return current, evaluation, self.skips(), *(value is not None for value in given)
+
+    def skips(self) -> bool:
+        """Whether the page skips rows (an offset, or a cursor's place) on PostgreSQL: ``_skipped_by_index``."""
+        skipping = self.offset > 0 or self.cursor is not None
+        return skipping and self.limit is not None and self.dialect == "postgresql"
 
     def bound(self) -> dict[str, Any]:
         """The values of the statements' named parameters."""
@@ -164,6 +184,8 @@ def _statements(ask: _Ask, current: bool, evaluation: bool) -> tuple[Select, Sel
         # the limit is written into the SQL (see _with_evaluation): every plan knows the page's size
         if ask.limit is not None:
             page = page.limit(bindparam("limit", ask.limit, literal_execute=True))
+        if current and ask.skips():
+            page = _skipped_by_index(page)
         if evaluation:
             page = _with_evaluation(page, CustomerHealthRow.name if current else CustomerRow.name)
         if current:  # the page with the kept check and total as its last two columns; alone for an empty page
@@ -191,7 +213,7 @@ def page_keys(
     was evaluated after ``moment`` or ``from_snapshots``. The current rows' page is read with that check and
     the kept total in one statement (both alone for an empty page); when the check fails, it is read again
     from the snapshots, with their count."""
-    ask = _Ask(moment, wanted, limit, offset, cursor)
+    ask = _Ask(moment, wanted, limit, offset, cursor, dialect_of(session))
     bound = ask.bound()
     if not from_snapshots:
         checked, kept = _statements(ask, True, evaluation)

@@ -57,11 +57,11 @@ def test_search_reads_the_full_text_index_under_a_generic_plan(book: Store):
 @pytest.mark.parametrize(
     "ask",
     [
-        _Ask(MOMENT, HealthFilter(), 20, 0, None),
-        _Ask(MOMENT, HealthFilter(), 20, 1000, None),
-        _Ask(MOMENT, HealthFilter(owner="lee"), 20, 0, None),
-        _Ask(MOMENT, HealthFilter(band="red"), 20, 0, None),
-        _Ask(MOMENT, HealthFilter(), 20, 0, Cursor(1, 0.0, 0.5, "cust1000")),
+        _Ask(MOMENT, HealthFilter(), 20, 0, None, "postgresql"),
+        _Ask(MOMENT, HealthFilter(), 20, 1000, None, "postgresql"),
+        _Ask(MOMENT, HealthFilter(owner="lee"), 20, 0, None, "postgresql"),
+        _Ask(MOMENT, HealthFilter(band="red"), 20, 0, None, "postgresql"),
+        _Ask(MOMENT, HealthFilter(), 20, 0, Cursor(1, 0.0, 0.5, "cust1000"), "postgresql"),
     ],
     ids=["first", "offset", "owner", "band", "cursor"],
 )
