@@ -567,6 +567,10 @@ class Callintel:
         """A call's comments, oldest first; reps (managers=False) do not see ``managers`` ones."""
         return queue.comments(self.store, interaction_id, managers)
 
+    def call_comments(self, interaction_id: str, managers: bool) -> queue.CallComments | None:
+        """``comments`` with the call's rep and assignee, in one read; None when there is no such call."""
+        return queue.call_comments(self.store, interaction_id, managers)
+
     # -- C: portfolio analytics (portfolio/: churn trend and reasons, RFM segments; api/portfolio_commands.py) --
 
     def segments_config(self) -> SegmentConfig:

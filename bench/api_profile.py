@@ -57,7 +57,7 @@ def _code_tree(argv: list[str]) -> str:
 
 sys.path.insert(0, _code_tree(sys.argv))
 
-from bench.api_portfolio import ROUTES  # noqa: E402
+from bench.api_portfolio import OTHER_ROUTES, ROUTES  # noqa: E402
 from bench.make_portfolio import END  # noqa: E402
 
 __all__ = ["LAYERS", "layer_of", "main", "timed"]
@@ -219,8 +219,12 @@ async def _names(client: httpx.AsyncClient) -> dict[str, Any]:
         "cursor": middle.headers["X-Next-Cursor"],
         "owner": owner,
         "interaction": interaction,
+        "alert": (await client.get("/api/alerts?limit=1")).json()["items"][0]["id"],
     }
 
+
+# the routes timed: the portfolio's, then the other read routes' JSON ones (comments, tasks, webhooks, an alert)
+PROFILED = ROUTES + [route for route in OTHER_ROUTES if route.startswith("/api/")]
 
 # the other shapes of the JSON reads the tests ask for, beside ROUTES': bands, offsets, cursors, owners, kinds, reps,
 # the defaults, a bad cursor, 404s and 422s (--answers)
@@ -242,7 +246,7 @@ SHAPES = [
 async def _answers(client: httpx.AsyncClient, names: dict[str, Any]) -> None:
     """``--answers``: the sha256 of each JSON read's status, headers and body, a line each (two trees' lists
     compared with ``diff``: the same answers, byte for byte)."""
-    for shape in [r for r in ROUTES if r.startswith("/api/")] + SHAPES:
+    for shape in [r for r in PROFILED if r.startswith("/api/")] + SHAPES:
         answer = await client.get(shape.format(**names))
         heads = b"".join(name + b": " + value + b"\n" for name, value in answer.headers.raw)
         whole = f"{answer.status_code}\n".encode() + heads + b"\n" + answer.content
@@ -288,7 +292,7 @@ async def _run(
             )
         )
         print(f"{'route':<46}{'wall':>6}{'cpu':>6}" + "".join(f"{c[:6]:>7}" for c in columns))
-        for route in [r for r in ROUTES if not args.only or any(o in r for o in args.only)]:
+        for route in [r for r in PROFILED if not args.only or any(o in r for o in args.only)]:
             path = route.format(**names)
             wall, cpu, spent = await _route(client, path, args, backends)
             shown = path if len(path) < 45 else path[:41] + "..."

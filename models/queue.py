@@ -11,7 +11,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import Select, and_, bindparam, select
 from sqlalchemy.orm import Session
 
 from models.errors import Conflict, InputError, NotFound
@@ -19,11 +19,13 @@ from models.store import Store
 from models.tables import InteractionRow, QueueCommentRow, QueueReviewRow
 
 __all__ = [
+    "CallComments",
     "Comment",
     "QueueState",
     "Visibility",
     "add_comment",
     "assign",
+    "call_comments",
     "comments",
     "queue_state",
     "review",
@@ -146,3 +148,47 @@ def comments(store: Store, interaction_id: str, managers: bool) -> list[Comment]
     query = query.order_by(QueueCommentRow.created_at, QueueCommentRow.id)
     with store.transaction() as session:
         return [_comment(row) for row in session.scalars(query)]
+
+
+@dataclass(frozen=True)
+class CallComments:
+    """A call's comments, oldest first, with who may read them: the call's rep and its assignee."""
+
+    rep: str | None
+    assignee: str | None
+    comments: list[Comment]
+
+
+def _call_comments(managers: bool) -> Select:
+    """The call's rep and assignee beside each of its comments (``managers``: those marked ``managers`` too),
+    oldest first; one row with null comment columns when it has none, no row when there is no such call."""
+    c = QueueCommentRow
+    joined = c.interaction_id == InteractionRow.id
+    if not managers:
+        joined = and_(joined, c.visibility != "managers")
+    return (
+        select(InteractionRow.rep, QueueReviewRow.assignee)
+        .add_columns(c.id, c.interaction_id, c.author, c.role, c.body, c.created_at, c.visibility)
+        .outerjoin(QueueReviewRow, QueueReviewRow.interaction_id == InteractionRow.id)
+        .outerjoin(c, joined)
+        .where(InteractionRow.id == bindparam("interaction_id"))
+        .order_by(c.created_at, c.id)
+    )
+
+
+_CALL_COMMENTS = {managers: _call_comments(managers) for managers in (False, True)}  # built once
+
+
+def call_comments(store: Store, interaction_id: str, managers: bool) -> CallComments | None:
+    """``comments`` with the call's rep and assignee (who may read them: api/routes_queue.py), read in one
+    statement outside a transaction; None when there is no such call."""
+    with store.reading() as reads:
+        rows = reads.execute(_CALL_COMMENTS[managers], {"interaction_id": interaction_id}).all()
+    if not rows:
+        return None
+    found = [
+        Comment(i, call, who, role, body, at, "managers" if seen == "managers" else "all")
+        for _, _, i, call, who, role, body, at, seen in rows
+        if i is not None
+    ]
+    return CallComments(rows[0][0], rows[0][1], found)

@@ -244,6 +244,10 @@ _STATE = select(
 _PLACE = select(QueueRankRow.rank_key, QueueRankRow.tags, QueueRankRow.occurred_at).where(
     QueueRankRow.interaction_id == bindparam("id")
 )
+# A cursor's page's check and its place in one read: the state's one row outer-joined to the place (its
+# columns null when the interaction has none).
+_STATE_ROW, _PLACE_ROW = _STATE.subquery("state"), _PLACE.subquery("place")
+_STATE_AT = select(_STATE_ROW, _PLACE_ROW).select_from(_STATE_ROW.outerjoin(_PLACE_ROW, true()))
 
 
 def _ranks(shape: Shape) -> Any:
@@ -352,12 +356,13 @@ def _stored_page(store: Store, read: _Read) -> Slice[FlaggedInteraction] | None:
                 page = [row for row in rows if row.id is not None]  # one row of nulls: none
                 return _slice(connection, page, read, shape, values)
         else:
-            state = connection.execute(_STATE, _state_parameters(read)).one()
+            values = _state_parameters(read) | {"id": read.cursor.interaction_id}
+            state = connection.execute(_STATE_AT, values).one()
             # an interaction of the kind dated after the moment: the key cannot order it
             if state.later:
                 return None
             if _current(state, read):
-                return _page(connection, read)
+                return _page_at(connection, read, None if state.rank_key is None else state)
     refresh(store, read.ranking)
     with store.reading() as connection:
         return _page(connection, read)
@@ -381,9 +386,17 @@ def checked_query(shape: Shape) -> Select:
 
 def _page(connection: Connection, read: _Read) -> Slice[FlaggedInteraction] | None:
     """The page after the cursor's stored place (None: its row changed or is gone), then the offset."""
-    parameters = _parameters(read)
+    place = None
     if read.cursor is not None:
         place = connection.execute(_PLACE, {"id": read.cursor.interaction_id}).one_or_none()
+    return _page_at(connection, read, place)
+
+
+def _page_at(connection: Connection, read: _Read, place: Any) -> Slice[FlaggedInteraction] | None:
+    """The page after ``place``, the cursor's stored place (None: its row is gone; None too where its row
+    changed), then the offset."""
+    parameters = _parameters(read)
+    if read.cursor is not None:
         if place is None or (place.tags, place.occurred_at) != (
             read.cursor.tags,
             read.cursor.occurred_at,

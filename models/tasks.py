@@ -9,13 +9,14 @@ check only that the task exists and the change makes sense.
 
 from __future__ import annotations
 
+import functools
 from collections.abc import Sequence
 from dataclasses import dataclass
 from datetime import UTC, date, datetime
-from typing import Literal, get_args
+from typing import Any, Literal, get_args
 
 from pydantic import Field
-from sqlalchemy import ColumnElement, delete, func, select, update
+from sqlalchemy import ColumnElement, Select, bindparam, delete, func, select, true, update
 from sqlalchemy.orm import Session
 
 from models.accounts_repo import chunked, dialect_insert
@@ -85,7 +86,8 @@ class TaskFilter:
     overdue_on: date | None = None
 
 
-def _task(row: TaskRow) -> Task:
+def _task(row: Any) -> Task:
+    """The task of a stored row (an ORM row, or a Core row of the table's columns)."""
     return Task.model_validate(row, from_attributes=True)
 
 
@@ -140,25 +142,50 @@ def replace_interaction_tasks(session: Session, interaction_id: str, tasks: Sequ
     return add_tasks(session, [t for k, t in wanted.items() if k not in stored])
 
 
-def _where(wanted: TaskFilter) -> list[ColumnElement[bool]]:
+def _where(owner: bool, customer: bool, status: bool, overdue: bool) -> list[ColumnElement[bool]]:
+    """The conditions of a filter's shape (which of ``TaskFilter``'s fields are given), each value a named
+    parameter (``_bound``), so that a shape's statement is built once."""
     found = [
-        TaskRow.owner == wanted.owner if wanted.owner else None,
-        TaskRow.customer_id == wanted.customer_id if wanted.customer_id else None,
-        TaskRow.status == wanted.status if wanted.status else None,
-        TaskRow.status == "open" if wanted.overdue_on else None,
-        TaskRow.due < wanted.overdue_on if wanted.overdue_on else None,
+        TaskRow.owner == bindparam("owner") if owner else None,
+        TaskRow.customer_id == bindparam("customer_id") if customer else None,
+        TaskRow.status == bindparam("status") if status else None,
+        TaskRow.status == "open" if overdue else None,
+        TaskRow.due < bindparam("overdue_on") if overdue else None,
     ]
     return [clause for clause in found if clause is not None]
 
 
+def _bound(wanted: TaskFilter, limit: int, offset: int) -> dict[str, object]:
+    """The values of a page's named parameters (those its shape's statement leaves out are ignored)."""
+    return vars(wanted) | {"limit": limit, "offset": offset}
+
+
+@functools.cache
+def _counted_page(shape: tuple[bool, bool, bool, bool]) -> Select:
+    """The filter's total beside each task of the page, soonest due first: the count's one row outer-joined
+    to the page (an empty page still answers it: one row, the task's columns null). Built once a shape (which
+    of the filter's fields are given): a statement built on each request costs SQLAlchemy more than the read."""
+    where = _where(*shape)
+    total = select(func.count().label("total")).select_from(TaskRow).where(*where).subquery("n")
+    query = select(*TaskRow.__table__.c).where(*where).order_by(TaskRow.due, TaskRow.id)
+    page = query.limit(bindparam("limit")).offset(bindparam("offset")).subquery("page")
+    together = select(total.c.total, *page.c).select_from(total.outerjoin(page, true()))
+    return together.order_by(page.c.due, page.c.id)
+
+
 def tasks_page(store: Store, wanted: TaskFilter, limit: int = 50, offset: int = 0) -> Slice[Task]:
-    """Tasks narrowed by the filter, soonest due first: the total and one page."""
-    where = _where(wanted)
-    query = select(TaskRow).where(*where).order_by(TaskRow.due, TaskRow.id)
-    with store.transaction() as session:
-        total = session.scalar(select(func.count()).select_from(TaskRow).where(*where)) or 0
-        items = [_task(row) for row in session.scalars(query.limit(limit).offset(offset))]
-    return Slice(total, items)
+    """Tasks narrowed by the filter, soonest due first: the total and one page, in one statement outside a
+    transaction (``_counted_page``)."""
+    shape = (
+        bool(wanted.owner),
+        bool(wanted.customer_id),
+        bool(wanted.status),
+        bool(wanted.overdue_on),
+    )
+    with store.reading() as reads:
+        rows = reads.execute(_counted_page(shape), _bound(wanted, limit, offset)).all()
+    items = [_task(row) for row in rows if row.id is not None]
+    return Slice(int(rows[0].total), items)
 
 
 def task_owners(store: Store) -> list[str]:

@@ -12,7 +12,7 @@ from pathlib import Path
 import pytest
 from fastapi.testclient import TestClient
 from pydantic import TypeAdapter
-from sqlalchemy import update
+from sqlalchemy import event, update
 
 from api.app import create_app
 from api.queries import StoredAccount
@@ -27,6 +27,7 @@ from models.risk_lines import RiskLine, customer_line, customer_state, risk_page
 from models.settings import Settings
 from models.tables import CustomerRow
 from tests.api.test_stored_reads import _evaluated
+from tests.models.test_reads import _outside_a_transaction
 
 pytestmark = [pytest.mark.both_backends, pytest.mark.slow]
 UNICODE = 'Zoë & Söhne — 東京 "quoted" \\ ✓'
@@ -101,6 +102,29 @@ def test_before_a_later_evaluation_the_records_come_from_the_snapshots(book: Cal
     assert line is not None and line.as_of == END
     assert state == (line, END + timedelta(days=1))  # the current evaluation is the later one
     assert line == risk_page(book.store, END, HealthFilter(), limit=1).items[0]
+
+
+def test_a_page_is_two_statements_outside_a_transaction_an_empty_one_too(book: Callintel):
+    """The page with its evaluations, the check that the current-health rows serve the moment and the kept
+    total in one statement, then its signals; an empty page (past the end), no signals: the check and total
+    alone."""
+    seen: list[bool] = []
+
+    def noted(connection, *_) -> None:
+        seen.append(_outside_a_transaction(connection.connection.dbapi_connection))
+
+    counted = []
+    for ask in ({"limit": 6}, {"limit": 6, "band": "red"}, {"limit": 6, "offset": 500}):
+        expected = _models(book, **ask)
+        event.listen(book.store.engine, "before_cursor_execute", noted)
+        try:
+            assert _lines(book, **ask) == expected, ask
+        finally:
+            event.remove(book.store.engine, "before_cursor_execute", noted)
+        counted.append(len(seen))
+        assert all(seen), ask
+        seen.clear()
+    assert counted == [2, 2, 2]
 
 
 def test_one_customers_record_is_their_row_of_the_list(book: Callintel):
