@@ -35,11 +35,11 @@ from api.auth import ApiToken
 from api.dashboard_customer import customer_page_reads
 from api.dashboard_panels import panels
 from api.dashboard_rows import customer_lines
+from api.dashboard_search import hit_rows
 from api.dashboard_views import (
     health_chart,
     health_svg,
     highlight,
-    mark_matches,
     page_links,
     relative,
 )
@@ -303,9 +303,8 @@ def search(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     query = q.strip()
-    hits = callintel.search(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
-    interactions = {i.id: i for i in callintel.interactions_by_id({i for i, _ in hits})}
-    rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
+    hits = callintel.search_rows(query, rep_scope(token, None), 100) if len(query) >= 2 else []
+    rows = hit_rows(hits, query)  # drawn once (api/dashboard_search.py)
     return _page(request, "search.html", token, q=query, rows=rows)
 
 

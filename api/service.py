@@ -39,7 +39,7 @@ from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
 from models.records import Interaction, UsageEvent, Utterance
 from models.risk_lines import RiskLine, risk_page
-from models.search_lines import SearchLine, search_lines
+from models.search_lines import SearchLine, SearchRow, search_lines, search_rows
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
 from models.tasks import Task, TaskFilter
@@ -230,6 +230,12 @@ class Callintel:
         ``GET /api/search`` serialises as it is."""
         with self.store.reading() as connection:
             return search_lines(connection, text, rep, limit)
+
+    def search_rows(self, text: str, rep: str | None = None, limit: int = 100) -> list[SearchRow]:
+        """``search_lines``' hits with each one's interaction's time, customer and title: what the dashboard's
+        search page draws (api/dashboard_search.py)."""
+        with self.store.reading() as connection:
+            return search_rows(connection, text, rep, limit)
 
     def save_usage(self, events: list[UsageEvent]) -> int:
         """Store usage events; how many were new (duplicates are skipped)."""
