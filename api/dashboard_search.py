@@ -4,8 +4,8 @@ The hits are read as plain records with their interaction's time, customer and t
 once a shape (models/search_lines.py ``search_rows``), instead of ``Utterance`` records and then each hit's whole
 ``Interaction``. Each row is drawn here, once, as search.html's loop drew it, byte for byte: every value from the
 data escaped as the template's autoescape escapes it (markupsafe's ``escape``), the searched text marked where
-``mark_matches`` split it. For 100 hits the loop's attribute lookups, filters and escapes through Jinja, and a
-``Segment`` a piece of each line, cost several times the page's read.
+the old ``mark_matches`` split it (tests/api/test_dashboard_search.py). For 100 hits the loop's attribute lookups,
+filters and escapes through Jinja, and a ``Segment`` a piece of each line, cost several times the page's read.
 """
 
 from __future__ import annotations
@@ -24,9 +24,10 @@ _MARK = '<mark class="match">{}</mark>'
 
 
 def marked(text: str, query: str) -> str:
-    """``text`` escaped, each case-insensitive occurrence of ``query`` in a ``<mark>``: the markup of
-    api/dashboard_views.py ``mark_matches``' segments as search.html wrote them, split the same way."""
-    pieces, at, lower, needle = [], 0, text.lower(), query.lower()
+    """``text`` escaped, each case-insensitive occurrence of ``query`` (found in ``text.lower()``, at the same
+    offsets in ``text``) in a ``<mark>``: the markup search.html wrote from ``mark_matches``' segments."""
+    pieces: list[str] = []
+    at, lower, needle = 0, text.lower(), query.lower()
     while needle and (found := lower.find(needle, at)) >= 0:
         if found > at:
             pieces.append(escape(text[at:found]))

@@ -37,7 +37,7 @@ from models.keyset import NewestFirst, QueuePlace
 from models.pages import FlagFilter, InteractionLine, Ranking, Slice, interactions_page
 from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
-from models.records import Interaction, UsageEvent, Utterance
+from models.records import Interaction, UsageEvent
 from models.risk_lines import RiskLine, risk_page
 from models.search_lines import SearchLine, SearchRow, search_lines, search_rows
 from models.settings import Settings, get_settings
@@ -218,12 +218,6 @@ class Callintel:
 
     def summary(self, interaction_id: str) -> Summary | None:
         return self.store.get_summary(interaction_id)
-
-    def search(
-        self, text: str, rep: str | None = None, limit: int = 50
-    ) -> list[tuple[str, Utterance]]:
-        """(interaction id, utterance) whose text holds ``text``, newest first; only ``rep``'s if given."""
-        return self.store.search_utterances(text, rep=rep, limit=limit)
 
     def search_lines(self, text: str, rep: str | None = None, limit: int = 50) -> list[SearchLine]:
         """``search``'s hits as the API's records, nothing more read (models/search_lines.py): what

@@ -1,5 +1,5 @@
 """The search page's rows drawn in Python (api/dashboard_search.py, issue 19) are the markup search.html's loop
-drew before, byte for byte, from the ``Interaction`` and ``Utterance`` records and ``mark_matches``' segments:
+drew before, byte for byte, from the ``Interaction`` and ``Utterance`` records and ``mark_matches``' segments (its old split):
 values to escape, no title, no start, an hour's start, a query found twice, at the ends, in another case, in a
 line where lower-casing changes the length, and not at all."""
 
@@ -12,9 +12,24 @@ import pytest
 from jinja2 import Environment
 
 from api.dashboard_search import hit_rows, marked
-from api.dashboard_views import mark_matches
+from api.dashboard_views import Segment
 from models.clock import clock
 from models.search_lines import SearchRow
+
+
+def mark_matches(text: str, query: str) -> list[Segment]:
+    """api/dashboard_views.py's split of ``text`` around every case-insensitive occurrence of ``query``, which
+    search.html's loop drew before this change, as it was."""
+    segments, at, lower, needle = [], 0, text.lower(), query.lower()
+    while needle and (found := lower.find(needle, at)) >= 0:
+        if found > at:
+            segments.append(Segment(text[at:found]))
+        segments.append(Segment(text[found : found + len(needle)], match=True))
+        at = found + len(needle)
+    if at < len(text) or not segments:
+        segments.append(Segment(text[at:]))
+    return segments
+
 
 # search.html's loop before this change, as it was
 BEFORE = Environment(autoescape=True)
@@ -90,3 +105,11 @@ SEGMENTS = BEFORE.from_string(
 )
 def test_marked_is_the_segments_markup(text, query):
     assert marked(text, query) == SEGMENTS.render(segments=mark_matches(text, query))
+
+
+def test_marked_finds_every_occurrence_whatever_the_case():
+    found = '<mark class="match">{}</mark>'
+    assert marked("Gong, gong and GONG.", "gong") == (
+        f"{found.format('Gong')}, {found.format('gong')} and {found.format('GONG')}."
+    )
+    assert marked("nothing <here>", "gong") == "nothing &lt;here&gt;"
