@@ -32,6 +32,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.account_view import account_summary
 from api.auth import ApiToken
+from api.dashboard_alerts import alert_rows
 from api.dashboard_customer import customer_page_reads
 from api.dashboard_panels import panels
 from api.dashboard_rows import customer_lines
@@ -69,6 +70,7 @@ templates.env.globals["TAG_LABELS"] = TAG_LABELS
 templates.env.globals["ALERT_ACTORS"] = ALERT_ACTORS
 templates.env.globals["page_links"] = page_links
 templates.env.globals["health_svg"] = health_svg
+templates.env.globals["alert_rows"] = alert_rows
 _ASSETS: dict[tuple[str, str], str] = {}  # (root path, file): its URL, looked up by name once
 
 
