@@ -49,13 +49,14 @@ from api.moments import Day
 from api.permissions import ALERT_ACTORS
 from api.queries import rep_scope
 from api.routes_alerts import AlertId
-from api.routes_queue import author, may_see, readable_call
+from api.routes_queue import author, may_see, readable, readable_call
 from models.analysis import ALERT_OUTCOMES, AlertOutcome, AlertStatus
 from models.clock import clock
 from models.errors import Forbidden, NotFound
+from models.interactions_repo import InteractionView
 from models.pages import FlagFilter
 from models.queue import Visibility
-from models.records import TAG_LABELS, label_name
+from models.records import TAG_LABELS, Interaction, label_name
 from models.store import StoredInteraction
 from risk.alerts import MAX_NOTE
 
@@ -248,11 +249,18 @@ def _audio(stored: StoredInteraction) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+def _interaction(view: InteractionView) -> Interaction:
+    return view.stored.interaction
+
+
 @router.get("/calls/{interaction_id}")
 def call_page(
     interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
-    stored = readable_call(callintel, token, interaction_id)
+    view = readable(  # the call, its metrics and its summary read together
+        callintel, token, interaction_id, callintel.interaction_view(interaction_id), _interaction
+    )
+    stored = view.stored
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -276,8 +284,8 @@ def call_page(
         starts=starts,
         tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
         audio=_audio(stored) is not None,
-        metrics=callintel.metrics(interaction_id),
-        summary=callintel.summary(interaction_id),
+        metrics=view.metrics,
+        summary=view.summary,
         review=callintel.queue_state(interaction_id),
         comments=callintel.comments(interaction_id, managers=token.role != "rep"),
     )
