@@ -44,7 +44,7 @@ from api.dashboard_views import (
     page_links,
     relative,
 )
-from api.deps import COOKIE, ServiceDep, same_origin, viewer
+from api.deps import COOKIE, ServiceDep, same_origin, sqlite_inline, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
 from api.queries import rep_scope
@@ -254,6 +254,7 @@ def _interaction(view: InteractionView) -> Interaction:
 
 
 @router.get("/calls/{interaction_id}")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def call_page(
     interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
@@ -306,6 +307,7 @@ def call_audio(interaction_id: str, callintel: ServiceDep, token: CallViewer) ->
 
 
 @router.get("/search")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def search(
     request: Request,
     callintel: ServiceDep,
@@ -319,6 +321,7 @@ def search(
 
 
 @router.get("/customers")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def at_risk(
     request: Request,
     callintel: ServiceDep,
@@ -344,6 +347,7 @@ def at_risk(
 
 
 @router.get("/customers/{customer_id}")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def customer_page(
     customer_id: str,
     request: Request,
@@ -389,6 +393,7 @@ class AlertsForm(BaseModel):
 
 
 @router.get("/alerts")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def alerts_page(
     request: Request,
     callintel: ServiceDep,
