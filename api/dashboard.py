@@ -32,29 +32,31 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.account_view import account_summary
 from api.auth import ApiToken
+from api.dashboard_alerts import alert_rows
 from api.dashboard_customer import customer_page_reads
 from api.dashboard_panels import panels
 from api.dashboard_rows import customer_lines
+from api.dashboard_search import hit_rows
 from api.dashboard_views import (
     health_chart,
     health_svg,
     highlight,
-    mark_matches,
     page_links,
     relative,
 )
-from api.deps import COOKIE, ServiceDep, same_origin, viewer
+from api.deps import COOKIE, ServiceDep, same_origin, sqlite_inline, viewer
 from api.moments import Day
 from api.permissions import ALERT_ACTORS
 from api.queries import rep_scope
 from api.routes_alerts import AlertId
-from api.routes_queue import author, may_see, readable_call
+from api.routes_queue import author, may_see, readable, readable_call
 from models.analysis import ALERT_OUTCOMES, AlertOutcome, AlertStatus
 from models.clock import clock
 from models.errors import Forbidden, NotFound
+from models.interactions_repo import InteractionView
 from models.pages import FlagFilter
 from models.queue import Visibility
-from models.records import TAG_LABELS, label_name
+from models.records import TAG_LABELS, Interaction, label_name
 from models.store import StoredInteraction
 from risk.alerts import MAX_NOTE
 
@@ -69,6 +71,7 @@ templates.env.globals["TAG_LABELS"] = TAG_LABELS
 templates.env.globals["ALERT_ACTORS"] = ALERT_ACTORS
 templates.env.globals["page_links"] = page_links
 templates.env.globals["health_svg"] = health_svg
+templates.env.globals["alert_rows"] = alert_rows
 _ASSETS: dict[tuple[str, str], str] = {}  # (root path, file): its URL, looked up by name once
 
 
@@ -246,11 +249,19 @@ def _audio(stored: StoredInteraction) -> Path | None:
     return path if path is not None and path.is_file() else None
 
 
+def _interaction(view: InteractionView) -> Interaction:
+    return view.stored.interaction
+
+
 @router.get("/calls/{interaction_id}")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def call_page(
     interaction_id: str, request: Request, callintel: ServiceDep, token: CallViewer
 ) -> HTMLResponse:
-    stored = readable_call(callintel, token, interaction_id)
+    view = readable(  # the call, its metrics and its summary read together
+        callintel, token, interaction_id, callintel.interaction_view(interaction_id), _interaction
+    )
+    stored = view.stored
     by_utterance = defaultdict(list)
     for tag in stored.tags:
         by_utterance[tag.utterance_index].append(tag)
@@ -274,8 +285,8 @@ def call_page(
         starts=starts,
         tags=sorted(stored.tags, key=lambda t: (t.utterance_index, t.start)),
         audio=_audio(stored) is not None,
-        metrics=callintel.metrics(interaction_id),
-        summary=callintel.summary(interaction_id),
+        metrics=view.metrics,
+        summary=view.summary,
         review=callintel.queue_state(interaction_id),
         comments=callintel.comments(interaction_id, managers=token.role != "rep"),
     )
@@ -296,6 +307,7 @@ def call_audio(interaction_id: str, callintel: ServiceDep, token: CallViewer) ->
 
 
 @router.get("/search")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def search(
     request: Request,
     callintel: ServiceDep,
@@ -303,13 +315,13 @@ def search(
     q: Annotated[str, Query(max_length=200)] = "",
 ) -> HTMLResponse:
     query = q.strip()
-    hits = callintel.search(query, rep=rep_scope(token, None), limit=100) if len(query) >= 2 else []
-    interactions = {i.id: i for i in callintel.interactions_by_id({i for i, _ in hits})}
-    rows = [(interactions[i], u, mark_matches(u.text, query)) for i, u in hits if i in interactions]
+    hits = callintel.search_rows(query, rep_scope(token, None), 100) if len(query) >= 2 else []
+    rows = hit_rows(hits, query)  # drawn once (api/dashboard_search.py)
     return _page(request, "search.html", token, q=query, rows=rows)
 
 
 @router.get("/customers")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def at_risk(
     request: Request,
     callintel: ServiceDep,
@@ -335,6 +347,7 @@ def at_risk(
 
 
 @router.get("/customers/{customer_id}")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def customer_page(
     customer_id: str,
     request: Request,
@@ -380,6 +393,7 @@ class AlertsForm(BaseModel):
 
 
 @router.get("/alerts")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def alerts_page(
     request: Request,
     callintel: ServiceDep,

@@ -18,7 +18,7 @@ from pydantic import BaseModel, Field, field_validator
 
 from api.auth import ApiToken
 from api.dashboard import PAGE_SIZE, back_to, templates
-from api.deps import ServiceDep, same_origin, viewer
+from api.deps import ServiceDep, same_origin, sqlite_inline, viewer
 from api.routes_tasks import TASK_ACTORS, TaskId, actable_task, owner_scope
 from models.tasks import MAX_NOTE, TaskFilter, TaskStatus
 
@@ -49,6 +49,7 @@ class TasksForm(BaseModel):
 
 
 @router.get("/tasks")
+@sqlite_inline()  # a read: on SQLite on the event loop (api/deps.py)
 def tasks_page(
     request: Request,
     callintel: ServiceDep,

@@ -27,7 +27,6 @@ __all__ = [
     "health_svg",
     "highlight",
     "kind_colours",
-    "mark_matches",
     "page_links",
     "relative",
 ]
@@ -92,19 +91,6 @@ def highlight(text: str, tags: Iterable[Tag]) -> list[Segment]:
             )
         )
         at = end
-    if at < len(text) or not segments:
-        segments.append(Segment(text[at:]))
-    return segments
-
-
-def mark_matches(text: str, query: str) -> list[Segment]:
-    """Split ``text`` around every case-insensitive occurrence of ``query`` (what search found)."""
-    segments, at, lower, needle = [], 0, text.lower(), query.lower()
-    while needle and (found := lower.find(needle, at)) >= 0:
-        if found > at:
-            segments.append(Segment(text[at:found]))
-        segments.append(Segment(text[found : found + len(needle)], match=True))
-        at = found + len(needle)
     if at < len(text) or not segments:
         segments.append(Segment(text[at:]))
     return segments

@@ -37,9 +37,9 @@ from models.keyset import NewestFirst, QueuePlace
 from models.pages import FlagFilter, InteractionLine, Ranking, Slice, interactions_page
 from models.queue import Comment, QueueState, Visibility
 from models.queue_rank import queue_page
-from models.records import Interaction, UsageEvent, Utterance
+from models.records import Interaction, UsageEvent
 from models.risk_lines import RiskLine, risk_page
-from models.search_lines import SearchLine, search_lines
+from models.search_lines import SearchLine, SearchRow, search_lines, search_rows
 from models.settings import Settings, get_settings
 from models.store import BatchResult, FlaggedInteraction, Store, StoredInteraction
 from models.tasks import Task, TaskFilter
@@ -219,17 +219,17 @@ class Callintel:
     def summary(self, interaction_id: str) -> Summary | None:
         return self.store.get_summary(interaction_id)
 
-    def search(
-        self, text: str, rep: str | None = None, limit: int = 50
-    ) -> list[tuple[str, Utterance]]:
-        """(interaction id, utterance) whose text holds ``text``, newest first; only ``rep``'s if given."""
-        return self.store.search_utterances(text, rep=rep, limit=limit)
-
     def search_lines(self, text: str, rep: str | None = None, limit: int = 50) -> list[SearchLine]:
         """``search``'s hits as the API's records, nothing more read (models/search_lines.py): what
         ``GET /api/search`` serialises as it is."""
         with self.store.reading() as connection:
             return search_lines(connection, text, rep, limit)
+
+    def search_rows(self, text: str, rep: str | None = None, limit: int = 100) -> list[SearchRow]:
+        """``search_lines``' hits with each one's interaction's time, customer and title: what the dashboard's
+        search page draws (api/dashboard_search.py)."""
+        with self.store.reading() as connection:
+            return search_rows(connection, text, rep, limit)
 
     def save_usage(self, events: list[UsageEvent]) -> int:
         """Store usage events; how many were new (duplicates are skipped)."""

@@ -6,6 +6,7 @@ import re
 
 import pytest
 from fastapi.testclient import TestClient
+from sqlalchemy import event
 
 from api.app import create_app
 from models.analysis import Summary
@@ -100,6 +101,27 @@ def test_the_queue_lists_flagged_calls_and_filters_them(browser, world):
     assert call_ids(page) == [f["interaction"]["id"] for f in tickets["items"]]
     bad = browser.get("/dashboard/", params={"since": "yesterday"})
     assert bad.status_code == 422 and "query.since" in bad.text and "<html" in bad.text
+
+
+def test_the_call_page_reads_the_call_its_metrics_and_summary_once(browser, world):
+    """The call, its transcript, tags, metrics and summary in one read (interaction_view's three statements),
+    then the review state and the comments: the metrics and the summary were two more reads before."""
+    sign_in(browser, world.tokens["manager"])
+    page = f"/dashboard/calls/{world.recording_id}"
+    assert browser.get(page).status_code == 200  # the session's last use written
+    statements: list[str] = []
+
+    def noted(_connection, _cursor, statement, *_) -> None:
+        statements.append(statement)
+
+    event.listen(world.store.engine, "before_cursor_execute", noted)
+    try:
+        html = browser.get(page).text
+    finally:
+        event.remove(world.store.engine, "before_cursor_execute", noted)
+    assert "talk ratio" in html.lower() and world.recording_id in html
+    assert sum("FROM interactions" in s for s in statements) == 1, statements
+    assert len(statements) == 5, statements  # 3 for the call, its review state, its comments
 
 
 def test_the_call_page_highlights_every_tags_evidence(browser, world):

@@ -12,7 +12,6 @@ from api.dashboard_views import (
     health_svg,
     highlight,
     kind_colours,
-    mark_matches,
     page_links,
     relative,
 )
@@ -112,15 +111,6 @@ def test_kind_colours_are_stable_whatever_the_order():
         and len(set(kind_colours("abc").values())) == 3
     )
     assert health_chart([_health(80, {}, 1)], Bands(green=75, yellow=40)).points[0].x > 40
-
-
-def test_mark_matches_finds_every_occurrence_whatever_the_case():
-    segments = mark_matches("Gong, gong and GONG.", "gong")
-    assert "".join(s.text for s in segments) == "Gong, gong and GONG."
-    assert [s.text for s in segments if s.match] == ["Gong", "gong", "GONG"]
-    assert [(s.text, s.match) for s in mark_matches("nothing here", "gong")] == [
-        ("nothing here", False)
-    ]
 
 
 # The page links as api/templates/_pages.html drew them before page_links: a link a page, each URL built by

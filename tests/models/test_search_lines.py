@@ -14,7 +14,7 @@ from fastapi.testclient import TestClient
 from api.app import create_app
 from api.schemas import SearchHit
 from api.service import Callintel
-from models.search_lines import _statement, search_lines
+from models.search_lines import _statement, search_lines, search_rows
 from models.settings import Settings
 from models.store import Store
 from tests.models.test_query_plans import plan
@@ -53,6 +53,23 @@ def test_the_records_are_the_hits_of_search_utterances(store: Store):
     assert any(store.search_utterances(text, rep, limit) for text, rep, limit in ASKS)
 
 
+def test_the_rows_are_the_hits_with_their_interactions(store: Store):
+    """The dashboard's rows (``search_rows``): search_utterances' hits, in its order, each with the time,
+    customer and title of its ``Interaction`` record."""
+    _book(store)
+    for text, rep, limit in ASKS:
+        hits = store.search_utterances(text, rep, limit)
+        records = {i.id: i for i in store.list_interactions(ids={i for i, _ in hits})}
+        expected = [
+            (i, u.index, u.start_s, u.speaker.role, u.text)
+            + (records[i].occurred_at, records[i].customer_id, records[i].title)
+            for i, u in hits
+        ]
+        with store.reading() as connection:
+            found = search_rows(connection, text, rep, limit)
+        assert [astuple(row) for row in found] == expected, (text, rep, limit)
+
+
 def test_the_route_answers_the_response_models_json(store: Store, tmp_path):
     _book(store)
     callintel = Callintel(Settings(database_url=store.url, upload_dir=tmp_path), store)
@@ -76,11 +93,10 @@ def test_the_route_answers_the_response_models_json(store: Store, tmp_path):
 
 
 @pytest.mark.parametrize("rep", [None, "sam"])
-def test_the_records_statement_goes_through_the_full_text_index(store: Store, rep):
+@pytest.mark.parametrize("rows", [False, True])
+def test_the_records_statement_goes_through_the_full_text_index(store: Store, rep, rows):
     _book(store)
-    with store.reading() as connection:
-        search_lines(connection, "gong", rep)  # builds the shape's statement
-    found = plan(store, _statement(store.engine.dialect.name, rep))
+    found = plan(store, _statement(store.engine.dialect.name, rep, rows))
     if store.engine.dialect.name == "sqlite":
         assert "utterances_fts VIRTUAL TABLE INDEX" in found, found
     else:
