@@ -8,7 +8,7 @@ from datetime import UTC, datetime, timedelta
 
 import pytest
 
-from api.report_cache import minute_of
+from api.moments import minute_of
 from api.service import Callintel
 from models.accounts import Account
 from models.records import Interaction, UsageEvent
