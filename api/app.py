@@ -113,6 +113,7 @@ def create_app(
         if warm and settings.report_cache > 0:
             warmup = Warmup(callintel)
             warmup.start()
+        app.state.warmup = warmup
         yield
         if warmup is not None:
             warmup.stop()
@@ -128,7 +129,9 @@ def create_app(
         redoc_url=None,  # api/security.py serves /openapi.json to token holders; no docs pages (CDN assets)
         description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.",
     )
-    app.add_middleware(ReportFreshness)  # the reports' Cache-Control: no-cache, Age (api/freshness.py)
+    app.add_middleware(
+        ReportFreshness
+    )  # the reports' Cache-Control: no-cache, Age (api/freshness.py)
     app.add_middleware(
         BodyLimits, settings=settings
     )  # the token and the size, before any body is read

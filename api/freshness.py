@@ -18,6 +18,8 @@ reports are always current.
 from __future__ import annotations
 
 import math
+from collections.abc import Iterator
+from contextlib import contextmanager
 from contextvars import ContextVar
 from dataclasses import dataclass, field
 
@@ -26,7 +28,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from api.report_cache import Served
 
-__all__ = ["ReportFreshness", "ReportRequest", "report_request"]
+__all__ = ["ReportFreshness", "ReportRequest", "open_request", "report_request", "wants_current"]
 
 FRESHNESS_HEADER = "X-Report-Freshness"
 
@@ -55,6 +57,17 @@ def report_request() -> ReportRequest | None:
     return _CURRENT.get()
 
 
+@contextmanager
+def open_request(accept_stale: bool) -> Iterator[ReportRequest]:
+    """A web request's ``ReportRequest``, this context's while the block runs."""
+    request = ReportRequest(accept_stale)
+    token = _CURRENT.set(request)
+    try:
+        yield request
+    finally:
+        _CURRENT.reset(token)
+
+
 def wants_current(headers: Headers) -> bool:
     """``Cache-Control: no-cache`` (or ``Pragma: no-cache``, HTTP/1.0's): the client waits for a current answer."""
     directives = {d.strip().lower() for d in headers.get("cache-control", "").split(",")}
@@ -71,15 +84,11 @@ class ReportFreshness:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        request = ReportRequest(accept_stale=not wants_current(Headers(scope=scope)))
-        token = _CURRENT.set(request)
+        with open_request(accept_stale=not wants_current(Headers(scope=scope))) as request:
 
-        async def sending(message: Message) -> None:
-            if message["type"] == "http.response.start":
-                MutableHeaders(scope=message).update(request.headers())
-            await send(message)
+            async def sending(message: Message) -> None:
+                if message["type"] == "http.response.start":
+                    MutableHeaders(scope=message).update(request.headers())
+                await send(message)
 
-        try:
             await self.app(scope, receive, sending)
-        finally:
-            _CURRENT.reset(token)

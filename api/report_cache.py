@@ -30,9 +30,10 @@ from collections.abc import Callable, Hashable
 from concurrent.futures import Future
 from dataclasses import dataclass
 from pathlib import Path
+from time import time as wall_clock
 from typing import Any, TypeVar
 
-__all__ = ["Kept", "ReportCache", "Served", "file_stamp"]
+__all__ = ["CURRENT", "Kept", "ReportCache", "Served", "file_stamp"]
 
 T = TypeVar("T")
 logger = logging.getLogger("callintel.reports")
@@ -71,7 +72,7 @@ class Kept:
     started: float
 
     def served(self, stale: bool) -> Served:
-        return Served(max(0.0, time.time() - self.computed_at), stale)
+        return Served(max(0.0, wall_clock() - self.computed_at), stale)
 
 
 class ReportCache:
@@ -127,7 +128,7 @@ class ReportCache:
             return len(self._kept)
 
     def _young(self, kept: Kept) -> bool:
-        return self.stale_s > 0 and time.time() - kept.computed_at <= self.stale_s
+        return self.stale_s > 0 and wall_clock() - kept.computed_at <= self.stale_s
 
     def _flight(self, slot: Hashable, fresh: Hashable) -> tuple[Future[Any], bool]:
         """The computation under way for (slot, fresh), or a new one (True: the caller runs it). Locked."""
@@ -181,7 +182,7 @@ class ReportCache:
         with self._lock:
             kept = self._kept.get(slot)
             if kept is None or kept.started <= started:
-                self._kept[slot] = Kept(value, fresh, time.time(), started)
+                self._kept[slot] = Kept(value, fresh, wall_clock(), started)
                 self._kept.move_to_end(slot)
                 while len(self._kept) > self.size:
                     self._kept.popitem(last=False)

@@ -46,7 +46,9 @@ def default_reports(callintel: Callintel) -> list[Callable[[], Any]]:
         lambda: callintel.segments(at(), SegmentFilter(), PAGE_SIZE, 0),  # /dashboard/segments
         lambda: callintel.contacts(at(), limit=1),  # /api/reps
         lambda: callintel.contacts(at(), limit=API_CONTACTS_LIMIT),  # /api/contacts
-        lambda: callintel.contacts(at(), limit=SHOWN, wanted=CustomerFilter()),  # /dashboard/contacts
+        lambda: callintel.contacts(
+            at(), limit=SHOWN, wanted=CustomerFilter()
+        ),  # /dashboard/contacts
     ]
 
 
@@ -55,7 +57,9 @@ class Warmup:
 
     def __init__(self, callintel: Callintel) -> None:
         self.callintel = callintel
-        self.process = secrets.token_hex(4)  # tells this web process's health answers from another's
+        self.process = secrets.token_hex(
+            4
+        )  # tells this web process's health answers from another's
         self.done = threading.Event()
         self.failed = 0
         self._stop = threading.Event()
