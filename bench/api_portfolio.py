@@ -65,6 +65,7 @@ AGGREGATES = [
     "/api/portfolio",
     "/api/segments?limit=50",
     "/api/contacts?limit=50",
+    "/api/contacts",  # the default request (limit 100): the one serve warms at start (api/report_warmup.py)
     "/api/reps",
     "/dashboard/portfolio",
     "/dashboard/segments",
