@@ -33,8 +33,10 @@ from api import (
     routes_webhooks,
     security,
 )
+from api.freshness import ReportFreshness
 from api.limits import BodyLimits
 from api.ratelimit import RateLimit
+from api.report_warmup import Warmup
 from api.schemas import ErrorBody
 from api.service import Callintel
 from api.uploads import sweep_orphans
@@ -95,15 +97,26 @@ def create_app(
     settings: Settings | None = None,
     store: Store | None = None,
     workers: WorkerStatus | None = None,
+    warm: bool = False,
 ) -> FastAPI:
+    """The app; ``warm``: compute the default book-wide reports in the background at start (``serve``'s web
+    processes, api/report_warmup.py), which ``/api/health`` then reports on."""
     settings = settings or get_settings()
+    warmup: Warmup | None = None
 
     @asynccontextmanager
     async def lifespan(app: FastAPI) -> AsyncIterator[None]:
         callintel = Callintel(settings, store)  # the one facade every route and page drives
         app.state.callintel, app.state.settings = callintel, settings
         sweep_orphans(settings.upload_dir, callintel.store)  # what killed uploads left
+        nonlocal warmup
+        if warm and settings.report_cache > 0:
+            warmup = Warmup(callintel)
+            warmup.start()
+        app.state.warmup = warmup
         yield
+        if warmup is not None:
+            warmup.stop()
         callintel.close()  # a store handed in stays open: its owner closes it
 
     app = FastAPI(
@@ -116,6 +129,9 @@ def create_app(
         redoc_url=None,  # api/security.py serves /openapi.json to token holders; no docs pages (CDN assets)
         description="Conversation intelligence for sales teams: interactions, flags, summaries, customer risk.",
     )
+    app.add_middleware(
+        ReportFreshness
+    )  # the reports' Cache-Control: no-cache, Age (api/freshness.py)
     app.add_middleware(
         BodyLimits, settings=settings
     )  # the token and the size, before any body is read
@@ -149,12 +165,14 @@ def create_app(
     )
     def health_check() -> dict[str, Any]:
         _store_answers(app.state.callintel.store)
+        reports = {} if warmup is None else {"reports": warmup.status()}
         if workers is None:
-            return {"status": "ok"}
+            return {"status": "ok", **reports}
         status = workers.status()
         return {
             "status": "ok" if status["running"] == status["expected"] else "degraded",
             "workers": status,
+            **reports,
         }
 
     @app.get("/", include_in_schema=False)

@@ -307,7 +307,7 @@ def serve(
         if processes > 1:  # api/serving.py: uvicorn's supervisor, the pool's status shared
             serve_processes(settings, listening, processes, pool if count else None)
             return
-        app_ = create_app(settings, workers=pool if count else None)
+        app_ = create_app(settings, workers=pool if count else None, warm=True)
         uvicorn.Server(uvicorn.Config(app_, host=host, port=port, log_level="info")).run(
             sockets=[listening]
         )

@@ -25,6 +25,7 @@ __all__ = [
     "bounded_day",
     "bounded_moment",
     "configured_moment",
+    "minute_of",
     "parse_moment",
     "whole_day",
 ]
@@ -92,3 +93,9 @@ def configured_moment(settings: Settings) -> datetime:
         return bounded_moment(settings.risk_moment())
     except ValueError as exc:
         raise ConfigError(f"invalid setting CALLINTEL_RISK_AS_OF: {exc}") from None
+
+
+def minute_of(moment: datetime | None = None) -> datetime:
+    """``moment`` (default now, UTC) rounded down to its minute: the moment a book-wide report asked for "now"
+    is judged at (api/service.py ``report_moment``), so that the same report within a minute is the same answer."""
+    return (moment or datetime.now(UTC)).replace(second=0, microsecond=0)

@@ -22,7 +22,9 @@ from typing import TYPE_CHECKING, TypeVar
 
 from api import moments
 from api.auth import ApiToken, create_token, list_tokens, revoke_token, verify_token
-from api.report_cache import ReportCache, file_stamp, minute_of
+from api.freshness import report_request
+from api.moments import minute_of
+from api.report_cache import ReportCache, file_stamp
 from api.sessions import end_session, session_token, start_session
 from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, ingest_paths
 from models import accounts_repo, queue, tasks
@@ -96,7 +98,7 @@ class Callintel:
         self._owns_store = store is None
         self._taggers: dict[str, Tagger] = {}
         self._reports = ReportCache(
-            settings.report_cache
+            settings.report_cache, settings.report_stale_seconds
         )  # the book-wide reports' answers (api/report_cache.py)
 
     @classmethod
@@ -589,7 +591,7 @@ class Callintel:
             with self.store.transaction() as session:
                 return portfolio_view(session, config, moment, months)
 
-        return self._report(("portfolio", moment, months), compute)
+        return self._report(("portfolio", months), moment, compute)
 
     def segments(
         self, moment: datetime, wanted: SegmentFilter, limit: int = 50, offset: int = 0
@@ -605,7 +607,7 @@ class Callintel:
                 total, rows = segment_page(session, config, moment, wanted, limit, offset)
             return Slice(total, rows)
 
-        return self._report(("segments", moment, wanted, limit, offset), compute)
+        return self._report(("segments", wanted, limit, offset), moment, compute)
 
     def value_segments(self, moment: datetime) -> dict[str, str]:
         """Each active customer's RFM value segment at ``moment`` (customer id -> segment name)."""
@@ -616,7 +618,7 @@ class Callintel:
                 return value_segments(session, self.segments_config(), moment)
 
         return dict(
-            self._report(("value_segments", moment), compute)
+            self._report(("value_segments",), moment, compute)
         )  # a copy: the caller's to change
 
     def churned(self, moment: datetime, month: str) -> list[LostCustomer]:
@@ -662,8 +664,8 @@ class Callintel:
             )
 
         given = None if segments is None else tuple(segments.items())
-        key = ("contacts", moment, period, rep, customer, limit, offset, given, wanted)
-        return self._report(key, compute)
+        key = ("contacts", period, rep, customer, limit, offset, given, wanted)
+        return self._report(key, moment, compute)
 
     def rep_contacts(
         self, rep: str, moment: datetime, period: Period | None = None, limit: int = 200
@@ -674,7 +676,7 @@ class Callintel:
         def compute() -> RepDetail:
             return rep_detail(self.store, self.contact_rules(), moment, rep, period, limit)
 
-        return self._report(("rep_contacts", rep, moment, period, limit), compute)
+        return self._report(("rep_contacts", rep, period, limit), moment, compute)
 
     # -- E: follow-up tasks (models/tasks.py records, portfolio/tasks.py rules) --
 
@@ -731,13 +733,29 @@ class Callintel:
         def compute() -> ContactSummary:
             return contact_summary(self.store, self.contact_rules(), moment, period)
 
-        return self._report(("contact_summary", moment, period), compute)
+        return self._report(("contact_summary", period), moment, compute)
 
-    def _report(self, asked: tuple[Hashable, ...], compute: Callable[[], T]) -> T:
-        """A book-wide report's answer (``compute``'s) from the cache: keyed by what was asked, the store's
-        version and the stamps of the configuration files the reports read (CALLINTEL_REPORT_CACHE)."""
+    def _report(self, asked: tuple[Hashable, ...], moment: datetime, compute: Callable[[], T]) -> T:
+        """A book-wide report's answer (``compute``'s) through the cache (api/report_cache.py): its slot is what
+        was asked and the moment, "now" (the current minute, CALLINTEL_RISK_AS_OF unset) standing for every
+        minute; it is current for the store's version, the stamps of the configuration files the reports read
+        and, asked for now, the minute. A web request (api/freshness.py) may get a stale one and is told so."""
         if self._reports.size <= 0:
             return compute()
+        now = self.settings.risk_as_of is None and moment == minute_of()
+        fresh = (moment if now else None, self.store.store_version(), self._config_stamps())
+        request = report_request()
+        answer, served = self._reports.answer(
+            (asked, None if now else moment),
+            fresh,
+            compute,
+            stale_ok=request is not None and request.accept_stale,
+        )
+        if request is not None:
+            request.served.append(served)
+        return answer
+
+    def _config_stamps(self) -> tuple[tuple[int, int] | None, ...]:
         from portfolio.contact_rules import DEFAULT_RULES
         from portfolio.segments import DEFAULT_SEGMENTS
 
@@ -745,8 +763,12 @@ class Callintel:
             self.settings.segments_config or DEFAULT_SEGMENTS,
             self.settings.contacts_config or DEFAULT_RULES,
         )
-        stamps = tuple(file_stamp(Path(path)) for path in configs)
-        return self._reports.answer((asked, self.store.store_version(), stamps), compute)
+        return tuple(file_stamp(Path(path)) for path in configs)
+
+    @property
+    def report_cache(self) -> ReportCache:
+        """The book-wide reports' cache (its counters, ``settle`` for its background computations)."""
+        return self._reports
 
     def playbooks(self, config: RiskConfig | None = None) -> Playbooks:
         """CALLINTEL_RISK_PLAYBOOKS's playbooks (the bundled ones when unset), checked against ``config`` (the

@@ -59,7 +59,7 @@ def web_app(settings: Settings, workers: WorkerStatus | None) -> FastAPI:
     """The app of one web process (uvicorn's factory: called in the process, after it starts)."""
     from api.app import create_app
 
-    return create_app(settings, workers=workers)
+    return create_app(settings, workers=workers, warm=True)
 
 
 # How long uvicorn's supervisor waits for a web process to answer its health ping before it kills and replaces

@@ -65,6 +65,7 @@ AGGREGATES = [
     "/api/portfolio",
     "/api/segments?limit=50",
     "/api/contacts?limit=50",
+    "/api/contacts",  # the default request (limit 100): the one serve warms at start (api/report_warmup.py)
     "/api/reps",
     "/dashboard/portfolio",
     "/dashboard/segments",
@@ -111,15 +112,46 @@ def fill(url: str, customers: int, usage_days: float) -> None:
     print(f"filled and evaluated {customers} customers in {time.perf_counter() - began:.0f} s")
 
 
-def _sign_in(client: httpx.Client, token: str, base: str) -> None:
+def _session(url: str, token: str) -> str:
+    """A dashboard session for ``token``, started before the server is: signing in is a write (a new store
+    version), which would make the reports the web processes warm at start stale."""
+    from api.service import Callintel
+    from models.settings import Settings
+
+    with Callintel(Settings(database_url=url)) as callintel:
+        found = callintel.verify_token(token)
+        assert found is not None, "the token just created"
+        return callintel.start_session(found)
+
+
+def _sign_in(client: httpx.Client, session: str) -> None:
     for _ in range(300):
         try:
             client.get("/api/health")
             break
         except httpx.TransportError:
             time.sleep(0.2)  # polling for the server to listen
-    signed = client.post("/dashboard/login", data={"token": token}, headers={"Origin": base})
-    client.cookies.set(COOKIE, signed.cookies[COOKIE])
+    client.cookies.set(COOKIE, session)
+
+
+def wait_warm(client: httpx.Client, processes: int, limit_s: float = 1800) -> float:
+    """Poll /api/health until each of the ``processes`` web processes says its start-up warming of the
+    book-wide reports is done (api/report_warmup.py; a server without it says nothing: no wait); seconds."""
+    began = time.perf_counter()
+    warm: set[str] = set()
+    while time.perf_counter() - began < limit_s:
+        health = httpx.get(  # a new connection each time: a kept-alive one stays with one process
+            str(client.base_url.join("/api/health")), headers={"Connection": "close"}
+        )
+        reports = health.json().get("reports")
+        if reports is None:
+            return 0.0
+        if reports["warm"]:
+            warm.add(reports["process"])
+        if len(warm) >= processes:
+            return time.perf_counter() - began
+        time.sleep(0.25)  # polling for a condition (the health answer), not waiting a fixed time
+    raise SystemExit(f"the web processes did not finish warming the reports in {limit_s:.0f} s")
 
 
 def _names(client: httpx.Client) -> dict[str, Any]:
@@ -265,6 +297,7 @@ def _serve_and_report(
         "CALLINTEL_RISK_AS_OF": END.isoformat(),
         "CALLINTEL_RATE_LIMIT": "0",
     }
+    session = _session(url, token)
     port = free_port()
     command = ["serve", "--port", str(port), "--database-url", url, "--workers", "0"]
     command += ["--web-workers", str(processes)]
@@ -275,7 +308,8 @@ def _serve_and_report(
         with httpx.Client(
             base_url=base, headers={"Authorization": f"Bearer {token}"}, timeout=600, limits=limits
         ) as client:
-            _sign_in(client, token, base)
+            _sign_in(client, session)
+            warmed = wait_warm(client, processes)
             names = _names(client)
             backend = url.split(":", 1)[0].split("+")[0]
             load = " ".join(f"{x:.2f}" for x in os.getloadavg())
@@ -283,7 +317,7 @@ def _serve_and_report(
                 f"\n{_customers(url)} customers, {backend}; {args.requests} requests per route "
                 f"({args.baseline_requests} for the recomputed list), {args.concurrency} {_clients(args)}, "
                 f"{processes} uvicorn worker{'s' if processes > 1 else ''}, loopback; cpu cores: "
-                f"{os.cpu_count()} (shared); load average {load}"
+                f"{os.cpu_count()} (shared); load average {load}; reports warmed in {warmed:.1f} s"
             )
             _report(client, args, names, server.pid)
             print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")

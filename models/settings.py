@@ -126,6 +126,17 @@ class Settings(BaseSettings):
             "is unchanged; 0: compute every time. Asked for now, these reports judge at the start of the minute."
         ),
     )
+    report_stale_seconds: float = Field(
+        300.0,
+        ge=0,
+        le=86_400,
+        description=(
+            "how old (seconds since computed) a kept book-wide report a web request is answered with at once "
+            "may be after a write or the next minute made it stale, while one background computation makes it "
+            "current (the response says `X-Report-Freshness: stale` and its `Age`); 0: always wait for a current "
+            "answer. `Cache-Control: no-cache` waits, as the CLI always does."
+        ),
+    )
     segments_config: Path | None = Field(
         None,
         description=(
