@@ -30,7 +30,7 @@ from ingest import FileOutcome, IngestDefaults, IngestReport, ingest_file, inges
 from models import accounts_repo, queue, tasks
 from models.accounts import Account, Contact
 from models.accounts_repo import AccountBatch
-from models.analysis import Alert, CallMetrics, Summary
+from models.analysis import Alert
 from models.current_health import Cursor
 from models.errors import InputError, NotFound
 from models.health_pages import HealthFilter
@@ -214,12 +214,6 @@ class Callintel:
 
     def interactions_by_id(self, ids: set[str]) -> list[Interaction]:
         return self.store.list_interactions(ids=ids) if ids else []
-
-    def metrics(self, interaction_id: str) -> CallMetrics | None:
-        return self.store.get_metrics(interaction_id)
-
-    def summary(self, interaction_id: str) -> Summary | None:
-        return self.store.get_summary(interaction_id)
 
     def search_lines(self, text: str, rep: str | None = None, limit: int = 50) -> list[SearchLine]:
         """``search``'s hits as the API's records, nothing more read (models/search_lines.py): what
