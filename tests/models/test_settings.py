@@ -67,6 +67,8 @@ def test_a_risk_moment_without_a_zone_is_read_as_utc(monkeypatch, given):
         ("CALLINTEL_SECRET_KEY", "short", "at least 32"),
         ("CALLINTEL_REPORT_CACHE", "-3", "greater than or equal"),
         ("CALLINTEL_REPORT_CACHE", "lots", "valid integer"),
+        ("CALLINTEL_REPORT_STALE_SECONDS", "-1", "greater than or equal"),
+        ("CALLINTEL_REPORT_STALE_SECONDS", "a week", "valid number"),
     ],
 )
 def test_values_that_cannot_work_are_refused_naming_the_setting(monkeypatch, name, value, problem):
